@@ -1,0 +1,5 @@
+/** Every subcommand, in the order `--help` lists them. Each lives in its own file. */
+import type { Command } from 'commander';
+import { registerRaw } from './raw.js';
+
+export const COMMANDS: readonly ((program: Command) => void)[] = [registerRaw];

@@ -1,0 +1,9 @@
+/** Exit codes, as cmp(1) and the util-linux ls* tools use them. */
+export const EXIT = {
+  /** Success; for `same`: the two fds share one open file description. */
+  OK: 0,
+  /** `same`: different descriptions. */
+  DIFFERENT: 1,
+  /** Bad input, an error, or (for `same`) undecided. */
+  TROUBLE: 2,
+} as const;

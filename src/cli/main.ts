@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+/** The kcmp command: dispatch only. Each subcommand is one file under src/cli/. */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands.js';
+import { EXIT } from './exit-codes.js';
+import { setDebug } from './run.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const program = new Command('kcmp')
+  .description('Are these two kernel objects the same thing? kcmp(2) for file descriptions, tasks and epoll.')
+  .version(version, '-V, --version')
+  .option('--debug', 'show stack traces with errors')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(`kcmp: ${text.replace(/^error: /, '')}`) })
+  .hook('preAction', (cmd) => setDebug(Boolean(cmd.opts().debug)));
+
+for (const register of COMMANDS) register(program);
+for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    const ok =
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help';
+    process.exitCode = ok ? EXIT.OK : EXIT.TROUBLE;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,68 @@
+/** `kcmp raw PID1 PID2 TYPE [IDX1 [IDX2]]`: the system call itself. */
+import type { Command } from 'commander';
+import { kcmp, parseKcmpType } from '../compare/kcmp.js';
+import type { EpollSlot } from '../compare/types.js';
+import { parseDecimal } from '../compare/validate.js';
+import { InvalidArgumentError } from '../errors.js';
+import { EXIT } from './exit-codes.js';
+import { parsePid } from './parse.js';
+import { action, out } from './run.js';
+
+export function registerRaw(program: Command): void {
+  program
+    .command('raw')
+    .summary('call kcmp(2) once and print its answer')
+    .description(
+      'Call kcmp(2) once and print equal, less, greater or unordered. TYPE is file, vm, files, fs, sighand,\n' +
+        'io, sysvsem or epoll-tfd (or 0..7). file takes IDX1 and IDX2 (fd numbers); epoll-tfd takes IDX1 (an\n' +
+        'fd of PID1) and IDX2 as EPFD:TFD[:TOFF] (an epoll fd of PID2, the fd number the target was added\n' +
+        'under, and its index among items added under that number).',
+    )
+    .argument('<pid1>')
+    .argument('<pid2>')
+    .argument('<type>')
+    .argument('[idx1]')
+    .argument('[idx2]')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kcmp raw $$ $$ vm                 equal\n  kcmp raw 1234 1235 file 3 3       equal (fd 3 inherited across fork)\n  kcmp raw 1234 1234 epoll-tfd 5 4:5   is fd 5 the target registered as fd 5 in epoll fd 4?',
+    )
+    .action(
+      action((pid1: string, pid2: string, typeText: string, idx1?: string, idx2?: string) => {
+        const type = parseKcmpType(typeText);
+        const p1 = parsePid(pid1, 'PID1');
+        const p2 = parsePid(pid2, 'PID2');
+        let order: string;
+        if (type === 'file') {
+          order = kcmp(p1, p2, type, parseIndex(idx1, 'IDX1'), parseIndex(idx2, 'IDX2'));
+        } else if (type === 'epoll-tfd') {
+          order = kcmp(p1, p2, type, parseIndex(idx1, 'IDX1'), parseSlot(idx2));
+        } else {
+          if (idx1 !== undefined) throw new InvalidArgumentError(`type ${type} takes no fd indexes`);
+          order = kcmp(p1, p2, type);
+        }
+        out(`${order}\n`);
+        return EXIT.OK;
+      }),
+    );
+}
+
+function parseIndex(text: string | undefined, what: string): number {
+  if (text === undefined) throw new InvalidArgumentError(`${what} is missing: this type compares fds`);
+  const n = parseDecimal(text);
+  if (n === undefined)
+    throw new InvalidArgumentError(`invalid ${what} ${JSON.stringify(text)}: expected an fd number`);
+  return n;
+}
+
+function parseSlot(text: string | undefined): EpollSlot {
+  const parts = text?.split(':') ?? [];
+  const numbers = parts.map(parseDecimal);
+  if (parts.length < 2 || parts.length > 3 || numbers.some((n) => n === undefined)) {
+    throw new InvalidArgumentError(
+      `invalid epoll slot ${JSON.stringify(text ?? '')}: expected EPFD:TFD or EPFD:TFD:TOFF, e.g. 4:5`,
+    );
+  }
+  const [epfd, targetFd, offset] = numbers as number[];
+  return { epfd: epfd as number, targetFd: targetFd as number, offset: offset ?? 0 };
+}

@@ -1,0 +1,60 @@
+/**
+ * How every subcommand runs: its output goes to stdout, each failure becomes ONE line on stderr
+ * ("kcmp: what failed: why; remedy") and exit code 2. A stack trace only with --debug.
+ */
+import { isKcmpError } from '../errors.js';
+import { EXIT } from './exit-codes.js';
+
+let debugEnabled = false;
+
+export function setDebug(on: boolean): void {
+  debugEnabled = on;
+}
+
+export function isDebug(): boolean {
+  return debugEnabled;
+}
+
+/** One line for an error: the message, then its remedy. */
+export function errorLine(error: unknown): string {
+  if (isKcmpError(error)) {
+    return error.remedy ? `${error.message}; ${error.remedy}` : error.message;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `internal error: ${message.split('\n')[0]} (please report it; --debug shows where)`;
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`kcmp: ${message}\n`);
+}
+
+export function fail(error: unknown): number {
+  warn(errorLine(error));
+  if (debugEnabled && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return EXIT.TROUBLE;
+}
+
+/** Wraps an action: its return value is the exit code; anything thrown is reported by `fail`. */
+export function action<A extends unknown[]>(
+  body: (...args: A) => number | Promise<number>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    let code: number;
+    try {
+      code = await body(...args);
+    } catch (error) {
+      code = fail(error);
+    }
+    process.exitCode = code;
+  };
+}
+
+/** Writes to stdout; a closed pipe (`kcmp fds | head`) ends the output quietly. */
+export function out(text: string): void {
+  process.stdout.write(text);
+}
+
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});

@@ -1,0 +1,50 @@
+import type { ErrnoName } from '../sys/errno.js';
+
+/** What kcmp(2) can compare. 'epoll-tfd' needs Linux ≥ 4.13. */
+export type KcmpType = 'file' | 'vm' | 'files' | 'fs' | 'sighand' | 'io' | 'sysvsem' | 'epoll-tfd';
+
+/** The per-task resources: everything but the fd-indexed 'file' and 'epoll-tfd'. */
+export type TaskResource = 'vm' | 'files' | 'fs' | 'sighand' | 'io' | 'sysvsem';
+
+export const TASK_RESOURCES: readonly TaskResource[] = ['vm', 'files', 'fs', 'sighand', 'io', 'sysvsem'];
+
+/** kcmp's answer: 0 equal, 1 less, 2 greater, 3 unordered (different, but no order; no kernel returns it). */
+export type Order = 'equal' | 'less' | 'greater' | 'unordered';
+
+/** One fd of one process (or thread: a tid works wherever a pid does). */
+export interface FdRef {
+  pid: number;
+  fd: number;
+}
+
+/** An item registered in an epoll instance: the epoll fd, the fd number at EPOLL_CTL_ADD time, and the
+ * index among items registered under that same number (rb-tree order). */
+export interface EpollSlot {
+  epfd: number;
+  targetFd: number;
+  offset?: number;
+}
+
+/** How an answer was obtained, strongest first. */
+export type Method =
+  | 'identical' // the same pid and fd: trivially the same description
+  | 'kcmp' // kcmp(2): exact
+  | 'dupfd-query' // F_DUPFD_QUERY on two fds of our own process: exact
+  | 'borrowed-dupfd-query' // pidfd_getfd both into our process, then F_DUPFD_QUERY: exact
+  | 'different-inode' // different (dev, ino): different descriptions, exact
+  | 'socket-inode' // the same socket inode: sockfs has one file per socket, exact
+  | 'none'; // nothing could decide
+
+/** The reason a stronger method could not be used. */
+export interface Reason {
+  syscall: string;
+  errno: ErrnoName;
+  message: string;
+}
+
+/** A comparison's answer. `same: null` means undecided — never a guess. */
+export interface Verdict {
+  same: boolean | null;
+  method: Method;
+  reason?: Reason;
+}

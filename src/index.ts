@@ -1,0 +1,29 @@
+/**
+ * kcmp — the public library API.
+ *
+ * @example
+ * import { kcmp, sameFile } from 'kcmp';
+ * kcmp(process.pid, process.pid, 'vm'); // 'equal'
+ */
+export { kcmp, orderOf, parseKcmpType } from './compare/kcmp.js';
+export type {
+  EpollSlot,
+  FdRef,
+  KcmpType,
+  Method,
+  Order,
+  Reason,
+  TaskResource,
+  Verdict,
+} from './compare/types.js';
+export {
+  AccessDeniedError,
+  InvalidArgumentError,
+  isKcmpError,
+  KcmpError,
+  ProcessGoneError,
+  UnsupportedPlatformError,
+  ZombieProcessError,
+} from './errors.js';
+export { type ErrnoName, isGone, isNotSupported, isPrivilege } from './sys/errno.js';
+export { SysError } from './sys/sys-error.js';

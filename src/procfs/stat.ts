@@ -1,0 +1,52 @@
+/**
+ * /proc/PID/stat and /proc/PID/task/TID/stat (proc(5)): the few fields this project needs.
+ *
+ * `comm` is inside parentheses and may itself contain spaces and ')' — so the fields after it are found
+ * from the LAST ')'. `startTime` (field 22, clock ticks since boot) makes (pid, startTime) a process
+ * identity that survives pid reuse (psutil's `_get_ident`).
+ */
+import { readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  /** R, S, D, Z (zombie), T (stopped), t, X, I (idle kernel thread), … */
+  state: string;
+  ppid: number;
+  /** Clock ticks after boot at which the task started (field 22). */
+  startTime: number;
+  /** PF_* flags (field 9); PF_KTHREAD = 0x00200000 marks kernel threads. */
+  flags: number;
+}
+
+const PF_KTHREAD = 0x00200000;
+
+export function parseStat(text: string): ProcStat {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) throw new Error(`malformed stat line: ${text.slice(0, 80)}`);
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state); field N is rest[N - 3].
+  return {
+    pid: Number(text.slice(0, open - 1)),
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? '?',
+    ppid: Number(rest[1]),
+    flags: Number(rest[6]),
+    startTime: Number(rest[19]),
+  };
+}
+
+/** Reads /proc/PID/stat (or /proc/PID/task/TID/stat when tid is given). Throws the fs error. */
+export function readStat(pid: number, tid?: number): ProcStat {
+  const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+  return parseStat(readFileSync(path, 'latin1'));
+}
+
+export function isKernelThread(stat: ProcStat): boolean {
+  return (stat.flags & PF_KTHREAD) !== 0;
+}
+
+export function isZombie(stat: ProcStat): boolean {
+  return stat.state === 'Z' || stat.state === 'X';
+}

@@ -1,0 +1,30 @@
+/**
+ * fcntl(2) and close(2) on the caller's own fds.
+ */
+import { libc } from './libc.js';
+
+/** F_LINUX_SPECIFIC_BASE + 3. linux-libc-dev 6.1 lacks it; glibc defines it since 2.41. */
+export const F_DUPFD_QUERY = 1027;
+
+/**
+ * fcntl(fd1, F_DUPFD_QUERY, fd2) (kcmp-spec.md §6.1; C-DQ, C-DQFIX): 1 when both fds of OUR process refer
+ * to the same open file description, 0 when not; equality only, no order. No permission checks.
+ * Since 6.10. Older kernels: EINVAL for a regular fd1, but EBADF when fd1 is O_PATH (O_PATH fds reject
+ * unknown commands with EBADF). 6.10/6.11 without C-DQFIX return 0 for an invalid fd2, so a 0 must be
+ * confirmed by validating fd2. Higher bits may gain meanings later: test `r & 1`.
+ * Returns 0/1 or the negated errno.
+ */
+export function sysDupfdQuery(fd1: number, fd2: number): number {
+  const r = libc().fcntl(fd1, F_DUPFD_QUERY, fd2);
+  return r < 0 ? r : r & 1;
+}
+
+/** F_GETFD: validates that `fd` is open in our process (0/FD_CLOEXEC, or -EBADF). Changes nothing. */
+export function sysFdIsOpen(fd: number): boolean {
+  return libc().fcntl(fd, 1 /* F_GETFD */, 0) >= 0;
+}
+
+/** close(2). Returns 0 or the negated errno. */
+export function sysClose(fd: number): number {
+  return libc().close(fd);
+}

@@ -1,0 +1,77 @@
+/**
+ * The one place that loads libc through koffi (kcmp-spec.md §1; native-access.md §1, §5).
+ *
+ * glibc has no kcmp() wrapper, so everything goes through syscall(2), declared with a FIXED arity of six
+ * `long`s: koffi's variadic form costs 28–40% more per call, and on x86_64 glibc's syscall() is assembly
+ * that ignores %al while musl's va_arg version reads exactly what we pass, so a fixed prototype is safe on
+ * both. A second prototype of the same symbol takes a pointer as the last argument, for KCMP_EPOLL_TFD's
+ * slot. errno is read with koffi.errno() right after a call that returned -1 (only then is it meaningful).
+ *
+ * The library is loaded on first use, not at import: importing kcmp on macOS or Windows must not crash.
+ * A native backend could replace this file without touching anything above src/sys.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { UnsupportedPlatformError } from '../errors.js';
+import { syscallNumbers } from './platform.js';
+
+type Koffi = typeof import('koffi');
+type Long = number | bigint;
+
+export interface Libc {
+  /** syscall(2): returns the kernel's value, or the negated errno (systemd's convention). */
+  syscall(nr: number, a: Long, b: Long, c: Long, d: Long, e: Long): number;
+  /** syscall(2) whose fifth argument is a pointer to `buf`. */
+  syscallWithBuffer(nr: number, a: Long, b: Long, c: Long, d: Long, buf: Uint8Array | null): number;
+  fcntl(fd: number, cmd: number, arg: number): number;
+  close(fd: number): number;
+}
+
+let cached: Libc | undefined;
+
+function libcCandidates(): string[] {
+  const musl = existsSync('/lib')
+    ? readdirSync('/lib')
+        .filter((f) => /^ld-musl-.*\.so\.1$/.test(f))
+        .map((f) => `/lib/${f}`)
+    : [];
+  return ['libc.so.6', ...musl];
+}
+
+function load(): Libc {
+  syscallNumbers(); // throws UnsupportedPlatformError off Linux or on an unknown ABI
+  let koffi: Koffi;
+  try {
+    koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  } catch (cause) {
+    throw new UnsupportedPlatformError('the koffi native module could not be loaded', { cause });
+  }
+  let lib: ReturnType<Koffi['load']> | undefined;
+  let lastError: unknown;
+  for (const name of libcCandidates()) {
+    try {
+      lib = koffi.load(name);
+      break;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  if (!lib) throw new UnsupportedPlatformError('could not load the C library', { cause: lastError });
+
+  const syscall6 = lib.func('long syscall(long, long, long, long, long, long)');
+  const syscallPtr = lib.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'void *']);
+  const fcntl3 = lib.func('int fcntl(int, int, int)');
+  const close1 = lib.func('int close(int)');
+  const checked = (r: number): number => (r === -1 ? -koffi.errno() : r);
+  return {
+    syscall: (nr, a, b, c, d, e) => checked(Number(syscall6(nr, a, b, c, d, e))),
+    syscallWithBuffer: (nr, a, b, c, d, buf) => checked(Number(syscallPtr(nr, a, b, c, d, buf))),
+    fcntl: (fd, cmd, arg) => checked(fcntl3(fd, cmd, arg) as number),
+    close: (fd) => checked(close1(fd) as number),
+  };
+}
+
+export function libc(): Libc {
+  cached ??= load();
+  return cached;
+}

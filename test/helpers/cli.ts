@@ -1,0 +1,24 @@
+/** Runs the built CLI (dist/cli/main.js) as a user would, and returns what it printed and its exit code. */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `wrapper` runs the CLI under another program, e.g. a seccomp launcher: [launcher, 'eperm']. */
+export function runCli(args: string[], options: { wrapper?: string[]; input?: string } = {}): CliResult {
+  const argv = [...(options.wrapper ?? []), process.execPath, CLI, ...args];
+  const r = spawnSync(argv[0] as string, argv.slice(1), {
+    encoding: 'utf8',
+    input: options.input ?? '',
+    timeout: 60_000,
+  });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
