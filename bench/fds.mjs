@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+/**
+ * The `kcmp fds` benchmark (issue 3, "Speed and scale"). One command reproduces it:
+ *
+ *   node bench/fds.mjs [--write] [--profile] [--rounds 7] [--procs 5] [--fds 10000] [--shared 4000]
+ *
+ * 1. builds the project (npx tsc -p .; --no-build skips it) and bench/*.c into bench/.build/;
+ * 2. correctness on a small fdholder (3 × 600 fds): the C reference and `kcmp fds --all --json` must both
+ *    give exactly the partition of the F_DUPFD_QUERY oracle (ofd-ref --oracle; no kcmp involved);
+ * 3. starts fdholder with PROCS × FDS fds (default 5 × 10,000 = 50,000) and checks that ours and the C
+ *    reference agree on the full partition — a benchmark of a wrong answer is worthless;
+ * 4. times, interleaved (the order rotates every round), after WARMUP rounds, ROUNDS rounds of:
+ *    `node dist/cli/main.js fds -p PIDS --all --json` (end to end, process startup included), the C
+ *    reference (bench/ofd-ref.c), `lsfd -p`, `lsfd -r -n -o PID,FD,INODE -p`, `lsof -n -P -p`; each run
+ *    through bench/rusage.c (fork+exec, stdout to /dev/null, wall time and the child's peak RSS);
+ * 5. prints the results as markdown; --write also replaces the "## Sharing map" section of
+ *    bench/README.md. --profile adds a `node --cpu-prof` run of ours and its top self-time functions.
+ *
+ * Only the holder's pids are ever scanned (never the whole machine), and the holder is torn down on
+ * every exit path (lib/holder.mjs). Exit status 1 when a partition check fails.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
+import { topSelfTime } from './lib/cpu-profile.mjs';
+import { startHolder } from './lib/holder.mjs';
+import { comparePartitions, partitionOfReport } from './lib/partition.mjs';
+import { renderMarkdown, writeReadmeSection } from './lib/report.mjs';
+
+const ROOT = join(BENCH_DIR, '..');
+const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+const run = promisify(execFile);
+
+const { values: opt } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '7' },
+    warmup: { type: 'string', default: '1' },
+    procs: { type: 'string', default: '5' },
+    fds: { type: 'string', default: '10000' },
+    shared: { type: 'string', default: '4000' },
+    seed: { type: 'string', default: '1' },
+    write: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const workload = { procs: +opt.procs, fdsPerProc: +opt.fds, shared: +opt.shared, seed: +opt.seed };
+const log = (line) => process.stderr.write(`fds-bench: ${line}\n`);
+
+/** Runs one command through rusage; returns { ms, maxrssKb }, throws on a non-zero exit. */
+async function measure(cmd, args, out = '/dev/null') {
+  const err = join(BUILD_DIR, 'last-stderr');
+  const { stdout } = await run(buildC('rusage'), ['-o', out, '-e', err, '--', cmd, ...args]);
+  const r = JSON.parse(stdout);
+  if (r.status !== 0) {
+    const why = r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
+    throw new Error(`${cmd} ${args.join(' ')}: ${why}: ${readFileSync(err, 'utf8').trim().slice(0, 2000)}`);
+  }
+  return r;
+}
+
+const oursArgs = (pids) => [MAIN, 'fds', '-p', pids.join(','), '--all', '--json'];
+
+/** `kcmp fds` exists once `kcmp fds --help` prints its own usage; until then the benchmark runs without it. */
+function oursAvailable() {
+  const r = spawnSync(process.execPath, [MAIN, 'fds', '--help'], { encoding: 'utf8' });
+  if (r.status === 0 && /Usage: kcmp fds/.test(r.stdout)) return null;
+  return `\`kcmp fds --help\` ${r.status === 0 ? 'printed no fds usage' : `exited ${r.status}`}`;
+}
+
+async function cPartition(pids, extra = []) {
+  const file = join(BUILD_DIR, `partition-${extra.length ? 'oracle' : 'ref'}.txt`);
+  const { stdout } = await run(buildC('ofd-ref'), [...extra, '--partition', file, pids.join(',')]);
+  return { summary: JSON.parse(stdout), text: readFileSync(file, 'utf8') };
+}
+
+async function oursPartition(pids) {
+  const file = join(BUILD_DIR, 'ours.json');
+  await measure(process.execPath, oursArgs(pids), file);
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  return { report, text: partitionOfReport(report) };
+}
+
+/** Compares two partitions; logs and records the verdict. */
+function agree(checks, nameA, a, nameB, b, fds) {
+  const problems = comparePartitions(nameA, a, nameB, b);
+  checks.push({ what: `${nameA} = ${nameB}`, fds, ok: problems.length === 0, problems });
+  log(`${nameA} vs ${nameB} on ${fds} fds: ${problems.length ? 'DIFFERENT' : 'equal'}`);
+  for (const p of problems) log(`  ${p}`);
+}
+
+async function correctness(checks, oursMissing) {
+  const small = await startHolder({ procs: 3, fdsPerProc: 600, shared: 250, seed: workload.seed });
+  try {
+    const oracle = await cPartition(small.pids, ['--oracle']);
+    const ref = await cPartition(small.pids);
+    agree(checks, 'C reference', ref.text, 'oracle', oracle.text, oracle.summary.fds);
+    if (!oursMissing)
+      agree(
+        checks,
+        'kcmp fds',
+        (await oursPartition(small.pids)).text,
+        'oracle',
+        oracle.text,
+        oracle.summary.fds,
+      );
+  } finally {
+    await small.stop();
+  }
+}
+
+async function profile(pids) {
+  const dir = join(BUILD_DIR, 'cpu-prof');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await measure(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...oursArgs(pids)]);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .map((f) => ({ file: f, top: topSelfTime(join(dir, f)) }));
+}
+
+function contenders(pids, oursMissing) {
+  const list = [
+    { key: 'ours', label: '`kcmp fds -p PIDS --all --json`', cmd: process.execPath, args: oursArgs(pids) },
+    {
+      key: 'c',
+      label: 'C reference (`bench/ofd-ref.c`)',
+      cmd: buildC('ofd-ref'),
+      args: ['--partition', '/dev/null', pids.join(',')],
+    },
+    { key: 'lsfd', label: '`lsfd -p PIDS`', cmd: 'lsfd', args: ['-p', pids.join(' ')] },
+    {
+      key: 'lsfdRaw',
+      label: '`lsfd -r -n -o PID,FD,INODE -p PIDS`',
+      cmd: 'lsfd',
+      args: ['-r', '-n', '-o', 'PID,FD,INODE', '-p', pids.join(' ')],
+    },
+    { key: 'lsof', label: '`lsof -n -P -p PIDS`', cmd: 'lsof', args: ['-n', '-P', '-p', pids.join(',')] },
+  ];
+  return oursMissing ? list.filter((c) => c.key !== 'ours') : list;
+}
+
+/** Interleaved rounds: every contender once per round, the starting contender rotating. */
+async function time(list) {
+  const samples = new Map(list.map((c) => [c.key, []]));
+  const total = +opt.warmup + +opt.rounds;
+  for (let round = 0; round < total; round++) {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[(i + round) % list.length];
+      const r = await measure(c.cmd, c.args);
+      if (round >= +opt.warmup) samples.get(c.key).push(r);
+    }
+    log(`round ${round + 1}/${total}${round < +opt.warmup ? ' (warm-up)' : ''} done`);
+  }
+  return samples;
+}
+
+async function main() {
+  if (!opt['no-build']) {
+    const tsc = spawnSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, encoding: 'utf8' });
+    if (tsc.status !== 0) log(`tsc reported errors (it still emits): ${tsc.stdout.split('\n')[0]}`);
+  }
+  for (const name of ['fdholder', 'ofd-ref', 'rusage']) buildC(name);
+  const oursMissing = oursAvailable();
+  if (oursMissing) log(`kcmp fds is not available yet (${oursMissing}); timing the others only`);
+
+  const checks = [];
+  await correctness(checks, oursMissing);
+  log(`starting fdholder: ${workload.procs} × ${workload.fdsPerProc} fds`);
+  const holder = await startHolder(workload);
+  const result = { workload, checks, oursMissing, pids: holder.pids };
+  try {
+    log(`pids ${holder.pids.join(' ')}`);
+    const ref = await cPartition(holder.pids);
+    result.ref = ref.summary;
+    if (!oursMissing) {
+      const ours = await oursPartition(holder.pids);
+      result.ours = ours.report.stats;
+      result.oursErrors = ours.report.errors.length;
+      agree(checks, 'kcmp fds', ours.text, 'C reference', ref.text, ref.summary.fds);
+      if (opt.profile) result.profile = await profile(holder.pids);
+    }
+    const list = contenders(holder.pids, oursMissing);
+    result.contenders = list;
+    result.samples = await time(list);
+  } finally {
+    await holder.stop();
+  }
+  const markdown = renderMarkdown(result, opt);
+  process.stdout.write(`${markdown}\n`);
+  if (opt.write) {
+    writeReadmeSection(join(BENCH_DIR, 'README.md'), markdown);
+    log('bench/README.md updated');
+  }
+  if (checks.some((c) => !c.ok)) process.exitCode = 1;
+}
+
+await main();
