@@ -21,6 +21,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
@@ -185,6 +186,7 @@ async function main() {
     }
     const list = contenders(holder.pids, oursMissing);
     result.contenders = list;
+    result.load = loadavg()[0];
     result.samples = await time(list);
   } finally {
     await holder.stop();

@@ -59,7 +59,8 @@ export function renderMarkdown(result, opt) {
     `node bench/fds.mjs --write${opt.rounds === '7' ? '' : ` --rounds ${opt.rounds}`}`,
     '```',
     '',
-    `Machine: ${machine()}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    `Machine: ${machine()}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
+      `1-minute load average ${result.load.toFixed(2)} when timing began (other work on the machine shows up as noise).`,
     '',
     `Workload: \`fdholder -n ${w.procs} -f ${w.fdsPerProc} -s ${w.shared} -S ${w.seed}\` — ${int(ref.fds)} fds in ${w.procs} processes, ` +
       `${int(w.shared)} of each process's fds inherited across fork; dups, independent opens of /dev/null and of one ` +
