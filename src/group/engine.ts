@@ -12,17 +12,27 @@
  *
  * A comparator that cannot order — kcmp answering 3 ("unordered"), or an equality-only method such as
  * F_DUPFD_QUERY (`ordered: false`) — switches that bucket to a linear scan over its representatives.
- * A comparison that FAILS never merges anything: the item goes to `unresolved` with the failure.
+ * A comparison that FAILS never merges anything. The comparator says which operand failed:
+ * - the item (`blame: 'a'`, the default): the item goes to `unresolved` with the failure;
+ * - the representative (`blame: 'b'`, e.g. its fd was closed since the scan): the representative leaves its
+ *   class for `unresolved`, the next member of the class (equal to it when compared) represents the class
+ *   from then on — a class left empty is dropped — and the item's search starts again. One dead
+ *   representative thus costs one item's retry, not the whole bucket.
  *
  * Limits: the order must be a strict total order for the whole run (kcmp: Linux ≥ 3.17, one boot, every
- * compared object still alive). This module knows nothing of files or the kernel.
+ * compared object still alive). Keys must be primitives (they index a Map). This module knows nothing of
+ * files or the kernel.
  */
 
 /** Three-way result: <0 less, 0 equal, >0 greater; UNORDERED for "different, order unknown". */
 export const UNORDERED = Symbol('unordered');
 
 export class CompareFailure<E> {
-  constructor(readonly error: E) {}
+  /** `blame`: which operand of compare(a, b) made it fail; the engine passes (item, representative). */
+  constructor(
+    readonly error: E,
+    readonly blame: 'a' | 'b' = 'a',
+  ) {}
 }
 
 export type Comparison<E> = number | typeof UNORDERED | CompareFailure<E>;
@@ -44,8 +54,9 @@ export interface Grouping<T, E> {
 }
 
 interface Klass<T> {
-  first: number;
+  /** members[0] represents the class; all are in input order. `positions` are their input indexes. */
   members: T[];
+  positions: number[];
 }
 
 export function groupItems<T, K, E>(
@@ -71,76 +82,98 @@ export function groupItems<T, K, E>(
   };
 
   for (const indexes of buckets.values()) {
-    const reps: Klass<T>[] = []; // sorted by the comparator while `ordered`
-    let ordered = comparator.ordered;
+    const bucket = new BucketState<T, E>(comparator.ordered, compare, unresolved);
     for (const index of indexes) {
-      const item = items[index] as T;
-      const placed = ordered ? insertOrdered(item, reps, compare) : insertLinear(item, reps, compare);
-      if (placed === UNORDERED) {
-        ordered = false;
-        linearBuckets++;
-        const retry = insertLinear(item, reps, compare);
-        if (retry instanceof CompareFailure) unresolved.push({ item, error: retry.error });
-        else if (retry === undefined) reps.push(newClass(item, index, classes));
-      } else if (placed instanceof CompareFailure) {
-        unresolved.push({ item, error: placed.error });
-      } else if (typeof placed === 'number') {
-        reps.splice(placed, 0, newClass(item, index, classes));
-      } else if (placed === undefined) {
-        reps.push(newClass(item, index, classes));
+      const klass = bucket.place(items[index] as T, index);
+      if (klass) classes.push(klass);
+    }
+    if (bucket.linear && indexes.length > 1) linearBuckets++;
+  }
+  const live = classes
+    .filter((c) => c.members.length > 0)
+    .sort((a, b) => (a.positions[0] as number) - (b.positions[0] as number));
+  return { classes: live.map((c) => c.members), unresolved, comparisons, linearBuckets };
+}
+
+/** The representatives of one bucket, sorted by the comparator while it can order. */
+class BucketState<T, E> {
+  readonly reps: Klass<T>[] = [];
+  linear: boolean;
+
+  constructor(
+    ordered: boolean,
+    private readonly compare: (a: T, b: T) => Comparison<E>,
+    private readonly unresolved: { item: T; error: E }[],
+  ) {
+    this.linear = !ordered;
+  }
+
+  /** Places one item; returns its new class if it founded one. */
+  place(item: T, index: number): Klass<T> | undefined {
+    for (;;) {
+      const found = this.linear ? this.findLinear(item) : this.findOrdered(item);
+      if (found === UNORDERED) {
+        this.linear = true;
+        continue;
       }
-    }
-    if (!comparator.ordered && indexes.length > 1) linearBuckets++;
-  }
-  classes.sort((a, b) => a.first - b.first);
-  return { classes: classes.map((c) => c.members), unresolved, comparisons, linearBuckets };
-}
-
-function newClass<T>(item: T, index: number, classes: Klass<T>[]): Klass<T> {
-  const klass = { first: index, members: [item] };
-  classes.push(klass);
-  return klass;
-}
-
-/**
- * Binary search among sorted representatives. Returns `true` when the item joined a class, the index at
- * which a new class must be inserted, UNORDERED when the comparator could not order, or a failure.
- */
-function insertOrdered<T, E>(
-  item: T,
-  reps: Klass<T>[],
-  compare: (a: T, b: T) => Comparison<E>,
-): true | number | typeof UNORDERED | CompareFailure<E> {
-  let lo = 0;
-  let hi = reps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const rep = reps[mid] as Klass<T>;
-    const c = compare(item, rep.members[0] as T);
-    if (c === UNORDERED || c instanceof CompareFailure) return c;
-    if (c === 0) {
-      rep.members.push(item);
-      return true;
-    }
-    if (c < 0) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** Linear scan for equality. Returns `true` when joined, undefined for "new class", or a failure. */
-function insertLinear<T, E>(
-  item: T,
-  reps: Klass<T>[],
-  compare: (a: T, b: T) => Comparison<E>,
-): true | undefined | CompareFailure<E> {
-  for (const rep of reps) {
-    const c = compare(item, rep.members[0] as T);
-    if (c instanceof CompareFailure) return c;
-    if (c === 0) {
-      rep.members.push(item);
-      return true;
+      if (found instanceof CompareFailure) {
+        this.unresolved.push({ item, error: found.error });
+        return undefined;
+      }
+      if (found instanceof Evicted) continue; // a dead representative left; search again
+      if (typeof found === 'number') {
+        const klass = { members: [item], positions: [index] };
+        this.reps.splice(this.linear ? this.reps.length : found, 0, klass);
+        return klass;
+      }
+      found.members.push(item);
+      found.positions.push(index);
+      return undefined;
     }
   }
-  return undefined;
+
+  /**
+   * Binary search. Returns the class the item is equal to, the index at which a new class goes, UNORDERED
+   * when the comparator could not order, an item failure, or Evicted.
+   */
+  private findOrdered(item: T): Klass<T> | number | typeof UNORDERED | CompareFailure<E> | Evicted {
+    let lo = 0;
+    let hi = this.reps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.against(item, mid);
+      if (c === UNORDERED || c instanceof CompareFailure || c instanceof Evicted) return c;
+      if (c === 0) return this.reps[mid] as Klass<T>;
+      if (c < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** Linear scan for equality: the class, -1 for "new class", an item failure, or Evicted. */
+  private findLinear(item: T): Klass<T> | number | CompareFailure<E> | Evicted {
+    for (let i = 0; i < this.reps.length; i++) {
+      const c = this.against(item, i);
+      if (c instanceof CompareFailure || c instanceof Evicted) return c;
+      if (c === 0) return this.reps[i] as Klass<T>;
+    }
+    return -1;
+  }
+
+  /** Compares with representative `i`; a failure blamed on the representative evicts it. */
+  private against(item: T, i: number): number | typeof UNORDERED | CompareFailure<E> | Evicted {
+    const klass = this.reps[i] as Klass<T>;
+    const c = this.compare(item, klass.members[0] as T);
+    if (!(c instanceof CompareFailure) || c.blame === 'a') return c;
+    this.unresolved.push({ item: klass.members.shift() as T, error: c.error });
+    klass.positions.shift();
+    if (klass.members.length === 0) this.reps.splice(i, 1);
+    return EVICTED;
+  }
 }
+
+/** "A representative was evicted: search again." */
+class Evicted {
+  readonly evicted = true;
+}
+const EVICTED = new Evicted();
