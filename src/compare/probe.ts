@@ -1,0 +1,212 @@
+/**
+ * What this process may use: kcmp (and its epoll-tfd and sysvsem types), F_DUPFD_QUERY, pidfd_open and
+ * pidfd_getfd, each probed on the caller's OWN process (kcmp-spec.md §10.3), where the kernel never
+ * refuses for lack of privilege — so an EPERM there is a seccomp filter, not a ptrace check.
+ *
+ * The probes run in a short-lived child (probe-child.ts) that inherits our seccomp filters: a KILL policy
+ * (systemd's default, Chromium) ends the child with SIGSYS instead of us. The child prints one line per
+ * probe before the next, so a missing line names the probe that killed it; the rest are re-run in a new
+ * child. The result is computed once per process.
+ *
+ *   detectCapabilities().kcmp  →  { outcome: 'usable' }                      plain kernel
+ *                                 { outcome: 'eperm', errno: 'EPERM', … }    Docker without SYS_PTRACE
+ *                                 { outcome: 'enosys', … }                   no CONFIG_KCMP, or a filter
+ *                                 { outcome: 'killed', … }                   SIGSYS sandbox
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readStatus } from '../procfs/status.js';
+import type { ErrnoName } from '../sys/errno.js';
+
+export type ProbeOutcome =
+  | 'usable' // works here
+  | 'enosys' // the kernel lacks it, or a seccomp filter answers ENOSYS (the two look identical)
+  | 'eperm' // a seccomp filter answers EPERM (Docker/podman without CAP_SYS_PTRACE)
+  | 'killed' // a seccomp filter kills the caller (SIGSYS)
+  | 'unsupported' // the syscall exists but not this feature (too old a kernel, a config option off)
+  | 'failed'; // anything else: see detail
+
+export interface ProbeResult {
+  outcome: ProbeOutcome;
+  errno?: ErrnoName;
+  /** One line for people: what was seen and what it means. */
+  detail: string;
+}
+
+export interface Capabilities {
+  /** kcmp(self, self, KCMP_VM). */
+  kcmp: ProbeResult;
+  /** KCMP_SYSVSEM: EOPNOTSUPP without CONFIG_SYSVIPC. */
+  kcmpSysvsem: ProbeResult;
+  /** KCMP_EPOLL_TFD: Linux ≥ 4.13 with CONFIG_EPOLL. */
+  kcmpEpollTfd: ProbeResult;
+  /** fcntl(F_DUPFD_QUERY): Linux ≥ 6.10. */
+  dupfdQuery: ProbeResult;
+  /** false on 6.10/6.11 kernels without C-DQFIX, where an invalid fd2 answers 0: a 0 must be confirmed. */
+  dupfdQueryValidatesFd2: boolean | undefined;
+  /** pidfd_open: Linux ≥ 5.3. */
+  pidfdOpen: ProbeResult;
+  /** pidfd_getfd on ourselves: Linux ≥ 5.6. Other processes also need ptrace ATTACH rights (and Yama). */
+  pidfdGetfd: ProbeResult;
+}
+
+type Raw = { value: number } | { errno: ErrnoName } | { killed: NodeJS.Signals } | { failed: string };
+
+const PROBE_NAMES = [
+  'dupfdQuery',
+  'dupfdQueryBadFd2',
+  'pidfdOpen',
+  'pidfdGetfd',
+  'kcmp',
+  'kcmpSysvsem',
+  'kcmpEpollTfd',
+] as const;
+type ProbeName = (typeof PROBE_NAMES)[number];
+
+/** Errnos that mean "the syscall works, the feature is missing", per probe (kcmp-spec.md §2, §6). */
+const UNSUPPORTED: Partial<Record<ProbeName, Partial<Record<ErrnoName, string>>>> = {
+  dupfdQuery: { EINVAL: 'F_DUPFD_QUERY is unknown to this kernel (needs Linux 6.10)' },
+  kcmpSysvsem: { EOPNOTSUPP: 'the kernel is built without CONFIG_SYSVIPC' },
+  kcmpEpollTfd: {
+    EINVAL: 'KCMP_EPOLL_TFD is unknown to this kernel (needs Linux 4.13)',
+    EOPNOTSUPP: 'the kernel is built without CONFIG_EPOLL',
+  },
+};
+
+/** Errnos that prove the feature works (the probe's arguments are bad on purpose). */
+const USABLE_ERRNO: Partial<Record<ProbeName, ErrnoName>> = {
+  kcmpEpollTfd: 'EFAULT', // the NULL slot is copied before anything else is looked at
+  pidfdGetfd: 'EBADF', // reached only when pidfd_open failed and -1 was passed
+};
+
+const MISSING: Record<ProbeName, string> = {
+  dupfdQuery: 'fcntl',
+  dupfdQueryBadFd2: 'fcntl',
+  pidfdOpen: 'pidfd_open (needs Linux 5.3)',
+  pidfdGetfd: 'pidfd_getfd (needs Linux 5.6)',
+  kcmp: 'kcmp',
+  kcmpSysvsem: 'kcmp',
+  kcmpEpollTfd: 'kcmp',
+};
+
+function interpret(name: ProbeName, raw: Raw | undefined): ProbeResult {
+  if (raw === undefined) return { outcome: 'failed', detail: 'not probed' };
+  if ('value' in raw) return { outcome: 'usable', detail: 'works' };
+  if ('killed' in raw) {
+    return raw.killed === 'SIGSYS'
+      ? { outcome: 'killed', detail: 'a seccomp filter kills any process that calls it (SIGSYS)' }
+      : { outcome: 'failed', detail: `the probe process died of ${raw.killed}` };
+  }
+  if ('failed' in raw) return { outcome: 'failed', detail: raw.failed };
+  const { errno } = raw;
+  if (USABLE_ERRNO[name] === errno) return { outcome: 'usable', errno, detail: 'works' };
+  const unsupported = UNSUPPORTED[name]?.[errno];
+  if (unsupported) return { outcome: 'unsupported', errno, detail: unsupported };
+  if (errno === 'ENOSYS') {
+    return {
+      outcome: 'enosys',
+      errno,
+      detail: `${MISSING[name]} is missing from this kernel, or a seccomp filter answers ENOSYS`,
+    };
+  }
+  if (errno === 'EPERM') {
+    // Our own process: the ptrace check always passes for one's own thread group (spec §4.3 rule 1).
+    return {
+      outcome: 'eperm',
+      errno,
+      detail: 'a seccomp filter refuses it with EPERM, even on our own process',
+    };
+  }
+  return { outcome: 'failed', errno, detail: `unexpected ${errno} on our own process` };
+}
+
+/** How to start the probe child: the compiled module, or (running from source under tsx) the .ts one. */
+function probeCommand(): string[] {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    return [process.execPath, '--import', tsx, here.replace(/probe\.ts$/, 'probe-child.ts')];
+  }
+  return [process.execPath, here.replace(/probe\.js$/, 'probe-child.js')];
+}
+
+/** Runs the probes in children until each has an answer; a child killed mid-way blames the probe it was on. */
+function runProbes(): Map<ProbeName, Raw> {
+  const results = new Map<ProbeName, Raw>();
+  const [command, ...prefix] = probeCommand() as [string, ...string[]];
+  let pending: ProbeName[] = [...PROBE_NAMES];
+  while (pending.length > 0) {
+    const r = spawnSync(command, [...prefix, ...pending], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+    for (const line of (r.stdout ?? '').split('\n')) {
+      if (line === '') continue;
+      const { name, ...rest } = JSON.parse(line) as { name: ProbeName } & Raw;
+      results.set(name, rest as Raw);
+    }
+    pending = pending.filter((name) => !results.has(name));
+    const [culprit] = pending;
+    if (culprit === undefined) break;
+    if (r.signal) {
+      results.set(culprit, { killed: r.signal });
+      continue;
+    }
+    const why = r.error?.message ?? `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n')[0] ?? ''}`;
+    for (const name of pending) results.set(name, { failed: `the probe process failed (${why})` });
+  }
+  return results;
+}
+
+let cached: Capabilities | undefined;
+
+/**
+ * Probes once per process (in a child) and returns what this process may use.
+ *
+ * @example
+ * if (detectCapabilities().kcmp.outcome !== 'usable') console.log('no kcmp here');
+ */
+export function detectCapabilities(): Capabilities {
+  if (cached) return cached;
+  const raw = runProbes();
+  const badFd2 = raw.get('dupfdQueryBadFd2');
+  const result = (name: ProbeName): ProbeResult => interpret(name, raw.get(name));
+  cached = {
+    kcmp: result('kcmp'),
+    kcmpSysvsem: result('kcmpSysvsem'),
+    kcmpEpollTfd: result('kcmpEpollTfd'),
+    dupfdQuery: result('dupfdQuery'),
+    dupfdQueryValidatesFd2:
+      badFd2 && 'errno' in badFd2
+        ? badFd2.errno === 'EBADF'
+        : badFd2 && 'value' in badFd2
+          ? false
+          : undefined,
+    pidfdOpen: result('pidfdOpen'),
+    pidfdGetfd: result('pidfdGetfd'),
+  };
+  return cached;
+}
+
+let filtered: boolean | undefined;
+
+/** True when a seccomp filter is installed on this process (Seccomp: 2), checked once per process. */
+export function seccompFilterActive(): boolean {
+  filtered ??= readStatus('self').seccomp === 'filter';
+  return filtered;
+}
+
+/** The calls the one-pair API makes, as named in Capabilities. */
+export type GatedCall = 'kcmp' | 'dupfdQuery' | 'pidfdOpen' | 'pidfdGetfd';
+
+/**
+ * Whether making `call` here would kill us. Without a seccomp filter nothing can (no probe is run);
+ * with one, the probes decide. Callers skip a call for which this returns a result.
+ */
+export function wouldBeKilled(call: GatedCall): ProbeResult | undefined {
+  if (!seccompFilterActive()) return undefined;
+  const result = detectCapabilities()[call];
+  return result.outcome === 'killed' ? result : undefined;
+}

@@ -1,0 +1,20 @@
+/** Reasons carried by undecided verdicts: why a stronger method could not answer. */
+import type { SysError } from '../sys/sys-error.js';
+import type { ProbeResult } from './probe.js';
+import type { Reason } from './types.js';
+
+export function reasonOf(error: SysError): Reason {
+  return { syscall: error.syscall, errno: error.errno, message: error.message };
+}
+
+/** A call we did not make because the probe child was killed making it: EPERM, as the sandbox forbids it. */
+export function killedReason(syscall: string, probe: ProbeResult): Reason {
+  return { syscall, errno: 'EPERM', message: `${syscall} not called: ${probe.detail}` };
+}
+
+/** Several failed steps as one reason: the first step's syscall and errno, every step's message. */
+export function combineReasons(reasons: readonly Reason[]): Reason | undefined {
+  const [first] = reasons;
+  if (!first) return undefined;
+  return { ...first, message: reasons.map((r) => r.message).join('; ') };
+}

@@ -1,0 +1,125 @@
+/**
+ * sameTaskResource(): do two tasks share one address space, fd table, fs info (cwd, root, umask), signal
+ * handler table, I/O context or SysV semaphore undo list? One kcmp call — with the kernel's NULL == NULL
+ * cases handled (kcmp-spec.md §2, §3):
+ *
+ *  - io, sysvsem: a task that never allocated the object holds NULL, and two such tasks compare equal
+ *    while sharing nothing (two fresh forks do). An 'equal' is checked against two probe processes known
+ *    to hold none (absence-probe.ts): if the tasks hold none either, the verdict is `same: null` with
+ *    `absent: true`; if that cannot be proven, `same: null` with the caveat — never a guessed `true`.
+ *  - zombies: after exit, vm/files/fs/io/sysvsem are NULL, so two zombies compare equal on all of them.
+ *    A zombie (checked before and after the call) throws ZombieProcessError instead.
+ *  - a pid that is reused between the checks and the call throws ProcessGoneError (start time changes).
+ *
+ * A tid works wherever a pid does: threads can differ in files and fs after unshare(2).
+ */
+
+import { InvalidArgumentError, ProcessGoneError } from '../errors.js';
+import { readIdentity, stillSame } from '../procfs/identity.js';
+import { isNotSupported, isPrivilege } from '../sys/errno.js';
+import { SysError } from '../sys/sys-error.js';
+import { AbsenceProbe, isNullable } from './absence-probe.js';
+import { kcmp } from './kcmp.js';
+import { assertAlive } from './liveness.js';
+import { wouldBeKilled } from './probe.js';
+import { killedReason, reasonOf } from './reason.js';
+import { TASK_RESOURCES, type TaskResource, type Verdict } from './types.js';
+import { assertPid } from './validate.js';
+
+export interface TaskVerdict extends Verdict {
+  kind: TaskResource;
+  method: 'identical' | 'kcmp' | 'none';
+  /** io/sysvsem only: true when NEITHER task has the object (kcmp's NULL == NULL), so nothing is shared. */
+  absent?: boolean;
+  /** Why an 'equal' from the kernel was not taken as "shared". */
+  caveat?: string;
+}
+
+const NOUNS: Readonly<Record<'io' | 'sysvsem', string>> = {
+  io: 'an I/O context',
+  sysvsem: 'a SysV semaphore undo list',
+};
+
+function assertKind(kind: unknown): asserts kind is TaskResource {
+  if (typeof kind === 'string' && (TASK_RESOURCES as readonly string[]).includes(kind)) return;
+  if (kind === 'file' || kind === 'epoll-tfd') {
+    throw new InvalidArgumentError(`${kind} is not a task resource: use sameFile() for fds`);
+  }
+  throw new InvalidArgumentError(
+    `unknown task resource ${JSON.stringify(kind)}: use one of ${TASK_RESOURCES.join(', ')}`,
+  );
+}
+
+function identityOf(pid: number): { pid: number; startTime: number } {
+  assertAlive(pid);
+  const id = readIdentity(pid);
+  if (!id) throw new ProcessGoneError(pid);
+  return id;
+}
+
+/**
+ * Do tasks `pidA` and `pidB` share their `kind` object?
+ *
+ * @example
+ * sameTaskResource(pid, tid, 'vm')        // { kind: 'vm', same: true, method: 'kcmp' } for a thread
+ * sameTaskResource(child1, child2, 'io')  // { same: null, absent: true, … } for two plain forks
+ * @throws InvalidArgumentError (before any syscall), ProcessGoneError, ZombieProcessError
+ */
+export function sameTaskResource(pidA: number, pidB: number, kind: TaskResource): TaskVerdict {
+  assertPid(pidA, 'first pid');
+  assertPid(pidB, 'second pid');
+  assertKind(kind);
+  const ids = [identityOf(pidA), identityOf(pidB)];
+  if (pidA === pidB) return { kind, same: true, method: 'identical' };
+
+  const killed = wouldBeKilled('kcmp');
+  if (killed) return { kind, same: null, method: 'none', reason: killedReason('kcmp', killed) };
+  let equal: boolean;
+  try {
+    equal = kcmp(pidA, pidB, kind) === 'equal';
+  } catch (error) {
+    if (!(error instanceof SysError)) throw error;
+    if (isNotSupported(error.errno) || isPrivilege(error.errno)) {
+      return { kind, same: null, method: 'none', reason: reasonOf(error) };
+    }
+    for (const id of ids) if (!stillSame(id)) assertAlive(id.pid, error);
+    throw error;
+  }
+  // Became a zombie (NULL pointers) or was replaced by another process while we asked?
+  for (const id of ids) {
+    assertAlive(id.pid);
+    if (!stillSame(id)) throw new ProcessGoneError(id.pid, `process ${id.pid} exited while being compared`);
+  }
+  if (!equal) return { kind, same: false, method: 'kcmp' };
+  if (!isNullable(kind)) return { kind, same: true, method: 'kcmp' };
+  return absenceVerdict(pidA, kind);
+}
+
+function absenceVerdict(pid: number, kind: 'io' | 'sysvsem'): TaskVerdict {
+  const noun = NOUNS[kind];
+  const probe = AbsenceProbe.start();
+  let lacks: boolean | undefined;
+  try {
+    lacks = probe?.lacks(pid, kind);
+  } finally {
+    probe?.stop();
+  }
+  if (lacks === false) return { kind, same: true, method: 'kcmp' };
+  if (lacks === true) {
+    return {
+      kind,
+      same: null,
+      method: 'kcmp',
+      absent: true,
+      caveat: `neither task has ${noun}: kcmp compares NULL == NULL as equal, but nothing is shared`,
+    };
+  }
+  return {
+    kind,
+    same: null,
+    method: 'none',
+    caveat:
+      `kcmp says equal, but that also happens when neither task has ${noun} (NULL == NULL), and ` +
+      'no probe process could be shown to lack one, so sharing cannot be told from absence',
+  };
+}
