@@ -1,5 +1,6 @@
 /** Every subcommand, in the order `--help` lists them. Each lives in its own file. */
 import type { Command } from 'commander';
 import { registerRaw } from './raw.js';
+import { registerTasks } from './tasks.js';
 
-export const COMMANDS: readonly ((program: Command) => void)[] = [registerRaw];
+export const COMMANDS: readonly ((program: Command) => void)[] = [registerRaw, registerTasks];

@@ -1,0 +1,78 @@
+/** `kcmp tasks [-p PIDS | --tree PID] [-J] [-o COLS] [-r] [-n]`: which tasks share vm, files, fs, … */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../errors.js';
+import { inspectTasks } from '../inspect/tasks.js';
+import { listPids, processTree } from '../procfs/processes.js';
+import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
+import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
+import { EXIT } from './exit-codes.js';
+import { parsePid, parsePidList } from './parse.js';
+import { action, out, warn } from './run.js';
+
+interface TasksFlags {
+  pid?: string;
+  tree?: string;
+  json?: boolean;
+  output?: string;
+  raw?: boolean;
+  noheadings?: boolean;
+  listColumns?: boolean;
+}
+
+function selectedPids(flags: TasksFlags): number[] {
+  if (flags.pid !== undefined && flags.tree !== undefined) {
+    throw new InvalidArgumentError('-p and --tree are exclusive: choose one way to select processes');
+  }
+  if (flags.pid !== undefined) return parsePidList(flags.pid);
+  if (flags.tree !== undefined) return processTree(parsePid(flags.tree, '--tree PID'));
+  return listPids();
+}
+
+export function registerTasks(program: Command): void {
+  program
+    .command('tasks')
+    .summary(
+      'group tasks by shared address space, fd table, fs, signal handlers, I/O context, SysV undo list',
+    )
+    .description(
+      'For every task (thread) of the selected processes, find which share one vm (address space), files\n' +
+        '(fd table), fs (cwd, root, umask), sighand, io (I/O context) or sysvsem (SysV semaphore undo list),\n' +
+        'and name the clone()/unshare() relation that explains it. A task with no I/O context or undo list\n' +
+        'at all shows `none` (kcmp would call all such tasks equal). Zombies, kernel threads and tasks that\n' +
+        'cannot be inspected are ERROR rows.',
+    )
+    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
+    .option('--tree <pid>', 'this process and all its descendants')
+    .option('-J, --json', 'print the kcmp.tasks/1 JSON report')
+    .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
+    .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
+    .option('-n, --noheadings', 'do not print the column headings')
+    .option('--list-columns', 'list the available columns and exit')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kcmp tasks --tree $$\n  kcmp tasks -p 1234 -J\n  kcmp tasks -p 1234 -o PID,TID,VM,FILES',
+    )
+    .action(
+      action((flags: TasksFlags) => {
+        if (flags.listColumns) {
+          out(renderColumnList(TASK_COLUMNS));
+          return EXIT.OK;
+        }
+        const columns = selectColumns(TASK_COLUMNS, TASK_DEFAULT_COLUMNS, flags.output);
+        const report = inspectTasks(selectedPids(flags));
+        if (flags.json) {
+          out(`${JSON.stringify(report, null, 2)}\n`);
+          return EXIT.OK;
+        }
+        for (const error of report.errors)
+          if (error.pid === null) warn(`${error.kind}: ${error.message}, skipping`);
+        out(
+          renderTable(taskRows(report), TASK_COLUMNS, columns, {
+            raw: flags.raw,
+            noHeadings: flags.noheadings,
+          }),
+        );
+        return EXIT.OK;
+      }),
+    );
+}

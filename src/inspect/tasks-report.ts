@@ -1,0 +1,92 @@
+/**
+ * The `kcmp.tasks/1` report: every selected task (thread), grouped per resource kind by the kernel object
+ * it uses. This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the
+ * schema).
+ */
+import type { TaskResource } from '../compare/types.js';
+
+export const TASKS_SCHEMA = 'kcmp.tasks/1';
+
+/** A task that was compared: `pid` is its thread group (process), `tid` the task itself. */
+export interface TaskInfo {
+  pid: number;
+  tid: number;
+  /** The parent process (real parent's thread group), for relations. */
+  ppid: number;
+  command: string;
+}
+
+/** The kinds whose kernel object may be absent (NULL) in a live task: kcmp then answers "equal" for two
+ * tasks that share nothing (kcmp-spec.md §2 "NULL equality gotcha"). */
+export type NullableResource = 'io' | 'sysvsem';
+
+export type TaskErrorReason =
+  | 'zombie' // exited, not reaped: vm, files, fs, io and sysvsem are NULL and would all compare equal
+  | 'kernel-thread' // no mm, files or fs of its own (all kernel threads compare equal on vm)
+  | 'gone' // exited or vanished while we looked
+  | 'reused' // the tid now belongs to another task (start time changed)
+  | 'denied' // kcmp or /proc refused access (ptrace read mode, seccomp)
+  | 'unsupported' // the kernel lacks this comparison kind (e.g. sysvsem without CONFIG_SYSVIPC)
+  | 'undecided' // absence of io/sysvsem could not be proven, so its groups would mix NULLs with sharing
+  | 'failed'; // any other failure
+
+/** A task (or a whole kind, `tid: null`) that could not be compared: an error row, never a group. */
+export interface TaskError {
+  pid: number | null;
+  tid: number | null;
+  /** The task's command when it could be read. */
+  command: string | null;
+  /** The kind the error concerns, or null when it concerns the whole task. */
+  kind: TaskResource | null;
+  reason: TaskErrorReason;
+  /** The failed call ("kcmp", "stat", "spawn"), or null when nothing failed (zombie, kernel thread). */
+  syscall: string | null;
+  errno: string | null;
+  message: string;
+}
+
+/** How two tasks are related, inferred from what they share (relations.ts). */
+export interface TaskRelation {
+  /** 'thread': a task of the same thread group (CLONE_THREAD); 'clone': another process sharing something. */
+  kind: 'thread' | 'clone';
+  /** thread: the thread-group leader; clone: the parent process when one is the other's parent, else the
+   * lower pid. A tid. */
+  from: number;
+  /** The task this relation describes (the thread, or the child / later process). A tid. */
+  to: number;
+  /** Whether `from` is `to`'s parent process. */
+  parent: boolean;
+  /** The kinds for which both use the same kernel object (absent io/sysvsem never counts as shared). */
+  shared: TaskResource[];
+  /** Threads only: files, fs or sysvsem that differ from the leader's, i.e. the thread unshared them. */
+  unshared: TaskResource[];
+  /** The clone flags that produce this sharing: CLONE_THREAD, CLONE_VM, CLONE_FILES, … */
+  flags: string[];
+  /** The relation in words, from `to`'s point of view: "thread of 100 that unshared files, fs". */
+  text: string;
+}
+
+export interface TasksStats {
+  processes: number;
+  tasks: number;
+  errors: number;
+  comparisons: number;
+  /** Scans repeated because a task changed (exited, exec'd, pid reused) while it was compared. */
+  retries: number;
+  elapsedMs: number;
+}
+
+export interface TasksReport {
+  schema: typeof TASKS_SCHEMA;
+  /** Every task that was compared; tasks with errors are in `errors` instead. */
+  tasks: TaskInfo[];
+  /** Per kind, classes of tids using one kernel object. Together with `absent` they partition `tasks`.
+   * null: the kind could not be compared (see `errors`). */
+  groups: Record<TaskResource, number[][] | null>;
+  /** Tasks with no I/O context / SysV undo list at all: they share nothing, though kcmp says "equal".
+   * null when absence could not be proven (then `groups` of that kind is null too). */
+  absent: Record<NullableResource, number[] | null>;
+  relations: TaskRelation[];
+  errors: TaskError[];
+  stats: TasksStats;
+}

@@ -1,0 +1,241 @@
+/**
+ * `kcmp tasks`: which tasks share an address space (vm), fd table (files), fs info (fs), signal handlers
+ * (sighand), I/O context (io) or SysV undo list (sysvsem).
+ *
+ * For each kind, every task is placed by the generic engine (src/group/engine.ts): one bucket per kind,
+ * binary insertion among class representatives ordered by kcmp — ⌈log2(c+1)⌉ calls per task for c classes,
+ * never pairwise. kcmp's order per type is a strict total order on Linux ≥ 3.17 (kcmp-spec.md §3).
+ *
+ *   tasks ─▶ stat (zombie? kernel thread? → error row) ─▶ kcmp(tid, tid, vm) (access? → error row)
+ *         ─▶ per kind: engine(kcmp order)  ─▶ recheck every task (gone, zombie, pid reused → drop, redo)
+ *                 io/sysvsem: the NULL reference joins the grouping; its class lists the tasks `absent`
+ *
+ * NULL == NULL (§2): io and sysvsem objects may be absent, and zombies have NULL vm/files/fs/io/sysvsem;
+ * kcmp then says "equal" for tasks that share nothing. Zombies and kernel threads (no mm/files/fs of their
+ * own) are therefore error rows, and io/sysvsem absence is decided against a proven-NULL reference
+ * (null-probe.ts). A task that dies mid-scan could have compared as NULL and misplaced others (the binary
+ * search relies on a stable order), so after grouping every task is re-read; if any changed, it is dropped
+ * and the grouping is redone. Results are still a snapshot: kcmp holds no reference (§4.4).
+ */
+import { kcmp } from '../compare/kcmp.js';
+import { TASK_RESOURCES, type TaskResource } from '../compare/types.js';
+import { KcmpError } from '../errors.js';
+import { type Comparator, CompareFailure, groupItems, UNORDERED } from '../group/engine.js';
+import { isNotSupported, isPrivilege } from '../sys/errno.js';
+import { SysError } from '../sys/sys-error.js';
+import { type NullProbe, startNullProbe } from './null-probe.js';
+import { inferRelations } from './relations.js';
+import { type Candidate, collectTasks, recheck } from './task-list.js';
+import {
+  type NullableResource,
+  TASKS_SCHEMA,
+  type TaskError,
+  type TaskInfo,
+  type TasksReport,
+} from './tasks-report.js';
+
+/** Rounds of "group, recheck, drop what changed" before giving up on a churning set of tasks. */
+const MAX_ROUNDS = 4;
+
+const SIGN = { equal: 0, less: -1, greater: 1, unordered: UNORDERED } as const;
+
+/** kcmp's order on one task resource as an engine comparator; a failed call becomes a CompareFailure. */
+function taskComparator(kind: TaskResource): Comparator<number, SysError> {
+  return {
+    ordered: true,
+    compare(a, b) {
+      try {
+        return SIGN[kcmp(a, b, kind)];
+      } catch (error) {
+        if (error instanceof SysError) return new CompareFailure(error);
+        throw error;
+      }
+    },
+  };
+}
+
+function sysErrorRow(
+  task: Pick<TaskInfo, 'pid' | 'tid' | 'command'> | null,
+  kind: TaskResource | null,
+  e: SysError,
+): TaskError {
+  const reason = e.errno === 'ESRCH' ? 'gone' : isPrivilege(e.errno) ? 'denied' : 'failed';
+  const where = task ? `task ${task.tid} (${task.command}): ` : '';
+  return {
+    pid: task?.pid ?? null,
+    tid: task?.tid ?? null,
+    command: task?.command ?? null,
+    kind,
+    reason,
+    syscall: e.syscall,
+    errno: e.errno,
+    message: `${where}${e.message}`,
+  };
+}
+
+/** The kinds this kernel can compare, probed on our own process (always permitted, §4.3). */
+function supportedKinds(errors: TaskError[]): TaskResource[] {
+  const kinds: TaskResource[] = [];
+  for (const kind of TASK_RESOURCES) {
+    try {
+      kcmp(process.pid, process.pid, kind);
+      kinds.push(kind);
+    } catch (error) {
+      // Without kcmp at all (ENOSYS, or a seccomp EPERM even on ourselves) nothing can be compared.
+      if (!(error instanceof SysError) || kind === 'vm' || !isNotSupported(error.errno)) throw error;
+      errors.push({ ...sysErrorRow(null, kind, error), reason: 'unsupported' });
+    }
+  }
+  return kinds;
+}
+
+interface Round {
+  groups: TasksReport['groups'];
+  absent: TasksReport['absent'];
+  /** Tasks that failed a comparison: tid → its error. */
+  failed: Map<number, SysError>;
+  comparisons: number;
+}
+
+function newRound(): Round {
+  return {
+    groups: { vm: null, files: null, fs: null, sighand: null, io: null, sysvsem: null },
+    absent: { io: null, sysvsem: null },
+    failed: new Map(),
+    comparisons: 0,
+  };
+}
+
+/** The result for no tasks at all: every supported kind partitions the empty set. */
+function emptyRound(kinds: readonly TaskResource[]): Round {
+  const round = newRound();
+  for (const kind of kinds) {
+    round.groups[kind] = [];
+    if (kind === 'io' || kind === 'sysvsem') round.absent[kind] = [];
+  }
+  return round;
+}
+
+function groupRound(tids: readonly number[], kinds: readonly TaskResource[], probe: NullProbe): Round {
+  const round = newRound();
+  for (const kind of kinds) {
+    const nullable = kind === 'io' || kind === 'sysvsem';
+    const reference = nullable && probe.proven.has(kind) ? probe.pid : undefined;
+    if (nullable && reference === undefined) continue; // undecided: reported once, by the caller
+    const items = reference === undefined ? tids : [reference, ...tids];
+    const grouping = groupItems(items, () => kind, taskComparator(kind));
+    round.comparisons += grouping.comparisons;
+    for (const { item, error } of grouping.unresolved) {
+      if (item === reference)
+        throw new KcmpError(`the ${kind} reference process ${item} failed: ${error.message}`);
+      round.failed.set(item, error);
+    }
+    const classes = grouping.classes.filter((members) => members[0] !== reference);
+    round.groups[kind] = classes;
+    if (reference !== undefined) {
+      const absent = grouping.classes.find((members) => members[0] === reference) ?? [reference];
+      round.absent[kind as NullableResource] = absent.slice(1);
+    }
+  }
+  return round;
+}
+
+/** Groups the tasks of `pids` (processes; their threads are found in /proc/PID/task) by every kind. */
+export function inspectTasks(pids: readonly number[]): TasksReport {
+  const started = performance.now();
+  const errors: TaskError[] = [];
+  const kinds = supportedKinds(errors);
+  let tasks = collectTasks(pids, errors);
+  let comparisons = 0;
+
+  // Access once per task: ptrace read mode is checked for both tasks of every call, so a task we may not
+  // inspect would fail every comparison it takes part in (and poison its class as a representative).
+  tasks = tasks.filter((task) => {
+    comparisons++;
+    try {
+      kcmp(task.tid, task.tid, 'vm');
+      return true;
+    } catch (error) {
+      if (!(error instanceof SysError)) throw error;
+      errors.push(sysErrorRow(task, null, error));
+      return false;
+    }
+  });
+
+  if (tasks.length === 0) return report([], emptyRound(kinds), errors, comparisons, 0, started);
+  const probe = startNullProbe();
+  try {
+    for (const kind of ['io', 'sysvsem'] as const) {
+      if (kinds.includes(kind) && !probe.proven.has(kind)) {
+        errors.push({
+          pid: null,
+          tid: null,
+          command: null,
+          kind,
+          reason: 'undecided',
+          syscall: null,
+          errno: null,
+          message: `cannot tell tasks without ${kind === 'io' ? 'an I/O context' : 'a SysV undo list'} from tasks sharing one: ${probe.why[kind]}`,
+        });
+      }
+    }
+    for (let retries = 0; retries < MAX_ROUNDS; retries++) {
+      const round = groupRound(
+        tasks.map((t) => t.tid),
+        kinds,
+        probe,
+      );
+      comparisons += round.comparisons;
+      const changed = new Set<number>();
+      for (const task of tasks) {
+        const error = recheck(task);
+        if (error) {
+          errors.push(error);
+          changed.add(task.tid);
+        }
+      }
+      // A failure with no task changed is lasting (the item is blamed: its partner was checked above).
+      if (changed.size === 0) {
+        for (const task of tasks) {
+          const failure = round.failed.get(task.tid);
+          if (failure) errors.push(sysErrorRow(task, null, failure));
+        }
+        if (round.failed.size === 0) return report(tasks, round, errors, comparisons, retries, started);
+      }
+      tasks = tasks.filter((t) => !changed.has(t.tid) && (changed.size > 0 || !round.failed.has(t.tid)));
+    }
+    throw new KcmpError(
+      `tasks kept exiting or changing during ${MAX_ROUNDS} scans, so no consistent grouping was found`,
+      { remedy: 'stop the processes (kill -STOP) or select fewer with -p/--tree' },
+    );
+  } finally {
+    probe.close();
+  }
+}
+
+function report(
+  tasks: readonly Candidate[],
+  round: Round,
+  errors: TaskError[],
+  comparisons: number,
+  retries: number,
+  started: number,
+): TasksReport {
+  const infos: TaskInfo[] = tasks.map(({ startTime: _, ...info }) => info);
+  return {
+    schema: TASKS_SCHEMA,
+    tasks: infos,
+    groups: round.groups,
+    absent: round.absent,
+    relations: inferRelations(infos, round.groups),
+    errors,
+    stats: {
+      processes: new Set(infos.map((t) => t.pid)).size,
+      tasks: infos.length,
+      errors: errors.length,
+      comparisons,
+      retries,
+      elapsedMs: Math.round(performance.now() - started),
+    },
+  };
+}
