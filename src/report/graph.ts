@@ -1,0 +1,207 @@
+/**
+ * The sharing graph: a renderer-neutral picture of who shares what. Actors (processes, or tasks) are
+ * nodes; every shared kernel object (an open file description, or a task resource such as an address
+ * space) is a node of its own, joined to each actor that holds it by an edge labelled with the fd number.
+ *
+ *   ┌ cluster 100 server ───────────────────────────────┐
+ *   │ [100 server] ─fd 3─ (d1 socket:[77]) ─fd 3─ [101 worker] │   a description sits in the innermost
+ *   │                     └──────────fd 3─ [102 worker] │   cluster that holds all its holders
+ *   └───────────────────────────────────────────────────┘
+ *
+ * Clusters follow the process tree: a process with children in the picture opens a cluster holding
+ * itself and its descendants. Big scans are capped (GRAPH_LIMITS) — ancestors are kept before their
+ * descendants, the most widely shared objects before the rest — and every cap leaves a note that the
+ * renderers draw and the CLI prints. Order is fixed by the topology (tree order, then fd, then name),
+ * never by scan order, so the same topology gives the same picture.
+ */
+import type { Description, FdsReport, ProcessInfo } from '../inspect/fds-report.js';
+import { capObjects, clusterTree, type GraphCluster, treeOrder } from './graph-tree.js';
+
+export type FileKind = 'file' | 'pipe' | 'socket' | 'eventfd' | 'epoll' | 'device' | 'other';
+export type ResourceKind = 'vm' | 'files' | 'fs' | 'sighand' | 'io' | 'sysvsem';
+export type ObjectKind = FileKind | ResourceKind;
+
+export type { GraphCluster } from './graph-tree.js';
+
+/** A process ("pid-10") or a task ("tid-11"). */
+export interface ActorNode {
+  id: string;
+  pid: number;
+  tid?: number;
+  command: string;
+  /** Lines of the node's label: "10 nginx", then e.g. "+4 unshared fds". */
+  label: string[];
+  /** Innermost cluster id, or null at the top level. */
+  cluster: string | null;
+}
+
+/** A shared object: an open file description ("desc-d3") or a task resource ("res-vm-1"). */
+export interface ObjectNode {
+  id: string;
+  kind: ObjectKind;
+  /** The id users see in tables and JSON: "d3", "vm:1". */
+  name: string;
+  label: string[];
+  /** Full text for a tooltip: type, name, holders. */
+  title: string;
+  cluster: string | null;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  /** "fd 3", "fds 3,40"; empty for task resources. */
+  label: string;
+  kind: ObjectKind;
+}
+
+export interface SharingGraph {
+  title: string;
+  actors: ActorNode[];
+  objects: ObjectNode[];
+  edges: GraphEdge[];
+  /** Outermost first (a parent cluster always comes before its children). */
+  clusters: GraphCluster[];
+  /** What was left out and why; drawn in the picture and printed on stderr. */
+  notes: string[];
+}
+
+export const GRAPH_LIMITS = { actors: 300, objects: 1000 } as const;
+
+export interface GraphOptions {
+  /** Cluster actors by process tree (fds) or by process (tasks). Default true. */
+  clusters?: boolean;
+  /** Unshared fds (held once): collapsed into a count on their process (default), or drawn. */
+  unshared?: 'collapse' | 'show';
+  maxActors?: number;
+  maxObjects?: number;
+}
+
+/** The colour class of a description, from its kcmp.fds/1 type. */
+export function fileKind(type: string): FileKind {
+  switch (type) {
+    case 'REG':
+    case 'DIR':
+    case 'LNK':
+      return 'file';
+    case 'FIFO':
+      return 'pipe';
+    case 'SOCK':
+      return 'socket';
+    case 'eventfd':
+      return 'eventfd';
+    case 'eventpoll':
+      return 'epoll';
+    case 'CHR':
+    case 'BLK':
+      return 'device';
+    default:
+      return 'other';
+  }
+}
+
+/** "fd 3" or "fds 3,40". */
+export function fdLabel(fds: readonly number[]): string {
+  return `${fds.length === 1 ? 'fd' : 'fds'} ${fds.join(',')}`;
+}
+
+/** Keeps labels readable: a long path keeps its end ("…/log/app.log"). */
+export function shorten(text: string, max = 40): string {
+  return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
+}
+
+/** "1 process", "2 processes". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Capping note shared by both graph kinds. */
+export function capNote(shown: number, total: number, what: string, limit: number): string | undefined {
+  if (shown >= total) return undefined;
+  return `showing ${shown} of ${total} ${what} (limit ${limit}); narrow the selection with -p or --tree`;
+}
+
+/** The graph of a kcmp.fds/1 report. */
+export function fdsGraph(report: FdsReport, options: GraphOptions = {}): SharingGraph {
+  const maxActors = options.maxActors ?? GRAPH_LIMITS.actors;
+  const maxObjects = options.maxObjects ?? GRAPH_LIMITS.objects;
+  const known = new Map<number, ProcessInfo>(report.processes.map((p) => [p.pid, p]));
+  for (const d of report.descriptions) {
+    for (const h of d.holders) {
+      if (!known.has(h.pid)) known.set(h.pid, { pid: h.pid, ppid: 0, command: h.command });
+    }
+  }
+  const ordered = treeOrder([...known.values()].map((p) => ({ key: p.pid, parent: p.ppid, item: p })));
+  const kept = ordered.slice(0, maxActors).map((n) => n.item);
+  const rank = new Map(kept.map((p, i) => [p.pid, i]));
+  const tree = clusterTree(
+    kept.map((p) => ({ key: p.pid, parent: p.ppid, label: `${p.pid} ${p.command}` })),
+    options.clusters ?? true,
+  );
+
+  const unsharedCount = new Map<number, number>();
+  const candidates: Description[] = [];
+  for (const d of report.descriptions) {
+    const holders = d.holders.filter((h) => rank.has(h.pid));
+    if (holders.length === 0) continue;
+    if (d.holders.length < 2 && options.unshared !== 'show') {
+      unsharedCount.set(holders[0]?.pid ?? 0, (unsharedCount.get(holders[0]?.pid ?? 0) ?? 0) + 1);
+      continue;
+    }
+    candidates.push({ ...d, holders });
+  }
+  const spread = (d: Description): number => new Set(d.holders.map((h) => h.pid)).size;
+  const firstHolder = (d: Description): [number, number] => {
+    let best: [number, number] = [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+    for (const h of d.holders) {
+      const key: [number, number] = [rank.get(h.pid) ?? 0, h.fd];
+      if (key[0] < best[0] || (key[0] === best[0] && key[1] < best[1])) best = key;
+    }
+    return best;
+  };
+  const byTopology = (a: Description, b: Description): number => {
+    const [ra, fa] = firstHolder(a);
+    const [rb, fb] = firstHolder(b);
+    return ra - rb || fa - fb || cmp(a.type, b.type) || cmp(a.name, b.name) || cmp(a.id, b.id);
+  };
+  const shown = capObjects(candidates, maxObjects, spread, byTopology);
+
+  const actors: ActorNode[] = kept.map((p) => {
+    const unshared = unsharedCount.get(p.pid) ?? 0;
+    const label = [`${p.pid} ${p.command}`];
+    if (unshared > 0) label.push(`+${plural(unshared, 'unshared fd')}`);
+    return { id: `pid-${p.pid}`, pid: p.pid, command: p.command, label, cluster: tree.home(p.pid) };
+  });
+  const objects: ObjectNode[] = [];
+  const edges: GraphEdge[] = [];
+  for (const d of shown) {
+    const id = `desc-${d.id}`;
+    const kind = fileKind(d.type);
+    const fdsByPid = new Map<number, number[]>();
+    for (const h of d.holders) fdsByPid.set(h.pid, [...(fdsByPid.get(h.pid) ?? []), h.fd]);
+    const pids = [...fdsByPid.keys()].sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0));
+    const holders = pids.map((pid) => `${pid}:${(fdsByPid.get(pid) ?? []).sort((a, b) => a - b).join(',')}`);
+    const label = [`${d.id} ${d.type}${d.certain ? '' : ' (uncertain)'}`, shorten(d.name)];
+    objects.push({
+      id,
+      kind,
+      name: d.id,
+      label,
+      title: `${d.id} ${d.type} ${d.name} — held by ${holders.join(' ')}${d.certain ? '' : ' (uncertain)'}`,
+      cluster: tree.lowestCommon(pids),
+    });
+    for (const pid of pids) {
+      edges.push({ from: `pid-${pid}`, to: id, label: fdLabel(fdsByPid.get(pid) ?? []), kind });
+    }
+  }
+  const notes = [
+    capNote(kept.length, ordered.length, 'processes', maxActors),
+    capNote(shown.length, candidates.length, 'shared descriptions', maxObjects),
+  ].filter((n): n is string => n !== undefined);
+  const title = `${plural(kept.length, 'process', 'processes')}, ${plural(shown.length, 'shared description')}`;
+  return { title, actors, objects, edges, clusters: tree.clusters, notes };
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

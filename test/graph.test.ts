@@ -1,0 +1,120 @@
+/**
+ * The sharing graph and its DOT and SVG renderings, on hand-made reports with fixed pids (golden files in
+ * test/expected/; rewrite them with UPDATE_GOLDEN=1 after a deliberate change, and review the diff).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DOMParser } from '@xmldom/xmldom';
+import type { FdsReport } from '../src/inspect/fds-report.js';
+import { renderDot } from '../src/report/dot.js';
+import { fdsGraph, type SharingGraph } from '../src/report/graph.js';
+import { tasksGraph } from '../src/report/graph-tasks.js';
+import { renderSvg } from '../src/report/svg.js';
+import { awkwardReport, preforkReport, tasksReport } from './helpers/reports.js';
+
+const EXPECTED = join(import.meta.dirname, 'expected');
+
+function golden(name: string, actual: string): void {
+  const file = join(EXPECTED, name);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
+  assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs (UPDATE_GOLDEN=1 rewrites it)`);
+}
+
+/** Parses as XML, failing on any error or warning; returns the text of every <text> element. */
+export function svgTexts(svg: string): string[] {
+  const doc = new DOMParser({
+    onError: (level, message) => {
+      throw new Error(`SVG ${level}: ${message}`);
+    },
+  }).parseFromString(svg, 'image/svg+xml');
+  assert.equal(doc.documentElement?.nodeName, 'svg');
+  return Array.from(doc.getElementsByTagName('text')).map((t) => t.textContent ?? '');
+}
+
+/** A deterministic shuffle (reverse, rotate) of everything a scanner could emit in another order. */
+function reordered(report: FdsReport): FdsReport {
+  const rotate = <T>(xs: T[]): T[] => [...xs.slice(1), ...xs.slice(0, 1)];
+  return {
+    ...report,
+    processes: rotate([...report.processes].reverse()),
+    descriptions: rotate([...report.descriptions].reverse()).map((d) => ({
+      ...d,
+      holders: [...d.holders].reverse(),
+    })),
+  };
+}
+
+test('golden DOT: a pre-fork server, its workers and a helper', () => {
+  golden('graph-prefork.dot', renderDot(fdsGraph(preforkReport())));
+});
+
+test('golden DOT: threads and a CLONE_FILES child (kcmp tasks)', () => {
+  golden('graph-tasks.dot', renderDot(tasksGraph(tasksReport())));
+});
+
+test('DOT depends on the topology, not on the order the scan listed things in', () => {
+  const report = preforkReport();
+  assert.equal(renderDot(fdsGraph(reordered(report))), renderDot(fdsGraph(report)));
+  assert.equal(renderDot(fdsGraph(report)), renderDot(fdsGraph(report)));
+});
+
+test('descriptions sit in the innermost cluster holding all their holders; unshared fds are counted', () => {
+  const g = fdsGraph(preforkReport());
+  const cluster = (id: string) => g.objects.find((o) => o.id === id)?.cluster;
+  assert.equal(cluster('desc-d1'), 'tree-100'); // 100, 101, 102
+  assert.equal(cluster('desc-d3'), 'tree-101'); // 101 and its child 103
+  assert.equal(cluster('desc-d4'), 'tree-100'); // 102 alone: its home is its parent's cluster
+  assert.deepEqual(
+    g.clusters.map((c) => [c.id, c.parent]),
+    [
+      ['tree-100', null],
+      ['tree-101', 'tree-100'],
+    ],
+  );
+  assert.equal(g.objects.length, 5, 'the unshared /etc/hosts is not drawn');
+  assert.deepEqual(g.actors.find((a) => a.pid === 102)?.label, ['102 worker', '+1 unshared fd']);
+  const dupEdge = g.edges.find((e) => e.to === 'desc-d4');
+  assert.equal(dupEdge?.label, 'fds 7,8');
+  assert.equal(fdsGraph(preforkReport(), { unshared: 'show' }).objects.length, 6);
+  assert.deepEqual(fdsGraph(preforkReport(), { clusters: false }).clusters, []);
+});
+
+test('caps keep ancestors and the most shared objects, and say so in the picture', () => {
+  const g = fdsGraph(preforkReport(), { maxActors: 2, maxObjects: 1 });
+  assert.deepEqual(
+    g.actors.map((a) => a.pid),
+    [100, 101],
+  );
+  assert.equal(g.objects.length, 1);
+  assert.equal(g.notes.length, 2);
+  assert.match(g.notes[0] ?? '', /^showing 2 of 4 processes \(limit 2\)/);
+  assert.match(renderDot(g), /note: showing 2 of 4 processes/);
+});
+
+function assertNamesEveryActor(graph: SharingGraph, texts: string[]): void {
+  for (const a of graph.actors) {
+    assert.ok(
+      texts.some((t) => t === a.label[0]),
+      `SVG names ${JSON.stringify(a.label[0])}`,
+    );
+  }
+}
+
+test('SVG is well-formed XML and names every process and task', async () => {
+  for (const graph of [fdsGraph(preforkReport()), tasksGraph(tasksReport())]) {
+    const svg = await renderSvg(graph);
+    assertNamesEveryActor(graph, svgTexts(svg));
+  }
+});
+
+test('quotes, backslashes, markup and newlines in names survive DOT and SVG', async () => {
+  const graph = fdsGraph(awkwardReport());
+  const dot = renderDot(graph);
+  assert.match(dot, /label="200 a \\"q\\" \\\\n <b>&"/);
+  assert.match(dot, /label="201 x\\\\x0ay"/);
+  const texts = svgTexts(await renderSvg(graph));
+  assert.ok(texts.includes('200 a "q" \\n <b>&'), texts.join(' | '));
+  assert.ok(texts.includes('201 x\\x0ay'), texts.join(' | '));
+});
