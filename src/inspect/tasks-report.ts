@@ -3,6 +3,7 @@
  * it uses. This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the
  * schema).
  */
+import type { AbsenceKind } from '../compare/absence-probe.js';
 import type { TaskResource } from '../compare/types.js';
 
 export const TASKS_SCHEMA = 'kcmp.tasks/1';
@@ -15,10 +16,6 @@ export interface TaskInfo {
   ppid: number;
   command: string;
 }
-
-/** The kinds whose kernel object may be absent (NULL) in a live task: kcmp then answers "equal" for two
- * tasks that share nothing (kcmp-spec.md §2 "NULL equality gotcha"). */
-export type NullableResource = 'io' | 'sysvsem';
 
 export type TaskErrorReason =
   | 'zombie' // exited, not reaped: vm, files, fs, io and sysvsem are NULL and would all compare equal
@@ -85,7 +82,7 @@ export interface TasksReport {
   groups: Record<TaskResource, number[][] | null>;
   /** Tasks with no I/O context / SysV undo list at all: they share nothing, though kcmp says "equal".
    * null when absence could not be proven (then `groups` of that kind is null too). */
-  absent: Record<NullableResource, number[] | null>;
+  absent: Record<AbsenceKind, number[] | null>;
   relations: TaskRelation[];
   errors: TaskError[];
   stats: TasksStats;

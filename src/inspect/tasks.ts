@@ -8,31 +8,25 @@
  *
  *   tasks ─▶ stat (zombie? kernel thread? → error row) ─▶ kcmp(tid, tid, vm) (access? → error row)
  *         ─▶ per kind: engine(kcmp order)  ─▶ recheck every task (gone, zombie, pid reused → drop, redo)
- *                 io/sysvsem: the NULL reference joins the grouping; its class lists the tasks `absent`
+ *                 io/sysvsem: tasks equal to a proven-NULL probe are `absent`; only the others are grouped
  *
  * NULL == NULL (§2): io and sysvsem objects may be absent, and zombies have NULL vm/files/fs/io/sysvsem;
  * kcmp then says "equal" for tasks that share nothing. Zombies and kernel threads (no mm/files/fs of their
- * own) are therefore error rows, and io/sysvsem absence is decided against a proven-NULL reference
- * (null-probe.ts). A task that dies mid-scan could have compared as NULL and misplaced others (the binary
+ * own) are therefore error rows, and io/sysvsem absence is decided against probe processes proven to
+ * hold NULL (compare/absence-probe.ts; one kcmp per task and kind). A task that dies mid-scan could have compared as NULL and misplaced others (the binary
  * search relies on a stable order), so after grouping every task is re-read; if any changed, it is dropped
  * and the grouping is redone. Results are still a snapshot: kcmp holds no reference (§4.4).
  */
+import { type AbsenceKind, AbsenceProbe, isNullable } from '../compare/absence-probe.js';
 import { kcmp } from '../compare/kcmp.js';
 import { TASK_RESOURCES, type TaskResource } from '../compare/types.js';
 import { KcmpError } from '../errors.js';
 import { type Comparator, CompareFailure, groupItems, UNORDERED } from '../group/engine.js';
 import { isNotSupported, isPrivilege } from '../sys/errno.js';
 import { SysError } from '../sys/sys-error.js';
-import { type NullProbe, startNullProbe } from './null-probe.js';
 import { inferRelations } from './relations.js';
 import { type Candidate, collectTasks, recheck } from './task-list.js';
-import {
-  type NullableResource,
-  TASKS_SCHEMA,
-  type TaskError,
-  type TaskInfo,
-  type TasksReport,
-} from './tasks-report.js';
+import { TASKS_SCHEMA, type TaskError, type TaskInfo, type TasksReport } from './tasks-report.js';
 
 /** Rounds of "group, recheck, drop what changed" before giving up on a churning set of tasks. */
 const MAX_ROUNDS = 4;
@@ -111,31 +105,47 @@ function emptyRound(kinds: readonly TaskResource[]): Round {
   const round = newRound();
   for (const kind of kinds) {
     round.groups[kind] = [];
-    if (kind === 'io' || kind === 'sysvsem') round.absent[kind] = [];
+    if (isNullable(kind)) round.absent[kind] = [];
   }
   return round;
 }
 
-function groupRound(tids: readonly number[], kinds: readonly TaskResource[], probe: NullProbe): Round {
+/** Splits tasks into those without the object (equal to a proven-NULL probe) and those with one. */
+function splitAbsent(tids: readonly number[], kind: AbsenceKind, probe: AbsenceProbe, round: Round) {
+  const present: number[] = [];
+  const absent: number[] = [];
+  for (const tid of tids) {
+    round.comparisons++;
+    try {
+      (probe.lacks(tid, kind) ? absent : present).push(tid);
+    } catch (error) {
+      if (!(error instanceof SysError)) throw error;
+      round.failed.set(tid, error);
+    }
+  }
+  return { present, absent };
+}
+
+/** One grouping of every kind. `decidable`: the io/sysvsem kinds whose absence the probe can prove. */
+function groupRound(
+  tids: readonly number[],
+  kinds: readonly TaskResource[],
+  probe: AbsenceProbe | undefined,
+  decidable: ReadonlySet<AbsenceKind>,
+): Round {
   const round = newRound();
   for (const kind of kinds) {
-    const nullable = kind === 'io' || kind === 'sysvsem';
-    const reference = nullable && probe.proven.has(kind) ? probe.pid : undefined;
-    if (nullable && reference === undefined) continue; // undecided: reported once, by the caller
-    const items = reference === undefined ? tids : [reference, ...tids];
-    const grouping = groupItems(items, () => kind, taskComparator(kind));
+    let present = tids;
+    if (isNullable(kind)) {
+      if (!probe || !decidable.has(kind)) continue; // undecided: reported once, by the caller
+      const split = splitAbsent(tids, kind, probe, round);
+      present = split.present;
+      round.absent[kind] = split.absent;
+    }
+    const grouping = groupItems(present, () => kind, taskComparator(kind));
     round.comparisons += grouping.comparisons;
-    for (const { item, error } of grouping.unresolved) {
-      if (item === reference)
-        throw new KcmpError(`the ${kind} reference process ${item} failed: ${error.message}`);
-      round.failed.set(item, error);
-    }
-    const classes = grouping.classes.filter((members) => members[0] !== reference);
-    round.groups[kind] = classes;
-    if (reference !== undefined) {
-      const absent = grouping.classes.find((members) => members[0] === reference) ?? [reference];
-      round.absent[kind as NullableResource] = absent.slice(1);
-    }
+    for (const { item, error } of grouping.unresolved) round.failed.set(item, error);
+    round.groups[kind] = grouping.classes;
   }
   return round;
 }
@@ -163,27 +173,36 @@ export function inspectTasks(pids: readonly number[]): TasksReport {
   });
 
   if (tasks.length === 0) return report([], emptyRound(kinds), errors, comparisons, 0, started);
-  const probe = startNullProbe();
+  const probe = AbsenceProbe.start();
+  const decidable = new Set<AbsenceKind>();
   try {
     for (const kind of ['io', 'sysvsem'] as const) {
-      if (kinds.includes(kind) && !probe.proven.has(kind)) {
-        errors.push({
-          pid: null,
-          tid: null,
-          command: null,
-          kind,
-          reason: 'undecided',
-          syscall: null,
-          errno: null,
-          message: `cannot tell tasks without ${kind === 'io' ? 'an I/O context' : 'a SysV undo list'} from tasks sharing one: ${probe.why[kind]}`,
-        });
+      if (!kinds.includes(kind)) continue;
+      // Our own process is always accessible: undefined means the probes are not proven NULL.
+      if (probe?.lacks(process.pid, kind) !== undefined) {
+        decidable.add(kind);
+        continue;
       }
+      const noun = kind === 'io' ? 'an I/O context' : 'a SysV undo list';
+      errors.push({
+        pid: null,
+        tid: null,
+        command: null,
+        kind,
+        reason: 'undecided',
+        syscall: null,
+        errno: null,
+        message: probe
+          ? `cannot tell tasks without ${noun} from tasks sharing one: two fresh \`sleep\` processes do not both lack one`
+          : `cannot tell tasks without ${noun} from tasks sharing one: could not start the \`sleep\` probes (is it in PATH?)`,
+      });
     }
     for (let retries = 0; retries < MAX_ROUNDS; retries++) {
       const round = groupRound(
         tasks.map((t) => t.tid),
         kinds,
         probe,
+        decidable,
       );
       comparisons += round.comparisons;
       const changed = new Set<number>();
@@ -209,7 +228,7 @@ export function inspectTasks(pids: readonly number[]): TasksReport {
       { remedy: 'stop the processes (kill -STOP) or select fewer with -p/--tree' },
     );
   } finally {
-    probe.close();
+    probe?.stop();
   }
 }
 
