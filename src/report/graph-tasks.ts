@@ -71,6 +71,8 @@ export function tasksGraph(report: TasksReport, options: GraphOptions = {}): Sha
     command: t.command,
     label: [name(t)],
     cluster: tree.home(t.tid),
+    keys: [String(t.pid), String(t.tid)],
+    text: `${name(t)}`,
   }));
   const objects: ObjectNode[] = [];
   const edges: GraphEdge[] = [];
@@ -84,6 +86,8 @@ export function tasksGraph(report: TasksReport, options: GraphOptions = {}): Sha
       label: [`${r.kind}:${r.index}`, what],
       title: `${r.kind}:${r.index} (${what}) shared by tasks ${r.tids.join(' ')}`,
       cluster: tree.lowestCommon(r.tids),
+      keys: [`${r.kind}:${r.index}`],
+      text: `${r.kind}:${r.index} ${what}`,
     });
     for (const tid of r.tids) edges.push({ from: `tid-${tid}`, to: id, label: '', kind: r.kind });
   }

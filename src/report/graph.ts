@@ -33,6 +33,9 @@ export interface ActorNode {
   label: string[];
   /** Innermost cluster id, or null at the top level. */
   cluster: string | null;
+  /** Exact search keys (pid, tid) and free text, for the HTML report's search box. */
+  keys: string[];
+  text: string;
 }
 
 /** A shared object: an open file description ("desc-d3") or a task resource ("res-vm-1"). */
@@ -45,6 +48,9 @@ export interface ObjectNode {
   /** Full text for a tooltip: type, name, holders. */
   title: string;
   cluster: string | null;
+  /** Exact search keys (its id, the numbers in its name such as an inode) and free text. */
+  keys: string[];
+  text: string;
 }
 
 export interface GraphEdge {
@@ -110,6 +116,11 @@ export function shorten(text: string, max = 40): string {
   return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
 }
 
+/** The numbers in a name, as search keys: the inode of "pipe:[123]", the pid of "/proc/77/status". */
+export function numbersIn(name: string): string[] {
+  return name.match(/[0-9]+/g) ?? [];
+}
+
 /** "1 process", "2 processes". */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -170,7 +181,15 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
     const unshared = unsharedCount.get(p.pid) ?? 0;
     const label = [`${p.pid} ${p.command}`];
     if (unshared > 0) label.push(`+${plural(unshared, 'unshared fd')}`);
-    return { id: `pid-${p.pid}`, pid: p.pid, command: p.command, label, cluster: tree.home(p.pid) };
+    return {
+      id: `pid-${p.pid}`,
+      pid: p.pid,
+      command: p.command,
+      label,
+      cluster: tree.home(p.pid),
+      keys: [String(p.pid)],
+      text: `${p.pid} ${p.command}`,
+    };
   });
   const objects: ObjectNode[] = [];
   const edges: GraphEdge[] = [];
@@ -189,6 +208,8 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       label,
       title: `${d.id} ${d.type} ${d.name} — held by ${holders.join(' ')}${d.certain ? '' : ' (uncertain)'}`,
       cluster: tree.lowestCommon(pids),
+      keys: [d.id, ...numbersIn(d.name)],
+      text: `${d.id} ${d.type} ${d.name}`,
     });
     for (const pid of pids) {
       edges.push({ from: `pid-${pid}`, to: id, label: fdLabel(fdsByPid.get(pid) ?? []), kind });

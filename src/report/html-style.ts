@@ -1,0 +1,35 @@
+/** The HTML report's stylesheet: inline, no fonts or images to fetch. */
+export const HTML_STYLE = `
+:root { --ink: #222; --muted: #666; --line: #ddd; --hit: #ffb000; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); }
+header { position: sticky; top: 0; z-index: 2; display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: center;
+  padding: 0.6rem 1rem; background: #fafafa; border-bottom: 1px solid var(--line); }
+h1 { font-size: 1.05rem; margin: 0; }
+h2 { font-size: 1rem; margin: 1.2rem 0 0.4rem; }
+#search { font: inherit; padding: 0.25rem 0.5rem; width: 22rem; max-width: 100%; }
+#matches { color: var(--muted); min-width: 8rem; }
+main { padding: 0 1rem 2rem; }
+.summary { color: var(--muted); margin: 0.6rem 0; }
+.notes li { color: #9a3412; }
+.legend { display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; margin: 0.4rem 0; padding: 0; list-style: none; font-size: 0.85rem; }
+.legend .swatch { display: inline-block; width: 1.4em; height: 0.9em; margin-right: 0.35em; vertical-align: -0.1em;
+  border: 1.5px solid; border-radius: 0.45em; }
+.legend .actor { border-radius: 0.2em; background: #fff; border-color: #444; }
+.legend .cluster { border-radius: 0.2em; border-style: dashed; border-color: #9a9a9a; }
+.graph { overflow: auto; max-height: 75vh; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
+.graph.fit svg { width: 100%; height: auto; }
+svg .node, svg .edge, svg .cluster { transition: opacity 0.15s; }
+svg.searching .node, svg.searching .edge { opacity: 0.18; }
+svg.searching .near { opacity: 1; }
+svg.searching .hit { opacity: 1; }
+svg .hit > path, svg .hit > polygon, svg .hit > ellipse,
+svg .hit > g > a > path, svg .hit > g > a > polygon, svg .hit > g > a > ellipse {
+  stroke: var(--hit); stroke-width: 4px; }
+table { border-collapse: collapse; font-size: 0.85rem; margin-top: 0.3rem; }
+th, td { padding: 0.15rem 0.6rem; border-bottom: 1px solid var(--line); text-align: left; white-space: pre; }
+th { position: sticky; top: 3rem; background: #f3f3f3; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.hit td { background: #fff1c2; }
+.errors td { color: #9a3412; }
+`;
