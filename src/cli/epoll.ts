@@ -1,0 +1,88 @@
+/** `kcmp epoll PID EPFD [-p PIDS | --all-processes] [-J] [-o COLS] [-r] [-n]`: what an epoll really watches. */
+import type { Command } from 'commander';
+import { parseDecimal } from '../compare/validate.js';
+import { InvalidArgumentError } from '../errors.js';
+import { inspectEpoll } from '../inspect/epoll.js';
+import { type Selection, selectProcesses } from '../procfs/select.js';
+import { EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
+import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
+import { EXIT } from './exit-codes.js';
+import { parsePid, parsePidList } from './parse.js';
+import { action, out, warn } from './run.js';
+
+interface EpollFlags {
+  pid?: string;
+  allProcesses?: boolean;
+  json?: boolean;
+  output?: string;
+  raw?: boolean;
+  noheadings?: boolean;
+  listColumns?: boolean;
+}
+
+/** The other processes whose fds are searched for holders: none by default. */
+function searched(flags: EpollFlags): number[] {
+  if (flags.pid !== undefined && flags.allProcesses) {
+    throw new InvalidArgumentError('-p and --all-processes are exclusive: choose one');
+  }
+  let selection: Selection | undefined;
+  if (flags.pid !== undefined) selection = { kind: 'pids', pids: parsePidList(flags.pid) };
+  else if (flags.allProcesses) selection = { kind: 'all' };
+  if (!selection) return [];
+  return selectProcesses(selection)
+    .filter((p) => !p.zombie)
+    .map((p) => p.pid);
+}
+
+export function registerEpoll(program: Command): void {
+  program
+    .command('epoll')
+    .summary('list what an epoll instance watches and flag stale registrations')
+    .description(
+      'List the registrations of epoll fd EPFD of process PID (from /proc/PID/fdinfo/EPFD) and verify each\n' +
+        'with kcmp(KCMP_EPOLL_TFD): which fds hold its target now, and whether the fd number it was added\n' +
+        'under still holds it (ok), was closed while the file lives on (fd-closed), now holds another file\n' +
+        '(fd-reused), or whether the file is registered again under another number (duplicate). The fds\n' +
+        'of PID are searched; -p or --all-processes search other processes too.',
+    )
+    .argument('[pid]')
+    .argument('[epfd]')
+    .option('-p, --pid <pids>', 'also search the fds of these processes for holders')
+    .option('--all-processes', 'also search the fds of every visible process')
+    .option('-J, --json', 'print the kcmp.epoll/1 JSON report')
+    .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
+    .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
+    .option('-n, --noheadings', 'do not print the column headings')
+    .option('--list-columns', 'list the available columns and exit')
+    .addHelpText('after', '\nExamples:\n  kcmp epoll 1234 4\n  kcmp epoll 1234 4 --all-processes -J')
+    .action(
+      action((pidText: string | undefined, epfdText: string | undefined, flags: EpollFlags) => {
+        if (flags.listColumns) {
+          out(renderColumnList(EPOLL_COLUMNS));
+          return EXIT.OK;
+        }
+        if (pidText === undefined || epfdText === undefined) {
+          throw new InvalidArgumentError('missing PID and EPFD: e.g. kcmp epoll 1234 4');
+        }
+        const columns = selectColumns(EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS, flags.output);
+        const pid = parsePid(pidText, 'PID');
+        const epfd = parseDecimal(epfdText.trim());
+        if (epfd === undefined) {
+          throw new InvalidArgumentError(`invalid EPFD ${JSON.stringify(epfdText)}: expected an fd number`);
+        }
+        const report = inspectEpoll(pid, epfd, { search: searched(flags) });
+        if (flags.json) {
+          out(`${JSON.stringify(report, null, 2)}\n`);
+          return EXIT.OK;
+        }
+        for (const error of report.errors) warn(`${error.message}, skipping`);
+        out(
+          renderTable(report.targets, EPOLL_COLUMNS, columns, {
+            raw: flags.raw,
+            noHeadings: flags.noheadings,
+          }),
+        );
+        return EXIT.OK;
+      }),
+    );
+}

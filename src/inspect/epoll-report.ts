@@ -1,0 +1,58 @@
+/**
+ * The `kcmp.epoll/1` report: what one epoll instance really watches, and whether each registration still
+ * matches its fd number. A stable JSON contract (additive changes only; anything else bumps the schema).
+ */
+import type { EpollItem } from '../procfs/fdinfo-epoll.js';
+import type { ScanError } from './fds-report.js';
+
+export const EPOLL_SCHEMA = 'kcmp.epoll/1';
+
+/**
+ * - ok: fd number `tfd` of the owner still holds the registered description;
+ * - fd-closed: `tfd` is closed, yet the registration lives on because the description is still open
+ *   elsewhere (a dup, a child, an SCM_RIGHTS message): events keep coming for an fd the program thinks is
+ *   gone, and EPOLL_CTL_DEL on that number fails (scenario 34);
+ * - fd-reused: `tfd` now holds a different file; the program's idea of what the number means and the
+ *   registration disagree (scenario 35);
+ * - duplicate: `tfd` holds it, but the same description is registered again under another number, so
+ *   each event is reported twice.
+ */
+export type EpollStatus = 'ok' | 'fd-closed' | 'fd-reused' | 'duplicate';
+
+export interface EpollHolder {
+  pid: number;
+  fd: number;
+}
+
+export interface EpollTarget extends EpollItem {
+  /** What the target is, from a holder's /proc link ("pipe:[123]"); null when no holder was found. */
+  name: string | null;
+  /** Every searched fd that holds the target description now (proven with KCMP_EPOLL_TFD). */
+  holders: EpollHolder[];
+  status: EpollStatus;
+  /** fd-reused only: what fd `tfd` of the owner holds now ("anon_inode:[eventfd]"). */
+  current: string | null;
+  /** The other registrations (tfd, offset) of the same description in this instance, when known: a
+   * registration with no holder in the searched processes cannot be matched. */
+  sameAs: { tfd: number; offset: number }[];
+}
+
+export interface EpollStats {
+  /** Processes (fd tables) searched for holders. */
+  processes: number;
+  fds: number;
+  targets: number;
+  comparisons: number;
+  elapsedMs: number;
+}
+
+export interface EpollReport {
+  schema: typeof EPOLL_SCHEMA;
+  pid: number;
+  epfd: number;
+  /** In the epoll tree's order, i.e. fdinfo's. */
+  targets: EpollTarget[];
+  /** Fd tables or fds that could not be searched: their holders may be missing from `holders`. */
+  errors: ScanError[];
+  stats: EpollStats;
+}
