@@ -144,19 +144,19 @@ test('tasks table: one label per group, none for absent objects, the relation, a
   assert.deepEqual(rows.get(f.pids.zombie as number), ['', '', 'ERROR\\x20zombie']);
 });
 
-test('tasks: a missing pid is an error row; -p with --tree is one line and exit 2', () => {
-  const gone = runCli(['tasks', '-p', '2147483646', '-J']);
-  assert.equal(gone.code, 0, gone.stderr);
-  const report = JSON.parse(gone.stdout) as TasksReport;
-  assert.deepEqual(report.tasks, []);
-  assert.deepEqual(
-    report.errors.map((e) => [e.pid, e.reason]),
-    [[2147483646, 'gone']],
-  );
-  const both = runCli(['tasks', '-p', '1', '--tree', '1']);
-  assert.equal(both.code, 2);
-  assert.equal(both.stdout, '');
-  assert.match(both.stderr, /^kcmp: [^\n]+\n$/);
+test('tasks: a missing pid, a thread id, -p with --tree: one line and exit 2', async (t) => {
+  const f = await start(t);
+  if (!f) return;
+  for (const args of [
+    ['-p', '2147483646'],
+    ['-p', String(f.pids.thread)],
+    ['-p', '1', '--tree', '1'],
+  ]) {
+    const r = runCli(['tasks', ...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^kcmp: [^\n]+\n$/);
+  }
 });
 
 test('tasks as another user: tasks it may not inspect are ERROR rows (kcmp:EPERM), never groups', async (t) => {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { inspectTasks } from '../inspect/tasks.js';
-import { listPids, processTree } from '../procfs/processes.js';
+import type { Selection } from '../procfs/select.js';
 import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
@@ -19,13 +19,13 @@ interface TasksFlags {
   listColumns?: boolean;
 }
 
-function selectedPids(flags: TasksFlags): number[] {
+function selection(flags: TasksFlags): Selection {
   if (flags.pid !== undefined && flags.tree !== undefined) {
     throw new InvalidArgumentError('-p and --tree are exclusive: choose one way to select processes');
   }
-  if (flags.pid !== undefined) return parsePidList(flags.pid);
-  if (flags.tree !== undefined) return processTree(parsePid(flags.tree, '--tree PID'));
-  return listPids();
+  if (flags.pid !== undefined) return { kind: 'pids', pids: parsePidList(flags.pid) };
+  if (flags.tree !== undefined) return { kind: 'tree', root: parsePid(flags.tree, '--tree PID') };
+  return { kind: 'all' };
 }
 
 export function registerTasks(program: Command): void {
@@ -59,7 +59,7 @@ export function registerTasks(program: Command): void {
           return EXIT.OK;
         }
         const columns = selectColumns(TASK_COLUMNS, TASK_DEFAULT_COLUMNS, flags.output);
-        const report = inspectTasks(selectedPids(flags));
+        const report = inspectTasks(selection(flags));
         if (flags.json) {
           out(`${JSON.stringify(report, null, 2)}\n`);
           return EXIT.OK;

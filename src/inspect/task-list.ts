@@ -1,11 +1,11 @@
 /**
- * The tasks to compare: every thread of the selected processes, read from /proc/PID/task, with the start
+ * The tasks to compare: every thread of the selected processes (from /proc/PID/task), with the start
  * time that makes (tid, start time) an identity (procfs/identity.ts). Zombies and kernel threads are error
  * rows from the start: their vm, files, fs (and io, sysvsem) are NULL or not their own, so kcmp would call
  * them equal to each other (kcmp-spec.md §2). `recheck` tells whether a task changed since it was read.
  */
 import { fsErrno } from '../procfs/errors.js';
-import { listTasks } from '../procfs/processes.js';
+import type { SelectedProcess } from '../procfs/select.js';
 import { isKernelThread, isZombie, readStat } from '../procfs/stat.js';
 import { isGone, isPrivilege } from '../sys/errno.js';
 import type { TaskError, TaskInfo } from './tasks-report.js';
@@ -16,10 +16,9 @@ export interface Candidate extends TaskInfo {
 }
 
 /** Reads every task of the selected processes; zombies, kernel threads and vanished tasks become errors. */
-export function collectTasks(pids: readonly number[], errors: TaskError[]): Candidate[] {
+export function collectTasks(processes: readonly SelectedProcess[], errors: TaskError[]): Candidate[] {
   const tasks: Candidate[] = [];
-  for (const pid of pids) {
-    const tids = listTasks(pid);
+  for (const { pid, tasks: tids } of processes) {
     if (tids.length === 0) {
       errors.push({
         pid,

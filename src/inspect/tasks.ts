@@ -13,40 +13,27 @@
  * NULL == NULL (§2): io and sysvsem objects may be absent, and zombies have NULL vm/files/fs/io/sysvsem;
  * kcmp then says "equal" for tasks that share nothing. Zombies and kernel threads (no mm/files/fs of their
  * own) are therefore error rows, and io/sysvsem absence is decided against probe processes proven to
- * hold NULL (compare/absence-probe.ts; one kcmp per task and kind). A task that dies mid-scan could have compared as NULL and misplaced others (the binary
- * search relies on a stable order), so after grouping every task is re-read; if any changed, it is dropped
- * and the grouping is redone. Results are still a snapshot: kcmp holds no reference (§4.4).
+ * hold NULL (compare/absence-probe.ts; one kcmp per task and kind). A task that dies mid-scan could have
+ * compared as NULL and misplaced others (the binary search relies on a stable order), so after grouping
+ * every task is re-read; if any changed, it is dropped and the grouping is redone. A comparison that fails
+ * blames the task that fails alone (kcmp-comparison.ts), so a vanished representative leaves its class
+ * instead of poisoning it. Results are still a snapshot: kcmp holds no reference (§4.4).
  */
 import { type AbsenceKind, AbsenceProbe, isNullable } from '../compare/absence-probe.js';
-import { kcmp } from '../compare/kcmp.js';
+import { KCMP_TYPE_VALUES, kcmp } from '../compare/kcmp.js';
 import { TASK_RESOURCES, type TaskResource } from '../compare/types.js';
 import { KcmpError } from '../errors.js';
-import { type Comparator, CompareFailure, groupItems, UNORDERED } from '../group/engine.js';
+import { groupItems } from '../group/engine.js';
+import { type Selection, selectProcesses } from '../procfs/select.js';
 import { isNotSupported, isPrivilege } from '../sys/errno.js';
 import { SysError } from '../sys/sys-error.js';
+import { kcmpComparison } from './kcmp-comparison.js';
 import { inferRelations } from './relations.js';
 import { type Candidate, collectTasks, recheck } from './task-list.js';
 import { TASKS_SCHEMA, type TaskError, type TaskInfo, type TasksReport } from './tasks-report.js';
 
 /** Rounds of "group, recheck, drop what changed" before giving up on a churning set of tasks. */
 const MAX_ROUNDS = 4;
-
-const SIGN = { equal: 0, less: -1, greater: 1, unordered: UNORDERED } as const;
-
-/** kcmp's order on one task resource as an engine comparator; a failed call becomes a CompareFailure. */
-function taskComparator(kind: TaskResource): Comparator<number, SysError> {
-  return {
-    ordered: true,
-    compare(a, b) {
-      try {
-        return SIGN[kcmp(a, b, kind)];
-      } catch (error) {
-        if (error instanceof SysError) return new CompareFailure(error);
-        throw error;
-      }
-    },
-  };
-}
 
 function sysErrorRow(
   task: Pick<TaskInfo, 'pid' | 'tid' | 'command'> | null,
@@ -142,20 +129,35 @@ function groupRound(
       present = split.present;
       round.absent[kind] = split.absent;
     }
-    const grouping = groupItems(present, () => kind, taskComparator(kind));
+    const type = KCMP_TYPE_VALUES[kind];
+    const grouping = groupItems(present, () => kind, {
+      ordered: true,
+      compare: (a, b) => kcmpComparison(type, a, 0, b, 0),
+    });
     round.comparisons += grouping.comparisons;
-    for (const { item, error } of grouping.unresolved) round.failed.set(item, error);
+    for (const { item, error } of grouping.unresolved) {
+      round.failed.set(item, new SysError('kcmp', error, [item, item, `KCMP_${kind.toUpperCase()}`]));
+    }
     round.groups[kind] = grouping.classes;
   }
   return round;
 }
 
-/** Groups the tasks of `pids` (processes; their threads are found in /proc/PID/task) by every kind. */
-export function inspectTasks(pids: readonly number[]): TasksReport {
+/**
+ * Groups every task (thread) of the selected processes by every kind.
+ *
+ * @example
+ * const report = inspectTasks({ kind: 'tree', root: 1234 });
+ * report.groups.files   // [[1234, 1236], [1235]]: 1236 shares 1234's fd table
+ * report.absent.io      // tids with no I/O context at all
+ * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or is a thread;
+ *   SysError when kcmp itself is unavailable (ENOSYS, seccomp EPERM).
+ */
+export function inspectTasks(selection: Selection = { kind: 'all' }): TasksReport {
   const started = performance.now();
   const errors: TaskError[] = [];
   const kinds = supportedKinds(errors);
-  let tasks = collectTasks(pids, errors);
+  let tasks = collectTasks(selectProcesses(selection), errors);
   let comparisons = 0;
 
   // Access once per task: ptrace read mode is checked for both tasks of every call, so a task we may not
