@@ -25,5 +25,9 @@ export {
   UnsupportedPlatformError,
   ZombieProcessError,
 } from './errors.js';
+export { type EpollOptions, inspectEpoll } from './inspect/epoll.js';
+export type { EpollHolder, EpollReport, EpollStatus, EpollTarget } from './inspect/epoll-report.js';
+export { inspectTasks } from './inspect/tasks.js';
+export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks-report.js';
 export { type ErrnoName, isGone, isNotSupported, isPrivilege } from './sys/errno.js';
 export { SysError } from './sys/sys-error.js';
