@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { inspectTasks } from '../inspect/tasks.js';
 import type { Selection } from '../procfs/select.js';
+import { tasksPicture } from '../report/pictures.js';
 import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
+import { formatOption, resolveFormat, writePicture } from './format.js';
 import { parsePid, parsePidList } from './parse.js';
 import { action, out, warn } from './run.js';
 
@@ -13,6 +15,7 @@ interface TasksFlags {
   pid?: string;
   tree?: string;
   json?: boolean;
+  format?: string;
   output?: string;
   raw?: boolean;
   noheadings?: boolean;
@@ -44,6 +47,7 @@ export function registerTasks(program: Command): void {
     .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
     .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.tasks/1 JSON report')
+    .addOption(formatOption())
     .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
     .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
     .option('-n, --noheadings', 'do not print the column headings')
@@ -53,14 +57,16 @@ export function registerTasks(program: Command): void {
       '\nExamples:\n  kcmp tasks --tree $$\n  kcmp tasks -p 1234 -J\n  kcmp tasks -p 1234 -o PID,TID,VM,FILES',
     )
     .action(
-      action((flags: TasksFlags) => {
+      action(async (flags: TasksFlags) => {
         if (flags.listColumns) {
           out(renderColumnList(TASK_COLUMNS));
           return EXIT.OK;
         }
+        const format = resolveFormat(flags);
         const columns = selectColumns(TASK_COLUMNS, TASK_DEFAULT_COLUMNS, flags.output);
         const report = inspectTasks(selection(flags));
-        if (flags.json) {
+        if (await writePicture(format, () => tasksPicture(report))) return EXIT.OK;
+        if (format === 'json') {
           out(`${JSON.stringify(report, null, 2)}\n`);
           return EXIT.OK;
         }

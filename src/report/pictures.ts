@@ -1,9 +1,10 @@
 /**
- * The HTML page of each report kind: its graph, its picture, its summary and its table, as one file.
+ * The picture of each report kind: its sharing graph (for DOT and SVG), and its HTML page — the graph's
+ * SVG, the summary and the table, as one file. The graph is built once and shared by every format.
  */
 import type { FdsReport, Holder } from '../inspect/fds-report.js';
 import type { TasksReport } from '../inspect/tasks-report.js';
-import { fdsGraph, type GraphOptions, numbersIn } from './graph.js';
+import { fdsGraph, type GraphOptions, numbersIn, type SharingGraph } from './graph.js';
 import { tasksGraph } from './graph-tasks.js';
 import { htmlTable, renderHtml, statsLine } from './html.js';
 import { renderSvg } from './svg.js';
@@ -28,8 +29,23 @@ const HOLDER_COLUMNS = {
   NAME: { help: 'link target', json: 'string', get: (r) => r.name },
 } satisfies Columns<HolderRow>;
 
-export async function fdsHtml(report: FdsReport, title: string, options: GraphOptions = {}): Promise<string> {
+export interface Picture {
+  graph: SharingGraph;
+  /** The self-contained HTML page, titled e.g. "kcmp fds --tree 1234". */
+  html(title: string): Promise<string>;
+}
+
+export function fdsPicture(report: FdsReport, options: GraphOptions = {}): Picture {
   const graph = fdsGraph(report, options);
+  return { graph, html: (title) => fdsHtml(report, graph, title) };
+}
+
+export function tasksPicture(report: TasksReport, options: GraphOptions = {}): Picture {
+  const graph = tasksGraph(report, options);
+  return { graph, html: (title) => tasksHtml(report, graph, title) };
+}
+
+async function fdsHtml(report: FdsReport, graph: SharingGraph, title: string): Promise<string> {
   const rows = report.descriptions.flatMap((d) =>
     d.holders.map((holder) => ({ desc: d.id, type: d.type, name: d.name, certain: d.certain, holder })),
   );
@@ -51,12 +67,7 @@ export async function fdsHtml(report: FdsReport, title: string, options: GraphOp
   });
 }
 
-export async function tasksHtml(
-  report: TasksReport,
-  title: string,
-  options: GraphOptions = {},
-): Promise<string> {
-  const graph = tasksGraph(report, options);
+async function tasksHtml(report: TasksReport, graph: SharingGraph, title: string): Promise<string> {
   return renderHtml({
     title,
     graph,
