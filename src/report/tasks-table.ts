@@ -4,6 +4,7 @@
  * and the RELATION in words. Tasks that could not be compared are rows too, with `ERROR reason` or
  * `ERROR syscall:ERRNO` as their relation (lsfd's error rows).
  */
+import { isNullable } from '../compare/absence-probe.js';
 import { TASK_RESOURCES, type TaskResource } from '../compare/types.js';
 import type { TaskError, TasksReport } from '../inspect/tasks-report.js';
 import type { Columns } from './table.js';
@@ -70,7 +71,7 @@ function labelRows(report: TasksReport, rows: readonly TaskRow[]): void {
     classes?.forEach((members, i) => {
       for (const tid of members) classOf.set(tid, i);
     });
-    const absent = new Set((report.absent as Partial<Record<TaskResource, number[] | null>>)[kind] ?? []);
+    const absent = new Set(isNullable(kind) ? (report.absent[kind] ?? []) : []);
     const numbers = new Map<number, number>();
     for (const row of rows) {
       if (row.failed) continue;
