@@ -1,0 +1,133 @@
+/**
+ * Every input the kernel would silently truncate or misread (kcmp-spec.md §1, §10.1) is refused before
+ * any syscall: pids outside 1..2^31-1, fds outside 0..2^31-1 (2^32+n would alias fd n), unknown types, bad
+ * epoll slots. The library throws InvalidArgumentError — not a SysError, which a syscall would have
+ * produced — and the CLI prints one line and exits 2, even under a seccomp filter that kills on kcmp.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { kcmp } from '../src/compare/kcmp.js';
+import { sameFile } from '../src/compare/same-file.js';
+import { sameTaskResource } from '../src/compare/same-task.js';
+import type { FdRef, KcmpType, TaskResource } from '../src/compare/types.js';
+import { InvalidArgumentError } from '../src/errors.js';
+import { seccompWrapper } from './fixture/seccomp.js';
+import { runCli } from './helpers/cli.js';
+
+const self = process.pid;
+const BAD_PIDS: unknown[] = [
+  0,
+  -1,
+  2 ** 31,
+  2 ** 32 + self,
+  1.5,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  '1',
+  null,
+];
+const BAD_FDS: unknown[] = [-1, 2 ** 31, 2 ** 32, 2 ** 32 + 1, 0.5, Number.NaN, '3', undefined];
+
+function refused(call: () => unknown, what: string): void {
+  assert.throws(call, (error: unknown) => {
+    assert.ok(error instanceof InvalidArgumentError, `${what}: threw ${String(error)}`);
+    assert.doesNotMatch(error.message, /\n/, `${what}: one line`);
+    return true;
+  });
+}
+
+test('kcmp(): bad pids, fds, types and epoll slots throw InvalidArgumentError', () => {
+  const k = kcmp as (p1: unknown, p2: unknown, type: unknown, i1?: unknown, i2?: unknown) => unknown;
+  for (const pid of BAD_PIDS) {
+    refused(() => k(pid, self, 'vm'), `pid1 ${String(pid)}`);
+    refused(() => k(self, pid, 'vm'), `pid2 ${String(pid)}`);
+  }
+  for (const fd of BAD_FDS) {
+    refused(() => k(self, self, 'file', fd, 0), `fd1 ${String(fd)}`);
+    refused(() => k(self, self, 'file', 0, fd), `fd2 ${String(fd)}`);
+    refused(() => k(self, self, 'epoll-tfd', fd, { epfd: 0, targetFd: 0 }), `epoll fd1 ${String(fd)}`);
+  }
+  for (const type of ['nope', 'FILE ', '', 8, -1]) refused(() => k(self, self, type), `type ${String(type)}`);
+  const slots: unknown[] = [
+    undefined,
+    null,
+    5,
+    { epfd: -1, targetFd: 0 },
+    { epfd: 0, targetFd: 2 ** 32 },
+    { epfd: 0 },
+    { epfd: 0, targetFd: 0, offset: -1 },
+    { epfd: 0, targetFd: 0, offset: 2 ** 32 },
+    { epfd: 0, targetFd: 0, offset: 0.5 },
+  ];
+  for (const slot of slots)
+    refused(() => k(self, self, 'epoll-tfd', 0, slot), `slot ${JSON.stringify(slot)}`);
+});
+
+test('kcmp(): a numeric type from JavaScript is refused', {
+  todo: 'kcmp.ts resolves 0..7 through parseKcmpType but then calls koffi with an undefined type (TypeError)',
+}, () => {
+  const k = kcmp as (p1: unknown, p2: unknown, type: unknown) => unknown;
+  for (const type of [1, '1']) refused(() => k(self, self, type), `type ${String(type)}`);
+});
+
+test('sameFile() and sameTaskResource(): bad refs, pids and kinds throw InvalidArgumentError', () => {
+  const same = sameFile as (a: unknown, b: unknown) => unknown;
+  const ok: FdRef = { pid: self, fd: 0 };
+  const refs: unknown[] = [
+    null,
+    'x',
+    {},
+    ...BAD_PIDS.map((pid) => ({ pid, fd: 0 })),
+    ...BAD_FDS.map((fd) => ({ pid: self, fd })),
+  ];
+  for (const ref of refs) {
+    refused(() => same(ref, ok), `first ${JSON.stringify(ref)}`);
+    refused(() => same(ok, ref), `second ${JSON.stringify(ref)}`);
+  }
+  const task = sameTaskResource as (a: unknown, b: unknown, kind: unknown) => unknown;
+  for (const pid of BAD_PIDS) refused(() => task(pid, self, 'vm'), `task pid ${String(pid)}`);
+  for (const kind of ['file', 'epoll-tfd', 'nope', 1] as unknown as (TaskResource | KcmpType)[]) {
+    refused(() => task(self, self, kind), `kind ${String(kind)}`);
+  }
+});
+
+/** Each CLI invocation: exit 2, nothing on stdout, one line on stderr (plus commander's usage hint). */
+const CLI_CASES: string[][] = [
+  ['raw', '0', '1', 'vm'],
+  ['raw', '1', '-1', 'vm'],
+  ['raw', '2147483648', '1', 'vm'],
+  ['raw', '1.5', '1', 'vm'],
+  ['raw', 'abc', '1', 'vm'],
+  ['raw', '0x10', '1', 'vm'],
+  ['raw', '1', '1', 'nope'],
+  ['raw', '1', '1', 'file', '2147483648', '0'],
+  ['raw', '1', '1', 'file', '0', '4294967296'],
+  ['raw', '1', '1', 'file', '0', '99999999999'],
+  ['raw', '1', '1', 'file', '0'],
+  ['raw', '1', '1', 'vm', '3'],
+  ['raw', '1', '1', 'epoll-tfd', '0', 'x'],
+  ['raw', '1', '1', 'epoll-tfd', '0', '1:2:3:4'],
+  ['raw', '1', '1', 'epoll-tfd', '0', '1'],
+  ['raw', '1', '1', 'epoll-tfd', '0', '1:4294967296'],
+  ['same', 'x:1', '1:1'],
+  ['same', '1:1', '0:1'],
+  ['same', '1:1', '1:4294967296'],
+  ['same', '1', '1:1'],
+  ['same', '1:2:3', '1:1'],
+  ['same', '2147483648:0', '1:1'],
+  ['same', '1:1'],
+  ['raw'],
+];
+
+test('the CLI answers every invalid input with one line and exit 2, and no kcmp call (seccomp kill)', () => {
+  // Under a filter that kills on kcmp, a process that called it would die of SIGSYS.
+  const wrapper = seccompWrapper('kill');
+  for (const args of CLI_CASES) {
+    const r = runCli(args, { wrapper });
+    const what = `kcmp ${args.join(' ')}`;
+    assert.equal(r.signal, null, `${what}: died of ${r.signal}`);
+    assert.equal(r.code, 2, `${what}: exit ${r.code}, stderr ${r.stderr}`);
+    assert.equal(r.stdout, '', what);
+    assert.match(r.stderr, /^kcmp: [^\n]+\n(\(run with --help for usage\)\n)?$/, what);
+  }
+});
