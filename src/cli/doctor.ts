@@ -1,0 +1,33 @@
+/** `kcmp doctor [-J]`: what kcmp can compare here, what blocks it, and what to do about each limit. */
+import type { Command } from 'commander';
+import { DOCTOR_SCHEMA, diagnose } from '../compare/diagnose.js';
+import { renderDoctor } from '../report/doctor.js';
+import { EXIT } from './exit-codes.js';
+import { action, out } from './run.js';
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .summary('check what kcmp can compare here (kernel, seccomp, capabilities) and how to fix each limit')
+    .description(
+      'Probe, in a short-lived child process (so a seccomp filter that kills cannot kill kcmp itself),\n' +
+        'whether kcmp(2) exists and is allowed, and likewise F_DUPFD_QUERY, pidfd_open and pidfd_getfd;\n' +
+        'then report the seccomp mode, effective capabilities, namespaces and Yama, whose processes can be\n' +
+        'inspected, and a remedy for every limit found. Exit 0 unless the check itself fails.',
+    )
+    .option('-J, --json', `print a ${DOCTOR_SCHEMA} JSON document`)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  kcmp doctor                 the report, with a remedy under every limit\n' +
+        '  kcmp doctor --json | jq .capabilities.kcmp.outcome     "usable", "eperm", "enosys" or "killed"\n' +
+        '  docker run --rm -it IMAGE npx kcmp doctor              explains a blocked kcmp in a container',
+    )
+    .action(
+      action((flags: { json?: boolean }) => {
+        const diagnosis = diagnose();
+        out(flags.json ? `${JSON.stringify(diagnosis, null, 2)}\n` : renderDoctor(diagnosis));
+        return EXIT.OK;
+      }),
+    );
+}

@@ -1,0 +1,91 @@
+/** `kcmp same PID:FD PID:FD [--borrow] [-J]`: one pair, answered like cmp(1): 0 same, 1 different, 2 undecided. */
+import type { Command } from 'commander';
+import { remedyFor } from '../compare/remedies.js';
+import { sameFile } from '../compare/same-file.js';
+import type { FdRef, Verdict } from '../compare/types.js';
+import { EXIT } from './exit-codes.js';
+import { parseFdRef } from './parse.js';
+import { action, out } from './run.js';
+
+export const SAME_SCHEMA = 'kcmp.same/1';
+
+interface SameFlags {
+  borrow?: boolean;
+  json?: boolean;
+}
+
+function exitCode(verdict: Verdict): number {
+  if (verdict.same === null) return EXIT.TROUBLE;
+  return verdict.same ? EXIT.OK : EXIT.DIFFERENT;
+}
+
+/** The remedy for an undecided verdict; suggests --borrow when it was not tried. */
+function remedyOf(verdict: Verdict, flags: SameFlags): string | undefined {
+  if (!verdict.reason) return undefined;
+  const remedy = remedyFor(verdict.reason);
+  const kcmpFailed = verdict.reason.syscall === 'kcmp';
+  if (kcmpFailed && !flags.borrow) return remedy ? `${remedy}; or try --borrow` : 'try --borrow';
+  return remedy;
+}
+
+function text(verdict: Verdict, remedy: string | undefined): string {
+  if (verdict.same === null) {
+    const why = verdict.reason?.message ?? 'no method could decide';
+    return `undecided: ${why}${remedy ? `; ${remedy}` : ''}\n`;
+  }
+  return `${verdict.same ? 'same' : 'different'} (${verdict.method})\n`;
+}
+
+function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): string {
+  const reason = verdict.reason ? { ...verdict.reason, ...(remedy ? { remedy } : {}) } : undefined;
+  const doc = {
+    schema: SAME_SCHEMA,
+    a,
+    b,
+    same: verdict.same,
+    method: verdict.method,
+    ...(reason ? { reason } : {}),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export function registerSame(program: Command): void {
+  program
+    .command('same')
+    .summary('do two fds share one open file description? exit 0 same, 1 different, 2 undecided')
+    .description(
+      'Tell whether fd A of one process and fd B of another (or the same) process share one open file\n' +
+        'description: one file offset, one set of status flags, as after dup(2), fork(2) or SCM_RIGHTS.\n' +
+        'Two separate open(2)s of one file are different descriptions. The answer names its method:\n' +
+        'identical, dupfd-query, different-inode, socket-inode, kcmp, borrowed-dupfd-query; when none can\n' +
+        'decide, it says undecided and why. Exit status as cmp(1): 0 same, 1 different, 2 undecided or error.',
+    )
+    .argument('<a>', 'first fd, as PID:FD')
+    .argument('<b>', 'second fd, as PID:FD')
+    .option(
+      '--borrow',
+      'if kcmp cannot answer, borrow both fds with pidfd_getfd and compare them with F_DUPFD_QUERY\n' +
+        '(Linux 6.10; needs ptrace attach rights; closing them drops POSIX locks this process holds on the file)',
+    )
+    .option('-J, --json', `print a ${SAME_SCHEMA} JSON document`)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  kcmp same 1234:3 1235:3           same (kcmp)          fd 3 inherited across fork\n' +
+        '  kcmp same 1234:3 1234:4           different (kcmp)     two open()s of one file\n' +
+        '  kcmp same 1234:3 1234:5           different (different-inode)\n' +
+        '  kcmp same --json 1234:3 1235:3    {"schema": "kcmp.same/1", "same": true, "method": "kcmp", …}\n' +
+        '  kcmp same --borrow 1234:3 1235:3  where a container blocks kcmp but allows pidfd_getfd\n' +
+        '  kcmp same 1234:3 1235:3 && echo shared',
+    )
+    .action(
+      action((aText: string, bText: string, flags: SameFlags) => {
+        const a = parseFdRef(aText);
+        const b = parseFdRef(bText);
+        const verdict = sameFile(a, b, { borrow: Boolean(flags.borrow) });
+        const remedy = remedyOf(verdict, flags);
+        out(flags.json ? json(a, b, verdict, remedy) : text(verdict, remedy));
+        return exitCode(verdict);
+      }),
+    );
+}

@@ -1,0 +1,182 @@
+/**
+ * `kcmp doctor` as data (schema kcmp.doctor/1): what this process may compare here and, for every limit,
+ * what to do about it. Facts come from the capability probes (run in a child, probe.ts), /proc/self/status
+ * (seccomp mode, capabilities, namespaces), os.release() and Yama's sysctl. Nothing here writes output.
+ *
+ * Who can be inspected (kcmp-spec.md §4.3): kcmp needs ptrace READ access to both tasks — your real
+ * uid/gid equal to the target's (all of real, effective, saved), a dumpable target and a subset of your
+ * permitted capabilities; or CAP_SYS_PTRACE. Yama never affects kcmp, only pidfd_getfd (--borrow).
+ */
+import { release } from 'node:os';
+import {
+  CAP_SYS_PTRACE,
+  capabilityNames,
+  hasCapability,
+  missingCapabilities,
+} from '../procfs/capabilities.js';
+import { inInitialUserNamespace } from '../procfs/namespaces.js';
+import { readStatus, type SeccompMode } from '../procfs/status.js';
+import { readSysctl } from '../procfs/sysctl.js';
+import { type Capabilities, detectCapabilities, type ProbeResult } from './probe.js';
+import { REMEDY } from './remedies.js';
+
+export const DOCTOR_SCHEMA = 'kcmp.doctor/1';
+
+export interface Limit {
+  /** What cannot be done here, in one line. */
+  what: string;
+  remedy: string;
+}
+
+export interface Diagnosis {
+  schema: typeof DOCTOR_SCHEMA;
+  kernel: { release: string; arch: string };
+  capabilities: Capabilities;
+  seccomp: { mode: SeccompMode; filters: number | null; noNewPrivs: boolean };
+  user: {
+    uid: number;
+    euid: number;
+    gid: number;
+    /** CapEff names, lowercase without the cap_ prefix. */
+    capEff: string[];
+    /** Named capabilities NOT in CapEff. */
+    capEffMissing: string[];
+    sysPtrace: boolean;
+    initialUserNamespace: boolean;
+  };
+  /** More than one entry: this process lives in a nested PID namespace. */
+  nspid: number[];
+  /** null: Yama is not built in (kcmp is never affected by it anyway). */
+  yamaPtraceScope: number | null;
+  /** Whose processes kcmp can compare here, in plain words. */
+  canInspect: string;
+  limits: Limit[];
+}
+
+function callLimits(caps: Capabilities): Limit[] {
+  const limits: Limit[] = [];
+  const kcmpRemedy: Partial<Record<ProbeResult['outcome'], string>> = {
+    eperm: REMEDY.kcmpSeccomp,
+    enosys: REMEDY.kcmpMissing,
+    killed: REMEDY.kcmpKilled,
+  };
+  const remedy = kcmpRemedy[caps.kcmp.outcome];
+  if (remedy) {
+    limits.push({
+      what: `kcmp cannot be used: ${caps.kcmp.detail}; fds are compared only where the inode differs, or with --borrow`,
+      remedy,
+    });
+  } else if (caps.kcmp.outcome === 'usable') {
+    if (caps.kcmpEpollTfd.outcome === 'unsupported') {
+      limits.push({
+        what: `epoll targets cannot be checked: ${caps.kcmpEpollTfd.detail}`,
+        remedy: REMEDY.epollTfdMissing,
+      });
+    }
+    if (caps.kcmpSysvsem.outcome === 'unsupported') {
+      limits.push({
+        what: `SysV undo lists cannot be compared: ${caps.kcmpSysvsem.detail}`,
+        remedy: REMEDY.sysvsemMissing,
+      });
+    }
+  }
+  if (caps.dupfdQuery.outcome !== 'usable') {
+    limits.push({
+      what: `F_DUPFD_QUERY cannot be used (${caps.dupfdQuery.detail}): --borrow cannot compare borrowed fds`,
+      remedy: REMEDY.dupfdQueryMissing,
+    });
+  }
+  const getfd = caps.pidfdOpen.outcome !== 'usable' ? caps.pidfdOpen : caps.pidfdGetfd;
+  if (getfd.outcome !== 'usable') {
+    const getfdRemedy =
+      getfd.outcome === 'killed'
+        ? REMEDY.getfdKilled
+        : getfd.outcome === 'eperm'
+          ? REMEDY.getfdSeccomp
+          : REMEDY.pidfdMissing;
+    limits.push({ what: `--borrow cannot work: ${getfd.detail}`, remedy: getfdRemedy });
+  }
+  return limits;
+}
+
+/** Gathers every fact and limit. Runs the capability probes (once per process). */
+export function diagnose(): Diagnosis {
+  const caps = detectCapabilities();
+  const status = readStatus('self');
+  const sysPtrace = hasCapability(status.capEff, CAP_SYS_PTRACE);
+  const initialUserNamespace = inInitialUserNamespace();
+  const nested = status.nspid.length > 1;
+  const scope = readSysctl('kernel/yama/ptrace_scope');
+  const yamaPtraceScope = scope === undefined ? null : Number(scope);
+  const [uid, euid] = status.uid;
+  const lacking = missingCapabilities(status.capPrm);
+
+  const limits = callLimits(caps);
+  let canInspect: string;
+  if (!initialUserNamespace) {
+    canInspect =
+      'only processes inside this user namespace (with CAP_SYS_PTRACE in it: all of them; otherwise your ' +
+      'own dumpable ones); none outside it, whatever their uid';
+    limits.push({
+      what: 'this process runs in a user namespace: processes outside it cannot be compared',
+      remedy: 'run kcmp in the initial user namespace (outside the container or sandbox)',
+    });
+  } else if (sysPtrace) {
+    canInspect =
+      lacking.length === 0
+        ? 'every process in this PID namespace'
+        : `every process in this PID namespace, except those whose permitted capabilities include one ` +
+          `you lack (${lacking.join(', ')}): the commoncap subset rule refuses them`;
+  } else {
+    canInspect =
+      `only your own processes (real uid ${uid} equal to their real, effective and saved uid, same for ` +
+      'gids) that are dumpable: not setuid programs, not daemons that changed uid without PR_SET_DUMPABLE';
+    limits.push({
+      what: "other users' processes and non-dumpable processes cannot be compared (no CAP_SYS_PTRACE)",
+      remedy: REMEDY.ptraceRead,
+    });
+  }
+  if (nested) {
+    canInspect += '; processes outside this PID namespace cannot even be named';
+    limits.push({
+      what: 'this process runs in a nested PID namespace: pids outside it are invisible (ESRCH)',
+      remedy: 'run kcmp in the PID namespace of the processes you want to compare',
+    });
+  }
+  if (yamaPtraceScope !== null && yamaPtraceScope >= 1 && !(yamaPtraceScope < 3 && sysPtrace)) {
+    limits.push({
+      what:
+        `Yama ptrace_scope is ${yamaPtraceScope}: --borrow (pidfd_getfd) ` +
+        (yamaPtraceScope >= 3
+          ? 'is refused for every process'
+          : yamaPtraceScope === 2
+            ? 'needs CAP_SYS_PTRACE'
+            : 'reaches only descendants of kcmp') +
+        '; kcmp itself is not affected',
+      remedy:
+        yamaPtraceScope >= 3
+          ? 'scope 3 cannot be lowered until reboot; use kcmp without --borrow'
+          : 'use kcmp without --borrow, run with CAP_SYS_PTRACE, or lower kernel.yama.ptrace_scope',
+    });
+  }
+
+  return {
+    schema: DOCTOR_SCHEMA,
+    kernel: { release: release(), arch: process.arch },
+    capabilities: caps,
+    seccomp: { mode: status.seccomp, filters: status.seccompFilters ?? null, noNewPrivs: status.noNewPrivs },
+    user: {
+      uid,
+      euid,
+      gid: status.gid[0],
+      capEff: capabilityNames(status.capEff),
+      capEffMissing: missingCapabilities(status.capEff),
+      sysPtrace,
+      initialUserNamespace,
+    },
+    nspid: [...status.nspid],
+    yamaPtraceScope,
+    canInspect,
+    limits,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * What the user can do about a failed call: one line each, keyed by the call and its errno, and — for
+ * EPERM — by whether a seccomp filter or the ptrace check refused (kcmp-spec.md §4.3, §5). Used by the
+ * CLI after "undecided:" and by `kcmp doctor` for every limit it finds.
+ */
+import type { ErrnoName } from '../sys/errno.js';
+import { detectCapabilities, type GatedCall, type ProbeOutcome, seccompFilterActive } from './probe.js';
+
+export const REMEDY = {
+  kcmpSeccomp:
+    'a seccomp filter blocks kcmp here: in Docker or podman add --cap-add SYS_PTRACE (their default ' +
+    'profiles then allow kcmp), or run with a profile that allows it (--security-opt seccomp=PROFILE.json)',
+  kcmpKilled:
+    'a seccomp filter kills processes that call kcmp (systemd SystemCallFilter=, browser-style sandboxes): ' +
+    "allow kcmp in that filter (systemd's @system-service set includes it) or run kcmp outside the sandbox",
+  kcmpMissing:
+    'this kernel has no kcmp (CONFIG_KCMP=n; before 5.12 CONFIG_CHECKPOINT_RESTORE=n), or a seccomp filter ' +
+    'answers ENOSYS: use a kernel built with CONFIG_KCMP=y, or allow kcmp in the filter',
+  ptraceRead:
+    "run as the target's user (the target must be dumpable: not setuid, not a daemon that dropped " +
+    'privileges) or with CAP_SYS_PTRACE, e.g. sudo',
+  getfdSeccomp: 'a seccomp filter blocks pidfd_getfd here: Docker allows it only with --cap-add SYS_PTRACE',
+  getfdKilled: 'a seccomp filter kills processes that call pidfd_getfd: allow it, or do not use --borrow',
+  ptraceAttach:
+    "pidfd_getfd needs ptrace attach rights: the target's user (target dumpable) or CAP_SYS_PTRACE; " +
+    'Yama ptrace_scope 1 also limits it to descendants, 2 to CAP_SYS_PTRACE, 3 forbids it',
+  dupfdQueryMissing: 'F_DUPFD_QUERY needs Linux 6.10 or later',
+  pidfdMissing: 'pidfd_open needs Linux 5.3 and pidfd_getfd Linux 5.6 (or a seccomp filter hides them)',
+  gone:
+    'the process has exited, or lives in another PID namespace: use the pid this namespace shows (NSpid ' +
+    'in /proc/PID/status)',
+  fdNotOpen: 'the fd is not open in that process: list its fds with ls -l /proc/PID/fd',
+  changed: 'compare again, or stop the processes first (kill -STOP PID, then kill -CONT PID)',
+  epollTfdMissing: 'KCMP_EPOLL_TFD needs Linux 4.13 with CONFIG_EPOLL',
+  sysvsemMissing: 'KCMP_SYSVSEM needs a kernel built with CONFIG_SYSVIPC',
+} as const;
+
+/** How a seccomp filter treats `call` here, or undefined when no filter is installed (no probe is run). */
+function filterOutcome(call: GatedCall): ProbeOutcome | undefined {
+  return seccompFilterActive() ? detectCapabilities()[call].outcome : undefined;
+}
+
+/**
+ * The remedy for a failed call, or undefined when there is nothing the user can change.
+ *
+ * @example
+ * remedyFor({ syscall: 'kcmp', errno: 'EPERM' })  // "run as the target's user … or with CAP_SYS_PTRACE"
+ */
+export function remedyFor(failure: { syscall: string; errno: ErrnoName }): string | undefined {
+  const { syscall, errno } = failure;
+  if (errno === 'ESRCH') return REMEDY.gone;
+  if (errno === 'EAGAIN' && syscall === 'stat') return REMEDY.changed;
+  if (syscall === 'kcmp') {
+    if (errno === 'EBADF') return REMEDY.fdNotOpen;
+    if (errno === 'ENOSYS') return REMEDY.kcmpMissing;
+    if (errno !== 'EPERM') return undefined;
+    const outcome = filterOutcome('kcmp');
+    if (outcome === 'killed') return REMEDY.kcmpKilled;
+    return outcome === 'eperm' ? REMEDY.kcmpSeccomp : REMEDY.ptraceRead;
+  }
+  if (syscall === 'pidfd_getfd') {
+    if (errno === 'EBADF') return REMEDY.fdNotOpen;
+    if (errno === 'ENOSYS') return REMEDY.pidfdMissing;
+    if (errno !== 'EPERM') return undefined;
+    const outcome = filterOutcome('pidfdGetfd');
+    if (outcome === 'killed') return REMEDY.getfdKilled;
+    return outcome === 'eperm' ? REMEDY.getfdSeccomp : REMEDY.ptraceAttach;
+  }
+  if (syscall === 'pidfd_open' && errno === 'ENOSYS') return REMEDY.pidfdMissing;
+  if (syscall.startsWith('fcntl') && (errno === 'EINVAL' || errno === 'EBADF'))
+    return REMEDY.dupfdQueryMissing;
+  if (syscall === 'stat' && (errno === 'EACCES' || errno === 'EPERM')) return REMEDY.ptraceRead;
+  return undefined;
+}
