@@ -1,7 +1,15 @@
 /** Every subcommand, in the order `--help` lists them. Each lives in its own file. */
 import type { Command } from 'commander';
+import { registerDoctor } from './doctor.js';
 import { registerEpoll } from './epoll.js';
 import { registerRaw } from './raw.js';
+import { registerSame } from './same.js';
 import { registerTasks } from './tasks.js';
 
-export const COMMANDS: readonly ((program: Command) => void)[] = [registerRaw, registerTasks, registerEpoll];
+export const COMMANDS: readonly ((program: Command) => void)[] = [
+  registerRaw,
+  registerSame,
+  registerTasks,
+  registerEpoll,
+  registerDoctor,
+];
