@@ -5,7 +5,17 @@
  * import { kcmp, sameFile } from 'kcmp';
  * kcmp(process.pid, process.pid, 'vm'); // 'equal'
  */
+export { type Diagnosis, DOCTOR_SCHEMA, diagnose, type Limit } from './compare/diagnose.js';
 export { kcmp, orderOf, parseKcmpType } from './compare/kcmp.js';
+export {
+  type Capabilities,
+  detectCapabilities,
+  type ProbeOutcome,
+  type ProbeResult,
+} from './compare/probe.js';
+export { remedyFor } from './compare/remedies.js';
+export { type SameFileOptions, sameFile } from './compare/same-file.js';
+export { sameTaskResource, type TaskVerdict } from './compare/same-task.js';
 export type {
   EpollSlot,
   FdRef,
