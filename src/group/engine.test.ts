@@ -64,6 +64,15 @@ test('classes equal a brute-force pairwise grouping, within n·⌈log2(c+1)⌉ c
     assert.deepEqual(ids(g.classes), bruteForce(items), `seed ${seed}`);
     assert.equal(g.unresolved.length, 0, `seed ${seed}`);
     assert.equal(g.linearBuckets, 0, `seed ${seed}`);
+    for (const { representatives, ordered } of g.buckets) {
+      assert.ok(ordered, `seed ${seed}`);
+      const ranks = representatives.map((i) => rank[i.label] as number);
+      assert.deepEqual(
+        ranks,
+        [...ranks].sort((a, b) => a - b),
+        `seed ${seed}: representatives out of order`,
+      );
+    }
     for (const [key, count] of perBucket) {
       const bucket = items.filter((i) => keyOf(i) === key);
       const c = new Set(bucket.map((i) => i.label)).size;

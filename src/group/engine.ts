@@ -51,6 +51,9 @@ export interface Grouping<T, E> {
   comparisons: number;
   /** Buckets that needed a linear scan (equality-only or unordered comparator). */
   linearBuckets: number;
+  /** Each bucket's class representatives (first members), in comparator order when `ordered`: callers
+   * can check that order again later (a representative that changed meanwhile breaks it). */
+  buckets: { representatives: T[]; ordered: boolean }[];
 }
 
 interface Klass<T> {
@@ -76,6 +79,7 @@ export function groupItems<T, K, E>(
   const unresolved: { item: T; error: E }[] = [];
   let comparisons = 0;
   let linearBuckets = 0;
+  const states: BucketState<T, E>[] = [];
   const compare = (a: T, b: T): Comparison<E> => {
     comparisons++;
     return comparator.compare(a, b);
@@ -83,6 +87,7 @@ export function groupItems<T, K, E>(
 
   for (const indexes of buckets.values()) {
     const bucket = new BucketState<T, E>(comparator.ordered, compare, unresolved);
+    states.push(bucket);
     for (const index of indexes) {
       const klass = bucket.place(items[index] as T, index);
       if (klass) classes.push(klass);
@@ -92,7 +97,16 @@ export function groupItems<T, K, E>(
   const live = classes
     .filter((c) => c.members.length > 0)
     .sort((a, b) => (a.positions[0] as number) - (b.positions[0] as number));
-  return { classes: live.map((c) => c.members), unresolved, comparisons, linearBuckets };
+  return {
+    classes: live.map((c) => c.members),
+    unresolved,
+    comparisons,
+    linearBuckets,
+    buckets: states.map((b) => ({
+      representatives: b.reps.map((k) => k.members[0] as T),
+      ordered: !b.linear,
+    })),
+  };
 }
 
 /** The representatives of one bucket, sorted by the comparator while it can order. */

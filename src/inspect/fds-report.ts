@@ -12,6 +12,13 @@ export interface Holder {
   fd: number;
   command: string;
   tid?: number;
+  /** From /proc/TID/fdinfo/FD, only when asked for (a table column needs it); absent if unreadable. */
+  pos?: number;
+  /** The description's f_flags without O_CLOEXEC (octal in fdinfo), e.g. 0o100002. */
+  flags?: number;
+  /** This fd's close-on-exec bit (per fd, not per description). */
+  cloexec?: boolean;
+  mntId?: number;
 }
 
 export interface Description {
@@ -47,15 +54,21 @@ export interface ProcessInfo {
   pid: number;
   ppid: number;
   command: string;
+  /** Set when this process shares its fd table with process `fdTableOf` (CLONE_FILES): its fds are
+   * listed once, under that process. */
+  fdTableOf?: number;
 }
 
+/** Counts over the whole scan, also when only shared descriptions are listed. */
 export interface FdsStats {
   processes: number;
+  /** fds grouped into descriptions (errors not included) */
   fds: number;
   descriptions: number;
   /** descriptions held by more than one fd */
   shared: number;
   errors: number;
+  /** kcmp calls (fd tables and fds) */
   comparisons: number;
   elapsedMs: number;
 }

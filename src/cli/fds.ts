@@ -1,0 +1,169 @@
+/**
+ * `kcmp fds [-p PIDS | --tree PID] [--all] [-J] [-o COLS] [-r] [-n] [--paranoid] [--stop]`: which fds share
+ * one open file description. Output formats live in FORMATS (one place to add `--format`).
+ *
+ * The table lists descriptions held more than once (all with --all), one row per holder, then error rows,
+ * then a summary line on stdout (as lsfd --summary=append; left out with -r or -n, which are for scripts).
+ * -J prints the kcmp.fds/1 document and nothing else. Progress goes to stderr, only when it is a terminal
+ * and the scan takes more than a second.
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../errors.js';
+import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds.js';
+import type { FdsReport } from '../inspect/fds-report.js';
+import { resumeAll } from '../inspect/freeze.js';
+import type { Selection } from '../procfs/select.js';
+import { renderFdsJson } from '../report/fds-json.js';
+import {
+  FDS_COLUMNS,
+  FDS_DEFAULT_COLUMNS,
+  fdsSummary,
+  needsFdinfo,
+  renderFdsTable,
+} from '../report/fds-table.js';
+import { renderColumnList, selectColumns } from '../report/table.js';
+import { EXIT } from './exit-codes.js';
+import { parsePid, parsePidList } from './parse.js';
+import { action, out } from './run.js';
+
+interface FdsFlags {
+  pid?: string;
+  tree?: string;
+  all?: boolean;
+  json?: boolean;
+  output?: string;
+  raw?: boolean;
+  noheadings?: boolean;
+  listColumns?: boolean;
+  paranoid?: boolean;
+  stop?: boolean;
+  workers?: string;
+}
+
+interface Format {
+  /** Does this format show fdinfo fields? */
+  fdinfo(flags: FdsFlags): boolean;
+  render(report: FdsReport, flags: FdsFlags): string;
+}
+
+const FORMATS = {
+  table: {
+    fdinfo: (flags) => needsFdinfo(tableColumns(flags)),
+    render(report, flags) {
+      const table = renderFdsTable(report, tableColumns(flags), {
+        raw: flags.raw,
+        noHeadings: flags.noheadings,
+      });
+      return flags.raw || flags.noheadings ? table : `${table}${fdsSummary(report.stats)}\n`;
+    },
+  },
+  json: { fdinfo: () => false, render: (report) => renderFdsJson(report) },
+} satisfies Record<string, Format>;
+
+function tableColumns(flags: FdsFlags): string[] {
+  return selectColumns(FDS_COLUMNS, FDS_DEFAULT_COLUMNS, flags.output);
+}
+
+function selection(flags: FdsFlags): Selection {
+  if (flags.pid !== undefined && flags.tree !== undefined) {
+    throw new InvalidArgumentError('-p and --tree are exclusive: choose one way to select processes');
+  }
+  if (flags.pid !== undefined) return { kind: 'pids', pids: parsePidList(flags.pid) };
+  if (flags.tree !== undefined) return { kind: 'tree', root: parsePid(flags.tree, '--tree PID') };
+  return { kind: 'all' };
+}
+
+function workers(text: string | undefined): FdsOptions['workers'] {
+  if (text === undefined || text === 'auto') return 'auto';
+  if (!/^\d{1,2}$/.test(text))
+    throw new InvalidArgumentError(`invalid --workers ${JSON.stringify(text)}: 0..99 or auto`);
+  return Number(text);
+}
+
+export function registerFds(program: Command): void {
+  program
+    .command('fds')
+    .summary('group the fds of processes into shared open file descriptions')
+    .description(
+      'List the fds of the selected processes (all visible ones by default) that share one open file\n' +
+        'description — one offset, one set of status flags — found with kcmp(2): one row per fd, the fds of\n' +
+        'a description together. --all lists unshared fds too. Fds that vanish or cannot be read are ERROR\n' +
+        'rows (NAME = syscall:ERRNO); nothing is merged on a guess.',
+    )
+    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
+    .option('--tree <pid>', 'this process and all its descendants')
+    .option('--all', 'list every description, also those held by one fd only')
+    .option('-J, --json', 'print the kcmp.fds/1 JSON report')
+    .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
+    .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
+    .option('-n, --noheadings', 'do not print the column headings')
+    .option('-H, --list-columns', 'list the available columns and exit')
+    .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
+    .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
+    .option('--workers <n>', 'worker threads for large scans (default: auto)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kcmp fds --tree $(pgrep -o nginx)     which workers share which sockets and logs\n' +
+        '  kcmp fds -p 1234,1235 --all -J        every fd of two processes, grouped, as JSON\n' +
+        '  kcmp fds -o +FLAGS,METHOD             more columns',
+    )
+    .action(
+      action(async (flags: FdsFlags) => {
+        if (flags.listColumns) {
+          out(renderColumnList(FDS_COLUMNS));
+          return EXIT.OK;
+        }
+        const format: Format = flags.json ? FORMATS.json : FORMATS.table;
+        const fdinfo = format.fdinfo(flags); // also validates -o before the scan
+        const options: Partial<FdsOptions> = {
+          selection: selection(flags),
+          all: flags.all ?? false,
+          fdinfo,
+          paranoid: flags.paranoid ?? false,
+          stop: flags.stop ?? false,
+          workers: workers(flags.workers),
+        };
+        if (flags.stop) resumeOnSignals();
+        const progress = new Progress();
+        const report = await inspectFds({ ...options, onProgress: (p) => progress.update(p) });
+        progress.clear();
+        out(format.render(report, flags));
+        return EXIT.OK;
+      }),
+    );
+}
+
+/** SIGINT/SIGTERM/SIGHUP while processes are stopped: continue them, then die of the signal's code. */
+function resumeOnSignals(): void {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.once(signal, () => {
+      resumeAll();
+      process.exit(code);
+    });
+  }
+}
+
+/** "kcmp: scanning 12000/50000 fds" on a terminal's stderr, once a scan has run for a second. */
+class Progress {
+  private readonly started = Date.now();
+  private shown = false;
+  private last = 0;
+
+  update(p: FdsProgress): void {
+    const now = Date.now();
+    if (!process.stderr.isTTY || now - this.started < 1000 || now - this.last < 100) return;
+    this.last = now;
+    this.shown = true;
+    process.stderr.write(
+      `\rkcmp: ${p.phase === 'scan' ? 'reading' : 'grouping'} ${p.done}/${p.total} fds\x1b[K`,
+    );
+  }
+
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[K');
+  }
+}

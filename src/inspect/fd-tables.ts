@@ -1,0 +1,59 @@
+/**
+ * Which fd tables to read: tasks that share one table — the threads of a process, or processes cloned
+ * with CLONE_FILES — are read once, through one of them (lsfd does the same, with KCMP_FILES).
+ *
+ * Every live task of the selection is grouped by kcmp(KCMP_FILES) order with the group engine (one bucket:
+ * there is no cheap key for an fd table), about log2(tables) calls per task. A thread that called
+ * unshare(CLONE_FILES) has a table of its own and is read through /proc/TID/fd (kcmp-spec.md §4.5, §9.2
+ * #18–#20). A zombie leader is left out: its `files` is NULL, and NULL == NULL would make every zombie
+ * "share" a table; its live threads still hold the process's table.
+ *
+ * When KCMP_FILES fails for a task (no ptrace access, kcmp unavailable), nothing is merged on a guess: a
+ * leader becomes a table of its own (reading it will report why it cannot be read, if it cannot), and a
+ * non-leader thread is assumed to share its leader's table, which is what threads do unless they unshare.
+ */
+
+import { groupItems } from '../group/engine.js';
+import type { SelectedProcess } from '../procfs/select.js';
+import { KCMP } from '../sys/kcmp.js';
+import { kcmpComparison } from './kcmp-comparison.js';
+
+export interface FdTable {
+  /** The process its fds are listed under. */
+  pid: number;
+  /** The task it is read through: `pid` itself unless only a non-leader thread holds it. */
+  tid: number;
+  /** Other selected processes that hold this same table (CLONE_FILES). */
+  sharedBy: number[];
+}
+
+interface Task {
+  pid: number;
+  tid: number;
+}
+
+export function fdTables(processes: readonly SelectedProcess[]): { tables: FdTable[]; comparisons: number } {
+  const tasks: Task[] = [];
+  for (const p of processes) {
+    for (const tid of p.tasks.length > 0 ? p.tasks : [p.pid]) {
+      if (!(p.zombie && tid === p.pid)) tasks.push({ pid: p.pid, tid });
+    }
+  }
+  const grouping = groupItems(tasks, () => 0, {
+    ordered: true,
+    compare: (a, b) => kcmpComparison(KCMP.FILES, a.tid, 0, b.tid, 0),
+  });
+  const tables = grouping.classes.map(tableOf);
+  for (const { item } of grouping.unresolved) {
+    if (item.tid === item.pid) tables.push({ pid: item.pid, tid: item.tid, sharedBy: [] });
+  }
+  return { tables, comparisons: grouping.comparisons };
+}
+
+/** One table from the tasks sharing it: listed under the first process, read through its leader if it can. */
+function tableOf(members: Task[]): FdTable {
+  const sorted = [...members].sort((a, b) => a.pid - b.pid || +(b.tid === b.pid) - +(a.tid === a.pid));
+  const first = sorted[0] as Task;
+  const sharedBy = [...new Set(sorted.map((t) => t.pid))].filter((pid) => pid !== first.pid);
+  return { pid: first.pid, tid: first.tid, sharedBy };
+}

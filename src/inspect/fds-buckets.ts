@@ -1,0 +1,72 @@
+/**
+ * Buckets of an fd scan: fds whose files have the same (dev, ino). Fds of one open file description always
+ * share one (it points to one inode), so a description never spans two buckets, and an fd alone in its
+ * bucket is a description alone (method 'different-inode', no kcmp). mnt_id would refine the key but needs
+ * fdinfo (6–8 µs per fd); position and flags must NOT be part of it: they change under a live process and
+ * would split one description in two (prior-art.md, lessons §1).
+ *
+ * Each bucket is planned as one of:
+ *   single  — one fd: a description of its own;
+ *   socket  — a socket inode: sockfs has one struct file per socket, so one description (kinds.ts), unless
+ *             --paranoid asks kcmp anyway;
+ *   compare — everything else: grouped by the comparator (fds-group.ts).
+ */
+import { FD_OK, type FdColumns } from '../procfs/fds.js';
+import { type FileKind, kindOf } from '../procfs/kinds.js';
+
+export const SINGLE = 0;
+export const SOCKET = 1;
+export const COMPARE = 2;
+
+export interface Buckets {
+  /** The slots of every fd read without error, bucket after bucket, each bucket in slot order. */
+  slots: Int32Array;
+  /** The exclusive end of each bucket in `slots`. */
+  ends: Int32Array;
+  plan: Uint8Array;
+  kind: FileKind[];
+}
+
+export function bucketize(cols: FdColumns, paranoid: boolean): Buckets {
+  const n = cols.fd.length;
+  const ids = new Map<string, number>();
+  const bucketOf = new Int32Array(n).fill(-1);
+  const sizes: number[] = [];
+  const firsts: number[] = [];
+  for (let slot = 0; slot < n; slot++) {
+    if (cols.failed[slot] !== FD_OK) continue;
+    const key = `${cols.ino[slot]}:${cols.dev[slot]}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = sizes.length;
+      ids.set(key, id);
+      sizes.push(0);
+      firsts.push(slot);
+    }
+    bucketOf[slot] = id;
+    sizes[id] = (sizes[id] as number) + 1;
+  }
+  const count = sizes.length;
+  const ends = new Int32Array(count);
+  const next = new Int32Array(count);
+  let at = 0;
+  for (let b = 0; b < count; b++) {
+    next[b] = at;
+    at += sizes[b] as number;
+    ends[b] = at;
+  }
+  const slots = new Int32Array(at);
+  for (let slot = 0; slot < n; slot++) {
+    const b = bucketOf[slot] as number;
+    if (b >= 0) slots[(next[b] as number)++] = slot;
+  }
+  const plan = new Uint8Array(count);
+  const kind: FileKind[] = new Array(count);
+  for (let b = 0; b < count; b++) {
+    const first = firsts[b] as number;
+    const k = kindOf(cols.mode[first] as number, cols.name[first] as string);
+    kind[b] = k;
+    plan[b] = sizes[b] === 1 ? SINGLE : k.oneDescriptionPerInode && !paranoid ? SOCKET : COMPARE;
+  }
+  return { slots, ends, plan, kind };
+}

@@ -1,0 +1,88 @@
+/**
+ * From buckets and grouping outcomes to draft descriptions: lists of slots with their certainty and
+ * method, in the order of their first slot. Nothing here calls the kernel.
+ *
+ * Certainty: a bucket in which some fd could not be compared (kcmp refused: privilege, not supported)
+ * keeps what kcmp did prove — holders found equal do share a description — but none of its descriptions
+ * can be told apart from the uncompared fds, so all are `certain: false`; each uncompared fd is its own
+ * description with method 'none' (never merged on a guess), and so is any single-fd description of that
+ * bucket (nothing proved it alone).
+ */
+import type { Method } from '../compare/types.js';
+import type { FileKind } from '../procfs/kinds.js';
+import type { FdMethod } from './fd-comparator.js';
+import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
+import { GONE_STAT, UNCOMPARED } from './fds-group.js';
+
+export interface Draft {
+  slots: number[];
+  certain: boolean;
+  method: Method;
+  kind: FileKind;
+}
+
+/** Grouping outcome per slot (see GroupOutcome); slots of non-compared buckets are ignored. */
+export interface Grouped {
+  klass: Int32Array;
+  why: Uint8Array;
+  errno: string[];
+}
+
+export interface DraftProblems {
+  /** An fd that went away while being compared or re-stat'ed. */
+  gone(slot: number, syscall: 'kcmp' | 'stat', errno: string): void;
+  /** An fd that could not be compared: listed alone, uncertain. */
+  uncompared(slot: number, errno: string): void;
+}
+
+export function draftDescriptions(
+  buckets: Buckets,
+  grouped: Grouped,
+  method: FdMethod,
+  problems: DraftProblems,
+): Draft[] {
+  const drafts: Draft[] = [];
+  let start = 0;
+  for (let b = 0; b < buckets.ends.length; b++) {
+    const end = buckets.ends[b] as number;
+    const kind = buckets.kind[b] as FileKind;
+    const slots = Array.from(buckets.slots.subarray(start, end));
+    const plan = buckets.plan[b];
+    if (plan === SINGLE) drafts.push({ slots, certain: true, method: 'different-inode', kind });
+    else if (plan === COMPARE) drafts.push(...compared(slots, kind, grouped, method, problems));
+    else drafts.push({ slots, certain: true, method: 'socket-inode', kind });
+    start = end;
+  }
+  return drafts.sort((a, b) => (a.slots[0] as number) - (b.slots[0] as number));
+}
+
+function compared(
+  slots: readonly number[],
+  kind: FileKind,
+  grouped: Grouped,
+  method: FdMethod,
+  problems: DraftProblems,
+): Draft[] {
+  const classes: number[][] = [];
+  const alone: Draft[] = [];
+  for (const slot of slots) {
+    const k = grouped.klass[slot] as number;
+    const why = grouped.why[slot];
+    const errno = grouped.errno[slot] as string;
+    if (k >= 0) {
+      const members = classes[k];
+      if (members) members.push(slot);
+      else classes[k] = [slot];
+    } else if (why === UNCOMPARED) {
+      problems.uncompared(slot, errno);
+      alone.push({ slots: [slot], certain: false, method: 'none', kind });
+    } else problems.gone(slot, why === GONE_STAT ? 'stat' : 'kcmp', errno);
+  }
+  const certain = alone.length === 0;
+  const drafts: Draft[] = [];
+  // forEach skips the holes left by classes whose every member was dropped
+  classes.forEach((members) => {
+    drafts.push({ slots: members, certain, method: certain || members.length > 1 ? method : 'none', kind });
+  });
+  return [...drafts, ...alone];
+}

@@ -1,0 +1,143 @@
+/**
+ * Grouping the fds of same-inode buckets into open file descriptions, bucket by bucket — the part of an
+ * fd scan that calls kcmp. It runs on the main thread or in a worker (fds-worker.ts): plain arrays in,
+ * plain arrays out.
+ *
+ * For each bucket:
+ *   1. group: binary insertion by the comparator's order (src/group/engine.ts);
+ *   2. verify: compare every member of a class with the class's representative once more, and each
+ *      representative with the next in order. kcmp compares whatever file each fd number names AT THAT
+ *      MOMENT (spec §4.4): if a representative's fd was closed and its number reused while the bucket was
+ *      being grouped, members that joined before and after hold different files (a false "same"), and
+ *      the binary search may have sent later items the wrong way (a false "different"). Either breaks
+ *      this check; the bucket is then grouped again (twice at most; after that its fds are listed as
+ *      uncertain, never merged on a guess). About one extra call per fd;
+ *   3. re-stat every fd that was compared: a changed (dev, ino) means its number was reused; it is dropped.
+ *
+ * Outcome per item: its class within the bucket, or why it has none — gone (closed, exited: dropped as an
+ * error) or not comparable (privilege, not supported: listed alone, `certain: false`).
+ */
+
+import { type Comparison, groupItems } from '../group/engine.js';
+import { restatFd } from '../procfs/fds.js';
+import { type ErrnoName, isGone } from '../sys/errno.js';
+import { type FdComparator, type FdMethod, fdComparator } from './fd-comparator.js';
+
+export interface GroupJob {
+  method: FdMethod;
+  tid: Int32Array;
+  fd: Int32Array;
+  dev: Float64Array;
+  ino: Float64Array;
+  /** The exclusive end of each bucket's items, in order. */
+  ends: Int32Array;
+}
+
+/** Why an item has no class. */
+export const NOT_GONE = 0;
+export const GONE_KCMP = 1; // kcmp: fd closed / task exited
+export const GONE_STAT = 2; // re-stat failed, or the fd now names another inode
+export const UNCOMPARED = 3; // kcmp refused (privilege, not supported) or the bucket never held still
+
+export interface GroupOutcome {
+  /** Per item: its class number within its bucket (0, 1, …), or -1 (see `why`). */
+  klass: Int32Array;
+  why: Uint8Array;
+  /** Per item: the errno behind `why`, or ''. */
+  errno: string[];
+  comparisons: number;
+}
+
+const ATTEMPTS = 3;
+
+export function groupBuckets(job: GroupJob): GroupOutcome {
+  const n = job.fd.length;
+  const out: GroupOutcome = {
+    klass: new Int32Array(n).fill(-1),
+    why: new Uint8Array(n),
+    errno: new Array<string>(n).fill(''),
+    comparisons: 0,
+  };
+  const comparator = fdComparator(job.method);
+  let start = 0;
+  for (const end of job.ends) {
+    if (comparator) groupBucket(job, comparator, start, end, out);
+    else for (let i = start; i < end; i++) mark(out, i, UNCOMPARED, '');
+    start = end;
+  }
+  return out;
+}
+
+function groupBucket(job: GroupJob, comparator: FdComparator, start: number, end: number, out: GroupOutcome) {
+  const { tid, fd } = job;
+  const compare = (a: number, b: number) => {
+    out.comparisons++;
+    return comparator.compare(tid[a] as number, fd[a] as number, tid[b] as number, fd[b] as number);
+  };
+  let items: number[] = [];
+  for (let i = start; i < end; i++) items.push(i);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const grouping = groupItems(items, () => 0, { ordered: comparator.ordered, compare });
+    for (const { item, error } of grouping.unresolved) {
+      mark(out, item, isGone(error) ? GONE_KCMP : UNCOMPARED, error);
+    }
+    const order = grouping.buckets[0];
+    const sorted = !order?.ordered || inOrder(order.representatives, compare);
+    if (sorted && grouping.classes.every((members) => verified(members, compare, out))) {
+      grouping.classes.forEach((members, k) => {
+        for (const i of members) out.klass[i] = k;
+      });
+      restat(job, grouping.classes.flat(), out);
+      return;
+    }
+    items = items.filter((i) => out.why[i] === NOT_GONE);
+  }
+  for (const i of items) mark(out, i, UNCOMPARED, 'EAGAIN'); // the bucket kept changing under us
+}
+
+/** Every member still equal to the representative? A member found gone meanwhile is marked gone. */
+function verified(
+  members: readonly number[],
+  compare: (a: number, b: number) => Comparison<ErrnoName>,
+  out: GroupOutcome,
+): boolean {
+  const rep = members[0] as number;
+  for (let m = 1; m < members.length; m++) {
+    const c = compare(members[m] as number, rep);
+    if (c === 0) continue;
+    if (typeof c === 'object' && c.blame === 'a' && isGone(c.error)) {
+      mark(out, members[m] as number, GONE_KCMP, c.error);
+    }
+    return false;
+  }
+  return true;
+}
+
+/** Are the representatives still strictly increasing in the comparator's order? */
+function inOrder(reps: readonly number[], compare: (a: number, b: number) => Comparison<ErrnoName>): boolean {
+  for (let k = 1; k < reps.length; k++) {
+    const c = compare(reps[k - 1] as number, reps[k] as number);
+    if (typeof c !== 'number' || c >= 0) return false;
+  }
+  return true;
+}
+
+function restat(job: GroupJob, items: readonly number[], out: GroupOutcome): void {
+  for (const i of items) {
+    const errno = restatFd(
+      job.tid[i] as number,
+      job.fd[i] as number,
+      job.dev[i] as number,
+      job.ino[i] as number,
+    );
+    if (errno !== undefined) {
+      out.klass[i] = -1;
+      mark(out, i, GONE_STAT, errno);
+    }
+  }
+}
+
+function mark(out: GroupOutcome, i: number, why: number, errno: string): void {
+  out.why[i] = why;
+  out.errno[i] = errno;
+}

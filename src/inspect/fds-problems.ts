@@ -1,0 +1,73 @@
+/**
+ * The error rows of an fd scan (kcmp.fds/1 `errors`): what could not be read or compared, with the
+ * syscall, the errno and one line saying what it means. Errors are rows, never verdicts: the scan goes on.
+ * fds kcmp refused to compare (privilege, not supported) are counted per process and errno, so a blocked
+ * kcmp yields one row per process, not one per fd.
+ */
+import { type ErrnoName, errnoMessage, isGone, isPrivilege } from '../sys/errno.js';
+import type { ScanError } from './fds-report.js';
+
+export class Problems {
+  private readonly rows: ScanError[] = [];
+  private readonly uncompared = new Map<string, { pid: number; errno: string; count: number }>();
+
+  /** One fd (or, with fd null, a whole process) that could not be read. */
+  add(pid: number, fd: number | null, syscall: string, errno: string, detail = ''): void {
+    const what = fd === null ? `process ${pid}` : `fd ${fd} of process ${pid}`;
+    const message = `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${detail}${hint(errno)}`;
+    this.rows.push({ pid, fd, syscall, errno, message });
+  }
+
+  /** The fd was closed and its number reused between the scan and the re-stat. */
+  reused(pid: number, fd: number): void {
+    this.rows.push({
+      pid,
+      fd,
+      syscall: 'stat',
+      errno: 'EBADF',
+      message: `fd ${fd} of process ${pid} now refers to another file: it was closed and its number reused during the scan; left out`,
+    });
+  }
+
+  /** The process is not the one we selected any more (exited; maybe its pid was reused). */
+  replaced(pid: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: 'identity',
+      errno: 'ESRCH',
+      message: `process ${pid} exited (or its pid was reused) during the scan; its fds are left out`,
+    });
+  }
+
+  /** An fd kcmp could not compare: it is listed alone, `certain: false`. */
+  uncomparedFd(pid: number, errno: string): void {
+    const key = `${pid} ${errno}`;
+    const entry = this.uncompared.get(key);
+    if (entry) entry.count++;
+    else this.uncompared.set(key, { pid, errno, count: 1 });
+  }
+
+  /** Every row, by pid then fd (process rows first). */
+  list(): ScanError[] {
+    const rows = [...this.rows];
+    for (const { pid, errno, count } of this.uncompared.values()) {
+      const fds = count === 1 ? '1 fd' : `${count} fds`;
+      rows.push({
+        pid,
+        fd: null,
+        syscall: 'kcmp',
+        errno,
+        message: `process ${pid}: kcmp failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${fds}; each is listed as a description of its own, certain: false${hint(errno)}`,
+      });
+    }
+    return rows.sort((a, b) => a.pid - b.pid || (a.fd ?? -1) - (b.fd ?? -1));
+  }
+}
+
+function hint(errno: string): string {
+  if (isPrivilege(errno as ErrnoName)) {
+    return '; run as the same user as the process (which must be dumpable) or with CAP_SYS_PTRACE';
+  }
+  return isGone(errno as ErrnoName) ? '; it went away during the scan' : '';
+}

@@ -1,0 +1,25 @@
+/** The worker side of fds-pool.ts: reads fd tables and groups buckets, exactly as the main thread would. */
+import { parentPort } from 'node:worker_threads';
+import { groupBuckets } from './fds-group.js';
+import type { WorkerRequest } from './fds-pool.js';
+import { scanSlices } from './fds-scan.js';
+
+parentPort?.on('message', (request: WorkerRequest) => {
+  try {
+    if (request.op === 'scan') {
+      const columns = scanSlices(request.slices);
+      const transfer = [columns.fd, columns.dev, columns.ino, columns.mode, columns.failed].map(
+        (a) => a.buffer as ArrayBuffer,
+      );
+      parentPort?.postMessage({ ok: true, value: columns }, transfer);
+    } else {
+      const outcome = groupBuckets(request.job);
+      parentPort?.postMessage({ ok: true, value: outcome }, [
+        outcome.klass.buffer as ArrayBuffer,
+        outcome.why.buffer as ArrayBuffer,
+      ]);
+    }
+  } catch (error) {
+    parentPort?.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) });
+  }
+});

@@ -1,0 +1,152 @@
+/**
+ * `kcmp fds`: every fd of the selected processes, grouped into open file descriptions (kcmp.fds/1).
+ *
+ *   select processes ─▶ fd tables (one per KCMP_FILES class) ─▶ readdir ─▶ readlink + stat every fd
+ *     ─▶ buckets by (dev, ino) ─▶ group each bucket by kcmp order, verify, re-stat ─▶ identities again
+ *
+ * The /proc reads and the grouping run on worker threads when the scan is large (fds-pool.ts); the result
+ * is the same either way. Nothing is merged on a guess: fds that vanish (ESRCH, EBADF, ENOENT) or cannot be
+ * read (EACCES, EPERM) become error rows and the scan goes on; a process whose start time changed during
+ * the scan (it exited, maybe its pid was reused) is dropped as an error, fds and all.
+ */
+import { availableParallelism } from 'node:os';
+import { fsErrno } from '../procfs/errors.js';
+import { countFds, listFds } from '../procfs/fds.js';
+import { stillSame } from '../procfs/identity.js';
+import { type Selection, selectProcesses } from '../procfs/select.js';
+import type { FdMethod } from './fd-comparator.js';
+import { type FdTable, fdTables } from './fd-tables.js';
+import { bucketize } from './fds-buckets.js';
+import { buildReport } from './fds-build.js';
+import { groupAll } from './fds-grouping.js';
+import { WorkerPool } from './fds-pool.js';
+import { Problems } from './fds-problems.js';
+import type { FdsReport } from './fds-report.js';
+import { concatColumns, type ScanSlice, scanSlices, shard } from './fds-scan.js';
+import { freeze } from './freeze.js';
+
+export interface FdsOptions {
+  selection: Selection;
+  /** List every description, not only those held more than once. */
+  all: boolean;
+  /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
+  fdinfo: boolean;
+  /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
+  paranoid: boolean;
+  /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
+  stop: boolean;
+  /** Worker threads; 'auto': as many as cores, when the scan has ≥ WORKER_THRESHOLD fds. */
+  workers: number | 'auto';
+  method: FdMethod;
+  onProgress?: (progress: FdsProgress) => void;
+}
+
+export interface FdsProgress {
+  phase: 'scan' | 'group';
+  done: number;
+  total: number;
+}
+
+/** Below this many fds, starting workers costs more than it saves (native-access.md §3). */
+export const WORKER_THRESHOLD = 10_000;
+
+/** The only place defaults live. */
+export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptions {
+  return {
+    selection: options.selection ?? { kind: 'all' },
+    all: options.all ?? false,
+    fdinfo: options.fdinfo ?? false,
+    paranoid: options.paranoid ?? false,
+    stop: options.stop ?? false,
+    workers: options.workers ?? 'auto',
+    method: options.method ?? 'kcmp',
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+}
+
+/**
+ * Scans and groups.
+ *
+ * @example
+ * const report = await inspectFds({ selection: { kind: 'tree', root: 1234 } });
+ * for (const d of report.descriptions) console.log(d.id, d.name, d.holders.map((h) => `${h.pid}:${h.fd}`));
+ * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or a refused --stop.
+ */
+export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<FdsReport> {
+  const options = normalizeFdsOptions(partial);
+  const started = performance.now();
+  const progress = options.onProgress;
+  const processes = selectProcesses(options.selection);
+  const frozen = options.stop ? freeze(processes.map((p) => p.pid)) : undefined;
+  let pool: WorkerPool | undefined;
+  try {
+    const problems = new Problems();
+    const found = fdTables(processes);
+    const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
+    pool = WorkerPool.start(workerCount(options.workers, tables));
+
+    const { listed, slices } = listTables(tables, problems);
+    const tableOf = new Int32Array(slices.reduce((n, s) => n + s.fds.length, 0));
+    slices.reduce((at, s, i) => {
+      tableOf.fill(i, at, at + s.fds.length);
+      return at + s.fds.length;
+    }, 0);
+    progress?.({ phase: 'scan', done: 0, total: tableOf.length });
+    const cols = pool
+      ? concatColumns(
+          await Promise.all(shard(slices, pool.size).map((sh, i) => scanOn(pool as WorkerPool, i, sh))),
+        )
+      : scanSlices(slices);
+
+    const buckets = bucketize(cols, options.paranoid);
+    const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
+    const grouped = await groupAll(buckets, cols, tidOf, options.method, pool, (done, total) =>
+      progress?.({ phase: 'group', done, total }),
+    );
+    const scan = {
+      processes,
+      tables: listed,
+      tableOf,
+      cols,
+      buckets,
+      grouped,
+      method: options.method,
+      problems,
+    };
+    return buildReport(
+      { ...scan, comparisons: found.comparisons + grouped.comparisons, started },
+      { all: options.all, fdinfo: options.fdinfo, stillSame: (identity) => stillSame(identity) },
+    );
+  } finally {
+    frozen?.resume();
+    await pool?.close();
+  }
+}
+
+function scanOn(pool: WorkerPool, i: number, slices: ScanSlice[]) {
+  return pool.run<ReturnType<typeof scanSlices>>(i, { op: 'scan', slices });
+}
+
+function workerCount(workers: number | 'auto', tables: readonly FdTable[]): number {
+  if (workers !== 'auto') return workers;
+  const estimate = tables.reduce((n, t) => n + countFds(t.tid), 0);
+  return estimate >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+}
+
+/** readdir of every table; a table that cannot be listed is an error row. */
+function listTables(
+  tables: readonly FdTable[],
+  problems: Problems,
+): { listed: FdTable[]; slices: ScanSlice[] } {
+  const listed: FdTable[] = [];
+  const slices: ScanSlice[] = [];
+  for (const table of tables) {
+    try {
+      slices.push({ tid: table.tid, fds: listFds(table.tid) });
+      listed.push(table);
+    } catch (error) {
+      problems.add(table.pid, null, 'readdir', fsErrno(error));
+    }
+  }
+  return { listed, slices };
+}

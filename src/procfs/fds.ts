@@ -1,0 +1,140 @@
+/**
+ * Reading fd tables through /proc (proc(5)): which fds a task has open (readdir of /proc/TID/fd), and for
+ * each the link target (readlink) and the file it refers to (stat, following the link: dev, ino, mode).
+ *
+ * A tid works wherever a pid does — /proc/TID is reachable though not listed — and /proc/TID/fd is that
+ * task's own fd table, which differs from its leader's after unshare(CLONE_FILES) (kcmp-spec.md §4.5).
+ * Access needs ptrace READ_FSCREDS on the task (the directory belongs to root when the task is not
+ * dumpable): EACCES. ENOENT: the fd was closed, or the task exited (a zombie's table is already released).
+ *
+ * Results go into caller-owned parallel arrays (`FdColumns`), one slot per fd: a 50,000-fd scan makes no
+ * per-fd object, and a worker thread can transfer the arrays back without copying (native-access.md §3).
+ * Node has no readlinkat/fstatat, so each call resolves the path again; that is most of the gap to C.
+ */
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import type { ErrnoName } from '../sys/errno.js';
+import { fsErrno } from './errors.js';
+
+/** The directory of a task's fd links. */
+export function fdDir(tid: number): string {
+  return `/proc/${tid}/fd`;
+}
+
+/** The fd numbers open in task `tid`'s table, ascending. Throws the fs error (EACCES, ENOENT). */
+export function listFds(tid: number): Int32Array {
+  const names = readdirSync(fdDir(tid));
+  const fds = new Int32Array(names.length);
+  for (let i = 0; i < names.length; i++) fds[i] = Number(names[i]);
+  return fds.sort();
+}
+
+/**
+ * How many fds task `tid` has open, without listing them: st_size of /proc/TID/fd counts them since
+ * Linux 6.2 (0 before, and 0 when unreadable). Cheap; used to decide whether a scan is worth worker threads.
+ */
+export function countFds(tid: number): number {
+  try {
+    return statSync(fdDir(tid)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Which call failed for an fd, in the order they are made. */
+export const FD_OK = 0;
+export const FD_READLINK_FAILED = 1;
+export const FD_STAT_FAILED = 2;
+
+export const FAILED_SYSCALL: Readonly<Record<number, string>> = {
+  [FD_READLINK_FAILED]: 'readlink',
+  [FD_STAT_FAILED]: 'stat',
+};
+
+/** Parallel arrays, one slot per fd. `dev` is st_dev as the kernel encodes it (see formatDev). */
+export interface FdColumns {
+  fd: Int32Array;
+  dev: Float64Array;
+  ino: Float64Array;
+  mode: Uint32Array;
+  name: string[];
+  failed: Uint8Array;
+  /** The errno of a failed slot; '' when it did not fail. */
+  errno: string[];
+}
+
+export function allocFdColumns(size: number): FdColumns {
+  return {
+    fd: new Int32Array(size),
+    dev: new Float64Array(size),
+    ino: new Float64Array(size),
+    mode: new Uint32Array(size),
+    name: new Array<string>(size).fill(''),
+    failed: new Uint8Array(size),
+    errno: new Array<string>(size).fill(''),
+  };
+}
+
+/**
+ * Reads fds `fds` of task `tid` into `out` from slot `at` on: readlink, then stat (lsfd's order). A
+ * failing call marks the slot (`failed`, `errno`) and the scan goes on. The two calls are not atomic: an fd
+ * closed and reused in between pairs one file's name with another's inode; grouping re-stats what it
+ * compares, and a report of a live system is a snapshot of a moving target anyway.
+ */
+export function scanFds(tid: number, fds: Int32Array, out: FdColumns, at: number): void {
+  const dir = `${fdDir(tid)}/`;
+  for (let i = 0; i < fds.length; i++) {
+    const slot = at + i;
+    const fd = fds[i] as number;
+    const path = dir + fd;
+    out.fd[slot] = fd;
+    let step = FD_READLINK_FAILED;
+    try {
+      out.name[slot] = readlinkSync(path);
+      step = FD_STAT_FAILED;
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st === undefined) {
+        fail(out, slot, step, 'ENOENT');
+        continue;
+      }
+      out.dev[slot] = st.dev;
+      out.ino[slot] = st.ino;
+      out.mode[slot] = st.mode;
+    } catch (error) {
+      fail(out, slot, step, fsErrno(error));
+    }
+  }
+}
+
+function fail(out: FdColumns, slot: number, step: number, errno: ErrnoName): void {
+  out.failed[slot] = step;
+  out.errno[slot] = errno;
+}
+
+/**
+ * stat again: does fd `fd` of task `tid` still refer to inode (dev, ino)? Returns undefined if so, the
+ * errno if the stat fails, or 'changed' when it now refers to another file — the fd we read was closed and
+ * its number reused.
+ */
+export function restatFd(
+  tid: number,
+  fd: number,
+  dev: number,
+  ino: number,
+): ErrnoName | 'changed' | undefined {
+  try {
+    const st = statSync(`${fdDir(tid)}/${fd}`, { throwIfNoEntry: false });
+    if (st === undefined) return 'ENOENT';
+    return st.dev === dev && st.ino === ino ? undefined : 'changed';
+  } catch (error) {
+    return fsErrno(error);
+  }
+}
+
+/** st_dev as "major:minor", decoded as glibc's gnu_dev_major/minor do (64-bit encoding). */
+export function formatDev(dev: number): string {
+  const lo = dev >>> 0;
+  const hi = Math.floor(dev / 2 ** 32) >>> 0;
+  const major = ((lo >>> 8) & 0xfff) | (hi & 0xfffff000);
+  const minor = (lo & 0xff) | (((lo >>> 12) | (hi << 20)) & ~0xff);
+  return `${major >>> 0}:${minor >>> 0}`;
+}

@@ -1,0 +1,80 @@
+/**
+ * Which processes a scan covers: every visible process, a list of pids (as lsfd's -p takes them), or a
+ * process and its descendants (--tree). Each selected process is recorded with its identity — pid and
+ * start time (field 22 of /proc/PID/stat) — so a scan can tell, when it ends, whether the pid still names
+ * the same process (identity.ts).
+ *
+ * Named pids must exist when the selection is made (a typo is an error, not an empty report). Processes
+ * found by listing, which may exit before we read them, are skipped quietly: a process that is gone before
+ * it was read was never part of the snapshot. Kernel threads have no fd table worth listing and are left
+ * out of listings. The caller's own process is left out of listings too (its fds change while it scans);
+ * naming it with -p includes it.
+ */
+import { InvalidArgumentError, ProcessGoneError } from '../errors.js';
+import { listPids, listTasks, processTree } from './processes.js';
+import { isKernelThread, isZombie, type ProcStat, readStat } from './stat.js';
+
+export type Selection =
+  | { kind: 'all' }
+  | { kind: 'pids'; pids: readonly number[] }
+  | { kind: 'tree'; root: number };
+
+export interface SelectedProcess {
+  pid: number;
+  ppid: number;
+  command: string;
+  startTime: number;
+  /** Exited, not reaped: no fd table left. */
+  zombie: boolean;
+  /** Its tasks (threads), leader first. */
+  tasks: number[];
+}
+
+/** Reads the selected processes. Throws ProcessGoneError/InvalidArgumentError for a bad named pid. */
+export function selectProcesses(selection: Selection, self = process.pid): SelectedProcess[] {
+  if (selection.kind === 'pids') {
+    const visible = new Set(listPids());
+    return selection.pids.map((pid) => describe(pid, named(pid, visible)));
+  }
+  const pids =
+    selection.kind === 'all' ? listPids() : processTree(named(selection.root, new Set(listPids())).pid);
+  const selected: SelectedProcess[] = [];
+  for (const pid of pids) {
+    if (pid === self) continue;
+    let stat: ProcStat;
+    try {
+      stat = readStat(pid);
+    } catch {
+      continue; // exited while we listed
+    }
+    if (!isKernelThread(stat)) selected.push(describe(pid, stat));
+  }
+  return selected;
+}
+
+/** The stat of a pid the user named: it must exist and be a process, not a thread of one. */
+function named(pid: number, visible: ReadonlySet<number>): ProcStat {
+  let stat: ProcStat;
+  try {
+    stat = readStat(pid);
+  } catch (cause) {
+    throw new ProcessGoneError(pid, undefined, { cause });
+  }
+  if (!visible.has(pid)) {
+    throw new InvalidArgumentError(
+      `${pid} is a thread, not a process: name its process (Tgid in /proc/${pid}/status) instead`,
+    );
+  }
+  return stat;
+}
+
+function describe(pid: number, stat: ProcStat): SelectedProcess {
+  return {
+    pid,
+    ppid: stat.ppid,
+    command: stat.comm,
+    startTime: stat.startTime,
+    zombie: isZombie(stat),
+    tasks: listTasks(pid),
+  };
+}
