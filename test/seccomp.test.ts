@@ -1,0 +1,133 @@
+/**
+ * The CLI under seccomp filters that block kcmp the way sandboxes do (kcmp-spec.md §5): EPERM (Docker
+ * without CAP_SYS_PTRACE), ENOSYS (a kernel without CONFIG_KCMP), kill (SIGSYS), each also with
+ * pidfd_getfd blocked. Whatever the filter, `kcmp same` never answers 0 or 1 wrongly — every answer is
+ * checked against kcmp made by this (unfiltered) test process — never dies of SIGSYS, and says why
+ * when it cannot decide; `kcmp doctor` explains the block and exits 0.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { kcmp } from '../src/compare/kcmp.js';
+import { mkfds } from './fixture/mkfds.js';
+import { SECCOMP_MODES, type SeccompMode, seccompWrapper } from './fixture/seccomp.js';
+import { runCliAsync } from './helpers/cli-async.js';
+import { pick } from './helpers/kernel.js';
+
+interface Pair {
+  name: string;
+  a: string;
+  b: string;
+  /** The truth, from kcmp in this process. */
+  same: boolean;
+  /** Decidable without kcmp: different inodes, or one socket. */
+  withoutKcmp?: 'different-inode' | 'socket-inode';
+}
+
+const KCMP_WORDS: Readonly<Record<string, RegExp>> = {
+  eperm: /blocks kcmp here: .*--cap-add SYS_PTRACE/,
+  enosys: /no kcmp .*CONFIG_KCMP/,
+  kill: /kills processes that call kcmp/,
+};
+
+const DOCTOR_OUTCOME: Readonly<Record<string, string>> = { eperm: 'eperm', enosys: 'enosys', kill: 'killed' };
+
+test('kcmp same and kcmp doctor under every seccomp mode: no wrong answer, no SIGSYS, a reason', async (t) => {
+  const f = await mkfds(t, 'fork');
+  if (!f) return;
+  const { main, child } = pick(f.pids, 'main', 'child');
+  const fd = pick(f.fds, 'shared', 'childOwn', 'pipeRead', 'sock0');
+  const truth = (a: number, b: number) => kcmp(main, child, 'file', a, b) === 'equal';
+  const pairs: Pair[] = [
+    {
+      name: 'inherited fd',
+      a: `${main}:${fd.shared}`,
+      b: `${child}:${fd.shared}`,
+      same: truth(fd.shared, fd.shared),
+    },
+    {
+      name: 'two opens',
+      a: `${main}:${fd.shared}`,
+      b: `${child}:${fd.childOwn}`,
+      same: truth(fd.shared, fd.childOwn),
+    },
+    {
+      name: 'file vs pipe',
+      a: `${main}:${fd.shared}`,
+      b: `${child}:${fd.pipeRead}`,
+      same: truth(fd.shared, fd.pipeRead),
+      withoutKcmp: 'different-inode',
+    },
+    {
+      name: 'one socket',
+      a: `${main}:${fd.sock0}`,
+      b: `${child}:${fd.sock0}`,
+      same: truth(fd.sock0, fd.sock0),
+      withoutKcmp: 'socket-inode',
+    },
+  ];
+  assert.deepEqual(
+    pairs.map((p) => p.same),
+    [true, false, false, true],
+  );
+
+  const check = async (mode: SeccompMode): Promise<void> => {
+    const wrapper = seccompWrapper(mode);
+    const [base] = mode.split('+') as [string];
+    const getfdBlocked = mode.endsWith('+getfd');
+    const runs = pairs.flatMap((pair) =>
+      [false, true].map(async (borrow) => {
+        const args = ['same', '--json', ...(borrow ? ['--borrow'] : []), pair.a, pair.b];
+        const r = await runCliAsync(args, { wrapper });
+        const what = `[${mode}] ${pair.name}${borrow ? ' --borrow' : ''}`;
+        assert.equal(r.signal, null, `${what}: died of ${r.signal}`);
+        const doc = JSON.parse(r.stdout) as {
+          same: boolean | null;
+          method: string;
+          reason?: { remedy?: string };
+        };
+        if (doc.same !== null) assert.equal(doc.same, pair.same, `${what}: WRONG ANSWER via ${doc.method}`);
+        assert.equal(r.code, doc.same === null ? 2 : doc.same ? 0 : 1, what);
+        if (pair.withoutKcmp) {
+          assert.equal(doc.method, pair.withoutKcmp, what);
+        } else if (borrow && !getfdBlocked) {
+          assert.equal(doc.method, 'borrowed-dupfd-query', `${what}: pidfd_getfd is allowed`);
+        } else {
+          assert.equal(doc.same, null, `${what}: undecided`);
+          assert.match(doc.reason?.remedy ?? '', KCMP_WORDS[base] as RegExp, what);
+        }
+      }),
+    );
+    const doctor = runCliAsync(['doctor', '--json'], { wrapper }).then((r) => {
+      assert.equal(r.signal, null, `[${mode}] doctor died of ${r.signal}`);
+      assert.equal(r.code, 0, `[${mode}] doctor: ${r.stderr}`);
+      const d = JSON.parse(r.stdout);
+      assert.equal(d.schema, 'kcmp.doctor/1');
+      assert.equal(d.seccomp.mode, 'filter');
+      assert.equal(d.capabilities.kcmp.outcome, DOCTOR_OUTCOME[base], mode);
+      assert.equal(d.capabilities.pidfdGetfd.outcome === 'usable', !getfdBlocked, mode);
+      assert.ok(
+        d.limits.some((l: { remedy: string }) => (KCMP_WORDS[base] as RegExp).test(l.remedy)),
+        mode,
+      );
+    });
+    await Promise.all([...runs, doctor]);
+  };
+  for (const mode of SECCOMP_MODES) await check(mode);
+});
+
+test('kcmp doctor explains a kill policy in words, and the one-pair answer says it did not call kcmp', async (t) => {
+  const f = await mkfds(t, 'fork');
+  if (!f) return;
+  const { main, child } = pick(f.pids, 'main', 'child');
+  const { shared } = pick(f.fds, 'shared');
+  const wrapper = seccompWrapper('kill+getfd');
+  const [doctor, same] = await Promise.all([
+    runCliAsync(['doctor'], { wrapper }),
+    runCliAsync(['same', `${main}:${shared}`, `${child}:${shared}`], { wrapper }),
+  ]);
+  assert.match(doctor.stdout, /^kcmp {11}killed by seccomp \(SIGSYS\)/m);
+  assert.match(doctor.stdout, /^pidfd_getfd {4}killed by seccomp \(SIGSYS\)/m);
+  assert.match(doctor.stdout, /^seccomp {8}filter/m);
+  assert.equal(same.code, 2);
+  assert.match(same.stdout, /^undecided: kcmp not called: a seccomp filter kills/);
+});
