@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerDoctor } from './doctor.js';
 import { registerEpoll } from './epoll.js';
 import { registerFds } from './fds.js';
+import { registerLeaks } from './leaks.js';
 import { registerRaw } from './raw.js';
 import { registerSame } from './same.js';
 import { registerTasks } from './tasks.js';
@@ -13,5 +14,6 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerFds,
   registerTasks,
   registerEpoll,
+  registerLeaks,
   registerDoctor,
 ];

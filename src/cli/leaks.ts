@@ -1,0 +1,78 @@
+/**
+ * `kcmp leaks [-p PIDS | --tree PID] [-J] [-o COLS] [-r] [-n]`: fds a child inherited from its parent or
+ * another ancestor and kept across exec — a missing O_CLOEXEC or a forgotten close. The table lists them
+ * most likely a bug first, then one line per kind with its fix, then a summary (left out with -r/-n).
+ */
+import type { Command } from 'commander';
+import { inspectLeaks } from '../inspect/leaks.js';
+import { fixLines, LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, leaksSummary } from '../report/leaks-table.js';
+import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
+import { EXIT } from './exit-codes.js';
+import { action, out, warn } from './run.js';
+import { type SelectionFlags, selectionOf } from './selection.js';
+
+interface LeaksFlags extends SelectionFlags {
+  json?: boolean;
+  output?: string;
+  raw?: boolean;
+  noheadings?: boolean;
+  listColumns?: boolean;
+  stop?: boolean;
+}
+
+export function registerLeaks(program: Command): void {
+  program
+    .command('leaks')
+    .summary('find fds a child inherited from its parent and kept across exec (missing O_CLOEXEC)')
+    .description(
+      'For each selected child process, list the open file descriptions it shares with its parent or\n' +
+        'another ancestor, other than stdin, stdout and stderr: the signature of a missing O_CLOEXEC or a\n' +
+        'forgotten close before exec. Listening sockets and pipe write ends come first, then other sockets,\n' +
+        'pipes, log and other files, lock files. PROGRAM=same marks a child running the same executable as\n' +
+        'its ancestor (a fork without exec), where sharing may be deliberate.',
+    )
+    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
+    .option('--tree <pid>', 'this process and all its descendants')
+    .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
+    .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
+    .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
+    .option('-n, --noheadings', 'do not print the column headings')
+    .option('-H, --list-columns', 'list the available columns and exit')
+    .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kcmp leaks --tree $(pgrep -o myserver)   what its children kept\n' +
+        '  kcmp leaks -p 1234,1240 -J              as JSON\n  kcmp leaks -o +FIX,MODE                 more columns',
+    )
+    .action(
+      action(async (flags: LeaksFlags) => {
+        if (flags.listColumns) {
+          out(renderColumnList(LEAK_COLUMNS));
+          return EXIT.OK;
+        }
+        const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
+        const report = await inspectLeaks({ selection: selectionOf(flags), stop: flags.stop ?? false });
+        if (flags.json) {
+          out(`${JSON.stringify(report, null, 2)}\n`);
+          return EXIT.OK;
+        }
+        for (const e of report.errors) {
+          warn(
+            `${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.syscall}: ${e.errno}: ${e.message}, skipping`,
+          );
+        }
+        const scripted = flags.raw || flags.noheadings;
+        if (report.leaks.length > 0) {
+          out(
+            renderTable(report.leaks, LEAK_COLUMNS, columns, {
+              raw: flags.raw,
+              noHeadings: flags.noheadings,
+            }),
+          );
+          if (!scripted) out(fixLines(report));
+        }
+        if (!scripted) out(leaksSummary(report));
+        return EXIT.OK;
+      }),
+    );
+}
