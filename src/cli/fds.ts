@@ -21,8 +21,10 @@ import {
   needsFdinfo,
   renderFdsTable,
 } from '../report/fds-table.js';
+import { fdsPicture } from '../report/pictures.js';
 import { renderColumnList, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
+import { formatOption, resolveFormat, writePicture } from './format.js';
 import { parsePid, parsePidList } from './parse.js';
 import { action, out } from './run.js';
 
@@ -31,6 +33,7 @@ interface FdsFlags {
   tree?: string;
   all?: boolean;
   json?: boolean;
+  format?: string;
   output?: string;
   raw?: boolean;
   noheadings?: boolean;
@@ -94,6 +97,7 @@ export function registerFds(program: Command): void {
     .option('--tree <pid>', 'this process and all its descendants')
     .option('--all', 'list every description, also those held by one fd only')
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
+    .addOption(formatOption())
     .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
     .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
     .option('-n, --noheadings', 'do not print the column headings')
@@ -113,7 +117,8 @@ export function registerFds(program: Command): void {
           out(renderColumnList(FDS_COLUMNS));
           return EXIT.OK;
         }
-        const format: Format = flags.json ? FORMATS.json : FORMATS.table;
+        const kind = resolveFormat(flags);
+        const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
         const fdinfo = format.fdinfo(flags); // also validates -o before the scan
         const options: Partial<FdsOptions> = {
           selection: selection(flags),
@@ -127,6 +132,8 @@ export function registerFds(program: Command): void {
         const progress = new Progress();
         const report = await inspectFds({ ...options, onProgress: (p) => progress.update(p) });
         progress.clear();
+        const unshared = flags.all ? 'show' : 'collapse';
+        if (await writePicture(kind, () => fdsPicture(report, { unshared }))) return EXIT.OK;
         out(format.render(report, flags));
         return EXIT.OK;
       }),

@@ -19,7 +19,6 @@ main { padding: 0 1rem 2rem; }
 .legend .cluster { border-radius: 0.2em; border-style: dashed; border-color: #9a9a9a; }
 .graph { overflow: auto; max-height: 75vh; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
 .graph.fit svg { width: 100%; height: auto; }
-svg .node, svg .edge, svg .cluster { transition: opacity 0.15s; }
 svg.searching .node, svg.searching .edge { opacity: 0.18; }
 svg.searching .near { opacity: 1; }
 svg.searching .hit { opacity: 1; }

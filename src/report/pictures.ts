@@ -2,32 +2,14 @@
  * The picture of each report kind: its sharing graph (for DOT and SVG), and its HTML page — the graph's
  * SVG, the summary and the table, as one file. The graph is built once and shared by every format.
  */
-import type { FdsReport, Holder } from '../inspect/fds-report.js';
+import type { FdsReport } from '../inspect/fds-report.js';
 import type { TasksReport } from '../inspect/tasks-report.js';
+import { FDS_COLUMNS, FDS_DEFAULT_COLUMNS, fdsRows, fdsSummary, needsFdinfo } from './fds-table.js';
 import { fdsGraph, type GraphOptions, numbersIn, type SharingGraph } from './graph.js';
 import { tasksGraph } from './graph-tasks.js';
 import { htmlTable, renderHtml, statsLine } from './html.js';
 import { renderSvg } from './svg.js';
-import type { Columns } from './table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from './tasks-table.js';
-
-/** One row per holder, as `kcmp fds` lists them. */
-interface HolderRow {
-  desc: string;
-  type: string;
-  name: string;
-  certain: boolean;
-  holder: Holder;
-}
-
-const HOLDER_COLUMNS = {
-  DESC: { help: 'description id', json: 'string', get: (r) => (r.certain ? r.desc : `${r.desc}?`) },
-  PID: { help: 'process id', align: 'right', json: 'number', get: (r) => r.holder.pid },
-  COMMAND: { help: 'command', json: 'string', get: (r) => r.holder.command },
-  FD: { help: 'fd number', align: 'right', json: 'number', get: (r) => r.holder.fd },
-  TYPE: { help: 'file type', json: 'string', get: (r) => r.type },
-  NAME: { help: 'link target', json: 'string', get: (r) => r.name },
-} satisfies Columns<HolderRow>;
 
 export interface Picture {
   graph: SharingGraph;
@@ -46,24 +28,25 @@ export function tasksPicture(report: TasksReport, options: GraphOptions = {}): P
 }
 
 async function fdsHtml(report: FdsReport, graph: SharingGraph, title: string): Promise<string> {
-  const rows = report.descriptions.flatMap((d) =>
-    d.holders.map((holder) => ({ desc: d.id, type: d.type, name: d.name, certain: d.certain, holder })),
-  );
+  // The table as `kcmp fds` prints it by default, less the fdinfo columns when fdinfo was not read.
+  const read = report.descriptions.some((d) => d.holders.some((h) => h.flags !== undefined));
+  const columns = FDS_DEFAULT_COLUMNS.filter((n) => read || !needsFdinfo([n]));
   return renderHtml({
     title,
     graph,
     svg: await renderSvg(graph),
-    summary: statsLine(report.stats),
+    summary: fdsSummary(report.stats),
     table: htmlTable(
       'Open file descriptions and their holders',
-      rows,
-      HOLDER_COLUMNS,
-      Object.keys(HOLDER_COLUMNS),
-      (r) => [r.desc, String(r.holder.pid), ...numbersIn(r.name)],
+      fdsRows(report),
+      FDS_COLUMNS,
+      columns,
+      (r) =>
+        r.error
+          ? [String(r.error.pid)]
+          : [r.description.id, String(r.holder.pid), ...numbersIn(r.description.name)],
     ),
-    errors: report.errors.map(
-      (e) => `${e.pid}${e.fd === null ? '' : `:${e.fd}`} ${e.syscall}: ${e.errno} ${e.message}`,
-    ),
+    errors: [],
   });
 }
 
