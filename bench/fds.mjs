@@ -14,7 +14,8 @@
  *    reference (bench/ofd-ref.c), `lsfd -p`, `lsfd -r -n -o PID,FD,INODE -p`, `lsof -n -P -p`; each run
  *    through bench/rusage.c (fork+exec, stdout to /dev/null, wall time and the child's peak RSS);
  * 5. prints the results as markdown; --write also replaces the "## Sharing map" section of
- *    bench/README.md. --profile adds a `node --cpu-prof` run of ours and its top self-time functions.
+ *    bench/README.md. --profile adds a `node --cpu-prof` run of ours and its top self-time functions;
+ *    --ours-extra "--workers 0" appends flags to ours, to compare variants.
  *
  * Only the holder's pids are ever scanned (never the whole machine), and the holder is torn down on
  * every exit path (lib/holder.mjs). Exit status 1 when a partition check fails.
@@ -45,6 +46,7 @@ const { values: opt } = parseArgs({
     write: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    'ours-extra': { type: 'string', default: '' },
   },
 });
 const workload = { procs: +opt.procs, fdsPerProc: +opt.fds, shared: +opt.shared, seed: +opt.seed };
@@ -62,7 +64,8 @@ async function measure(cmd, args, out = '/dev/null') {
   return r;
 }
 
-const oursArgs = (pids) => [MAIN, 'fds', '-p', pids.join(','), '--all', '--json'];
+const oursExtra = opt['ours-extra'].split(/\s+/).filter(Boolean);
+const oursArgs = (pids) => [MAIN, 'fds', '-p', pids.join(','), '--all', '--json', ...oursExtra];
 
 /** `kcmp fds` exists once `kcmp fds --help` prints its own usage; until then the benchmark runs without it. */
 function oursAvailable() {

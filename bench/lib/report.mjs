@@ -56,7 +56,7 @@ export function renderMarkdown(result, opt) {
     'the holder, checks the partitions, times, and rewrites this section):',
     '',
     '```sh',
-    `node bench/fds.mjs --write${opt.rounds === '7' ? '' : ` --rounds ${opt.rounds}`}`,
+    `node bench/fds.mjs --write${opt.rounds === '7' ? '' : ` --rounds ${opt.rounds}`}${opt['ours-extra'] ? ` --ours-extra '${opt['ours-extra']}'` : ''}`,
     '```',
     '',
     `Machine: ${machine()}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
