@@ -1,7 +1,9 @@
 /**
  * The sharing graph: a renderer-neutral picture of who shares what. Actors (processes, or tasks) are
  * nodes; every shared kernel object (an open file description, or a task resource such as an address
- * space) is a node of its own, joined to each actor that holds it by an edge labelled with the fd number.
+ * space) is a node of its own, joined to each actor that holds it by an edge labelled with the fd number
+ * — or, when every holder uses the same number (plain fork inheritance), with the number written once in
+ * the object's node ("fd 3 in all 5") and bare edges, which keeps fork-heavy pictures readable.
  *
  *   ┌ cluster 100 server ───────────────────────────────┐
  *   │ [100 server] ─fd 3─ (d1 socket:[77]) ─fd 3─ [101 worker] │   a description sits in the innermost
@@ -121,6 +123,14 @@ export function numbersIn(name: string): string[] {
   return name.match(/[0-9]+/g) ?? [];
 }
 
+/** The fd number every holder uses, when each of ≥ 2 processes holds the description once under it. */
+function uniformFd(d: Description, processes: number): number | undefined {
+  const first = d.holders[0]?.fd;
+  if (processes < 2 || d.holders.length !== processes || d.holders.some((h) => h.fd !== first))
+    return undefined;
+  return first;
+}
+
 /** "1 process", "2 processes". */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -201,6 +211,10 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
     const pids = [...fdsByPid.keys()].sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0));
     const holders = pids.map((pid) => `${pid}:${(fdsByPid.get(pid) ?? []).sort((a, b) => a - b).join(',')}`);
     const label = [`${d.id} ${d.type}${d.certain ? '' : ' (uncertain)'}`, shorten(d.name)];
+    // Inherited descriptions usually sit under one fd number everywhere: say it once, in the node.
+    const uniform = uniformFd(d, pids.length);
+    if (uniform !== undefined)
+      label.push(`fd ${uniform} in ${pids.length === 2 ? 'both' : `all ${pids.length}`}`);
     objects.push({
       id,
       kind,
@@ -212,7 +226,8 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       text: `${d.id} ${d.type} ${d.name}`,
     });
     for (const pid of pids) {
-      edges.push({ from: `pid-${pid}`, to: id, label: fdLabel(fdsByPid.get(pid) ?? []), kind });
+      const label = uniform === undefined ? fdLabel(fdsByPid.get(pid) ?? []) : '';
+      edges.push({ from: `pid-${pid}`, to: id, label, kind });
     }
   }
   const notes = [
