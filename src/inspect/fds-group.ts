@@ -18,7 +18,7 @@
  * error) or not comparable (privilege, not supported: listed alone, `certain: false`).
  */
 
-import { type Comparison, groupItems } from '../group/engine.js';
+import { CompareFailure, type Comparison, groupItems } from '../group/engine.js';
 import { restatFd } from '../procfs/fds.js';
 import { type ErrnoName, isGone } from '../sys/errno.js';
 import { type FdComparator, type FdMethod, fdComparator } from './fd-comparator.js';
@@ -48,6 +48,7 @@ export interface GroupOutcome {
   comparisons: number;
 }
 
+/** Groupings of one bucket before its fds are given up as uncertain. */
 const ATTEMPTS = 3;
 
 export function groupBuckets(job: GroupJob): GroupOutcome {
@@ -82,10 +83,9 @@ function groupBucket(job: GroupJob, comparator: FdComparator, start: number, end
       mark(out, item, isGone(error) ? GONE_KCMP : UNCOMPARED, error);
     }
     const order = grouping.buckets[0];
-    const sorted = !order?.ordered || inOrder(order.representatives, compare);
-    if (sorted && grouping.classes.every((members) => verified(members, compare, out))) {
+    if (consistent(grouping.classes, order?.ordered ? order.representatives : undefined, compare, out)) {
       grouping.classes.forEach((members, k) => {
-        for (const i of members) out.klass[i] = k;
+        for (const i of members) if (out.why[i] === NOT_GONE) out.klass[i] = k;
       });
       restat(job, grouping.classes.flat(), out);
       return;
@@ -95,35 +95,61 @@ function groupBucket(job: GroupJob, comparator: FdComparator, start: number, end
   for (const i of items) mark(out, i, UNCOMPARED, 'EAGAIN'); // the bucket kept changing under us
 }
 
-/** Every member still equal to the representative? A member found gone meanwhile is marked gone. */
-function verified(
-  members: readonly number[],
+/**
+ * The verification pass. Every member must still equal its class's representative, and the
+ * representatives (of an ordered bucket) must still be strictly increasing. An fd found gone meanwhile
+ * (closed, exited) is marked gone and skipped — what remains is still checked — so a scan under churn
+ * is not redone for every fd that closes; any other disagreement returns false.
+ */
+function consistent(
+  classes: readonly number[][],
+  reps: readonly number[] | undefined,
   compare: (a: number, b: number) => Comparison<ErrnoName>,
   out: GroupOutcome,
 ): boolean {
-  const rep = members[0] as number;
-  for (let m = 1; m < members.length; m++) {
-    const c = compare(members[m] as number, rep);
-    if (c === 0) continue;
-    if (typeof c === 'object' && c.blame === 'a' && isGone(c.error)) {
-      mark(out, members[m] as number, GONE_KCMP, c.error);
+  const liveRep = new Map<number, number>();
+  for (const members of classes) {
+    let rep = members[0] as number;
+    for (let m = 1; m < members.length; m++) {
+      const member = members[m] as number;
+      const c = compare(member, rep);
+      if (c === 0) continue;
+      if (!(c instanceof CompareFailure) || !isGone(c.error)) return false;
+      if (c.blame === 'a') mark(out, member, GONE_KCMP, c.error);
+      else {
+        mark(out, rep, GONE_KCMP, c.error);
+        rep = member;
+      }
     }
-    return false;
+    liveRep.set(members[0] as number, rep);
   }
-  return true;
-}
-
-/** Are the representatives still strictly increasing in the comparator's order? */
-function inOrder(reps: readonly number[], compare: (a: number, b: number) => Comparison<ErrnoName>): boolean {
-  for (let k = 1; k < reps.length; k++) {
-    const c = compare(reps[k - 1] as number, reps[k] as number);
-    if (typeof c !== 'number' || c >= 0) return false;
+  let prev: number | undefined;
+  for (const r of reps ?? []) {
+    const cur = liveRep.get(r) ?? r;
+    if (out.why[cur] !== NOT_GONE) continue;
+    if (prev === undefined) {
+      prev = cur;
+      continue;
+    }
+    const c = compare(prev, cur);
+    if (typeof c === 'number') {
+      if (c >= 0) return false;
+      prev = cur;
+    } else if (!(c instanceof CompareFailure) || !isGone(c.error)) {
+      return false;
+    } else if (c.blame === 'a') {
+      mark(out, prev, GONE_KCMP, c.error);
+      prev = cur;
+    } else {
+      mark(out, cur, GONE_KCMP, c.error);
+    }
   }
   return true;
 }
 
 function restat(job: GroupJob, items: readonly number[], out: GroupOutcome): void {
   for (const i of items) {
+    if (out.why[i] !== NOT_GONE) continue;
     const errno = restatFd(
       job.tid[i] as number,
       job.fd[i] as number,

@@ -1,0 +1,72 @@
+/**
+ * Helpers for the `kcmp fds` tests: run the CLI for JSON, turn a report into a partition of "pid:fd"
+ * strings, and compute the same partition independently — pidfd_getfd every fd into this process and
+ * compare with F_DUPFD_QUERY (kcmp-spec.md §6.4), no kcmp involved.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import type { FdsReport } from '../../src/inspect/fds-report.js';
+import { sysClose, sysDupfdQuery } from '../../src/sys/fcntl.js';
+import { sysPidfdGetfd, sysPidfdOpen } from '../../src/sys/pidfd.js';
+import { runCli } from './cli.js';
+
+/** `kcmp fds ARGS --json`, which must succeed. */
+export function fdsJson(args: string[], options: { wrapper?: string[] } = {}): FdsReport {
+  const r = runCli(['fds', ...args, '--json'], options);
+  assert.equal(r.code, 0, `kcmp fds ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  assert.equal(r.stderr, '');
+  return JSON.parse(r.stdout) as FdsReport;
+}
+
+/** The descriptions as sorted lists of "pid:fd", sorted. */
+export function partition(report: FdsReport): string[][] {
+  return canonical(report.descriptions.map((d) => d.holders.map((h) => `${h.pid}:${h.fd}`)));
+}
+
+export function canonical(classes: string[][]): string[][] {
+  const sorted = classes.map((c) => [...c].sort());
+  return sorted.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1));
+}
+
+/** Which description holds each "pid:fd". */
+export function descriptionOf(report: FdsReport): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const d of report.descriptions) for (const h of d.holders) map.set(`${h.pid}:${h.fd}`, d.id);
+  return map;
+}
+
+/**
+ * The partition by pidfd_getfd + F_DUPFD_QUERY: each fd is borrowed into this process and placed by a
+ * linear scan over the classes found so far. The processes must hold still meanwhile.
+ */
+export function oracle(pids: readonly number[]): string[][] {
+  const classes: { local: number; members: string[] }[] = [];
+  const borrowed: number[] = [];
+  try {
+    for (const pid of pids) {
+      const pidfd = sysPidfdOpen(pid);
+      assert.ok(pidfd >= 0, `pidfd_open(${pid}): ${-pidfd}`);
+      borrowed.push(pidfd);
+      for (const name of readdirSync(`/proc/${pid}/fd`)) {
+        const local = sysPidfdGetfd(pidfd, Number(name));
+        assert.ok(local >= 0, `pidfd_getfd(${pid}, ${name}): ${-local}`);
+        borrowed.push(local);
+        const klass = classes.find((c) => {
+          const same = sysDupfdQuery(local, c.local);
+          assert.ok(same >= 0, `F_DUPFD_QUERY: ${-same}`);
+          return same === 1;
+        });
+        if (klass) klass.members.push(`${pid}:${name}`);
+        else classes.push({ local, members: [`${pid}:${name}`] });
+      }
+    }
+  } finally {
+    for (const fd of borrowed) sysClose(fd);
+  }
+  return canonical(classes.map((c) => c.members));
+}
+
+/** Only the classes of more than one fd (what `kcmp fds` lists without --all). */
+export function shared(classes: string[][]): string[][] {
+  return classes.filter((c) => c.length > 1);
+}
