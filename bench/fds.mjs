@@ -11,7 +11,7 @@
  *    reference agree on the full partition — a benchmark of a wrong answer is worthless;
  * 4. times, interleaved (the order rotates every round), after WARMUP rounds, ROUNDS rounds of:
  *    `node dist/cli/main.js fds -p PIDS --all --json` (end to end, process startup included), the C
- *    reference (bench/ofd-ref.c), `lsfd -p`, `lsfd -r -n -o PID,FD,INODE -p`, `lsof -n -P -p`; each run
+ *    reference (bench/ofd-ref.c; also with --verify, the re-check pass ours makes), `lsfd -p`, `lsfd -r -n -o PID,FD,INODE -p`, `lsof -n -P -p`; each run
  *    through bench/rusage.c (fork+exec, stdout to /dev/null, wall time and the child's peak RSS);
  * 5. prints the results as markdown; --write also replaces the "## Sharing map" section of
  *    bench/README.md. --profile adds a `node --cpu-prof` run of ours and its top self-time functions;
@@ -74,9 +74,12 @@ function oursAvailable() {
   return `\`kcmp fds --help\` ${r.status === 0 ? 'printed no fds usage' : `exited ${r.status}`}`;
 }
 
-async function cPartition(pids, extra = []) {
-  const file = join(BUILD_DIR, `partition-${extra.length ? 'oracle' : 'ref'}.txt`);
-  const { stdout } = await run(buildC('ofd-ref'), [...extra, '--partition', file, pids.join(',')]);
+const C_MODES = { ref: [], verify: ['--verify'], oracle: ['--oracle'] };
+
+/** ofd-ref's summary and canonical partition; mode: 'ref' (as timed), 'verify' or 'oracle'. */
+async function cPartition(pids, mode) {
+  const file = join(BUILD_DIR, `partition-${mode}.txt`);
+  const { stdout } = await run(buildC('ofd-ref'), [...C_MODES[mode], '--partition', file, pids.join(',')]);
   return { summary: JSON.parse(stdout), text: readFileSync(file, 'utf8') };
 }
 
@@ -98,8 +101,8 @@ function agree(checks, nameA, a, nameB, b, fds) {
 async function correctness(checks, oursMissing) {
   const small = await startHolder({ procs: 3, fdsPerProc: 600, shared: 250, seed: workload.seed });
   try {
-    const oracle = await cPartition(small.pids, ['--oracle']);
-    const ref = await cPartition(small.pids);
+    const oracle = await cPartition(small.pids, 'oracle');
+    const ref = await cPartition(small.pids, 'ref');
     agree(checks, 'C reference', ref.text, 'oracle', oracle.text, oracle.summary.fds);
     if (!oursMissing)
       agree(
@@ -134,6 +137,12 @@ function contenders(pids, oursMissing) {
       label: 'C reference (`bench/ofd-ref.c`)',
       cmd: buildC('ofd-ref'),
       args: ['--partition', '/dev/null', pids.join(',')],
+    },
+    {
+      key: 'cVerify',
+      label: 'C reference + verify pass (`ofd-ref --verify`)',
+      cmd: buildC('ofd-ref'),
+      args: ['--verify', '--partition', '/dev/null', pids.join(',')],
     },
     { key: 'lsfd', label: '`lsfd -p PIDS`', cmd: 'lsfd', args: ['-p', pids.join(' ')] },
     {
@@ -178,8 +187,9 @@ async function main() {
   const result = { workload, checks, oursMissing, pids: holder.pids };
   try {
     log(`pids ${holder.pids.join(' ')}`);
-    const ref = await cPartition(holder.pids);
+    const ref = await cPartition(holder.pids, 'ref');
     result.ref = ref.summary;
+    result.refVerify = (await cPartition(holder.pids, 'verify')).summary;
     if (!oursMissing) {
       const ours = await oursPartition(holder.pids);
       result.ours = ours.report.stats;

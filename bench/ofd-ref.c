@@ -2,7 +2,7 @@
  * ofd-ref: the C reference for `kcmp fds -p PIDS --all --json` — the same work, written plainly in C, so
  * the benchmark can say how far the TypeScript implementation is from what the kernel allows.
  *
- *   ofd-ref [--partition FILE] [--paranoid] [--no-restat] PIDS...
+ *   ofd-ref [--partition FILE] [--paranoid] [--no-restat] [--verify] PIDS...
  *   ofd-ref --oracle [--partition FILE] PIDS...
  *
  * PIDS: one or more arguments, each a pid or a comma/space-separated list of pids (as lsfd -p takes).
@@ -74,7 +74,7 @@ static size_t nitems, capitems;
 static char *arena;
 static size_t arena_len, arena_cap;
 static int *pids, npids, *dirfds;
-static long errors, comparisons, pairwise, nclasses, buckets, kcmp_buckets;
+static long errors, verify_failures, comparisons, pairwise, nclasses, buckets, kcmp_buckets;
 
 static void oom(void) {
   fprintf(stderr, "ofd-ref: out of memory\n");
@@ -253,11 +253,29 @@ static void insert_linear(size_t i, size_t *reps, size_t *nreps) {
   items[i].cls = (int)nclasses++;
 }
 
-static void group(int paranoid) {
+/*
+ * --verify (what `kcmp fds` does after grouping a bucket, src/inspect/fds-group.ts): compare every member
+ * once more with its class's representative, and each representative with the next in kcmp order. A
+ * disagreement means an fd number was reused while the bucket was grouped; here it is only counted
+ * (ours regroups the bucket), since fdholder's fds hold still.
+ */
+static void verify(size_t b, size_t e, const size_t *reps, size_t nreps, int ordered, size_t *rep_of) {
+  int base = (int)nclasses - (int)nreps; /* this bucket's classes are base .. nclasses-1 */
+  for (size_t k = 0; k < nreps; k++) rep_of[items[reps[k]].cls - base] = reps[k];
+  for (size_t i = b; i < e; i++) {
+    int cls = items[i].cls;
+    if (cls < 0 || rep_of[cls - base] == i) continue;
+    if (kcmp_file(&items[i], &items[rep_of[cls - base]]) != 0) verify_failures++;
+  }
+  for (size_t k = 0; ordered && k + 1 < nreps; k++)
+    if (kcmp_file(&items[reps[k]], &items[reps[k + 1]]) != 1) verify_failures++;
+}
+
+static void group(int paranoid, int do_verify) {
   /* buckets, and scan order inside each (insertion order decides the kcmp count, not the answer) */
   qsort(items, nitems, sizeof *items, by_bucket_then_order);
-  size_t *reps = malloc(sizeof *reps * (nitems + 1));
-  if (!reps) oom();
+  size_t *reps = malloc(sizeof *reps * (nitems + 1)), *rep_of = malloc(sizeof *rep_of * (nitems + 1));
+  if (!reps || !rep_of) oom();
   for (size_t b = 0, e; b < nitems; b = e) {
     for (e = b + 1; e < nitems && !by_bucket(&items[b], &items[e]); e++) {
     }
@@ -279,8 +297,10 @@ static void group(int paranoid) {
       ordered = 0;
       insert_linear(i, reps, &nreps);
     }
+    if (do_verify) verify(b, e, reps, nreps, ordered, rep_of);
   }
   free(reps);
+  free(rep_of);
 }
 
 static void restat(void) {
@@ -390,14 +410,15 @@ static double now_ms(void) {
 
 int main(int argc, char **argv) {
   const char *partition = NULL;
-  int use_oracle = 0, paranoid = 0, do_restat = 1;
+  int use_oracle = 0, paranoid = 0, do_restat = 1, do_verify = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--oracle")) use_oracle = 1;
     else if (!strcmp(argv[i], "--paranoid")) paranoid = 1;
     else if (!strcmp(argv[i], "--no-restat")) do_restat = 0;
+    else if (!strcmp(argv[i], "--verify")) do_verify = 1;
     else if (!strcmp(argv[i], "--partition") && i + 1 < argc) partition = argv[++i];
     else if (argv[i][0] == '-') {
-      fprintf(stderr, "usage: ofd-ref [--oracle] [--paranoid] [--no-restat] [--partition FILE] PIDS...\n");
+      fprintf(stderr, "usage: ofd-ref [--oracle] [--paranoid] [--no-restat] [--verify] [--partition FILE] PIDS...\n");
       return 2;
     } else add_pids(argv[i]);
   }
@@ -412,7 +433,7 @@ int main(int argc, char **argv) {
   if (use_oracle) {
     oracle();
   } else {
-    group(paranoid);
+    group(paranoid, do_verify);
     if (do_restat) restat();
   }
   double ms = now_ms() - t0;
@@ -431,9 +452,9 @@ int main(int argc, char **argv) {
     fprintf(summary,
             "{\"tool\":\"ofd-ref\",\"mode\":\"%s\",\"processes\":%d,\"fds\":%zu,\"descriptions\":%ld,"
             "\"shared\":%ld,\"buckets\":%ld,\"kcmpBuckets\":%ld,\"comparisons\":%ld,\"pairwise\":%ld,"
-            "\"errors\":%ld,\"ms\":%.1f}\n",
+            "\"errors\":%ld,\"verifyFailures\":%ld,\"ms\":%.1f}\n",
             use_oracle ? "oracle" : "kcmp", npids, nitems, live, shared, buckets, kcmp_buckets, comparisons,
-            pairwise, errors, ms);
+            pairwise, errors, verify_failures, ms);
   }
   if (partition) {
     FILE *out = strcmp(partition, "-") ? fopen(partition, "w") : stdout;

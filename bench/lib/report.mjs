@@ -89,7 +89,7 @@ export function renderMarkdown(result, opt) {
   const o = stats.get('ours');
   if (o) {
     out.push('', '| ours / … | min | median |', '|---|--:|--:|');
-    for (const key of ['c', 'lsfd', 'lsfdRaw', 'lsof']) {
+    for (const key of ['c', 'cVerify', 'lsfd', 'lsfdRaw', 'lsof']) {
       const s = stats.get(key);
       const label = contenders.find((c) => c.key === key).label;
       out.push(`| ${label} | ${ratio(o.min, s.min)} | ${ratio(o.median, s.median)} |`);
@@ -98,7 +98,8 @@ export function renderMarkdown(result, opt) {
     const verdict = (ok) => (ok ? 'met' : '**not met**');
     out.push(
       '',
-      `kcmp calls: ours ${int(ours.comparisons)}, C reference ${int(ref.comparisons)}; comparing all pairs within the same ` +
+      `kcmp calls: ours ${int(ours.comparisons)}, C reference ${int(ref.comparisons)} (${int(result.refVerify.comparisons)} with ` +
+        `its verify pass); comparing all pairs within the same ` +
         `buckets would take ${int(ref.pairwise)} (${int(ref.pairwise / ours.comparisons)}× more), all pairs of the selection ` +
         `${int((ref.fds * (ref.fds - 1)) / 2)}. Ours reported ${int(ours.descriptions)} descriptions, ${result.oursErrors} errors.`,
       '',
