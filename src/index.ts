@@ -37,7 +37,15 @@ export {
 } from './errors.js';
 export { type EpollOptions, inspectEpoll } from './inspect/epoll.js';
 export type { EpollHolder, EpollReport, EpollStatus, EpollTarget } from './inspect/epoll-report.js';
+export { findLeaks, type LeakProbe, procfsProbe } from './inspect/leak-finder.js';
+export { inspectLeaks, type LeaksOptions } from './inspect/leaks.js';
+export type { Leak, LeakEnd, LeakKind, LeaksReport } from './inspect/leaks-report.js';
 export { inspectTasks } from './inspect/tasks.js';
 export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks-report.js';
+export { renderDot } from './report/dot.js';
+export { fdsGraph, type GraphOptions, type SharingGraph } from './report/graph.js';
+export { tasksGraph } from './report/graph-tasks.js';
+export { fdsPicture, type Picture, tasksPicture } from './report/pictures.js';
+export { renderSvg } from './report/svg.js';
 export { type ErrnoName, isGone, isNotSupported, isPrivilege } from './sys/errno.js';
 export { SysError } from './sys/sys-error.js';
