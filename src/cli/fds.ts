@@ -12,7 +12,6 @@ import { InvalidArgumentError } from '../errors.js';
 import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds.js';
 import type { FdsReport } from '../inspect/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
-import type { Selection } from '../procfs/select.js';
 import { renderFdsJson } from '../report/fds-json.js';
 import {
   FDS_COLUMNS,
@@ -25,8 +24,8 @@ import { fdsPicture } from '../report/pictures.js';
 import { renderColumnList, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
-import { parsePid, parsePidList } from './parse.js';
 import { action, out } from './run.js';
+import { selectionOf } from './selection.js';
 
 interface FdsFlags {
   pid?: string;
@@ -65,15 +64,6 @@ const FORMATS = {
 
 function tableColumns(flags: FdsFlags): string[] {
   return selectColumns(FDS_COLUMNS, FDS_DEFAULT_COLUMNS, flags.output);
-}
-
-function selection(flags: FdsFlags): Selection {
-  if (flags.pid !== undefined && flags.tree !== undefined) {
-    throw new InvalidArgumentError('-p and --tree are exclusive: choose one way to select processes');
-  }
-  if (flags.pid !== undefined) return { kind: 'pids', pids: parsePidList(flags.pid) };
-  if (flags.tree !== undefined) return { kind: 'tree', root: parsePid(flags.tree, '--tree PID') };
-  return { kind: 'all' };
 }
 
 function workers(text: string | undefined): FdsOptions['workers'] {
@@ -121,7 +111,7 @@ export function registerFds(program: Command): void {
         const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
         const fdinfo = format.fdinfo(flags); // also validates -o before the scan
         const options: Partial<FdsOptions> = {
-          selection: selection(flags),
+          selection: selectionOf(flags),
           all: flags.all ?? false,
           fdinfo,
           paranoid: flags.paranoid ?? false,

@@ -1,15 +1,13 @@
 /** `kcmp tasks [-p PIDS | --tree PID] [-J] [-o COLS] [-r] [-n]`: which tasks share vm, files, fs, … */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../errors.js';
 import { inspectTasks } from '../inspect/tasks.js';
-import type { Selection } from '../procfs/select.js';
 import { tasksPicture } from '../report/pictures.js';
 import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
-import { parsePid, parsePidList } from './parse.js';
 import { action, out, warn } from './run.js';
+import { selectionOf } from './selection.js';
 
 interface TasksFlags {
   pid?: string;
@@ -20,15 +18,6 @@ interface TasksFlags {
   raw?: boolean;
   noheadings?: boolean;
   listColumns?: boolean;
-}
-
-function selection(flags: TasksFlags): Selection {
-  if (flags.pid !== undefined && flags.tree !== undefined) {
-    throw new InvalidArgumentError('-p and --tree are exclusive: choose one way to select processes');
-  }
-  if (flags.pid !== undefined) return { kind: 'pids', pids: parsePidList(flags.pid) };
-  if (flags.tree !== undefined) return { kind: 'tree', root: parsePid(flags.tree, '--tree PID') };
-  return { kind: 'all' };
 }
 
 export function registerTasks(program: Command): void {
@@ -64,7 +53,7 @@ export function registerTasks(program: Command): void {
         }
         const format = resolveFormat(flags);
         const columns = selectColumns(TASK_COLUMNS, TASK_DEFAULT_COLUMNS, flags.output);
-        const report = inspectTasks(selection(flags));
+        const report = inspectTasks(selectionOf(flags));
         if (await writePicture(format, () => tasksPicture(report))) return EXIT.OK;
         if (format === 'json') {
           out(`${JSON.stringify(report, null, 2)}\n`);
