@@ -11,8 +11,8 @@
  *             --paranoid asks kcmp anyway;
  *   compare — everything else: grouped by the comparator (fds-group.ts).
  */
-import { FD_OK, type FdColumns } from '../procfs/fds.js';
-import { type FileKind, kindOf } from '../procfs/kinds.js';
+import type { FdColumns } from '../procfs/fds.js';
+import { kindOf } from '../procfs/kinds.js';
 
 export const SINGLE = 0;
 export const SOCKET = 1;
@@ -24,7 +24,6 @@ export interface Buckets {
   /** The exclusive end of each bucket in `slots`. */
   ends: Int32Array;
   plan: Uint8Array;
-  kind: FileKind[];
 }
 
 export function bucketize(cols: FdColumns, paranoid: boolean): Buckets {
@@ -34,7 +33,7 @@ export function bucketize(cols: FdColumns, paranoid: boolean): Buckets {
   const sizes: number[] = [];
   const firsts: number[] = [];
   for (let slot = 0; slot < n; slot++) {
-    if (cols.failed[slot] !== FD_OK) continue;
+    if (cols.failed[slot]) continue;
     const key = `${cols.ino[slot]}:${cols.dev[slot]}`;
     let id = ids.get(key);
     if (id === undefined) {
@@ -61,12 +60,10 @@ export function bucketize(cols: FdColumns, paranoid: boolean): Buckets {
     if (b >= 0) slots[(next[b] as number)++] = slot;
   }
   const plan = new Uint8Array(count);
-  const kind: FileKind[] = new Array(count);
   for (let b = 0; b < count; b++) {
-    const first = firsts[b] as number;
-    const k = kindOf(cols.mode[first] as number, cols.name[first] as string);
-    kind[b] = k;
-    plan[b] = sizes[b] === 1 ? SINGLE : k.oneDescriptionPerInode && !paranoid ? SOCKET : COMPARE;
+    // st_mode alone tells a socket (anon-inode kinds, which need the link name, are never one per inode)
+    const single = kindOf(cols.mode[firsts[b] as number] as number, '').oneDescriptionPerInode;
+    plan[b] = sizes[b] === 1 ? SINGLE : single && !paranoid ? SOCKET : COMPARE;
   }
-  return { slots, ends, plan, kind };
+  return { slots, ends, plan };
 }

@@ -1,15 +1,22 @@
 /**
- * The last step of an fd scan: error rows for what failed, the identity check (a process whose start time
- * changed is dropped, fds and all), then the kcmp.fds/1 report — descriptions in the order of their first
- * holder (pid, then fd), numbered d1, d2, … in output order; fdinfo for the listed holders when asked.
+ * The last steps of an fd scan, in two halves around the reading of link targets:
+ *
+ *   settle — error rows for what failed; the identity check (a process whose start time changed is
+ *            dropped, fds and all); which descriptions are listed (all, or those held more than once);
+ *   finish — the kcmp.fds/1 report: descriptions in the order of their first holder (pid, then fd),
+ *            numbered d1, d2, … in output order, named after their first holder's link; fdinfo for the
+ *            listed holders when asked.
+ *
+ * Link targets are read between the two, for listed descriptions only (the caller does it, on worker
+ * threads when it has them): a description's name is its first holder's link.
  */
-
+import type { Method } from '../compare/types.js';
 import { readFdInfo } from '../procfs/fdinfo.js';
 import type { FdColumns } from '../procfs/fds.js';
-import { FAILED_SYSCALL, FD_OK, formatDev } from '../procfs/fds.js';
+import { formatDev } from '../procfs/fds.js';
 import type { ProcessIdentity } from '../procfs/identity.js';
+import { kindOf } from '../procfs/kinds.js';
 import type { SelectedProcess } from '../procfs/select.js';
-import type { FdMethod } from './fd-comparator.js';
 import type { FdTable } from './fd-tables.js';
 import type { Buckets } from './fds-buckets.js';
 import { type Draft, draftDescriptions, type Grouped } from './fds-drafts.js';
@@ -24,42 +31,35 @@ export interface ScanResult {
   cols: FdColumns;
   buckets: Buckets;
   grouped: Grouped;
-  method: FdMethod;
+  method: Extract<Method, 'kcmp' | 'none'>;
   problems: Problems;
-  comparisons: number;
-  started: number;
 }
 
-export interface BuildOptions {
-  all: boolean;
-  fdinfo: boolean;
-  /** Is the process still the one selected? (procfs/identity.ts stillSame) */
-  stillSame(identity: ProcessIdentity): boolean;
+export interface Settled {
+  /** Every description left after the identity check. */
+  kept: Draft[];
+  /** The ones to list. */
+  listed: Draft[];
+  replaced: ReadonlySet<number>;
 }
 
-export function buildReport(scan: ScanResult, options: BuildOptions): FdsReport {
-  const { cols, tables, tableOf, problems } = scan;
-  const tableAt = (slot: number) => tables[tableOf[slot] as number] as FdTable;
+export function settle(
+  scan: ScanResult,
+  options: { all: boolean; stillSame(identity: ProcessIdentity): boolean },
+): Settled {
+  const { cols, problems } = scan;
+  const pidOf = (slot: number) => tableAt(scan, slot).pid;
   const drafts = draftDescriptions(scan.buckets, scan.grouped, scan.method, {
     gone(slot, syscall, errno) {
-      const { pid } = tableAt(slot);
-      if (errno === 'changed') problems.reused(pid, cols.fd[slot] as number);
-      else problems.add(pid, cols.fd[slot] as number, syscall, errno);
+      if (errno === 'changed') problems.reused(pidOf(slot), cols.fd[slot] as number);
+      else problems.add(pidOf(slot), cols.fd[slot] as number, syscall, errno);
     },
-    uncompared: (slot, errno) => problems.uncomparedFd(tableAt(slot).pid, errno),
+    uncompared: (slot, errno) => problems.uncomparedFd(pidOf(slot), errno),
   });
   for (let slot = 0; slot < cols.fd.length; slot++) {
-    const failed = cols.failed[slot] as number;
-    if (failed !== FD_OK) {
-      problems.add(
-        tableAt(slot).pid,
-        cols.fd[slot] as number,
-        FAILED_SYSCALL[failed] as string,
-        cols.errno[slot] as string,
-      );
-    }
+    if (cols.failed[slot])
+      problems.add(pidOf(slot), cols.fd[slot] as number, 'stat', cols.errno[slot] as string);
   }
-
   const replaced = new Set<number>();
   for (const p of scan.processes) {
     if (!options.stillSame({ pid: p.pid, startTime: p.startTime })) {
@@ -69,26 +69,36 @@ export function buildReport(scan: ScanResult, options: BuildOptions): FdsReport 
   }
   const kept: Draft[] = [];
   for (const draft of drafts) {
-    const slots =
-      replaced.size === 0 ? draft.slots : draft.slots.filter((s) => !replaced.has(tableAt(s).pid));
+    const slots = replaced.size === 0 ? draft.slots : draft.slots.filter((s) => !replaced.has(pidOf(s)));
     if (slots.length > 0) kept.push(slots === draft.slots ? draft : { ...draft, slots });
   }
+  const listed = options.all ? kept : kept.filter((d) => d.slots.length > 1);
+  return { kept, listed, replaced };
+}
 
+/** `names[i]`: the link target of listed description i ('' if none of its fds could be read). */
+export function finish(
+  scan: ScanResult,
+  settled: Settled,
+  names: readonly string[],
+  options: { fdinfo: boolean; comparisons: number; started: number },
+): FdsReport {
+  const { cols } = scan;
   const commands = new Map(scan.processes.map((p) => [p.pid, p.command]));
   const holder = (slot: number): Holder => {
-    const table = tableAt(slot);
+    const table = tableAt(scan, slot);
     const h: Holder = { pid: table.pid, fd: cols.fd[slot] as number, command: commands.get(table.pid) ?? '' };
     if (table.tid !== table.pid) h.tid = table.tid;
     if (options.fdinfo) addFdInfo(h, table.tid);
     return h;
   };
-  const listed = options.all ? kept : kept.filter((d) => d.slots.length > 1);
-  const descriptions: Description[] = listed.map((draft, i) => {
+  const descriptions: Description[] = settled.listed.map((draft, i) => {
     const first = draft.slots[0] as number;
+    const name = names[i] as string;
     return {
       id: `d${i + 1}`,
-      type: draft.kind.name,
-      name: cols.name[first] as string,
+      type: kindOf(cols.mode[first] as number, name).name,
+      name,
       dev: formatDev(cols.dev[first] as number),
       ino: cols.ino[first] as number,
       certain: draft.certain,
@@ -96,11 +106,11 @@ export function buildReport(scan: ScanResult, options: BuildOptions): FdsReport 
       holders: draft.slots.map(holder),
     };
   });
-
-  const errors = problems.list().filter((e) => !replaced.has(e.pid) || e.syscall === 'identity');
+  const errors = scan.problems.list().filter((e) => !settled.replaced.has(e.pid) || e.syscall === 'identity');
+  const { kept } = settled;
   return {
     schema: FDS_SCHEMA,
-    processes: processInfo(scan.processes, tables),
+    processes: processInfo(scan.processes, scan.tables),
     descriptions,
     errors,
     stats: {
@@ -109,10 +119,14 @@ export function buildReport(scan: ScanResult, options: BuildOptions): FdsReport 
       descriptions: kept.length,
       shared: kept.reduce((n, d) => n + (d.slots.length > 1 ? 1 : 0), 0),
       errors: errors.length,
-      comparisons: scan.comparisons,
-      elapsedMs: Math.round(performance.now() - scan.started),
+      comparisons: options.comparisons,
+      elapsedMs: Math.round(performance.now() - options.started),
     },
   };
+}
+
+export function tableAt(scan: Pick<ScanResult, 'tables' | 'tableOf'>, slot: number): FdTable {
+  return scan.tables[scan.tableOf[slot] as number] as FdTable;
 }
 
 /** pos, flags, mnt_id from fdinfo; left out if the fd is gone by now (these are details, not verdicts). */
@@ -129,11 +143,11 @@ function addFdInfo(holder: Holder, tid: number): void {
 }
 
 function processInfo(processes: readonly SelectedProcess[], tables: readonly FdTable[]): ProcessInfo[] {
-  const tableOf = new Map<number, number>();
-  for (const t of tables) for (const pid of t.sharedBy) tableOf.set(pid, t.pid);
+  const owners = new Map<number, number>();
+  for (const t of tables) for (const pid of t.sharedBy) owners.set(pid, t.pid);
   return processes.map((p) => {
     const info: ProcessInfo = { pid: p.pid, ppid: p.ppid, command: p.command };
-    const owner = tableOf.get(p.pid);
+    const owner = owners.get(p.pid);
     if (owner !== undefined) info.fdTableOf = owner;
     return info;
   });

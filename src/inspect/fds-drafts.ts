@@ -9,7 +9,6 @@
  * bucket (nothing proved it alone).
  */
 import type { Method } from '../compare/types.js';
-import type { FileKind } from '../procfs/kinds.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
 import { GONE_STAT, UNCOMPARED } from './fds-group.js';
@@ -18,7 +17,6 @@ export interface Draft {
   slots: number[];
   certain: boolean;
   method: Method;
-  kind: FileKind;
 }
 
 /** Grouping outcome per slot (see GroupOutcome); slots of non-compared buckets are ignored. */
@@ -45,12 +43,11 @@ export function draftDescriptions(
   let start = 0;
   for (let b = 0; b < buckets.ends.length; b++) {
     const end = buckets.ends[b] as number;
-    const kind = buckets.kind[b] as FileKind;
     const slots = Array.from(buckets.slots.subarray(start, end));
     const plan = buckets.plan[b];
-    if (plan === SINGLE) drafts.push({ slots, certain: true, method: 'different-inode', kind });
-    else if (plan === COMPARE) drafts.push(...compared(slots, kind, grouped, method, problems));
-    else drafts.push({ slots, certain: true, method: 'socket-inode', kind });
+    if (plan === SINGLE) drafts.push({ slots, certain: true, method: 'different-inode' });
+    else if (plan === COMPARE) drafts.push(...compared(slots, grouped, method, problems));
+    else drafts.push({ slots, certain: true, method: 'socket-inode' });
     start = end;
   }
   return drafts.sort((a, b) => (a.slots[0] as number) - (b.slots[0] as number));
@@ -58,7 +55,6 @@ export function draftDescriptions(
 
 function compared(
   slots: readonly number[],
-  kind: FileKind,
   grouped: Grouped,
   method: FdMethod,
   problems: DraftProblems,
@@ -75,14 +71,14 @@ function compared(
       else classes[k] = [slot];
     } else if (why === UNCOMPARED) {
       problems.uncompared(slot, errno);
-      alone.push({ slots: [slot], certain: false, method: 'none', kind });
+      alone.push({ slots: [slot], certain: false, method: 'none' });
     } else problems.gone(slot, why === GONE_STAT ? 'stat' : 'kcmp', errno);
   }
   const certain = alone.length === 0;
   const drafts: Draft[] = [];
   // forEach skips the holes left by classes whose every member was dropped
   classes.forEach((members) => {
-    drafts.push({ slots: members, certain, method: certain || members.length > 1 ? method : 'none', kind });
+    drafts.push({ slots: members, certain, method: certain || members.length > 1 ? method : 'none' });
   });
   return [...drafts, ...alone];
 }

@@ -15,7 +15,8 @@ const SCRIPT = new URL('./fds-worker.js', import.meta.url);
 
 export type WorkerRequest =
   | { op: 'scan'; slices: { tid: number; fds: Int32Array }[] }
-  | { op: 'group'; job: import('./fds-group.js').GroupJob };
+  | { op: 'group'; job: import('./fds-group.js').GroupJob }
+  | { op: 'names'; tids: Int32Array; fds: Int32Array };
 
 interface Pending {
   resolve(value: unknown): void;

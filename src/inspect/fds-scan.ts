@@ -53,10 +53,7 @@ export function concatColumns(parts: readonly FdColumns[]): FdColumns {
     out.ino.set(part.ino, at);
     out.mode.set(part.mode, at);
     out.failed.set(part.failed, at);
-    for (let i = 0; i < part.fd.length; i++) {
-      out.name[at + i] = part.name[i] as string;
-      out.errno[at + i] = part.errno[i] as string;
-    }
+    for (let i = 0; i < part.fd.length; i++) out.errno[at + i] = part.errno[i] as string;
     at += part.fd.length;
   }
   return out;

@@ -1,5 +1,6 @@
-/** The worker side of fds-pool.ts: reads fd tables and groups buckets, exactly as the main thread would. */
+/** The worker side of fds-pool.ts: reads fd tables, groups buckets and reads link targets, as the main thread would. */
 import { parentPort } from 'node:worker_threads';
+import { readLinks } from '../procfs/fds.js';
 import { groupBuckets } from './fds-group.js';
 import type { WorkerRequest } from './fds-pool.js';
 import { scanSlices } from './fds-scan.js';
@@ -12,6 +13,8 @@ parentPort?.on('message', (request: WorkerRequest) => {
         (a) => a.buffer as ArrayBuffer,
       );
       parentPort?.postMessage({ ok: true, value: columns }, transfer);
+    } else if (request.op === 'names') {
+      parentPort?.postMessage({ ok: true, value: readLinks(request.tids, request.fds) });
     } else {
       const outcome = groupBuckets(request.job);
       parentPort?.postMessage({ ok: true, value: outcome }, [

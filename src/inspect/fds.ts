@@ -1,8 +1,9 @@
 /**
  * `kcmp fds`: every fd of the selected processes, grouped into open file descriptions (kcmp.fds/1).
  *
- *   select processes ─▶ fd tables (one per KCMP_FILES class) ─▶ readdir ─▶ readlink + stat every fd
+ *   select processes ─▶ fd tables (one per KCMP_FILES class) ─▶ readdir ─▶ stat every fd
  *     ─▶ buckets by (dev, ino) ─▶ group each bucket by kcmp order, verify, re-stat ─▶ identities again
+ *     ─▶ readlink one fd per listed description (its name)
  *
  * The /proc reads and the grouping run on worker threads when the scan is large (fds-pool.ts); the result
  * is the same either way. Nothing is merged on a guess: fds that vanish (ESRCH, EBADF, ENOENT) or cannot be
@@ -17,8 +18,9 @@ import { type Selection, selectProcesses } from '../procfs/select.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type FdTable, fdTables } from './fd-tables.js';
 import { bucketize } from './fds-buckets.js';
-import { buildReport } from './fds-build.js';
+import { finish, settle } from './fds-build.js';
 import { groupAll } from './fds-grouping.js';
+import { descriptionNames } from './fds-names.js';
 import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
@@ -113,10 +115,10 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
       method: options.method,
       problems,
     };
-    return buildReport(
-      { ...scan, comparisons: found.comparisons + grouped.comparisons, started },
-      { all: options.all, fdinfo: options.fdinfo, stillSame: (identity) => stillSame(identity) },
-    );
+    const settled = settle(scan, { all: options.all, stillSame });
+    const names = await descriptionNames(settled.listed, cols, tidOf, pool);
+    const comparisons = found.comparisons + grouped.comparisons;
+    return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
   } finally {
     frozen?.resume();
     await pool?.close();
