@@ -1,6 +1,7 @@
 /**
  * The sharing graph and its DOT and SVG renderings, on hand-made reports with fixed pids (golden files in
- * test/expected/; rewrite them with UPDATE_GOLDEN=1 after a deliberate change, and review the diff).
+ * test/expected/; rewrite them with UPDATE_GOLDEN=1 after a deliberate change, and review the diff), then
+ * `--format svg|dot` of the real CLI on a live fixture tree.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { renderDot } from '../src/report/dot.js';
 import { fdsGraph, type SharingGraph } from '../src/report/graph.js';
 import { tasksGraph } from '../src/report/graph-tasks.js';
 import { renderSvg } from '../src/report/svg.js';
+import { mkfds } from './fixture/mkfds.js';
+import { runCli } from './helpers/cli.js';
 import { awkwardReport, preforkReport, tasksReport } from './helpers/reports.js';
 
 const EXPECTED = join(import.meta.dirname, 'expected');
@@ -117,4 +120,44 @@ test('quotes, backslashes, markup and newlines in names survive DOT and SVG', as
   const texts = svgTexts(await renderSvg(graph));
   assert.ok(texts.includes('200 a "q" \\n <b>&'), texts.join(' | '));
   assert.ok(texts.includes('201 x\\x0ay'), texts.join(' | '));
+});
+
+test('kcmp fds --format svg|dot on a live tree: well-formed, every process named, the same DOT twice', async (t) => {
+  const f = await mkfds(t, 'prefork');
+  if (!f) return;
+  const tree = ['fds', '--tree', String(f.pids.main)];
+  const svg = runCli([...tree, '--format', 'svg']);
+  assert.equal(svg.code, 0, svg.stderr);
+  const texts = svgTexts(svg.stdout);
+  for (const pid of Object.values(f.pids)) {
+    assert.ok(
+      texts.some((s) => s.startsWith(`${pid} `)),
+      `SVG names process ${pid}`,
+    );
+  }
+  const dot = runCli([...tree, '--format', 'dot']);
+  assert.equal(dot.code, 0, dot.stderr);
+  assert.equal(runCli([...tree, '--format', 'dot']).stdout, dot.stdout);
+  const tasks = runCli(['tasks', '--tree', String(f.pids.main), '--format', 'svg']);
+  assert.equal(tasks.code, 0, tasks.stderr);
+  const taskTexts = svgTexts(tasks.stdout);
+  for (const pid of Object.values(f.pids)) {
+    assert.ok(
+      taskTexts.includes(
+        `${pid} ${pid === f.pids.main ? 'server' : pid === f.pids.helper ? 'helper' : 'worker'}`,
+      ),
+    );
+  }
+});
+
+test('--format and -J must agree; an unknown format is refused', () => {
+  for (const args of [
+    ['fds', '-p', String(process.pid), '-J', '--format', 'svg'],
+    ['tasks', '-p', String(process.pid), '--format', 'xml'],
+  ]) {
+    const r = runCli(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^kcmp: [^\n]+\n(\(run with --help for usage\)\n)?$/);
+  }
 });
