@@ -12,6 +12,7 @@ import type { FdsReport } from '../src/inspect/fds-report.js';
 import { renderDot } from '../src/report/dot.js';
 import { fdsGraph, type SharingGraph } from '../src/report/graph.js';
 import { tasksGraph } from '../src/report/graph-tasks.js';
+import { HTML_TABLE_LIMIT, renderHtml } from '../src/report/html.js';
 import { renderSvg } from '../src/report/svg.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
@@ -160,4 +161,29 @@ test('--format and -J must agree; an unknown format is refused', () => {
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^kcmp: [^\n]+\n(\(run with --help for usage\)\n)?$/);
   }
+});
+
+test('HTML: offline by policy, names inline, long tables cut with a note', () => {
+  const graph = fdsGraph(awkwardReport());
+  const rows = Array.from({ length: HTML_TABLE_LIMIT + 1 }, (_, i) => ({
+    cells: [String(i)],
+    keys: [String(i)],
+  }));
+  const html = renderHtml({
+    title: 'kcmp fds <x>',
+    graph,
+    svg: '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>t</text></svg>',
+    summary: 's',
+    table: { caption: 'c', headings: ['N'], numeric: [true], rows },
+    errors: [],
+  });
+  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none';/);
+  assert.ok(!/<(script|img|link)[^>]+(src|href)=/.test(html), 'nothing to fetch');
+  assert.ok(!html.includes('<?xml'), 'the SVG is inlined without its prolog');
+  assert.match(html, /<title>kcmp fds &lt;x&gt;<\/title>/);
+  assert.match(html, new RegExp(`showing the first ${HTML_TABLE_LIMIT} of ${HTML_TABLE_LIMIT + 1} rows`));
+  assert.equal(html.match(/<tr data-keys=/g)?.length, HTML_TABLE_LIMIT);
+  const data = /<script type="application\/json" id="kcmp-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+  assert.ok(!data.includes('<'), 'embedded JSON cannot close its script element');
+  assert.equal(JSON.parse(data).nodes.length, 3);
 });

@@ -95,9 +95,17 @@ function legend(graph: SharingGraph): string {
   ].join('');
 }
 
+/** Rows beyond this are left out of the page (a browser slows down on huge tables), with a note. */
+export const HTML_TABLE_LIMIT = 5000;
+
 function table(t: HtmlTable): string {
   const head = t.headings.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const cut =
+    t.rows.length > HTML_TABLE_LIMIT
+      ? `<p class="summary">showing the first ${HTML_TABLE_LIMIT} of ${t.rows.length} rows; -J or the text table has them all</p>`
+      : '';
   const body = t.rows
+    .slice(0, HTML_TABLE_LIMIT)
     .map((r) => {
       const text = r.cells.join(' ').toLowerCase();
       const cells = r.cells
@@ -106,7 +114,7 @@ function table(t: HtmlTable): string {
       return `<tr data-keys="${escapeHtml(r.keys.join(' ').toLowerCase())}" data-text="${escapeHtml(text)}">${cells}</tr>`;
     })
     .join('\n');
-  return `<h2>${escapeHtml(t.caption)}</h2>\n<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<h2>${escapeHtml(t.caption)}</h2>\n${cut}<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 export function renderHtml(page: HtmlPage): string {
