@@ -6,13 +6,22 @@
 import type { FdsReport } from '../inspect/fds-report.js';
 
 export function renderFdsJson(report: FdsReport): string {
-  const list = (items: readonly unknown[]) =>
-    items.length === 0 ? '[]' : `[\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]`;
   return (
     `{"schema":${JSON.stringify(report.schema)},\n` +
-    `"processes":${list(report.processes)},\n` +
-    `"descriptions":${list(report.descriptions)},\n` +
-    `"errors":${list(report.errors)},\n` +
+    `"processes":${lines(report.processes, 'pid')},\n` +
+    `"descriptions":${lines(report.descriptions, 'id')},\n` +
+    `"errors":${lines(report.errors, 'pid')},\n` +
     `"stats":${JSON.stringify(report.stats)}}\n`
   );
+}
+
+/**
+ * One JSON array, an element per line. The array is stringified whole (one native call, not one per
+ * element) and split where an element begins: at `},{"KEY":` for the element's first key — which cannot
+ * occur inside a string (its quotes would be escaped) nor between nested objects that lack that key.
+ */
+function lines(items: readonly object[], firstKey: string): string {
+  if (items.length === 0) return '[]';
+  const json = JSON.stringify(items);
+  return `[\n${json.slice(1, -1).replaceAll(`},{"${firstKey}":`, `},\n{"${firstKey}":`)}\n]`;
 }
