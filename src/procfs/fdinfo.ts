@@ -64,7 +64,10 @@ export function accessMode(flags: number): string {
   return ['r', 'w', 'rw', '-'][flags & O_ACCMODE] as string;
 }
 
-/** The open(2) flags fdinfo can show, in asm-generic/fcntl.h values (x86, arm, arm64, riscv, s390, …). */
+/**
+ * The open(2) flags fdinfo can show, in asm-generic/fcntl.h values (x86, arm, arm64, riscv, s390, …).
+ * O_LARGEFILE (0100000) is left out: a 64-bit kernel sets it on every open (force_o_largefile()).
+ */
 const FLAG_NAMES: readonly [number, string][] = [
   [0o2000, 'append'],
   [0o4000, 'nonblock'],
@@ -72,7 +75,6 @@ const FLAG_NAMES: readonly [number, string][] = [
   [0o10000, 'dsync'],
   [0o20000, 'async'],
   [0o40000, 'direct'],
-  [0o100000, 'largefile'],
   [0o20200000, 'tmpfile'],
   [0o200000, 'directory'],
   [0o400000, 'nofollow'],
