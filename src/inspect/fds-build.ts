@@ -125,7 +125,7 @@ export function finish(
   };
 }
 
-export function tableAt(scan: Pick<ScanResult, 'tables' | 'tableOf'>, slot: number): FdTable {
+function tableAt(scan: Pick<ScanResult, 'tables' | 'tableOf'>, slot: number): FdTable {
   return scan.tables[scan.tableOf[slot] as number] as FdTable;
 }
 

@@ -21,8 +21,8 @@ export interface FdInfo {
   mntId: number;
 }
 
-export const O_ACCMODE = 0o3;
-export const O_PATH = 0o10000000;
+const O_ACCMODE = 0o3;
+const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
 
 const buffer = Buffer.alloc(512); // the generic lines come first and fit easily

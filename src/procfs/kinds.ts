@@ -23,7 +23,7 @@ export interface FileKind {
 
 const S_IFMT = 0o170000;
 
-export const UNKNOWN: FileKind = { name: 'UNKNOWN' };
+const UNKNOWN: FileKind = { name: 'UNKNOWN' };
 const ANON: FileKind = { name: 'UNKNOWN', parent: UNKNOWN };
 
 const BY_MODE: ReadonlyMap<number, FileKind> = new Map([
