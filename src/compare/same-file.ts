@@ -169,11 +169,10 @@ export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Ver
   const before = refs.map(statRef);
   const [statA, statB] = before as [FdStat | Reason, FdStat | Reason];
   if (identical && isStat(statA)) return { same: true, method: 'identical' };
+  // A stat refused (EACCES) only skips this step; kcmp's own failure is the reason worth reporting.
   if (isStat(statA) && isStat(statB)) {
     if (!sameInode(statA, statB)) return confirm({ same: false, method: 'different-inode' }, refs, before);
     if (isSocket(statA)) return confirm({ same: true, method: 'socket-inode' }, refs, before);
-  } else {
-    for (const stat of before) if (!isStat(stat)) reasons.push(stat);
   }
 
   const order = kcmpStep(refs[0], refs[1]);
