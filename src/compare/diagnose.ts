@@ -86,7 +86,8 @@ function callLimits(caps: Capabilities): Limit[] {
       remedy: REMEDY.dupfdQueryMissing,
     });
   }
-  const getfd = caps.pidfdOpen.outcome !== 'usable' ? caps.pidfdOpen : caps.pidfdGetfd;
+  const [call, getfd] =
+    caps.pidfdOpen.outcome !== 'usable' ? ['pidfd_open', caps.pidfdOpen] : ['pidfd_getfd', caps.pidfdGetfd];
   if (getfd.outcome !== 'usable') {
     const getfdRemedy =
       getfd.outcome === 'killed'
@@ -94,7 +95,7 @@ function callLimits(caps: Capabilities): Limit[] {
         : getfd.outcome === 'eperm'
           ? REMEDY.getfdSeccomp
           : REMEDY.pidfdMissing;
-    limits.push({ what: `--borrow cannot work: ${getfd.detail}`, remedy: getfdRemedy });
+    limits.push({ what: `--borrow cannot work: ${call}: ${getfd.detail}`, remedy: getfdRemedy });
   }
   return limits;
 }

@@ -100,7 +100,8 @@ function interpret(name: ProbeName, raw: Raw | undefined): ProbeResult {
   }
   if ('failed' in raw) return { outcome: 'failed', detail: raw.failed };
   const { errno } = raw;
-  if (USABLE_ERRNO[name] === errno) return { outcome: 'usable', errno, detail: 'works' };
+  if (USABLE_ERRNO[name] === errno)
+    return { outcome: 'usable', detail: `works (${errno} for the deliberately bad argument)` };
   const unsupported = UNSUPPORTED[name]?.[errno];
   if (unsupported) return { outcome: 'unsupported', errno, detail: unsupported };
   if (errno === 'ENOSYS') {
