@@ -25,18 +25,27 @@ interface Pending {
 
 export class WorkerPool {
   private readonly queues: Pending[][];
+  /** Why each worker is gone (an error, or an exit before close()), once it is. */
+  private readonly dead: (Error | undefined)[];
+  private closing = false;
 
   private constructor(private readonly workers: Worker[]) {
     this.queues = workers.map(() => []);
+    this.dead = workers.map(() => undefined);
     workers.forEach((worker, i) => {
       const queue = this.queues[i] as Pending[];
+      const die = (error: Error) => {
+        this.dead[i] ??= error;
+        for (const pending of queue.splice(0)) pending.reject(error);
+      };
       worker.on('message', (reply: { ok: true; value: unknown } | { ok: false; message: string }) => {
         const pending = queue.shift();
         if (reply.ok) pending?.resolve(reply.value);
         else pending?.reject(new Error(`fd scan worker: ${reply.message}`));
       });
-      worker.on('error', (error) => {
-        for (const pending of queue.splice(0)) pending.reject(error);
+      worker.on('error', die);
+      worker.on('exit', (code) => {
+        if (!this.closing) die(new Error(`fd scan worker exited unexpectedly (code ${code})`));
       });
     });
   }
@@ -53,6 +62,8 @@ export class WorkerPool {
   /** Sends one request to worker `i`; resolves with its answer. */
   run<R>(i: number, request: WorkerRequest, transfer: Transferable[] = []): Promise<R> {
     return new Promise<R>((resolve, reject) => {
+      const dead = this.dead[i];
+      if (dead) return reject(dead);
       (this.queues[i] as Pending[]).push({ resolve: resolve as (v: unknown) => void, reject });
       (this.workers[i] as Worker).postMessage(request, transfer);
     });
@@ -72,6 +83,7 @@ export class WorkerPool {
   }
 
   close(): Promise<number[]> {
+    this.closing = true;
     return Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
