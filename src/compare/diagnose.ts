@@ -17,8 +17,8 @@ import {
 import { inInitialUserNamespace } from '../procfs/namespaces.js';
 import { readStatus, type SeccompMode } from '../procfs/status.js';
 import { readSysctl } from '../procfs/sysctl.js';
-import { type Capabilities, detectCapabilities, type ProbeResult } from './probe.js';
-import { REMEDY } from './remedies.js';
+import { type Capabilities, detectCapabilities } from './probe.js';
+import { probeRemedy, REMEDY } from './remedies.js';
 
 export const DOCTOR_SCHEMA = 'kcmp.doctor/1';
 
@@ -55,16 +55,17 @@ export interface Diagnosis {
 
 function callLimits(caps: Capabilities): Limit[] {
   const limits: Limit[] = [];
-  const kcmpRemedy: Partial<Record<ProbeResult['outcome'], string>> = {
-    eperm: REMEDY.kcmpSeccomp,
-    enosys: REMEDY.kcmpMissing,
-    killed: REMEDY.kcmpKilled,
-  };
-  const remedy = kcmpRemedy[caps.kcmp.outcome];
+  const remedy = probeRemedy('kcmp', caps.kcmp.outcome);
   if (remedy) {
     limits.push({
       what: `kcmp cannot be used: ${caps.kcmp.detail}; fds are compared only where the inode differs, or with --borrow`,
       remedy,
+    });
+  } else if (caps.kcmp.outcome === 'failed') {
+    limits.push({
+      what: `kcmp could not be probed: ${caps.kcmp.detail}`,
+      remedy:
+        'the probes run in a child process: check that this process may start node (ulimit -u, seccomp)',
     });
   } else if (caps.kcmp.outcome === 'usable') {
     if (caps.kcmpEpollTfd.outcome === 'unsupported') {
@@ -89,12 +90,7 @@ function callLimits(caps: Capabilities): Limit[] {
   const [call, getfd] =
     caps.pidfdOpen.outcome !== 'usable' ? ['pidfd_open', caps.pidfdOpen] : ['pidfd_getfd', caps.pidfdGetfd];
   if (getfd.outcome !== 'usable') {
-    const getfdRemedy =
-      getfd.outcome === 'killed'
-        ? REMEDY.getfdKilled
-        : getfd.outcome === 'eperm'
-          ? REMEDY.getfdSeccomp
-          : REMEDY.pidfdMissing;
+    const getfdRemedy = probeRemedy('pidfd_getfd', getfd.outcome) ?? REMEDY.pidfdMissing;
     limits.push({ what: `--borrow cannot work: ${call}: ${getfd.detail}`, remedy: getfdRemedy });
   }
   return limits;

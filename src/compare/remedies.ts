@@ -35,9 +35,42 @@ export const REMEDY = {
   sysvsemMissing: 'KCMP_SYSVSEM needs a kernel built with CONFIG_SYSVIPC',
 } as const;
 
-/** How a seccomp filter treats `call` here, or undefined when no filter is installed (no probe is run). */
-function filterOutcome(call: GatedCall): ProbeOutcome | undefined {
-  return seccompFilterActive() ? detectCapabilities()[call].outcome : undefined;
+/** The remedies for the two calls a sandbox commonly blocks, and the gate each is probed under. */
+interface CallRemedies {
+  gate: GatedCall;
+  missing: string;
+  killed: string;
+  seccomp: string;
+  /** EPERM from the kernel's ptrace check rather than from a filter. */
+  denied: string;
+}
+
+const BLOCKABLE: Readonly<Record<'kcmp' | 'pidfd_getfd', CallRemedies>> = {
+  kcmp: {
+    gate: 'kcmp',
+    missing: REMEDY.kcmpMissing,
+    killed: REMEDY.kcmpKilled,
+    seccomp: REMEDY.kcmpSeccomp,
+    denied: REMEDY.ptraceRead,
+  },
+  pidfd_getfd: {
+    gate: 'pidfdGetfd',
+    missing: REMEDY.pidfdMissing,
+    killed: REMEDY.getfdKilled,
+    seccomp: REMEDY.getfdSeccomp,
+    denied: REMEDY.ptraceAttach,
+  },
+};
+
+/** The remedy for a call the capability probe found unusable, or undefined for 'usable'/'unsupported'. */
+export function probeRemedy(syscall: keyof typeof BLOCKABLE, outcome: ProbeOutcome): string | undefined {
+  const call = BLOCKABLE[syscall];
+  const byOutcome: Partial<Record<ProbeOutcome, string>> = {
+    killed: call.killed,
+    eperm: call.seccomp,
+    enosys: call.missing,
+  };
+  return byOutcome[outcome];
 }
 
 /**
@@ -50,21 +83,15 @@ export function remedyFor(failure: { syscall: string; errno: ErrnoName }): strin
   const { syscall, errno } = failure;
   if (errno === 'ESRCH') return REMEDY.gone;
   if (errno === 'EAGAIN' && syscall === 'stat') return REMEDY.changed;
-  if (syscall === 'kcmp') {
+  if (syscall === 'kcmp' || syscall === 'pidfd_getfd') {
+    const call = BLOCKABLE[syscall];
     if (errno === 'EBADF') return REMEDY.fdNotOpen;
-    if (errno === 'ENOSYS') return REMEDY.kcmpMissing;
+    if (errno === 'ENOSYS') return call.missing;
     if (errno !== 'EPERM') return undefined;
-    const outcome = filterOutcome('kcmp');
-    if (outcome === 'killed') return REMEDY.kcmpKilled;
-    return outcome === 'eperm' ? REMEDY.kcmpSeccomp : REMEDY.ptraceRead;
-  }
-  if (syscall === 'pidfd_getfd') {
-    if (errno === 'EBADF') return REMEDY.fdNotOpen;
-    if (errno === 'ENOSYS') return REMEDY.pidfdMissing;
-    if (errno !== 'EPERM') return undefined;
-    const outcome = filterOutcome('pidfdGetfd');
-    if (outcome === 'killed') return REMEDY.getfdKilled;
-    return outcome === 'eperm' ? REMEDY.getfdSeccomp : REMEDY.ptraceAttach;
+    // EPERM: a seccomp filter (the self probe fails too) or the kernel's ptrace check. Without a filter
+    // installed no probe is run.
+    const outcome = seccompFilterActive() ? detectCapabilities()[call.gate].outcome : undefined;
+    return outcome === 'killed' || outcome === 'eperm' ? probeRemedy(syscall, outcome) : call.denied;
   }
   if (syscall === 'pidfd_open' && errno === 'ENOSYS') return REMEDY.pidfdMissing;
   if (syscall.startsWith('fcntl') && (errno === 'EINVAL' || errno === 'EBADF'))
