@@ -71,11 +71,8 @@ test('scenarios 7-9: fork shares fds, not vm/files/fs/sighand; io/sysvsem compar
   const f = await mkfds(t, 'fork');
   if (!f) return;
   const { main, child } = pick(f.pids, 'main', 'child');
-  assert.equal(
-    kcmp(main, child, 'file', pick(f.fds, 'shared').shared, pick(f.fds, 'shared').shared),
-    'equal',
-    '7',
-  );
+  const { shared } = pick(f.fds, 'shared');
+  assert.equal(kcmp(main, child, 'file', shared, shared), 'equal', '7');
   for (const type of ['vm', 'files', 'fs', 'sighand'] as const) {
     assert.ok(ORDERED.includes(kcmp(main, child, type)), `8: ${type}`);
   }
@@ -87,10 +84,8 @@ test('scenario 10: an fd received over SCM_RIGHTS is the same description', asyn
   const f = await mkfds(t, 'kernel_scm_rights');
   if (!f) return;
   const { main, receiver } = pick(f.pids, 'main', 'receiver');
-  assert.equal(
-    kcmp(main, receiver, 'file', pick(f.fds, 'file').file, pick(f.fds, 'received').received),
-    'equal',
-  );
+  const { file, received } = pick(f.fds, 'file', 'received');
+  assert.equal(kcmp(main, receiver, 'file', file, received), 'equal');
 });
 
 test('scenario 11: an fd received by pidfd_getfd is the same description (kcmp and F_DUPFD_QUERY)', async (t) => {
