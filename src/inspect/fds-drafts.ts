@@ -19,11 +19,13 @@ export interface Draft {
   method: Method;
 }
 
-/** Grouping outcome per slot (see GroupOutcome); slots of non-compared buckets are ignored. */
+/** Grouping outcome per slot (see GroupOutcome); for slots of non-compared buckets only `name` counts. */
 export interface Grouped {
   klass: Int32Array;
   why: Uint8Array;
   errno: string[];
+  /** The link target of a description's first fd, when it was read during grouping; else ''. */
+  name: string[];
 }
 
 export interface DraftProblems {

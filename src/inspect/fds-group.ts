@@ -12,19 +12,22 @@
  *      the binary search may have sent later items the wrong way (a false "different"). Either breaks
  *      this check; the bucket is then grouped again (twice at most; after that its fds are listed as
  *      uncertain, never merged on a guess). About one extra call per fd;
- *   3. re-stat every fd that was compared: a changed (dev, ino) means its number was reused; it is dropped.
+ *   3. re-stat every fd that was compared: a changed (dev, ino) means its number was reused; it is dropped;
+ *   4. read the link target of each description's first fd: its name (fds-names.ts).
  *
  * Outcome per item: its class within the bucket, or why it has none — gone (closed, exited: dropped as an
  * error) or not comparable (privilege, not supported: listed alone, `certain: false`).
  */
 
 import { CompareFailure, type Comparison, groupItems } from '../group/engine.js';
-import { restatFd } from '../procfs/fds.js';
+import { readLink, restatFd } from '../procfs/fds.js';
 import { type ErrnoName, isGone } from '../sys/errno.js';
 import { type FdComparator, type FdMethod, fdComparator } from './fd-comparator.js';
 
 export interface GroupJob {
   method: FdMethod;
+  /** Read the link target of every description found, or only of those held more than once. */
+  nameAll: boolean;
   tid: Int32Array;
   fd: Int32Array;
   dev: Float64Array;
@@ -45,6 +48,8 @@ export interface GroupOutcome {
   why: Uint8Array;
   /** Per item: the errno behind `why`, or ''. */
   errno: string[];
+  /** The link target, read for the first fd of each description to be named (else ''). */
+  name: string[];
   comparisons: number;
 }
 
@@ -57,6 +62,7 @@ export function groupBuckets(job: GroupJob): GroupOutcome {
     klass: new Int32Array(n).fill(-1),
     why: new Uint8Array(n),
     errno: new Array<string>(n).fill(''),
+    name: new Array<string>(n).fill(''),
     comparisons: 0,
   };
   const comparator = fdComparator(job.method);
@@ -88,6 +94,7 @@ function groupBucket(job: GroupJob, comparator: FdComparator, start: number, end
         for (const i of members) if (out.why[i] === NOT_GONE) out.klass[i] = k;
       });
       restat(job, grouping.classes.flat(), out);
+      for (const members of grouping.classes) name(job, members, out);
       return;
     }
     items = items.filter((i) => out.why[i] === NOT_GONE);
@@ -161,6 +168,14 @@ function restat(job: GroupJob, items: readonly number[], out: GroupOutcome): voi
       mark(out, i, GONE_STAT, errno);
     }
   }
+}
+
+/** Names a description after its first fd still in it, if it is to be named. */
+function name(job: GroupJob, members: readonly number[], out: GroupOutcome): void {
+  const live = members.filter((i) => (out.klass[i] as number) >= 0);
+  if (live.length === 0 || (live.length === 1 && !job.nameAll)) return;
+  const i = live[0] as number;
+  out.name[i] = readLink(job.tid[i] as number, job.fd[i] as number);
 }
 
 function mark(out: GroupOutcome, i: number, why: number, errno: string): void {

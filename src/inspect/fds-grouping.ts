@@ -2,97 +2,119 @@
  * Runs the grouping of every 'compare' bucket (fds-group.ts) on the worker pool, or on this thread when
  * there is none, and gathers the outcomes per slot. Buckets are packed into jobs of about JOB_SIZE fds,
  * largest first, so two workers finish together even when one bucket (/dev/null, the anon inode) is huge.
+ * The same queue reads the names of the descriptions that need no grouping (single fds, sockets), so
+ * link targets are read in parallel with the kcmp work rather than after it.
  */
-import type { FdColumns } from '../procfs/fds.js';
+import { type FdColumns, readLinks } from '../procfs/fds.js';
 import type { FdMethod } from './fd-comparator.js';
-import { type Buckets, COMPARE } from './fds-buckets.js';
+import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
 import type { Grouped } from './fds-drafts.js';
 import { type GroupJob, type GroupOutcome, groupBuckets } from './fds-group.js';
-import type { WorkerPool } from './fds-pool.js';
+import type { WorkerPool, WorkerRequest } from './fds-pool.js';
 
 const JOB_SIZE = 2048;
 
-interface Job {
-  slots: Int32Array;
-  job: GroupJob;
+type Job =
+  | { slots: Int32Array; group: GroupJob }
+  | { slots: Int32Array; names: { tids: Int32Array; fds: Int32Array } };
+
+export interface GroupOptions {
+  method: FdMethod;
+  /** Name every description, or only those held more than once. */
+  nameAll: boolean;
+  onProgress?: (done: number, total: number) => void;
 }
 
 export async function groupAll(
   buckets: Buckets,
   cols: FdColumns,
   tidOf: (slot: number) => number,
-  method: FdMethod,
   pool: WorkerPool | undefined,
-  onProgress?: (done: number, total: number) => void,
+  options: GroupOptions,
 ): Promise<Grouped & { comparisons: number }> {
   const n = cols.fd.length;
-  const grouped = {
+  const grouped: Grouped = {
     klass: new Int32Array(n).fill(-1),
     why: new Uint8Array(n),
     errno: new Array<string>(n).fill(''),
+    name: new Array<string>(n).fill(''),
   };
-  const jobs = pack(buckets, cols, tidOf, method, JOB_SIZE);
+  const jobs = [
+    ...packGroups(buckets, cols, tidOf, options),
+    ...packNames(buckets, cols, tidOf, options.nameAll),
+  ];
   const total = jobs.reduce((sum, j) => sum + j.slots.length, 0);
   let done = 0;
   let comparisons = 0;
-  const merge = (job: Job, outcome: GroupOutcome): void => {
-    job.slots.forEach((slot, i) => {
-      grouped.klass[slot] = outcome.klass[i] as number;
-      grouped.why[slot] = outcome.why[i] as number;
-      grouped.errno[slot] = outcome.errno[i] as string;
-    });
-    comparisons += outcome.comparisons;
+  const merge = (job: Job, answer: GroupOutcome | string[]): void => {
+    if (Array.isArray(answer)) {
+      job.slots.forEach((slot, i) => {
+        grouped.name[slot] = answer[i] as string;
+      });
+    } else {
+      job.slots.forEach((slot, i) => {
+        grouped.klass[slot] = answer.klass[i] as number;
+        grouped.why[slot] = answer.why[i] as number;
+        grouped.errno[slot] = answer.errno[i] as string;
+        grouped.name[slot] = answer.name[i] as string;
+      });
+      comparisons += answer.comparisons;
+    }
     done += job.slots.length;
-    onProgress?.(done, total);
+    options.onProgress?.(done, total);
   };
-  if (pool) await pool.drain(jobs, (j) => ({ op: 'group', job: j.job }), merge);
-  else for (const job of jobs) merge(job, groupBuckets(job.job));
+  const request = (job: Job): WorkerRequest =>
+    'group' in job ? { op: 'group', job: job.group } : { op: 'names', ...job.names };
+  if (pool) await pool.drain(jobs, request, merge);
+  else {
+    for (const job of jobs) {
+      merge(job, 'group' in job ? groupBuckets(job.group) : readLinks(job.names.tids, job.names.fds));
+    }
+  }
   return { ...grouped, comparisons };
 }
 
-/** The compare buckets, largest first, packed into jobs of about `size` fds. */
-function pack(
+const startOf = (buckets: Buckets, b: number) => (b === 0 ? 0 : (buckets.ends[b - 1] as number));
+const lengthOf = (buckets: Buckets, b: number) => (buckets.ends[b] as number) - startOf(buckets, b);
+
+/** The compare buckets, largest first, packed into jobs of about JOB_SIZE fds. */
+function packGroups(
   buckets: Buckets,
   cols: FdColumns,
   tidOf: (slot: number) => number,
-  method: FdMethod,
-  size: number,
-): Job[] {
+  options: GroupOptions,
+) {
   const order: number[] = [];
   for (let b = 0; b < buckets.plan.length; b++) if (buckets.plan[b] === COMPARE) order.push(b);
-  const start = (b: number) => (b === 0 ? 0 : (buckets.ends[b - 1] as number));
-  const length = (b: number) => (buckets.ends[b] as number) - start(b);
-  order.sort((a, b) => length(b) - length(a));
+  order.sort((a, b) => lengthOf(buckets, b) - lengthOf(buckets, a));
   const jobs: Job[] = [];
-  let batch: number[] = [];
-  let batchSize = 0;
+  let batch: Int32Array[] = [];
+  let size = 0;
   const flush = () => {
-    if (batch.length > 0)
-      jobs.push(
-        jobOf(
-          batch.map((b) => buckets.slots.subarray(start(b), buckets.ends[b])),
-          cols,
-          tidOf,
-          method,
-        ),
-      );
+    if (batch.length > 0) jobs.push(groupJob(batch, cols, tidOf, options));
     batch = [];
-    batchSize = 0;
+    size = 0;
   };
   for (const b of order) {
-    batch.push(b);
-    batchSize += length(b);
-    if (batchSize >= size) flush();
+    batch.push(buckets.slots.subarray(startOf(buckets, b), buckets.ends[b]));
+    size += lengthOf(buckets, b);
+    if (size >= JOB_SIZE) flush();
   }
   flush();
   return jobs;
 }
 
-function jobOf(parts: Int32Array[], cols: FdColumns, tidOf: (slot: number) => number, method: FdMethod): Job {
+function groupJob(
+  parts: Int32Array[],
+  cols: FdColumns,
+  tidOf: (slot: number) => number,
+  options: GroupOptions,
+): Job {
   const n = parts.reduce((sum, p) => sum + p.length, 0);
   const slots = new Int32Array(n);
-  const job: GroupJob = {
-    method,
+  const group: GroupJob = {
+    method: options.method,
+    nameAll: options.nameAll,
     tid: new Int32Array(n),
     fd: new Int32Array(n),
     dev: new Float64Array(n),
@@ -103,13 +125,38 @@ function jobOf(parts: Int32Array[], cols: FdColumns, tidOf: (slot: number) => nu
   parts.forEach((part, p) => {
     for (const slot of part) {
       slots[at] = slot;
-      job.tid[at] = tidOf(slot);
-      job.fd[at] = cols.fd[slot] as number;
-      job.dev[at] = cols.dev[slot] as number;
-      job.ino[at] = cols.ino[slot] as number;
+      group.tid[at] = tidOf(slot);
+      group.fd[at] = cols.fd[slot] as number;
+      group.dev[at] = cols.dev[slot] as number;
+      group.ino[at] = cols.ino[slot] as number;
       at++;
     }
-    job.ends[p] = at;
+    group.ends[p] = at;
   });
-  return { slots, job };
+  return { slots, group };
+}
+
+/** The first fd of each single-fd bucket (when every description is named) and of each socket bucket. */
+function packNames(
+  buckets: Buckets,
+  cols: FdColumns,
+  tidOf: (slot: number) => number,
+  nameAll: boolean,
+): Job[] {
+  const firsts: number[] = [];
+  for (let b = 0; b < buckets.plan.length; b++) {
+    const plan = buckets.plan[b];
+    if (plan !== COMPARE && (nameAll || plan !== SINGLE))
+      firsts.push(buckets.slots[startOf(buckets, b)] as number);
+  }
+  const jobs: Job[] = [];
+  for (let at = 0; at < firsts.length; at += JOB_SIZE) {
+    const slots = Int32Array.from(firsts.slice(at, at + JOB_SIZE));
+    const names = {
+      tids: Int32Array.from(slots, tidOf),
+      fds: Int32Array.from(slots, (s) => cols.fd[s] as number),
+    };
+    jobs.push({ slots, names });
+  }
+  return jobs;
 }

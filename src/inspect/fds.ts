@@ -2,8 +2,8 @@
  * `kcmp fds`: every fd of the selected processes, grouped into open file descriptions (kcmp.fds/1).
  *
  *   select processes ─▶ fd tables (one per KCMP_FILES class) ─▶ readdir ─▶ stat every fd
- *     ─▶ buckets by (dev, ino) ─▶ group each bucket by kcmp order, verify, re-stat ─▶ identities again
- *     ─▶ readlink one fd per listed description (its name)
+ *     ─▶ buckets by (dev, ino) ─▶ group each bucket by kcmp order, verify, re-stat, readlink its first fd
+ *     ─▶ identities again
  *
  * The /proc reads and the grouping run on worker threads when the scan is large (fds-pool.ts); the result
  * is the same either way. Nothing is merged on a guess: fds that vanish (ESRCH, EBADF, ENOENT) or cannot be
@@ -102,9 +102,11 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
 
     const buckets = bucketize(cols, options.paranoid);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
-    const grouped = await groupAll(buckets, cols, tidOf, options.method, pool, (done, total) =>
-      progress?.({ phase: 'group', done, total }),
-    );
+    const grouped = await groupAll(buckets, cols, tidOf, pool, {
+      method: options.method,
+      nameAll: options.all,
+      onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
+    });
     const scan = {
       processes,
       tables: listed,
@@ -116,7 +118,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
       problems,
     };
     const settled = settle(scan, { all: options.all, stillSame });
-    const names = await descriptionNames(settled.listed, cols, tidOf, pool);
+    const names = descriptionNames(settled.listed, grouped.name, cols, tidOf);
     const comparisons = found.comparisons + grouped.comparisons;
     return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
   } finally {

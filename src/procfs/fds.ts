@@ -94,19 +94,20 @@ function fail(out: FdColumns, slot: number, errno: ErrnoName): void {
 }
 
 /**
- * readlink of fd `fds[i]` of task `tids[i]`, for each i: "/var/log/x.log", "pipe:[123]",
- * "socket:[456]", "anon_inode:[eventfd]"; '' when the fd is gone (no link target is empty).
+ * readlink of fd `fd` of task `tid`: "/var/log/x.log", "pipe:[123]", "socket:[456]",
+ * "anon_inode:[eventfd]"; '' when the fd is gone (no link target is empty).
  */
-export function readLinks(tids: Int32Array, fds: Int32Array): string[] {
-  const names = new Array<string>(fds.length);
-  for (let i = 0; i < fds.length; i++) {
-    try {
-      names[i] = readlinkSync(`${fdDir(tids[i] as number)}/${fds[i]}`);
-    } catch {
-      names[i] = '';
-    }
+export function readLink(tid: number, fd: number): string {
+  try {
+    return readlinkSync(`${fdDir(tid)}/${fd}`);
+  } catch {
+    return '';
   }
-  return names;
+}
+
+/** readLink for each (tids[i], fds[i]). */
+export function readLinks(tids: Int32Array, fds: Int32Array): string[] {
+  return Array.from(fds, (fd, i) => readLink(tids[i] as number, fd));
 }
 
 /**
