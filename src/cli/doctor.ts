@@ -10,9 +10,9 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .summary('check what kcmp can compare here (kernel, seccomp, capabilities) and how to fix each limit')
     .description(
-      'Probe, in a short-lived child process (so a seccomp filter that kills cannot kill kcmp itself),\n' +
-        'whether kcmp(2) exists and is allowed, and likewise F_DUPFD_QUERY, pidfd_open and pidfd_getfd;\n' +
-        'then report the seccomp mode, effective capabilities, namespaces and Yama, whose processes can be\n' +
+      'Probe, in a short-lived child process (so a seccomp filter that kills cannot kill kcmp itself), ' +
+        'whether kcmp(2) exists and is allowed, and likewise F_DUPFD_QUERY, pidfd_open and pidfd_getfd; ' +
+        'then report the seccomp mode, effective capabilities, namespaces and Yama, whose processes can be ' +
         'inspected, and a remedy for every limit found. Exit 0 unless the check itself fails.',
     )
     .option('-J, --json', `print a ${DOCTOR_SCHEMA} JSON document`)

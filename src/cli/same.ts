@@ -54,17 +54,17 @@ export function registerSame(program: Command): void {
     .command('same')
     .summary('do two fds share one open file description? exit 0 same, 1 different, 2 undecided')
     .description(
-      'Tell whether fd A of one process and fd B of another (or the same) process share one open file\n' +
-        'description: one file offset, one set of status flags, as after dup(2), fork(2) or SCM_RIGHTS.\n' +
-        'Two separate open(2)s of one file are different descriptions. The answer names its method:\n' +
-        'identical, dupfd-query, different-inode, socket-inode, kcmp, borrowed-dupfd-query; when none can\n' +
+      'Tell whether fd A of one process and fd B of another (or the same) process share one open file ' +
+        'description: one file offset, one set of status flags, as after dup(2), fork(2) or SCM_RIGHTS. ' +
+        'Two separate open(2)s of one file are different descriptions. The answer names its method: ' +
+        'identical, dupfd-query, different-inode, socket-inode, kcmp, borrowed-dupfd-query; when none can ' +
         'decide, it says undecided and why. Exit status as cmp(1): 0 same, 1 different, 2 undecided or error.',
     )
     .argument('<a>', 'first fd, as PID:FD')
     .argument('<b>', 'second fd, as PID:FD')
     .option(
       '--borrow',
-      'if kcmp cannot answer, borrow both fds with pidfd_getfd and compare them with F_DUPFD_QUERY\n' +
+      'if kcmp cannot answer, borrow both fds with pidfd_getfd and compare them with F_DUPFD_QUERY ' +
         '(Linux 6.10; needs ptrace attach rights; closing them drops POSIX locks this process holds on the file)',
     )
     .option('-J, --json', `print a ${SAME_SCHEMA} JSON document`)
