@@ -157,6 +157,19 @@ test('kcmp blocked (seccomp EPERM): same-inode fds stay apart, uncertain; socket
   assert.ok(report.errors.some((e) => e.syscall === 'kcmp' && e.errno === 'EPERM' && e.fd === null));
 });
 
+test("kcmp blocked: threads are taken to share their leader's fd table, and the report says so", async (t) => {
+  const f = await mkfds(t, 'tasks_clone');
+  if (!f) return;
+  const main = f.pids.main as number;
+  const report = fdsJson(['-p', String(main)], { wrapper: seccompWrapper('eperm') });
+  const row = report.errors.find((e) => e.syscall === 'kcmp' && e.message.includes('KCMP_FILES'));
+  assert.equal(row?.pid, main);
+  assert.equal(row?.errno, 'EPERM');
+  assert.ok(
+    row?.message.includes(`thread ${f.pids.unshared}`) || row?.message.includes(`${f.pids.unshared}`),
+  );
+});
+
 test('an unprivileged user: their own processes grouped, others as error rows', async (t) => {
   if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('setpriv is not installed');
   if (process.getuid?.() !== 0) return t.skip('needs root to start a process as nobody');

@@ -10,11 +10,13 @@
  *
  * When KCMP_FILES fails for a task (no ptrace access, kcmp unavailable), nothing is merged on a guess: a
  * leader becomes a table of its own (reading it will report why it cannot be read, if it cannot), and a
- * non-leader thread is assumed to share its leader's table, which is what threads do unless they unshare.
+ * non-leader thread is assumed to share its leader's table — what threads do unless they unshare — and
+ * returned in `assumed`, so the scan can say so.
  */
 
 import { groupItems } from '../group/engine.js';
 import type { SelectedProcess } from '../procfs/select.js';
+import { type ErrnoName, isGone } from '../sys/errno.js';
 import { KCMP } from '../sys/kcmp.js';
 import { kcmpComparison } from './kcmp-comparison.js';
 
@@ -32,7 +34,18 @@ interface Task {
   tid: number;
 }
 
-export function fdTables(processes: readonly SelectedProcess[]): { tables: FdTable[]; comparisons: number } {
+/** A thread KCMP_FILES could not compare (not gone: refused), taken to share its leader's table. */
+export interface AssumedTable {
+  pid: number;
+  tid: number;
+  errno: ErrnoName;
+}
+
+export function fdTables(processes: readonly SelectedProcess[]): {
+  tables: FdTable[];
+  assumed: AssumedTable[];
+  comparisons: number;
+} {
   const tasks: Task[] = [];
   for (const p of processes) {
     for (const tid of p.tasks.length > 0 ? p.tasks : [p.pid]) {
@@ -44,10 +57,12 @@ export function fdTables(processes: readonly SelectedProcess[]): { tables: FdTab
     compare: (a, b) => kcmpComparison(KCMP.FILES, a.tid, 0, b.tid, 0),
   });
   const tables = grouping.classes.map(tableOf);
-  for (const { item } of grouping.unresolved) {
+  const assumed: AssumedTable[] = [];
+  for (const { item, error } of grouping.unresolved) {
     if (item.tid === item.pid) tables.push({ pid: item.pid, tid: item.tid, sharedBy: [] });
+    else if (!isGone(error)) assumed.push({ ...item, errno: error });
   }
-  return { tables, comparisons: grouping.comparisons };
+  return { tables, assumed, comparisons: grouping.comparisons };
 }
 
 /** One table from the tasks sharing it: listed under the first process, read through its leader if it can. */

@@ -40,6 +40,18 @@ export class Problems {
     });
   }
 
+  /** Threads whose fd table could not be compared with the leader's; taken to share it, not read. */
+  assumedShared(pid: number, tids: readonly number[], errno: string): void {
+    const which = tids.length === 1 ? `thread ${tids[0]}` : `threads ${tids.join(', ')}`;
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: 'kcmp',
+      errno,
+      message: `process ${pid}: kcmp(KCMP_FILES) failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${which}; taken to share the leader's fd table, so fds a thread holds after unshare(CLONE_FILES) would be missing${hint(errno)}`,
+    });
+  }
+
   /** An fd kcmp could not compare: it is listed alone, `certain: false`. */
   uncomparedFd(pid: number, errno: string): void {
     const key = `${pid} ${errno}`;

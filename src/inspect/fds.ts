@@ -16,7 +16,7 @@ import { countFds, listFds } from '../procfs/fds.js';
 import { stillSame } from '../procfs/identity.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
 import type { FdMethod } from './fd-comparator.js';
-import { type FdTable, fdTables } from './fd-tables.js';
+import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
 import { bucketize } from './fds-buckets.js';
 import { finish, settle } from './fds-build.js';
 import { groupAll } from './fds-grouping.js';
@@ -88,6 +88,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     pool = WorkerPool.start(workerCount(options.workers, tables));
 
     const { listed, slices } = listTables(tables, problems);
+    noteAssumed(found.assumed, listed, problems);
     const tableOf = new Int32Array(slices.reduce((n, s) => n + s.fds.length, 0));
     slices.reduce((at, s, i) => {
       tableOf.fill(i, at, at + s.fds.length);
@@ -135,6 +136,25 @@ function workerCount(workers: number | 'auto', tables: readonly FdTable[]): numb
   if (workers !== 'auto') return workers;
   const estimate = tables.reduce((n, t) => n + countFds(t.tid), 0);
   return estimate >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+}
+
+/** Threads taken to share their leader's table are an error row when that table could be read. */
+function noteAssumed(assumed: readonly AssumedTable[], listed: readonly FdTable[], problems: Problems): void {
+  const read = new Set(listed.map((t) => t.pid));
+  const groups = new Map<string, AssumedTable[]>();
+  for (const a of assumed) {
+    if (!read.has(a.pid)) continue;
+    const key = `${a.pid} ${a.errno}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  for (const group of groups.values()) {
+    const { pid, errno } = group[0] as AssumedTable;
+    problems.assumedShared(
+      pid,
+      group.map((a) => a.tid),
+      errno,
+    );
+  }
 }
 
 /** readdir of every table; a table that cannot be listed is an error row. */
