@@ -3,7 +3,8 @@
  * per probe to stdout (synchronously, before starting the next), e.g. {"name":"kcmp","value":0} or
  * {"name":"kcmp","errno":"EPERM"}. It runs in a short-lived child because a seccomp KILL policy ends the
  * process on the first blocked call (kcmp-spec.md §5, §10.3): the parent reads which line is missing.
- * Not part of the library API; started only by probe.ts.
+ * Not part of the library API; started only by probe.ts. Its stdout is that protocol pipe to the parent,
+ * not user output (which only src/cli writes).
  */
 import { openSync, writeSync } from 'node:fs';
 import { errnoName } from '../sys/errno.js';
