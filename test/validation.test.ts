@@ -63,11 +63,11 @@ test('kcmp(): bad pids, fds, types and epoll slots throw InvalidArgumentError', 
     refused(() => k(self, self, 'epoll-tfd', 0, slot), `slot ${JSON.stringify(slot)}`);
 });
 
-test('kcmp(): a numeric type from JavaScript is refused', {
-  todo: 'kcmp.ts resolves 0..7 through parseKcmpType but then calls koffi with an undefined type (TypeError)',
-}, () => {
+test('kcmp(): the kernel number or KCMP_ name of a type resolves; anything else is refused', () => {
   const k = kcmp as (p1: unknown, p2: unknown, type: unknown) => unknown;
-  for (const type of [1, '1']) refused(() => k(self, self, type), `type ${String(type)}`);
+  for (const type of [1, '1', 'KCMP_VM']) assert.equal(k(self, self, type), 'equal', `type ${String(type)}`);
+  for (const type of [8, -1, '8', 1.5, 'KCMP_NOPE'])
+    refused(() => k(self, self, type), `type ${String(type)}`);
 });
 
 test('sameFile() and sameTaskResource(): bad refs, pids and kinds throw InvalidArgumentError', () => {

@@ -2,7 +2,9 @@
  * How every subcommand runs: its output goes to stdout, each failure becomes ONE line on stderr
  * ("kcmp: what failed: why; remedy") and exit code 2. A stack trace only with --debug.
  */
+import { remedyFor } from '../compare/remedies.js';
 import { isKcmpError } from '../errors.js';
+import { SysError } from '../sys/sys-error.js';
 import { EXIT } from './exit-codes.js';
 
 let debugEnabled = false;
@@ -18,7 +20,8 @@ export function isDebug(): boolean {
 /** One line for an error: the message, then its remedy. */
 export function errorLine(error: unknown): string {
   if (isKcmpError(error)) {
-    return error.remedy ? `${error.message}; ${error.remedy}` : error.message;
+    const remedy = error.remedy ?? (error instanceof SysError ? remedyFor(error) : undefined);
+    return remedy ? `${error.message}; ${remedy}` : error.message;
   }
   const message = error instanceof Error ? error.message : String(error);
   return `internal error: ${message.split('\n')[0]} (please report it; --debug shows where)`;

@@ -5,6 +5,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { errnoName } from '../sys/errno.js';
 import { KCMP, sysKcmp, sysKcmpEpollTfd } from '../sys/kcmp.js';
 import { SysError } from '../sys/sys-error.js';
+import { wouldBeKilled } from './probe.js';
+import { REMEDY } from './remedies.js';
 import type { EpollSlot, KcmpType, Order, TaskResource } from './types.js';
 import { assertFd, assertPid } from './validate.js';
 
@@ -70,8 +72,17 @@ export function kcmp(
 ): Order {
   assertPid(pid1, 'pid1');
   assertPid(pid2, 'pid2');
+  // JavaScript callers may pass the kernel's number (1) or constant name ('KCMP_VM'): resolve it once.
+  if (!Object.hasOwn(KCMP_TYPE_VALUES, type)) type = parseKcmpType(String(type));
   const value = KCMP_TYPE_VALUES[type];
-  if (value === undefined) parseKcmpType(String(type)); // throws the one-line error
+  // Under a seccomp KILL policy the call would end this process with SIGSYS (spec §5): refuse instead.
+  const killed = wouldBeKilled('kcmp');
+  if (killed) {
+    throw new SysError('kcmp', 'ENOSYS', [pid1, pid2, type], {
+      context: `not called: ${killed.detail}`,
+      remedy: REMEDY.kcmpKilled,
+    });
+  }
   let r: number;
   let args: (number | string)[];
   if (type === 'epoll-tfd') {

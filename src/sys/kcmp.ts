@@ -33,9 +33,12 @@ export const KCMP = {
   EPOLL_TFD: 7,
 } as const;
 
-/** Returns 0, 1, 2 (or 3) from the kernel, or the negated errno. */
+let nr: number | undefined;
+
+/** Returns 0, 1, 2 (or 3) from the kernel, or the negated errno. The hot path of every grouping. */
 export function sysKcmp(pid1: number, pid2: number, type: number, idx1: number, idx2: number): number {
-  return libc().syscall(syscallNumbers().kcmp, pid1, pid2, type, idx1, idx2);
+  nr ??= syscallNumbers().kcmp;
+  return libc().syscall(nr, pid1, pid2, type, idx1, idx2);
 }
 
 /**
