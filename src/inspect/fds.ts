@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { fsErrno } from '../procfs/errors.js';
 import { countFds, listFds } from '../procfs/fds.js';
 import { stillSame } from '../procfs/identity.js';
-import { type Selection, selectProcesses } from '../procfs/select.js';
+import { type SelectedProcess, type Selection, selectProcesses } from '../procfs/select.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
 import { bucketize } from './fds-buckets.js';
@@ -81,11 +81,13 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
   const processes = selectProcesses(options.selection);
   const frozen = options.stop ? freeze(processes.map((p) => p.pid)) : undefined;
   let pool: WorkerPool | undefined;
+  let closing: Promise<unknown> | undefined;
   try {
+    // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
+    pool = WorkerPool.start(workerCount(options.workers, processes));
     const problems = new Problems();
     const found = fdTables(processes);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
-    pool = WorkerPool.start(workerCount(options.workers, tables));
 
     const { listed, slices } = listTables(tables, problems);
     noteAssumed(found.assumed, listed, problems);
@@ -108,6 +110,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
       nameAll: options.all,
       onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
     });
+    closing = pool?.close(); // done with the workers: let them exit while the report is built
     const scan = {
       processes,
       tables: listed,
@@ -124,7 +127,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
   } finally {
     frozen?.resume();
-    await pool?.close();
+    await (closing ?? pool?.close());
   }
 }
 
@@ -132,9 +135,9 @@ function scanOn(pool: WorkerPool, i: number, slices: ScanSlice[]) {
   return pool.run<ReturnType<typeof scanSlices>>(i, { op: 'scan', slices });
 }
 
-function workerCount(workers: number | 'auto', tables: readonly FdTable[]): number {
+function workerCount(workers: number | 'auto', processes: readonly SelectedProcess[]): number {
   if (workers !== 'auto') return workers;
-  const estimate = tables.reduce((n, t) => n + countFds(t.tid), 0);
+  const estimate = processes.reduce((n, p) => n + countFds(p.pid), 0);
   return estimate >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
 }
 
