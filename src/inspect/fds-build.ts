@@ -19,7 +19,8 @@ import { kindOf } from '../procfs/kinds.js';
 import type { SelectedProcess } from '../procfs/select.js';
 import type { FdTable } from './fd-tables.js';
 import type { Buckets } from './fds-buckets.js';
-import { type Draft, draftDescriptions, type Grouped } from './fds-drafts.js';
+import { type Draft, draftDescriptions } from './fds-drafts.js';
+import type { Grouped } from './fds-group.js';
 import type { Problems } from './fds-problems.js';
 import { type Description, FDS_SCHEMA, type FdsReport, type Holder, type ProcessInfo } from './fds-report.js';
 

@@ -11,21 +11,12 @@
 import type { Method } from '../compare/types.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
-import { GONE_STAT, UNCOMPARED } from './fds-group.js';
+import { GONE_STAT, type Grouped, UNCOMPARED } from './fds-group.js';
 
 export interface Draft {
   slots: number[];
   certain: boolean;
   method: Method;
-}
-
-/** Grouping outcome per slot (see GroupOutcome); for slots of non-compared buckets only `name` counts. */
-export interface Grouped {
-  klass: Int32Array;
-  why: Uint8Array;
-  errno: string[];
-  /** The link target of a description's first fd, when it was read during grouping; else ''. */
-  name: string[];
 }
 
 export interface DraftProblems {

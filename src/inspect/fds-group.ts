@@ -42,29 +42,35 @@ export const GONE_KCMP = 1; // kcmp: fd closed / task exited
 export const GONE_STAT = 2; // re-stat failed, or the fd now names another inode
 export const UNCOMPARED = 3; // kcmp refused (privilege, not supported) or the bucket never held still
 
-export interface GroupOutcome {
-  /** Per item: its class number within its bucket (0, 1, …), or -1 (see `why`). */
+/** Per item (per slot, once gathered): the outcome of grouping. */
+export interface Grouped {
+  /** Its class number within its bucket (0, 1, …), or -1 (see `why`). */
   klass: Int32Array;
   why: Uint8Array;
-  /** Per item: the errno behind `why`, or ''. */
+  /** The errno behind `why`, or ''. */
   errno: string[];
   /** The link target, read for the first fd of each description to be named (else ''). */
   name: string[];
+}
+
+export interface GroupOutcome extends Grouped {
   comparisons: number;
+}
+
+export function emptyGrouped(n: number): Grouped {
+  return {
+    klass: new Int32Array(n).fill(-1),
+    why: new Uint8Array(n),
+    errno: new Array<string>(n).fill(''),
+    name: new Array<string>(n).fill(''),
+  };
 }
 
 /** Groupings of one bucket before its fds are given up as uncertain. */
 const ATTEMPTS = 3;
 
 export function groupBuckets(job: GroupJob): GroupOutcome {
-  const n = job.fd.length;
-  const out: GroupOutcome = {
-    klass: new Int32Array(n).fill(-1),
-    why: new Uint8Array(n),
-    errno: new Array<string>(n).fill(''),
-    name: new Array<string>(n).fill(''),
-    comparisons: 0,
-  };
+  const out: GroupOutcome = { ...emptyGrouped(job.fd.length), comparisons: 0 };
   const comparator = fdComparator(job.method);
   let start = 0;
   for (const end of job.ends) {

@@ -8,8 +8,7 @@
 import { type FdColumns, readLinks } from '../procfs/fds.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
-import type { Grouped } from './fds-drafts.js';
-import { type GroupJob, type GroupOutcome, groupBuckets } from './fds-group.js';
+import { emptyGrouped, type Grouped, type GroupJob, type GroupOutcome, groupBuckets } from './fds-group.js';
 import type { WorkerPool, WorkerRequest } from './fds-pool.js';
 
 const JOB_SIZE = 2048;
@@ -32,13 +31,7 @@ export async function groupAll(
   pool: WorkerPool | undefined,
   options: GroupOptions,
 ): Promise<Grouped & { comparisons: number }> {
-  const n = cols.fd.length;
-  const grouped: Grouped = {
-    klass: new Int32Array(n).fill(-1),
-    why: new Uint8Array(n),
-    errno: new Array<string>(n).fill(''),
-    name: new Array<string>(n).fill(''),
-  };
+  const grouped = emptyGrouped(cols.fd.length);
   const jobs = [
     ...packGroups(buckets, cols, tidOf, options),
     ...packNames(buckets, cols, tidOf, options.nameAll),

@@ -13,21 +13,17 @@ export type FdsRow =
 
 type FdsColumn = Column<FdsRow> & { fdinfo?: true };
 
+/** A cell from the description and holder of a row, or from its error (empty by default). */
 const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => V | null = () => null) => {
   return (row: FdsRow) => (row.error ? orError(row.error) : get(row.description, row.holder));
 };
 
+/** A field holders and error rows both have. */
+const both = (key: 'pid' | 'fd') => (row: FdsRow) => (row.error ? row.error[key] : row.holder[key]);
+
 export const FDS_COLUMNS = {
   DESC: { help: 'open file description id (d1, d2, … in this report)', json: 'string', get: h((d) => d.id) },
-  PID: {
-    help: 'process ID',
-    json: 'number',
-    align: 'right',
-    get: h(
-      (_, x) => x.pid,
-      (e) => e.pid,
-    ),
-  },
+  PID: { help: 'process ID', json: 'number', align: 'right', get: both('pid') },
   TID: {
     help: 'thread ID, when the fd table was read through a thread',
     json: 'number',
@@ -39,15 +35,7 @@ export const FDS_COLUMNS = {
     json: 'string',
     get: (row) => (row.error ? row.command : row.holder.command),
   },
-  FD: {
-    help: 'file descriptor number',
-    json: 'number',
-    align: 'right',
-    get: h(
-      (_, x) => x.fd,
-      (e) => e.fd,
-    ),
-  },
+  FD: { help: 'file descriptor number', json: 'number', align: 'right', get: both('fd') },
   TYPE: {
     help: 'file type: REG, DIR, FIFO, SOCK, CHR, BLK, eventfd, pidfd, …; ERROR for an error row',
     json: 'string',
