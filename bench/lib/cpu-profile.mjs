@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** Returns [{ name, where, ms, share }] for the top `limit` functions by self time. */
-export function topSelfTime(path, limit = 15) {
+/** Returns [{ name, where, ms, share }] for the top `limit` functions by self time; idle time is left out. */
+export function topSelfTime(path, limit = 12) {
   const profile = JSON.parse(readFileSync(path, 'utf8'));
   const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
@@ -19,6 +19,7 @@ export function topSelfTime(path, limit = 15) {
     const where = url
       ? `${url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/')}:${lineNumber + 1}`
       : '';
+    if (functionName === '(idle)') continue;
     const key = `${functionName || '(anonymous)'}\t${where}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     total += us;

@@ -56,7 +56,7 @@ export function renderMarkdown(result, opt) {
     'the holder, checks the partitions, times, and rewrites this section):',
     '',
     '```sh',
-    `node bench/fds.mjs --write${opt.rounds === '7' ? '' : ` --rounds ${opt.rounds}`}${opt['ours-extra'] ? ` --ours-extra '${opt['ours-extra']}'` : ''}`,
+    `node bench/fds.mjs --write${opt.profile ? ' --profile' : ''}${opt.rounds === '7' ? '' : ` --rounds ${opt.rounds}`}${opt['ours-extra'] ? ` --ours-extra '${opt['ours-extra']}'` : ''}`,
     '```',
     '',
     `Machine: ${machine()}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
@@ -114,9 +114,20 @@ export function renderMarkdown(result, opt) {
     );
   }
   if (result.profile) {
-    out.push('', 'Where ours spends its time (`node --cpu-prof`, one run, top self time):', '');
+    out.push(
+      '',
+      'Where ours spends its time (`node --cpu-prof`, one run; top self time per thread, idle left out; the',
+      'native work of a koffi call counts as its JS caller, so `syscall` is kcmp itself):',
+      '',
+    );
     for (const p of result.profile) {
-      out.push(`${p.file}:`, '', '| function | where | ms | share |', '|---|---|--:|--:|');
+      const thread = Number(p.file.split('.')[4]); // CPU.DATE.TIME.PID.THREAD.SEQ.cpuprofile
+      out.push(
+        thread === 0 ? 'Main thread:' : `Worker thread ${thread}:`,
+        '',
+        '| function | where | ms | share |',
+        '|---|---|--:|--:|',
+      );
       for (const f of p.top)
         out.push(`| ${f.name} | ${f.where} | ${f.ms.toFixed(1)} | ${(100 * f.share).toFixed(1)}% |`);
       out.push('');
