@@ -28,17 +28,22 @@ export interface Buckets {
 
 export function bucketize(cols: FdColumns, paranoid: boolean): Buckets {
   const n = cols.fd.length;
-  const ids = new Map<string, number>();
+  // Keyed by inode number alone while it is unique; "ino:dev" only for an inode number seen on two devices.
+  const byIno = new Map<number, number>();
+  const byBoth = new Map<string, number>();
   const bucketOf = new Int32Array(n).fill(-1);
   const sizes: number[] = [];
   const firsts: number[] = [];
   for (let slot = 0; slot < n; slot++) {
     if (cols.failed[slot]) continue;
-    const key = `${cols.ino[slot]}:${cols.dev[slot]}`;
-    let id = ids.get(key);
+    const ino = cols.ino[slot] as number;
+    const dev = cols.dev[slot] as number;
+    let id = byIno.get(ino);
+    if (id !== undefined && cols.dev[firsts[id] as number] !== dev) id = byBoth.get(`${ino}:${dev}`);
     if (id === undefined) {
       id = sizes.length;
-      ids.set(key, id);
+      if (byIno.has(ino)) byBoth.set(`${ino}:${dev}`, id);
+      else byIno.set(ino, id);
       sizes.push(0);
       firsts.push(slot);
     }
