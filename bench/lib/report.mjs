@@ -41,6 +41,7 @@ function summarize(samples) {
   return {
     min: Math.min(...times),
     median: median(times),
+    max: Math.max(...times),
     rss: median(rss),
     rssMax: Math.max(...rss),
     n: times.length,
@@ -79,12 +80,12 @@ export function renderMarkdown(result, opt) {
     '',
     `Wall time of the whole command (process start to exit, stdout to /dev/null), ${stats.get('c').n} interleaved rounds after ${opt.warmup} warm-up; peak RSS = the child's \`ru_maxrss\`:`,
     '',
-    '| command | ms min | ms median | peak RSS MB (median) |',
-    '|---|--:|--:|--:|',
+    '| command | ms min | ms median | ms max | peak RSS MB (median) |',
+    '|---|--:|--:|--:|--:|',
   );
   for (const c of contenders) {
     const s = stats.get(c.key);
-    out.push(`| ${c.label} | ${ms(s.min)} | ${ms(s.median)} | ${s.rss.toFixed(1)} |`);
+    out.push(`| ${c.label} | ${ms(s.min)} | ${ms(s.median)} | ${ms(s.max)} | ${s.rss.toFixed(1)} |`);
   }
   const o = stats.get('ours');
   if (o) {
