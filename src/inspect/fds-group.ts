@@ -20,7 +20,7 @@
  */
 
 import { CompareFailure, type Comparison, groupItems } from '../group/engine.js';
-import { readLink, restatFd } from '../procfs/fds.js';
+import { FdDirs } from '../procfs/fd-dir.js';
 import { type ErrnoName, isGone } from '../sys/errno.js';
 import { type FdComparator, type FdMethod, fdComparator } from './fd-comparator.js';
 
@@ -72,16 +72,29 @@ const ATTEMPTS = 3;
 export function groupBuckets(job: GroupJob): GroupOutcome {
   const out: GroupOutcome = { ...emptyGrouped(job.fd.length), comparisons: 0 };
   const comparator = fdComparator(job.method);
-  let start = 0;
-  for (const end of job.ends) {
-    if (comparator) groupBucket(job, comparator, start, end, out);
-    else for (let i = start; i < end; i++) mark(out, i, UNCOMPARED, '');
-    start = end;
+  const dirs = new FdDirs();
+  try {
+    let start = 0;
+    for (const end of job.ends) {
+      if (comparator) groupBucket({ job, comparator, dirs, out }, start, end);
+      else for (let i = start; i < end; i++) mark(out, i, UNCOMPARED, '');
+      start = end;
+    }
+  } finally {
+    dirs.close();
   }
   return out;
 }
 
-function groupBucket(job: GroupJob, comparator: FdComparator, start: number, end: number, out: GroupOutcome) {
+interface Context {
+  job: GroupJob;
+  comparator: FdComparator;
+  /** The /proc/TID/fd directories the re-stats and names are read through. */
+  dirs: FdDirs;
+  out: GroupOutcome;
+}
+
+function groupBucket({ job, comparator, dirs, out }: Context, start: number, end: number) {
   const { tid, fd } = job;
   const compare = (a: number, b: number) => {
     out.comparisons++;
@@ -99,8 +112,8 @@ function groupBucket(job: GroupJob, comparator: FdComparator, start: number, end
       grouping.classes.forEach((members, k) => {
         for (const i of members) if (out.why[i] === NOT_GONE) out.klass[i] = k;
       });
-      restat(job, grouping.classes.flat(), out);
-      for (const members of grouping.classes) name(job, members, out);
+      restat(job, dirs, grouping.classes.flat(), out);
+      for (const members of grouping.classes) name(job, dirs, members, out);
       return;
     }
     items = items.filter((i) => out.why[i] === NOT_GONE);
@@ -160,15 +173,11 @@ function consistent(
   return true;
 }
 
-function restat(job: GroupJob, items: readonly number[], out: GroupOutcome): void {
+function restat(job: GroupJob, dirs: FdDirs, items: readonly number[], out: GroupOutcome): void {
   for (const i of items) {
     if (out.why[i] !== NOT_GONE) continue;
-    const errno = restatFd(
-      job.tid[i] as number,
-      job.fd[i] as number,
-      job.dev[i] as number,
-      job.ino[i] as number,
-    );
+    const dir = dirs.get(job.tid[i] as number);
+    const errno = dir.restat(job.fd[i] as number, job.dev[i] as number, job.ino[i] as number);
     if (errno !== undefined) {
       out.klass[i] = -1;
       mark(out, i, GONE_STAT, errno);
@@ -177,11 +186,11 @@ function restat(job: GroupJob, items: readonly number[], out: GroupOutcome): voi
 }
 
 /** Names a description after its first fd still in it, if it is to be named. */
-function name(job: GroupJob, members: readonly number[], out: GroupOutcome): void {
+function name(job: GroupJob, dirs: FdDirs, members: readonly number[], out: GroupOutcome): void {
   const live = members.filter((i) => (out.klass[i] as number) >= 0);
   if (live.length === 0 || (live.length === 1 && !job.nameAll)) return;
   const i = live[0] as number;
-  out.name[i] = readLink(job.tid[i] as number, job.fd[i] as number);
+  out.name[i] = dirs.get(job.tid[i] as number).readlink(job.fd[i] as number);
 }
 
 function mark(out: GroupOutcome, i: number, why: number, errno: string): void {

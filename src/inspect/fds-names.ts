@@ -3,7 +3,8 @@
  * (fds-grouping.ts), or read now when that was not possible — the fd was gone, or the first holder changed
  * because its process was dropped — trying the next holder if that fd is gone too.
  */
-import { type FdColumns, readLink } from '../procfs/fds.js';
+import { FdDirs } from '../procfs/fd-dir.js';
+import type { FdColumns } from '../procfs/fds.js';
 import type { Draft } from './fds-drafts.js';
 
 export function descriptionNames(
@@ -12,13 +13,18 @@ export function descriptionNames(
   cols: FdColumns,
   tidOf: (slot: number) => number,
 ): string[] {
-  return listed.map((draft) => {
-    const first = draft.slots[0] as number;
-    if (read[first]) return read[first] as string;
-    for (const slot of draft.slots) {
-      const name = readLink(tidOf(slot), cols.fd[slot] as number);
-      if (name !== '') return name;
-    }
-    return '';
-  });
+  const dirs = new FdDirs();
+  try {
+    return listed.map((draft) => {
+      const first = draft.slots[0] as number;
+      if (read[first]) return read[first] as string;
+      for (const slot of draft.slots) {
+        const name = dirs.get(tidOf(slot)).readlink(cols.fd[slot] as number);
+        if (name !== '') return name;
+      }
+      return '';
+    });
+  } finally {
+    dirs.close();
+  }
 }

@@ -11,9 +11,8 @@
  * per-fd object, and a worker thread can transfer the arrays back without copying (native-access.md §3).
  * Node has no readlinkat/fstatat, so each call resolves the path again; that is most of the gap to C.
  */
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
-import type { ErrnoName } from '../sys/errno.js';
-import { fsErrno } from './errors.js';
+import { readdirSync, statSync } from 'node:fs';
+import { FdDir } from './fd-dir.js';
 
 /** The directory of a task's fd links. */
 export function fdDir(tid: number): string {
@@ -66,67 +65,26 @@ export function allocFdColumns(size: number): FdColumns {
 /**
  * stat()s fds `fds` of task `tid` into `out` from slot `at` on: (dev, ino) for bucketing, st_mode for the
  * kind. A failing stat marks the slot and the scan goes on. The link target is read later, and only for
- * the fds whose description is reported (readLinks): half the syscalls of a 50,000-fd scan.
+ * the fds whose description is reported: half the syscalls of a 50,000-fd scan.
  */
 export function scanFds(tid: number, fds: Int32Array, out: FdColumns, at: number): void {
-  const dir = `${fdDir(tid)}/`;
-  for (let i = 0; i < fds.length; i++) {
-    const slot = at + i;
-    out.fd[slot] = fds[i] as number;
-    try {
-      const st = statSync(dir + fds[i], { throwIfNoEntry: false });
-      if (st === undefined) {
-        fail(out, slot, 'ENOENT');
-        continue;
+  const dir = new FdDir(tid);
+  try {
+    for (let i = 0; i < fds.length; i++) {
+      const slot = at + i;
+      out.fd[slot] = fds[i] as number;
+      const errno = dir.stat(fds[i] as number);
+      if (errno === undefined) {
+        out.dev[slot] = dir.dev;
+        out.ino[slot] = dir.ino;
+        out.mode[slot] = dir.mode;
+      } else {
+        out.failed[slot] = 1;
+        out.errno[slot] = errno;
       }
-      out.dev[slot] = st.dev;
-      out.ino[slot] = st.ino;
-      out.mode[slot] = st.mode;
-    } catch (error) {
-      fail(out, slot, fsErrno(error));
     }
-  }
-}
-
-function fail(out: FdColumns, slot: number, errno: ErrnoName): void {
-  out.failed[slot] = 1;
-  out.errno[slot] = errno;
-}
-
-/**
- * readlink of fd `fd` of task `tid`: "/var/log/x.log", "pipe:[123]", "socket:[456]",
- * "anon_inode:[eventfd]"; '' when the fd is gone (no link target is empty).
- */
-export function readLink(tid: number, fd: number): string {
-  try {
-    return readlinkSync(`${fdDir(tid)}/${fd}`);
-  } catch {
-    return '';
-  }
-}
-
-/** readLink for each (tids[i], fds[i]). */
-export function readLinks(tids: Int32Array, fds: Int32Array): string[] {
-  return Array.from(fds, (fd, i) => readLink(tids[i] as number, fd));
-}
-
-/**
- * stat again: does fd `fd` of task `tid` still refer to inode (dev, ino)? Returns undefined if so, the
- * errno if the stat fails, or 'changed' when it now refers to another file — the fd we read was closed and
- * its number reused.
- */
-export function restatFd(
-  tid: number,
-  fd: number,
-  dev: number,
-  ino: number,
-): ErrnoName | 'changed' | undefined {
-  try {
-    const st = statSync(`${fdDir(tid)}/${fd}`, { throwIfNoEntry: false });
-    if (st === undefined) return 'ENOENT';
-    return st.dev === dev && st.ino === ino ? undefined : 'changed';
-  } catch (error) {
-    return fsErrno(error);
+  } finally {
+    dir.close();
   }
 }
 

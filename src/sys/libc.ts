@@ -25,6 +25,11 @@ export interface Libc {
   syscallWithBuffer(nr: number, a: Long, b: Long, c: Long, d: Long, buf: Uint8Array | null): number;
   fcntl(fd: number, cmd: number, arg: number): number;
   close(fd: number): number;
+  /** readlinkat(2) into `buf`: the length, or the negated errno. */
+  readlinkat(dirfd: number, path: string, buf: Uint8Array, size: number): number;
+  /** statx(2) into `buf` (≥ 256 bytes): 0 or the negated errno. Absent from C libraries without a statx
+   * wrapper (glibc < 2.28, musl < 1.2.5): callers fall back to node:fs. */
+  statx?: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) => number;
 }
 
 let cached: Libc | undefined;
@@ -62,12 +67,24 @@ function load(): Libc {
   const syscallPtr = lib.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'void *']);
   const fcntl3 = lib.func('int fcntl(int, int, int)');
   const close1 = lib.func('int close(int)');
+  const readlinkat4 = lib.func('long readlinkat(int, const char *, void *, long)');
+  let statx5: ReturnType<typeof lib.func> | undefined;
+  try {
+    statx5 = lib.func('int statx(int, const char *, int, unsigned int, void *)');
+  } catch {
+    // this C library has no statx wrapper
+  }
   const checked = (r: number): number => (r === -1 ? -koffi.errno() : r);
   return {
     syscall: (nr, a, b, c, d, e) => checked(Number(syscall6(nr, a, b, c, d, e))),
     syscallWithBuffer: (nr, a, b, c, d, buf) => checked(Number(syscallPtr(nr, a, b, c, d, buf))),
     fcntl: (fd, cmd, arg) => checked(fcntl3(fd, cmd, arg) as number),
     close: (fd) => checked(close1(fd) as number),
+    readlinkat: (dirfd, path, buf, size) => checked(Number(readlinkat4(dirfd, path, buf, size))),
+    ...(statx5 && {
+      statx: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) =>
+        checked((statx5 as NonNullable<typeof statx5>)(dirfd, path, flags, mask, buf) as number),
+    }),
   };
 }
 
