@@ -1,6 +1,8 @@
-/** The pure parts of reading fds: st_dev decoding, fdinfo parsing and flags, kinds. */
+/** Reading fds: st_dev decoding, fdinfo parsing and flags, kinds, and FdDir against node:fs. */
 import assert from 'node:assert/strict';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { test } from 'node:test';
+import { FdDir } from './fd-dir.js';
 import { accessMode, flagNames, parseFdInfo } from './fdinfo.js';
 import { formatDev } from './fds.js';
 import { kindOf } from './kinds.js';
@@ -36,4 +38,25 @@ test('kindOf: st_mode first, anon inodes by their link name', () => {
   assert.equal(kindOf(0o700, 'anon_inode:[pidfd]').name, 'pidfd');
   assert.equal(kindOf(0o600, 'anon_inode:[something-new]').name, 'UNKNOWN');
   assert.equal(kindOf(0o600, 'anon_inode:[eventfd]').oneDescriptionPerInode, undefined);
+});
+
+test('FdDir: statx/readlinkat through the directory fd agree with node:fs, and a closed fd is ENOENT', () => {
+  const fd = openSync('/proc/self/status', 'r');
+  try {
+    const dir = new FdDir(process.pid);
+    try {
+      const st = fstatSync(fd);
+      assert.equal(dir.stat(fd), undefined);
+      assert.deepEqual([dir.dev, dir.ino, dir.mode], [st.dev, st.ino, st.mode]);
+      assert.equal(dir.restat(fd, st.dev, st.ino), undefined);
+      assert.equal(dir.restat(fd, st.dev, st.ino + 1), 'changed');
+      assert.match(dir.readlink(fd), /^\/proc\/\d+\/status$/);
+      assert.equal(dir.stat(99_999), 'ENOENT');
+      assert.equal(dir.readlink(99_999), '');
+    } finally {
+      dir.close();
+    }
+  } finally {
+    closeSync(fd);
+  }
 });
