@@ -14,7 +14,7 @@ import { type Transferable, Worker } from 'node:worker_threads';
 const SCRIPT = new URL('./fds-worker.js', import.meta.url);
 
 export type WorkerRequest =
-  | { op: 'scan'; slices: { tid: number; fds: Int32Array }[] }
+  | { op: 'scan'; slice: { tid: number; fds: Int32Array } }
   | { op: 'group'; job: import('./fds-group.js').GroupJob }
   | { op: 'names'; tids: Int32Array; fds: Int32Array };
 

@@ -1,25 +1,33 @@
-/** Sharding a scan over worker threads. */
+/** Listing and reading fd tables in slices, on this thread (the workers run the same slice code). */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { shard } from './fds-scan.js';
+import type { FdTable } from './fd-tables.js';
+import { scanTables } from './fds-scan.js';
 
-test('shard splits fd lists into k runs of about equal length, in order, losing nothing', () => {
-  const slices = [10, 0, 3, 25, 1].map((n, i) => ({
-    tid: i + 1,
-    fds: Int32Array.from({ length: n }, (_, j) => j),
-  }));
-  for (const k of [1, 2, 3, 7]) {
-    const shards = shard(slices, k);
-    assert.equal(shards.length, k);
-    const flat = shards.flat().flatMap((s) => Array.from(s.fds, (fd) => `${s.tid}:${fd}`));
-    assert.deepEqual(
-      flat,
-      slices.flatMap((s) => Array.from(s.fds, (fd) => `${s.tid}:${fd}`)),
-    );
-    const sizes = shards.map((sh) => sh.reduce((n, s) => n + s.fds.length, 0));
-    assert.ok(
-      Math.max(...sizes) - Math.min(...sizes) <= 1 + Math.ceil(39 / k) - Math.floor(39 / k),
-      `${k}: ${sizes}`,
-    );
-  }
+test('scanTables reads every fd of a table once, in order, and reports a table it cannot list', async () => {
+  const self: FdTable = { pid: process.pid, tid: process.pid, sharedBy: [] };
+  const gone: FdTable = { pid: 2 ** 22 + 1, tid: 2 ** 22 + 1, sharedBy: [] }; // above pid_max: never exists
+  const unlisted: [number, string][] = [];
+  const progress: number[] = [];
+  const scan = await scanTables(
+    [self, gone, self],
+    undefined,
+    (table, errno) => unlisted.push([table.pid, errno]),
+    (done) => progress.push(done),
+  );
+  assert.deepEqual(unlisted, [[gone.pid, 'ENOENT']]);
+  assert.deepEqual(scan.listed, [self, self]);
+  const fds = Array.from(scan.cols.fd);
+  const half = fds.length / 2;
+  assert.ok(Number.isInteger(half) && half > 0);
+  assert.deepEqual(
+    fds.slice(0, 3),
+    readdirSync(`/proc/${process.pid}/fd`)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .slice(0, 3),
+  );
+  assert.deepEqual(Array.from(scan.tableOf), [...Array(half).fill(0), ...Array(half).fill(1)]);
+  assert.equal(progress.at(-1), fds.length);
 });

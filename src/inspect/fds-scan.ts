@@ -1,50 +1,92 @@
 /**
- * The /proc part of an fd scan, split into slices that worker threads can share: a slice is a run of fds
- * of one fd table, and a shard is the list of slices one thread reads. Shards are cut by fd count, not by
- * process, so five processes of 10,000 fds split evenly over two workers.
+ * The /proc part of an fd scan. Each fd table is listed (readdir) on this thread and cut into slices of at
+ * most SLICE fds; each slice goes to a worker thread as soon as it is listed — to the one with the fewest
+ * fds so far — so workers start reading while later tables are still being listed, and five processes of
+ * 10,000 fds split evenly over two workers. Without workers the slices are read here, in the same order.
  */
-import { allocFdColumns, type FdColumns, scanFds } from '../procfs/fds.js';
+
+import { fsErrno } from '../procfs/errors.js';
+import { allocFdColumns, type FdColumns, listFds, scanFds } from '../procfs/fds.js';
+import type { FdTable } from './fd-tables.js';
+import type { WorkerPool } from './fds-pool.js';
+
+const SLICE = 4096;
 
 export interface ScanSlice {
   tid: number;
   fds: Int32Array;
 }
 
-/** Reads every slice, in order, into one set of columns. */
-export function scanSlices(slices: readonly ScanSlice[]): FdColumns {
-  const out = allocFdColumns(slices.reduce((n, s) => n + s.fds.length, 0));
-  let at = 0;
-  for (const slice of slices) {
-    scanFds(slice.tid, slice.fds, out, at);
-    at += slice.fds.length;
+export interface TableScan {
+  /** The tables that could be listed, and for each slot of `cols` the index of its table there. */
+  listed: FdTable[];
+  tableOf: Int32Array;
+  cols: FdColumns;
+}
+
+/** Lists and reads every table; `unlisted` hears of each table whose readdir failed. */
+export async function scanTables(
+  tables: readonly FdTable[],
+  pool: WorkerPool | undefined,
+  unlisted: (table: FdTable, errno: string) => void,
+  onProgress?: (done: number, total: number) => void,
+): Promise<TableScan> {
+  const listed: FdTable[] = [];
+  const parts: (FdColumns | Promise<FdColumns>)[] = [];
+  const owners: number[] = [];
+  const load = new Array<number>(pool?.size ?? 0).fill(0);
+  let listedFds = 0;
+  for (const table of tables) {
+    let fds: Int32Array;
+    try {
+      fds = listFds(table.tid);
+    } catch (error) {
+      unlisted(table, fsErrno(error));
+      continue;
+    }
+    listed.push(table);
+    listedFds += fds.length;
+    for (let from = 0; from < fds.length; from += SLICE) {
+      const slice = { tid: table.tid, fds: fds.subarray(from, from + SLICE) };
+      owners.push(listed.length - 1);
+      if (!pool) {
+        parts.push(scanSlice(slice));
+        continue;
+      }
+      const i = load.indexOf(Math.min(...load));
+      load[i] = (load[i] as number) + slice.fds.length;
+      parts.push(pool.run<FdColumns>(i, { op: 'scan', slice: { tid: slice.tid, fds: slice.fds.slice() } }));
+    }
   }
+  let read = 0;
+  const counted = parts.map((part) =>
+    Promise.resolve(part).then((cols) => {
+      read += cols.fd.length;
+      onProgress?.(read, listedFds);
+      return cols;
+    }),
+  );
+  const done = await Promise.all(counted);
+  const cols = concatColumns(done);
+  const tableOf = new Int32Array(cols.fd.length);
+  let at = 0;
+  done.forEach((part, p) => {
+    tableOf.fill(owners[p] as number, at, at + part.fd.length);
+    at += part.fd.length;
+  });
+  return { listed, tableOf, cols };
+}
+
+/** Reads one slice (stat of each fd) into fresh columns. */
+export function scanSlice(slice: ScanSlice): FdColumns {
+  const out = allocFdColumns(slice.fds.length);
+  scanFds(slice.tid, slice.fds, out, 0);
   return out;
 }
 
-/** Cuts the slices into `k` shards of about equal fd counts, keeping their order. */
-export function shard(slices: readonly ScanSlice[], k: number): ScanSlice[][] {
-  const total = slices.reduce((n, s) => n + s.fds.length, 0);
-  const shards: ScanSlice[][] = Array.from({ length: k }, () => []);
-  let s = 0;
-  let taken = 0;
-  for (const slice of slices) {
-    let from = 0;
-    while (from < slice.fds.length) {
-      const room = Math.ceil((total * (s + 1)) / k) - taken;
-      const count = s === k - 1 ? slice.fds.length - from : Math.min(room, slice.fds.length - from);
-      if (count > 0) {
-        (shards[s] as ScanSlice[]).push({ tid: slice.tid, fds: slice.fds.slice(from, from + count) });
-        from += count;
-        taken += count;
-      }
-      if (taken >= Math.ceil((total * (s + 1)) / k) && s < k - 1) s++;
-    }
-  }
-  return shards;
-}
-
-/** The columns of consecutive shards, as one. */
-export function concatColumns(parts: readonly FdColumns[]): FdColumns {
+/** The columns of consecutive slices, as one. */
+function concatColumns(parts: readonly FdColumns[]): FdColumns {
+  if (parts.length === 1) return parts[0] as FdColumns;
   const out = allocFdColumns(parts.reduce((n, p) => n + p.fd.length, 0));
   let at = 0;
   for (const part of parts) {

@@ -3,12 +3,12 @@ import { parentPort } from 'node:worker_threads';
 import { readLinks } from '../procfs/fd-dir.js';
 import { groupBuckets } from './fds-group.js';
 import type { WorkerRequest } from './fds-pool.js';
-import { scanSlices } from './fds-scan.js';
+import { scanSlice } from './fds-scan.js';
 
 parentPort?.on('message', (request: WorkerRequest) => {
   try {
     if (request.op === 'scan') {
-      const columns = scanSlices(request.slices);
+      const columns = scanSlice(request.slice);
       const transfer = [columns.fd, columns.dev, columns.ino, columns.mode, columns.failed].map(
         (a) => a.buffer as ArrayBuffer,
       );

@@ -11,8 +11,7 @@
  * the scan (it exited, maybe its pid was reused) is dropped as an error, fds and all.
  */
 import { availableParallelism } from 'node:os';
-import { fsErrno } from '../procfs/errors.js';
-import { countFds, listFds } from '../procfs/fds.js';
+import { countFds } from '../procfs/fds.js';
 import { stillSame } from '../procfs/identity.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../procfs/select.js';
 import type { FdMethod } from './fd-comparator.js';
@@ -24,7 +23,7 @@ import { descriptionNames } from './fds-names.js';
 import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
-import { concatColumns, type ScanSlice, scanSlices, shard } from './fds-scan.js';
+import { scanTables } from './fds-scan.js';
 import { freeze } from './freeze.js';
 
 export interface FdsOptions {
@@ -89,19 +88,13 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const found = fdTables(processes);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 
-    const { listed, slices } = listTables(tables, problems);
+    const { listed, tableOf, cols } = await scanTables(
+      tables,
+      pool,
+      (table, errno) => problems.add(table.pid, null, 'readdir', errno),
+      (done, total) => progress?.({ phase: 'scan', done, total }),
+    );
     noteAssumed(found.assumed, listed, problems);
-    const tableOf = new Int32Array(slices.reduce((n, s) => n + s.fds.length, 0));
-    slices.reduce((at, s, i) => {
-      tableOf.fill(i, at, at + s.fds.length);
-      return at + s.fds.length;
-    }, 0);
-    progress?.({ phase: 'scan', done: 0, total: tableOf.length });
-    const cols = pool
-      ? concatColumns(
-          await Promise.all(shard(slices, pool.size).map((sh, i) => scanOn(pool as WorkerPool, i, sh))),
-        )
-      : scanSlices(slices);
 
     const buckets = bucketize(cols, options.paranoid);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
@@ -131,10 +124,6 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
   }
 }
 
-function scanOn(pool: WorkerPool, i: number, slices: ScanSlice[]) {
-  return pool.run<ReturnType<typeof scanSlices>>(i, { op: 'scan', slices });
-}
-
 function workerCount(workers: number | 'auto', processes: readonly SelectedProcess[]): number {
   if (workers !== 'auto') return workers;
   const estimate = processes.reduce((n, p) => n + countFds(p.pid), 0);
@@ -158,22 +147,4 @@ function noteAssumed(assumed: readonly AssumedTable[], listed: readonly FdTable[
       errno,
     );
   }
-}
-
-/** readdir of every table; a table that cannot be listed is an error row. */
-function listTables(
-  tables: readonly FdTable[],
-  problems: Problems,
-): { listed: FdTable[]; slices: ScanSlice[] } {
-  const listed: FdTable[] = [];
-  const slices: ScanSlice[] = [];
-  for (const table of tables) {
-    try {
-      slices.push({ tid: table.tid, fds: listFds(table.tid) });
-      listed.push(table);
-    } catch (error) {
-      problems.add(table.pid, null, 'readdir', fsErrno(error));
-    }
-  }
-  return { listed, slices };
 }
