@@ -1,19 +1,25 @@
-/** Every subcommand, in the order `--help` lists them. Each lives in its own file. */
+/**
+ * Every subcommand, in the order `--help` lists them. Each lives in its own file and is imported only when
+ * it runs (or when help lists them all): loading every scan and renderer would double a short command's
+ * start-up time.
+ */
 import type { Command } from 'commander';
-import { registerDoctor } from './doctor.js';
-import { registerEpoll } from './epoll.js';
-import { registerFds } from './fds.js';
-import { registerLeaks } from './leaks.js';
-import { registerRaw } from './raw.js';
-import { registerSame } from './same.js';
-import { registerTasks } from './tasks.js';
 
-export const COMMANDS: readonly ((program: Command) => void)[] = [
-  registerRaw,
-  registerSame,
-  registerFds,
-  registerTasks,
-  registerEpoll,
-  registerLeaks,
-  registerDoctor,
-];
+type Register = (program: Command) => void;
+
+export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  raw: async () => (await import('./raw.js')).registerRaw,
+  same: async () => (await import('./same.js')).registerSame,
+  fds: async () => (await import('./fds.js')).registerFds,
+  tasks: async () => (await import('./tasks.js')).registerTasks,
+  epoll: async () => (await import('./epoll.js')).registerEpoll,
+  leaks: async () => (await import('./leaks.js')).registerLeaks,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
+};
+
+/** The registrations needed for this command line: the named subcommand's, or all of them for help. */
+export async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  const name = argv.find((arg) => !arg.startsWith('-'));
+  const names = name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+  return Promise.all(names.map((n) => (COMMANDS[n] as () => Promise<Register>)()));
+}

@@ -2,7 +2,7 @@
 /** The kcmp command: dispatch only. Each subcommand is one file under src/cli/. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './commands.js';
+import { commandsFor } from './commands.js';
 import { EXIT } from './exit-codes.js';
 import { setDebug } from './run.js';
 
@@ -19,7 +19,7 @@ const program = new Command('kcmp')
   .configureOutput({ outputError: (text, write) => write(`kcmp: ${text.replace(/^error: /, '')}`) })
   .hook('preAction', (cmd) => setDebug(Boolean(cmd.opts().debug)));
 
-for (const register of COMMANDS) register(program);
+for (const register of await commandsFor(process.argv.slice(2))) register(program);
 for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
 
 try {

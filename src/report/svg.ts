@@ -5,7 +5,7 @@
  *
  * Loading the engine costs ~50 ms once per process; layout time grows with the graph, which graph.ts caps.
  */
-import { Graphviz } from '@hpcc-js/wasm-graphviz';
+import type { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { renderDot } from './dot.js';
 import type { SharingGraph } from './graph.js';
 
@@ -13,7 +13,8 @@ let engine: Promise<Graphviz> | undefined;
 
 /** Lays out DOT text with Graphviz `dot` and returns the SVG document (with its XML prolog). */
 export async function layoutDot(dot: string): Promise<string> {
-  engine ??= Graphviz.load();
+  // Imported on first use: the 800 KB bundle would otherwise load with every subcommand, pictures or not.
+  engine ??= import('@hpcc-js/wasm-graphviz').then(({ Graphviz }) => Graphviz.load());
   return (await engine).dot(dot, 'svg');
 }
 
