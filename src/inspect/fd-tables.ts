@@ -11,7 +11,9 @@
  * When KCMP_FILES fails for a task (no ptrace access, kcmp unavailable), nothing is merged on a guess: a
  * leader becomes a table of its own (reading it will report why it cannot be read, if it cannot), and a
  * non-leader thread is assumed to share its leader's table — what threads do unless they unshare — and
- * returned in `assumed`, so the scan can say so.
+ * returned in `assumed`, so the scan can say so. When kcmp cannot be used at all in this run (`blocked`,
+ * compare/run-method.ts), it is not called: every process is a table of its own and its other threads are
+ * assumed alike.
  */
 
 import { groupItems } from '../group/engine.js';
@@ -41,7 +43,10 @@ export interface AssumedTable {
   errno: ErrnoName;
 }
 
-export function fdTables(processes: readonly SelectedProcess[]): {
+export function fdTables(
+  processes: readonly SelectedProcess[],
+  blocked?: ErrnoName,
+): {
   tables: FdTable[];
   assumed: AssumedTable[];
   comparisons: number;
@@ -52,6 +57,7 @@ export function fdTables(processes: readonly SelectedProcess[]): {
       if (!(p.zombie && tid === p.pid)) tasks.push({ pid: p.pid, tid });
     }
   }
+  if (blocked) return withoutKcmp(tasks, blocked);
   const grouping = groupItems(tasks, () => 0, {
     ordered: true,
     compare: (a, b) => kcmpComparison(KCMP.FILES, a.tid, 0, b.tid, 0),
@@ -65,9 +71,23 @@ export function fdTables(processes: readonly SelectedProcess[]): {
   return { tables, assumed, comparisons: grouping.comparisons };
 }
 
+const byPidLeaderFirst = (a: Task, b: Task) => a.pid - b.pid || +(b.tid === b.pid) - +(a.tid === a.pid);
+
+/** Each process's table read through its leader (or, for a zombie leader, its first live thread); the
+ * other threads assumed to share it. */
+function withoutKcmp(tasks: readonly Task[], errno: ErrnoName) {
+  const tables = new Map<number, FdTable>();
+  const assumed: AssumedTable[] = [];
+  for (const task of [...tasks].sort(byPidLeaderFirst)) {
+    if (!tables.has(task.pid)) tables.set(task.pid, { pid: task.pid, tid: task.tid, sharedBy: [] });
+    else assumed.push({ ...task, errno });
+  }
+  return { tables: [...tables.values()], assumed, comparisons: 0 };
+}
+
 /** One table from the tasks sharing it: listed under the first process, read through its leader if it can. */
 function tableOf(members: Task[]): FdTable {
-  const sorted = [...members].sort((a, b) => a.pid - b.pid || +(b.tid === b.pid) - +(a.tid === a.pid));
+  const sorted = [...members].sort(byPidLeaderFirst);
   const first = sorted[0] as Task;
   const sharedBy = [...new Set(sorted.map((t) => t.pid))].filter((pid) => pid !== first.pid);
   return { pid: first.pid, tid: first.tid, sharedBy };

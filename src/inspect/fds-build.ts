@@ -10,13 +10,13 @@
  * Link targets are read between the two, for listed descriptions only (the caller does it, on worker
  * threads when it has them): a description's name is its first holder's link.
  */
-import type { Method } from '../compare/types.js';
 import { readFdInfo } from '../procfs/fdinfo.js';
 import type { FdColumns } from '../procfs/fds.js';
 import { formatDev } from '../procfs/fds.js';
 import type { ProcessIdentity } from '../procfs/identity.js';
 import { kindOf } from '../procfs/kinds.js';
 import type { SelectedProcess } from '../procfs/select.js';
+import type { FdMethod } from './fd-comparator.js';
 import type { FdTable } from './fd-tables.js';
 import type { Buckets } from './fds-buckets.js';
 import { type Draft, draftDescriptions } from './fds-drafts.js';
@@ -32,7 +32,7 @@ export interface ScanResult {
   cols: FdColumns;
   buckets: Buckets;
   grouped: Grouped;
-  method: Extract<Method, 'kcmp' | 'none'>;
+  method: FdMethod;
   problems: Problems;
 }
 
@@ -55,7 +55,7 @@ export function settle(
       if (errno === 'changed') problems.reused(pidOf(slot), cols.fd[slot] as number);
       else problems.add(pidOf(slot), cols.fd[slot] as number, syscall, errno);
     },
-    uncompared: (slot, errno) => problems.uncomparedFd(pidOf(slot), errno),
+    uncompared: (slot, syscall, errno) => problems.uncomparedFd(pidOf(slot), syscall, errno),
   });
   for (let slot = 0; slot < cols.fd.length; slot++) {
     if (cols.failed[slot])

@@ -21,10 +21,17 @@ export interface Draft {
 
 export interface DraftProblems {
   /** An fd that went away while being compared or re-stat'ed. */
-  gone(slot: number, syscall: 'kcmp' | 'stat', errno: string): void;
+  gone(slot: number, syscall: string, errno: string): void;
   /** An fd that could not be compared: listed alone, uncertain. */
-  uncompared(slot: number, errno: string): void;
+  uncompared(slot: number, syscall: string, errno: string): void;
 }
+
+/** The call whose failure leaves an fd uncompared, per method: borrowing it, or kcmp. */
+const FAILING_CALL: Readonly<Record<FdMethod, string>> = {
+  kcmp: 'kcmp',
+  'borrowed-dupfd-query': 'pidfd_getfd',
+  none: 'kcmp',
+};
 
 export function draftDescriptions(
   buckets: Buckets,
@@ -63,9 +70,9 @@ function compared(
       if (members) members.push(slot);
       else classes[k] = [slot];
     } else if (why === UNCOMPARED) {
-      problems.uncompared(slot, errno);
+      problems.uncompared(slot, FAILING_CALL[method], errno);
       alone.push({ slots: [slot], certain: false, method: 'none' });
-    } else problems.gone(slot, why === GONE_STAT ? 'stat' : 'kcmp', errno);
+    } else problems.gone(slot, why === GONE_STAT ? 'stat' : FAILING_CALL[method], errno);
   }
   const certain = alone.length === 0;
   const drafts: Draft[] = [];

@@ -34,6 +34,8 @@ export interface GroupJob {
   ino: Float64Array;
   /** The exclusive end of each bucket's items, in order. */
   ends: Int32Array;
+  /** Method 'none': the errno that stands for the blocked kcmp in the error rows (EPERM, ENOSYS). */
+  blocked?: string;
 }
 
 /** Why an item has no class. */
@@ -69,15 +71,15 @@ export function emptyGrouped(n: number): Grouped {
 /** Groupings of one bucket before its fds are given up as uncertain. */
 const ATTEMPTS = 3;
 
-export function groupBuckets(job: GroupJob): GroupOutcome {
+/** `comparator`: one the caller built (borrowed-dupfd-query); by default the one `job.method` names. */
+export function groupBuckets(job: GroupJob, comparator = fdComparator(job.method)): GroupOutcome {
   const out: GroupOutcome = { ...emptyGrouped(job.fd.length), comparisons: 0 };
-  const comparator = fdComparator(job.method);
   const dirs = new FdDirs();
   try {
     let start = 0;
     for (const end of job.ends) {
       if (comparator) groupBucket({ job, comparator, dirs, out }, start, end);
-      else for (let i = start; i < end; i++) mark(out, i, UNCOMPARED, '');
+      else for (let i = start; i < end; i++) mark(out, i, UNCOMPARED, job.blocked ?? '');
       start = end;
     }
   } finally {
@@ -103,12 +105,14 @@ function groupBucket({ job, comparator, dirs, out }: Context, start: number, end
   let items: number[] = [];
   for (let i = start; i < end; i++) items.push(i);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    comparator.reset?.();
     const grouping = groupItems(items, () => 0, { ordered: comparator.ordered, compare });
     for (const { item, error } of grouping.unresolved) {
       mark(out, item, isGone(error) ? GONE_KCMP : UNCOMPARED, error);
     }
     const order = grouping.buckets[0];
     if (consistent(grouping.classes, order?.ordered ? order.representatives : undefined, compare, out)) {
+      comparator.reset?.();
       grouping.classes.forEach((members, k) => {
         for (const i of members) if (out.why[i] === NOT_GONE) out.klass[i] = k;
       });
@@ -118,6 +122,7 @@ function groupBucket({ job, comparator, dirs, out }: Context, start: number, end
     }
     items = items.filter((i) => out.why[i] === NOT_GONE);
   }
+  comparator.reset?.();
   for (const i of items) mark(out, i, UNCOMPARED, 'EAGAIN'); // the bucket kept changing under us
 }
 

@@ -7,7 +7,7 @@
  */
 import { readLinks } from '../procfs/fd-dir.js';
 import type { FdColumns } from '../procfs/fds.js';
-import type { FdMethod } from './fd-comparator.js';
+import type { FdComparator, FdMethod } from './fd-comparator.js';
 import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
 import { emptyGrouped, type Grouped, type GroupJob, type GroupOutcome, groupBuckets } from './fds-group.js';
 import type { WorkerPool, WorkerRequest } from './fds-pool.js';
@@ -20,6 +20,10 @@ type Job =
 
 export interface GroupOptions {
   method: FdMethod;
+  /** A comparator holding our own fds (borrowed-dupfd-query): its buckets are grouped on this thread. */
+  comparator?: FdComparator;
+  /** Method 'none': the errno standing for the blocked kcmp in error rows. */
+  blocked?: string;
   /** Name every description, or only those held more than once. */
   nameAll: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -33,10 +37,9 @@ export async function groupAll(
   options: GroupOptions,
 ): Promise<Grouped & { comparisons: number }> {
   const grouped = emptyGrouped(cols.fd.length);
-  const jobs = [
-    ...packGroups(buckets, cols, tidOf, options),
-    ...packNames(buckets, cols, tidOf, options.nameAll),
-  ];
+  const groups = packGroups(buckets, cols, tidOf, options);
+  const jobs = [...groups, ...packNames(buckets, cols, tidOf, options.nameAll)];
+  const here = options.comparator ? groups : [];
   const total = jobs.reduce((sum, j) => sum + j.slots.length, 0);
   let done = 0;
   let comparisons = 0;
@@ -59,11 +62,12 @@ export async function groupAll(
   };
   const request = (job: Job): WorkerRequest =>
     'group' in job ? { op: 'group', job: job.group } : { op: 'names', ...job.names };
-  if (pool) await pool.drain(jobs, request, merge);
-  else {
-    for (const job of jobs) {
-      merge(job, 'group' in job ? groupBuckets(job.group) : readLinks(job.names.tids, job.names.fds));
-    }
+  if (pool) await pool.drain(jobs.slice(here.length), request, merge);
+  for (const job of pool ? here : jobs) {
+    merge(
+      job,
+      'group' in job ? groupBuckets(job.group, options.comparator) : readLinks(job.names.tids, job.names.fds),
+    );
   }
   return { ...grouped, comparisons };
 }
@@ -114,6 +118,7 @@ function groupJob(
     dev: new Float64Array(n),
     ino: new Float64Array(n),
     ends: new Int32Array(parts.length),
+    ...(options.blocked ? { blocked: options.blocked } : {}),
   };
   let at = 0;
   parts.forEach((part, p) => {

@@ -4,12 +4,16 @@
  * fds kcmp refused to compare (privilege, not supported) are counted per process and errno, so a blocked
  * kcmp yields one row per process, not one per fd.
  */
+import { REMEDY } from '../compare/remedies.js';
 import { type ErrnoName, errnoMessage, isGone, isPrivilege } from '../sys/errno.js';
 import type { ScanError } from './fds-report.js';
 
 export class Problems {
   private readonly rows: ScanError[] = [];
-  private readonly uncompared = new Map<string, { pid: number; errno: string; count: number }>();
+  private readonly uncompared = new Map<
+    string,
+    { pid: number; syscall: string; errno: string; count: number }
+  >();
 
   /** One fd (or, with fd null, a whole process) that could not be read. */
   add(pid: number, fd: number | null, syscall: string, errno: string, detail = ''): void {
@@ -52,32 +56,36 @@ export class Problems {
     });
   }
 
-  /** An fd kcmp could not compare: it is listed alone, `certain: false`. */
-  uncomparedFd(pid: number, errno: string): void {
-    const key = `${pid} ${errno}`;
+  /** An fd that could not be compared (`syscall` failed): it is listed alone, `certain: false`. */
+  uncomparedFd(pid: number, syscall: string, errno: string): void {
+    const key = `${pid} ${syscall} ${errno}`;
     const entry = this.uncompared.get(key);
     if (entry) entry.count++;
-    else this.uncompared.set(key, { pid, errno, count: 1 });
+    else this.uncompared.set(key, { pid, syscall, errno, count: 1 });
   }
 
   /** Every row, by pid then fd (process rows first). */
   list(): ScanError[] {
     const rows = [...this.rows];
-    for (const { pid, errno, count } of this.uncompared.values()) {
+    for (const { pid, syscall, errno, count } of this.uncompared.values()) {
       const fds = count === 1 ? '1 fd' : `${count} fds`;
       rows.push({
         pid,
         fd: null,
-        syscall: 'kcmp',
+        syscall,
         errno,
-        message: `process ${pid}: kcmp failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${fds}; each is listed as a description of its own, certain: false${hint(errno)}`,
+        message: `process ${pid}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${fds}; each is listed as a description of its own, certain: false${hint(errno, syscall)}`,
       });
     }
     return rows.sort((a, b) => a.pid - b.pid || (a.fd ?? -1) - (b.fd ?? -1));
   }
 }
 
-function hint(errno: string): string {
+function hint(errno: string, syscall = ''): string {
+  if (syscall === 'pidfd_getfd' && isPrivilege(errno as ErrnoName)) return `; ${REMEDY.ptraceAttach}`;
+  if (errno === 'EMFILE') {
+    return '; its file has more open file descriptions than --borrow may hold borrowed at once (half the fds RLIMIT_NOFILE leaves free): raise the limit (ulimit -n)';
+  }
   if (isPrivilege(errno as ErrnoName)) {
     return '; run as the same user as the process (which must be dumpable) or with CAP_SYS_PTRACE';
   }

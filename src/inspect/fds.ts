@@ -15,6 +15,7 @@ import { countFds } from '../procfs/fds.js';
 import { stillSame } from '../procfs/identity.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../procfs/select.js';
 import type { FdMethod } from './fd-comparator.js';
+import { type ScanMethod, scanMethod } from './fd-scan-method.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
 import { bucketize } from './fds-buckets.js';
 import { finish, settle } from './fds-build.js';
@@ -38,7 +39,10 @@ export interface FdsOptions {
   stop: boolean;
   /** Worker threads; 'auto': as many as cores, when the scan has ≥ WORKER_THRESHOLD fds. */
   workers: number | 'auto';
-  method: FdMethod;
+  /** 'auto': kcmp if usable, else (with `borrow`) pidfd_getfd + F_DUPFD_QUERY, else none (run-method.ts). */
+  method: FdMethod | 'auto';
+  /** Where kcmp cannot be used, borrow each fd with pidfd_getfd to compare it (fd-borrow-comparator.ts). */
+  borrow: boolean;
   onProgress?: (progress: FdsProgress) => void;
 }
 
@@ -60,7 +64,8 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
     paranoid: options.paranoid ?? false,
     stop: options.stop ?? false,
     workers: options.workers ?? 'auto',
-    method: options.method ?? 'kcmp',
+    method: options.method ?? 'auto',
+    borrow: options.borrow ?? false,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
 }
@@ -79,13 +84,15 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
   const progress = options.onProgress;
   const processes = selectProcesses(options.selection);
   const frozen = options.stop ? freeze(processes.map((p) => p.pid)) : undefined;
+  let how: ScanMethod | undefined;
   let pool: WorkerPool | undefined;
   let closing: Promise<unknown> | undefined;
   try {
     // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
     pool = WorkerPool.start(workerCount(options.workers, processes));
     const problems = new Problems();
-    const found = fdTables(processes);
+    how = scanMethod(options.method, options.borrow);
+    const found = fdTables(processes, how.blocked);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 
     const { listed, tableOf, cols } = await scanTables(
@@ -99,11 +106,14 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const buckets = bucketize(cols, options.paranoid);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
     const grouped = await groupAll(buckets, cols, tidOf, pool, {
-      method: options.method,
+      method: how.method,
+      ...(how.comparator ? { comparator: how.comparator } : {}),
+      ...(how.blocked ? { blocked: how.blocked } : {}),
       nameAll: options.all,
       onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
     });
     closing = pool?.close(); // done with the workers: let them exit while the report is built
+    how.session?.close();
     const scan = {
       processes,
       tables: listed,
@@ -111,7 +121,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
       cols,
       buckets,
       grouped,
-      method: options.method,
+      method: how.method,
       problems,
     };
     const settled = settle(scan, { all: options.all, stillSame });
@@ -119,6 +129,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const comparisons = found.comparisons + grouped.comparisons;
     return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
   } finally {
+    how?.session?.close();
     frozen?.resume();
     await (closing ?? pool?.close());
   }

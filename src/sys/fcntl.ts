@@ -24,6 +24,15 @@ export function sysFdIsOpen(fd: number): boolean {
   return libc().fcntl(fd, 1 /* F_GETFD */, 0) >= 0;
 }
 
+/**
+ * F_GETFL: the status flags and access mode of the open file description behind OUR fd `fd` (the same
+ * f_flags fdinfo shows), or the negated errno. O_ACCMODE and O_PATH never change after open(2): F_SETFL
+ * replaces only the bits of SETFL_MASK (O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME; fs/fcntl.c).
+ */
+export function sysGetFl(fd: number): number {
+  return libc().fcntl(fd, 3 /* F_GETFL */, 0);
+}
+
 /** close(2). Returns 0 or the negated errno. */
 export function sysClose(fd: number): number {
   return libc().close(fd);
