@@ -8,6 +8,7 @@
  * and the scan takes more than a second.
  */
 import type { Command } from 'commander';
+import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds.js';
 import type { FdsReport } from '../inspect/fds-report.js';
@@ -16,6 +17,7 @@ import { renderFdsJson } from '../report/fds-json.js';
 import {
   FDS_COLUMNS,
   FDS_DEFAULT_COLUMNS,
+  fdsFootnote,
   fdsSummary,
   needsFdinfo,
   renderFdsTable,
@@ -25,6 +27,7 @@ import { renderColumnList, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
 import { action, out } from './run.js';
+import { announceRunMethod } from './run-notice.js';
 import { selectionOf } from './selection.js';
 
 interface FdsFlags {
@@ -40,23 +43,26 @@ interface FdsFlags {
   paranoid?: boolean;
   stop?: boolean;
   workers?: string;
+  borrow?: boolean;
 }
 
 interface Format {
   /** Does this format show fdinfo fields? */
   fdinfo(flags: FdsFlags): boolean;
-  render(report: FdsReport, flags: FdsFlags): string;
+  /** `unit`: what the comparisons counted, for the summary line. */
+  render(report: FdsReport, flags: FdsFlags, unit: string): string;
 }
 
 const FORMATS = {
   table: {
     fdinfo: (flags) => needsFdinfo(tableColumns(flags)),
-    render(report, flags) {
+    render(report, flags, unit) {
       const table = renderFdsTable(report, tableColumns(flags), {
         raw: flags.raw,
         noHeadings: flags.noheadings,
       });
-      return flags.raw || flags.noheadings ? table : `${table}${fdsSummary(report.stats)}\n`;
+      if (flags.raw || flags.noheadings) return table;
+      return `${table}${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
     },
   },
   json: { fdinfo: () => false, render: (report) => renderFdsJson(report) },
@@ -95,6 +101,11 @@ export function registerFds(program: Command): void {
     .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .option('--workers <n>', 'worker threads for large scans (default: auto)')
+    .option(
+      '--borrow',
+      'where kcmp is blocked, borrow each fd with pidfd_getfd and compare with F_DUPFD_QUERY (Linux 6.10; ' +
+        'needs ptrace attach rights; slower; closing a borrowed fd drops POSIX locks this process holds on the file)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  kcmp fds --tree $(pgrep -o nginx)     which workers share which sockets and logs\n' +
@@ -117,14 +128,21 @@ export function registerFds(program: Command): void {
           paranoid: flags.paranoid ?? false,
           stop: flags.stop ?? false,
           workers: workers(flags.workers),
+          borrow: flags.borrow ?? false,
         };
+        const run = detectRunMethod({ borrow: flags.borrow ?? false });
+        announceRunMethod(run, {
+          effect: 'fds of one file cannot be told apart: each is listed alone, marked "?" (certain: false)',
+          borrowable: true,
+          borrow: flags.borrow ?? false,
+        });
         if (flags.stop) resumeOnSignals();
         const progress = new Progress();
         const report = await inspectFds({ ...options, onProgress: (p) => progress.update(p) });
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
         if (await writePicture(kind, () => fdsPicture(report, { unshared }))) return EXIT.OK;
-        out(format.render(report, flags));
+        out(format.render(report, flags, run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call'));
         return EXIT.OK;
       }),
     );

@@ -22,7 +22,11 @@ const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => 
 const both = (key: 'pid' | 'fd') => (row: FdsRow) => (row.error ? row.error[key] : row.holder[key]);
 
 export const FDS_COLUMNS = {
-  DESC: { help: 'open file description id (d1, d2, … in this report)', json: 'string', get: h((d) => d.id) },
+  DESC: {
+    help: 'open file description id (d1, d2, … in this report); d7? = uncertain (see CERTAIN)',
+    json: 'string',
+    get: h((d) => (d.certain ? d.id : `${d.id}?`)),
+  },
   PID: { help: 'process ID', json: 'number', align: 'right', get: both('pid') },
   TID: {
     help: 'thread ID, when the fd table was read through a thread',
@@ -81,7 +85,7 @@ export const FDS_COLUMNS = {
     ),
   },
   METHOD: {
-    help: 'how the holders were grouped: kcmp, socket-inode, different-inode, none',
+    help: 'how the holders were grouped: kcmp, borrowed-dupfd-query, socket-inode, different-inode, none',
     json: 'string',
     get: h((d) => d.method),
   },
@@ -138,12 +142,25 @@ export function renderFdsTable(report: FdsReport, columns: readonly string[], op
   return renderTable(fdsRows(report), FDS_COLUMNS, columns, options);
 }
 
-/** "5 processes, 50000 fds in 27560 descriptions (4924 shared), 0 errors, 246020 kcmp calls, 0.78 s" */
-export function fdsSummary(stats: FdsStats): string {
+/**
+ * "5 processes, 50000 fds in 27560 descriptions (4924 shared), 0 errors, 246020 kcmp calls, 0.78 s";
+ * `unit` names what `comparisons` counted ("comparison" when --borrow stood in for kcmp).
+ */
+export function fdsSummary(stats: FdsStats, unit = 'kcmp call'): string {
   const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
   return (
     `${plural(stats.processes, 'process', 'processes')}, ${plural(stats.fds, 'fd')} in ` +
     `${plural(stats.descriptions, 'description')} (${stats.shared} shared), ${plural(stats.errors, 'error')}, ` +
-    `${plural(stats.comparisons, 'kcmp call')}, ${(stats.elapsedMs / 1000).toFixed(2)} s`
+    `${plural(stats.comparisons, unit)}, ${(stats.elapsedMs / 1000).toFixed(2)} s`
+  );
+}
+
+/** The line that explains the "?" of uncertain descriptions, or '' when every listed one is certain. */
+export function fdsFootnote(report: FdsReport): string {
+  if (report.descriptions.every((d) => d.certain)) return '';
+  return (
+    '?: uncertain: some fds of this file could not be compared (kcmp unavailable or refused, see the ' +
+    'ERROR rows); fds listed together do share one description, fds listed apart may share one too: ' +
+    'nothing is merged on a guess\n'
   );
 }
