@@ -1,11 +1,13 @@
 /** `kcmp same PID:FD PID:FD [--borrow] [-J]`: one pair, answered like cmp(1): 0 same, 1 different, 2 undecided. */
 import type { Command } from 'commander';
 import { remedyFor } from '../compare/remedies.js';
+import { detectRunMethod } from '../compare/run-method.js';
 import { sameFile } from '../compare/same-file.js';
 import type { FdRef, Verdict } from '../compare/types.js';
 import { EXIT } from './exit-codes.js';
 import { parseFdRef } from './parse.js';
 import { action, out } from './run.js';
+import { announceRunMethod } from './run-notice.js';
 
 export const SAME_SCHEMA = 'kcmp.same/1';
 
@@ -82,6 +84,11 @@ export function registerSame(program: Command): void {
       action((aText: string, bText: string, flags: SameFlags) => {
         const a = parseFdRef(aText);
         const b = parseFdRef(bText);
+        announceRunMethod(detectRunMethod({ borrow: Boolean(flags.borrow) }), {
+          effect: 'fds of one file cannot be compared (fds of different files, and of one socket, still can)',
+          borrowable: true,
+          borrow: Boolean(flags.borrow),
+        });
         const verdict = sameFile(a, b, { borrow: Boolean(flags.borrow) });
         const remedy = remedyOf(verdict, flags);
         out(flags.json ? json(a, b, verdict, remedy) : text(verdict, remedy));
