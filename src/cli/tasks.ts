@@ -1,5 +1,6 @@
 /** `kcmp tasks [-p PIDS | --tree PID] [-J] [-o COLS] [-r] [-n]`: which tasks share vm, files, fs, … */
 import type { Command } from 'commander';
+import { detectRunMethod } from '../compare/run-method.js';
 import { inspectTasks } from '../inspect/tasks.js';
 import { tasksPicture } from '../report/pictures.js';
 import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
@@ -7,6 +8,7 @@ import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-ta
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
 import { action, out, warn } from './run.js';
+import { announceRunMethod } from './run-notice.js';
 import { selectionOf } from './selection.js';
 
 interface TasksFlags {
@@ -53,6 +55,11 @@ export function registerTasks(program: Command): void {
         }
         const format = resolveFormat(flags);
         const columns = selectColumns(TASK_COLUMNS, TASK_DEFAULT_COLUMNS, flags.output);
+        announceRunMethod(detectRunMethod({ borrow: false }), {
+          effect: 'no task can be compared with another: none is grouped (certain: false, groups "?")',
+          borrowable: false,
+          borrow: false,
+        });
         const report = inspectTasks(selectionOf(flags));
         if (await writePicture(format, () => tasksPicture(report))) return EXIT.OK;
         if (format === 'json') {
@@ -60,7 +67,7 @@ export function registerTasks(program: Command): void {
           return EXIT.OK;
         }
         for (const error of report.errors)
-          if (error.pid === null) warn(`${error.kind}: ${error.message}, skipping`);
+          if (error.pid === null && error.kind !== null) warn(`${error.kind}: ${error.message}, skipping`);
         out(
           renderTable(taskRows(report), TASK_COLUMNS, columns, {
             raw: flags.raw,

@@ -75,6 +75,9 @@ export interface TasksStats {
 
 export interface TasksReport {
   schema: typeof TASKS_SCHEMA;
+  /** false when kcmp cannot be used here at all (seccomp, no CONFIG_KCMP): no task was compared, every
+   * kind's `groups` is null and an error row (pid null, kind null) says why. Never a guessed grouping. */
+  certain: boolean;
   /** Every task that was compared; tasks with errors are in `errors` instead. */
   tasks: TaskInfo[];
   /** Per kind, classes of tids using one kernel object. Together with `absent` they partition `tasks`.

@@ -6,6 +6,7 @@
  * binary insertion among class representatives ordered by kcmp — ⌈log2(c+1)⌉ calls per task for c classes,
  * never pairwise. kcmp's order per type is a strict total order on Linux ≥ 3.17 (kcmp-spec.md §3).
  *
+ *   kcmp unusable in this process (run-method.ts)? ─▶ every task listed, none grouped: certain: false
  *   tasks ─▶ stat (zombie? kernel thread? → error row) ─▶ kcmp(tid, tid, vm) (access? → error row)
  *         ─▶ per kind: engine(kcmp order)  ─▶ recheck every task (gone, zombie, pid reused → drop, redo)
  *                 io/sysvsem: tasks equal to a proven-NULL probe are `absent`; only the others are grouped
@@ -21,6 +22,7 @@
  */
 import { type AbsenceKind, AbsenceProbe, isNullable } from '../compare/absence-probe.js';
 import { KCMP_TYPE_VALUES, kcmp } from '../compare/kcmp.js';
+import { detectRunMethod, type RunMethod } from '../compare/run-method.js';
 import { TASK_RESOURCES, type TaskResource } from '../compare/types.js';
 import { KcmpError } from '../errors.js';
 import { groupItems } from '../group/engine.js';
@@ -151,11 +153,18 @@ function groupRound(
  * report.groups.files   // [[1234, 1236], [1235]]: 1236 shares 1234's fd table
  * report.absent.io      // tids with no I/O context at all
  * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or is a thread;
- *   SysError when kcmp itself is unavailable (ENOSYS, seccomp EPERM).
+ *   never for kcmp itself being unavailable (ENOSYS, seccomp EPERM or SIGSYS): the report then has
+ *   `certain: false`, no groups, and an error row saying why.
  */
 export function inspectTasks(selection: Selection = { kind: 'all' }): TasksReport {
   const started = performance.now();
   const errors: TaskError[] = [];
+  const run = detectRunMethod({ borrow: false });
+  if (run.method !== 'kcmp') {
+    errors.push(blockedRow(run));
+    const tasks = collectTasks(selectProcesses(selection), errors);
+    return report(tasks, newRound(), errors, 0, 0, started, false);
+  }
   const kinds = supportedKinds(errors);
   let tasks = collectTasks(selectProcesses(selection), errors);
   let comparisons = 0;
@@ -234,6 +243,20 @@ export function inspectTasks(selection: Selection = { kind: 'all' }): TasksRepor
   }
 }
 
+/** The row that says why no task was compared: kcmp cannot be used in this process at all. */
+function blockedRow(run: RunMethod): TaskError {
+  return {
+    pid: null,
+    tid: null,
+    command: null,
+    kind: null,
+    reason: run.kcmp.outcome === 'enosys' ? 'unsupported' : 'denied',
+    syscall: 'kcmp',
+    errno: run.errno ?? null,
+    message: `kcmp cannot be used: ${run.kcmp.detail}; no task can be compared with another, so none is grouped (certain: false); ${run.remedy}`,
+  };
+}
+
 function report(
   tasks: readonly Candidate[],
   round: Round,
@@ -241,10 +264,12 @@ function report(
   comparisons: number,
   retries: number,
   started: number,
+  certain = true,
 ): TasksReport {
   const infos: TaskInfo[] = tasks.map(({ startTime: _, ...info }) => info);
   return {
     schema: TASKS_SCHEMA,
+    certain,
     tasks: infos,
     groups: round.groups,
     absent: round.absent,
