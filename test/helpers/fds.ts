@@ -74,3 +74,35 @@ export function oracle(pids: readonly number[]): string[][] {
 export function shared(classes: string[][]): string[][] {
   return classes.filter((c) => c.length > 1);
 }
+
+/**
+ * Checks a report against the true partition (the oracle's): no description holds fds of two true
+ * descriptions (no false "same"); a `certain` one is a true description exactly (no false "different");
+ * every fd of `truth` is listed exactly once. Uncertain descriptions may split a true one, never merge two.
+ */
+export function assertSound(report: FdsReport, truth: readonly string[][], what: string): void {
+  const classOf = new Map<string, number>();
+  truth.forEach((members, i) => {
+    for (const m of members) classOf.set(m, i);
+  });
+  const seen = new Set<string>();
+  for (const d of report.descriptions) {
+    const fds = d.holders.map((h) => `${h.pid}:${h.fd}`);
+    for (const fd of fds) {
+      assert.ok(classOf.has(fd), `${what}: ${fd} (${d.id}) is not an fd of the selection`);
+      assert.ok(!seen.has(fd), `${what}: ${fd} listed twice`);
+      seen.add(fd);
+    }
+    const classes = new Set(fds.map((fd) => classOf.get(fd)));
+    assert.equal(classes.size, 1, `${what}: FALSE "same": ${d.id} ${d.name} merges ${fds.join(' ')}`);
+    if (d.certain) {
+      const whole = truth[[...classes][0] as number] as string[];
+      assert.equal(
+        fds.length,
+        whole.length,
+        `${what}: ${d.id} ${d.name} is certain but lacks fds of ${whole}`,
+      );
+    }
+  }
+  assert.equal(seen.size, classOf.size, `${what}: ${classOf.size - seen.size} fds missing from the report`);
+}

@@ -1,0 +1,171 @@
+/**
+ * `kcmp fds` and `kcmp tasks` where kcmp is blocked (kcmp-spec.md §5, §6.4): the real CLI under seccomp
+ * filters that refuse kcmp with EPERM (Docker), ENOSYS (no CONFIG_KCMP) or kill (SIGSYS), each also with
+ * pidfd_getfd blocked, on seeded random topologies (mkfds `random`). Against the pidfd_getfd +
+ * F_DUPFD_QUERY oracle (computed by this unfiltered test process): no description ever merges fds of two
+ * descriptions, every description not proven whole is `certain: false`, and with --borrow where
+ * pidfd_getfd is allowed the partition is the oracle's, all certain. Nothing dies of SIGSYS; the run says
+ * once on stderr what it could not use and why.
+ *
+ * Seeds: KCMP_TEST_SEED=N reproduces a run; otherwise the base seed is random and printed on failure.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import type { FdsReport } from '../src/inspect/fds-report.js';
+import type { TasksReport } from '../src/inspect/tasks-report.js';
+import { sysDupfdQuery } from '../src/sys/fcntl.js';
+import { mkfds } from './fixture/mkfds.js';
+import { SECCOMP_MODES, type SeccompMode, seccompWrapper } from './fixture/seccomp.js';
+import { runCliAsync } from './helpers/cli-async.js';
+import { assertSound, oracle, partition } from './helpers/fds.js';
+
+const BASE = Number(process.env.KCMP_TEST_SEED ?? Math.floor(Math.random() * 1e6));
+
+/** What the stderr notice must name for each way of blocking kcmp. */
+const WHY: Readonly<Record<string, RegExp>> = {
+  eperm: /refuses it with EPERM.*--cap-add SYS_PTRACE/,
+  enosys: /missing from this kernel.*CONFIG_KCMP/,
+  kill: /kills any process that calls it \(SIGSYS\)/,
+};
+
+const BORROWED = new Set(['borrowed-dupfd-query', 'different-inode', 'socket-inode']);
+
+/** kcmp fds ARGS --all --json under `mode`; checks the run against the oracle and returns what it reported. */
+async function fdsUnder(
+  mode: SeccompMode,
+  pids: readonly number[],
+  truth: string[][],
+  args: string[],
+  what: string,
+): Promise<FdsReport> {
+  const r = await runCliAsync(['fds', '-p', pids.join(','), '--all', '--json', ...args], {
+    wrapper: seccompWrapper(mode),
+  });
+  const where = `[${mode}] ${what} ${args.join(' ')}`;
+  assert.equal(r.signal, null, `${where}: died of ${r.signal}`);
+  assert.equal(r.code, 0, `${where}: ${r.stderr}`);
+  const report = JSON.parse(r.stdout) as FdsReport;
+  assertSound(report, truth, where);
+  const [base] = mode.split('+') as [string];
+  const lines = r.stderr.split('\n').filter(Boolean);
+  assert.match(lines[0] ?? '', /^kcmp: kcmp cannot be used: /, where);
+  assert.match(lines[0] ?? '', WHY[base] as RegExp, where);
+  const borrowing = args.includes('--borrow') && !mode.endsWith('+getfd');
+  if (borrowing) {
+    assert.deepEqual(partition(report), truth, `${where}: --borrow must give the oracle's partition`);
+    assert.deepEqual(report.errors, [], where);
+    assert.ok(
+      report.descriptions.every((d) => d.certain && BORROWED.has(d.method)),
+      where,
+    );
+    assert.ok(
+      report.descriptions.some((d) => d.method === 'borrowed-dupfd-query'),
+      where,
+    );
+    assert.match(lines[1] ?? '', /^kcmp: warning: --borrow closes every fd .*POSIX/, where);
+    assert.equal(lines.length, 2, where);
+  } else {
+    assert.ok(
+      report.descriptions.some((d) => !d.certain && d.method === 'none'),
+      `${where}: the topology has same-inode fds no one could compare`,
+    );
+    assert.ok(!report.descriptions.some((d) => d.method === 'kcmp' || d.method === 'borrowed-dupfd-query'));
+    if (args.includes('--borrow')) assert.match(lines[0] ?? '', /--borrow cannot help: pidfd_getfd/, where);
+    assert.equal(lines.length, 1, where);
+  }
+  return report;
+}
+
+test('kcmp fds under every seccomp mode, with and without --borrow: no false answer, no SIGSYS', async (t) => {
+  if (sysDupfdQuery(0, 0) < 0) return t.skip('F_DUPFD_QUERY (the oracle, and --borrow) needs Linux 6.10');
+  const topologies = [
+    { procs: 3, fds: 80, args: [] as string[], modes: SECCOMP_MODES },
+    { procs: 4, fds: 150, args: ['--paranoid', '--workers', '2'], modes: ['eperm', 'kill+getfd'] as const },
+  ];
+  for (const [i, topology] of topologies.entries()) {
+    const seed = BASE + i;
+    const what = `seed ${seed} (mkfds random ${seed} ${topology.procs} ${topology.fds}; KCMP_TEST_SEED=${BASE})`;
+    const f = await mkfds(t, 'random', [String(seed), String(topology.procs), String(topology.fds)]);
+    if (!f) return;
+    const pids = Object.values(f.pids);
+    const truth = oracle(pids);
+    await Promise.all(
+      topology.modes.flatMap((mode) =>
+        [[], ['--borrow']].map((borrow) => fdsUnder(mode, pids, truth, [...topology.args, ...borrow], what)),
+      ),
+    );
+    await f.stop();
+  }
+});
+
+test('the table marks uncertain descriptions d7? and explains them below; a plain run says nothing on stderr', async (t) => {
+  const f = await mkfds(t, 'random', [String(BASE), '2', '60']);
+  if (!f) return;
+  const pids = Object.values(f.pids).join(',');
+  const [blocked, borrowed, plain] = await Promise.all([
+    runCliAsync(['fds', '-p', pids, '--all'], { wrapper: seccompWrapper('eperm') }),
+    runCliAsync(['fds', '-p', pids, '--all', '--borrow'], { wrapper: seccompWrapper('eperm') }),
+    runCliAsync(['fds', '-p', pids, '--all', '--borrow']),
+  ]);
+  assert.match(blocked.stdout, /^d\d+\? +\d+ /m);
+  assert.match(blocked.stdout, /^\?: uncertain: some fds of this file could not be compared/m);
+  assert.match(blocked.stdout, /ERROR +kcmp:EPERM$/m);
+  assert.doesNotMatch(borrowed.stdout, /^d\d+\?/m);
+  assert.match(borrowed.stdout, /\d+ comparisons, [\d.]+ s$/m);
+  assert.equal(plain.stderr, '', 'kcmp works: no notice, and --borrow is not used');
+  assert.match(plain.stdout, /\d+ kcmp calls, [\d.]+ s$/m);
+  assert.doesNotMatch(plain.stdout, /^d\d+\?|^\?:/m);
+});
+
+test('--borrow never holds more borrowed fds than RLIMIT_NOFILE allows: the rest is uncertain (EMFILE), never merged', async (t) => {
+  if (spawnSync('prlimit', ['--version']).status !== 0)
+    return t.skip('prlimit (util-linux) is not installed');
+  if (sysDupfdQuery(0, 0) < 0) return t.skip('F_DUPFD_QUERY needs Linux 6.10');
+  const f = await mkfds(t, 'random', [String(BASE + 7), '3', '300']);
+  if (!f) return;
+  const pids = Object.values(f.pids);
+  const truth = oracle(pids);
+  // 60 fds: node itself needs ~20; half of the rest is ~20 borrowed fds, fewer than the big buckets need.
+  const wrapper = ['prlimit', '--nofile=60:60', ...seccompWrapper('eperm')];
+  const r = await runCliAsync(['fds', '-p', pids.join(','), '--all', '--json', '--borrow'], { wrapper });
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as FdsReport;
+  assertSound(report, truth, `seed ${BASE + 7} under RLIMIT_NOFILE 60`);
+  const emfile = report.errors.filter((e) => e.syscall === 'pidfd_getfd' && e.errno === 'EMFILE');
+  assert.ok(emfile.length > 0, 'a bucket with more descriptions than the budget');
+  assert.match(emfile[0]?.message ?? '', /raise the limit \(ulimit -n\)/);
+  assert.ok(report.descriptions.some((d) => d.certain && d.method === 'borrowed-dupfd-query'));
+});
+
+test('kcmp tasks under every blocking mode: tasks listed, none grouped, certain: false, and why', async (t) => {
+  const f = await mkfds(t, 'random', [String(BASE), '3', '20']);
+  if (!f) return;
+  const pids = Object.values(f.pids).join(',');
+  const runs = ['eperm', 'enosys', 'kill'].map(async (mode) => {
+    const r = await runCliAsync(['tasks', '-p', pids, '--json'], {
+      wrapper: seccompWrapper(mode as SeccompMode),
+    });
+    assert.equal(r.signal, null, `[${mode}] died of ${r.signal}`);
+    assert.equal(r.code, 0, `[${mode}] ${r.stderr}`);
+    const report = JSON.parse(r.stdout) as TasksReport;
+    assert.equal(report.certain, false, mode);
+    assert.deepEqual(Object.values(report.groups), [null, null, null, null, null, null], mode);
+    assert.deepEqual(report.relations, [], mode);
+    assert.deepEqual(
+      report.tasks.map((task) => task.pid),
+      Object.values(f.pids),
+      mode,
+    );
+    const row = report.errors.find((e) => e.pid === null && e.kind === null);
+    assert.equal(row?.syscall, 'kcmp', mode);
+    assert.equal(row?.errno, mode === 'enosys' ? 'ENOSYS' : 'EPERM', mode);
+    assert.match(row?.message ?? '', WHY[mode] as RegExp, mode);
+    assert.match(r.stderr, /^kcmp: kcmp cannot be used: .*none is grouped/, mode);
+  });
+  const plain = runCliAsync(['tasks', '-p', pids, '--json']).then((r) => {
+    assert.equal(r.stderr, '');
+    assert.equal((JSON.parse(r.stdout) as TasksReport).certain, true);
+  });
+  await Promise.all([...runs, plain]);
+});
