@@ -15,7 +15,8 @@
  *    through bench/rusage.c (fork+exec, stdout to /dev/null, wall time and the child's peak RSS);
  * 5. prints the results as markdown; --write also replaces the "## Sharing map" section of
  *    bench/README.md. --profile adds a `node --cpu-prof` run of ours and its top self-time functions;
- *    --ours-extra "--workers 0" appends flags to ours, to compare variants.
+ *    --ours-extra "--workers 0" appends flags to ours, to compare variants; --wrapper "CMD ARGS" runs ours
+ *    under CMD (e.g. the seccomp launcher of test/fixture/seccomp, to time --borrow where kcmp is blocked).
  *
  * Only the holder's pids are ever scanned (never the whole machine), and the holder is torn down on
  * every exit path (lib/holder.mjs). Exit status 1 when a partition check fails.
@@ -47,6 +48,7 @@ const { values: opt } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     'ours-extra': { type: 'string', default: '' },
+    wrapper: { type: 'string', default: '' },
   },
 });
 const workload = { procs: +opt.procs, fdsPerProc: +opt.fds, shared: +opt.shared, seed: +opt.seed };
@@ -65,7 +67,22 @@ async function measure(cmd, args, out = '/dev/null') {
 }
 
 const oursExtra = opt['ours-extra'].split(/\s+/).filter(Boolean);
-const oursArgs = (pids) => [MAIN, 'fds', '-p', pids.join(','), '--all', '--json', ...oursExtra];
+const wrapper = opt.wrapper.split(/\s+/).filter(Boolean);
+/** Ours as [command, args]: node (with `nodeFlags`) running the CLI, under --wrapper if given. */
+const ours = (pids, nodeFlags = []) => {
+  const argv = [
+    ...wrapper,
+    process.execPath,
+    ...nodeFlags,
+    MAIN,
+    'fds',
+    '-p',
+    pids.join(','),
+    '--all',
+    '--json',
+  ];
+  return [argv[0], [...argv.slice(1), ...oursExtra]];
+};
 
 /** `kcmp fds` exists once `kcmp fds --help` prints its own usage; until then the benchmark runs without it. */
 function oursAvailable() {
@@ -85,7 +102,7 @@ async function cPartition(pids, mode) {
 
 async function oursPartition(pids) {
   const file = join(BUILD_DIR, 'ours.json');
-  await measure(process.execPath, oursArgs(pids), file);
+  await measure(...ours(pids), file);
   const report = JSON.parse(readFileSync(file, 'utf8'));
   return { report, text: partitionOfReport(report) };
 }
@@ -122,7 +139,7 @@ async function profile(pids) {
   const dir = join(BUILD_DIR, 'cpu-prof');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  await measure(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...oursArgs(pids)]);
+  await measure(...ours(pids, ['--cpu-prof', '--cpu-prof-dir', dir]));
   return readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .sort()
@@ -131,7 +148,7 @@ async function profile(pids) {
 
 function contenders(pids, oursMissing) {
   const list = [
-    { key: 'ours', label: '`kcmp fds -p PIDS --all --json`', cmd: process.execPath, args: oursArgs(pids) },
+    { key: 'ours', label: '`kcmp fds -p PIDS --all --json`', cmd: ours(pids)[0], args: ours(pids)[1] },
     {
       key: 'c',
       label: 'C reference (`bench/ofd-ref.c`)',
