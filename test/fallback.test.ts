@@ -169,3 +169,36 @@ test('kcmp tasks under every blocking mode: tasks listed, none grouped, certain:
   });
   await Promise.all([...runs, plain]);
 });
+
+test('kcmp doctor names each blocking situation and its remedy, --borrow included', async (t) => {
+  const doctor = async (wrapper: string[]) => {
+    const r = await runCliAsync(['doctor', '--json'], { wrapper });
+    assert.equal(r.code, 0, r.stderr);
+    const limits = (JSON.parse(r.stdout) as { limits: { what: string; remedy: string }[] }).limits;
+    return limits.map((l) => `${l.what} => ${l.remedy}`).join('\n');
+  };
+  const userns = spawnSync('unshare', ['-U', '-r', 'true']).status === 0;
+  const [eperm, both, enosys, kill, nested] = await Promise.all([
+    doctor(seccompWrapper('eperm')),
+    doctor(seccompWrapper('eperm+getfd')),
+    doctor(seccompWrapper('enosys')),
+    doctor(seccompWrapper('kill')),
+    userns ? doctor(['unshare', '-U', '-r']) : Promise.resolve(''),
+  ]);
+  assert.match(
+    eperm,
+    /kcmp cannot be used: .*EPERM.*or exactly with --borrow.* => .*--cap-add SYS_PTRACE.*--security-opt seccomp=/,
+  );
+  assert.doesNotMatch(both, /or exactly with --borrow/);
+  assert.match(
+    both,
+    /--borrow cannot work: pidfd_getfd: .*EPERM.* => .*--cap-add SYS_PTRACE \(podman allows it by default\)/,
+  );
+  assert.match(enosys, /kcmp tasks groups no task => .*CONFIG_KCMP=y/);
+  assert.match(kill, /SIGSYS.* => .*SystemCallFilter=/);
+  if (!userns) return t.skip('unshare -U is not available here');
+  assert.match(
+    nested,
+    /user namespace: .*CAP_SYS_PTRACE in the target's user namespace.* => run kcmp in the initial user namespace/,
+  );
+});

@@ -19,6 +19,7 @@ import { readStatus, type SeccompMode } from '../procfs/status.js';
 import { readSysctl } from '../procfs/sysctl.js';
 import { type Capabilities, detectCapabilities } from './probe.js';
 import { probeRemedy, REMEDY } from './remedies.js';
+import { borrowBlocker } from './run-method.js';
 
 export const DOCTOR_SCHEMA = 'kcmp.doctor/1';
 
@@ -57,15 +58,18 @@ function callLimits(caps: Capabilities): Limit[] {
   const limits: Limit[] = [];
   const remedy = probeRemedy('kcmp', caps.kcmp.outcome);
   if (remedy) {
+    const borrow =
+      borrowBlocker(caps) === null ? ', or exactly with --borrow (pidfd_getfd + F_DUPFD_QUERY)' : '';
     limits.push({
-      what: `kcmp cannot be used: ${caps.kcmp.detail}; fds are compared only where the inode differs, or with --borrow`,
+      what:
+        `kcmp cannot be used: ${caps.kcmp.detail}; kcmp fds tells fds apart only where the inode differs` +
+        `${borrow}, and kcmp tasks groups no task`,
       remedy,
     });
   } else if (caps.kcmp.outcome === 'failed') {
     limits.push({
       what: `kcmp could not be probed: ${caps.kcmp.detail}`,
-      remedy:
-        'the probes run in a child process: check that this process may start node (ulimit -u, seccomp)',
+      remedy: REMEDY.probeFailed,
     });
   } else if (caps.kcmp.outcome === 'usable') {
     if (caps.kcmpEpollTfd.outcome === 'unsupported') {
@@ -115,8 +119,10 @@ export function diagnose(): Diagnosis {
       'only processes inside this user namespace (with CAP_SYS_PTRACE in it: all of them; otherwise your ' +
       'own dumpable ones); none outside it, whatever their uid';
     limits.push({
-      what: 'this process runs in a user namespace: processes outside it cannot be compared',
-      remedy: 'run kcmp in the initial user namespace (outside the container or sandbox)',
+      what:
+        'this process runs in a user namespace: processes outside it cannot be compared, whatever their uid ' +
+        "(kcmp's ptrace check wants CAP_SYS_PTRACE in the target's user namespace, and ours counts only in ours)",
+      remedy: REMEDY.userNamespace,
     });
   } else if (sysPtrace) {
     canInspect =

@@ -19,7 +19,9 @@ export const REMEDY = {
   ptraceRead:
     "run as the target's user (the target must be dumpable: not setuid, not a daemon that dropped " +
     'privileges) or with CAP_SYS_PTRACE, e.g. sudo',
-  getfdSeccomp: 'a seccomp filter blocks pidfd_getfd here: Docker allows it only with --cap-add SYS_PTRACE',
+  getfdSeccomp:
+    'a seccomp filter blocks pidfd_getfd here: Docker allows it only with --cap-add SYS_PTRACE (podman ' +
+    'allows it by default), or run with a profile that allows it (--security-opt seccomp=PROFILE.json)',
   getfdKilled: 'a seccomp filter kills processes that call pidfd_getfd: allow it, or do not use --borrow',
   ptraceAttach:
     "pidfd_getfd needs ptrace attach rights: the target's user (target dumpable) or CAP_SYS_PTRACE; " +
@@ -31,6 +33,11 @@ export const REMEDY = {
     'in /proc/PID/status)',
   fdNotOpen: 'the fd is not open in that process: list its fds with ls -l /proc/PID/fd',
   changed: 'compare again, or stop the processes first (kill -STOP PID, then kill -CONT PID)',
+  probeFailed:
+    'the probes run in a child process: check that this process may start node (ulimit -u, seccomp)',
+  userNamespace:
+    'run kcmp in the initial user namespace (outside the container or sandbox), with CAP_SYS_PTRACE there ' +
+    "for other users' processes: a capability counts only in the target's user namespace",
   epollTfdMissing: 'KCMP_EPOLL_TFD needs Linux 4.13 with CONFIG_EPOLL',
   sysvsemMissing: 'KCMP_SYSVSEM needs a kernel built with CONFIG_SYSVIPC',
 } as const;

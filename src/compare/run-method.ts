@@ -100,9 +100,7 @@ export function detectRunMethod(options: { borrow: boolean }): RunMethod {
     method: options.borrow && borrow === null ? 'borrowed-dupfd-query' : 'none',
     kcmp,
     errno: kcmp.errno ?? 'EPERM',
-    remedy:
-      probeRemedy('kcmp', kcmp.outcome) ??
-      'the probes run in a child process: check that this process may start node (ulimit -u, seccomp)',
+    remedy: probeRemedy('kcmp', kcmp.outcome) ?? REMEDY.probeFailed,
     borrow,
   };
 }
