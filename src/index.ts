@@ -14,6 +14,7 @@ export {
   type ProbeResult,
 } from './compare/probe.js';
 export { remedyFor } from './compare/remedies.js';
+export { detectRunMethod, type RunMethod, type RunMethodName } from './compare/run-method.js';
 export { type SameFileOptions, sameFile } from './compare/same-file.js';
 export { sameTaskResource, type TaskVerdict } from './compare/same-task.js';
 export type {
