@@ -35,7 +35,7 @@ import { sysClose, sysDupfdQuery, sysGetFl } from '../sys/fcntl.js';
 import { PIDFD_THREAD, sysPidfdGetfd, sysPidfdOpen } from '../sys/pidfd.js';
 import type { FdComparator } from './fd-comparator.js';
 
-/** pidfds kept open at once. */
+/** pidfds kept open at once, at most (and at most an eighth of the free fds). */
 const PIDFD_CACHE = 64;
 /** O_ACCMODE | O_PATH: the f_flags bits F_SETFL never changes that tell descriptions apart. */
 const FIXED_FLAGS = 0o3 | 0o10000000;
@@ -51,12 +51,20 @@ export class BorrowSession {
   private readonly pidfds = new Map<number, number>();
   private readonly comparators: BucketComparator[] = [];
 
-  private constructor(readonly limit: number) {}
+  private constructor(
+    /** Borrowed copies held at once, at most. */
+    readonly limit: number,
+    private readonly pidfdLimit: number,
+  ) {}
 
-  /** Sizes the budget from RLIMIT_NOFILE's soft limit and the fds this process holds now. */
+  /**
+   * Sizes the budget from RLIMIT_NOFILE's soft limit and the fds this process holds now: half of the free
+   * fds for copies and pidfds together, the other half left to everything else (workers, /proc reads).
+   */
   static open(): BorrowSession {
     const free = Math.min(openFileLimit().soft, 2 ** 30) - countFds(process.pid);
-    return new BorrowSession(Math.max(2, Math.floor(free / 2) - PIDFD_CACHE));
+    const pidfds = Math.max(1, Math.min(PIDFD_CACHE, Math.floor(free / 8)));
+    return new BorrowSession(Math.max(2, Math.floor(free / 2) - pidfds), pidfds);
   }
 
   /** A comparator for one bucket at a time; `reset()` between buckets releases what it holds. */
@@ -86,7 +94,7 @@ export class BorrowSession {
     const errno = pidfd < 0 ? errnoName(-pidfd) : undefined;
     if (errno === 'ENOENT' || errno === 'EINVAL') pidfd = sysPidfdOpen(tid, PIDFD_THREAD);
     if (pidfd < 0) return pidfd;
-    if (this.pidfds.size >= PIDFD_CACHE) {
+    if (this.pidfds.size >= this.pidfdLimit) {
       const [oldest, old] = this.pidfds.entries().next().value as [number, number];
       sysClose(old);
       this.pidfds.delete(oldest);
