@@ -5,19 +5,16 @@ import { InvalidArgumentError } from '../errors.js';
 import { inspectEpoll } from '../inspect/epoll.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
 import { EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
-import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
+import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { parsePid, parsePidList } from './parse.js';
 import { action, out, warn } from './run.js';
+import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface EpollFlags {
+interface EpollFlags extends TableFlags {
   pid?: string;
   allProcesses?: boolean;
   json?: boolean;
-  output?: string;
-  raw?: boolean;
-  noheadings?: boolean;
-  listColumns?: boolean;
 }
 
 /** The other processes whose fds are searched for holders: none by default. */
@@ -35,14 +32,13 @@ function searched(flags: EpollFlags): number[] {
 }
 
 export function registerEpoll(program: Command): void {
-  program
-    .command('epoll')
+  withTableOptions(program.command('epoll'))
     .summary('list what an epoll instance watches and flag stale registrations')
     .description(
-      'List the registrations of epoll fd EPFD of process PID (from /proc/PID/fdinfo/EPFD) and verify each\n' +
-        'with kcmp(KCMP_EPOLL_TFD): which fds hold its target now, and whether the fd number it was added\n' +
-        'under still holds it (ok), was closed while the file lives on (fd-closed), now holds another file\n' +
-        '(fd-reused), or whether the file is registered again under another number (duplicate). The fds\n' +
+      'List the registrations of epoll fd EPFD of process PID (from /proc/PID/fdinfo/EPFD) and verify each ' +
+        'with kcmp(KCMP_EPOLL_TFD): which fds hold its target now, and whether the fd number it was added ' +
+        'under still holds it (ok), was closed while the file lives on (fd-closed), now holds another file ' +
+        '(fd-reused), or whether the file is registered again under another number (duplicate). The fds ' +
         'of PID are searched; -p or --all-processes search other processes too.',
     )
     .argument('[pid]')
@@ -50,17 +46,10 @@ export function registerEpoll(program: Command): void {
     .option('-p, --pid <pids>', 'also search the fds of these processes for holders')
     .option('--all-processes', 'also search the fds of every visible process')
     .option('-J, --json', 'print the kcmp.epoll/1 JSON report')
-    .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
-    .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
-    .option('-n, --noheadings', 'do not print the column headings')
-    .option('--list-columns', 'list the available columns and exit')
     .addHelpText('after', '\nExamples:\n  kcmp epoll 1234 4\n  kcmp epoll 1234 4 --all-processes -J')
     .action(
       action((pidText: string | undefined, epfdText: string | undefined, flags: EpollFlags) => {
-        if (flags.listColumns) {
-          out(renderColumnList(EPOLL_COLUMNS));
-          return EXIT.OK;
-        }
+        if (listedColumns(flags, EPOLL_COLUMNS)) return EXIT.OK;
         if (pidText === undefined || epfdText === undefined) {
           throw new InvalidArgumentError('missing PID and EPFD: e.g. kcmp epoll 1234 4');
         }
@@ -78,8 +67,7 @@ export function registerEpoll(program: Command): void {
         for (const error of report.errors) warn(`${error.message}, skipping`);
         out(
           renderTable(report.targets, EPOLL_COLUMNS, columns, {
-            raw: flags.raw,
-            noHeadings: flags.noheadings,
+            ...tableOptionsOf(flags),
           }),
         );
         return EXIT.OK;

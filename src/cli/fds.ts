@@ -23,23 +23,18 @@ import {
   renderFdsTable,
 } from '../report/fds-table.js';
 import { fdsPicture } from '../report/pictures.js';
-import { renderColumnList, selectColumns } from '../report/table.js';
+import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
 import { action, out } from './run.js';
 import { announceRunMethod } from './run-notice.js';
-import { selectionOf } from './selection.js';
+import { type SelectionFlags, selectionOf } from './selection.js';
+import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface FdsFlags {
-  pid?: string;
-  tree?: string;
+interface FdsFlags extends SelectionFlags, TableFlags {
   all?: boolean;
   json?: boolean;
   format?: string;
-  output?: string;
-  raw?: boolean;
-  noheadings?: boolean;
-  listColumns?: boolean;
   paranoid?: boolean;
   stop?: boolean;
   workers?: string;
@@ -58,8 +53,7 @@ const FORMATS = {
     fdinfo: (flags) => needsFdinfo(tableColumns(flags)),
     render(report, flags, unit) {
       const table = renderFdsTable(report, tableColumns(flags), {
-        raw: flags.raw,
-        noHeadings: flags.noheadings,
+        ...tableOptionsOf(flags),
       });
       if (flags.raw || flags.noheadings) return table;
       return `${table}${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
@@ -80,13 +74,12 @@ function workers(text: string | undefined): FdsOptions['workers'] {
 }
 
 export function registerFds(program: Command): void {
-  program
-    .command('fds')
+  withTableOptions(program.command('fds'))
     .summary('group the fds of processes into shared open file descriptions')
     .description(
-      'List the fds of the selected processes (all visible ones by default) that share one open file\n' +
-        'description — one offset, one set of status flags — found with kcmp(2): one row per fd, the fds of\n' +
-        'a description together. --all lists unshared fds too. Fds that vanish or cannot be read are ERROR\n' +
+      'List the fds of the selected processes (all visible ones by default) that share one open file ' +
+        'description — one offset, one set of status flags — found with kcmp(2): one row per fd, the fds of ' +
+        'a description together. --all lists unshared fds too. Fds that vanish or cannot be read are ERROR ' +
         'rows (NAME = syscall:ERRNO); nothing is merged on a guess.',
     )
     .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
@@ -94,10 +87,6 @@ export function registerFds(program: Command): void {
     .option('--all', 'list every description, also those held by one fd only')
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
     .addOption(formatOption())
-    .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
-    .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
-    .option('-n, --noheadings', 'do not print the column headings')
-    .option('-H, --list-columns', 'list the available columns and exit')
     .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .option('--workers <n>', 'worker threads for large scans (default: auto)')
@@ -114,10 +103,7 @@ export function registerFds(program: Command): void {
     )
     .action(
       action(async (flags: FdsFlags) => {
-        if (flags.listColumns) {
-          out(renderColumnList(FDS_COLUMNS));
-          return EXIT.OK;
-        }
+        if (listedColumns(flags, FDS_COLUMNS)) return EXIT.OK;
         const kind = resolveFormat(flags);
         const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
         const fdinfo = format.fdinfo(flags); // also validates -o before the scan

@@ -6,38 +6,30 @@
 import type { Command } from 'commander';
 import { inspectLeaks } from '../inspect/leaks.js';
 import { fixLines, LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, leaksSummary } from '../report/leaks-table.js';
-import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
+import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { action, out, warn } from './run.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
+import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface LeaksFlags extends SelectionFlags {
+interface LeaksFlags extends SelectionFlags, TableFlags {
   json?: boolean;
-  output?: string;
-  raw?: boolean;
-  noheadings?: boolean;
-  listColumns?: boolean;
   stop?: boolean;
 }
 
 export function registerLeaks(program: Command): void {
-  program
-    .command('leaks')
+  withTableOptions(program.command('leaks'))
     .summary('find fds a child inherited from its parent and kept across exec (missing O_CLOEXEC)')
     .description(
-      'For each selected child process, list the open file descriptions it shares with its parent or\n' +
-        'another ancestor, other than stdin, stdout and stderr: the signature of a missing O_CLOEXEC or a\n' +
-        'forgotten close before exec. Listening sockets and pipe write ends come first, then other sockets,\n' +
-        'pipes, log and other files, lock files. PROGRAM=same marks a child running the same executable as\n' +
+      'For each selected child process, list the open file descriptions it shares with its parent or ' +
+        'another ancestor, other than stdin, stdout and stderr: the signature of a missing O_CLOEXEC or a ' +
+        'forgotten close before exec. Listening sockets and pipe write ends come first, then other sockets, ' +
+        'pipes, log and other files, lock files. PROGRAM=same marks a child running the same executable as ' +
         'its ancestor (a fork without exec), where sharing may be deliberate.',
     )
     .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
     .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
-    .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
-    .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
-    .option('-n, --noheadings', 'do not print the column headings')
-    .option('-H, --list-columns', 'list the available columns and exit')
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .addHelpText(
       'after',
@@ -46,10 +38,7 @@ export function registerLeaks(program: Command): void {
     )
     .action(
       action(async (flags: LeaksFlags) => {
-        if (flags.listColumns) {
-          out(renderColumnList(LEAK_COLUMNS));
-          return EXIT.OK;
-        }
+        if (listedColumns(flags, LEAK_COLUMNS)) return EXIT.OK;
         const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
         const report = await inspectLeaks({ selection: selectionOf(flags), stop: flags.stop ?? false });
         if (flags.json) {
@@ -65,8 +54,7 @@ export function registerLeaks(program: Command): void {
         if (report.leaks.length > 0) {
           out(
             renderTable(report.leaks, LEAK_COLUMNS, columns, {
-              raw: flags.raw,
-              noHeadings: flags.noheadings,
+              ...tableOptionsOf(flags),
             }),
           );
           if (!scripted) out(fixLines(report));

@@ -13,9 +13,9 @@ export function registerRaw(program: Command): void {
     .command('raw')
     .summary('call kcmp(2) once and print its answer')
     .description(
-      'Call kcmp(2) once and print equal, less, greater or unordered. TYPE is file, vm, files, fs, sighand,\n' +
-        'io, sysvsem or epoll-tfd (or 0..7). file takes IDX1 and IDX2 (fd numbers); epoll-tfd takes IDX1 (an\n' +
-        'fd of PID1) and IDX2 as EPFD:TFD[:TOFF] (an epoll fd of PID2, the fd number the target was added\n' +
+      'Call kcmp(2) once and print equal, less, greater or unordered. TYPE is file, vm, files, fs, sighand, ' +
+        'io, sysvsem or epoll-tfd (or 0..7). file takes IDX1 and IDX2 (fd numbers); epoll-tfd takes IDX1 (an ' +
+        'fd of PID1) and IDX2 as EPFD:TFD[:TOFF] (an epoll fd of PID2, the fd number the target was added ' +
         'under, and its index among items added under that number).',
     )
     .argument('<pid1>')

@@ -3,56 +3,43 @@ import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { inspectTasks } from '../inspect/tasks.js';
 import { tasksPicture } from '../report/pictures.js';
-import { renderColumnList, renderTable, selectColumns } from '../report/table.js';
+import { renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
-import { selectionOf } from './selection.js';
+import { type SelectionFlags, selectionOf } from './selection.js';
+import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface TasksFlags {
-  pid?: string;
-  tree?: string;
+interface TasksFlags extends SelectionFlags, TableFlags {
   json?: boolean;
   format?: string;
-  output?: string;
-  raw?: boolean;
-  noheadings?: boolean;
-  listColumns?: boolean;
 }
 
 export function registerTasks(program: Command): void {
-  program
-    .command('tasks')
+  withTableOptions(program.command('tasks'))
     .summary(
       'group tasks by shared address space, fd table, fs, signal handlers, I/O context, SysV undo list',
     )
     .description(
-      'For every task (thread) of the selected processes, find which share one vm (address space), files\n' +
-        '(fd table), fs (cwd, root, umask), sighand, io (I/O context) or sysvsem (SysV semaphore undo list),\n' +
-        'and name the clone()/unshare() relation that explains it. A task with no I/O context or undo list\n' +
-        'at all shows `none` (kcmp would call all such tasks equal). Zombies, kernel threads and tasks that\n' +
+      'For every task (thread) of the selected processes, find which share one vm (address space), files ' +
+        '(fd table), fs (cwd, root, umask), sighand, io (I/O context) or sysvsem (SysV semaphore undo list), ' +
+        'and name the clone()/unshare() relation that explains it. A task with no I/O context or undo list ' +
+        'at all shows `none` (kcmp would call all such tasks equal). Zombies, kernel threads and tasks that ' +
         'cannot be inspected are ERROR rows.',
     )
     .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
     .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.tasks/1 JSON report')
     .addOption(formatOption())
-    .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
-    .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
-    .option('-n, --noheadings', 'do not print the column headings')
-    .option('--list-columns', 'list the available columns and exit')
     .addHelpText(
       'after',
       '\nExamples:\n  kcmp tasks --tree $$\n  kcmp tasks -p 1234 -J\n  kcmp tasks -p 1234 -o PID,TID,VM,FILES',
     )
     .action(
       action(async (flags: TasksFlags) => {
-        if (flags.listColumns) {
-          out(renderColumnList(TASK_COLUMNS));
-          return EXIT.OK;
-        }
+        if (listedColumns(flags, TASK_COLUMNS)) return EXIT.OK;
         const format = resolveFormat(flags);
         const columns = selectColumns(TASK_COLUMNS, TASK_DEFAULT_COLUMNS, flags.output);
         announceRunMethod(detectRunMethod({ borrow: false }), {
@@ -70,8 +57,7 @@ export function registerTasks(program: Command): void {
           if (error.pid === null && error.kind !== null) warn(`${error.kind}: ${error.message}, skipping`);
         out(
           renderTable(taskRows(report), TASK_COLUMNS, columns, {
-            raw: flags.raw,
-            noHeadings: flags.noheadings,
+            ...tableOptionsOf(flags),
           }),
         );
         return EXIT.OK;
