@@ -39,46 +39,64 @@ export function draftDescriptions(
   method: FdMethod,
   problems: DraftProblems,
 ): Draft[] {
-  const drafts: Draft[] = [];
+  // Each slot is in one draft at most, so a draft's first slot is its place in the output: drafts are
+  // filed under it and read back in slot order (no sort; 27,000 drafts at 50,000 fds).
+  let size = 0;
+  for (const slot of buckets.slots) size = Math.max(size, slot + 1);
+  const byFirst = new Array<Draft | undefined>(size);
+  const file = (draft: Draft) => {
+    byFirst[draft.slots[0] as number] = draft;
+  };
   let start = 0;
   for (let b = 0; b < buckets.ends.length; b++) {
     const end = buckets.ends[b] as number;
-    const slots = Array.from(buckets.slots.subarray(start, end));
     const plan = buckets.plan[b];
-    if (plan === SINGLE) drafts.push({ slots, certain: true, method: 'different-inode' });
-    else if (plan === COMPARE) drafts.push(...compared(slots, grouped, method, problems));
-    else drafts.push({ slots, certain: true, method: 'socket-inode' });
+    if (plan === COMPARE) compared(buckets.slots.subarray(start, end), grouped, method, problems, file);
+    else {
+      const slots = Array.from(buckets.slots.subarray(start, end));
+      file({ slots, certain: true, method: plan === SINGLE ? 'different-inode' : 'socket-inode' });
+    }
     start = end;
   }
-  return drafts.sort((a, b) => (a.slots[0] as number) - (b.slots[0] as number));
+  const drafts: Draft[] = [];
+  for (const draft of byFirst) if (draft) drafts.push(draft);
+  return drafts;
 }
 
 function compared(
-  slots: readonly number[],
+  slots: Int32Array,
   grouped: Grouped,
   method: FdMethod,
   problems: DraftProblems,
-): Draft[] {
+  file: (draft: Draft) => void,
+): void {
   const classes: number[][] = [];
-  const alone: Draft[] = [];
+  let classless = 0;
+  let alone = 0;
   for (const slot of slots) {
     const k = grouped.klass[slot] as number;
-    const why = grouped.why[slot];
-    const errno = grouped.errno[slot] as string;
     if (k >= 0) {
       const members = classes[k];
       if (members) members.push(slot);
       else classes[k] = [slot];
-    } else if (why === UNCOMPARED) {
-      problems.uncompared(slot, FAILING_CALL[method], errno);
-      alone.push({ slots: [slot], certain: false, method: 'none' });
-    } else problems.gone(slot, why === GONE_STAT ? 'stat' : FAILING_CALL[method], errno);
+    } else {
+      classless++;
+      if (grouped.why[slot] === UNCOMPARED) alone++;
+    }
   }
-  const certain = alone.length === 0;
-  const drafts: Draft[] = [];
+  const certain = alone === 0;
   // forEach skips the holes left by classes whose every member was dropped
   classes.forEach((members) => {
-    drafts.push({ slots: members, certain, method: certain || members.length > 1 ? method : 'none' });
+    file({ slots: members, certain, method: certain || members.length > 1 ? method : 'none' });
   });
-  return [...drafts, ...alone];
+  if (classless === 0) return;
+  for (const slot of slots) {
+    if ((grouped.klass[slot] as number) >= 0) continue;
+    const errno = grouped.errno[slot] as string;
+    const why = grouped.why[slot];
+    if (why === UNCOMPARED) {
+      problems.uncompared(slot, FAILING_CALL[method], errno);
+      file({ slots: [slot], certain: false, method: 'none' });
+    } else problems.gone(slot, why === GONE_STAT ? 'stat' : FAILING_CALL[method], errno);
+  }
 }
