@@ -22,7 +22,6 @@ import {
   needsFdinfo,
   renderFdsTable,
 } from '../report/fds-table.js';
-import { fdsPicture } from '../report/pictures.js';
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
@@ -127,7 +126,7 @@ export function registerFds(program: Command): void {
         const report = await inspectFds({ ...options, onProgress: (p) => progress.update(p) });
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
-        if (await writePicture(kind, () => fdsPicture(report, { unshared }))) return EXIT.OK;
+        if (await writePicture(kind, (p) => p.fdsPicture(report, { unshared }))) return EXIT.OK;
         out(format.render(report, flags, run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call'));
         return EXIT.OK;
       }),

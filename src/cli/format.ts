@@ -7,10 +7,10 @@
  */
 import { Option } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
-import { renderDot } from '../report/dot.js';
 import type { Picture } from '../report/pictures.js';
-import { renderSvg } from '../report/svg.js';
 import { out, warn } from './run.js';
+
+type PicturesModule = typeof import('../report/pictures.js');
 
 export const FORMATS = ['table', 'json', 'dot', 'svg', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -36,9 +36,18 @@ export function isPicture(format: Format): format is 'dot' | 'svg' | 'html' {
 }
 
 /** Prints the picture in a picture format and returns true; returns false for table and json. */
-export async function writePicture(format: Format, picture: () => Picture): Promise<boolean> {
+export async function writePicture(
+  format: Format,
+  picture: (pictures: PicturesModule) => Picture,
+): Promise<boolean> {
   if (!isPicture(format)) return false;
-  const { graph, html } = picture();
+  // The renderers load only when a picture is asked for: a table or JSON run need not pay for them.
+  const [pictures, { renderDot }, { renderSvg }] = await Promise.all([
+    import('../report/pictures.js'),
+    import('../report/dot.js'),
+    import('../report/svg.js'),
+  ]);
+  const { graph, html } = picture(pictures);
   for (const note of graph.notes) warn(`picture: ${note}`);
   if (format === 'dot') out(renderDot(graph));
   else if (format === 'svg') out(await renderSvg(graph));

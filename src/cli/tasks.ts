@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { inspectTasks } from '../inspect/tasks.js';
-import { tasksPicture } from '../report/pictures.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
@@ -48,7 +47,7 @@ export function registerTasks(program: Command): void {
           borrow: false,
         });
         const report = inspectTasks(selectionOf(flags));
-        if (await writePicture(format, () => tasksPicture(report))) return EXIT.OK;
+        if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
         if (format === 'json') {
           out(`${JSON.stringify(report, null, 2)}\n`);
           return EXIT.OK;
