@@ -254,7 +254,7 @@ static void insert_linear(size_t i, size_t *reps, size_t *nreps) {
 }
 
 /*
- * --verify (what `kcmp fds` does after grouping a bucket, src/inspect/fds-group.ts): compare every member
+ * --verify (what `kcmp fds` does after grouping a bucket, src/inspect/fds/fds-group.ts): compare every member
  * once more with its class's representative, and each representative with the next in kcmp order. A
  * disagreement means an fd number was reused while the bucket was grouped; here it is only counted
  * (ours regroups the bucket), since fdholder's fds hold still.

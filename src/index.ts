@@ -36,9 +36,9 @@ export {
   UnsupportedPlatformError,
   ZombieProcessError,
 } from './errors.js';
-export { type EpollOptions, inspectEpoll } from './inspect/epoll.js';
-export type { EpollHolder, EpollReport, EpollStatus, EpollTarget } from './inspect/epoll-report.js';
-export { type FdsOptions, type FdsProgress, inspectFds, normalizeFdsOptions } from './inspect/fds.js';
+export { type EpollOptions, inspectEpoll } from './inspect/epoll/epoll.js';
+export type { EpollHolder, EpollReport, EpollStatus, EpollTarget } from './inspect/epoll/epoll-report.js';
+export { type FdsOptions, type FdsProgress, inspectFds, normalizeFdsOptions } from './inspect/fds/fds.js';
 export type {
   Description,
   FdsReport,
@@ -46,12 +46,12 @@ export type {
   Holder,
   ProcessInfo,
   ScanError,
-} from './inspect/fds-report.js';
-export { findLeaks, type LeakProbe, procfsProbe } from './inspect/leak-finder.js';
-export { inspectLeaks, type LeaksOptions } from './inspect/leaks.js';
-export type { Leak, LeakEnd, LeakKind, LeaksReport } from './inspect/leaks-report.js';
-export { inspectTasks } from './inspect/tasks.js';
-export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks-report.js';
+} from './inspect/fds/fds-report.js';
+export { findLeaks, type LeakProbe, procfsProbe } from './inspect/leaks/leak-finder.js';
+export { inspectLeaks, type LeaksOptions } from './inspect/leaks/leaks.js';
+export type { Leak, LeakEnd, LeakKind, LeaksReport } from './inspect/leaks/leaks-report.js';
+export { inspectTasks } from './inspect/tasks/tasks.js';
+export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks/tasks-report.js';
 export type { Selection } from './procfs/select.js';
 export { renderDot } from './report/dot.js';
 export { fdsGraph, type GraphOptions, type SharingGraph } from './report/graph.js';

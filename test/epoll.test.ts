@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kcmp } from '../src/compare/kcmp.js';
-import type { EpollReport, EpollTarget } from '../src/inspect/epoll-report.js';
+import type { EpollReport, EpollTarget } from '../src/inspect/epoll/epoll-report.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import type { FdsReport } from '../src/inspect/fds-report.js';
+import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { readSysctl } from '../src/procfs/sysctl.js';
 import { sysDupfdQuery } from '../src/sys/fcntl.js';
 import { mkfds, startFixture } from './fixture/mkfds.js';

@@ -12,8 +12,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import type { FdsReport } from '../src/inspect/fds-report.js';
-import type { TasksReport } from '../src/inspect/tasks-report.js';
+import type { FdsReport } from '../src/inspect/fds/fds-report.js';
+import type { TasksReport } from '../src/inspect/tasks/tasks-report.js';
 import { sysDupfdQuery } from '../src/sys/fcntl.js';
 import { mkfds } from './fixture/mkfds.js';
 import { SECCOMP_MODES, type SeccompMode, seccompWrapper } from './fixture/seccomp.js';

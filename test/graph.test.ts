@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
-import type { FdsReport } from '../src/inspect/fds-report.js';
+import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { renderDot } from '../src/report/dot.js';
 import { fdsGraph, type SharingGraph } from '../src/report/graph.js';
 import { tasksGraph } from '../src/report/graph-tasks.js';

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FdsReport } from '../src/inspect/fds-report.js';
-import { findLeaks, type LeakProbe } from '../src/inspect/leak-finder.js';
-import type { LeaksReport } from '../src/inspect/leaks-report.js';
+import type { FdsReport } from '../src/inspect/fds/fds-report.js';
+import { findLeaks, type LeakProbe } from '../src/inspect/leaks/leak-finder.js';
+import type { LeaksReport } from '../src/inspect/leaks/leaks-report.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TaskResource } from '../src/compare/types.js';
-import type { TasksReport } from '../src/inspect/tasks-report.js';
+import type { TasksReport } from '../src/inspect/tasks/tasks-report.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 

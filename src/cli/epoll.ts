@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
-import { inspectEpoll } from '../inspect/epoll.js';
+import { inspectEpoll } from '../inspect/epoll/epoll.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
 import { EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
 import { renderTable, selectColumns } from '../report/table.js';

@@ -10,8 +10,8 @@
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
-import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds.js';
-import type { FdsReport } from '../inspect/fds-report.js';
+import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
+import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
 import { renderFdsJson } from '../report/fds-json.js';
 import {

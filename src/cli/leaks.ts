@@ -4,7 +4,7 @@
  * most likely a bug first, then one line per kind with its fix, then a summary (left out with -r/-n).
  */
 import type { Command } from 'commander';
-import { inspectLeaks } from '../inspect/leaks.js';
+import { inspectLeaks } from '../inspect/leaks/leaks.js';
 import { fixLines, LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, leaksSummary } from '../report/leaks-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';

@@ -1,7 +1,7 @@
 /** `kcmp tasks [-p PIDS | --tree PID] [-J] [-o COLS] [-r] [-n]`: which tasks share vm, files, fs, … */
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
-import { inspectTasks } from '../inspect/tasks.js';
+import { inspectTasks } from '../inspect/tasks/tasks.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';

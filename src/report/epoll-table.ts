@@ -2,7 +2,7 @@
  * The `kcmp epoll` table: one row per registration of the epoll instance, in the kernel's order, with the
  * fds that hold its target now (PID:FD, as `kcmp same` takes them), a STATUS, and a NOTE in words.
  */
-import type { EpollTarget } from '../inspect/epoll-report.js';
+import type { EpollTarget } from '../inspect/epoll/epoll-report.js';
 import type { Columns } from './table.js';
 
 /** include/uapi/linux/eventpoll.h, in bit order. */

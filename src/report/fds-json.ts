@@ -1,9 +1,9 @@
 /**
- * `kcmp fds --json`: the kcmp.fds/1 document (src/inspect/fds-report.ts), exactly. Compact, but each
+ * `kcmp fds --json`: the kcmp.fds/1 document (src/inspect/fds/fds-report.ts), exactly. Compact, but each
  * process, description and error on a line of its own: greppable and diffable, and a 50,000-fd report is
  * not inflated by indentation.
  */
-import type { FdsReport } from '../inspect/fds-report.js';
+import type { FdsReport } from '../inspect/fds/fds-report.js';
 
 export function renderFdsJson(report: FdsReport): string {
   return (

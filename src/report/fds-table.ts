@@ -3,7 +3,7 @@
  * error (TYPE=ERROR, NAME=syscall:ERRNO, as lsfd shows them), then a one-line summary. Every column is
  * declared once here; -o, --list-columns and what needs fdinfo all derive from FDS_COLUMNS.
  */
-import type { Description, FdsReport, FdsStats, Holder, ScanError } from '../inspect/fds-report.js';
+import type { Description, FdsReport, FdsStats, Holder, ScanError } from '../inspect/fds/fds-report.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import { type Column, renderTable, type TableOptions } from './table.js';
 

@@ -6,7 +6,7 @@
  * draws no object: only sharing is drawn. Absent io/sysvsem objects are never drawn (nothing is shared).
  */
 import { TASK_RESOURCES } from '../compare/types.js';
-import type { TasksReport } from '../inspect/tasks-report.js';
+import type { TasksReport } from '../inspect/tasks/tasks-report.js';
 import {
   type ActorNode,
   capNote,

@@ -16,7 +16,7 @@
  * renderers draw and the CLI prints. Order is fixed by the topology (tree order, then fd, then name),
  * never by scan order, so the same topology gives the same picture.
  */
-import type { Description, FdsReport, ProcessInfo } from '../inspect/fds-report.js';
+import type { Description, FdsReport, ProcessInfo } from '../inspect/fds/fds-report.js';
 import { capObjects, clusterTree, type GraphCluster, treeOrder } from './graph-tree.js';
 
 export type FileKind = 'file' | 'pipe' | 'socket' | 'eventfd' | 'epoll' | 'device' | 'other';

@@ -3,8 +3,8 @@
  * pid:fd, the child's pid:fd, and the description — then one line per kind with its fix, then a summary.
  */
 
-import { LEAK_KINDS } from '../inspect/leak-kinds.js';
-import type { Leak, LeaksReport } from '../inspect/leaks-report.js';
+import { LEAK_KINDS } from '../inspect/leaks/leak-kinds.js';
+import type { Leak, LeaksReport } from '../inspect/leaks/leaks-report.js';
 import { plural } from './graph.js';
 import type { Columns } from './table.js';
 

@@ -2,8 +2,8 @@
  * The picture of each report kind: its sharing graph (for DOT and SVG), and its HTML page — the graph's
  * SVG, the summary and the table, as one file. The graph is built once and shared by every format.
  */
-import type { FdsReport } from '../inspect/fds-report.js';
-import type { TasksReport } from '../inspect/tasks-report.js';
+import type { FdsReport } from '../inspect/fds/fds-report.js';
+import type { TasksReport } from '../inspect/tasks/tasks-report.js';
 import { FDS_COLUMNS, FDS_DEFAULT_COLUMNS, fdsRows, fdsSummary, needsFdinfo } from './fds-table.js';
 import { fdsGraph, type GraphOptions, numbersIn, type SharingGraph } from './graph.js';
 import { tasksGraph } from './graph-tasks.js';

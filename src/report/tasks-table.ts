@@ -6,7 +6,7 @@
  */
 import { isNullable } from '../compare/absence-probe.js';
 import { TASK_RESOURCES, type TaskResource } from '../compare/types.js';
-import type { TaskError, TasksReport } from '../inspect/tasks-report.js';
+import type { TaskError, TasksReport } from '../inspect/tasks/tasks-report.js';
 import type { Columns } from './table.js';
 
 export interface TaskRow {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import type { FdsReport } from '../../src/inspect/fds-report.js';
+import type { FdsReport } from '../../src/inspect/fds/fds-report.js';
 import { sysClose, sysDupfdQuery } from '../../src/sys/fcntl.js';
 import { sysPidfdGetfd, sysPidfdOpen } from '../../src/sys/pidfd.js';
 import { runCli } from './cli.js';

@@ -1,6 +1,6 @@
 /** Hand-made reports with fixed pids, for golden pictures: the shapes real scans produce, pinned down. */
-import type { Description, FdsReport, Holder, ProcessInfo } from '../../src/inspect/fds-report.js';
-import type { TasksReport } from '../../src/inspect/tasks-report.js';
+import type { Description, FdsReport, Holder, ProcessInfo } from '../../src/inspect/fds/fds-report.js';
+import type { TasksReport } from '../../src/inspect/tasks/tasks-report.js';
 
 function fdsReport(processes: ProcessInfo[], descriptions: Description[]): FdsReport {
   const fds = descriptions.reduce((n, d) => n + d.holders.length, 0);

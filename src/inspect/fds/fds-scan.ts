@@ -5,8 +5,8 @@
  * 10,000 fds split evenly over two workers. Without workers the slices are read here, in the same order.
  */
 
-import { fsErrno } from '../procfs/errors.js';
-import { allocFdColumns, type FdColumns, listFds, scanFds } from '../procfs/fds.js';
+import { fsErrno } from '../../procfs/errors.js';
+import { allocFdColumns, type FdColumns, listFds, scanFds } from '../../procfs/fds.js';
 import type { FdTable } from './fd-tables.js';
 import type { WorkerPool } from './fds-pool.js';
 

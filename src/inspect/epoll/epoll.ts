@@ -20,18 +20,18 @@
  * Consistency: fdinfo is read again at the end; if the registrations changed, the check is redone.
  */
 import { readlinkSync } from 'node:fs';
-import { kcmp } from '../compare/kcmp.js';
-import { liveTask } from '../compare/liveness.js';
-import { assertFd, assertPid } from '../compare/validate.js';
-import { AccessDeniedError, InvalidArgumentError, KcmpError } from '../errors.js';
-import { fsErrno } from '../procfs/errors.js';
-import { type EpollItem, readEpollItems } from '../procfs/fdinfo-epoll.js';
-import { fdDir } from '../procfs/fds.js';
-import { isGone, isPrivilege } from '../sys/errno.js';
-import { SysError } from '../sys/sys-error.js';
+import { kcmp } from '../../compare/kcmp.js';
+import { liveTask } from '../../compare/liveness.js';
+import { assertFd, assertPid } from '../../compare/validate.js';
+import { AccessDeniedError, InvalidArgumentError, KcmpError } from '../../errors.js';
+import { fsErrno } from '../../procfs/errors.js';
+import { type EpollItem, readEpollItems } from '../../procfs/fdinfo-epoll.js';
+import { fdDir } from '../../procfs/fds.js';
+import { isGone, isPrivilege } from '../../sys/errno.js';
+import { SysError } from '../../sys/sys-error.js';
+import type { ScanError } from '../fds/fds-report.js';
 import { type Candidate, collectCandidates, describeBucket, scanError } from './epoll-candidates.js';
 import { EPOLL_SCHEMA, type EpollReport, type EpollTarget } from './epoll-report.js';
-import type { ScanError } from './fds-report.js';
 
 export interface EpollOptions {
   /** More processes (or tasks) whose fds may hold the targets; the owner's own fds are always searched. */

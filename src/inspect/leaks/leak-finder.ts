@@ -12,11 +12,11 @@
  * socket-inode rule), so "leaked" is never a guess; what it is and how likely a bug is a ranking, and the
  * "same program" flag is a heuristic that says so.
  */
-import { readExe } from '../procfs/exe.js';
-import { accessMode } from '../procfs/fdinfo.js';
-import { ListeningSockets } from '../procfs/listening.js';
-import { readStat } from '../procfs/stat.js';
-import type { FdsReport, Holder } from './fds-report.js';
+import { readExe } from '../../procfs/exe.js';
+import { accessMode } from '../../procfs/fdinfo.js';
+import { ListeningSockets } from '../../procfs/listening.js';
+import { readStat } from '../../procfs/stat.js';
+import type { FdsReport, Holder } from '../fds/fds-report.js';
 import { LEAK_KINDS, leakKind } from './leak-kinds.js';
 import type { Leak } from './leaks-report.js';
 

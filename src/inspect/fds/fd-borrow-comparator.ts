@@ -27,12 +27,12 @@
  * until we close it); receiving a socket re-tags its cgroup classid/netprio (sockets are borrowed only
  * with --paranoid: otherwise one socket inode is one description and needs no comparison).
  */
-import { CompareFailure, type Comparison, UNORDERED } from '../group/engine.js';
-import { countFds } from '../procfs/fds.js';
-import { openFileLimit } from '../procfs/limits.js';
-import { type ErrnoName, errnoName } from '../sys/errno.js';
-import { sysClose, sysDupfdQuery, sysGetFl } from '../sys/fcntl.js';
-import { PIDFD_THREAD, sysPidfdGetfd, sysPidfdOpen } from '../sys/pidfd.js';
+import { CompareFailure, type Comparison, UNORDERED } from '../../group/engine.js';
+import { countFds } from '../../procfs/fds.js';
+import { openFileLimit } from '../../procfs/limits.js';
+import { type ErrnoName, errnoName } from '../../sys/errno.js';
+import { sysClose, sysDupfdQuery, sysGetFl } from '../../sys/fcntl.js';
+import { PIDFD_THREAD, sysPidfdGetfd, sysPidfdOpen } from '../../sys/pidfd.js';
 import type { FdComparator } from './fd-comparator.js';
 
 /** pidfds kept open at once, at most (and at most an eighth of the free fds). */

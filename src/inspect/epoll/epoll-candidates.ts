@@ -7,14 +7,14 @@
  * goes under `undefined` and is searched for every target. A bucket is then grouped into descriptions by
  * the engine in KCMP_FILE order (kcmp-spec.md §3): ~log2(descriptions) calls per fd.
  */
-import { groupItems } from '../group/engine.js';
-import { fsErrno } from '../procfs/errors.js';
-import { readFdInode } from '../procfs/fdinfo-epoll.js';
-import { listFds } from '../procfs/fds.js';
-import { isGone, isPrivilege } from '../sys/errno.js';
-import { KCMP } from '../sys/kcmp.js';
-import type { ScanError } from './fds-report.js';
-import { kcmpComparison } from './kcmp-comparison.js';
+import { groupItems } from '../../group/engine.js';
+import { fsErrno } from '../../procfs/errors.js';
+import { readFdInode } from '../../procfs/fdinfo-epoll.js';
+import { listFds } from '../../procfs/fds.js';
+import { isGone, isPrivilege } from '../../sys/errno.js';
+import { KCMP } from '../../sys/kcmp.js';
+import type { ScanError } from '../fds/fds-report.js';
+import { kcmpComparison } from '../kcmp-comparison.js';
 
 export interface Candidate {
   pid: number;

@@ -8,7 +8,7 @@
  * description with method 'none' (never merged on a guess), and so is any single-fd description of that
  * bucket (nothing proved it alone).
  */
-import type { Method } from '../compare/types.js';
+import type { Method } from '../../compare/types.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
 import { GONE_STAT, type Grouped, UNCOMPARED } from './fds-group.js';

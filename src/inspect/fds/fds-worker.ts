@@ -1,6 +1,6 @@
 /** The worker side of fds-pool.ts: reads fd tables, groups buckets and reads link targets, as the main thread would. */
 import { parentPort } from 'node:worker_threads';
-import { readLinks } from '../procfs/fd-dir.js';
+import { readLinks } from '../../procfs/fd-dir.js';
 import { groupBuckets } from './fds-group.js';
 import type { WorkerRequest } from './fds-pool.js';
 import { scanSlice } from './fds-scan.js';

@@ -4,8 +4,8 @@
  * fds kcmp refused to compare (privilege, not supported) are counted per process and errno, so a blocked
  * kcmp yields one row per process, not one per fd.
  */
-import { REMEDY } from '../compare/remedies.js';
-import { type ErrnoName, errnoMessage, isGone, isPrivilege } from '../sys/errno.js';
+import { REMEDY } from '../../compare/remedies.js';
+import { type ErrnoName, errnoMessage, isGone, isPrivilege } from '../../sys/errno.js';
 import type { ScanError } from './fds-report.js';
 
 export class Problems {

@@ -3,8 +3,8 @@
  * mode), then the leak finder (leak-finder.ts) over it.
  */
 
-import { type FdsOptions, inspectFds } from './fds.js';
-import type { ScanError } from './fds-report.js';
+import { type FdsOptions, inspectFds } from '../fds/fds.js';
+import type { ScanError } from '../fds/fds-report.js';
 import { findLeaks, procfsProbe } from './leak-finder.js';
 import { LEAKS_SCHEMA, type LeaksReport } from './leaks-report.js';
 

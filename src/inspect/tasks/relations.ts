@@ -16,7 +16,7 @@
  * parent is in the same group, otherwise the lowest pid of the group. So a group of k processes gives k−1
  * relations, never k².
  */
-import { TASK_RESOURCES, type TaskResource } from '../compare/types.js';
+import { TASK_RESOURCES, type TaskResource } from '../../compare/types.js';
 import type { TaskInfo, TaskRelation, TasksReport } from './tasks-report.js';
 
 const FLAG: Readonly<Record<TaskResource, string>> = {

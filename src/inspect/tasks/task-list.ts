@@ -4,10 +4,10 @@
  * rows from the start: their vm, files, fs (and io, sysvsem) are NULL or not their own, so kcmp would call
  * them equal to each other (kcmp-spec.md §2). `recheck` tells whether a task changed since it was read.
  */
-import { fsErrno } from '../procfs/errors.js';
-import type { SelectedProcess } from '../procfs/select.js';
-import { isKernelThread, isZombie, readStat } from '../procfs/stat.js';
-import { isGone, isPrivilege } from '../sys/errno.js';
+import { fsErrno } from '../../procfs/errors.js';
+import type { SelectedProcess } from '../../procfs/select.js';
+import { isKernelThread, isZombie, readStat } from '../../procfs/stat.js';
+import { isGone, isPrivilege } from '../../sys/errno.js';
 import type { TaskError, TaskInfo } from './tasks-report.js';
 
 export interface Candidate extends TaskInfo {

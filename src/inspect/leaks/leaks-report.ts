@@ -3,8 +3,8 @@
  * ancestor, other than stdin/stdout/stderr — the signature of a missing O_CLOEXEC or a forgotten close
  * before exec. Stable JSON contract (README "kcmp leaks"); additive changes only.
  */
-import type { Method } from '../compare/types.js';
-import type { ScanError } from './fds-report.js';
+import type { Method } from '../../compare/types.js';
+import type { ScanError } from '../fds/fds-report.js';
 
 export const LEAKS_SCHEMA = 'kcmp.leaks/1';
 

@@ -2,7 +2,7 @@
  * The `kcmp.fds/1` report: every fd of the selected processes, grouped into open file descriptions.
  * This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the schema).
  */
-import type { Method } from '../compare/types.js';
+import type { Method } from '../../compare/types.js';
 
 export const FDS_SCHEMA = 'kcmp.fds/1';
 

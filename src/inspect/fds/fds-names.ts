@@ -3,8 +3,8 @@
  * (fds-grouping.ts), or read now when that was not possible — the fd was gone, or the first holder changed
  * because its process was dropped — trying the next holder if that fd is gone too.
  */
-import { FdDirs } from '../procfs/fd-dir.js';
-import type { FdColumns } from '../procfs/fds.js';
+import { FdDirs } from '../../procfs/fd-dir.js';
+import type { FdColumns } from '../../procfs/fds.js';
 import type { Draft } from './fds-drafts.js';
 
 export function descriptionNames(

@@ -3,8 +3,8 @@
  * it uses. This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the
  * schema).
  */
-import type { AbsenceKind } from '../compare/absence-probe.js';
-import type { TaskResource } from '../compare/types.js';
+import type { AbsenceKind } from '../../compare/absence-probe.js';
+import type { TaskResource } from '../../compare/types.js';
 
 export const TASKS_SCHEMA = 'kcmp.tasks/1';
 

@@ -16,11 +16,11 @@
  * assumed alike.
  */
 
-import { groupItems } from '../group/engine.js';
-import type { SelectedProcess } from '../procfs/select.js';
-import { type ErrnoName, isGone } from '../sys/errno.js';
-import { KCMP } from '../sys/kcmp.js';
-import { kcmpComparison } from './kcmp-comparison.js';
+import { groupItems } from '../../group/engine.js';
+import type { SelectedProcess } from '../../procfs/select.js';
+import { type ErrnoName, isGone } from '../../sys/errno.js';
+import { KCMP } from '../../sys/kcmp.js';
+import { kcmpComparison } from '../kcmp-comparison.js';
 
 export interface FdTable {
   /** The process its fds are listed under. */

@@ -2,8 +2,8 @@
  * The `kcmp.epoll/1` report: what one epoll instance really watches, and whether each registration still
  * matches its fd number. A stable JSON contract (additive changes only; anything else bumps the schema).
  */
-import type { EpollItem } from '../procfs/fdinfo-epoll.js';
-import type { ScanError } from './fds-report.js';
+import type { EpollItem } from '../../procfs/fdinfo-epoll.js';
+import type { ScanError } from '../fds/fds-report.js';
 
 export const EPOLL_SCHEMA = 'kcmp.epoll/1';
 

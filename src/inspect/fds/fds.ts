@@ -11,9 +11,10 @@
  * the scan (it exited, maybe its pid was reused) is dropped as an error, fds and all.
  */
 import { availableParallelism } from 'node:os';
-import { countFds } from '../procfs/fds.js';
-import { stillSame } from '../procfs/identity.js';
-import { type SelectedProcess, type Selection, selectProcesses } from '../procfs/select.js';
+import { countFds } from '../../procfs/fds.js';
+import { stillSame } from '../../procfs/identity.js';
+import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
+import { freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type ScanMethod, scanMethod } from './fd-scan-method.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
@@ -25,7 +26,6 @@ import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
 import { scanTables } from './fds-scan.js';
-import { freeze } from './freeze.js';
 
 export interface FdsOptions {
   selection: Selection;

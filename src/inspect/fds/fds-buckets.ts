@@ -11,8 +11,8 @@
  *             --paranoid asks kcmp anyway;
  *   compare — everything else: grouped by the comparator (fds-group.ts).
  */
-import type { FdColumns } from '../procfs/fds.js';
-import { kindOf } from '../procfs/kinds.js';
+import type { FdColumns } from '../../procfs/fds.js';
+import { kindOf } from '../../procfs/kinds.js';
 
 export const SINGLE = 0;
 export const SOCKET = 1;

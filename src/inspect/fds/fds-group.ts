@@ -19,9 +19,9 @@
  * error) or not comparable (privilege, not supported: listed alone, `certain: false`).
  */
 
-import { CompareFailure, type Comparison, groupItems } from '../group/engine.js';
-import { FdDirs } from '../procfs/fd-dir.js';
-import { type ErrnoName, isGone } from '../sys/errno.js';
+import { CompareFailure, type Comparison, groupItems } from '../../group/engine.js';
+import { FdDirs } from '../../procfs/fd-dir.js';
+import { type ErrnoName, isGone } from '../../sys/errno.js';
 import { type FdComparator, type FdMethod, fdComparator } from './fd-comparator.js';
 
 export interface GroupJob {
