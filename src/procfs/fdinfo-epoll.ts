@@ -69,13 +69,3 @@ export function parseEpollItems(text: string): EpollItem[] {
 export function readEpollItems(tid: number, epfd: number): EpollItem[] {
   return parseEpollItems(readFileSync(`/proc/${tid}/fdinfo/${epfd}`, 'latin1'));
 }
-
-const INO_LINE = /^ino:\s*(\d+)$/m;
-
-/**
- * The inode number (`file_inode(file)->i_ino`, decimal text) of fd `fd` of task `tid`, from the generic
- * `ino:` line of its fdinfo; undefined on older kernels, which lack the line. Throws the fs error.
- */
-export function readFdInode(tid: number, fd: number): string | undefined {
-  return INO_LINE.exec(readFileSync(`/proc/${tid}/fdinfo/${fd}`, 'latin1'))?.[1];
-}

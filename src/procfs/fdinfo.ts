@@ -19,6 +19,9 @@ export interface FdInfo {
   flags: number;
   cloexec: boolean;
   mntId: number;
+  /** `file_inode(file)->i_ino` as decimal text (it may exceed 2^53): the same number an epoll fdinfo's
+   * `tfd:` lines show for a target. Absent on kernels without the generic `ino:` line. */
+  ino?: string;
 }
 
 const O_ACCMODE = 0o3;
@@ -41,11 +44,13 @@ export function readFdInfo(tid: number, fd: number): FdInfo {
 
 export function parseFdInfo(text: string): FdInfo {
   const raw = Number.parseInt(field(text, 'flags'), 8);
+  const ino = field(text, 'ino');
   return {
     pos: Number(field(text, 'pos')),
     flags: raw & ~O_CLOEXEC,
     cloexec: (raw & O_CLOEXEC) !== 0,
     mntId: Number(field(text, 'mnt_id')),
+    ...(ino !== '' && { ino }),
   };
 }
 

@@ -18,9 +18,10 @@ test('formatDev decodes glibc makedev, small and large numbers', () => {
   assert.equal(formatDev(dev), `${major}:${minor}`);
 });
 
-test('parseFdInfo reads pos, flags without O_CLOEXEC, the cloexec bit and mnt_id', () => {
+test('parseFdInfo reads pos, flags without O_CLOEXEC, the cloexec bit, mnt_id and ino', () => {
   const info = parseFdInfo('pos:\t5\nflags:\t02100002\nmnt_id:\t27\nino:\t2147714\nlock:\t1: POSIX\n');
-  assert.deepEqual(info, { pos: 5, flags: 0o100002, cloexec: true, mntId: 27 });
+  assert.deepEqual(info, { pos: 5, flags: 0o100002, cloexec: true, mntId: 27, ino: '2147714' });
+  assert.equal(parseFdInfo('pos:\t0\nflags:\t02\nmnt_id:\t1\n').ino, undefined, 'older kernels: no ino line');
   assert.equal(accessMode(info.flags), 'rw');
   assert.equal(accessMode(0o10000000), '-');
   assert.equal(flagNames(0o104001, false), 'nonblock');

@@ -9,7 +9,7 @@
  */
 import { groupItems } from '../../group/engine.js';
 import { fsErrno } from '../../procfs/errors.js';
-import { readFdInode } from '../../procfs/fdinfo-epoll.js';
+import { readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
 import { isGone, isPrivilege } from '../../sys/errno.js';
 import { KCMP } from '../../sys/kcmp.js';
@@ -55,7 +55,7 @@ export function collectCandidates(
     for (const fd of fds) {
       let ino: string | undefined;
       try {
-        ino = readFdInode(pid, fd);
+        ino = readFdInfo(pid, fd).ino;
       } catch (error) {
         const errno = fsErrno(error);
         if (isGone(errno)) continue;
