@@ -22,7 +22,8 @@
  * window but cannot close it (kcmp compares raw pointers, spec §4.4): stop the processes for certainty.
  */
 import { fsErrno } from '../procfs/errors.js';
-import { type FdStat, fdPath, isSocket, sameInode, statFd } from '../procfs/fd-stat.js';
+import { type FdStat, fdPath, sameInode, statFd } from '../procfs/fd-stat.js';
+import { kindOf } from '../procfs/kinds.js';
 import { errnoName, isNotSupported, isPrivilege } from '../sys/errno.js';
 import { sysDupfdQuery, sysFdIsOpen } from '../sys/fcntl.js';
 import { SysError } from '../sys/sys-error.js';
@@ -172,7 +173,10 @@ export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Ver
   // A stat refused (EACCES) only skips this step; kcmp's own failure is the reason worth reporting.
   if (isStat(statA) && isStat(statB)) {
     if (!sameInode(statA, statB)) return confirm({ same: false, method: 'different-inode' }, refs, before);
-    if (isSocket(statA)) return confirm({ same: true, method: 'socket-inode' }, refs, before);
+    // One description per inode (sockets: the kinds table says which) — the same rule the fd scan uses.
+    if (kindOf(statA.mode, '').oneDescriptionPerInode) {
+      return confirm({ same: true, method: 'socket-inode' }, refs, before);
+    }
   }
 
   const order = kcmpStep(refs[0], refs[1]);

@@ -18,9 +18,6 @@ export interface FdStat {
   mode: number;
 }
 
-const S_IFMT = 0o170000;
-const S_IFSOCK = 0o140000;
-
 export function fdPath(pid: number, fd: number): string {
   return `/proc/${pid}/fd/${fd}`;
 }
@@ -29,10 +26,6 @@ export function fdPath(pid: number, fd: number): string {
 export function statFd(pid: number, fd: number): FdStat {
   const st = statSync(fdPath(pid, fd), { bigint: true });
   return { dev: st.dev, ino: st.ino, mode: Number(st.mode) };
-}
-
-export function isSocket(stat: FdStat): boolean {
-  return (stat.mode & S_IFMT) === S_IFSOCK;
 }
 
 export function sameInode(a: FdStat, b: FdStat): boolean {
