@@ -13,7 +13,6 @@ import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
-import { resumeAll } from '../inspect/freeze.js';
 import { renderFdsJson } from '../report/fds-json.js';
 import {
   FDS_COLUMNS,
@@ -29,6 +28,7 @@ import { formatOption, resolveFormat, writePicture } from './format.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
+import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface FdsFlags extends SelectionFlags, TableFlags {
@@ -127,9 +127,10 @@ export function registerFds(program: Command): void {
           borrowable: true,
           borrow: flags.borrow ?? false,
         });
-        if (flags.stop) resumeOnSignals();
         const progress = new Progress();
-        const report = await inspectFds({ ...options, onProgress: (p) => progress.update(p) });
+        const report = await whileStopping(options.stop ?? false, () =>
+          inspectFds({ ...options, onProgress: (p) => progress.update(p) }),
+        );
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
         if (await writePicture(kind, (p) => p.fdsPicture(report, { unshared }))) return EXIT.OK;
@@ -137,20 +138,6 @@ export function registerFds(program: Command): void {
         return EXIT.OK;
       }),
     );
-}
-
-/** SIGINT/SIGTERM/SIGHUP while processes are stopped: continue them, then die of the signal's code. */
-function resumeOnSignals(): void {
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
-    process.once(signal, () => {
-      resumeAll();
-      process.exit(code);
-    });
-  }
 }
 
 /** "kcmp: scanning 12000/50000 fds" on a terminal's stderr, once a scan has run for a second. */

@@ -10,6 +10,7 @@ import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { action, out, warn } from './run.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
+import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface LeaksFlags extends SelectionFlags, TableFlags {
@@ -40,7 +41,8 @@ export function registerLeaks(program: Command): void {
       action(async (flags: LeaksFlags) => {
         if (listedColumns(flags, LEAK_COLUMNS)) return EXIT.OK;
         const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
-        const report = await inspectLeaks({ selection: selectionOf(flags), stop: flags.stop ?? false });
+        const stop = flags.stop ?? false;
+        const report = await whileStopping(stop, () => inspectLeaks({ selection: selectionOf(flags), stop }));
         if (flags.json) {
           out(`${JSON.stringify(report, null, 2)}\n`);
           return EXIT.OK;

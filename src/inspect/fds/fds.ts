@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
-import { freeze } from '../freeze.js';
+import { type Frozen, freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type ScanMethod, scanMethod } from './fd-scan-method.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
@@ -83,15 +83,20 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
   const started = performance.now();
   const progress = options.onProgress;
   const processes = selectProcesses(options.selection);
-  const frozen = options.stop ? freeze(processes.map((p) => p.pid)) : undefined;
   let how: ScanMethod | undefined;
   let pool: WorkerPool | undefined;
   let closing: Promise<unknown> | undefined;
+  let frozen: Frozen | undefined;
   try {
     // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
     pool = WorkerPool.start(workerCount(options.workers, processes));
-    const problems = new Problems();
     how = scanMethod(options.method, options.borrow);
+    if (options.stop) {
+      // Everything that can fail (workers, probes, the watchdog) before the first SIGSTOP (freeze.ts).
+      await pool?.ready();
+      frozen = await freeze(processes);
+    }
+    const problems = new Problems();
     const found = fdTables(processes, how.blocked);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 
