@@ -17,8 +17,9 @@
  * - by `resume()` (the scan's `finally`), `resumeAll()` (the CLI's signal handlers) or the 'exit' hook;
  * - by the watchdog when this process dies without saying it is done (SIGKILL, a crash, out of memory).
  * Only a SIGKILL of both this process and the watchdog leaves them stopped (`kill -CONT PID` then).
- * A stopped process's interrupted blocking calls (read, epoll_wait, nanosleep, …) may return EINTR when it
- * is continued, unless it restarts them (SA_RESTART; epoll_wait never restarts).
+ * Side effect (signal(7)): after a stop and SIGCONT, some blocking calls fail with EINTR even in a program
+ * that handles no signal — epoll_wait, semop, sigtimedwait, io_getevents, socket calls with SO_RCVTIMEO or
+ * SO_SNDTIMEO.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
