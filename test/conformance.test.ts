@@ -23,6 +23,7 @@ import { mkfds, startFixture } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
 import { runCli } from './helpers/cli.js';
 import { answer, borrowFd, outcome, pick, rawKcmp } from './helpers/kernel.js';
+import { NOBODY, nobodyWrapper } from './helpers/nobody.js';
 
 const self = process.pid;
 const NOT_A_PID = 4_194_304 + 1; // above PID_MAX_LIMIT: never a live pid
@@ -131,11 +132,11 @@ test('scenarios 27-30: bad types, truncated type, bad pids, ignored idx', () => 
 });
 
 test('scenario 39 (partial): permissions as an unprivileged user', async (t) => {
-  const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-  if (spawnSync(nobody[0] as string, [...nobody.slice(1), 'true']).status !== 0) {
+  if (spawnSync(NOBODY[0], [...NOBODY.slice(1), 'true']).status !== 0) {
     t.skip('setpriv cannot switch to uid 65534 here');
     return;
   }
+  const nobody = nobodyWrapper();
   const asNobody = (args: string[]) => runCli(args, { wrapper: nobody });
   const root = await mkfds(t, 'fork');
   if (!root) return;
