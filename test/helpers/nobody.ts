@@ -24,13 +24,17 @@ import { CLI } from './cli.js';
 export const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] as const;
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** What the CLI loads at run time: its code, package.json (for --version) and its dependencies. */
+/**
+ * What the CLI loads at run time: its code, package.json (for --version) and its dependencies — koffi's
+ * native binary is a package of its own, @koromix/koffi-PLATFORM.
+ */
 const STAGED = [
   'dist',
   'package.json',
   '.cache',
   'node_modules/commander',
   'node_modules/koffi',
+  'node_modules/@koromix',
   'node_modules/@hpcc-js',
 ];
 /** Rewrites each argument that starts with "$R/" to "$S/…", then runs the result. */
