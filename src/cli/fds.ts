@@ -45,18 +45,15 @@ interface Format {
   /** Does this format show fdinfo fields? */
   fdinfo(flags: FdsFlags): boolean;
   /** `unit`: what the comparisons counted, for the summary line. */
-  render(report: FdsReport, flags: FdsFlags, unit: string): string;
+  render(report: FdsReport, flags: FdsFlags, unit: string): Iterable<string>;
 }
 
 const FORMATS = {
   table: {
     fdinfo: (flags) => needsFdinfo(tableColumns(flags)),
-    render(report, flags, unit) {
-      const table = renderFdsTable(report, tableColumns(flags), {
-        ...tableOptionsOf(flags),
-      });
-      if (flags.raw || flags.noheadings) return table;
-      return `${table}${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
+    *render(report, flags, unit) {
+      yield* renderFdsTable(report, tableColumns(flags), tableOptionsOf(flags));
+      if (!flags.raw && !flags.noheadings) yield `${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
     },
   },
   json: { fdinfo: () => false, render: (report) => renderFdsJson(report) },

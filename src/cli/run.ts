@@ -58,9 +58,14 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Writes to stdout; a closed pipe (`kcmp fds | head`) ends the output quietly, other errors exit 2. */
-export function out(text: string): void {
-  process.stdout.write(text);
+/**
+ * Writes to stdout: a string, or the chunks of a large output one by one (stdout to a file, pipe or
+ * terminal is written synchronously on Linux, so no chunk waits in memory). A closed pipe
+ * (`kcmp fds | head`) ends the output quietly; other write errors exit 2.
+ */
+export function out(text: string | Iterable<string>): void {
+  if (typeof text === 'string') process.stdout.write(text);
+  else for (const chunk of text) process.stdout.write(chunk);
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -19,13 +19,13 @@
  * the searched processes cannot be matched (its `sameAs` stays empty).
  * Consistency: fdinfo is read again at the end; if the registrations changed, the check is redone.
  */
-import { readlinkSync } from 'node:fs';
 import { kcmp } from '../../compare/kcmp.js';
 import { liveTask } from '../../compare/liveness.js';
 import { detectRunMethod } from '../../compare/run-method.js';
 import { assertFd, assertPid } from '../../compare/validate.js';
 import { AccessDeniedError, InvalidArgumentError, KcmpError } from '../../errors.js';
 import { fsErrno } from '../../procfs/errors.js';
+import { readLink } from '../../procfs/fd-dir.js';
 import { type EpollItem, readEpollItems } from '../../procfs/fdinfo-epoll.js';
 import { fdDir } from '../../procfs/fds.js';
 import { isGone, isPrivilege } from '../../sys/errno.js';
@@ -47,7 +47,7 @@ class ItemsChanged extends Error {}
 function assertEpoll(pid: number, tid: number, epfd: number): void {
   let target: string;
   try {
-    target = readlinkSync(`${fdDir(tid)}/${epfd}`);
+    target = readLink(`${fdDir(tid)}/${epfd}`);
   } catch (error) {
     const errno = fsErrno(error);
     if (isPrivilege(errno)) throw new AccessDeniedError(pid, `may not read the fds of process ${pid}`);
@@ -116,7 +116,7 @@ function atNumber(ctx: Context, item: EpollItem): 'ok' | 'fd-reused' | 'fd-close
 
 function link(pid: number, fd: number): string | null {
   try {
-    return readlinkSync(`${fdDir(pid)}/${fd}`);
+    return readLink(`${fdDir(pid)}/${fd}`);
   } catch {
     return null;
   }
