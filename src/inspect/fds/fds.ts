@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
+import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
 import { freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
@@ -80,6 +81,7 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
  */
 export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
+  assertProcPidsAreOurs();
   const started = performance.now();
   const progress = options.onProgress;
   const processes = selectProcesses(options.selection);
