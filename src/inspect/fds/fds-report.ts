@@ -43,12 +43,20 @@ export interface Description {
 /** A process or fd that could not be read or compared: an error row, never a verdict. */
 export interface ScanError {
   pid: number;
+  /** The task whose fd table the failing call read, when it was not the process's leader. */
+  tid?: number;
   fd: number | null;
-  /** readdir, readlink, stat, fdinfo, kcmp, identity (pid reused), … */
-  syscall: string;
-  errno: string;
+  /** readdir, readlink, stat, fdinfo, kcmp, identity (pid reused), …; null when no call failed (`reason`). */
+  syscall: string | null;
+  /** The errno the call failed with; null when none did: then `reason` says what happened. */
+  errno: string | null;
+  /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (the fds of one
+   * file kept changing while they were compared: no answer held still). */
+  reason?: ScanErrorReason;
   message: string;
 }
+
+export type ScanErrorReason = 'zombie' | 'unsettled';
 
 export interface ProcessInfo {
   pid: number;
