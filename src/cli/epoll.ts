@@ -6,6 +6,7 @@ import { inspectEpoll } from '../inspect/epoll/epoll.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
 import { EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
+import { stringifyLossless } from '../report/json-text.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { parsePid, parsePidList } from './parse.js';
@@ -63,7 +64,7 @@ export function registerEpoll(program: Command): void {
         assertProcPidsAreOurs(); // before searched() reads /proc
         const report = inspectEpoll(pid, epfd, { search: searched(flags) });
         if (flags.json) {
-          out(`${JSON.stringify(report, null, 2)}\n`);
+          out(`${stringifyLossless(report, 2)}\n`);
           return EXIT.OK;
         }
         for (const error of report.errors) warn(`${error.message}, skipping`);

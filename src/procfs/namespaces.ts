@@ -12,6 +12,18 @@ export function inInitialUserNamespace(pid: number | 'self' = 'self'): boolean {
   return map.length === 3 && map[0] === '0' && map[1] === '0' && map[2] === '4294967295';
 }
 
+/** The namespaces a container is told apart by: a process's pid and mount namespace. */
+export type NamespaceKind = 'pid' | 'mnt';
+
+/**
+ * The namespace `kind` of `pid` as its /proc/PID/ns/KIND link names it: "pid:[4026531836]". Two
+ * processes are in the same namespace exactly when the links read the same (the nsfs inode; proc(5)), for
+ * as long as both live. Throws the fs error (ENOENT: gone; EACCES: no ptrace read access).
+ */
+export function namespaceOf(pid: number | 'self', kind: NamespaceKind): string {
+  return readlinkSync(`/proc/${pid}/ns/${kind}`);
+}
+
 /**
  * The inode number of the initial PID namespace on /proc/PID/ns/pid: PROC_PID_INIT_INO (0xEFFFFFFC) in
  * include/linux/proc_ns.h, fixed since Linux 3.8. Every other PID namespace gets an inode from the nsfs
