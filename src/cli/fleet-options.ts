@@ -33,9 +33,9 @@ export function fleetOptionsOf(flags: FleetFlags): FleetScanOptions {
   }
   const max =
     flags.maxLabelValues === undefined ? DEFAULT_MAX_LABEL_VALUES : parseDecimal(flags.maxLabelValues);
-  if (max === undefined || max < 2 || max > LIMIT_MAX_LABEL_VALUES) {
+  if (max === undefined || max < 1 || max > LIMIT_MAX_LABEL_VALUES) {
     throw new InvalidArgumentError(
-      `invalid --max-label-values ${JSON.stringify(flags.maxLabelValues)}: expected a number from 2 to ${LIMIT_MAX_LABEL_VALUES}`,
+      `invalid --max-label-values ${JSON.stringify(flags.maxLabelValues)}: expected a number from 1 to ${LIMIT_MAX_LABEL_VALUES}`,
     );
   }
   return { selection: selectionOf(flags), groupBy, maxLabelValues: max };

@@ -19,7 +19,7 @@ export interface ScannerEvents {
 }
 
 export class BackgroundScanner {
-  readonly #worker = new Worker(SCRIPT);
+  #worker: Worker | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -27,28 +27,29 @@ export class BackgroundScanner {
     private readonly options: FleetScanOptions,
     private readonly intervalMs: number,
     private readonly events: ScannerEvents,
-  ) {
-    this.#worker.on('message', (reply: ScanReply) => {
+  ) {}
+
+  /** Starts the scan thread and its first scan. */
+  start(): void {
+    const worker = new Worker(SCRIPT);
+    worker.on('message', (reply: ScanReply) => {
       if (reply.ok) this.events.onSample(reply.sample);
       else this.events.onFailure(reply.name, reply.message);
       if (!this.#stopped) this.#timer = setTimeout(() => this.#scan(), this.intervalMs);
     });
-    this.#worker.on('error', (error) => this.events.onCrash(error));
-  }
-
-  /** Starts the first scan now. */
-  start(): void {
+    worker.on('error', (error) => this.events.onCrash(error));
+    this.#worker = worker;
     this.#scan();
   }
 
   #scan(): void {
-    if (!this.#stopped) this.#worker.postMessage(this.options);
+    if (!this.#stopped) this.#worker?.postMessage(this.options);
   }
 
   /** Ends the scan thread, mid-scan or not. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#worker.terminate();
+    await this.#worker?.terminate();
   }
 }
