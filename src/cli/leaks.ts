@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { inspectLeaks } from '../inspect/leaks/leaks.js';
+import { stringifyLossless } from '../report/json-text.js';
 import { fixLines, LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, leaksSummary } from '../report/leaks-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { type ContainerLeaksFlags, runContainerLeaks } from './container-leaks.js';
@@ -51,7 +52,7 @@ export function registerLeaks(program: Command): void {
         const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
         const report = await inspectLeaks({ selection: selectionOf(flags), stop: flags.stop ?? false });
         if (flags.json) {
-          out(`${JSON.stringify(report, null, 2)}\n`);
+          out(`${stringifyLossless(report, 2)}\n`);
           return EXIT.OK;
         }
         for (const e of report.errors) {
