@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
-import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
+import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
 import { renderFdsJson } from '../report/fds-json.js';
@@ -109,7 +109,7 @@ export function registerFds(program: Command): void {
         const kind = resolveFormat(flags);
         const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
         const fdinfo = format.fdinfo(flags); // also validates -o before the scan
-        const options: Partial<FdsOptions> = {
+        const options: FdsScanOptions = {
           selection: selectionOf(flags),
           all: flags.all ?? false,
           fdinfo,

@@ -56,10 +56,14 @@ export interface FdsProgress {
 /** Below this many fds, starting workers costs more than it saves (native-access.md §3). */
 export const WORKER_THRESHOLD = 10_000;
 
+/** What a caller passes: the selection (never implied: `{ kind: 'all' }` scans every visible process),
+ * and any of the other options, whose defaults live in normalizeFdsOptions. */
+export type FdsScanOptions = Partial<FdsOptions> & Pick<FdsOptions, 'selection'>;
+
 /** The only place defaults live. */
-export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptions {
+function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
   return {
-    selection: options.selection ?? { kind: 'all' },
+    selection: options.selection,
     all: options.all ?? false,
     fdinfo: options.fdinfo ?? false,
     paranoid: options.paranoid ?? false,
@@ -79,7 +83,7 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
  * for (const d of report.descriptions) console.log(d.id, d.name, d.holders.map((h) => `${h.pid}:${h.fd}`));
  * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or a refused --stop.
  */
-export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<FdsReport> {
+export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
   const started = performance.now();
