@@ -104,7 +104,7 @@ export class Problems {
         syscall: null,
         errno: null,
         reason: 'unsettled',
-        message: `process ${pid}: ${count === 1 ? '1 fd' : `${count} fds`} of a file whose fds kept changing while they were compared (grouped and checked ${ATTEMPTS} times, never the same answer twice); each is listed as a description of its own, certain: false; --stop holds the processes still`,
+        message: `process ${pid}: ${count === 1 ? '1 fd' : `${count} fds`} of a file whose fds kept changing while they were compared (grouped ${ATTEMPTS} times, and each time the check that follows got other answers); each is listed as a description of its own, certain: false; --stop holds the processes still`,
       });
     }
     for (const { pid, syscall, errno, count } of this.uncompared.values()) {
