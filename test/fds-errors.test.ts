@@ -48,9 +48,9 @@ function waitComm(pid: number, comm: string): void {
 }
 
 test('a side that changes between the kcmp calls (a thread execs) is asked again, never blamed on the other', async (t) => {
-  const f = await mkfds(t, 'exec_thread');
+  const f = await mkfds(t, 'kernel_leader_exit', ['exec']);
   if (!f) return;
-  const { execer, sibling } = pick(f.pids, 'execer', 'sibling');
+  const { leaderExit: execer, sibling } = pick(f.pids, 'leaderExit', 'sibling');
   const { file } = pick(f.fds, 'file');
   // The race, scripted: the first call finds the execer's leader exited (its fd table released: EBADF), as
   // a non-leader thread's execve leaves it in de_thread(); before the next call that thread's execve has
@@ -79,7 +79,7 @@ test('a side that changes between the kcmp calls (a thread execs) is asked again
 });
 
 test('a gone side is still blamed on itself: a closed fd of the other process', async (t) => {
-  const f = await mkfds(t, 'exec_thread');
+  const f = await mkfds(t, 'kernel_leader_exit', ['exec']);
   if (!f) return;
   const { sibling } = pick(f.pids, 'sibling');
   const { file } = pick(f.fds, 'file');
