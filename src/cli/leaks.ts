@@ -57,7 +57,7 @@ export function registerLeaks(program: Command): void {
         }
         for (const e of report.errors) {
           warn(
-            `${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.syscall}: ${e.errno}: ${e.message}, skipping`,
+            `${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.errno === null ? e.reason : `${e.syscall}: ${e.errno}`}: ${e.message}, skipping`,
           );
         }
         const scripted = flags.raw || flags.noheadings;

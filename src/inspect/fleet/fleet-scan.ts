@@ -128,7 +128,12 @@ export async function fleetScan(partial: Partial<FleetScanOptions> = {}): Promis
     containerFiles.add({ container: nameOf.get(l.container) ?? 'unknown', kind: l.kind });
 
   const errors = new Counter<'syscall' | 'errno'>();
-  for (const e of [...report.errors, ...audit.errors]) errors.add({ syscall: e.syscall, errno: e.errno });
+  // An error row without a failed call (a zombie, a bucket that kept changing) is labelled by its reason.
+  for (const e of [...report.errors, ...audit.errors])
+    errors.add({
+      syscall: e.syscall ?? 'none',
+      errno: e.errno ?? ('reason' in e ? (e.reason ?? 'none') : 'none'),
+    });
 
   return {
     completedAt: Date.now(),

@@ -23,6 +23,7 @@ import { readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
 import { kindOf } from '../../procfs/kinds.js';
 import { linkMountId, mountIds } from '../../procfs/mounts.js';
+import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { readStat } from '../../procfs/stat.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
@@ -54,6 +55,7 @@ const MAX_RESELECT = 8;
 export async function inspectContainerLeaks(
   options: Partial<ContainerLeaksOptions> & Pick<ContainerLeaksOptions, 'container'>,
 ): Promise<ContainerLeaksReport> {
+  assertProcPidsAreOurs();
   const started = performance.now();
   const selection = options.selection ?? { kind: 'all' };
   const outside = selection.kind === 'all' ? null : selectProcesses(selection).map((p) => p.pid);
