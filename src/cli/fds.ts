@@ -20,6 +20,7 @@ import {
   fdsFootnote,
   fdsSummary,
   needsFdinfo,
+  needsSockets,
   renderFdsTable,
 } from '../report/fds-table.js';
 import { selectColumns } from '../report/table.js';
@@ -43,6 +44,8 @@ interface FdsFlags extends SelectionFlags, TableFlags {
 interface Format {
   /** Does this format show fdinfo fields? */
   fdinfo(flags: FdsFlags): boolean;
+  /** Does this format show what sockets are? */
+  sockets(flags: FdsFlags): boolean;
   /** `unit`: what the comparisons counted, for the summary line. */
   render(report: FdsReport, flags: FdsFlags, unit: string): string;
 }
@@ -50,6 +53,7 @@ interface Format {
 const FORMATS = {
   table: {
     fdinfo: (flags) => needsFdinfo(tableColumns(flags)),
+    sockets: (flags) => needsSockets(tableColumns(flags)),
     render(report, flags, unit) {
       const table = renderFdsTable(report, tableColumns(flags), {
         ...tableOptionsOf(flags),
@@ -58,7 +62,7 @@ const FORMATS = {
       return `${table}${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
     },
   },
-  json: { fdinfo: () => false, render: (report) => renderFdsJson(report) },
+  json: { fdinfo: () => false, sockets: () => true, render: (report) => renderFdsJson(report) },
 } satisfies Record<string, Format>;
 
 function tableColumns(flags: FdsFlags): string[] {
@@ -110,6 +114,7 @@ export function registerFds(program: Command): void {
           selection: selectionOf(flags),
           all: flags.all ?? false,
           fdinfo,
+          sockets: format.sockets(flags),
           paranoid: flags.paranoid ?? false,
           stop: flags.stop ?? false,
           workers: workers(flags.workers),

@@ -3,6 +3,7 @@
  * This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the schema).
  */
 import type { Method } from '../../compare/types.js';
+import type { SocketInfo } from '../../netlink/socket-info.js';
 
 export const FDS_SCHEMA = 'kcmp.fds/1';
 
@@ -38,6 +39,8 @@ export interface Description {
   /** How membership was decided; 'none' when nothing could decide. */
   method: Method;
   holders: Holder[];
+  /** For a socket, when asked for (a table column needs it): what it is, from sock_diag or /proc/PID/net. */
+  socket?: SocketInfo;
 }
 
 /** A process or fd that could not be read or compared: an error row, never a verdict. */

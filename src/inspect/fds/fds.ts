@@ -11,6 +11,7 @@
  * the scan (it exited, maybe its pid was reused) is dropped as an error, fds and all.
  */
 import { availableParallelism } from 'node:os';
+import { SocketTables } from '../../netlink/socket-tables.js';
 import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
@@ -26,6 +27,7 @@ import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
 import { scanTables } from './fds-scan.js';
+import { nameSockets } from './fds-sockets.js';
 
 export interface FdsOptions {
   selection: Selection;
@@ -33,6 +35,8 @@ export interface FdsOptions {
   all: boolean;
   /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
   fdinfo: boolean;
+  /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag (fds-sockets.ts). */
+  sockets: boolean;
   /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
@@ -61,6 +65,7 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
     selection: options.selection ?? { kind: 'all' },
     all: options.all ?? false,
     fdinfo: options.fdinfo ?? false,
+    sockets: options.sockets ?? false,
     paranoid: options.paranoid ?? false,
     stop: options.stop ?? false,
     workers: options.workers ?? 'auto',
@@ -127,11 +132,21 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const settled = settle(scan, { all: options.all, stillSame });
     const names = descriptionNames(settled.listed, grouped.name, cols, tidOf);
     const comparisons = found.comparisons + grouped.comparisons;
-    return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
+    const report = finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
+    return options.sockets ? withSocketNames(report) : report;
   } finally {
     how?.session?.close();
     frozen?.resume();
     await (closing ?? pool?.close());
+  }
+}
+
+function withSocketNames(report: FdsReport): FdsReport {
+  const tables = new SocketTables();
+  try {
+    return nameSockets(report, tables);
+  } finally {
+    tables.close();
   }
 }
 
