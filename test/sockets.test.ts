@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Description, FdsReport } from '../src/inspect/fds/fds-report.js';
 import { mkfds } from './fixture/mkfds.js';
-import { runCli } from './helpers/cli.js';
+import { rawRows, runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -21,17 +21,8 @@ function at(report: FdsReport, pid: number, fd: number): Description {
 
 /** The NAME cell of each row, by "pid:fd", from `kcmp fds -r -o PID,FD,NAME`. */
 function names(args: string[], wrapper?: string[]): Map<string, string> {
-  const r = runCli(['fds', ...args, '-r', '-n', '-o', 'PID,FD,NAME'], wrapper ? { wrapper } : {});
-  assert.equal(r.code, 0, r.stderr);
-  return new Map(
-    r.stdout
-      .trimEnd()
-      .split('\n')
-      .map((line) => {
-        const [pid, fd, ...name] = line.split(' ');
-        return [`${pid}:${fd}`, name.join(' ').replaceAll('\\x20', ' ')];
-      }),
-  );
+  const rows = rawRows(['fds', ...args, '-o', 'PID,FD,NAME'], wrapper ? { wrapper } : {});
+  return new Map(rows.map(([pid, fd, ...name]) => [`${pid}:${fd}`, name.join(' ').replaceAll('\\x20', ' ')]));
 }
 
 test('a loopback listener, its connection and a socketpair are named from sock_diag', async (t) => {

@@ -20,6 +20,7 @@ import {
   fdsFootnote,
   fdsSummary,
   needsFdinfo,
+  needsPeers,
   needsSockets,
   renderFdsTable,
 } from '../report/fds-table.js';
@@ -46,6 +47,8 @@ interface Format {
   fdinfo(flags: FdsFlags): boolean;
   /** Does this format show what sockets are? */
   sockets(flags: FdsFlags): boolean;
+  /** Does this format show peers and epoll watchers? */
+  peers(flags: FdsFlags): boolean;
   /** `unit`: what the comparisons counted, for the summary line. */
   render(report: FdsReport, flags: FdsFlags, unit: string): string;
 }
@@ -54,6 +57,7 @@ const FORMATS = {
   table: {
     fdinfo: (flags) => needsFdinfo(tableColumns(flags)),
     sockets: (flags) => needsSockets(tableColumns(flags)),
+    peers: (flags) => needsPeers(tableColumns(flags)),
     render(report, flags, unit) {
       const table = renderFdsTable(report, tableColumns(flags), {
         ...tableOptionsOf(flags),
@@ -62,7 +66,12 @@ const FORMATS = {
       return `${table}${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
     },
   },
-  json: { fdinfo: () => false, sockets: () => true, render: (report) => renderFdsJson(report) },
+  json: {
+    fdinfo: () => false,
+    sockets: () => true,
+    peers: () => true,
+    render: (report) => renderFdsJson(report),
+  },
 } satisfies Record<string, Format>;
 
 function tableColumns(flags: FdsFlags): string[] {
@@ -115,6 +124,7 @@ export function registerFds(program: Command): void {
           all: flags.all ?? false,
           fdinfo,
           sockets: format.sockets(flags),
+          peers: format.peers(flags),
           paranoid: flags.paranoid ?? false,
           stop: flags.stop ?? false,
           workers: workers(flags.workers),

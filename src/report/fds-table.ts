@@ -3,7 +3,7 @@
  * error (TYPE=ERROR, NAME=syscall:ERRNO, as lsfd shows them), then a one-line summary. Every column is
  * declared once here; -o, --list-columns and what needs fdinfo all derive from FDS_COLUMNS.
  */
-import type { Description, FdsReport, FdsStats, Holder, ScanError } from '../inspect/fds/fds-report.js';
+import type { Description, FdsReport, FdsStats, Holder, Peer, ScanError } from '../inspect/fds/fds-report.js';
 import { type SocketInfo, socketName } from '../netlink/socket-info.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import { type Column, renderTable, type TableOptions } from './table.js';
@@ -13,7 +13,7 @@ export type FdsRow =
   | { error: ScanError; command: string; description?: undefined; holder?: undefined };
 
 /** `fdinfo`/`sockets`: the column shows what only that source gives, so it is read only when shown. */
-type FdsColumn = Column<FdsRow> & { fdinfo?: true; sockets?: true };
+type FdsColumn = Column<FdsRow> & { fdinfo?: true; sockets?: true; peers?: true };
 
 /** A cell from the description and holder of a row, or from its error (empty by default). */
 const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => V | null = () => null) => {
@@ -23,7 +23,7 @@ const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => 
 /** A field holders and error rows both have. */
 const both = (key: 'pid' | 'fd') => (row: FdsRow) => (row.error ? row.error[key] : row.holder[key]);
 
-// ── Socket columns (lsfd's names), from the description's `socket` object ───────────────────────────
+// ── Socket columns (lsfd's names) and peer columns, from the description's `socket` object ───────────────────────────
 /** A cell of a socket description's `socket` object (empty for other rows and unnamed sockets). */
 const sock = <V>(get: (s: SocketInfo) => V | undefined) =>
   h((d) => (d.socket ? (get(d.socket) ?? null) : null));
@@ -100,7 +100,34 @@ const SOCKET_COLUMNS = {
     get: sock((s) => s.portid),
   },
 } satisfies Record<string, FdsColumn>;
-// ── end of socket columns ─────────────────────────────────────────────────────────────────────────────
+
+/** A comm inside a `pid,comm,fd` list: its separators and backslash escaped, as lsfd's ENDPOINTS. */
+const listedComm = (command: string) =>
+  command.replace(/[\\, ]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const peerList = (peers: readonly Peer[] | undefined) =>
+  peers === undefined ? null : peers.map((p) => `${p.pid},${listedComm(p.command)},${p.fd}`).join(' ');
+
+const PEER_COLUMNS = {
+  PEERS: {
+    help: 'holders of the other end (pipe ends, UNIX peers, loopback connections, ptys): pid,comm,fd …',
+    json: 'string',
+    peers: true,
+    get: h((d) => peerList(d.peers)),
+  },
+  'EPOLL.WATCHERS': {
+    help: 'epoll instances watching this description (verified with KCMP_EPOLL_TFD): pid,comm,epfd …',
+    json: 'string',
+    peers: true,
+    get: h((d) => peerList(d.watchers)),
+  },
+  'PIPE.SELFWRITER': {
+    help: 'true for a pipe read end whose every writer holds it too (it waits for an EOF it prevents)',
+    json: 'boolean',
+    peers: true,
+    get: h((d) => d.onlyWriterIsReader ?? null),
+  },
+} satisfies Record<string, FdsColumn>;
+// ── end of socket and peer columns ─────────────────────────────────────────────────────────────────────────────
 
 export const FDS_COLUMNS = {
   DESC: {
@@ -191,6 +218,7 @@ export const FDS_COLUMNS = {
     ),
   },
   ...SOCKET_COLUMNS,
+  ...PEER_COLUMNS,
 } satisfies Record<string, FdsColumn>;
 
 export type FdsColumnName = keyof typeof FDS_COLUMNS;
@@ -214,6 +242,11 @@ export function needsFdinfo(names: readonly string[]): boolean {
 /** Do these columns need the sockets to be named? */
 export function needsSockets(names: readonly string[]): boolean {
   return names.some((n) => (FDS_COLUMNS as Record<string, FdsColumn>)[n]?.sockets === true);
+}
+
+/** Do these columns need the peers to be found? */
+export function needsPeers(names: readonly string[]): boolean {
+  return names.some((n) => (FDS_COLUMNS as Record<string, FdsColumn>)[n]?.peers === true);
 }
 
 export function fdsRows(report: FdsReport): FdsRow[] {

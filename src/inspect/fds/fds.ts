@@ -11,7 +11,6 @@
  * the scan (it exited, maybe its pid was reused) is dropped as an error, fds and all.
  */
 import { availableParallelism } from 'node:os';
-import { SocketTables } from '../../netlink/socket-tables.js';
 import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
@@ -25,9 +24,9 @@ import { groupAll } from './fds-grouping.js';
 import { descriptionNames } from './fds-names.js';
 import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
+import { describeRelations } from './fds-relations.js';
 import type { FdsReport } from './fds-report.js';
 import { scanTables } from './fds-scan.js';
-import { nameSockets } from './fds-sockets.js';
 
 export interface FdsOptions {
   selection: Selection;
@@ -37,6 +36,8 @@ export interface FdsOptions {
   fdinfo: boolean;
   /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag (fds-sockets.ts). */
   sockets: boolean;
+  /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
+  peers: boolean;
   /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
@@ -66,6 +67,7 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
     all: options.all ?? false,
     fdinfo: options.fdinfo ?? false,
     sockets: options.sockets ?? false,
+    peers: options.peers ?? false,
     paranoid: options.paranoid ?? false,
     stop: options.stop ?? false,
     workers: options.workers ?? 'auto',
@@ -133,20 +135,19 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const names = descriptionNames(settled.listed, grouped.name, cols, tidOf);
     const comparisons = found.comparisons + grouped.comparisons;
     const report = finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
-    return options.sockets ? withSocketNames(report) : report;
+    if (!options.sockets && !options.peers) return report;
+    const commands = new Map(processes.map((p) => [p.pid, p.command]));
+    const at = (slot: number) => {
+      const table = listed[tableOf[slot] as number] as FdTable;
+      return { pid: table.pid, tid: table.tid, fd: cols.fd[slot] as number };
+    };
+    const relations = { ...settled, cols, at, command: (pid: number) => commands.get(pid) ?? '' };
+    const related = describeRelations(report, relations, options);
+    return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - started) } };
   } finally {
     how?.session?.close();
     frozen?.resume();
     await (closing ?? pool?.close());
-  }
-}
-
-function withSocketNames(report: FdsReport): FdsReport {
-  const tables = new SocketTables();
-  try {
-    return nameSockets(report, tables);
-  } finally {
-    tables.close();
   }
 }
 
