@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Description, FdsReport } from '../src/inspect/fds/fds-report.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
-import { rawRows } from './helpers/cli.js';
+import { rawRows, runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
 
 function relation(report: FdsReport, pid: number, fd: number, key: 'peers' | 'watchers'): string[] {
@@ -77,4 +77,27 @@ test('a pipe read end whose only writers are its own holders is flagged', async 
   const comm = (report: FdsReport) => report.processes.find((p) => p.pid === child)?.command ?? '';
   const command = comm(fdsJson(['-p', String(child)]));
   assert.deepEqual(rows.get(m('pipeRead'))?.peers, [`${child},${command},${f.fds.pipeWrite}`]);
+});
+
+test('pictures draw peers as edges between descriptions, apart from holder edges', async (t) => {
+  const f = await mkfds(t, 'peers');
+  if (!f) return;
+  const { main, child, m, c } = scenario(f);
+  const args = ['-p', `${main},${child}`, '--all'];
+  const report = fdsJson(args);
+  const id = (ref: string) =>
+    report.descriptions.find((d) => d.holders.some((h) => `${h.pid}:${h.fd}` === ref))?.id;
+  const dot = runCli(['fds', ...args, '--format', 'dot']);
+  assert.equal(dot.code, 0, dot.stderr);
+  const peerEdges = dot.stdout.split('\n').filter((line) => line.includes('class="peer '));
+  const between = (a: string, b: string) =>
+    peerEdges.filter(
+      (l) =>
+        l.includes(`"desc-${id(a)}" -> "desc-${id(b)}"`) || l.includes(`"desc-${id(b)}" -> "desc-${id(a)}"`),
+    );
+  assert.equal(between(m('pairMain'), c('pairChild')).length, 1, 'one edge per pair of ends');
+  assert.equal(between(m('ptmx'), c('pts')).length, 1);
+  assert.equal(between(m('pipeRead'), c('pipeWrite')).length, 1);
+  assert.match(between(m('pipeRead'), c('pipeWrite'))[0] as string, /style="dashed"/);
+  assert.equal(between(m('listener'), c('listener')).length, 0, 'sharers are joined through their holders');
 });

@@ -26,7 +26,7 @@ import {
 } from '../report/fds-table.js';
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
-import { formatOption, resolveFormat, writePicture } from './format.js';
+import { formatOption, isPicture, resolveFormat, writePicture } from './format.js';
 import { action, out } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
@@ -124,7 +124,7 @@ export function registerFds(program: Command): void {
           all: flags.all ?? false,
           fdinfo,
           sockets: format.sockets(flags),
-          peers: format.peers(flags),
+          peers: isPicture(kind) || format.peers(flags),
           paranoid: flags.paranoid ?? false,
           stop: flags.stop ?? false,
           workers: workers(flags.workers),
