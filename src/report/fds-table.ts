@@ -259,8 +259,15 @@ export function fdsRows(report: FdsReport): FdsRow[] {
   return rows;
 }
 
-export function renderFdsTable(report: FdsReport, columns: readonly string[], options: TableOptions): string {
-  return renderTable(fdsRows(report), FDS_COLUMNS, columns, options);
+/** `keep`: the rows to show (-Q), all by default. */
+export function renderFdsTable(
+  report: FdsReport,
+  columns: readonly string[],
+  options: TableOptions,
+  keep?: (row: FdsRow) => boolean,
+): string {
+  const rows = fdsRows(report);
+  return renderTable(keep ? rows.filter(keep) : rows, FDS_COLUMNS, columns, options);
 }
 
 /**
