@@ -7,6 +7,7 @@
  * -J prints the kcmp.fds/1 document and nothing else. Progress goes to stderr, only when it is a terminal
  * and the scan takes more than a second.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -32,7 +33,7 @@ import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { type FilterFlags, type RowSelection, rowSelectionOf, withFilterOptions } from './filter-options.js';
 import { formatOption, isPicture, resolveFormat, writePicture } from './format.js';
-import { action, out } from './run.js';
+import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
@@ -51,25 +52,22 @@ interface Format {
   /** The columns whose sources (fdinfo, sockets, peers) this format shows. */
   columns(flags: FdsFlags): string[];
   /** `unit`: what the comparisons counted, for the summary line. Rows not kept by `rows` are left out. */
-  render(report: FdsReport, flags: FdsFlags, unit: string, rows: RowSelection<FdsRow>): string;
+  render(report: FdsReport, flags: FdsFlags, unit: string, rows: RowSelection<FdsRow>): Iterable<string>;
 }
 
 const FORMATS = {
   table: {
     columns: (flags) => tableColumns(flags),
-    render(report, flags, unit, rows) {
+    *render(report, flags, unit, rows) {
       const keep = rows.filter ? (row: FdsRow) => rows.filter?.test(row) === true : undefined;
       const summary = rows.summary;
-      const parts: string[] = [];
-      if (summary !== 'only')
-        parts.push(renderFdsTable(report, tableColumns(flags), tableOptionsOf(flags), keep));
+      if (summary !== 'only') yield* renderFdsTable(report, tableColumns(flags), tableOptionsOf(flags), keep);
       if (summary === 'only' || summary === 'append') {
         const shown = keep ? fdsRows(report).filter(keep) : fdsRows(report);
-        parts.push(renderCounters(shown, rows.counters, (row) => String(FDS_COLUMNS.TYPE.get(row))));
+        yield* renderCounters(shown, rows.counters, (row) => String(FDS_COLUMNS.TYPE.get(row)));
       }
       const totals = summary === undefined ? !(flags.raw || flags.noheadings) : summary !== 'never';
-      if (totals) parts.push(`${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`);
-      return parts.join('');
+      if (totals) yield `${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
     },
   },
   json: {
@@ -84,11 +82,16 @@ function tableColumns(flags: FdsFlags): string[] {
   return selectColumns(FDS_COLUMNS, FDS_DEFAULT_COLUMNS, flags.output);
 }
 
+/** --workers: more threads than cores only cost memory (each has its own V8 heap): capped, and said. */
 function workers(text: string | undefined): FdsOptions['workers'] {
   if (text === undefined || text === 'auto') return 'auto';
   if (!/^\d{1,2}$/.test(text))
     throw new InvalidArgumentError(`invalid --workers ${JSON.stringify(text)}: 0..99 or auto`);
-  return Number(text);
+  const asked = Number(text);
+  const cores = availableParallelism();
+  if (asked <= cores) return asked;
+  warn(`--workers ${asked}: only ${cores} cores are available to this process, using ${cores} workers`);
+  return cores;
 }
 
 export function registerFds(program: Command): void {

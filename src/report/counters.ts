@@ -34,7 +34,7 @@ export function renderCounters<R>(
   rows: readonly R[],
   counters: readonly Counter<R>[],
   byDefault: (row: R) => string,
-): string {
+): Iterable<string> {
   let counts: CountRow[];
   if (counters.length > 0) {
     counts = counters.map((c) => ({ label: c.label, value: rows.filter((r) => c.filter.test(r)).length }));

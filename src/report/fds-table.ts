@@ -140,7 +140,10 @@ export const FDS_COLUMNS = {
     help: 'thread ID, when the fd table was read through a thread',
     json: 'number',
     align: 'right',
-    get: h((_, x) => x.tid ?? null),
+    get: h(
+      (_, x) => x.tid ?? null,
+      (e) => e.tid ?? null,
+    ),
   },
   COMMAND: {
     help: 'command of the process',
@@ -188,9 +191,10 @@ export const FDS_COLUMNS = {
     help: 'file name, or pipe:[ino], anon_inode:[…]; a socket as "TCP 127.0.0.1:80 (LISTEN)" (socket:[ino] if unknown); syscall:ERRNO for an error row',
     json: 'string',
     sockets: true,
+    truncate: true,
     get: h(
       (d) => (d.socket ? socketName(d.socket) : d.name),
-      (e) => `${e.syscall}:${e.errno}`,
+      (e) => (e.errno === null ? (e.reason ?? null) : `${e.syscall}:${e.errno}`),
     ),
   },
   METHOD: {
@@ -265,7 +269,7 @@ export function renderFdsTable(
   columns: readonly string[],
   options: TableOptions,
   keep?: (row: FdsRow) => boolean,
-): string {
+): Iterable<string> {
   const rows = fdsRows(report);
   return renderTable(keep ? rows.filter(keep) : rows, FDS_COLUMNS, columns, options);
 }
