@@ -26,6 +26,7 @@ import { groupAll } from './fds-grouping.js';
 import { descriptionNames } from './fds-names.js';
 import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
+import { describeRelations } from './fds-relations.js';
 import type { FdsReport } from './fds-report.js';
 import { scanTables } from './fds-scan.js';
 
@@ -35,6 +36,10 @@ export interface FdsOptions {
   all: boolean;
   /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
   fdinfo: boolean;
+  /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag (fds-sockets.ts). */
+  sockets: boolean;
+  /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
+  peers: boolean;
   /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
@@ -67,6 +72,8 @@ function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
     selection: options.selection,
     all: options.all ?? false,
     fdinfo: options.fdinfo ?? false,
+    sockets: options.sockets ?? false,
+    peers: options.peers ?? false,
     paranoid: options.paranoid ?? false,
     stop: options.stop ?? false,
     workers: options.workers ?? 'auto',
@@ -137,7 +144,16 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
     const settled = settle(scan, { all: options.all, stillSame });
     const names = descriptionNames(settled.listed, grouped.name, cols, tidOf);
     const comparisons = found.comparisons + grouped.comparisons;
-    return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
+    const report = finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
+    if (!options.sockets && !options.peers) return report;
+    const commands = new Map(processes.map((p) => [p.pid, p.command]));
+    const at = (slot: number) => {
+      const table = listed[tableOf[slot] as number] as FdTable;
+      return { pid: table.pid, tid: table.tid, fd: cols.fd[slot] as number };
+    };
+    const relations = { ...settled, cols, at, command: (pid: number) => commands.get(pid) ?? '' };
+    const related = describeRelations(report, relations, options);
+    return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - started) } };
   } finally {
     how?.session?.close();
     frozen?.resume();
