@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { inspectEpoll } from '../inspect/epoll/epoll.js';
+import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
 import { EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
+import { stringifyLossless } from '../report/json-text.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { parsePid, parsePidList } from './parse.js';
@@ -48,7 +50,7 @@ export function registerEpoll(program: Command): void {
     .option('-J, --json', 'print the kcmp.epoll/1 JSON report')
     .addHelpText('after', '\nExamples:\n  kcmp epoll 1234 4\n  kcmp epoll 1234 4 --all-processes -J')
     .action(
-      action((pidText: string | undefined, epfdText: string | undefined, flags: EpollFlags) => {
+      action(async (pidText: string | undefined, epfdText: string | undefined, flags: EpollFlags) => {
         if (listedColumns(flags, EPOLL_COLUMNS)) return EXIT.OK;
         if (pidText === undefined || epfdText === undefined) {
           throw new InvalidArgumentError('missing PID and EPFD: e.g. kcmp epoll 1234 4');
@@ -59,9 +61,10 @@ export function registerEpoll(program: Command): void {
         if (epfd === undefined) {
           throw new InvalidArgumentError(`invalid EPFD ${JSON.stringify(epfdText)}: expected an fd number`);
         }
-        const report = inspectEpoll(pid, epfd, { search: searched(flags) });
+        assertProcPidsAreOurs(); // before searched() reads /proc
+        const report = await inspectEpoll({ pid, epfd, search: searched(flags) });
         if (flags.json) {
-          out(`${JSON.stringify(report, null, 2)}\n`);
+          out(`${stringifyLossless(report, 2)}\n`);
           return EXIT.OK;
         }
         for (const error of report.errors) warn(`${error.message}, skipping`);

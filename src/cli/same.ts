@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { remedyFor } from '../compare/remedies.js';
 import { detectRunMethod } from '../compare/run-method.js';
 import { sameFile } from '../compare/same-file.js';
-import type { FdRef, Verdict } from '../compare/types.js';
+import type { FdRef, Method, Reason, Verdict } from '../compare/types.js';
 import { EXIT } from './exit-codes.js';
 import { parseFdRef } from './parse.js';
 import { action, out } from './run.js';
@@ -11,9 +11,23 @@ import { announceRunMethod } from './run-notice.js';
 
 export const SAME_SCHEMA = 'kcmp.same/1';
 
+/** The `kcmp.same/1` document: one pair's verdict, as `kcmp same --json` prints it. */
+export interface SameReport {
+  schema: typeof SAME_SCHEMA;
+  a: FdRef;
+  b: FdRef;
+  /** null: undecided — no method could tell, see `reason`. */
+  same: boolean | null;
+  /** How the answer was obtained ('none' when nothing could decide). */
+  method: Method;
+  /** Why a stronger method was not available, with the remedy when there is one. */
+  reason?: Reason & { remedy?: string };
+}
+
 interface SameFlags {
   borrow?: boolean;
   json?: boolean;
+  silent?: boolean;
 }
 
 function exitCode(verdict: Verdict): number {
@@ -40,7 +54,7 @@ function text(verdict: Verdict, remedy: string | undefined): string {
 
 function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): string {
   const reason = verdict.reason ? { ...verdict.reason, ...(remedy ? { remedy } : {}) } : undefined;
-  const doc = {
+  const doc: SameReport = {
     schema: SAME_SCHEMA,
     a,
     b,
@@ -70,6 +84,7 @@ export function registerSame(program: Command): void {
         '(Linux 6.10; needs ptrace attach rights; closing them drops POSIX locks this process holds on the file)',
     )
     .option('-J, --json', `print a ${SAME_SCHEMA} JSON document`)
+    .option('-s, --silent', 'print nothing; the exit status is the answer (as cmp -s)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -78,7 +93,7 @@ export function registerSame(program: Command): void {
         '  kcmp same 1234:3 1234:5           different (different-inode)\n' +
         '  kcmp same --json 1234:3 1235:3    {"schema": "kcmp.same/1", "same": true, "method": "kcmp", …}\n' +
         '  kcmp same --borrow 1234:3 1235:3  where a container blocks kcmp but allows pidfd_getfd\n' +
-        '  kcmp same 1234:3 1235:3 && echo shared',
+        '  kcmp same -s 1234:3 1235:3 && echo shared',
     )
     .action(
       action((aText: string, bText: string, flags: SameFlags) => {
@@ -91,7 +106,7 @@ export function registerSame(program: Command): void {
         });
         const verdict = sameFile(a, b, { borrow: Boolean(flags.borrow) });
         const remedy = remedyOf(verdict, flags);
-        out(flags.json ? json(a, b, verdict, remedy) : text(verdict, remedy));
+        if (!flags.silent) out(flags.json ? json(a, b, verdict, remedy) : text(verdict, remedy));
         return exitCode(verdict);
       }),
     );

@@ -19,15 +19,16 @@
  * the searched processes cannot be matched (its `sameAs` stays empty).
  * Consistency: fdinfo is read again at the end; if the registrations changed, the check is redone.
  */
-import { readlinkSync } from 'node:fs';
 import { kcmp } from '../../compare/kcmp.js';
 import { liveTask } from '../../compare/liveness.js';
 import { detectRunMethod } from '../../compare/run-method.js';
 import { assertFd, assertPid } from '../../compare/validate.js';
 import { AccessDeniedError, InvalidArgumentError, KcmpError } from '../../errors.js';
 import { fsErrno } from '../../procfs/errors.js';
+import { readLink } from '../../procfs/fd-dir.js';
 import { type EpollItem, readEpollItems } from '../../procfs/fdinfo-epoll.js';
 import { fdDir } from '../../procfs/fds.js';
+import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { isGone, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
 import type { ScanError } from '../fds/fds-report.js';
@@ -35,6 +36,10 @@ import { type Candidate, collectCandidates, describeBucket, scanError } from './
 import { EPOLL_SCHEMA, type EpollReport, type EpollTarget } from './epoll-report.js';
 
 export interface EpollOptions {
+  /** The process that holds the epoll instance. */
+  pid: number;
+  /** Its epoll fd. */
+  epfd: number;
   /** More processes (or tasks) whose fds may hold the targets; the owner's own fds are always searched. */
   search?: readonly number[];
 }
@@ -47,7 +52,7 @@ class ItemsChanged extends Error {}
 function assertEpoll(pid: number, tid: number, epfd: number): void {
   let target: string;
   try {
-    target = readlinkSync(`${fdDir(tid)}/${epfd}`);
+    target = readLink(`${fdDir(tid)}/${epfd}`);
   } catch (error) {
     const errno = fsErrno(error);
     if (isPrivilege(errno)) throw new AccessDeniedError(pid, `may not read the fds of process ${pid}`);
@@ -116,7 +121,7 @@ function atNumber(ctx: Context, item: EpollItem): 'ok' | 'fd-reused' | 'fd-close
 
 function link(pid: number, fd: number): string | null {
   try {
-    return readlinkSync(`${fdDir(pid)}/${fd}`);
+    return readLink(`${fdDir(pid)}/${fd}`);
   } catch {
     return null;
   }
@@ -160,19 +165,27 @@ function check(ctx: Context, items: readonly EpollItem[], buckets: Map<string | 
  * Lists the registrations of epoll fd `epfd` of process `pid` with the fds that hold each target now and a
  * status per registration.
  *
+ * Async like every scan of the library (the work itself is synchronous /proc reads and kcmp calls).
+ *
  * @example
- * inspectEpoll(1234, 4).targets  // [{ tfd: 100, holders: [{ pid: 1234, fd: 101 }], status: 'fd-closed', … }]
+ * (await inspectEpoll({ pid: 1234, epfd: 4 })).targets
+ * // [{ tfd: 100, holders: [{ pid: 1234, fd: 101 }], status: 'fd-closed', … }]
  * @throws InvalidArgumentError (bad pid/fd, fd not open, not an epoll fd), ProcessGoneError,
  *   ZombieProcessError, AccessDeniedError, SysError (kcmp unavailable)
  */
-export function inspectEpoll(pid: number, epfd: number, options: EpollOptions = {}): EpollReport {
+export async function inspectEpoll(options: EpollOptions): Promise<EpollReport> {
+  return scanEpoll(options);
+}
+
+function scanEpoll({ pid, epfd, search }: EpollOptions): EpollReport {
   assertPid(pid);
   assertFd(epfd, 'epoll fd');
+  assertProcPidsAreOurs();
   const started = performance.now();
   const owner = liveTask(pid);
   assertEpoll(pid, owner, epfd);
   assertKcmpUsable(pid, epfd);
-  const searched = [...new Set([owner, ...(options.search ?? []).filter((p) => p !== pid)])];
+  const searched = [...new Set([owner, ...(search ?? []).filter((p) => p !== pid)])];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const ctx: Context = { pid, owner, epfd, errors: [], comparisons: 0 };
     const items = readItems(pid, owner, epfd);

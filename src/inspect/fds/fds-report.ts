@@ -3,6 +3,7 @@
  * This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the schema).
  */
 import type { Method } from '../../compare/types.js';
+import type { SocketInfo } from '../../netlink/socket-info.js';
 
 export const FDS_SCHEMA = 'kcmp.fds/1';
 
@@ -12,6 +13,9 @@ export interface Holder {
   fd: number;
   command: string;
   tid?: number;
+  /** Set when this process shares its fd table with another (CLONE_FILES): the pid the table was read
+   * under, which holds this same fd. The fd is one table entry, listed under every process holding it. */
+  fdTable?: number;
   /** From /proc/TID/fdinfo/FD, only when asked for (a table column needs it); absent if unreadable. */
   pos?: number;
   /** The description's f_flags without O_CLOEXEC (octal in fdinfo), e.g. 0o100002. */
@@ -38,31 +42,60 @@ export interface Description {
   /** How membership was decided; 'none' when nothing could decide. */
   method: Method;
   holders: Holder[];
+  /** When asked for (a column needs them): the holders of the other end(s) — pipe ends, UNIX peers,
+   * loopback TCP/UDP connections, ptys — among every fd scanned (fds-peers.ts). */
+  peers?: Peer[];
+  /** When asked for: the epoll fds watching this description, verified with KCMP_EPOLL_TFD. */
+  watchers?: Peer[];
+  /** A pipe read end all of whose writers also hold this read end: it waits for an EOF it prevents. */
+  onlyWriterIsReader?: true;
+  /** For a socket, when asked for (a table column needs it): what it is, from sock_diag or /proc/PID/net. */
+  socket?: SocketInfo;
+}
+
+/** An fd of another description in a relation with this one (`description`: its id, null if not listed). */
+export interface Peer {
+  pid: number;
+  fd: number;
+  command: string;
+  description: string | null;
 }
 
 /** A process or fd that could not be read or compared: an error row, never a verdict. */
 export interface ScanError {
   pid: number;
+  /** The task whose fd table the failing call read, when it was not the process's leader. */
+  tid?: number;
   fd: number | null;
-  /** readdir, readlink, stat, fdinfo, kcmp, identity (pid reused), … */
-  syscall: string;
-  errno: string;
+  /** readdir, readlink, stat, fdinfo, kcmp, identity (pid reused), …; null when no call failed (`reason`). */
+  syscall: string | null;
+  /** The errno the call failed with; null when none did: then `reason` says what happened. */
+  errno: string | null;
+  /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (the fds of one
+   * file kept changing while they were compared: no answer held still). */
+  reason?: ScanErrorReason;
   message: string;
 }
+
+export type ScanErrorReason = 'zombie' | 'unsettled';
 
 export interface ProcessInfo {
   pid: number;
   ppid: number;
   command: string;
-  /** Set when this process shares its fd table with process `fdTableOf` (CLONE_FILES): its fds are
-   * listed once, under that process. */
+  /** Set when this process shares its fd table with process `fdTableOf` (CLONE_FILES): the table was read
+   * once, under that process, and its fds are holders of this process too (with `fdTable`). */
   fdTableOf?: number;
+  /** false: its fd table could not be compared with the others' (KCMP_FILES refused, or kcmp blocked):
+   * it may be one table with another process listed apart, so their fds being shared proves no leak. */
+  fdTableCompared?: false;
 }
 
 /** Counts over the whole scan, also when only shared descriptions are listed. */
 export interface FdsStats {
   processes: number;
-  /** fds grouped into descriptions (errors not included) */
+  /** fds grouped into descriptions (errors not included), one per holder: an fd of a table that two
+   * processes share counts for each */
   fds: number;
   descriptions: number;
   /** descriptions held by more than one fd */

@@ -13,8 +13,8 @@ test('scanTables reads every fd of a table once, in order, and reports a table i
   const f = await mkfds(t, 'dups');
   if (!f) return;
   const pid = f.pids.main as number;
-  const table: FdTable = { pid, tid: pid, sharedBy: [] };
-  const gone: FdTable = { pid: 2 ** 22 + 1, tid: 2 ** 22 + 1, sharedBy: [] }; // above pid_max: never exists
+  const table: FdTable = { pid, tid: pid, sharedBy: [], compared: true };
+  const gone: FdTable = { pid: 2 ** 22 + 1, tid: 2 ** 22 + 1, sharedBy: [], compared: true }; // above pid_max: never exists
   const unlisted: [number, string][] = [];
   const progress: number[] = [];
   const scan = await scanTables(
