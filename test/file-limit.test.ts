@@ -4,27 +4,15 @@
  * Node assertion. Below ~20 Node itself cannot start (the README names the floor).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { FILE_LIMIT_NEEDED } from '../src/cli/file-limit.js';
 import { mkfds } from './fixture/mkfds.js';
-import { CLI, type CliResult } from './helpers/cli.js';
+import type { CliResult } from './helpers/cli.js';
+import { runCliAsync } from './helpers/cli-async.js';
 
 function underLimit(limit: string, args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn('prlimit', [`--nofile=${limit}`, process.execPath, CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runCliAsync(args, { wrapper: ['prlimit', `--nofile=${limit}`] });
 }
 
 test('open-file limit: soft raised to hard; a hard limit too low is one line naming it, exit 2', async (t) => {
