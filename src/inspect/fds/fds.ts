@@ -26,6 +26,7 @@ import { groupAll } from './fds-grouping.js';
 import { descriptionNames } from './fds-names.js';
 import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
+import { describeRelations } from './fds-relations.js';
 import type { FdsReport } from './fds-report.js';
 import { scanTables } from './fds-scan.js';
 
@@ -35,6 +36,10 @@ export interface FdsOptions {
   all: boolean;
   /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
   fdinfo: boolean;
+  /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag (fds-sockets.ts). */
+  sockets: boolean;
+  /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
+  peers: boolean;
   /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
@@ -57,12 +62,18 @@ export interface FdsProgress {
 /** Below this many fds, starting workers costs more than it saves (native-access.md §3). */
 export const WORKER_THRESHOLD = 10_000;
 
+/** What a caller passes: the selection (never implied: `{ kind: 'all' }` scans every visible process),
+ * and any of the other options, whose defaults live in normalizeFdsOptions. */
+export type FdsScanOptions = Partial<FdsOptions> & Pick<FdsOptions, 'selection'>;
+
 /** The only place defaults live. */
-export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptions {
+function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
   return {
-    selection: options.selection ?? { kind: 'all' },
+    selection: options.selection,
     all: options.all ?? false,
     fdinfo: options.fdinfo ?? false,
+    sockets: options.sockets ?? false,
+    peers: options.peers ?? false,
     paranoid: options.paranoid ?? false,
     stop: options.stop ?? false,
     workers: options.workers ?? 'auto',
@@ -80,7 +91,7 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
  * for (const d of report.descriptions) console.log(d.id, d.name, d.holders.map((h) => `${h.pid}:${h.fd}`));
  * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or a refused --stop.
  */
-export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<FdsReport> {
+export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
   const started = performance.now();
@@ -133,7 +144,16 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const settled = settle(scan, { all: options.all, stillSame });
     const names = descriptionNames(settled.listed, grouped.name, cols, tidOf);
     const comparisons = found.comparisons + grouped.comparisons;
-    return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
+    const report = finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
+    if (!options.sockets && !options.peers) return report;
+    const commands = new Map(processes.map((p) => [p.pid, p.command]));
+    const at = (slot: number) => {
+      const table = listed[tableOf[slot] as number] as FdTable;
+      return { pid: table.pid, tid: table.tid, fd: cols.fd[slot] as number };
+    };
+    const relations = { ...settled, cols, at, command: (pid: number) => commands.get(pid) ?? '' };
+    const related = describeRelations(report, relations, options);
+    return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - started) } };
   } finally {
     how?.session?.close();
     frozen?.resume();
