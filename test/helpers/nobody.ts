@@ -12,7 +12,16 @@
  *   //                                                  → node STAGE/dist/cli/main.js doctor
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,19 +33,8 @@ import { CLI } from './cli.js';
 export const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] as const;
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/**
- * What the CLI loads at run time: its code, package.json (for --version) and its dependencies — koffi's
- * native binary is a package of its own, @koromix/koffi-PLATFORM.
- */
-const STAGED = [
-  'dist',
-  'package.json',
-  '.cache',
-  'node_modules/commander',
-  'node_modules/koffi',
-  'node_modules/@koromix',
-  'node_modules/@hpcc-js',
-];
+/** What the CLI loads at run time besides its dependencies: its code, package.json, the fixtures. */
+const STAGED = ['dist', 'package.json', '.cache'];
 /** Rewrites each argument that starts with "$R/" to "$S/…", then runs the result. */
 const MAP =
   `R=$1 S=$2; shift 2; n=$#; while [ "$n" -gt 0 ]; do a=$1; shift; case $a in "$R"/*) a=$S/\${a#"$R"/};; ` +
@@ -61,7 +59,9 @@ export function nobodyWrapper(): string[] {
   const stage = mkdtempSync(join(tmpdir(), 'kcmp-nobody-'));
   chmodSync(stage, 0o755);
   process.on('exit', () => rmSync(stage, { recursive: true, force: true }));
-  for (const path of STAGED) cpSync(join(REPO, path), join(stage, path), { recursive: true });
+  for (const path of [...STAGED, ...runtimePackages()]) {
+    cpSync(join(REPO, path), join(stage, path), { recursive: true });
+  }
   readableByAll(stage); // a checkout made under umask 077 has 0600 files
   for (const path of [CLI, mkfdsBinary(), seccompLauncher()]) {
     const copy = join(stage, relative(REPO, path));
@@ -77,4 +77,27 @@ function readableByAll(path: string): void {
   const directory = (mode & 0o170000) === 0o040000;
   chmodSync(path, mode | 0o444 | (directory || mode & 0o111 ? 0o111 : 0));
   if (directory) for (const entry of readdirSync(path)) readableByAll(join(path, entry));
+}
+
+/**
+ * node_modules/NAME of every package the CLI may load: the dependencies of package.json, and theirs, with
+ * optional ones (koffi's native binary is the optional package @koromix/koffi-PLATFORM). A dependency
+ * not hoisted to the top lives in its parent's own node_modules, which is copied with the parent.
+ */
+function runtimePackages(): string[] {
+  const found = new Set<string>();
+  const visit = (dir: string) => {
+    const manifest = JSON.parse(readFileSync(join(REPO, dir, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    for (const name of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+      const path = `node_modules/${name}`;
+      if (found.has(path) || !existsSync(join(REPO, path))) continue;
+      found.add(path);
+      visit(path);
+    }
+  };
+  visit('.');
+  return [...found];
 }
