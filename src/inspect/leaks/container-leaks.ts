@@ -13,7 +13,8 @@
  * A container fd in (a) is one finding, whatever (b) says of it. fds 0–2 are the runtime's stdio (the
  * console, the log pipe): passed on purpose, they are listed as 'runtime-stdio' and do not count as found.
  * Files on kernel-internal mounts (pipes, sockets, anon inodes, memfds) are in no mountinfo at all and are
- * left to (a): their link names no path.
+ * left to (a): their link names no path. (b) reads each process's own fd table (its leader's); a thread
+ * that unshared its table (unshare(CLONE_FILES)) is covered by (a), which scans every table.
  */
 import { readlinkSync } from 'node:fs';
 import { ProcessGoneError } from '../../errors.js';
