@@ -9,7 +9,12 @@ import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { rawRows, runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
 
-function relation(report: FdsReport, pid: number, fd: number, key: 'peers' | 'watchers'): string[] {
+function relation(
+  report: FdsReport,
+  pid: number,
+  fd: number,
+  key: 'peers' | 'watchers' | 'watching',
+): string[] {
   const d = report.descriptions.find((x) => x.holders.some((h) => h.pid === pid && h.fd === fd));
   assert.ok(d, `no description holds ${pid}:${fd}`);
   return ((d as Description)[key] ?? []).map((p) => `${p.pid}:${p.fd}`).sort();
@@ -63,6 +68,25 @@ test('epoll watchers are found by the registered file, not by the fd number it h
     [],
     'the number, not the file',
   );
+  // and from the epoll's side: what it watches is the read end (its holders), not what fd 90 is now
+  assert.deepEqual(
+    relation(report, main, f.fds.epoll as number, 'watching'),
+    [m('pipeRead'), m('watched')].sort(),
+  );
+});
+
+test('an eventfd has one id per eventfd: its holders share it, it has no peers', async (t) => {
+  const f = await mkfds(t, 'peers');
+  if (!f) return;
+  const { main, child, m, c } = scenario(f);
+  const report = fdsJson(['-p', `${main},${child}`, '--all']);
+  const of = (ref: string) =>
+    report.descriptions.find((d) => d.holders.some((h) => `${h.pid}:${h.fd}` === ref));
+  const shared = of(m('eventfd'));
+  if (shared?.eventfdId === undefined) return t.skip('no eventfd-id in fdinfo (Linux < 6.8)');
+  assert.equal(of(c('eventfd')), shared, 'inherited: one description');
+  assert.notEqual(of(m('reused'))?.eventfdId, shared.eventfdId, 'another eventfd, another id');
+  assert.deepEqual(shared.peers, []);
 });
 
 test('a pipe read end whose only writers are its own holders is flagged', async (t) => {
