@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
-import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
+import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
 import { renderCounters } from '../report/counters.js';
@@ -132,7 +132,7 @@ export function registerFds(program: Command): void {
         const rows = rowSelectionOf<FdsRow>(flags, FDS_COLUMNS);
         const shown = [...format.columns(flags), ...rows.columns]; // also validates -o before the scan
         const fdinfo = needsFdinfo(shown);
-        const options: Partial<FdsOptions> = {
+        const options: FdsScanOptions = {
           selection: selectionOf(flags),
           all: flags.all ?? false,
           fdinfo,

@@ -15,6 +15,7 @@ import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
+import { type ErrnoName, isGone } from '../../sys/errno.js';
 import { freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type ScanMethod, scanMethod } from './fd-scan-method.js';
@@ -61,10 +62,14 @@ export interface FdsProgress {
 /** Below this many fds, starting workers costs more than it saves (native-access.md §3). */
 export const WORKER_THRESHOLD = 10_000;
 
+/** What a caller passes: the selection (never implied: `{ kind: 'all' }` scans every visible process),
+ * and any of the other options, whose defaults live in normalizeFdsOptions. */
+export type FdsScanOptions = Partial<FdsOptions> & Pick<FdsOptions, 'selection'>;
+
 /** The only place defaults live. */
-export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptions {
+function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
   return {
-    selection: options.selection ?? { kind: 'all' },
+    selection: options.selection,
     all: options.all ?? false,
     fdinfo: options.fdinfo ?? false,
     sockets: options.sockets ?? false,
@@ -86,7 +91,7 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
  * for (const d of report.descriptions) console.log(d.id, d.name, d.holders.map((h) => `${h.pid}:${h.fd}`));
  * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or a refused --stop.
  */
-export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<FdsReport> {
+export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
   const started = performance.now();
@@ -105,12 +110,14 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     noteZombies(processes, found.tables, problems);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 
+    const unlisted: { table: FdTable; errno: string }[] = [];
     const { listed, tableOf, cols } = await scanTables(
       tables,
       pool,
-      (table, errno) => problems.add(table.pid, null, 'readdir', errno),
+      (table, errno) => unlisted.push({ table, errno }),
       (done, total) => progress?.({ phase: 'scan', done, total }),
     );
+    noteUnlisted(unlisted, listed, problems);
     noteAssumed(found.assumed, listed, problems);
 
     const buckets = bucketize(cols, options.paranoid);
@@ -159,6 +166,23 @@ function workerCount(workers: number | 'auto', processes: readonly SelectedProce
   if (workers !== 'auto') return Math.min(workers, availableParallelism());
   const estimate = processes.reduce((n, p) => n + countFds(p.pid), 0);
   return estimate >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+}
+
+/**
+ * A table that could not be listed is an error row — unless it was reached through a thread that is gone
+ * (exited, or exec'd: execve hands the process's pid to the exec'ing thread, and its tid disappears) while
+ * the process's table was listed through another task: then nothing of the process is missing.
+ */
+function noteUnlisted(
+  unlisted: readonly { table: FdTable; errno: string }[],
+  listed: readonly FdTable[],
+  problems: Problems,
+): void {
+  const read = new Set(listed.map((t) => t.pid));
+  for (const { table, errno } of unlisted) {
+    const threadGone = table.tid !== table.pid && isGone(errno as ErrnoName);
+    if (!(threadGone && read.has(table.pid))) problems.add(table.pid, null, 'readdir', errno, table.tid);
+  }
 }
 
 /** A zombie has no live task, so no fd table to read: an error row says so, as `kcmp tasks` does. */
