@@ -72,39 +72,30 @@ class Namespace {
     }
     return this.sockets.get(ino);
   }
-
-  /** Reads every family not read yet (peers look at sockets nobody asked for by name). */
-  readAll(): Map<number, SocketInfo> {
-    this.find(-1);
-    return this.sockets;
-  }
 }
 
-function netnsOf(tid: number): number {
+/** A task id, or 'self' for this process (its pid may mean nothing in a /proc of another PID namespace). */
+export type Task = number | 'self';
+
+function netnsOf(tid: Task): number {
   return statSync(`/proc/${tid}/ns/net`).ino;
 }
 
 export class SocketTables {
   private readonly namespaces = new Map<number, Namespace | Unnamed>();
-  private readonly ours = netnsOf(Number(process.pid));
+  private readonly ours = netnsOf('self');
 
   /**
    * The socket `ino` held by task `tid`, undefined when no family dumped knows it (a family not read —
    * vsock, SCTP, Bluetooth — or closed since), or why its namespace could not be read.
    */
-  find(tid: number, ino: number): SocketInfo | Unnamed | undefined {
+  find(tid: Task, ino: number): SocketInfo | Unnamed | undefined {
     const ns = this.namespaceOf(tid);
     return 'errno' in ns ? ns : ns.find(ino);
   }
 
-  /** Every socket of the namespace of task `tid` (all families read), or why it could not be read. */
-  all(tid: number): Map<number, SocketInfo> | Unnamed {
-    const ns = this.namespaceOf(tid);
-    return 'errno' in ns ? ns : ns.readAll();
-  }
-
   /** Why sockets of `tid`'s namespace are named from /proc/TID/net instead of sock_diag, if they are. */
-  fallback(tid: number): Unnamed | undefined {
+  fallback(tid: Task): Unnamed | undefined {
     const ns = this.namespaceOf(tid);
     return 'errno' in ns ? undefined : ns.fallback;
   }
@@ -115,7 +106,7 @@ export class SocketTables {
     this.namespaces.clear();
   }
 
-  private namespaceOf(tid: number): Namespace | Unnamed {
+  private namespaceOf(tid: Task): Namespace | Unnamed {
     let netns: number;
     try {
       netns = netnsOf(tid);
@@ -130,7 +121,7 @@ export class SocketTables {
     return ns;
   }
 
-  private open(tid: number, netns: number): Namespace | Unnamed {
+  private open(tid: Task, netns: number): Namespace | Unnamed {
     const entered = netns === this.ours ? sysSockDiagSocket() : socketInside(tid);
     if (typeof entered === 'number' && entered >= 0) {
       const fd = entered;
@@ -155,7 +146,7 @@ export class SocketTables {
 }
 
 /** A sock_diag socket created inside the network namespace of task `tid`, or why it could not be. */
-function socketInside(tid: number): number | Unnamed {
+function socketInside(tid: Task): number | Unnamed {
   let target: number;
   let home: number;
   try {
