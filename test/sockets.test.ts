@@ -84,4 +84,14 @@ test('sockets are named in the network namespace of their holder (setns), or fro
   const fallback = at(JSON.parse(r.stdout) as FdsReport, main, f.fds.listener as number).socket;
   assert.equal(fallback?.source, 'procfs');
   assert.equal(fallback?.netns, socket?.netns);
+  // a socket no table lists is named by neither; without setns that is said, with it (no table) it is not
+  const unnamed = (json: string) =>
+    (JSON.parse(json) as FdsReport).errors.filter((e) => e.pid === main && e.fd === f.fds.unbound);
+  assert.deepEqual(
+    unnamed(r.stdout).map((e) => `${e.syscall}:${e.errno}`),
+    ['setns:EPERM'],
+  );
+  assert.match(unnamed(r.stdout)[0]?.message ?? '', /could not be named: entering the network namespace/);
+  const withAdmin = runCli(['fds', '-p', String(main), '--all', '--json']);
+  assert.deepEqual(unnamed(withAdmin.stdout), []);
 });
