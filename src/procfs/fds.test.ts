@@ -32,13 +32,13 @@ test('parseFdInfo reads pos, flags without O_CLOEXEC, the cloexec bit, mnt_id an
 test('kindOf: st_mode first, anon inodes by their link name', () => {
   assert.equal(kindOf(0o100644, '/etc/passwd').name, 'REG');
   assert.equal(kindOf(0o140777, 'socket:[1]').name, 'SOCK');
-  assert.equal(kindOf(0o140777, 'socket:[1]').oneDescriptionPerInode, true);
+  assert.equal(kindOf(0o140777, 'socket:[1]').oneIoDescriptionPerInode, true);
   assert.equal(kindOf(0o10600, 'pipe:[2]').name, 'FIFO');
   assert.equal(kindOf(0o600, 'anon_inode:[eventfd]').name, 'eventfd');
   assert.equal(kindOf(0o600, 'anon_inode:inotify').name, 'inotify');
   assert.equal(kindOf(0o700, 'anon_inode:[pidfd]').name, 'pidfd');
   assert.equal(kindOf(0o600, 'anon_inode:[something-new]').name, 'UNKNOWN');
-  assert.equal(kindOf(0o600, 'anon_inode:[eventfd]').oneDescriptionPerInode, undefined);
+  assert.equal(kindOf(0o600, 'anon_inode:[eventfd]').oneIoDescriptionPerInode, undefined);
 });
 
 test('FdDir: statx/readlinkat through the directory fd agree with node:fs, and a closed fd is ENOENT', () => {

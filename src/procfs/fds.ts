@@ -88,11 +88,17 @@ export function scanFds(tid: number, fds: Int32Array, out: FdColumns, at: number
   }
 }
 
+/** The major number of st_dev, decoded as glibc's gnu_dev_major does (64-bit encoding). */
+export function devMajor(dev: number): number {
+  const lo = dev >>> 0;
+  const hi = Math.floor(dev / 2 ** 32) >>> 0;
+  return (((lo >>> 8) & 0xfff) | (hi & 0xfffff000)) >>> 0;
+}
+
 /** st_dev as "major:minor", decoded as glibc's gnu_dev_major/minor do (64-bit encoding). */
 export function formatDev(dev: number): string {
   const lo = dev >>> 0;
   const hi = Math.floor(dev / 2 ** 32) >>> 0;
-  const major = ((lo >>> 8) & 0xfff) | (hi & 0xfffff000);
   const minor = (lo & 0xff) | (((lo >>> 12) | (hi << 20)) & ~0xff);
-  return `${major >>> 0}:${minor >>> 0}`;
+  return `${devMajor(dev)}:${minor >>> 0}`;
 }

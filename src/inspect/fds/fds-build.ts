@@ -13,6 +13,7 @@
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import type { FdColumns } from '../../procfs/fds.js';
 import { formatDev } from '../../procfs/fds.js';
+import { FsMagics } from '../../procfs/fs-magic.js';
 import type { ProcessIdentity } from '../../procfs/identity.js';
 import { kindOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
@@ -50,16 +51,16 @@ export function settle(
 ): Settled {
   const { cols, problems } = scan;
   const pidOf = (slot: number) => tableAt(scan, slot).pid;
+  const gone = (slot: number, syscall: string, errno: string) => {
+    if (errno === 'changed') problems.reused(pidOf(slot), cols.fd[slot] as number);
+    else problems.add(pidOf(slot), cols.fd[slot] as number, syscall, errno);
+  };
   const drafts = draftDescriptions(scan.buckets, scan.grouped, scan.method, {
-    gone(slot, syscall, errno) {
-      if (errno === 'changed') problems.reused(pidOf(slot), cols.fd[slot] as number);
-      else problems.add(pidOf(slot), cols.fd[slot] as number, syscall, errno);
-    },
+    gone,
     uncompared: (slot, syscall, errno) => problems.uncomparedFd(pidOf(slot), syscall, errno),
   });
   for (let slot = 0; slot < cols.fd.length; slot++) {
-    if (cols.failed[slot])
-      problems.add(pidOf(slot), cols.fd[slot] as number, 'stat', cols.errno[slot] as string);
+    if (cols.failed[slot]) gone(slot, 'stat', cols.errno[slot] as string);
   }
   const replaced = new Set<number>();
   for (const p of scan.processes) {
@@ -93,12 +94,15 @@ export function finish(
     if (options.fdinfo) addFdInfo(h, table.tid);
     return h;
   };
+  const magics = new FsMagics();
   const descriptions: Description[] = settled.listed.map((draft, i) => {
     const first = draft.slots[0] as number;
     const name = names[i] as string;
+    const [mode, dev] = [cols.mode[first] as number, cols.dev[first] as number];
+    const magic = magics.of(tableAt(scan, first).tid, cols.fd[first] as number, dev, mode);
     return {
       id: `d${i + 1}`,
-      type: kindOf(cols.mode[first] as number, name).name,
+      type: kindOf(mode, name, magic).name,
       name,
       dev: formatDev(cols.dev[first] as number),
       ino: cols.ino[first] as number,

@@ -26,6 +26,7 @@ import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
 import { scanTables } from './fds-scan.js';
+import { splitSocketBuckets } from './fds-socket-buckets.js';
 
 export interface FdsOptions {
   selection: Selection;
@@ -103,8 +104,8 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     );
     noteAssumed(found.assumed, listed, problems);
 
-    const buckets = bucketize(cols, options.paranoid);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
+    const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols, tidOf);
     const grouped = await groupAll(buckets, cols, tidOf, pool, {
       method: how.method,
       ...(how.comparator ? { comparator: how.comparator } : {}),
