@@ -24,8 +24,8 @@ export interface Holder {
 export interface Description {
   /** "d1", "d2", … in output order; stable only within one report. */
   id: string;
-  /** REG, DIR, FIFO, SOCK, CHR, BLK, LNK, or an anon-inode kind: eventfd, eventpoll, timerfd, signalfd,
-   * inotify, pidfd, … ; UNKNOWN otherwise. */
+  /** REG, DIR, FIFO, SOCK, CHR, BLK, LINK, mqueue, memfd_secret, or an anon-inode kind: eventfd,
+   * eventpoll, timerfd, signalfd, inotify, pidfd, bpf-link, kvm-vcpu, … ; UNKNOWN otherwise (kinds.ts). */
   type: string;
   /** The /proc/PID/fd/N link target: a path, "pipe:[123]", "socket:[456]", "anon_inode:[eventfd]". */
   name: string;
