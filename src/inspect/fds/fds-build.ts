@@ -53,16 +53,16 @@ export function settle(
 ): Settled {
   const { cols, problems } = scan;
   const pidOf = (slot: number) => tableAt(scan, slot).pid;
-  const gone = (slot: number, syscall: string, errno: string) => {
-    if (errno === 'changed') problems.reused(pidOf(slot), cols.fd[slot] as number);
-    else problems.add(pidOf(slot), cols.fd[slot] as number, syscall, errno);
-  };
   const drafts = draftDescriptions(scan.buckets, scan.grouped, scan.method, {
-    gone,
+    gone(slot, syscall, errno) {
+      if (errno === 'changed') problems.reused(pidOf(slot), cols.fd[slot] as number);
+      else problems.add(pidOf(slot), cols.fd[slot] as number, syscall, errno);
+    },
     uncompared: (slot, syscall, errno) => problems.uncomparedFd(pidOf(slot), syscall, errno),
   });
   for (let slot = 0; slot < cols.fd.length; slot++) {
-    if (cols.failed[slot]) gone(slot, 'stat', cols.errno[slot] as string);
+    if (cols.failed[slot])
+      problems.add(pidOf(slot), cols.fd[slot] as number, 'stat', cols.errno[slot] as string);
   }
   const replaced = new Set<number>();
   for (const p of scan.processes) {

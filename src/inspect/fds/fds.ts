@@ -107,8 +107,8 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     );
     noteAssumed(found.assumed, listed, problems);
 
+    const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
-    const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols, tidOf);
     const grouped = await groupAll(buckets, cols, tidOf, pool, {
       method: how.method,
       ...(how.comparator ? { comparator: how.comparator } : {}),
