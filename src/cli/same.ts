@@ -5,6 +5,7 @@ import { detectRunMethod } from '../compare/run-method.js';
 import { sameFile } from '../compare/same-file.js';
 import type { FdRef, Method, Reason, Verdict } from '../compare/types.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parseFdRef } from './parse.js';
 import { action, out } from './run.js';
 import { announceRunMethod } from './run-notice.js';
@@ -24,9 +25,9 @@ export interface SameReport {
   reason?: Reason & { remedy?: string };
 }
 
-interface SameFlags {
+interface SameFlags extends JsonFlags {
   borrow?: boolean;
-  json?: boolean;
+  silent?: boolean;
 }
 
 function exitCode(verdict: Verdict): number {
@@ -51,7 +52,7 @@ function text(verdict: Verdict, remedy: string | undefined): string {
   return `${verdict.same ? 'same' : 'different'} (${verdict.method})\n`;
 }
 
-function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): string {
+function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): SameReport {
   const reason = verdict.reason ? { ...verdict.reason, ...(remedy ? { remedy } : {}) } : undefined;
   const doc: SameReport = {
     schema: SAME_SCHEMA,
@@ -61,7 +62,7 @@ function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined):
     method: verdict.method,
     ...(reason ? { reason } : {}),
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return doc;
 }
 
 export function registerSame(program: Command): void {
@@ -83,6 +84,8 @@ export function registerSame(program: Command): void {
         '(Linux 6.10; needs ptrace attach rights; closing them drops POSIX locks this process holds on the file)',
     )
     .option('-J, --json', `print a ${SAME_SCHEMA} JSON document`)
+    .addOption(prettyOption())
+    .option('-s, --silent', 'print nothing; the exit status is the answer (as cmp -s)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -91,7 +94,7 @@ export function registerSame(program: Command): void {
         '  kcmp same 1234:3 1234:5           different (different-inode)\n' +
         '  kcmp same --json 1234:3 1235:3    {"schema": "kcmp.same/1", "same": true, "method": "kcmp", …}\n' +
         '  kcmp same --borrow 1234:3 1235:3  where a container blocks kcmp but allows pidfd_getfd\n' +
-        '  kcmp same 1234:3 1235:3 && echo shared',
+        '  kcmp same -s 1234:3 1235:3 && echo shared',
     )
     .action(
       action((aText: string, bText: string, flags: SameFlags) => {
@@ -104,7 +107,9 @@ export function registerSame(program: Command): void {
         });
         const verdict = sameFile(a, b, { borrow: Boolean(flags.borrow) });
         const remedy = remedyOf(verdict, flags);
-        out(flags.json ? json(a, b, verdict, remedy) : text(verdict, remedy));
+        if (flags.silent) return exitCode(verdict);
+        if (flags.json) outJson(json(a, b, verdict, remedy), flags);
+        else out(text(verdict, remedy));
         return exitCode(verdict);
       }),
     );
