@@ -41,7 +41,7 @@ export interface FdsOptions {
   sockets: boolean;
   /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
   peers: boolean;
-  /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
+  /** Compare socket inodes with kcmp too, instead of trusting "one description per socket" (kinds.ts). */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
   stop: boolean;
