@@ -90,6 +90,8 @@ test('epoll: not an epoll fd, a closed fd, a missing process, no access: one lin
     [[m, String(f.fds.closedFd)], /has no fd 200 open/],
     [['2147483646', '3'], /process 2147483646 does not exist/],
     [[m, 'x'], /invalid EPFD/],
+    [[m], /^kcmp: missing EPFD \(the epoll fd of that process\): /],
+    [[], /^kcmp: missing PID and EPFD: /],
   ];
   if (process.getuid?.() === 0) {
     cases.push([[m, String(f.fds.epoll)], /may not/, nobodyWrapper()]);

@@ -110,7 +110,10 @@ export function registerFds(program: Command): void {
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
     .addOption(prettyOption())
     .addOption(formatOption())
-    .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
+    .option(
+      '--paranoid',
+      'compare socket fds with kcmp too, instead of trusting one description per socket (for its fds that are not O_PATH)',
+    )
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .option('--workers <n>', 'worker threads for large scans (default: auto)')
     .option(

@@ -29,6 +29,7 @@ import { Problems } from './fds-problems.js';
 import { describeRelations } from './fds-relations.js';
 import type { FdsReport } from './fds-report.js';
 import { refilledTables, scanTables } from './fds-scan.js';
+import { splitSocketBuckets } from './fds-socket-buckets.js';
 
 export interface FdsOptions {
   selection: Selection;
@@ -40,7 +41,7 @@ export interface FdsOptions {
   sockets: boolean;
   /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
   peers: boolean;
-  /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
+  /** Compare socket inodes with kcmp too, instead of trusting "one description per socket" (kinds.ts). */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
   stop: boolean;
@@ -126,7 +127,7 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
     for (const { table, fds } of refilledTables({ listed, tableOf })) problems.refilled(table.pid, fds);
     noteAssumed(found.assumed, listed, problems);
 
-    const buckets = bucketize(cols, options.paranoid);
+    const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
     const grouped = await groupAll(buckets, cols, tidOf, pool, {
       method: how.method,
