@@ -47,9 +47,23 @@ export type {
   ProcessInfo,
   ScanError,
 } from './inspect/fds/fds-report.js';
-export { findLeaks, type LeakProbe, procfsProbe } from './inspect/leaks/leak-finder.js';
+export type { ProgramFacts } from './inspect/leaks/leak-case.js';
+export {
+  type FinderOptions,
+  findLeaks,
+  type LeakFindings,
+  type LeakProbe,
+  procfsProbe,
+} from './inspect/leaks/leak-finder.js';
 export { inspectLeaks, type LeaksOptions } from './inspect/leaks/leaks.js';
-export type { Leak, LeakEnd, LeakKind, LeaksReport } from './inspect/leaks/leaks-report.js';
+export type {
+  Leak,
+  LeakCase,
+  LeakEnd,
+  LeakKind,
+  LeaksReport,
+  UndecidedProcess,
+} from './inspect/leaks/leaks-report.js';
 export { inspectTasks } from './inspect/tasks/tasks.js';
 export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks/tasks-report.js';
 export type { Selection } from './procfs/select.js';

@@ -4,6 +4,8 @@ export const EXIT = {
   OK: 0,
   /** `same`: different descriptions. */
   DIFFERENT: 1,
-  /** Bad input, an error, or (for `same`) undecided. */
+  /** `leaks`: leaks found (and every selected process could be judged). */
+  FOUND: 1,
+  /** Bad input, an error, or undecided (`same`; `leaks` with a process it could not read or compare). */
   TROUBLE: 2,
 } as const;
