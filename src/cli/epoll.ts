@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { inspectEpoll } from '../inspect/epoll/epoll.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
 import { EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
+import { stringifyLossless } from '../report/json-text.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { parsePid, parsePidList } from './parse.js';
@@ -61,7 +62,7 @@ export function registerEpoll(program: Command): void {
         }
         const report = inspectEpoll(pid, epfd, { search: searched(flags) });
         if (flags.json) {
-          out(`${JSON.stringify(report, null, 2)}\n`);
+          out(`${stringifyLossless(report, 2)}\n`);
           return EXIT.OK;
         }
         for (const error of report.errors) warn(`${error.message}, skipping`);

@@ -4,7 +4,8 @@ export const EXIT = {
   OK: 0,
   /** `same`: different descriptions. */
   DIFFERENT: 1,
-  /** `leaks`: leaks found (and every selected process could be judged). */
+  /** `leaks`: leaks found (and every selected process could be judged); `leaks --container`: something
+   * was found. */
   FOUND: 1,
   /** Bad input, an error, or undecided (`same`; `leaks` with a process it could not read or compare). */
   TROUBLE: 2,

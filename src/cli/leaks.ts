@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { inspectLeaks } from '../inspect/leaks/leaks.js';
 import type { LeaksReport } from '../inspect/leaks/leaks-report.js';
+import { stringifyLossless } from '../report/json-text.js';
 import {
   fixLines,
   LEAK_COLUMNS,
@@ -15,12 +16,13 @@ import {
   undecidedLine,
 } from '../report/leaks-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
+import { type ContainerLeaksFlags, runContainerLeaks } from './container-leaks.js';
 import { EXIT } from './exit-codes.js';
 import { action, out, warn } from './run.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface LeaksFlags extends SelectionFlags, TableFlags {
+interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags {
   json?: boolean;
   stop?: boolean;
   fork?: boolean;
@@ -51,13 +53,21 @@ export function registerLeaks(program: Command): void {
       "also list risky sharing after a fork without exec (a pipe's reader holding its write end)",
     )
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
+    .option(
+      '--container <pid>',
+      'audit the container PID is in for host files it can reach (runc CVE-2024-21626)',
+    )
+    .option('--containers', "audit every container (pid + mount namespace not the host's)")
     .addHelpText(
       'after',
       '\nExamples:\n  kcmp leaks --tree $(pgrep -o myserver)   what its children kept\n' +
-        '  kcmp leaks -p 1234,1240 -J              as JSON\n  kcmp leaks -o +FIX,MODE                 more columns',
+        '  kcmp leaks -p 1234,1240 -J              as JSON\n  kcmp leaks -o +FIX,MODE                 more columns\n' +
+        '  kcmp leaks --container $(pidof -s app)  host fds and mounts that container can reach\n' +
+        '  kcmp leaks --containers                 every container on the host',
     )
     .action(
       action(async (flags: LeaksFlags) => {
+        if (flags.container !== undefined || flags.containers) return runContainerLeaks(flags);
         if (listedColumns(flags, LEAK_COLUMNS)) return EXIT.OK;
         const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
         const report = await inspectLeaks({
@@ -66,7 +76,7 @@ export function registerLeaks(program: Command): void {
           fork: flags.fork ?? false,
         });
         if (flags.json) {
-          out(`${JSON.stringify(report, null, 2)}\n`);
+          out(`${stringifyLossless(report, 2)}\n`);
           return exitCodeOf(report);
         }
         for (const e of report.errors) {

@@ -54,6 +54,8 @@ function assertFdRef(ref: unknown, what: string): asserts ref is FdRef {
 function notOpenHere(fd: number, syscall = 'fcntl', args: (number | string)[] = [fd, 'F_GETFD']): SysError {
   return new SysError(syscall, 'EBADF', args, {
     context: `fd ${fd} is not open in this process (${process.pid})`,
+    pid: process.pid,
+    fd,
   });
 }
 

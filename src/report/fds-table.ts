@@ -79,6 +79,7 @@ export const FDS_COLUMNS = {
   NAME: {
     help: 'file name, or pipe:[ino], socket:[ino], anon_inode:[…]; syscall:ERRNO for an error row',
     json: 'string',
+    truncate: true,
     get: h(
       (d) => d.name,
       (e) => `${e.syscall}:${e.errno}`,
@@ -138,7 +139,11 @@ export function fdsRows(report: FdsReport): FdsRow[] {
   return rows;
 }
 
-export function renderFdsTable(report: FdsReport, columns: readonly string[], options: TableOptions): string {
+export function renderFdsTable(
+  report: FdsReport,
+  columns: readonly string[],
+  options: TableOptions,
+): Iterable<string> {
   return renderTable(fdsRows(report), FDS_COLUMNS, columns, options);
 }
 

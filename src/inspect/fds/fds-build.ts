@@ -93,11 +93,14 @@ export function finish(
     if (options.fdinfo) addFdInfo(h, table.tid);
     return h;
   };
+  // Ids number every kept description, listed or not, so one description has the same id with --all and
+  // without (the default view lists the shared ones, with gaps in their numbers).
+  const number = new Map(settled.kept.map((draft, i) => [draft, i + 1]));
   const descriptions: Description[] = settled.listed.map((draft, i) => {
     const first = draft.slots[0] as number;
     const name = names[i] as string;
     return {
-      id: `d${i + 1}`,
+      id: `d${number.get(draft)}`,
       type: kindOf(cols.mode[first] as number, name).name,
       name,
       dev: formatDev(cols.dev[first] as number),

@@ -37,7 +37,7 @@ export interface FdsOptions {
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
   stop: boolean;
-  /** Worker threads; 'auto': as many as cores, when the scan has ≥ WORKER_THRESHOLD fds. */
+  /** Worker threads (at most as many as cores); 'auto': as many as cores (≤ 4), when the scan has ≥ WORKER_THRESHOLD fds. */
   workers: number | 'auto';
   /** 'auto': kcmp if usable, else (with `borrow`) pidfd_getfd + F_DUPFD_QUERY, else none (run-method.ts). */
   method: FdMethod | 'auto';
@@ -135,8 +135,9 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
   }
 }
 
+/** Never more workers than cores: each extra one costs its own V8 heap (~10 MB) and start-up, and adds nothing. */
 function workerCount(workers: number | 'auto', processes: readonly SelectedProcess[]): number {
-  if (workers !== 'auto') return workers;
+  if (workers !== 'auto') return Math.min(workers, availableParallelism());
   const estimate = processes.reduce((n, p) => n + countFds(p.pid), 0);
   return estimate >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
 }
