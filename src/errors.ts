@@ -140,3 +140,20 @@ export class AccessDeniedError extends KcmpError {
   }
 }
 AccessDeniedError.prototype.name = 'AccessDeniedError';
+
+/**
+ * /proc shows the pids of another PID namespace than the caller's, while kcmp(2) takes the caller's: pids
+ * read from /proc would name other processes (or none). Nothing is compared.
+ */
+export class ProcNamespaceError extends KcmpError {
+  constructor(why: string) {
+    super(
+      `${why}: kcmp(2) takes pids of the caller's PID namespace, so the pids /proc lists would name other processes; nothing was compared`,
+      {
+        remedy:
+          'mount a /proc of this PID namespace (unshare --pid --fork --mount-proc, or mount -t proc proc /proc in a new mount namespace), or run kcmp in the PID namespace whose /proc is mounted',
+      },
+    );
+  }
+}
+ProcNamespaceError.prototype.name = 'ProcNamespaceError';

@@ -57,6 +57,8 @@ test('npm pack installs into a fresh project: ESM, CommonJS, strict TypeScript a
     'dist/index.js',
     'dist/index.cjs',
     'dist/cli/main.js',
+    'dist/man/kcmp-fds.1',
+    'schemas/kcmp.fds-1.json',
   ])
     assert.ok(files.includes(wanted), `the tarball ships ${wanted}`);
   assert.deepEqual(

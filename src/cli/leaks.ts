@@ -81,7 +81,7 @@ export function registerLeaks(program: Command): void {
         }
         for (const e of report.errors) {
           warn(
-            `${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.syscall}: ${e.errno}: ${e.message}, skipping`,
+            `${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.errno === null ? e.reason : `${e.syscall}: ${e.errno}`}: ${e.message}, skipping`,
           );
         }
         for (const u of report.undecided) warn(undecidedLine(u));

@@ -24,6 +24,7 @@
 import { fsErrno } from '../procfs/errors.js';
 import { type FdStat, fdPath, sameInode, statFd } from '../procfs/fd-stat.js';
 import { kindOf } from '../procfs/kinds.js';
+import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { errnoName, isNotSupported, isPrivilege } from '../sys/errno.js';
 import { sysDupfdQuery, sysFdIsOpen } from '../sys/fcntl.js';
 import { SysError } from '../sys/sys-error.js';
@@ -150,6 +151,7 @@ function confirm(verdict: Verdict, refs: readonly TaskFd[], before: readonly (Fd
 export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Verdict {
   assertFdRef(a, 'first');
   assertFdRef(b, 'second');
+  assertProcPidsAreOurs();
   const self = process.pid;
   const ours = a.pid === self && b.pid === self;
   const identical = a.pid === b.pid && a.fd === b.fd;

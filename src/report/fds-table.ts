@@ -32,7 +32,10 @@ export const FDS_COLUMNS = {
     help: 'thread ID, when the fd table was read through a thread',
     json: 'number',
     align: 'right',
-    get: h((_, x) => x.tid ?? null),
+    get: h(
+      (_, x) => x.tid ?? null,
+      (e) => e.tid ?? null,
+    ),
   },
   COMMAND: {
     help: 'command of the process',
@@ -82,7 +85,7 @@ export const FDS_COLUMNS = {
     truncate: true,
     get: h(
       (d) => d.name,
-      (e) => `${e.syscall}:${e.errno}`,
+      (e) => (e.errno === null ? (e.reason ?? null) : `${e.syscall}:${e.errno}`),
     ),
   },
   METHOD: {

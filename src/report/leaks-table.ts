@@ -73,7 +73,7 @@ export function undecidedLine(u: UndecidedProcess): string {
     u.descendants.length === 0
       ? ''
       : `, with ${u.descendants.length} selected below it (${u.descendants.join(', ')})`;
-  return `undecided: process ${u.pid}${u.command ? ` (${u.command})` : ''}${below}: ${u.syscall}: ${u.errno}: leaks to or from it cannot be ruled out`;
+  return `undecided: process ${u.pid}${u.command ? ` (${u.command})` : ''}${below}: ${u.syscall === null ? u.reason : `${u.syscall}: ${u.errno}`}: leaks to or from it cannot be ruled out`;
 }
 
 export function leaksSummary(report: LeaksReport): string {

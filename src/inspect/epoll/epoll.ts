@@ -28,6 +28,7 @@ import { fsErrno } from '../../procfs/errors.js';
 import { readLink } from '../../procfs/fd-dir.js';
 import { type EpollItem, readEpollItems } from '../../procfs/fdinfo-epoll.js';
 import { fdDir } from '../../procfs/fds.js';
+import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { isGone, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
 import type { ScanError } from '../fds/fds-report.js';
@@ -168,6 +169,7 @@ function check(ctx: Context, items: readonly EpollItem[], buckets: Map<string | 
 export function inspectEpoll(pid: number, epfd: number, options: EpollOptions = {}): EpollReport {
   assertPid(pid);
   assertFd(epfd, 'epoll fd');
+  assertProcPidsAreOurs();
   const started = performance.now();
   const owner = liveTask(pid);
   assertEpoll(pid, owner, epfd);

@@ -12,7 +12,9 @@
  * Cost: linear in the holders. Each process's ancestor chain is read once (memoised), each description's
  * holders are grouped per process in one pass, and only a process holding one description under several
  * fds sorts them. A leak is only ever reported for holders the scan proved to share one description (kcmp,
- * or the socket-inode rule), so "shared" is never a guess.
+ * or the socket-inode rule), so "shared" is never a guess. Processes that share one fd table (CLONE_FILES)
+ * hold the same fds without having inherited copies: that is no leak, and neither is the sharing of two
+ * processes whose fd tables could not be compared (KCMP_FILES refused or blocked: they may be one table).
  */
 import { readExeIdentity } from '../../procfs/exe.js';
 import { readLinks } from '../../procfs/fd-dir.js';
@@ -21,7 +23,7 @@ import { listFds } from '../../procfs/fds.js';
 import { ListeningSockets } from '../../procfs/listening.js';
 import { readStat } from '../../procfs/stat.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
-import type { Description, FdsReport, Holder } from '../fds/fds-report.js';
+import type { Description, FdsReport, Holder, ScanError } from '../fds/fds-report.js';
 import { adviceFor } from './leak-advice.js';
 import { leakCase, type ProgramFacts } from './leak-case.js';
 import { LEAK_KINDS, leakKind } from './leak-kinds.js';
@@ -152,6 +154,10 @@ export function findLeaks(
   options: FinderOptions = { fork: false },
 ): LeakFindings {
   const ppid = new Map(report.processes.map((p) => [p.pid, p.ppid]));
+  const tableOf = new Map(report.processes.map((p) => [p.pid, p.fdTableOf ?? p.pid]));
+  const uncompared = new Set(report.processes.filter((p) => p.fdTableCompared === false).map((p) => p.pid));
+  const mayShareTable = (a: number, c: number): boolean =>
+    tableOf.get(a) === tableOf.get(c) || uncompared.has(a) || uncompared.has(c);
   const parentOf = memo((pid: number) => ppid.get(pid) ?? probe.parentOf(pid));
   /** pid's ancestors, nearest first, up to MAX_GENERATIONS. */
   const ancestors = memo((pid: number): number[] => {
@@ -169,7 +175,7 @@ export function findLeaks(
     for (const [pid, childFds] of held) {
       const chain = ancestors(pid);
       const at = chain.findIndex((p) => held.has(p));
-      if (at < 0) continue;
+      if (at < 0 || mayShareTable(chain[at] as number, pid)) continue;
       const ancestorFds = held.get(chain[at] as number) as Holder[];
       const leakCaseOf = leakCase(probe.program(chain[at] as number), probe.program(pid));
       for (const c of childFds) {
@@ -235,6 +241,11 @@ function ranked(leaks: Leak[]): Leak[] {
   );
 }
 
+/** An fd or process that is gone (closed, exited, a zombie with no fd table left) leaks nothing now. */
+function wentAway(e: ScanError): boolean {
+  return e.errno === null ? e.reason === 'zombie' : isGone(e.errno as ErrnoName);
+}
+
 /**
  * Processes whose fds could not all be read or compared (error rows other than "it went away"), when a
  * selected process is their ancestor or descendant: leaks between them cannot be ruled out.
@@ -243,9 +254,18 @@ function undecided(report: FdsReport, ancestors: (pid: number) => number[]): Und
   const command = new Map(report.processes.map((p) => [p.pid, p.command]));
   const failed = new Map<number, UndecidedProcess>();
   for (const e of report.errors) {
-    if (isGone(e.errno as ErrnoName) || failed.has(e.pid)) continue;
+    if (wentAway(e) || failed.has(e.pid)) continue;
     const { pid, syscall, errno, message } = e;
-    failed.set(pid, { pid, command: command.get(pid) ?? '', syscall, errno, message, descendants: [] });
+    const reason = e.reason === undefined ? {} : { reason: e.reason };
+    failed.set(pid, {
+      pid,
+      command: command.get(pid) ?? '',
+      syscall,
+      errno,
+      ...reason,
+      message,
+      descendants: [],
+    });
   }
   if (failed.size === 0) return [];
   const relevant = new Set<number>();

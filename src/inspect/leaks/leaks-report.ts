@@ -7,7 +7,7 @@
  * or type (`fix` was always "the fix for this leak"; it is now written for the fd it is printed for).
  */
 import type { Method } from '../../compare/types.js';
-import type { ScanError } from '../fds/fds-report.js';
+import type { ScanError, ScanErrorReason } from '../fds/fds-report.js';
 
 export const LEAKS_SCHEMA = 'kcmp.leaks/1';
 
@@ -69,9 +69,10 @@ export interface Leak {
 export interface UndecidedProcess {
   pid: number;
   command: string;
-  /** Its first error row: what failed. */
-  syscall: string;
-  errno: string;
+  /** Its first error row: what failed (null when no call failed: then `reason` says what happened). */
+  syscall: string | null;
+  errno: string | null;
+  reason?: ScanErrorReason;
   message: string;
   /** The selected processes below it, whose fds could not be compared with its own. */
   descendants: number[];
