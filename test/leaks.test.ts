@@ -241,18 +241,21 @@ test('as nobody over root processes only: nothing could be read, one line and ex
   }
 });
 
-/** Wall time of `findLeaks` on `report`, the best of 3 runs. */
-function finderMs(report: FdsReport, p: LeakProbe): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now();
-    findLeaks(report, p);
-    best = Math.min(best, performance.now() - started);
+/** The best wall time of `findLeaks` on each report, over 7 interleaved runs (load on a shared machine
+ * slows single runs, seldom all of them). */
+function finderMs(reports: FdsReport[], p: LeakProbe): number[] {
+  const best = reports.map(() => Number.POSITIVE_INFINITY);
+  for (let i = 0; i < 7; i++) {
+    reports.forEach((r, k) => {
+      const started = performance.now();
+      findLeaks(r, p);
+      best[k] = Math.min(best[k] as number, performance.now() - started);
+    });
   }
   return best;
 }
 
-test('the finder is linear in holders: 8× the dups of one leaked pipe end cost far less than 64×', async (t) => {
+test('the finder is linear in holders: 8,001 dups of one leaked pipe end judged in well under a second', async (t) => {
   const f = await mkfds(t, 'leakmany', ['8000']);
   if (!f) return;
   const r = runCli(['fds', '--tree', String(f.pids.main), '-J']);
@@ -270,14 +273,12 @@ test('the finder is linear in holders: 8× the dups of one leaked pipe end cost 
     8002,
     'the write end and its 8,000 dups, and the read end',
   );
-  const small = Math.max(finderMs(eighth, exec), 1);
-  const large = finderMs(full, exec);
-  // Linear: about 8×; the old per-holder array copy made it about 100×.
-  const ratio = large / small;
-  t.diagnostic(
-    `finder: ${small.toFixed(1)} ms for 1/8 of the holders, ${large.toFixed(1)} ms for all (${ratio.toFixed(1)}×)`,
-  );
-  assert.ok(ratio < 32, `8× the holders took ${ratio.toFixed(1)}× as long`);
+  const [eighthMs, fullMs] = finderMs([eighth, full], exec) as [number, number];
+  t.diagnostic(`finder: ${eighthMs.toFixed(1)} ms for 1/8 of the holders, ${fullMs.toFixed(1)} ms for all`);
+  // The finder that copied a process's holder list per holder took 2.9 s here (27 ms for 1/8): k dups
+  // cost k². Linear, it takes tens of ms even on a loaded machine; a second leaves room for the load,
+  // not for k².
+  assert.ok(fullMs < 1000, `8,002 leaks took ${fullMs.toFixed(0)} ms`);
 });
 
 test('bad selections are one line and exit 2', () => {

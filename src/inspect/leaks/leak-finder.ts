@@ -172,15 +172,18 @@ export function findLeaks(
     if (d.holders.length < 2) continue;
     const held = holdersByPid(d);
     if (held.size < 2) continue;
+    /** An ancestor's holders by fd number, built once per description and ancestor. */
+    const byFdOf = memo((pid: number) => new Map((held.get(pid) ?? []).map((h) => [h.fd, h])));
     for (const [pid, childFds] of held) {
       const chain = ancestors(pid);
       const at = chain.findIndex((p) => held.has(p));
-      if (at < 0 || mayShareTable(chain[at] as number, pid)) continue;
-      const ancestorFds = held.get(chain[at] as number) as Holder[];
-      const leakCaseOf = leakCase(probe.program(chain[at] as number), probe.program(pid));
+      const ancestor = chain[at];
+      if (ancestor === undefined || mayShareTable(ancestor, pid)) continue;
+      const lowest = (held.get(ancestor) as Holder[])[0] as Holder;
+      const leakCaseOf = leakCase(probe.program(ancestor), probe.program(pid));
       for (const c of childFds) {
         // The same fd number in the ancestor is the one fork copied, when it still holds it.
-        const a = ancestorFds.find((h) => h.fd === c.fd) ?? (ancestorFds[0] as Holder);
+        const a = byFdOf(ancestor).get(c.fd) ?? lowest;
         const flags = c.flags ?? a.flags ?? null;
         const mode = flags === null ? null : accessMode(flags);
         const listening = d.type === 'SOCK' ? probe.listening(a.pid, d.ino) : null;
@@ -193,7 +196,8 @@ export function findLeaks(
             continue;
           }
         }
-        const ends = { ancestor: end(a), child: end(c) };
+        const ancestorEnd = end(a);
+        const childEnd = end(c);
         leaks.push({
           kind,
           tier: LEAK_KINDS[kind].tier,
@@ -201,14 +205,15 @@ export function findLeaks(
           type: d.type,
           name: d.name,
           mode,
-          ...ends,
+          ancestor: ancestorEnd,
+          child: childEnd,
           generations: at + 1,
           sameProgram: sameProgram(probe.program(a.pid), probe.program(c.pid)),
           case: leakCaseOf,
           reader,
           certain: d.certain,
           method: d.method,
-          fix: adviceFor({ case: leakCaseOf, kind, reader, ...ends }),
+          fix: adviceFor({ case: leakCaseOf, kind, reader, ancestor: ancestorEnd, child: childEnd }),
         });
       }
     }

@@ -70,10 +70,15 @@ export const LEAK_KINDS: Record<LeakKind, KindAdvice> = {
 
 /** The fix of a leak across exec: create it close-on-exec, or close it in the child before exec. */
 export function execFix(kind: LeakKind): string {
-  const k = LEAK_KINDS[kind];
-  const close = k.close ? `, or close ${k.close} in the child before exec` : '';
-  return `${k.create}${close}${k.why ? `: ${k.why}` : ''}`;
+  return EXEC_FIXES[kind];
 }
+
+const EXEC_FIXES = Object.fromEntries(
+  Object.entries(LEAK_KINDS).map(([kind, k]) => {
+    const close = k.close ? `, or close ${k.close} in the child before exec` : '';
+    return [kind, `${k.create}${close}${k.why ? `: ${k.why}` : ''}`];
+  }),
+) as Record<LeakKind, string>;
 
 const LOCK_NAME = /(\.lock|\.lck|\.pid)$|\/(lock|locks)\//;
 const LOG_NAME = /\.log(\.\d+)?$|\/log\//;
