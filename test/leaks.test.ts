@@ -258,7 +258,8 @@ function finderMs(reports: FdsReport[], p: LeakProbe): number[] {
 test('the finder is linear in holders: 8,001 dups of one leaked pipe end judged in well under a second', async (t) => {
   const f = await mkfds(t, 'leakmany', ['8000']);
   if (!f) return;
-  const r = runCli(['fds', '--tree', String(f.pids.main), '-J']);
+  // Asynchronous: the report (1.7 MB) exceeds spawnSync's output buffer.
+  const r = await runCliAsync(['fds', '--tree', String(f.pids.main), '-J']);
   assert.equal(r.code, 0, r.stderr);
   const full = JSON.parse(r.stdout) as FdsReport;
   const pipe = full.descriptions.find((d) => d.holders.length > 16_000);

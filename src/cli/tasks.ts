@@ -47,7 +47,7 @@ export function registerTasks(program: Command): void {
           borrowable: false,
           borrow: false,
         });
-        const report = inspectTasks(selectionOf(flags));
+        const report = await inspectTasks({ selection: selectionOf(flags) });
         if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
         if (format === 'json') {
           out(`${stringifyLossless(report, 2)}\n`);

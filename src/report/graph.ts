@@ -63,6 +63,9 @@ export interface GraphEdge {
   /** "fd 3", "fds 3,40"; empty for task resources. */
   label: string;
   kind: ObjectKind;
+  /** 'peer': between two descriptions that are the two ends of one pipe, socket pair, connection or pty
+   * (fds-peers.ts), drawn apart from the holder edges of sharing. Absent: an actor holds the object. */
+  relation?: 'peer';
 }
 
 /** A parent → child link between two actors of the picture. */
@@ -246,6 +249,7 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       edges.push({ from: `pid-${pid}`, to: id, label, kind });
     }
   }
+  edges.push(...peerEdges(shown));
   const notes = [
     capNote(kept.length, ordered.length, 'processes', maxActors),
     capNote(shown.length, candidates.length, 'shared descriptions', maxObjects),
@@ -271,6 +275,30 @@ function unsharedList(own: readonly Description[]): string[] {
   const more = sorted.length - UNSHARED_LISTED;
   if (more > 0) lines.push(`+${plural(more, 'more unshared fd')}`);
   return lines;
+}
+
+/** One edge per pair of shown descriptions that are each other's other end. */
+function peerEdges(shown: readonly Description[]): GraphEdge[] {
+  const ids = new Set(shown.map((d) => d.id));
+  const edges: GraphEdge[] = [];
+  const seen = new Set<string>();
+  for (const d of shown) {
+    for (const peer of d.peers ?? []) {
+      const other = peer.description;
+      if (other === null || !ids.has(other) || other === d.id) continue;
+      const key = [d.id, other].sort().join(' ');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edges.push({
+        from: `desc-${d.id}`,
+        to: `desc-${other}`,
+        label: 'peer',
+        kind: fileKind(d.type),
+        relation: 'peer',
+      });
+    }
+  }
+  return edges;
 }
 
 export function cmp(a: string, b: string): number {

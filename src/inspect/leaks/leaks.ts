@@ -9,8 +9,9 @@ import type { FdsReport, ScanError } from '../fds/fds-report.js';
 import { type FinderOptions, findLeaks, procfsProbe } from './leak-finder.js';
 import { LEAKS_SCHEMA, type LeaksReport } from './leaks-report.js';
 
-export type LeaksOptions = Pick<FdsOptions, 'selection' | 'paranoid' | 'stop' | 'workers' | 'method'> &
-  FinderOptions;
+/** The selection (never implied: `{ kind: 'all' }` scans every visible process), scan and finder options. */
+export type LeaksOptions = Pick<FdsOptions, 'selection'> &
+  Partial<Pick<FdsOptions, 'paranoid' | 'stop' | 'workers' | 'method'> & FinderOptions>;
 
 /** Nothing of the selection could be read: there is nothing to judge, and "no leak" would be a guess. */
 function assertSomethingRead(fds: FdsReport): void {
@@ -30,7 +31,7 @@ function assertSomethingRead(fds: FdsReport): void {
  * for (const l of leaks) console.log(`${l.ancestor.pid}:${l.ancestor.fd} → ${l.child.pid}:${l.child.fd} ${l.kind}`);
  * @throws KcmpError when not one fd of the selection could be read.
  */
-export async function inspectLeaks(options: Partial<LeaksOptions> = {}): Promise<LeaksReport> {
+export async function inspectLeaks(options: LeaksOptions): Promise<LeaksReport> {
   const started = performance.now();
   const { fork = false, ...scan } = options;
   const fds = await inspectFds({ ...scan, all: false, fdinfo: true });
