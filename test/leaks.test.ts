@@ -11,10 +11,20 @@ import { leakCase } from '../src/inspect/leaks/leak-case.js';
 import { findLeaks, type LeakProbe } from '../src/inspect/leaks/leak-finder.js';
 import type { LeaksReport } from '../src/inspect/leaks/leaks-report.js';
 import { mkfds } from './fixture/mkfds.js';
-import { runCli } from './helpers/cli.js';
+import { CLI, runCli } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
 
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/** Why nobody cannot run the CLI here (not root, no setpriv, a checkout others cannot traverse), or null. */
+function nobodyCannotRun(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root to start processes nobody cannot read';
+  if (spawnSync('setpriv', ['--version']).status !== 0) return 'setpriv is not installed';
+  const r = spawnSync(NOBODY[0] as string, [...NOBODY.slice(1), process.execPath, CLI, '--version']);
+  return r.status === 0
+    ? null
+    : `nobody cannot run ${CLI} (a directory on its path is not traversable by others)`;
+}
 
 const O_WRONLY = 0o1;
 const O_RDONLY = 0;
@@ -201,8 +211,8 @@ test('fork without exec is not a leak; --fork lists the two pipes each held open
 });
 
 test('as nobody over a root parent and its nobody child: the parent is undecided, exit 2, never "no leaked fds"', async (t) => {
-  if (process.getuid?.() !== 0) return t.skip('needs root to start a root parent with a nobody child');
-  if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('setpriv is not installed');
+  const cannot = nobodyCannotRun();
+  if (cannot) return t.skip(cannot);
   const f = await mkfds(t, 'rootmaster');
   if (!f) return;
   const { main, child } = f.pids as { main: number; child: number };
@@ -226,8 +236,8 @@ test('as nobody over a root parent and its nobody child: the parent is undecided
 });
 
 test('as nobody over root processes only: nothing could be read, one line and exit 2', async (t) => {
-  if (process.getuid?.() !== 0) return t.skip('needs root to start processes nobody cannot read');
-  if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('setpriv is not installed');
+  const cannot = nobodyCannotRun();
+  if (cannot) return t.skip(cannot);
   const f = await mkfds(t, 'leaky');
   if (!f) return;
   for (const json of [[], ['-J']]) {
