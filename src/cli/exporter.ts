@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
+import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { selectProcesses } from '../procfs/select.js';
 import { Exporter } from '../serve/exporter.js';
 import { EXIT } from './exit-codes.js';
@@ -84,6 +85,7 @@ export function registerExporter(program: Command): void {
         const { host, port } = parseListen(flags.listen);
         const intervalMs = parseInterval(flags.interval) * 1000;
         const options = fleetOptionsOf(flags);
+        assertProcPidsAreOurs(); // refused now, not in every scan later
         selectProcesses(options.selection); // a bad named pid is one line now, not a failed scan later
         let crashed = false;
         const exporter = new Exporter(options, intervalMs, {

@@ -16,7 +16,6 @@ import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
 import { renderCounters } from '../report/counters.js';
 import { filterFdsReport } from '../report/fds-filter.js';
-import { renderFdsJson } from '../report/fds-json.js';
 import {
   FDS_COLUMNS,
   FDS_DEFAULT_COLUMNS,
@@ -29,18 +28,19 @@ import {
   needsSockets,
   renderFdsTable,
 } from '../report/fds-table.js';
+import { renderJson } from '../report/json-text.js';
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { type FilterFlags, type RowSelection, rowSelectionOf, withFilterOptions } from './filter-options.js';
 import { formatOption, isPicture, resolveFormat, writePicture } from './format.js';
+import { type JsonFlags, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags {
+interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
   all?: boolean;
-  json?: boolean;
   format?: string;
   paranoid?: boolean;
   stop?: boolean;
@@ -73,8 +73,8 @@ const FORMATS = {
   json: {
     // everything but the fdinfo fields, which JSON leaves out
     columns: () => Object.keys(FDS_COLUMNS).filter((n) => !needsFdinfo([n])),
-    render: (report, _flags, _unit, rows) =>
-      renderFdsJson(rows.filter ? filterFdsReport(report, rows.filter) : report),
+    render: (report, flags, _unit, rows) =>
+      renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false),
   },
 } satisfies Record<string, Format>;
 
@@ -107,6 +107,7 @@ export function registerFds(program: Command): void {
     .option('--tree <pid>', 'this process and all its descendants')
     .option('--all', 'list every description, also those held by one fd only')
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
+    .addOption(prettyOption())
     .addOption(formatOption())
     .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')

@@ -7,7 +7,6 @@
 import type { Command } from 'commander';
 import { inspectLeaks } from '../inspect/leaks/leaks.js';
 import type { LeaksReport } from '../inspect/leaks/leaks-report.js';
-import { stringifyLossless } from '../report/json-text.js';
 import {
   fixLines,
   LEAK_COLUMNS,
@@ -18,12 +17,12 @@ import {
 import { renderTable, selectColumns } from '../report/table.js';
 import { type ContainerLeaksFlags, runContainerLeaks } from './container-leaks.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags {
-  json?: boolean;
+interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags, JsonFlags {
   stop?: boolean;
   fork?: boolean;
 }
@@ -48,6 +47,7 @@ export function registerLeaks(program: Command): void {
     .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
     .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
+    .addOption(prettyOption())
     .option(
       '--fork',
       "also list risky sharing after a fork without exec (a pipe's reader holding its write end)",
@@ -76,7 +76,7 @@ export function registerLeaks(program: Command): void {
           fork: flags.fork ?? false,
         });
         if (flags.json) {
-          out(`${stringifyLossless(report, 2)}\n`);
+          outJson(report, flags);
           return exitCodeOf(report);
         }
         for (const e of report.errors) {

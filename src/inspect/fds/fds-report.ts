@@ -71,8 +71,8 @@ export interface ScanError {
   syscall: string | null;
   /** The errno the call failed with; null when none did: then `reason` says what happened. */
   errno: string | null;
-  /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (the fds of one
-   * file kept changing while they were compared: no answer held still). */
+  /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
+   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed). */
   reason?: ScanErrorReason;
   message: string;
 }
