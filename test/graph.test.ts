@@ -16,6 +16,7 @@ import { HTML_TABLE_LIMIT, renderHtml } from '../src/report/html.js';
 import { renderSvg } from '../src/report/svg.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
+import { fdsJson } from './helpers/fds.js';
 import { awkwardReport, preforkReport, tasksReport } from './helpers/reports.js';
 
 const EXPECTED = join(import.meta.dirname, 'expected');
@@ -162,10 +163,8 @@ test('kcmp fds --format svg|dot on a live tree: well-formed, every process named
 test('kcmp fds --all pictures on a live tree: the caption counts shared descriptions only, unshared fds fold onto their process, parents link to children', async (t) => {
   const f = await mkfds(t, 'prefork');
   if (!f) return;
+  const report = fdsJson(['--tree', String(f.pids.main), '--all']);
   const tree = ['fds', '--tree', String(f.pids.main), '--all'];
-  const json = runCli([...tree, '-J']);
-  assert.equal(json.code, 0, json.stderr);
-  const report = JSON.parse(json.stdout) as FdsReport;
   const shared = report.descriptions.filter((d) => d.holders.length > 1).length;
   const unshared = report.descriptions.length - shared;
   assert.ok(unshared > 0, 'the fixture holds unshared fds');

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
+import { fdsJson } from './helpers/fds.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
@@ -134,10 +134,8 @@ test('kcmp fds --all --format html: an unshared fd folded onto its process is fo
   if (missing) return t.skip(missing);
   const f = await mkfds(t, 'prefork');
   if (!f) return;
+  const report = fdsJson(['--tree', String(f.pids.main), '--all']);
   const tree = ['fds', '--tree', String(f.pids.main), '--all'];
-  const json = runCli([...tree, '-J']);
-  assert.equal(json.code, 0, json.stderr);
-  const report = JSON.parse(json.stdout) as FdsReport;
   const alone = report.descriptions.find((d) => d.holders.length === 1 && d.holders[0]?.fd !== undefined);
   assert.ok(alone, 'the fixture holds an unshared fd');
   const r = runCli([...tree, '--format', 'html']);
