@@ -122,16 +122,25 @@ test('pictures draw peers as edges between descriptions, apart from holder edges
   const { main, child, m, c } = scenario(f);
   const args = ['-p', `${main},${child}`, '--all'];
   const report = fdsJson(args); // ids only: no peer column needed
-  const id = (ref: string) =>
-    report.descriptions.find((d) => d.holders.some((h) => `${h.pid}:${h.fd}` === ref))?.id;
+  // The node a description is drawn in: its own when shared, else (--all) its process's, where the
+  // edge's label names the fd.
+  const drawn = (ref: string) => {
+    const d = report.descriptions.find((x) => x.holders.some((h) => `${h.pid}:${h.fd}` === ref));
+    if (d === undefined) return { node: undefined, fd: '' };
+    if (d.holders.length > 1) return { node: `desc-${d.id}`, fd: '' };
+    return { node: `pid-${d.holders[0]?.pid}`, fd: `fd ${d.holders[0]?.fd}` };
+  };
   const dot = runCli(['fds', ...args, '--format', 'dot']);
   assert.equal(dot.code, 0, dot.stderr);
   const peerEdges = dot.stdout.split('\n').filter((line) => line.includes('class="peer '));
-  const between = (a: string, b: string) =>
-    peerEdges.filter(
-      (l) =>
-        l.includes(`"desc-${id(a)}" -> "desc-${id(b)}"`) || l.includes(`"desc-${id(b)}" -> "desc-${id(a)}"`),
-    );
+  const between = (a: string, b: string) => {
+    const [x, y] = [drawn(a), drawn(b)];
+    return peerEdges.filter((l) => {
+      const joins = l.includes(`"${x.node}" -> "${y.node}"`) || l.includes(`"${y.node}" -> "${x.node}"`);
+      const named = [x.fd, y.fd].every((fd) => fd === '' || new RegExp(`[ "]${fd}[ "]`).test(l));
+      return joins && named;
+    });
+  };
   assert.equal(between(m('pairMain'), c('pairChild')).length, 1, 'one edge per pair of ends');
   assert.equal(between(m('ptmx'), c('pts')).length, 1);
   assert.equal(between(m('pipeRead'), c('pipeWrite')).length, 1);

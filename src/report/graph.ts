@@ -251,7 +251,9 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       edges.push({ from: `pid-${pid}`, to: id, label, kind });
     }
   }
-  edges.push(...peerEdges(shown));
+  edges.push(
+    ...peerEdges(report.descriptions, nodeOfDescription(shown, unshared, options.unshared === 'show')),
+  );
   const notes = [
     capNote(kept.length, ordered.length, 'processes', maxActors),
     capNote(shown.length, candidates.length, 'shared descriptions', maxObjects),
@@ -279,25 +281,42 @@ function unsharedList(own: readonly Description[]): string[] {
   return lines;
 }
 
-/** One edge per pair of shown descriptions that are each other's other end. */
-function peerEdges(shown: readonly Description[]): GraphEdge[] {
-  const ids = new Set(shown.map((d) => d.id));
+/**
+ * Where each description is drawn: its own node when shown, else — listed on its process (`--all`) — that
+ * process's node; descriptions drawn nowhere are absent.
+ */
+function nodeOfDescription(
+  shown: readonly Description[],
+  unshared: ReadonlyMap<number, readonly Description[]>,
+  listed: boolean,
+): Map<string, string> {
+  const nodes = new Map(shown.map((d) => [d.id, `desc-${d.id}`]));
+  if (listed) for (const [pid, list] of unshared) for (const d of list) nodes.set(d.id, `pid-${pid}`);
+  return nodes;
+}
+
+/**
+ * One edge per pair of descriptions that are each other's other end, between the nodes they are drawn in
+ * (a description listed on its process: that process). Two ends drawn in one node get no edge.
+ */
+function peerEdges(descriptions: readonly Description[], nodes: ReadonlyMap<string, string>): GraphEdge[] {
+  const byId = new Map(descriptions.map((d) => [d.id, d]));
+  // An end drawn in its process's node is named by its fd there: several peers may join two processes.
+  const end = (d: Description, node: string) => (node.startsWith('pid-') ? ` fd ${d.holders[0]?.fd}` : '');
   const edges: GraphEdge[] = [];
   const seen = new Set<string>();
-  for (const d of shown) {
+  for (const d of descriptions) {
+    const from = nodes.get(d.id);
+    if (from === undefined) continue;
     for (const peer of d.peers ?? []) {
-      const other = peer.description;
-      if (other === null || !ids.has(other) || other === d.id) continue;
-      const key = [d.id, other].sort().join(' ');
+      const other = peer.description === null ? undefined : byId.get(peer.description);
+      const to = other === undefined ? undefined : nodes.get(other.id);
+      if (other === undefined || to === undefined || to === from) continue;
+      const key = [d.id, other.id].sort().join(' ');
       if (seen.has(key)) continue;
       seen.add(key);
-      edges.push({
-        from: `desc-${d.id}`,
-        to: `desc-${other}`,
-        label: 'peer',
-        kind: fileKind(d.type),
-        relation: 'peer',
-      });
+      const label = `peer${end(d, from)}${end(d, from) || end(other, to) ? ' ↔' : ''}${end(other, to)}`;
+      edges.push({ from, to, label, kind: fileKind(d.type), relation: 'peer' });
     }
   }
   return edges;
