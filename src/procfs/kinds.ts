@@ -3,7 +3,7 @@
  * kinds, one `kindOf()` (lsfd's `stat2class()` + `anon_ops[]`).
  *
  * The S_IFMT bits name the ordinary kinds. Anonymous inodes carry no type bits: every eventfd, epoll,
- * timerfd, signalfd and inotify instance shares ONE anon inode (observed ino 1038, kcmp-spec.md §7), and a
+ * timerfd, signalfd and inotify instance shares ONE anon inode (observed: ino 1038 for all of them), and a
  * pidfd sits on a pidfs inode per pid (6.9+; an anon inode before); their link reads `anon_inode:[NAME]`
  * (inotify: `anon_inode:inotify`), so the name tells them apart. Kinds the table does not know fall back to
  * their parent: an unknown anon inode is `UNKNOWN`.
@@ -16,7 +16,7 @@ export interface FileKind {
   /**
    * The kernel keeps exactly one open file description per inode of this kind, so a shared inode proves a
    * shared description without kcmp: sockfs allocates one `struct file` per socket and refuses to reopen
-   * one through /proc (ENXIO) (kcmp-spec.md §6.4, §7). Verified by test/fds.test.ts and `--paranoid`.
+   * one through /proc (ENXIO). Verified by test/fds.test.ts and `--paranoid`.
    */
   readonly oneDescriptionPerInode?: boolean;
 }
