@@ -82,6 +82,11 @@ export function registerExporter(program: Command): void {
     )
     .action(
       action(async (flags: ExporterFlags) => {
+        // From the start: a SIGTERM during start-up also ends it cleanly, once it is listening or failed.
+        const terminated = new Promise<void>((resolve) => {
+          process.once('SIGTERM', resolve);
+          process.once('SIGINT', resolve);
+        });
         const { host, port } = parseListen(flags.listen);
         const intervalMs = parseInterval(flags.interval) * 1000;
         const options = fleetOptionsOf(flags);
@@ -101,10 +106,7 @@ export function registerExporter(program: Command): void {
         });
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         warn(`listening on http://${shown}:${address.port}/metrics`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGTERM', resolve);
-          process.once('SIGINT', resolve);
-        });
+        await terminated;
         await exporter.close();
         return crashed ? EXIT.TROUBLE : EXIT.OK;
       }),
