@@ -71,8 +71,9 @@ const FORMATS = {
     },
   },
   json: {
-    // everything but the fdinfo fields, which JSON leaves out
-    columns: () => Object.keys(FDS_COLUMNS).filter((n) => !needsFdinfo([n])),
+    // what -o names (the defaults: NAME, so sockets), less the fdinfo fields, which JSON leaves out;
+    // peers and watchers with -o +PEERS, +EPOLL.WATCHERS, …
+    columns: (flags) => tableColumns(flags).filter((n) => !needsFdinfo([n])),
     render: (report, flags, _unit, rows) =>
       renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false),
   },
