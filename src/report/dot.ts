@@ -33,6 +33,12 @@ function kindClass(kind: ObjectKind): string {
   return `kind-${kind}`;
 }
 
+/**
+ * The sharing graph as Graphviz DOT text (`dot -Tsvg` draws it), with its title and notes as the caption.
+ *
+ * @example
+ * const dot = renderDot(fdsGraph(await inspectFds({ selection: { kind: 'tree', root: process.pid } })));
+ */
 export function renderDot(graph: SharingGraph): string {
   const out: string[] = [];
   const caption = [graph.title, ...graph.notes.map((n) => `note: ${n}`)];
