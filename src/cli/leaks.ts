@@ -13,6 +13,7 @@ import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { scanErrorLine } from './scan-error-line.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
+import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags, JsonFlags {
@@ -51,7 +52,8 @@ export function registerLeaks(program: Command): void {
         if (flags.container !== undefined || flags.containers) return runContainerLeaks(flags);
         if (listedColumns(flags, LEAK_COLUMNS)) return EXIT.OK;
         const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
-        const report = await inspectLeaks({ selection: selectionOf(flags), stop: flags.stop ?? false });
+        const stop = flags.stop ?? false;
+        const report = await whileStopping(stop, () => inspectLeaks({ selection: selectionOf(flags), stop }));
         if (flags.json) {
           outJson(report, flags);
           return EXIT.OK;

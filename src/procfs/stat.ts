@@ -15,6 +15,12 @@ export interface ProcStat {
   /** R, S, D, Z (zombie), T (stopped), t, X, I (idle kernel thread), … */
   state: string;
   ppid: number;
+  /** Process group (field 5). */
+  pgrp: number;
+  /** Controlling terminal as a device number (field 7); 0: none. */
+  ttyNr: number;
+  /** The foreground process group of that terminal (field 8); -1 without a terminal. */
+  tpgid: number;
   /** Clock ticks after boot at which the task started (field 22). */
   startTime: number;
   /** PF_* flags (field 9); PF_KTHREAD = 0x00200000 marks kernel threads. */
@@ -34,6 +40,9 @@ export function parseStat(text: string): ProcStat {
     comm: text.slice(open + 1, close),
     state: rest[0] ?? '?',
     ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+    ttyNr: Number(rest[4]),
+    tpgid: Number(rest[5]),
     flags: Number(rest[6]),
     startTime: Number(rest[19]),
   };

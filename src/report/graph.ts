@@ -105,7 +105,9 @@ export function fileKind(type: string): FileKind {
   switch (type) {
     case 'REG':
     case 'DIR':
-    case 'LNK':
+    case 'LINK':
+    case 'mqueue':
+    case 'memfd_secret':
       return 'file';
     case 'FIFO':
       return 'pipe';
