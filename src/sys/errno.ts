@@ -92,7 +92,7 @@ export function isPrivilege(name: ErrnoName): boolean {
  *
  * @example
  * try { sameFile({ pid, fd: 3 }, { pid, fd: 4 }); }
- * catch (e) { if (e instanceof SysError && isGone(e.errno)) console.log('closed or exited meanwhile'); }
+ * catch (e) { if (e instanceof SysError && isGone(e.errno)) console.log(`fd ${e.fd} of ${e.pid} is not open`); }
  */
 export function isGone(name: ErrnoName): boolean {
   return name === 'ESRCH' || name === 'EBADF' || name === 'ENOENT';
