@@ -150,7 +150,10 @@ AccessDeniedError.prototype.name = 'AccessDeniedError';
  *
  * @example
  * try { await inspectFds({ selection: { kind: 'all' } }); }
- * catch (e) { if (e instanceof ProcNamespaceError) console.error(`${e.message}; ${e.remedy}`); else throw e; }
+ * catch (e) {
+ *   if (e instanceof ProcNamespaceError) console.error(`${e.message}; ${e.remedy}`);
+ *   else throw e;
+ * }
  */
 export class ProcNamespaceError extends KcmpError {
   constructor(why: string) {

@@ -81,7 +81,7 @@ export function isNotSupported(name: ErrnoName): boolean {
  *
  * @example
  * try { kcmp(process.pid, 1, 'vm'); }
- * catch (e) { if (e instanceof SysError && isPrivilege(e.errno)) console.log('not allowed to inspect pid 1'); }
+ * catch (e) { if (e instanceof SysError && isPrivilege(e.errno)) console.log('may not inspect pid 1'); }
  */
 export function isPrivilege(name: ErrnoName): boolean {
   return name === 'EPERM' || name === 'EACCES';
@@ -92,7 +92,7 @@ export function isPrivilege(name: ErrnoName): boolean {
  *
  * @example
  * try { sameFile({ pid, fd: 3 }, { pid, fd: 4 }); }
- * catch (e) { if (e instanceof SysError && isGone(e.errno)) console.log(`fd ${e.fd} of ${e.pid} is not open`); }
+ * catch (e) { if (e instanceof SysError && isGone(e.errno)) console.log(`fd ${e.fd} is not open`); }
  */
 export function isGone(name: ErrnoName): boolean {
   return name === 'ESRCH' || name === 'EBADF' || name === 'ENOENT';

@@ -25,7 +25,7 @@ export interface ExportDoc {
 export interface TsdocCoverage {
   /** Every export of src/index.ts, in the order the compiler lists them. */
   exports: ExportDoc[];
-  /** Fields (of exported interfaces, object types and classes) without a comment, as `Type.field (path:line)`. */
+  /** Fields (of exported interfaces, object types, classes) without a comment: `Type.field (path:line)`. */
   undocumentedFields: string[];
   /** How many fields were looked at. */
   fields: number;
