@@ -25,6 +25,12 @@ export interface ProcStat {
   startTime: number;
   /** PF_* flags (field 9); PF_KTHREAD = 0x00200000 marks kernel threads. */
   flags: number;
+  /** Where the initial stack, argv and environment start (fields 28, 48, 50). execve(2) builds them anew
+   * (at a random address under ASLR); fork(2) copies the address space, so a child that did not exec
+   * has its parent's. The kernel shows 0 without ptrace read access, and for kernel threads. */
+  startStack: number;
+  argStart: number;
+  envStart: number;
 }
 
 const PF_KTHREAD = 0x00200000;
@@ -45,6 +51,9 @@ export function parseStat(text: string): ProcStat {
     tpgid: Number(rest[5]),
     flags: Number(rest[6]),
     startTime: Number(rest[19]),
+    startStack: Number(rest[25] ?? 0),
+    argStart: Number(rest[45] ?? 0),
+    envStart: Number(rest[47] ?? 0),
   };
 }
 

@@ -6,7 +6,7 @@
  * Loading the engine costs ~50 ms once per process; layout time grows with the graph, which graph.ts caps.
  */
 import type { Graphviz } from '@hpcc-js/wasm-graphviz';
-import { renderDot } from './dot.js';
+import { type DotOptions, renderDot } from './dot.js';
 import type { SharingGraph } from './graph.js';
 
 let engine: Promise<Graphviz> | undefined;
@@ -24,8 +24,8 @@ export async function layoutDot(dot: string): Promise<string> {
  * @example
  * const svg = await renderSvg(tasksGraph(await inspectTasks({ selection: { kind: 'pids', pids: [1234] } })));
  */
-export async function renderSvg(graph: SharingGraph): Promise<string> {
-  return layoutDot(renderDot(graph));
+export async function renderSvg(graph: SharingGraph, options: DotOptions = {}): Promise<string> {
+  return layoutDot(renderDot(graph, options));
 }
 
 /** The <svg> element alone, for inlining into HTML: no XML prolog, no DOCTYPE, no comments. */

@@ -1,10 +1,13 @@
 /**
  * The `kcmp.leaks/1` report: open file descriptions a child process shares with its parent or another
- * ancestor, other than stdin/stdout/stderr — the signature of a missing O_CLOEXEC or a forgotten close
- * before exec. Stable JSON contract (README "kcmp leaks"); additive changes only.
+ * ancestor, other than stdin/stdout/stderr — across an exec, the signature of a missing O_CLOEXEC or a
+ * forgotten close; after a fork without exec, only where the sharing is risky (`--fork`). Stable JSON
+ * contract (README "kcmp leaks"); additive changes only: `case`, `reader`, the ends' `cloexec`,
+ * `undecided` and the stats `forkShared`/`undecided` were added to /1 without changing a field's meaning
+ * or type (`fix` was always "the fix for this leak"; it is now written for the fd it is printed for).
  */
 import type { Method } from '../../compare/types.js';
-import type { ScanError } from '../fds/fds-report.js';
+import type { ScanError, ScanErrorReason } from '../fds/fds-report.js';
 
 /** The `schema` of a {@link LeaksReport}. */
 export const LEAKS_SCHEMA = 'kcmp.leaks/1';
@@ -21,6 +24,9 @@ export type LeakKind =
   | 'lock-file'
   | 'other';
 
+/** How the child came to share it (leak-case.ts): across an exec, by a fork without exec, or unknown. */
+export type LeakCase = 'exec' | 'fork' | 'unknown';
+
 /** One fd of one process. */
 export interface LeakEnd {
   /** The process. */
@@ -29,6 +35,8 @@ export interface LeakEnd {
   fd: number;
   /** The process's command (`comm`). */
   command: string;
+  /** This fd's close-on-exec bit (per fd, from fdinfo); null when fdinfo could not be read. */
+  cloexec: boolean | null;
 }
 
 /**
@@ -54,16 +62,43 @@ export interface Leak {
   child: LeakEnd;
   /** 1: the ancestor is the child's parent; 2: its grandparent; … */
   generations: number;
-  /** Heuristic: the child runs the same executable as the ancestor (/proc/PID/exe), as after a fork
-   * without exec — then the sharing may be deliberate (a pre-fork server's workers). null: unknown. */
+  /** The child runs the same executable file as the ancestor (/proc/PID/exe). null: unknown. */
   sameProgram: boolean | null;
+  /** exec: an exec happened between them (the leak O_CLOEXEC prevents); fork: none did, and this fork
+   * case is listed only with `--fork`, where it is risky; unknown: /proc could not tell. */
+  case: LeakCase;
+  /** In the fork case: the process that reads this pipe while holding its write end (it never sees EOF). */
+  reader: {
+    /** The reading process. */
+    pid: number;
+    /** Its fd on the read end. */
+    fd: number;
+  } | null;
   /** From the fds scan: false when the holders are proven to share, but the description could not be told
    * apart from others of its inode. */
   certain: boolean;
   /** How the sharing was decided (kcmp, socket-inode, …), as in kcmp.fds/1. */
   method: Method;
-  /** The fix, in one line. */
+  /** The fix, in one line, true of these fds (their case and close-on-exec bits). */
   fix: string;
+}
+
+/** A selected process whose fds could not all be read or compared, so leaks to or from it are undecided. */
+export interface UndecidedProcess {
+  /** The process. */
+  pid: number;
+  /** Its command (`comm`). */
+  command: string;
+  /** Its first error row: what failed (null when no call failed: then `reason` says what happened). */
+  syscall: string | null;
+  /** The errno of that error row, or null when no call failed. */
+  errno: string | null;
+  /** Why, when no call failed: as in the fds scan's error rows. */
+  reason?: ScanErrorReason;
+  /** One line for people: what failed. */
+  message: string;
+  /** The selected processes below it, whose fds could not be compared with its own. */
+  descendants: number[];
 }
 
 /** What a leaks scan found and cost. */
@@ -74,6 +109,10 @@ export interface LeaksStats {
   shared: number;
   /** Leaks found. */
   leaks: number;
+  /** Child fds shared with an ancestor after a fork without exec and not listed (not a leak, or not risky). */
+  forkShared: number;
+  /** Processes whose leaks are undecided (`undecided`). */
+  undecided: number;
   /** Error rows. */
   errors: number;
   /** Wall-clock time of the scan, in milliseconds. */
@@ -91,6 +130,8 @@ export interface LeaksReport {
   leaks: Leak[];
   /** The fds scan's error rows: processes and fds that could not be read or compared. */
   errors: ScanError[];
+  /** Processes with a selected ancestor or descendant whose fds could not be read or compared. */
+  undecided: UndecidedProcess[];
   /** What the scan found and cost. */
   stats: LeaksStats;
 }
