@@ -87,6 +87,7 @@ UnsupportedPlatformError.prototype.name = 'UnsupportedPlatformError';
  */
 export class ProcessGoneError extends KcmpError {
   constructor(
+    /** The pid that names no live process (any more). */
     readonly pid: number,
     message = `process ${pid} does not exist`,
     options?: { cause?: unknown; remedy?: string },
@@ -126,6 +127,7 @@ ZombieProcessError.prototype.name = 'ZombieProcessError';
  */
 export class AccessDeniedError extends KcmpError {
   constructor(
+    /** The process the caller may not inspect. */
     readonly pid: number,
     message = `may not inspect process ${pid}`,
     options?: { cause?: unknown; remedy?: string; code?: 'EPERM' | 'EACCES' },
@@ -143,7 +145,15 @@ AccessDeniedError.prototype.name = 'AccessDeniedError';
 
 /**
  * /proc shows the pids of another PID namespace than the caller's, while kcmp(2) takes the caller's: pids
- * read from /proc would name other processes (or none). Nothing is compared.
+ * read from /proc would name other processes (or none). Nothing is compared. Thrown by every scan,
+ * `sameFile()` and `sameTaskResource()` before any comparison; `code` is `'ERR_KCMP'`.
+ *
+ * @example
+ * try { await inspectFds({ selection: { kind: 'all' } }); }
+ * catch (e) {
+ *   if (e instanceof ProcNamespaceError) console.error(`${e.message}; ${e.remedy}`);
+ *   else throw e;
+ * }
  */
 export class ProcNamespaceError extends KcmpError {
   constructor(why: string) {

@@ -5,7 +5,7 @@
  *   file cannot be told apart: each is listed alone, marked "?" (certain: false); --borrow would compare
  *   them exactly with pidfd_getfd + F_DUPFD_QUERY; remedy: … --cap-add SYS_PTRACE …
  *
- * With --borrow in use, a second line warns what closing a borrowed fd costs (kcmp-spec.md §6.4).
+ * With --borrow in use, a second line warns what closing a borrowed fd costs (its POSIX record locks).
  */
 import { BORROW_LOCK_WARNING, type RunMethod } from '../compare/run-method.js';
 import { warn } from './run.js';

@@ -1,5 +1,5 @@
 /**
- * Telling "both share one" from "both have none" for KCMP_IO and KCMP_SYSVSEM (kcmp-spec.md §2): the
+ * Telling "both share one" from "both have none" for KCMP_IO and KCMP_SYSVSEM: the
  * kernel compares the raw pointers, and a task that never allocated an io_context (ioprio_set, CLONE_IO
  * from a parent with one) or a SysV undo list (semop SEM_UNDO, CLONE_SYSVSEM — every pthread_create)
  * holds NULL, so any two such tasks compare EQUAL while sharing nothing.

@@ -1,5 +1,5 @@
 /**
- * The kcmp-free comparison across processes (kcmp-spec.md §6.4), used only when the caller opts in:
+ * The kcmp-free comparison across processes, used only when the caller opts in:
  * pidfd_open both processes, pidfd_getfd both fds into OUR process (sharing their open file descriptions),
  * then F_DUPFD_QUERY, then close every borrowed fd at once.
  *

@@ -3,9 +3,10 @@
  * what to do about it. Facts come from the capability probes (run in a child, probe.ts), /proc/self/status
  * (seccomp mode, capabilities, namespaces), os.release() and Yama's sysctl. Nothing here writes output.
  *
- * Who can be inspected (kcmp-spec.md §4.3): kcmp needs ptrace READ access to both tasks — your real
- * uid/gid equal to the target's (all of real, effective, saved), a dumpable target and a subset of your
- * permitted capabilities; or CAP_SYS_PTRACE. Yama never affects kcmp, only pidfd_getfd (--borrow).
+ * Who can be inspected (the kernel's PTRACE_MODE_READ_REALCREDS check): kcmp needs ptrace READ access to
+ * both tasks — your real uid/gid equal to the target's (all of real, effective, saved), a dumpable target
+ * and a subset of your permitted capabilities; or CAP_SYS_PTRACE. Yama never affects kcmp, only
+ * pidfd_getfd (--borrow).
  */
 import { release } from 'node:os';
 import { ProcNamespaceError } from '../errors.js';
@@ -26,39 +27,74 @@ import { type Capabilities, detectCapabilities } from './probe.js';
 import { probeRemedy, REMEDY } from './remedies.js';
 import { borrowBlocker } from './run-method.js';
 
+/** The `schema` of a {@link Diagnosis} (`kcmp doctor --json`); bumped on any change that is not additive. */
 export const DOCTOR_SCHEMA = 'kcmp.doctor/1';
 
+/** One thing this process cannot do here, and what would let it. */
 export interface Limit {
   /** What cannot be done here, in one line. */
   what: string;
+  /** What the user can change so that it can (run as another user, add a capability, …), in one line. */
   remedy: string;
 }
 
+/**
+ * Everything `kcmp doctor` reports: the kernel, which calls this process may make (probed), its seccomp
+ * state, credentials and namespaces, Yama's ptrace scope, whose processes kcmp can compare, and the limits.
+ */
 export interface Diagnosis {
+  /** Always {@link DOCTOR_SCHEMA}. */
   schema: typeof DOCTOR_SCHEMA;
-  kernel: { release: string; arch: string };
+  /** `os.release()` (e.g. `'6.18.44'`) and `process.arch` (e.g. `'x64'`). */
+  kernel: {
+    /** The kernel release, as uname -r prints it. */
+    release: string;
+    /** Node's name of the architecture (`process.arch`), which selects the syscall numbers. */
+    arch: string;
+  };
+  /** What {@link detectCapabilities} found. */
   capabilities: Capabilities;
-  seccomp: { mode: SeccompMode; filters: number | null; noNewPrivs: boolean };
+  /** Our seccomp state, from /proc/self/status. */
+  seccomp: {
+    /** `Seccomp:` 0 disabled, 1 strict, 2 filter. */
+    mode: SeccompMode;
+    /** `Seccomp_filters:` how many filters are installed (since 5.9), null when the kernel does not say. */
+    filters: number | null;
+    /** `NoNewPrivs:` set, so execve cannot gain privileges (and unprivileged filters may be installed). */
+    noNewPrivs: boolean;
+  };
+  /** Our credentials, as the ptrace access check sees them. */
   user: {
+    /** Real uid: kcmp's PTRACE_MODE_READ_REALCREDS check compares this one with the target's. */
     uid: number;
+    /** Effective uid. */
     euid: number;
+    /** Real gid. */
     gid: number;
     /** CapEff names, lowercase without the cap_ prefix. */
     capEff: string[];
     /** Named capabilities NOT in CapEff. */
     capEffMissing: string[];
+    /** CAP_SYS_PTRACE is effective: other users' and non-dumpable processes can be compared. */
     sysPtrace: boolean;
+    /** We are in the initial user namespace (else no process outside ours can be compared). */
     initialUserNamespace: boolean;
   };
   /** Our pid in each PID namespace from the one /proc belongs to down to ours (NSpid). */
   nspid: number[];
   /** `initial`: this process is in the initial PID namespace (its /proc/self/ns/pid inode is
    * PROC_PID_INIT_INO). `procMismatch`: why the pids /proc shows are not ours, or null when they are. */
-  pidNamespace: { initial: boolean; procMismatch: string | null };
+  pidNamespace: {
+    /** This process is in the initial PID namespace. */
+    initial: boolean;
+    /** Why the pids /proc shows are not ours, or null when they are. */
+    procMismatch: string | null;
+  };
   /** null: Yama is not built in (kcmp is never affected by it anyway). */
   yamaPtraceScope: number | null;
   /** Whose processes kcmp can compare here, in plain words. */
   canInspect: string;
+  /** What cannot be done here, each with its remedy; empty when nothing is limited. */
   limits: Limit[];
 }
 
@@ -108,7 +144,15 @@ function callLimits(caps: Capabilities): Limit[] {
   return limits;
 }
 
-/** Gathers every fact and limit. Runs the capability probes (once per process). */
+/**
+ * Gathers every fact and limit `kcmp doctor` prints. Runs the capability probes (once per process, in a
+ * child process, so a seccomp KILL policy cannot end the caller).
+ *
+ * @example
+ * const d = diagnose();
+ * console.log(d.canInspect);
+ * for (const limit of d.limits) console.log(`${limit.what}: ${limit.remedy}`);
+ */
 export function diagnose(): Diagnosis {
   const caps = detectCapabilities();
   const procMismatch = procPidNamespaceMismatch() ?? null;

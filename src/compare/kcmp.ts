@@ -30,7 +30,14 @@ export function orderOf(value: number): Order {
   return order;
 }
 
-/** Accepts a type name ('vm'), its KCMP_ constant name ('KCMP_VM', any case) or its number (1). */
+/**
+ * Accepts a type name ('vm'), its KCMP_ constant name ('KCMP_VM', any case) or its number in
+ * include/uapi/linux/kcmp.h (1); throws InvalidArgumentError for anything else.
+ *
+ * @example
+ * parseKcmpType('KCMP_EPOLL_TFD') // 'epoll-tfd'
+ * parseKcmpType('1')              // 'vm'
+ */
 export function parseKcmpType(text: string): KcmpType {
   const lower = text
     .toLowerCase()
@@ -75,7 +82,7 @@ export function kcmp(
   // JavaScript callers may pass the kernel's number (1) or constant name ('KCMP_VM'): resolve it once.
   if (!Object.hasOwn(KCMP_TYPE_VALUES, type)) type = parseKcmpType(String(type));
   const value = KCMP_TYPE_VALUES[type];
-  // Under a seccomp KILL policy the call would end this process with SIGSYS (spec §5): refuse instead.
+  // Under a seccomp KILL policy the call would end this process with SIGSYS: refuse instead.
   const killed = wouldBeKilled('kcmp');
   if (killed) {
     throw new SysError('kcmp', 'ENOSYS', [pid1, pid2, type], {
@@ -107,7 +114,7 @@ export function kcmp(
     r = sysKcmp(pid1, pid2, value, idx1, idx2);
     args = [pid1, pid2, 'KCMP_FILE', idx1, idx2];
   } else {
-    // The kernel ignores idx1/idx2 for task resources (scenario 30); pass 0.
+    // The kernel ignores idx1/idx2 for task resources; pass 0.
     r = sysKcmp(pid1, pid2, value, 0, 0);
     args = [pid1, pid2, `KCMP_${type.toUpperCase()}`];
   }

@@ -5,8 +5,9 @@
  * ProcessGoneError, ZombieProcessError, or a SysError naming the fd that is not open.
  *
  * A process whose leader thread called pthread_exit() while other threads live is a zombie by its pid:
- * its leader has released its fd table (kcmp FILE via the pid → EBADF, scenario 20), but the live threads
- * still hold it. `liveTask` then answers one of those threads, which every lookup accepts (spec §4.5).
+ * its leader has released its fd table (kcmp FILE via the pid → EBADF), but the live threads still hold
+ * it. `liveTask` then answers one of those threads, which every lookup accepts (the kernel resolves any
+ * tid, not only leaders).
  */
 import { type KcmpError, ProcessGoneError, ZombieProcessError } from '../errors.js';
 import { listTasks } from '../procfs/processes.js';

@@ -2,7 +2,7 @@
  * The probe child: `node probe-child.js NAME...` runs each named probe on ITSELF and writes one JSON line
  * per probe to stdout (synchronously, before starting the next), e.g. {"name":"kcmp","value":0} or
  * {"name":"kcmp","errno":"EPERM"}. It runs in a short-lived child because a seccomp KILL policy ends the
- * process on the first blocked call (kcmp-spec.md §5, §10.3): the parent reads which line is missing.
+ * process on the first blocked call: the parent reads which line is missing.
  * Not part of the library API; started only by probe.ts. Its stdout is that protocol pipe to the parent,
  * not user output (which only src/cli writes).
  */
@@ -21,7 +21,7 @@ let pidfd = -1;
 const PROBES: Record<string, () => number> = {
   // F_DUPFD_QUERY on one fd against itself: 1 when supported (≥ 6.10), EINVAL before.
   dupfdQuery: () => sysDupfdQuery(devNull, devNull),
-  // An fd number that is never open as fd2: EBADF with C-DQFIX, 0 on unfixed 6.10/6.11.
+  // An fd number that is never open as fd2: EBADF since commit 2714b0d1f369, 0 on unfixed 6.10/6.11.
   dupfdQueryBadFd2: () => sysDupfdQuery(devNull, MAX_ID),
   pidfdOpen: () => {
     pidfd = sysPidfdOpen(self);
@@ -30,7 +30,7 @@ const PROBES: Record<string, () => number> = {
   // Our own process: ptrace access to our own thread group is always granted, so only seccomp or a
   // missing syscall can fail it. Without a pidfd, -1 still reaches the kernel: EBADF means "it exists".
   pidfdGetfd: () => sysPidfdGetfd(pidfd, devNull),
-  // kcmp(self, self, KCMP_VM): the kernel never refuses it, so EPERM here is a seccomp filter (§10.3).
+  // kcmp(self, self, KCMP_VM): the kernel never refuses it, so EPERM here is a seccomp filter.
   kcmp: () => sysKcmp(self, self, KCMP.VM, 0, 0),
   // EOPNOTSUPP without CONFIG_SYSVIPC.
   kcmpSysvsem: () => sysKcmp(self, self, KCMP.SYSVSEM, 0, 0),

@@ -1,6 +1,6 @@
 /**
  * What this process may use: kcmp (and its epoll-tfd and sysvsem types), F_DUPFD_QUERY, pidfd_open and
- * pidfd_getfd, each probed on the caller's OWN process (kcmp-spec.md §10.3), where the kernel never
+ * pidfd_getfd, each probed on the caller's OWN process, where the kernel never
  * refuses for lack of privilege — so an EPERM there is a seccomp filter, not a ptrace check.
  *
  * The probes run in a short-lived child (probe-child.ts) that inherits our seccomp filters: a KILL policy
@@ -18,6 +18,7 @@ import { readStatus } from '../procfs/status.js';
 import type { ErrnoName } from '../sys/errno.js';
 import { nodeScript } from '../util/node-script.js';
 
+/** What probing one call on our own process showed. */
 export type ProbeOutcome =
   | 'usable' // works here
   | 'enosys' // the kernel lacks it, or a seccomp filter answers ENOSYS (the two look identical)
@@ -26,13 +27,21 @@ export type ProbeOutcome =
   | 'unsupported' // the syscall exists but not this feature (too old a kernel, a config option off)
   | 'failed'; // anything else: see detail
 
+/** The result of probing one call on our own process. */
 export interface ProbeResult {
+  /** What the probe showed, in one word. */
   outcome: ProbeOutcome;
+  /** The errno the call failed with, when it failed with one. */
   errno?: ErrnoName;
   /** One line for people: what was seen and what it means. */
   detail: string;
 }
 
+/**
+ * Which of kcmp's types, F_DUPFD_QUERY, pidfd_open and pidfd_getfd this process may use, each probed on
+ * its own process (where the kernel never refuses for lack of privilege: a refusal there is the kernel's
+ * version or config, or a seccomp filter).
+ */
 export interface Capabilities {
   /** kcmp(self, self, KCMP_VM). */
   kcmp: ProbeResult;
@@ -42,7 +51,7 @@ export interface Capabilities {
   kcmpEpollTfd: ProbeResult;
   /** fcntl(F_DUPFD_QUERY): Linux ≥ 6.10. */
   dupfdQuery: ProbeResult;
-  /** false on 6.10/6.11 kernels without C-DQFIX, where an invalid fd2 answers 0: a 0 must be confirmed. */
+  /** false on 6.10/6.11 kernels without commit 2714b0d1f369 (an invalid fd2 answers 0): confirm a 0. */
   dupfdQueryValidatesFd2: boolean | undefined;
   /** pidfd_open: Linux ≥ 5.3. */
   pidfdOpen: ProbeResult;
@@ -63,7 +72,7 @@ const PROBE_NAMES = [
 ] as const;
 type ProbeName = (typeof PROBE_NAMES)[number];
 
-/** Errnos that mean "the syscall works, the feature is missing", per probe (kcmp-spec.md §2, §6). */
+/** Errnos that mean "the syscall works, the feature is missing", per probe. */
 const UNSUPPORTED: Partial<Record<ProbeName, Partial<Record<ErrnoName, string>>>> = {
   dupfdQuery: { EINVAL: 'F_DUPFD_QUERY is unknown to this kernel (needs Linux 6.10)' },
   kcmpSysvsem: { EOPNOTSUPP: 'the kernel is built without CONFIG_SYSVIPC' },
@@ -111,7 +120,7 @@ function interpret(name: ProbeName, raw: Raw | undefined): ProbeResult {
     };
   }
   if (errno === 'EPERM') {
-    // Our own process: the ptrace check always passes for one's own thread group (spec §4.3 rule 1).
+    // Our own process: the ptrace check always passes for one's own thread group, before any LSM.
     return {
       outcome: 'eperm',
       errno,
@@ -153,7 +162,8 @@ function runProbes(): Map<ProbeName, Raw> {
 let cached: Capabilities | undefined;
 
 /**
- * Probes once per process (in a child) and returns what this process may use.
+ * Probes once per process (in a child that inherits our seccomp filters, so a KILL policy ends the child
+ * and not us) and returns what this process may use. Later calls return the same object.
  *
  * @example
  * if (detectCapabilities().kcmp.outcome !== 'usable') console.log('no kcmp here');

@@ -1,6 +1,6 @@
 /**
  * What the user can do about a failed call: one line each, keyed by the call and its errno, and — for
- * EPERM — by whether a seccomp filter or the ptrace check refused (kcmp-spec.md §4.3, §5). Used by the
+ * EPERM — by whether a seccomp filter or the ptrace check refused. Used by the
  * CLI after "undecided:" and by `kcmp doctor` for every limit it finds.
  */
 import type { ErrnoName } from '../sys/errno.js';

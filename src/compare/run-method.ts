@@ -1,6 +1,5 @@
 /**
- * Which method a run compares open file descriptions with, decided once per process (kcmp-spec.md §5,
- * §6.4, §10.3–10.5):
+ * Which method a run compares open file descriptions with, decided once per process:
  *
  *   kcmp usable on our own process ──────────────────────────────────────▶ 'kcmp'
  *   else, with --borrow: pidfd_open + pidfd_getfd + F_DUPFD_QUERY usable ──▶ 'borrowed-dupfd-query'
@@ -10,9 +9,9 @@
  * the rest stays undecided, never guessed.
  *
  * Cost: without a seccomp filter nothing can kill us, so kcmp(self, self, KCMP_VM) is simply called once
- * (~1 µs; the kernel never refuses it for privilege, §4.3 rule 1): 0 means kcmp works and nothing else is
- * looked at. Only when it fails, or when a filter is installed (which might kill on kcmp, §5), do the
- * probes run in a child (probe.ts) — and then their answers also say whether --borrow could work.
+ * (~1 µs; the kernel never refuses it for privilege within one thread group): 0 means kcmp works and
+ * nothing else is looked at. Only when it fails, or when a filter is installed (which might kill on kcmp),
+ * do the probes run in a child (probe.ts) — and then their answers also say whether --borrow could work.
  */
 import { readSysctl } from '../procfs/sysctl.js';
 import type { ErrnoName } from '../sys/errno.js';
@@ -58,7 +57,8 @@ function probeKcmp(): ProbeResult {
 
 /**
  * The first of pidfd_open, pidfd_getfd and F_DUPFD_QUERY that cannot be used here (probed on our own
- * process), or Yama scope 3, which refuses pidfd_getfd to everyone (§6.3); null when --borrow can work.
+ * process), or Yama scope 3, which refuses pidfd_getfd to everyone, root included; null when --borrow can
+ * work.
  * Scopes 1 and 2 refuse only some targets: those fail one by one, as error rows.
  */
 export function borrowBlocker(caps: Capabilities): BorrowBlocker | null {
@@ -106,7 +106,8 @@ export function detectRunMethod(options: { borrow: boolean }): RunMethod {
 }
 
 /**
- * What closing a borrowed fd costs (§6.4): said once per run that borrows, by the caller that prints.
+ * What closing a borrowed fd costs (POSIX record locks; a held pipe end delays EOF): said once per run that
+ * borrows, by the caller that prints.
  */
 export const BORROW_LOCK_WARNING =
   '--borrow closes every fd it borrows, and closing an fd drops all POSIX (fcntl F_SETLK) record locks ' +

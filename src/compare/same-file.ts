@@ -1,6 +1,6 @@
 /**
- * sameFile(): do two fds — of any processes — hold the same open file description? The fallback chain of
- * kcmp-spec.md §10.4–10.5, strongest and cheapest first; every answer names its method:
+ * sameFile(): do two fds — of any processes — hold the same open file description? The fallback chain,
+ * strongest and cheapest first; every answer names its method:
  *
  *   same pid and fd ───────────────────────────▶ identical (once the fd is known to exist)
  *   both fds ours ── fcntl(F_DUPFD_QUERY) ─────▶ dupfd-query          (≥ 6.10; no permission needed)
@@ -42,6 +42,7 @@ import { combineReasons, killedReason, reasonOf } from './reason.js';
 import type { DecidedVerdict, FdRef, Order, Reason, Verdict } from './types.js';
 import { assertFd, assertPid } from './validate.js';
 
+/** How far {@link sameFile} may go when kcmp cannot answer. */
 export interface SameFileOptions {
   /**
    * When kcmp cannot answer, borrow both fds into this process with pidfd_getfd and compare them with
@@ -72,7 +73,7 @@ function dupfdQuery(fd1: number, fd2: number): Verdict | Reason {
   if (killed) return killedReason('fcntl(F_DUPFD_QUERY)', killed);
   const r = sysDupfdQuery(fd1, fd2);
   if (r === 1) return { same: true, method: 'dupfd-query' };
-  // Unfixed 6.10/6.11 kernels answer 0 for an invalid fd2 (C-DQFIX): confirm it exists.
+  // Unfixed 6.10/6.11 kernels answer 0 for an invalid fd2 (fixed by commit 2714b0d1f369): confirm it exists.
   if (r === 0) {
     if (!sysFdIsOpen(fd2)) throw notOpenHere(fd2);
     return { same: false, method: 'dupfd-query' };
@@ -81,7 +82,7 @@ function dupfdQuery(fd1: number, fd2: number): Verdict | Reason {
   if (!sysFdIsOpen(fd1)) throw notOpenHere(fd1, 'fcntl', error.args as (number | string)[]);
   if (!sysFdIsOpen(fd2)) throw notOpenHere(fd2, 'fcntl', error.args as (number | string)[]);
   // Both open, yet refused: before 6.10 an unknown command is EINVAL — or EBADF when fd1 is O_PATH,
-  // which rejects unknown commands that way (spec §6.1; systemd same_fd() handles it alike).
+  // which rejects unknown commands that way (systemd same_fd() handles it alike).
   const tooOld = error.errno === 'EINVAL' || error.errno === 'EBADF';
   if (tooOld || isNotSupported(error.errno) || isPrivilege(error.errno)) return reasonOf(error);
   throw error;

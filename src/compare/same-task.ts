@@ -1,7 +1,7 @@
 /**
  * sameTaskResource(): do two tasks share one address space, fd table, fs info (cwd, root, umask), signal
  * handler table, I/O context or SysV semaphore undo list? One kcmp call — with the kernel's NULL == NULL
- * cases handled (kcmp-spec.md §2, §3):
+ * cases handled:
  *
  *  - io, sysvsem: a task that never allocated the object holds NULL, and two such tasks compare equal
  *    while sharing nothing (two fresh forks do). An 'equal' is checked against two probe processes known
@@ -34,12 +34,44 @@ import { assertPid } from './validate.js';
  *
  * @example
  * const v = sameTaskResource(pid, other, 'io');
- * if (v.same === null) console.log(v.absent ? 'neither has an I/O context' : `undecided: ${v.caveat ?? v.reason?.message}`);
+ * if (v.same === null && v.absent) console.log('neither task has an I/O context');
+ * else if (v.same === null) console.log(`undecided: ${v.caveat ?? v.reason?.message}`);
  */
 export type TaskVerdict =
-  | { kind: TaskResource; same: boolean; method: 'identical' | 'kcmp' }
-  | { kind: TaskResource; same: null; method: 'kcmp'; absent: true; caveat: string }
-  | { kind: TaskResource; same: null; method: 'none'; absent?: undefined; reason?: Reason; caveat?: string };
+  | {
+      /** The resource compared. */
+      kind: TaskResource;
+      /** true: both tasks use one object; false: each has its own. */
+      same: boolean;
+      /** 'identical': the same task; 'kcmp': kcmp(2) said so. */
+      method: 'identical' | 'kcmp';
+    }
+  | {
+      /** The resource compared (io or sysvsem). */
+      kind: TaskResource;
+      /** Neither task has the object, so nothing is shared, and "different" would be wrong too. */
+      same: null;
+      /** kcmp answered equal, and a probe process known to lack the object compared equal too: NULLs. */
+      method: 'kcmp';
+      /** Neither task has the object. */
+      absent: true;
+      /** Says so in one line. */
+      caveat: string;
+    }
+  | {
+      /** The resource compared. */
+      kind: TaskResource;
+      /** Undecided. */
+      same: null;
+      /** Nothing decided. */
+      method: 'none';
+      /** Not the absent case. */
+      absent?: undefined;
+      /** The call that failed, when one did. */
+      reason?: Reason;
+      /** What kept it open when no call failed (an 'equal' that NULL == NULL could explain). */
+      caveat?: string;
+    };
 
 const NOUNS: Readonly<Record<'io' | 'sysvsem', string>> = {
   io: 'an I/O context',

@@ -13,15 +13,20 @@ export type Order = 'equal' | 'less' | 'greater' | 'unordered';
 
 /** One fd of one process (or thread: a tid works wherever a pid does). */
 export interface FdRef {
+  /** The process (or thread) id, in the caller's PID namespace. */
   pid: number;
+  /** The fd number in that process's fd table. */
   fd: number;
 }
 
 /** An item registered in an epoll instance: the epoll fd, the fd number at EPOLL_CTL_ADD time, and the
  * index among items registered under that same number (rb-tree order). */
 export interface EpollSlot {
+  /** The epoll fd, looked up in the second process (kcmp's pid2). */
   epfd: number;
+  /** The target's fd number as it was at EPOLL_CTL_ADD time (it may be closed or reused since). */
   targetFd: number;
+  /** Which of the items registered under `targetFd`, in the kernel's rb-tree order; default 0. */
   offset?: number;
 }
 
@@ -38,15 +43,21 @@ export type Method =
 
 /** Why a method could not be used: the call that failed and the errno the kernel returned. */
 export interface Reason {
+  /** The call that failed, e.g. `'kcmp'`, `'pidfd_getfd'`, `'fcntl(F_DUPFD_QUERY)'`. */
   syscall: string;
+  /** The errno it failed with (what a seccomp filter answered, when one stood in). */
   errno: ErrnoName;
+  /** One line for people: the failure and what it means here. */
   message: string;
 }
 
 /** No call failed, but an fd was closed or its number reused while it was compared: no answer held. */
 export interface ChangedReason {
+  /** No call failed. */
   syscall: null;
+  /** No errno: the fd changed under the comparison. */
   errno: null;
+  /** One line for people: which fd changed and how. */
   message: string;
 }
 
@@ -62,13 +73,20 @@ export interface ChangedReason {
  */
 export type Verdict = DecidedVerdict | UndecidedVerdict;
 
+/** A decided {@link Verdict}. */
 export interface DecidedVerdict {
+  /** true: one open file description; false: two. */
   same: boolean;
+  /** How it was decided. */
   method: Exclude<Method, 'none'>;
 }
 
+/** An undecided {@link Verdict}: no method could answer. */
 export interface UndecidedVerdict {
+  /** Undecided: neither same nor different is known. */
   same: null;
+  /** No method decided. */
   method: 'none';
+  /** The call that failed, or the change that voided the answer. */
   reason: Reason | ChangedReason;
 }

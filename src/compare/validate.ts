@@ -1,6 +1,6 @@
 /**
- * Input checks made before any syscall. The kernel silently truncates out-of-range values (kcmp-spec.md §1:
- * fds to u32, so 2^32+n aliases fd n; type to int), which would turn a typo into a confident wrong answer.
+ * Input checks made before any syscall. The kernel silently truncates out-of-range values (fds
+ * to u32, so 2^32+n aliases fd n; type to int), which would turn a typo into a confident wrong answer.
  */
 import { InvalidArgumentError } from '../errors.js';
 

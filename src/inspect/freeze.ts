@@ -2,7 +2,7 @@
  * `--stop`: SIGSTOP the selected processes for an exact snapshot, and SIGCONT them afterwards.
  *
  * kcmp compares whatever each fd number names at the moment of the call, with no reference held
- * (kcmp-spec.md §4.4; the man page: "not protected against false positives … stop the processes"): only
+ * (the man page: "not protected against false positives … stop the processes"): only
  * stopped processes make a scan exact. Stopping is intrusive, so it is opt-in, and refused for:
  * - our own process and its ancestors (stopping the shell that waits for us would hang the terminal);
  * - a job in the foreground of its controlling terminal (/proc/PID/stat: tpgid == pgrp, its parent in

@@ -1,6 +1,6 @@
 /**
  * kcmp(2) as a comparison for the group engine (src/group/engine.ts), for any kcmp type: 0 → equal,
- * 1 → less, 2 → greater (a strict total order since 3.17, kcmp-spec.md §3), 3 → different and unordered.
+ * 1 → less, 2 → greater (a strict total order since 3.17), 3 → different and unordered.
  *
  * A failure says WHICH operand is at fault, so the engine can drop a representative whose fd was closed
  * (or whose process exited) without failing every later item of its bucket: each side is compared with
@@ -14,8 +14,8 @@
  * the other side's fault. So when both sides pass alone after a "gone" failure (EBADF, ESRCH), the pair
  * is asked again, and a side found failing alone is re-checked too before it is blamed, up to ATTEMPTS
  * rounds; a gone side stays gone and is blamed on the last round. If both sides pass alone and the pair
- * is refused with any other errno (a seccomp filter allowing only pid1 == pid2, as Firefox's does, spec
- * §5), the item takes the blame at once: nothing changed, the pair itself is refused.
+ * is refused with any other errno (a seccomp filter allowing only pid1 == pid2, as Firefox's does), the
+ * item takes the blame at once: nothing changed, the pair itself is refused.
  *
  * This calls src/sys directly rather than compare/kcmp.ts: it runs ~6 times per fd of a scan, on pids and
  * fds just read from /proc, so validation and exceptions would be pure overhead.

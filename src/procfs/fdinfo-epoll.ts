@@ -1,6 +1,6 @@
 /**
  * What /proc/TID/fdinfo/N says about an epoll instance and about the files that could be its targets
- * (kcmp-spec.md §2, §7; K-EP `ep_show_fdinfo`).
+ * (fs/eventpoll.c `ep_show_fdinfo()`).
  *
  * An epoll fd's fdinfo has one line per registered item, in the epoll red-black tree's order:
  *

@@ -3,12 +3,12 @@
  * the file it refers to (stat, following the link: dev, ino, mode), and its link target (readlink).
  *
  * A tid works wherever a pid does — /proc/TID is reachable though not listed — and /proc/TID/fd is that
- * task's own fd table, which differs from its leader's after unshare(CLONE_FILES) (kcmp-spec.md §4.5).
+ * task's own fd table, which differs from its leader's after unshare(CLONE_FILES).
  * Access needs ptrace READ_FSCREDS on the task (the directory belongs to root when the task is not
  * dumpable): EACCES. ENOENT: the fd was closed, or the task exited (a zombie's table is already released).
  *
  * Results go into caller-owned parallel arrays (`FdColumns`), one slot per fd: a 50,000-fd scan makes no
- * per-fd object, and a worker thread can transfer the arrays back without copying (native-access.md §3).
+ * per-fd object, and a worker thread can transfer the arrays back without copying.
  * Node has no readlinkat/fstatat, so each call resolves the path again; that is most of the gap to C.
  */
 import { readdirSync, statSync } from 'node:fs';

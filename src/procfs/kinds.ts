@@ -5,7 +5,7 @@
  * `bpf-link` for the kernel's `bpf_link`, `mqueue` for a POSIX message queue.
  *
  * The S_IFMT bits name the ordinary kinds. Anonymous inodes carry no type bits: every eventfd, epoll,
- * timerfd, signalfd and inotify instance shares ONE anon inode (observed ino 1038), and a pidfd sits on a
+ * timerfd, signalfd and inotify instance shares ONE anon inode (observed: ino 1038), and a pidfd sits on a
  * pidfs inode per pid (6.9+; an anon inode before); their link reads `anon_inode:NAME` with the name the
  * kernel passed to anon_inode_getfile()/getfd() — `[eventfd]`, `inotify`, `bpf_link`, `kvm-vcpu:0` (the
  * vcpu id appended) — so the name tells them apart. A POSIX mqueue and a memfd_secret are S_IFREG files

@@ -14,10 +14,27 @@ import { InvalidArgumentError, ProcessGoneError } from '../errors.js';
 import { listPids, listTasks, processTree } from './processes.js';
 import { isKernelThread, isZombie, type ProcStat, readStat } from './stat.js';
 
+/**
+ * Which processes a scan covers: `{ kind: 'all' }` every process visible in our PID namespace (never
+ * implied: a library call scans the machine only when asked); `{ kind: 'pids', pids }` the named
+ * processes (or threads), which must exist; `{ kind: 'tree', root }` a process and all its descendants.
+ *
+ * @example
+ * await inspectFds({ selection: { kind: 'tree', root: process.pid } });
+ * await inspectTasks({ selection: { kind: 'pids', pids: [1234, 5678] } });
+ */
 export type Selection =
   | { kind: 'all' }
-  | { kind: 'pids'; pids: readonly number[] }
-  | { kind: 'tree'; root: number };
+  | {
+      kind: 'pids';
+      /** The processes (or threads) to scan, by id in our PID namespace. */
+      pids: readonly number[];
+    }
+  | {
+      kind: 'tree';
+      /** The process whose whole tree (it and every descendant) is scanned. */
+      root: number;
+    };
 
 export interface SelectedProcess {
   pid: number;

@@ -33,11 +33,19 @@ function kindClass(kind: ObjectKind): string {
   return `kind-${kind}`;
 }
 
+/** How {@link renderDot} and {@link renderSvg} draw a graph. */
 export interface DotOptions {
   /** Write the title and notes into the picture (default); a page that prints them itself says false. */
   caption?: boolean;
 }
 
+/**
+ * The sharing graph as Graphviz DOT text (`dot -Tsvg` draws it), with its title and notes as the caption
+ * unless `caption: false`.
+ *
+ * @example
+ * const dot = renderDot(fdsGraph(await inspectFds({ selection: { kind: 'tree', root: process.pid } })));
+ */
 export function renderDot(graph: SharingGraph, options: DotOptions = {}): string {
   const out: string[] = [];
   const caption = [graph.title, ...graph.notes.map((n) => `note: ${n}`)];

@@ -27,6 +27,15 @@ interface Resource {
   tids: number[];
 }
 
+/**
+ * The graph of a kcmp.tasks/1 report: each task is an actor, clustered by process, and each shared kernel
+ * object (an address space, fd table, fs info, signal handlers, I/O context, SysV undo list) an object
+ * with an edge to every task using it.
+ *
+ * @example
+ * const report = await inspectTasks({ selection: { kind: 'pids', pids: [1234] } });
+ * writeFileSync('tasks.svg', await renderSvg(tasksGraph(report)));
+ */
 export function tasksGraph(report: TasksReport, options: GraphOptions = {}): SharingGraph {
   const maxActors = options.maxActors ?? GRAPH_LIMITS.actors;
   const maxObjects = options.maxObjects ?? GRAPH_LIMITS.objects;

@@ -70,15 +70,27 @@ export interface GraphEdge {
 
 /** A parent → child link between two actors of the picture. */
 export interface TreeLink {
+  /** The parent actor's id. */
   from: string;
+  /** The child actor's id. */
   to: string;
 }
 
+/**
+ * A report as a graph, independent of any drawing format: actors (processes, tasks) hold kernel objects
+ * (open file descriptions, address spaces, fd tables, …), one edge per holding. {@link renderDot} and
+ * {@link renderSvg} draw it.
+ */
 export interface SharingGraph {
+  /** The caption: what is drawn, e.g. "3 processes, 2 shared descriptions". */
   title: string;
+  /** The processes or tasks, drawn as boxes. */
   actors: ActorNode[];
+  /** The kernel objects they hold, drawn as coloured nodes by kind. */
   objects: ObjectNode[];
+  /** Who holds what (and, with `relation: 'peer'`, which objects are two ends of one channel). */
   edges: GraphEdge[];
+  /** Parent → child links between actors, drawn dashed. */
   tree: TreeLink[];
   /** Outermost first (a parent cluster always comes before its children). */
   clusters: GraphCluster[];
@@ -88,12 +100,15 @@ export interface SharingGraph {
 
 export const GRAPH_LIMITS = { actors: 300, objects: 1000 } as const;
 
+/** What {@link fdsGraph} and {@link tasksGraph} draw, and how much of it. */
 export interface GraphOptions {
   /** Cluster actors by process tree (fds) or by process (tasks). Default true. */
   clusters?: boolean;
   /** Unshared fds (held once): a count on their process (default), or listed on it. */
   unshared?: 'collapse' | 'show';
+  /** At most this many actors are drawn (default 300); a note says what was left out. */
   maxActors?: number;
+  /** At most this many objects are drawn (default 1000); a note says what was left out. */
   maxObjects?: number;
 }
 
@@ -156,7 +171,14 @@ export function capNote(shown: number, total: number, what: string, limit: numbe
   return `showing ${shown} of ${total} ${what} (limit ${limit}); narrow the selection with -p or --tree`;
 }
 
-/** The graph of a kcmp.fds/1 report. */
+/**
+ * The graph of a kcmp.fds/1 report: each process holding a listed description is an actor, clustered by
+ * process tree, each description an object with an edge per holding process (labelled with its fds).
+ *
+ * @example
+ * const report = await inspectFds({ selection: { kind: 'tree', root: process.pid } });
+ * writeFileSync('fds.dot', renderDot(fdsGraph(report, { maxActors: 50 })));
+ */
 export function fdsGraph(report: FdsReport, options: GraphOptions = {}): SharingGraph {
   const maxActors = options.maxActors ?? GRAPH_LIMITS.actors;
   const maxObjects = options.maxObjects ?? GRAPH_LIMITS.objects;

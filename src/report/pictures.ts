@@ -11,17 +11,35 @@ import { htmlTable, renderHtml, statsLine } from './html.js';
 import { renderSvg } from './svg.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from './tasks-table.js';
 
+/** A report's picture: its sharing graph (for DOT and SVG) and its self-contained HTML page. */
 export interface Picture {
+  /** The graph, built once; pass it to {@link renderDot} or {@link renderSvg}. */
   graph: SharingGraph;
   /** The self-contained HTML page, titled e.g. "kcmp fds --tree 1234". */
   html(title: string): Promise<string>;
 }
 
+/**
+ * The picture of a kcmp.fds/1 report: {@link fdsGraph}, and an HTML page with its SVG, the summary and
+ * the table `kcmp fds` prints.
+ *
+ * @example
+ * const picture = fdsPicture(await inspectFds({ selection: { kind: 'tree', root: process.pid } }));
+ * writeFileSync('fds.html', await picture.html('my shell tree'));
+ */
 export function fdsPicture(report: FdsReport, options: GraphOptions = {}): Picture {
   const graph = fdsGraph(report, options);
   return { graph, html: (title) => fdsHtml(report, graph, title) };
 }
 
+/**
+ * The picture of a kcmp.tasks/1 report: {@link tasksGraph}, and an HTML page with its SVG, the summary,
+ * the table `kcmp tasks` prints and the error rows.
+ *
+ * @example
+ * const picture = tasksPicture(await inspectTasks({ selection: { kind: 'pids', pids: [1234] } }));
+ * writeFileSync('tasks.html', await picture.html('threads of 1234'));
+ */
 export function tasksPicture(report: TasksReport, options: GraphOptions = {}): Picture {
   const graph = tasksGraph(report, options);
   return { graph, html: (title) => tasksHtml(report, graph, title) };

@@ -18,6 +18,12 @@ export async function layoutDot(dot: string): Promise<string> {
   return (await engine).dot(dot, 'svg');
 }
 
+/**
+ * The sharing graph as an SVG document, laid out by Graphviz `dot` (WebAssembly; loaded on first use).
+ *
+ * @example
+ * const svg = await renderSvg(tasksGraph(await inspectTasks({ selection: { kind: 'pids', pids: [1234] } })));
+ */
 export async function renderSvg(graph: SharingGraph, options: DotOptions = {}): Promise<string> {
   return layoutDot(renderDot(graph, options));
 }

@@ -63,17 +63,37 @@ export function errnoMessage(name: ErrnoName): string {
   return name in ERRNOS ? ERRNOS[name as keyof typeof ERRNOS][1] : `error ${name.slice(1)}`;
 }
 
-/** The kernel (or a seccomp filter standing in for it) does not offer the operation at all. */
+/**
+ * The kernel (or a seccomp filter standing in for it) does not offer the operation at all: ENOSYS (no
+ * such syscall, e.g. a kernel built without CONFIG_KCMP), EOPNOTSUPP (a kcmp type whose subsystem is not
+ * built), ENOTTY.
+ *
+ * @example
+ * try { kcmp(process.pid, process.pid, 'sysvsem'); }
+ * catch (e) { if (e instanceof SysError && isNotSupported(e.errno)) console.log('no SysV IPC here'); }
+ */
 export function isNotSupported(name: ErrnoName): boolean {
   return name === 'ENOSYS' || name === 'EOPNOTSUPP' || name === 'ENOTTY';
 }
 
-/** The caller lacks the right: ptrace access mode, capabilities, an LSM, or a seccomp ERRNO(EPERM) filter. */
+/**
+ * The caller lacks the right: ptrace access mode, capabilities, an LSM, or a seccomp ERRNO(EPERM) filter.
+ *
+ * @example
+ * try { kcmp(process.pid, 1, 'vm'); }
+ * catch (e) { if (e instanceof SysError && isPrivilege(e.errno)) console.log('may not inspect pid 1'); }
+ */
 export function isPrivilege(name: ErrnoName): boolean {
   return name === 'EPERM' || name === 'EACCES';
 }
 
-/** The process, task or fd went away (or never existed): ESRCH for tasks, EBADF for fds, ENOENT in /proc. */
+/**
+ * The process, task or fd went away (or never existed): ESRCH for tasks, EBADF for fds, ENOENT in /proc.
+ *
+ * @example
+ * try { sameFile({ pid, fd: 3 }, { pid, fd: 4 }); }
+ * catch (e) { if (e instanceof SysError && isGone(e.errno)) console.log(`fd ${e.fd} is not open`); }
+ */
 export function isGone(name: ErrnoName): boolean {
   return name === 'ESRCH' || name === 'EBADF' || name === 'ENOENT';
 }

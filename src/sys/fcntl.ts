@@ -7,11 +7,11 @@ import { libc } from './libc.js';
 export const F_DUPFD_QUERY = 1027;
 
 /**
- * fcntl(fd1, F_DUPFD_QUERY, fd2) (kcmp-spec.md §6.1; C-DQ, C-DQFIX): 1 when both fds of OUR process refer
- * to the same open file description, 0 when not; equality only, no order. No permission checks.
- * Since 6.10. Older kernels: EINVAL for a regular fd1, but EBADF when fd1 is O_PATH (O_PATH fds reject
- * unknown commands with EBADF). 6.10/6.11 without C-DQFIX return 0 for an invalid fd2, so a 0 must be
- * confirmed by validating fd2. Higher bits may gain meanings later: test `r & 1`.
+ * fcntl(fd1, F_DUPFD_QUERY, fd2): 1 when both fds of OUR process refer to the same open file description,
+ * 0 when not; equality only, no order. No permission checks. Since 6.10 (commit c62b758bae6a). Older
+ * kernels: EINVAL for a regular fd1, but EBADF when fd1 is O_PATH (O_PATH fds reject unknown commands with
+ * EBADF). 6.10/6.11 builds without commit 2714b0d1f369 (Oct 2024, sent to stable) return 0 for an invalid
+ * fd2, so a 0 must be confirmed by validating fd2. Higher bits may gain meanings later: test `r & 1`.
  * Returns 0/1 or the negated errno.
  */
 export function sysDupfdQuery(fd1: number, fd2: number): number {

@@ -1,5 +1,5 @@
 /**
- * kcmp(2), raw (kcmp-spec.md §1–§4; K-KCMP, K-UAPI).
+ * kcmp(2), raw (kernel/kcmp.c; the types of include/uapi/linux/kcmp.h).
  *
  *   long kcmp(pid_t pid1, pid_t pid2, int type, unsigned long idx1, unsigned long idx2);
  *
@@ -47,7 +47,8 @@ export function sysKcmp(pid1: number, pid2: number, type: number, idx1: number, 
  * follow the KCMP_FILE order.
  *
  * The slot is `struct kcmp_epoll_slot { __u32 efd, tfd, toff; }`: 12 bytes, native endianness, no padding.
- * The man page's `__u64 toff` is wrong (spec §2, §10.7); on big-endian it would read the wrong half.
+ * The man page's `__u64 toff` is wrong (the kernel copies 12 bytes); on big-endian it would read the wrong
+ * half.
  * `toff` indexes items registered under the same fd number, in rb-tree (kernel address) order.
  * Errors: EFAULT (slot unreadable, checked first), EBADF (fd1 not open in pid1, efd not open in pid2),
  * EINVAL (efd is not an epoll fd), ENOENT (no item (tfd, toff)).
@@ -67,7 +68,7 @@ export function sysKcmpEpollTfd(
   return libc().syscallWithBuffer(syscallNumbers().kcmp, pid1, pid2, KCMP.EPOLL_TFD, fd1, buf);
 }
 
-/** The same call with a NULL slot pointer: the kernel answers EFAULT (scenario 32). For probes and tests. */
+/** The same call with a NULL slot pointer: EFAULT, checked before any fd lookup. For probes and tests. */
 export function sysKcmpEpollTfdNullSlot(pid1: number, pid2: number, fd1: number): number {
   return libc().syscallWithBuffer(syscallNumbers().kcmp, pid1, pid2, KCMP.EPOLL_TFD, fd1, null);
 }

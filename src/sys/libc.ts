@@ -1,5 +1,5 @@
 /**
- * The one place that loads libc through koffi (kcmp-spec.md §1; native-access.md §1, §5).
+ * The one place that loads libc through koffi.
  *
  * glibc has no kcmp() wrapper, so everything goes through syscall(2), declared with a FIXED arity of six
  * `long`s: koffi's variadic form costs 28–40% more per call, and on x86_64 glibc's syscall() is assembly

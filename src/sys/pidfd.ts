@@ -1,5 +1,5 @@
 /**
- * pidfd_open(2), pidfd_getfd(2) and pidfd_send_signal(2) (kcmp-spec.md §6.2–§6.4; K-PID).
+ * pidfd_open(2), pidfd_getfd(2) and pidfd_send_signal(2) (kernel/pid.c).
  */
 import { libc } from './libc.js';
 import { syscallNumbers } from './platform.js';
@@ -21,7 +21,7 @@ export function sysPidfdOpen(pid: number, flags = 0): number {
  * pidfd_getfd(pidfd, targetfd, 0), since 5.6: duplicates another process's fd into ours, sharing the open
  * file description (so F_DUPFD_QUERY can then compare it). Needs PTRACE_MODE_ATTACH_REALCREDS, so Yama
  * applies (scope 3: always EPERM), unlike kcmp. The new fd is always O_CLOEXEC.
- * Hazards (§6.4): closing it drops every POSIX record lock OUR process holds on that inode; holding it keeps
+ * Hazards: closing it drops every POSIX record lock OUR process holds on that inode; holding it keeps
  * the file alive (a pipe's readers see no EOF); receiving a socket re-tags its cgroup classid/netprio.
  * Errors: EBADF (not a pidfd, targetfd not open), ESRCH (zombie or reaped), EPERM, EINVAL (flags).
  * Returns the new fd or the negated errno.

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { UnsupportedPlatformError } from '../errors.js';
 import { syscallNumbers } from './platform.js';
 
-test('syscall numbers for every supported ABI (kcmp-spec.md §1)', () => {
+test('syscall numbers for every supported ABI', () => {
   const kcmp = {
     x64: 312,
     ia32: 349,

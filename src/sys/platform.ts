@@ -1,5 +1,5 @@
 /**
- * Syscall numbers per architecture (kcmp-spec.md §1), chosen by `process.arch`.
+ * Syscall numbers per architecture (the kernel's syscall tables), chosen by `process.arch`.
  *
  * kcmp arrived for x86 in 3.5; pidfd_send_signal (5.1), pidfd_open (5.3) and pidfd_getfd (5.6) are
  * numbered 424/434/438 on every architecture but alpha, because numbers from 424 upward were unified. Nothing here is resolved at import

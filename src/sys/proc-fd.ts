@@ -1,5 +1,5 @@
 /**
- * statx(2) and readlinkat(2) on the links of an open /proc/TID/fd directory (proc(5); native-access.md §3).
+ * statx(2) and readlinkat(2) on the links of an open /proc/TID/fd directory (proc(5)).
  *
  * node:fs has no *at() calls: every statSync/readlinkSync of /proc/TID/fd/N walks /proc, the task's
  * directory and fd/ again, and wraps the result in a Stats object with four Dates. Relative to a directory

@@ -11,14 +11,20 @@ import { type ErrnoName, errnoMessage, errnoNumber } from './errno.js';
  * catch (e) { if (e instanceof SysError && e.code === 'EBADF') console.log(`fd ${e.fd} is not open`); }
  */
 export class SysError extends KcmpError {
+  /** The errno name the kernel answered, e.g. `'EBADF'` (the same as `code`). */
   readonly errno: ErrnoName;
+  /** The errno's number on this architecture (9 for EBADF), undefined for a name without one. */
   readonly errnoNumber: number | undefined;
+  /** The process the failure concerns, when it concerns one. */
   readonly pid: number | undefined;
+  /** The fd (of `pid`) the failure concerns, when it concerns one. */
   readonly fd: number | undefined;
 
   constructor(
+    /** The system call that failed, e.g. `'kcmp'` or `'pidfd_getfd'`. */
     readonly syscall: string,
     errno: ErrnoName,
+    /** The arguments it was called with, in order, as the message prints them. */
     readonly args: readonly (number | string)[] = [],
     options?: { remedy?: string; context?: string; pid?: number; fd?: number },
   ) {

@@ -5,7 +5,7 @@
  * (`file_inode(file)->i_ino`, exactly what an epoll fdinfo `tfd:` line shows for the target), so an fd
  * holding a target is always in the target's bucket; an fd whose fdinfo lacks the line (older kernels)
  * goes under `undefined` and is searched for every target. A bucket is then grouped into descriptions by
- * the engine in KCMP_FILE order (kcmp-spec.md §3): ~log2(descriptions) calls per fd.
+ * the engine in KCMP_FILE order (a strict total order since 3.17): ~log2(descriptions) calls per fd.
  */
 import { groupItems } from '../../group/engine.js';
 import { fsErrno } from '../../procfs/errors.js';

@@ -1,6 +1,6 @@
 /**
- * `kcmp epoll PID EPFD`: what an epoll instance really watches, verified with KCMP_EPOLL_TFD (Linux ≥ 4.13,
- * kcmp-spec.md §2, scenarios 31–38).
+ * `kcmp epoll PID EPFD`: what an epoll instance really watches, verified with KCMP_EPOLL_TFD (Linux ≥ 4.13;
+ * EINVAL before, EOPNOTSUPP without CONFIG_EPOLL).
  *
  * fdinfo lists each registration as (tfd, toff): the fd number it was added under — which may since have
  * been closed or reused — and its index among registrations under that number. KCMP_EPOLL_TFD compares an
@@ -35,6 +35,7 @@ import type { ScanError } from '../fds/fds-report.js';
 import { type Candidate, collectCandidates, describeBucket, scanError } from './epoll-candidates.js';
 import { EPOLL_SCHEMA, type EpollReport, type EpollTarget } from './epoll-report.js';
 
+/** What {@link inspectEpoll} looks at: one epoll instance, and where to search for its targets. */
 export interface EpollOptions {
   /** The process that holds the epoll instance. */
   pid: number;

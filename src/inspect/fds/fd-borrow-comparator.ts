@@ -1,10 +1,10 @@
 /**
- * The 'borrowed-dupfd-query' comparator, for fd scans where kcmp cannot be used and --borrow was asked
- * for (kcmp-spec.md §6.4, §10.5). Each fd of a bucket is duplicated into OUR process with pidfd_getfd —
- * the copy shares the target's open file description — and compared with fcntl(F_DUPFD_QUERY) against
- * the copies of the bucket's class representatives. F_DUPFD_QUERY tells equality only, so the comparator
- * is unordered and the group engine scans the representatives linearly: up to c queries per fd for c
- * descriptions in the bucket, where kcmp needs log2(c).
+ * The 'borrowed-dupfd-query' comparator, for fd scans where kcmp cannot be used and --borrow was asked for
+ * (pidfd_getfd since 5.6, F_DUPFD_QUERY since 6.10). Each fd of a bucket is duplicated into OUR process with
+ * pidfd_getfd — the copy shares the target's open file description — and compared with fcntl(F_DUPFD_QUERY)
+ * against the copies of the bucket's class representatives. F_DUPFD_QUERY tells equality only, so the
+ * comparator is unordered and the group engine scans the representatives linearly: up to c queries per fd for
+ * c descriptions in the bucket, where kcmp needs log2(c).
  *
  *   bucket (dev, ino): fd 7 of task 120 ─ pidfd_getfd ─▶ our fd 31 ─ F_DUPFD_QUERY ─▶ held representatives
  *                                                                   our 25 (118:4), our 27 (119:9)
@@ -26,7 +26,7 @@
  * description in two. test/opath.test.ts checks it on fds of one file opened O_RDWR, O_RDONLY, O_WRONLY
  * and O_PATH, a description with O_NONBLOCK|O_APPEND set, and a dup with FD_CLOEXEC.
  *
- * Hazards of borrowing (§6.4), which the CLI states once: closing a copy drops every POSIX record lock
+ * Hazards of borrowing, which the CLI states once: closing a copy drops every POSIX record lock
  * OUR process holds on that inode; while held, a copy keeps the file alive (a pipe's reader sees no EOF
  * until we close it); receiving a socket re-tags its cgroup classid/netprio (a socket's fds opened for I/O
  * are borrowed only with --paranoid: otherwise they are its one description and need no comparison; its
@@ -95,7 +95,7 @@ export class BorrowSession {
     if (cached !== undefined) return cached;
     let pidfd = sysPidfdOpen(tid, 0);
     // A task that is not its thread group's leader needs PIDFD_THREAD (6.9); without it 6.18 answers
-    // ENOENT, older kernels EINVAL (spec §6.2). Scans read a table through a thread only when the leader
+    // ENOENT, older kernels EINVAL. Scans read a table through a thread only when the leader
     // is a zombie.
     const errno = pidfd < 0 ? errnoName(-pidfd) : undefined;
     if (errno === 'ENOENT' || errno === 'EINVAL') pidfd = sysPidfdOpen(tid, PIDFD_THREAD);

@@ -4,9 +4,9 @@
  *
  * Every live task of the selection is grouped by kcmp(KCMP_FILES) order with the group engine (one bucket:
  * there is no cheap key for an fd table), about log2(tables) calls per task. A thread that called
- * unshare(CLONE_FILES) has a table of its own and is read through /proc/TID/fd (kcmp-spec.md §4.5, §9.2
- * #18–#20). A zombie leader is left out: its `files` is NULL, and NULL == NULL would make every zombie
- * "share" a table; its live threads still hold the process's table.
+ * unshare(CLONE_FILES) has a table of its own and is read through /proc/TID/fd (an fd opened in the leader
+ * afterwards is EBADF through that thread's tid). A zombie leader is left out: its `files` is NULL, and NULL
+ * == NULL would make every zombie "share" a table; its live threads still hold the process's table.
  *
  * When KCMP_FILES fails for a task (no ptrace access, kcmp unavailable), nothing is merged on a guess: a
  * leader becomes a table of its own (reading it will report why it cannot be read, if it cannot), and a

@@ -3,7 +3,7 @@
  * share one (it points to one inode), so a description never spans two buckets, and an fd alone in its
  * bucket is a description alone (method 'different-inode', no kcmp). mnt_id would refine the key but needs
  * fdinfo (6–8 µs per fd); position and flags must NOT be part of it: they change under a live process and
- * would split one description in two (prior-art.md, lessons §1).
+ * would split one description in two (CRIU can key on `pos` only because it freezes the tree first).
  *
  * Each bucket is planned as one of:
  *   single     — one fd: a description of its own;

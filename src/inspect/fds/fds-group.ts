@@ -7,9 +7,9 @@
  *   1. group: binary insertion by the comparator's order (src/group/engine.ts);
  *   2. verify: compare every member of a class with the class's representative once more, and each
  *      representative with the next in order. kcmp compares whatever file each fd number names AT THAT
- *      MOMENT (spec §4.4): if a representative's fd was closed and its number reused while the bucket was
- *      being grouped, members that joined before and after hold different files (a false "same"), and
- *      the binary search may have sent later items the wrong way (a false "different"). Either breaks
+ *      MOMENT, holding no reference: if a representative's fd was closed and its number reused while the
+ *      bucket was being grouped, members that joined before and after hold different files (a false "same"),
+ *      and the binary search may have sent later items the wrong way (a false "different"). Either breaks
  *      this check; the bucket is then grouped again (twice at most; after that its fds are listed as
  *      uncertain, never merged on a guess). About one extra call per fd;
  *   3. re-stat every fd that was compared: a changed (dev, ino) means its number was reused; it is dropped;

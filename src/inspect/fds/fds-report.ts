@@ -1,17 +1,22 @@
 /**
  * The `kcmp.fds/1` report: every fd of the selected processes, grouped into open file descriptions.
- * This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the schema).
+ * This is a JSON contract (stable; additive changes only, anything else bumps the schema).
  */
 import type { Method } from '../../compare/types.js';
 import type { SocketInfo } from '../../netlink/socket-info.js';
 
+/** The `schema` of an {@link FdsReport}. */
 export const FDS_SCHEMA = 'kcmp.fds/1';
 
 /** One fd that holds a description. `tid` is set when the fd table was reached through a thread. */
 export interface Holder {
+  /** The process holding the fd. */
   pid: number;
+  /** The fd number in its table. */
   fd: number;
+  /** The process's command (`comm`). */
   command: string;
+  /** The thread whose fd table was read, when it was not the leader (a thread that unshared its table). */
   tid?: number;
   /** Set when this process shares its fd table with another (CLONE_FILES): the pid the table was read
    * under, which holds this same fd. The fd is one table entry, listed under every process holding it. */
@@ -22,9 +27,11 @@ export interface Holder {
   flags?: number;
   /** This fd's close-on-exec bit (per fd, not per description). */
   cloexec?: boolean;
+  /** The mount id of the file (fdinfo `mnt_id:`), as in /proc/PID/mountinfo. */
   mntId?: number;
 }
 
+/** One open file description (the kernel's `struct file`) and every scanned fd that holds it. */
 export interface Description {
   /** "d1", "d2", … in output order; stable only within one report. */
   id: string;
@@ -35,12 +42,14 @@ export interface Description {
   name: string;
   /** "major:minor" of st_dev. */
   dev: string;
+  /** st_ino: shared by every description of the same inode, so equal inodes prove no sharing. */
   ino: number;
   /** false: the holders are proven to share this description, but it could not be told apart from other
    * `certain: false` descriptions of the same (dev, ino) bucket (kcmp unavailable). */
   certain: boolean;
   /** How membership was decided; 'none' when nothing could decide. */
   method: Method;
+  /** The scanned fds that hold it. */
   holders: Holder[];
   /** When asked for (a column needs them): the holders of the other end(s) — pipe ends, UNIX peers,
    * loopback TCP/UDP connections, ptys — among every fd scanned (fds-peers.ts). */
@@ -61,17 +70,23 @@ export interface Description {
 
 /** An fd of another description in a relation with this one (`description`: its id, null if not listed). */
 export interface Peer {
+  /** The process holding the other fd. */
   pid: number;
+  /** Its fd number. */
   fd: number;
+  /** The process's command. */
   command: string;
+  /** The id of the description that fd holds, or null when it is not listed. */
   description: string | null;
 }
 
 /** A process or fd that could not be read or compared: an error row, never a verdict. */
 export interface ScanError {
+  /** The process the error concerns. */
   pid: number;
   /** The task whose fd table the failing call read, when it was not the process's leader. */
   tid?: number;
+  /** The fd the error concerns, or null when it concerns the whole process or table. */
   fd: number | null;
   /** readdir, readlink, stat, fdinfo, kcmp, identity (pid reused), …; null when no call failed (`reason`). */
   syscall: string | null;
@@ -80,14 +95,20 @@ export interface ScanError {
   /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
    * kept changing: the fds of one file while they were compared, or a table replaced while it was listed). */
   reason?: ScanErrorReason;
+  /** One line for people: what failed and what it means for the report. */
   message: string;
 }
 
+/** Why a scan error has no errno: see {@link ScanError.reason}. */
 export type ScanErrorReason = 'zombie' | 'unsettled';
 
+/** A scanned process. */
 export interface ProcessInfo {
+  /** Its pid. */
   pid: number;
+  /** Its parent's pid (0 for pid 1 and for processes whose parent is outside our PID namespace). */
   ppid: number;
+  /** Its command (`comm`). */
   command: string;
   /** Set when this process shares its fd table with process `fdTableOf` (CLONE_FILES): the table was read
    * once, under that process, and its fds are holders of this process too (with `fdTable`). */
@@ -99,24 +120,36 @@ export interface ProcessInfo {
 
 /** Counts over the whole scan, also when only shared descriptions are listed. */
 export interface FdsStats {
+  /** Processes scanned. */
   processes: number;
   /** fds grouped into descriptions (errors not included), one per holder: an fd of a table that two
    * processes share counts for each */
   fds: number;
+  /** descriptions found (also those not listed) */
   descriptions: number;
   /** descriptions held by more than one fd */
   shared: number;
+  /** error rows */
   errors: number;
   /** kcmp calls (fd tables and fds) */
   comparisons: number;
+  /** wall-clock time of the scan, in milliseconds */
   elapsedMs: number;
 }
 
+/**
+ * What {@link inspectFds} returns (`kcmp fds --json`): the open file descriptions of the selected
+ * processes with the fds holding each (only the shared ones unless `all`), and what could not be read.
+ */
 export interface FdsReport {
+  /** Always {@link FDS_SCHEMA}. */
   schema: typeof FDS_SCHEMA;
   /** Every scanned process (for pictures and leak reports: parent links). */
   processes: ProcessInfo[];
+  /** The descriptions listed: those held by more than one fd, or all of them with `all`. */
   descriptions: Description[];
+  /** Processes and fds that could not be read or compared. */
   errors: ScanError[];
+  /** Counts over the whole scan. */
   stats: FdsStats;
 }

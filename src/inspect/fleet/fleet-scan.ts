@@ -24,8 +24,11 @@ import { capLabel, DEFAULT_MAX_LABEL_VALUES } from './label-cap.js';
 
 export type GroupBy = 'unit' | 'cgroup' | 'comm';
 
+/** What {@link fleetScan} scans and how it names groups. */
 export interface FleetScanOptions {
+  /** Which processes; default `{ kind: 'all' }`. */
   selection: Selection;
+  /** What a process's group label is: its systemd unit (default), its cgroup path, or its command. */
   groupBy: GroupBy;
   /** At most this many values per label (label-cap.ts). */
   maxLabelValues: number;
@@ -37,18 +40,29 @@ export interface Count<L extends string> {
   value: number;
 }
 
+/** One scan reduced to counts by label, as the metrics exporter exposes them. */
 export interface FleetSample {
   /** Wall-clock end of the scan, ms since the epoch. */
   completedAt: number;
+  /** How long the scan took, in seconds. */
   durationSeconds: number;
+  /** Processes scanned. */
   processes: number;
+  /** kcmp calls made. */
   comparisons: number;
+  /** Fds, by group and description type. */
   fds: Count<'group' | 'type'>[];
+  /** Open file descriptions, by group and type (once in each group that holds one). */
   descriptions: Count<'group' | 'type'>[];
+  /** Descriptions held by more than one fd, by group and type. */
   shared: Count<'group' | 'type'>[];
+  /** Leaks (kcmp.leaks/1), by group, kind and case (exec, fork, unknown). */
   leaks: Count<'group' | 'kind' | 'case'>[];
+  /** Containers found. */
   containers: number;
+  /** Container findings (kcmp.container-leaks/1), by container and kind. */
   containerFiles: Count<'container' | 'kind'>[];
+  /** Error rows, by failed call and errno. */
   errors: Count<'syscall' | 'errno'>[];
   /** Distinct raw values folded into "other", per label. */
   folded: Count<'label'>[];
@@ -77,7 +91,14 @@ function groupNamer(report: FdsReport, groupBy: GroupBy): (pid: number) => strin
   return (pid) => raw.get(pid) ?? 'unknown';
 }
 
-/** Scans once and counts. Throws what inspectFds throws for a bad named pid. */
+/**
+ * Scans once and counts: the fds scan of the selection (every description, with fdinfo), the leak finder
+ * and the container audit, reduced to counts by label. Throws what inspectFds throws for a bad named pid.
+ *
+ * @example
+ * const sample = await fleetScan({ selection: { kind: 'tree', root: process.pid }, groupBy: 'comm' });
+ * for (const c of sample.shared) console.log(c.labels.group, c.labels.type, c.value);
+ */
 export async function fleetScan(partial: Partial<FleetScanOptions> = {}): Promise<FleetSample> {
   const options = {
     selection: partial.selection ?? { kind: 'all' },

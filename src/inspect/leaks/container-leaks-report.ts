@@ -6,6 +6,7 @@ import type { Method } from '../../compare/types.js';
 import type { ScanError } from '../fds/fds-report.js';
 import type { Container } from './containers.js';
 
+/** The `schema` of a {@link ContainerLeaksReport}. */
 export const CONTAINER_LEAKS_SCHEMA = 'kcmp.container-leaks/1';
 
 /**
@@ -36,33 +37,57 @@ export const CONTAINER_LEAK_TIER: Readonly<Record<ContainerLeakKind, number>> = 
   'runtime-stdio': 3,
 };
 
+/** One host file a container's process can reach. */
 export interface ContainerLeak {
+  /** What it is, most dangerous first. */
   kind: ContainerLeakKind;
+  /** 1 (most dangerous) … 3; the list is sorted by it. */
   tier: number;
   /** The container's pid (its `containers[].pid`). */
   container: number;
   /** The container process (host pid) and fd; fd null for its cwd or root. */
   pid: number;
+  /** The fd (null for the cwd or root). */
   fd: number | null;
+  /** The process's command (`comm`). */
   command: string;
+  /** The description's type, as in kcmp.fds/1 ("DIR", "REG", "FIFO", …). */
   type: string;
   /** The fd's link as the host reads it (a path, "pipe:[…]"), or where the cwd or root is. */
   name: string;
   /** For a shared description: one holder outside the container. */
-  outside: { pid: number; fd: number; command: string } | null;
+  outside: {
+    /** The process outside the container (host pid). */
+    pid: number;
+    /** Its fd holding the same description. */
+    fd: number;
+    /** Its command. */
+    command: string;
+  } | null;
   /** For a file on a foreign mount: its mount id (mountinfo's first field). */
   mountId: number | null;
+  /** false: the holders are proven to share, but the description could not be told apart from others. */
   certain: boolean;
   /** How the sharing was proven; 'none' for mount findings, which compare mount ids only. */
   method: Method;
 }
 
+/**
+ * What {@link inspectContainerLeaks} returns (`kcmp leaks --container --json`): the audited containers and
+ * every host file their processes can reach, most dangerous first.
+ */
 export interface ContainerLeaksReport {
+  /** Always {@link CONTAINER_LEAKS_SCHEMA}. */
   schema: typeof CONTAINER_LEAKS_SCHEMA;
+  /** The containers audited. */
   containers: Container[];
+  /** The findings, sorted by `tier`. */
   leaks: ContainerLeak[];
+  /** Processes and fds that could not be read or compared. */
   errors: ScanError[];
+  /** What the audit found and cost. */
   stats: {
+    /** Containers audited. */
     containers: number;
     /** Processes in the fds scan: the containers' and those outside compared against. */
     processes: number;
@@ -70,8 +95,11 @@ export interface ContainerLeaksReport {
     found: number;
     /** Findings beyond the list's limit, left out. */
     truncated: number;
+    /** Error rows. */
     errors: number;
+    /** kcmp calls made. */
     comparisons: number;
+    /** Wall-clock time of the audit, in milliseconds. */
     elapsedMs: number;
   };
 }

@@ -38,6 +38,7 @@ import {
 } from './container-leaks-report.js';
 import { type Container, containerOf, containers } from './containers.js';
 
+/** Which containers {@link inspectContainerLeaks} audits, and against which processes outside. */
 export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'method' | 'borrow'> {
   /** One container, named by any of its processes; or every container among `selection`. */
   container: number | 'all';
@@ -52,7 +53,16 @@ const MAX_FINDINGS = 10_000;
 /** A named selection can lose a process before it is scanned: retry without it this often. */
 const MAX_RESELECT = 8;
 
-/** Audits the containers. @throws ProcessGoneError when the named container process does not exist. */
+/**
+ * Audits containers (processes in another PID and mount namespace than ours) for host files they can
+ * reach: descriptions shared with processes outside, and fds, cwds and roots on mounts outside their
+ * mount namespace.
+ *
+ * @example
+ * const report = await inspectContainerLeaks({ container: 'all' });
+ * for (const l of report.leaks) console.log(l.container, l.kind, l.name);
+ * @throws ProcessGoneError when the named container process does not exist.
+ */
 export async function inspectContainerLeaks(
   options: Partial<ContainerLeaksOptions> & Pick<ContainerLeaksOptions, 'container'>,
 ): Promise<ContainerLeaksReport> {

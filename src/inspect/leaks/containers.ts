@@ -19,14 +19,17 @@ import { fsErrno } from '../../procfs/errors.js';
 import { namespaceOf } from '../../procfs/namespaces.js';
 import { listPids } from '../../procfs/processes.js';
 
+/** A container: the processes in one PID namespace (not ours) and one mount namespace. */
 export interface Container {
   /** Its lowest host pid: its init, unless that exited. */
   pid: number;
   /** "pid:[4026532301]" and "mnt:[4026532299]": the namespace links all its processes share. */
   pidNamespace: string;
+  /** Its mount namespace link, e.g. "mnt:[4026532299]". */
   mountNamespace: string;
   /** The cgroup (and the systemd unit it belongs to) of `pid`: how a monitoring system names it. */
   cgroup: string | null;
+  /** The systemd unit of that cgroup ("docker-….scope"), or null. */
   unit: string | null;
   /** Host pids, ascending. */
   processes: number[];

@@ -9,6 +9,7 @@
 import type { Method } from '../../compare/types.js';
 import type { ScanError, ScanErrorReason } from '../fds/fds-report.js';
 
+/** The `schema` of a {@link LeaksReport}. */
 export const LEAKS_SCHEMA = 'kcmp.leaks/1';
 
 /** What leaked, most likely a bug first (see LEAK_KINDS for the tiers and the fix of each). */
@@ -28,25 +29,36 @@ export type LeakCase = 'exec' | 'fork' | 'unknown';
 
 /** One fd of one process. */
 export interface LeakEnd {
+  /** The process. */
   pid: number;
+  /** Its fd number holding the leaked description. */
   fd: number;
+  /** The process's command (`comm`). */
   command: string;
   /** This fd's close-on-exec bit (per fd, from fdinfo); null when fdinfo could not be read. */
   cloexec: boolean | null;
 }
 
+/**
+ * One open file description that a child shares with an ancestor (other than stdin, stdout, stderr): most
+ * often an fd opened without O_CLOEXEC before a fork + exec.
+ */
 export interface Leak {
+  /** What leaked, by how likely it is a bug. */
   kind: LeakKind;
   /** 1 (most likely a bug) … 6; the list is sorted by it. */
   tier: number;
   /** The description's id in the fds scan ("d3"), its type and name as in kcmp.fds/1. */
   description: string;
+  /** The description's type, as in kcmp.fds/1 ("FIFO", "SOCK", "REG", …). */
   type: string;
+  /** The description's name: the /proc/PID/fd/N link target ("pipe:[123]", a path). */
   name: string;
   /** "r", "w", "rw", "-" (O_PATH), or null when fdinfo could not be read. */
   mode: string | null;
   /** The nearest ancestor holding the description, and the fd it holds it under (the lowest above 2). */
   ancestor: LeakEnd;
+  /** The process that inherited it, and the fd it holds it under (the lowest above 2). */
   child: LeakEnd;
   /** 1: the ancestor is the child's parent; 2: its grandparent; … */
   generations: number;
@@ -56,10 +68,16 @@ export interface Leak {
    * case is listed only with `--fork`, where it is risky; unknown: /proc could not tell. */
   case: LeakCase;
   /** In the fork case: the process that reads this pipe while holding its write end (it never sees EOF). */
-  reader: { pid: number; fd: number } | null;
+  reader: {
+    /** The reading process. */
+    pid: number;
+    /** Its fd on the read end. */
+    fd: number;
+  } | null;
   /** From the fds scan: false when the holders are proven to share, but the description could not be told
    * apart from others of its inode. */
   certain: boolean;
+  /** How the sharing was decided (kcmp, socket-inode, …), as in kcmp.fds/1. */
   method: Method;
   /** The fix, in one line, true of these fds (their case and close-on-exec bits). */
   fix: string;
@@ -67,35 +85,53 @@ export interface Leak {
 
 /** A selected process whose fds could not all be read or compared, so leaks to or from it are undecided. */
 export interface UndecidedProcess {
+  /** The process. */
   pid: number;
+  /** Its command (`comm`). */
   command: string;
   /** Its first error row: what failed (null when no call failed: then `reason` says what happened). */
   syscall: string | null;
+  /** The errno of that error row, or null when no call failed. */
   errno: string | null;
+  /** Why, when no call failed: as in the fds scan's error rows. */
   reason?: ScanErrorReason;
+  /** One line for people: what failed. */
   message: string;
   /** The selected processes below it, whose fds could not be compared with its own. */
   descendants: number[];
 }
 
+/** What a leaks scan found and cost. */
 export interface LeaksStats {
+  /** Processes scanned. */
   processes: number;
   /** Descriptions held by more than one fd. */
   shared: number;
+  /** Leaks found. */
   leaks: number;
   /** Child fds shared with an ancestor after a fork without exec and not listed (not a leak, or not risky). */
   forkShared: number;
+  /** Processes whose leaks are undecided (`undecided`). */
   undecided: number;
+  /** Error rows. */
   errors: number;
+  /** Wall-clock time of the scan, in milliseconds. */
   elapsedMs: number;
 }
 
+/**
+ * What {@link inspectLeaks} returns (`kcmp leaks --json`): every description a child shares with an
+ * ancestor beyond fds 0–2, most likely bugs first, each with its fix.
+ */
 export interface LeaksReport {
+  /** Always {@link LEAKS_SCHEMA}. */
   schema: typeof LEAKS_SCHEMA;
+  /** The leaks, sorted by `tier` (most likely a bug first). */
   leaks: Leak[];
   /** The fds scan's error rows: processes and fds that could not be read or compared. */
   errors: ScanError[];
   /** Processes with a selected ancestor or descendant whose fds could not be read or compared. */
   undecided: UndecidedProcess[];
+  /** What the scan found and cost. */
   stats: LeaksStats;
 }

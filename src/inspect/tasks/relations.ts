@@ -1,14 +1,14 @@
 /**
  * Explains task groups in clone()/unshare() terms: which flags would produce what two tasks share.
  *
- * The inference rests on how the kernel shares these objects (kcmp-spec.md §2, scenarios 12–19):
+ * The inference rests on how the kernel shares these objects (each observed on Linux 6.18):
  *   - CLONE_THREAD requires CLONE_SIGHAND, which requires CLONE_VM: every thread shares vm and sighand with
  *     its leader. pthread_create also passes CLONE_FILES, CLONE_FS and CLONE_SYSVSEM, so a thread whose
  *     files, fs or sysvsem differ from the leader's unshare()d them (or was made by a raw clone without
  *     them — the two are indistinguishable afterwards).
  *   - Between processes, each shared kind names its flag: vm CLONE_VM (vfork uses CLONE_VM|CLONE_VFORK),
  *     files CLONE_FILES, fs CLONE_FS, sighand CLONE_SIGHAND, io CLONE_IO, sysvsem CLONE_SYSVSEM.
- *   - execve unshares vm, files and sighand but keeps fs (scenario 14): an exec'd CLONE_FS child still
+ *   - execve unshares vm, files and sighand but keeps fs: an exec'd CLONE_FS child still
  *     shows CLONE_FS. Relations describe what is shared now, not the original flags.
  * Absent io/sysvsem (no object at all) is never "shared": those tasks are not in the groups.
  *

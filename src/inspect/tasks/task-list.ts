@@ -2,7 +2,7 @@
  * The tasks to compare: every thread of the selected processes (from /proc/PID/task), with the start
  * time that makes (tid, start time) an identity (procfs/identity.ts). Zombies and kernel threads are error
  * rows from the start: their vm, files, fs (and io, sysvsem) are NULL or not their own, so kcmp would call
- * them equal to each other (kcmp-spec.md §2). `recheck` tells whether a task changed since it was read.
+ * them equal to each other. `recheck` tells whether a task changed since it was read.
  */
 import { fsErrno } from '../../procfs/errors.js';
 import type { SelectedProcess } from '../../procfs/select.js';

@@ -1,22 +1,26 @@
 /**
  * The `kcmp.tasks/1` report: every selected task (thread), grouped per resource kind by the kernel object
- * it uses. This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the
- * schema).
+ * it uses. This is a JSON contract (stable; additive changes only, anything else bumps the schema).
  */
 import type { AbsenceKind } from '../../compare/absence-probe.js';
 import type { TaskResource } from '../../compare/types.js';
 
+/** The `schema` of a {@link TasksReport}. */
 export const TASKS_SCHEMA = 'kcmp.tasks/1';
 
 /** A task that was compared: `pid` is its thread group (process), `tid` the task itself. */
 export interface TaskInfo {
+  /** The thread group (process) id. */
   pid: number;
+  /** The task (thread) id; equal to `pid` for the thread-group leader. */
   tid: number;
   /** The parent process (real parent's thread group), for relations. */
   ppid: number;
+  /** The task's command (`comm`, /proc/TID/comm). */
   command: string;
 }
 
+/** Why a task (or kind) could not be compared. */
 export type TaskErrorReason =
   | 'zombie' // exited, not reaped: vm, files, fs, io and sysvsem are NULL and would all compare equal
   | 'kernel-thread' // no mm, files or fs of its own (all kernel threads compare equal on vm)
@@ -29,16 +33,21 @@ export type TaskErrorReason =
 
 /** A task (or a whole kind, `tid: null`) that could not be compared: an error row, never a group. */
 export interface TaskError {
+  /** The task's process, or null when the error concerns a whole kind (or kcmp itself). */
   pid: number | null;
+  /** The task, or null when the error concerns a whole kind (or kcmp itself). */
   tid: number | null;
   /** The task's command when it could be read. */
   command: string | null;
   /** The kind the error concerns, or null when it concerns the whole task. */
   kind: TaskResource | null;
+  /** Why, in one word. */
   reason: TaskErrorReason;
   /** The failed call ("kcmp", "stat", "spawn"), or null when nothing failed (zombie, kernel thread). */
   syscall: string | null;
+  /** The errno name the failed call answered, or null when nothing failed. */
   errno: string | null;
+  /** One line for people: what happened and what it means. */
   message: string;
 }
 
@@ -63,17 +72,28 @@ export interface TaskRelation {
   text: string;
 }
 
+/** What a tasks scan cost. */
 export interface TasksStats {
+  /** Processes selected. */
   processes: number;
+  /** Tasks (threads) compared. */
   tasks: number;
+  /** Error rows. */
   errors: number;
+  /** kcmp calls made. */
   comparisons: number;
   /** Scans repeated because a task changed (exited, exec'd, pid reused) while it was compared. */
   retries: number;
+  /** Wall-clock time of the scan, in milliseconds. */
   elapsedMs: number;
 }
 
+/**
+ * What {@link inspectTasks} returns (`kcmp tasks --json`): per resource kind, which of the selected tasks
+ * use one kernel object, how they are related, and what could not be compared.
+ */
 export interface TasksReport {
+  /** Always {@link TASKS_SCHEMA}. */
   schema: typeof TASKS_SCHEMA;
   /** false when kcmp cannot be used here at all (seccomp, no CONFIG_KCMP): no task was compared, every
    * kind's `groups` is null and an error row (pid null, kind null) says why. Never a guessed grouping. */
@@ -86,7 +106,10 @@ export interface TasksReport {
   /** Tasks with no I/O context / SysV undo list at all: they share nothing, though kcmp says "equal".
    * null when absence could not be proven (then `groups` of that kind is null too). */
   absent: Record<AbsenceKind, number[] | null>;
+  /** How the tasks are related (thread, clone), inferred from what they share. */
   relations: TaskRelation[];
+  /** Tasks and kinds that could not be compared, each with its reason. */
   errors: TaskError[];
+  /** What the scan cost. */
   stats: TasksStats;
 }

@@ -4,21 +4,22 @@
  *
  * For each kind, every task is placed by the generic engine (src/group/engine.ts): one bucket per kind,
  * binary insertion among class representatives ordered by kcmp — ⌈log2(c+1)⌉ calls per task for c classes,
- * never pairwise. kcmp's order per type is a strict total order on Linux ≥ 3.17 (kcmp-spec.md §3).
+ * never pairwise. kcmp's order per type is a strict total order on Linux ≥ 3.17
+ * (before, a subtraction that overflowed made it non-transitive).
  *
  *   kcmp unusable in this process (run-method.ts)? ─▶ every task listed, none grouped: certain: false
  *   tasks ─▶ stat (zombie? kernel thread? → error row) ─▶ kcmp(tid, tid, vm) (access? → error row)
  *         ─▶ per kind: engine(kcmp order)  ─▶ recheck every task (gone, zombie, pid reused → drop, redo)
  *                 io/sysvsem: tasks equal to a proven-NULL probe are `absent`; only the others are grouped
  *
- * NULL == NULL (§2): io and sysvsem objects may be absent, and zombies have NULL vm/files/fs/io/sysvsem;
+ * NULL == NULL: io and sysvsem objects may be absent, and zombies have NULL vm/files/fs/io/sysvsem;
  * kcmp then says "equal" for tasks that share nothing. Zombies and kernel threads (no mm/files/fs of their
  * own) are therefore error rows, and io/sysvsem absence is decided against probe processes proven to
  * hold NULL (compare/absence-probe.ts; one kcmp per task and kind). A task that dies mid-scan could have
  * compared as NULL and misplaced others (the binary search relies on a stable order), so after grouping
  * every task is re-read; if any changed, it is dropped and the grouping is redone. A comparison that fails
  * blames the task that fails alone (kcmp-comparison.ts), so a vanished representative leaves its class
- * instead of poisoning it. Results are still a snapshot: kcmp holds no reference (§4.4).
+ * instead of poisoning it. Results are still a snapshot: kcmp holds no reference to what it compared.
  */
 import { type AbsenceKind, AbsenceProbe, isNullable } from '../../compare/absence-probe.js';
 import { KCMP_TYPE_VALUES, kcmp } from '../../compare/kcmp.js';
@@ -57,7 +58,7 @@ function sysErrorRow(
   };
 }
 
-/** The kinds this kernel can compare, probed on our own process (always permitted, §4.3). */
+/** The kinds this kernel can compare, probed on our own process (never refused for privilege). */
 function supportedKinds(errors: TaskError[]): TaskResource[] {
   const kinds: TaskResource[] = [];
   for (const kind of TASK_RESOURCES) {
