@@ -10,10 +10,11 @@ import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { parsePid, parsePidList } from './parse.js';
 import { action, out, warn } from './run.js';
+import { collect } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface EpollFlags extends TableFlags {
-  pid?: string;
+  pid?: string[];
   allProcesses?: boolean;
   json?: boolean;
 }
@@ -24,7 +25,8 @@ function searched(flags: EpollFlags): number[] {
     throw new InvalidArgumentError('-p and --all-processes are exclusive: choose one');
   }
   let selection: Selection | undefined;
-  if (flags.pid !== undefined) selection = { kind: 'pids', pids: parsePidList(flags.pid) };
+  if (flags.pid !== undefined)
+    selection = { kind: 'pids', pids: [...new Set(flags.pid.flatMap(parsePidList))] };
   else if (flags.allProcesses) selection = { kind: 'all' };
   if (!selection) return [];
   return selectProcesses(selection)
@@ -44,7 +46,7 @@ export function registerEpoll(program: Command): void {
     )
     .argument('[pid]')
     .argument('[epfd]')
-    .option('-p, --pid <pids>', 'also search the fds of these processes for holders')
+    .option('-p, --pid <pids>', 'also search the fds of these processes for holders (repeatable)', collect)
     .option('--all-processes', 'also search the fds of every visible process')
     .option('-J, --json', 'print the kcmp.epoll/1 JSON report')
     .addHelpText('after', '\nExamples:\n  kcmp epoll 1234 4\n  kcmp epoll 1234 4 --all-processes -J')

@@ -27,7 +27,8 @@ import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
 import { action, out } from './run.js';
 import { announceRunMethod } from './run-notice.js';
-import { type SelectionFlags, selectionOf } from './selection.js';
+import { nothingRead } from './unreadable.js';
+import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface FdsFlags extends SelectionFlags, TableFlags {
@@ -70,7 +71,7 @@ function workers(text: string | undefined): FdsOptions['workers'] {
 }
 
 export function registerFds(program: Command): void {
-  withTableOptions(program.command('fds'))
+  withSelectionOptions(withTableOptions(program.command('fds')))
     .summary('group the fds of processes into shared open file descriptions')
     .description(
       'List the fds of the selected processes (all visible ones by default) that share one open file ' +
@@ -78,8 +79,6 @@ export function registerFds(program: Command): void {
         'a description together. --all lists unshared fds too. Fds that vanish or cannot be read are ERROR ' +
         'rows (NAME = syscall:ERRNO); nothing is merged on a guess.',
     )
-    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
-    .option('--tree <pid>', 'this process and all its descendants')
     .option('--all', 'list every description, also those held by one fd only')
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
     .addOption(formatOption())
@@ -124,8 +123,10 @@ export function registerFds(program: Command): void {
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
         if (await writePicture(kind, (p) => p.fdsPicture(report, { unshared }))) return EXIT.OK;
+        const unread = report.stats.fds === 0 && report.errors.length > 0;
+        if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
         out(format.render(report, flags, run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call'));
-        return EXIT.OK;
+        return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;
       }),
     );
 }

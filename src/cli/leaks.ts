@@ -10,7 +10,7 @@ import { fixLines, LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, leaksSummary } from '../r
 import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { action, out, warn } from './run.js';
-import { type SelectionFlags, selectionOf } from './selection.js';
+import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface LeaksFlags extends SelectionFlags, TableFlags {
@@ -19,7 +19,7 @@ interface LeaksFlags extends SelectionFlags, TableFlags {
 }
 
 export function registerLeaks(program: Command): void {
-  withTableOptions(program.command('leaks'))
+  withSelectionOptions(withTableOptions(program.command('leaks')))
     .summary('find fds a child inherited from its parent and kept across exec (missing O_CLOEXEC)')
     .description(
       'For each selected child process, list the open file descriptions it shares with its parent or ' +
@@ -28,8 +28,6 @@ export function registerLeaks(program: Command): void {
         'pipes, log and other files, lock files. PROGRAM=same marks a child running the same executable as ' +
         'its ancestor (a fork without exec), where sharing may be deliberate.',
     )
-    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
-    .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .addHelpText(

@@ -4,6 +4,7 @@
  */
 import { remedyFor } from '../compare/remedies.js';
 import { isKcmpError } from '../errors.js';
+import { escapeCell } from '../report/cell-text.js';
 import { SysError } from '../sys/sys-error.js';
 import { EXIT } from './exit-codes.js';
 
@@ -27,8 +28,9 @@ export function errorLine(error: unknown): string {
   return `internal error: ${message.split('\n')[0]} (please report it; --debug shows where)`;
 }
 
+/** One line on stderr, escaped as table cells are: a message may quote a file name or a comm. */
 export function warn(message: string): void {
-  process.stderr.write(`kcmp: ${message}\n`);
+  process.stderr.write(`kcmp: ${escapeCell(message)}\n`);
 }
 
 export function fail(error: unknown): number {

@@ -9,7 +9,8 @@ import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
-import { type SelectionFlags, selectionOf } from './selection.js';
+import { nothingRead } from './unreadable.js';
+import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface TasksFlags extends SelectionFlags, TableFlags {
@@ -18,7 +19,7 @@ interface TasksFlags extends SelectionFlags, TableFlags {
 }
 
 export function registerTasks(program: Command): void {
-  withTableOptions(program.command('tasks'))
+  withSelectionOptions(withTableOptions(program.command('tasks')))
     .summary(
       'group tasks by shared address space, fd table, fs, signal handlers, I/O context, SysV undo list',
     )
@@ -29,8 +30,6 @@ export function registerTasks(program: Command): void {
         'at all shows `none` (kcmp would call all such tasks equal). Zombies, kernel threads and tasks that ' +
         'cannot be inspected are ERROR rows.',
     )
-    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
-    .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.tasks/1 JSON report')
     .addOption(formatOption())
     .addHelpText(
@@ -49,10 +48,13 @@ export function registerTasks(program: Command): void {
         });
         const report = inspectTasks(selectionOf(flags));
         if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
+        const processes = new Set(report.errors.map((e) => e.pid)).size;
+        const unread = report.tasks.length === 0 && report.errors.length > 0;
         if (format === 'json') {
           out(`${stringifyLossless(report, 2)}\n`);
-          return EXIT.OK;
+          return unread ? nothingRead(processes, report.errors) : EXIT.OK;
         }
+        if (unread) return nothingRead(processes, report.errors);
         for (const error of report.errors)
           if (error.pid === null && error.kind !== null) warn(`${error.kind}: ${error.message}, skipping`);
         out(
