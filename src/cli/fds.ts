@@ -27,9 +27,9 @@ import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
 import { action, out } from './run.js';
 import { announceRunMethod } from './run-notice.js';
-import { nothingRead } from './unreadable.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
+import { nothingRead } from './unreadable.js';
 
 interface FdsFlags extends SelectionFlags, TableFlags {
   all?: boolean;
