@@ -68,11 +68,13 @@ export function registerEpoll(program: Command): void {
           return EXIT.OK;
         }
         for (const error of report.errors) warn(`${error.message}, skipping`);
-        out(
-          renderTable(report.targets, EPOLL_COLUMNS, columns, {
-            ...tableOptionsOf(flags),
-          }),
-        );
+        if (report.targets.length === 0) {
+          // A heading alone reads as "output cut off"; scripts (-r, -n) get the empty table as it is.
+          if (!flags.raw && !flags.noheadings)
+            out(`no registrations: epoll fd ${epfd} of process ${pid} watches nothing\n`);
+          return EXIT.OK;
+        }
+        out(renderTable(report.targets, EPOLL_COLUMNS, columns, tableOptionsOf(flags)));
         return EXIT.OK;
       }),
     );

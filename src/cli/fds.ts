@@ -13,13 +13,17 @@ import { InvalidArgumentError } from '../errors.js';
 import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
+import { type ProcessDetails, readProcessDetails } from '../procfs/process-details.js';
 import { renderFdsJson } from '../report/fds-json.js';
 import {
+  addColumnFields,
   FDS_COLUMNS,
   FDS_DEFAULT_COLUMNS,
   fdsFootnote,
   fdsSummary,
+  needsDetails,
   needsFdinfo,
+  readThroughThreads,
   renderFdsTable,
 } from '../report/fds-table.js';
 import { selectColumns } from '../report/table.js';
@@ -42,25 +46,48 @@ interface FdsFlags extends SelectionFlags, TableFlags {
 }
 
 interface Format {
-  /** Does this format show fdinfo fields? */
-  fdinfo(flags: FdsFlags): boolean;
-  /** `unit`: what the comparisons counted, for the summary line. */
-  render(report: FdsReport, flags: FdsFlags, unit: string): Iterable<string>;
+  /** `unit`: what the comparisons counted, for the summary line; `details`: for the columns that need them. */
+  render(report: FdsReport, flags: FdsFlags, unit: string, details?: Details): Iterable<string>;
 }
+
+type Details = ReadonlyMap<number, ProcessDetails>;
 
 const FORMATS = {
   table: {
-    fdinfo: (flags) => needsFdinfo(tableColumns(flags)),
-    *render(report, flags, unit) {
-      yield* renderFdsTable(report, tableColumns(flags), tableOptionsOf(flags));
+    *render(report, flags, unit, details) {
+      yield* renderFdsTable(report, shownColumns(flags, report), tableOptionsOf(flags), details);
       if (!flags.raw && !flags.noheadings) yield `${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
     },
   },
-  json: { fdinfo: () => false, render: (report) => renderFdsJson(report) },
+  json: {
+    render(report, flags, _unit, details) {
+      if (flags.output !== undefined) addColumnFields(report, requestedColumns(flags), details);
+      return renderFdsJson(report);
+    },
+  },
 } satisfies Record<string, Format>;
 
-function tableColumns(flags: FdsFlags): string[] {
+/**
+ * The columns -o asks for (the defaults without -o). -J prints the whole kcmp.fds/1 document, and with -o
+ * also the fields of the listed columns that it leaves out by default.
+ */
+function requestedColumns(flags: FdsFlags): string[] {
   return selectColumns(FDS_COLUMNS, FDS_DEFAULT_COLUMNS, flags.output);
+}
+
+/** The table's columns: as requested, and TID after PID when some fds were read through a thread — rows
+ * would look duplicated without it — unless -o named the columns exactly. */
+function shownColumns(flags: FdsFlags, report: FdsReport): string[] {
+  const names = requestedColumns(flags);
+  const exact = flags.output !== undefined && !flags.output.startsWith('+');
+  if (exact || names.includes('TID') || !readThroughThreads(report)) return names;
+  const at = names.indexOf('PID');
+  return [...names.slice(0, at + 1), 'TID', ...names.slice(at + 1)];
+}
+
+/** The user and command line of every listed process, read after the scan (see process-details.ts). */
+function readDetails(report: FdsReport): Details {
+  return new Map(report.processes.map((p) => [p.pid, readProcessDetails(p.pid)]));
 }
 
 function workers(text: string | undefined): FdsOptions['workers'] {
@@ -101,7 +128,8 @@ export function registerFds(program: Command): void {
         if (listedColumns(flags, FDS_COLUMNS)) return EXIT.OK;
         const kind = resolveFormat(flags);
         const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
-        const fdinfo = format.fdinfo(flags); // also validates -o before the scan
+        const columns = requestedColumns(flags); // also validates -o before the scan
+        const fdinfo = (kind !== 'json' || flags.output !== undefined) && needsFdinfo(columns);
         const options: Partial<FdsOptions> = {
           selection: selectionOf(flags),
           all: flags.all ?? false,
@@ -125,7 +153,9 @@ export function registerFds(program: Command): void {
         if (await writePicture(kind, (p) => p.fdsPicture(report, { unshared }))) return EXIT.OK;
         const unread = report.stats.fds === 0 && report.errors.length > 0;
         if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
-        out(format.render(report, flags, run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call'));
+        const details = needsDetails(columns) ? readDetails(report) : undefined;
+        const unit = run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call';
+        out(format.render(report, flags, unit, details));
         return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;
       }),
     );

@@ -6,7 +6,8 @@ import type { Method } from '../../compare/types.js';
 
 export const FDS_SCHEMA = 'kcmp.fds/1';
 
-/** One fd that holds a description. `tid` is set when the fd table was reached through a thread. */
+/** One fd that holds a description. `tid` is set when the fd table was reached through a thread, and on
+ * every holder of a process that has more than one fd table (a thread unshared it). */
 export interface Holder {
   pid: number;
   fd: number;
