@@ -14,6 +14,7 @@ import stringWidth from 'string-width';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { CLI, runCli } from './helpers/cli.js';
+import { runCliAsync } from './helpers/cli-async.js';
 
 const EXPECTED = join(dirname(fileURLToPath(import.meta.url)), 'expected');
 
@@ -260,4 +261,19 @@ test('fds: a thread that unshared its fd table gets a TID column, and every hold
   assert.match(table.stdout, /^DESC +PID +TID COMMAND/);
   const explicit = runCli(['fds', '-p', String(f.pids.main), '-o', 'PID,FD']);
   assert.match(explicit.stdout, /^ *PID +FD\n/, '-o names the columns exactly');
+});
+
+test('fds --all at scale: table, -r and -J list every fd of a 20,000-fd scan', async (t) => {
+  const f = await mkfds(t, 'random', ['5', '5', '4000']);
+  if (!f) return;
+  const args = ['fds', '-p', Object.values(f.pids).join(','), '--all'];
+  const json = await runCliAsync([...args, '-J']);
+  assert.equal(json.code, 0, json.stderr);
+  const { stats } = JSON.parse(json.stdout) as FdsReport;
+  assert.ok(stats.fds >= 15_000, `${stats.fds} fds`);
+  const table = await runCliAsync(args);
+  assert.equal(table.code, 0, table.stderr);
+  assert.equal(table.stdout.split('\n').length, stats.fds + stats.errors + 3, 'heading, rows, summary, end');
+  const raw = await runCliAsync([...args, '-r', '-n']);
+  assert.equal(raw.stdout.split('\n').length, stats.fds + stats.errors + 1);
 });
