@@ -7,6 +7,7 @@
  * -J prints the kcmp.fds/1 document and nothing else. Progress goes to stderr, only when it is a terminal
  * and the scan takes more than a second.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -29,7 +30,7 @@ import {
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
-import { action, out } from './run.js';
+import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
@@ -90,11 +91,16 @@ function readDetails(report: FdsReport): Details {
   return new Map(report.processes.map((p) => [p.pid, readProcessDetails(p.pid)]));
 }
 
+/** --workers: more threads than cores only cost memory (each has its own V8 heap): capped, and said. */
 function workers(text: string | undefined): FdsOptions['workers'] {
   if (text === undefined || text === 'auto') return 'auto';
   if (!/^\d{1,2}$/.test(text))
     throw new InvalidArgumentError(`invalid --workers ${JSON.stringify(text)}: 0..99 or auto`);
-  return Number(text);
+  const asked = Number(text);
+  const cores = availableParallelism();
+  if (asked <= cores) return asked;
+  warn(`--workers ${asked}: only ${cores} cores are available to this process, using ${cores} workers`);
+  return cores;
 }
 
 export function registerFds(program: Command): void {

@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { commandsFor } from './commands.js';
 import { EXIT } from './exit-codes.js';
-import { setDebug } from './run.js';
+import { setDebug, stdoutClosed, warn } from './run.js';
+
+if (stdoutClosed()) {
+  warn(
+    'stdout is closed (started with >&-): the output would be lost; to discard it, redirect it: > /dev/null',
+  );
+  process.exit(EXIT.TROUBLE);
+}
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;

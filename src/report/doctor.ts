@@ -29,6 +29,13 @@ function capabilities(effective: readonly string[], missing: readonly string[]):
   return missing.length < effective.length ? `all except ${missing.join(' ')}` : effective.join(' ');
 }
 
+function pidNamespace(d: Diagnosis): string {
+  const where = d.pidNamespace.initial ? 'initial' : 'nested';
+  const nspid = d.nspid.length > 1 ? ` (NSpid ${d.nspid.join(' ')})` : '';
+  const proc = d.pidNamespace.procMismatch ? `; ${d.pidNamespace.procMismatch}` : '';
+  return `${where}${nspid}${proc}`;
+}
+
 export function renderDoctor(d: Diagnosis): string {
   const caps = d.capabilities;
   const kcmpType = (result: ProbeResult): string =>
@@ -60,7 +67,7 @@ export function renderDoctor(d: Diagnosis): string {
         `CAP_SYS_PTRACE ${d.user.sysPtrace ? 'yes' : 'no'}${d.user.initialUserNamespace ? '' : ', in a user namespace'}`,
     ],
     ['capabilities', capabilities(d.user.capEff, d.user.capEffMissing)],
-    ['pid namespace', d.nspid.length > 1 ? `nested (NSpid ${d.nspid.join(' ')})` : 'initial'],
+    ['pid namespace', pidNamespace(d)],
     ['yama', yama],
     ['can inspect', d.canInspect],
   ]);

@@ -48,7 +48,10 @@ export const FDS_COLUMNS = {
     help: 'thread ID, when the fd table was read through a thread (shown when any row is)',
     json: 'number',
     align: 'right',
-    get: h((_, x) => x.tid ?? null),
+    get: h(
+      (_, x) => x.tid ?? null,
+      (e) => e.tid ?? null,
+    ),
   },
   PPID: {
     help: 'parent process ID',
@@ -129,7 +132,7 @@ export const FDS_COLUMNS = {
     truncate: true,
     get: h(
       (d) => d.name,
-      (e) => `${e.syscall}:${e.errno}`,
+      (e) => (e.errno === null ? (e.reason ?? null) : `${e.syscall}:${e.errno}`),
     ),
   },
   METHOD: {

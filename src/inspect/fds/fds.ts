@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
+import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
 import { freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
@@ -37,7 +38,7 @@ export interface FdsOptions {
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
   stop: boolean;
-  /** Worker threads; 'auto': as many as cores, when the scan has ≥ WORKER_THRESHOLD fds. */
+  /** Worker threads (at most as many as cores); 'auto': as many as cores (≤ 4), when the scan has ≥ WORKER_THRESHOLD fds. */
   workers: number | 'auto';
   /** 'auto': kcmp if usable, else (with `borrow`) pidfd_getfd + F_DUPFD_QUERY, else none (run-method.ts). */
   method: FdMethod | 'auto';
@@ -80,6 +81,7 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
  */
 export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
+  assertProcPidsAreOurs();
   const started = performance.now();
   const progress = options.onProgress;
   const processes = selectProcesses(options.selection);
@@ -93,6 +95,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const problems = new Problems();
     how = scanMethod(options.method, options.borrow);
     const found = fdTables(processes, how.blocked);
+    noteZombies(processes, found.tables, problems);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 
     const { listed, tableOf, cols } = await scanTables(
@@ -135,10 +138,21 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
   }
 }
 
+/** Never more workers than cores: each extra one costs its own V8 heap (~10 MB) and start-up, and adds nothing. */
 function workerCount(workers: number | 'auto', processes: readonly SelectedProcess[]): number {
-  if (workers !== 'auto') return workers;
+  if (workers !== 'auto') return Math.min(workers, availableParallelism());
   const estimate = processes.reduce((n, p) => n + countFds(p.pid), 0);
   return estimate >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+}
+
+/** A zombie has no live task, so no fd table to read: an error row says so, as `kcmp tasks` does. */
+function noteZombies(
+  processes: readonly SelectedProcess[],
+  tables: readonly FdTable[],
+  problems: Problems,
+): void {
+  const held = new Set(tables.flatMap((t) => [t.pid, ...t.sharedBy]));
+  for (const p of processes) if (p.zombie && !held.has(p.pid)) problems.zombie(p.pid, p.command);
 }
 
 /** Threads taken to share their leader's table are an error row when that table could be read. */
