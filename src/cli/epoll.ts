@@ -70,10 +70,9 @@ export function registerEpoll(program: Command): void {
           return EXIT.OK;
         }
         for (const error of report.errors) warn(`${error.message}, skipping`);
-        if (report.targets.length === 0) {
-          // A heading alone reads as "output cut off"; scripts (-r, -n) get the empty table as it is.
-          if (!flags.raw && !flags.noheadings)
-            out(`no registrations: epoll fd ${epfd} of process ${pid} watches nothing\n`);
+        // A heading alone reads as "output cut off"; scripts (-r, -n) get the empty table as it is.
+        if (report.targets.length === 0 && !flags.raw && !flags.noheadings) {
+          out(`no registrations: epoll fd ${epfd} of process ${pid} watches nothing\n`);
           return EXIT.OK;
         }
         out(renderTable(report.targets, EPOLL_COLUMNS, columns, tableOptionsOf(flags)));
