@@ -277,3 +277,20 @@ test('fds --all at scale: table, -r and -J list every fd of a 20,000-fd scan', a
   const raw = await runCliAsync([...args, '-r', '-n']);
   assert.equal(raw.stdout.split('\n').length, stats.fds + stats.errors + 1);
 });
+
+test('tasks and fds tell processes apart by PPID, USER, UID and CMDLINE; COMMAND stays the comm', async (t) => {
+  const f = await names(t);
+  if (!f) return;
+  const uid = process.getuid?.() ?? 0;
+  const columns = 'PID,PPID,UID,USER,COMMAND,CMDLINE';
+  const r = runCli(['tasks', '-p', String(f.pids.child), '-r', '-n', '-o', columns]);
+  assert.equal(r.code, 0, r.stderr);
+  const [pid, ppid, rowUid, user, command, ...cmdline] = r.stdout.trim().split(' ');
+  assert.deepEqual([pid, ppid, rowUid], [String(f.pids.child), String(f.pids.main), String(uid)]);
+  assert.ok(user !== undefined && user !== '', r.stdout);
+  assert.equal(command, '\\x1b[2J\\x0dkid\\xff');
+  assert.match(cmdline.join(' '), /mkfds-[0-9a-f]+\\x20names$/);
+  const table = runCli(['fds', '-p', String(f.pids.child), '--all', '-o', 'PID,PPID,UID,COMMAND,CMDLINE,FD']);
+  const row = table.stdout.split('\n')[1] ?? '';
+  assert.match(row, new RegExp(`^${f.pids.child} +${f.pids.main} +${uid} .* names +\\d+$`), table.stdout);
+});

@@ -14,7 +14,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
-import { type ProcessDetails, readProcessDetails } from '../procfs/process-details.js';
+import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
 import { renderFdsJson } from '../report/fds-json.js';
 import {
   addColumnFields,
@@ -22,11 +22,11 @@ import {
   FDS_DEFAULT_COLUMNS,
   fdsFootnote,
   fdsSummary,
-  needsDetails,
   needsFdinfo,
   readThroughThreads,
   renderFdsTable,
 } from '../report/fds-table.js';
+import { needsDetails } from '../report/process-columns.js';
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
@@ -84,11 +84,6 @@ function shownColumns(flags: FdsFlags, report: FdsReport): string[] {
   if (exact || names.includes('TID') || !readThroughThreads(report)) return names;
   const at = names.indexOf('PID');
   return [...names.slice(0, at + 1), 'TID', ...names.slice(at + 1)];
-}
-
-/** The user and command line of every listed process, read after the scan (see process-details.ts). */
-function readDetails(report: FdsReport): Details {
-  return new Map(report.processes.map((p) => [p.pid, readProcessDetails(p.pid)]));
 }
 
 /** --workers: more threads than cores only cost memory (each has its own V8 heap): capped, and said. */
@@ -159,7 +154,10 @@ export function registerFds(program: Command): void {
         if (await writePicture(kind, (p) => p.fdsPicture(report, { unshared }))) return EXIT.OK;
         const unread = report.stats.fds === 0 && report.errors.length > 0;
         if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
-        const details = needsDetails(columns) ? readDetails(report) : undefined;
+        // Read after the scan, for the listed processes only (process-details.ts).
+        const details = needsDetails(FDS_COLUMNS, columns)
+          ? readProcessDetailsOf(report.processes.map((p) => p.pid))
+          : undefined;
         const unit = run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call';
         out(format.render(report, flags, unit, details));
         return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;

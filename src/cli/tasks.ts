@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { inspectTasks } from '../inspect/tasks/tasks.js';
+import { readProcessDetailsOf } from '../procfs/process-details.js';
 import { stringifyLossless } from '../report/json-text.js';
+import { needsDetails } from '../report/process-columns.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
@@ -55,10 +57,15 @@ export function registerTasks(program: Command): void {
           return unread ? nothingRead(processes, report.errors) : EXIT.OK;
         }
         if (unread) return nothingRead(processes, report.errors);
+        const details = needsDetails(TASK_COLUMNS, columns)
+          ? readProcessDetailsOf(
+              [...report.tasks, ...report.errors].flatMap((t) => (t.pid === null ? [] : [t.pid])),
+            )
+          : undefined;
         for (const error of report.errors)
           if (error.pid === null && error.kind !== null) warn(`${error.kind}: ${error.message}, skipping`);
         out(
-          renderTable(taskRows(report), TASK_COLUMNS, columns, {
+          renderTable(taskRows(report, details), TASK_COLUMNS, columns, {
             ...tableOptionsOf(flags),
           }),
         );

@@ -34,6 +34,13 @@ export function readProcessDetails(pid: number): ProcessDetails {
   return { uid, user: uid === null ? null : userName(uid), cmdline };
 }
 
+/** The details of each pid, by pid. */
+export function readProcessDetailsOf(pids: Iterable<number>): Map<number, ProcessDetails> {
+  const details = new Map<number, ProcessDetails>();
+  for (const pid of pids) if (!details.has(pid)) details.set(pid, readProcessDetails(pid));
+  return details;
+}
+
 let users: Map<number, string> | undefined;
 
 /** The name /etc/passwd gives `uid`, or the number as text (lsfd does the same). */

@@ -7,6 +7,7 @@
 import type { Description, FdsReport, FdsStats, Holder, ScanError } from '../inspect/fds/fds-report.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import type { ProcessDetails } from '../procfs/process-details.js';
+import { detailColumns } from './process-columns.js';
 import { type Column, renderTable, type TableOptions } from './table.js';
 
 /** The process of a row: its parent from the scan, its user and command line when asked for. */
@@ -37,6 +38,8 @@ const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => 
 /** A field holders and error rows both have. */
 const both = (key: 'pid' | 'fd') => (row: FdsRow) => (row.error ? row.error[key] : row.holder[key]);
 
+const IDENTITY = detailColumns<FdsRow>((row) => row.process.details);
+
 export const FDS_COLUMNS = {
   DESC: {
     help: 'open file description id (d1, d2, … in this report); d7? = uncertain (see CERTAIN)',
@@ -60,34 +63,14 @@ export const FDS_COLUMNS = {
     holderField: 'ppid',
     get: (row) => row.process.ppid,
   },
-  USER: {
-    help: 'effective user of the process (name, or the number without one)',
-    json: 'string',
-    details: true,
-    holderField: 'user',
-    get: (row) => row.process.details?.user ?? null,
-  },
-  UID: {
-    help: 'effective user ID of the process',
-    json: 'number',
-    align: 'right',
-    details: true,
-    holderField: 'uid',
-    get: (row) => row.process.details?.uid ?? null,
-  },
+  USER: IDENTITY.USER,
+  UID: IDENTITY.UID,
   COMMAND: {
     help: 'command name of the process (comm: 15 bytes, set by the process)',
     json: 'string',
     get: (row) => (row.error ? row.command : row.holder.command),
   },
-  CMDLINE: {
-    help: 'command line of the process (its arguments, space separated)',
-    json: 'string',
-    details: true,
-    truncate: true,
-    holderField: 'cmdline',
-    get: (row) => row.process.details?.cmdline ?? null,
-  },
+  CMDLINE: IDENTITY.CMDLINE,
   FD: { help: 'file descriptor number', json: 'number', align: 'right', get: both('fd') },
   TYPE: {
     help: 'file type: REG, DIR, FIFO, SOCK, CHR, BLK, eventfd, pidfd, …; ERROR for an error row',
@@ -177,11 +160,6 @@ export const FDS_DEFAULT_COLUMNS: readonly FdsColumnName[] = [
 /** Do these columns need fdinfo to be read? */
 export function needsFdinfo(names: readonly string[]): boolean {
   return names.some((n) => column(n)?.fdinfo === true);
-}
-
-/** Do these columns need the user and command line of each process? */
-export function needsDetails(names: readonly string[]): boolean {
-  return names.some((n) => column(n)?.details === true);
 }
 
 function column(name: string): FdsColumn | undefined {
