@@ -56,6 +56,9 @@ test('fds table and -r escape hostile file names and comms as libsmartcols does 
   const raw = runCli(['fds', '-p', pids, '-r', '-o', 'DESC,COMMAND,FD,TYPE,NAME']);
   assert.equal(raw.code, 0, raw.stderr);
   golden('names-fds-raw.txt', hostileRows(f, raw.stdout, 2));
+  const tasks = runCli(['tasks', '-p', pids, '-o', 'COMMAND,VM,FILES,FS,RELATION']);
+  assert.equal(tasks.code, 0, tasks.stderr);
+  golden('names-tasks.txt', tasks.stdout);
 });
 
 test('fds -J keeps bytes that are not UTF-8: readable text with U+FFFD, and the exact bytes beside it', async (t) => {
