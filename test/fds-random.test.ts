@@ -78,7 +78,10 @@ test('churn: fds closing and reopening, processes exiting, never give a false "s
       assert.ok(certain.length <= 1, `round ${round}: fd ${fd} split into ${[...ids].join(', ')}`);
     }
     assert.ok(pids.has(main), `round ${round}: main missing`);
-    for (const e of report.errors)
-      assert.match(e.errno, /^(ENOENT|ESRCH|EBADF|EAGAIN)$/, `round ${round}: ${e.message}`);
+    for (const e of report.errors) {
+      // gone during the scan, or a file whose fds kept changing while they were compared (no errno)
+      const what = e.errno ?? `(${e.reason})`;
+      assert.match(what, /^(ENOENT|ESRCH|EBADF|\(unsettled\))$/, `round ${round}: ${e.message}`);
+    }
   }
 });

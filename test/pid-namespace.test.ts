@@ -32,9 +32,9 @@ const m = await import(process.env.DIST_INDEX);
 const [a, b] = [Number(process.env.A), Number(process.env.B)];
 const calls = {
   inspectFds: () => m.inspectFds({ selection: { kind: 'pids', pids: [a, b] }, all: true }),
-  inspectTasks: () => m.inspectTasks({ kind: 'pids', pids: [a, b] }),
+  inspectTasks: () => m.inspectTasks({ selection: { kind: 'pids', pids: [a, b] } }),
   inspectLeaks: () => m.inspectLeaks({ selection: { kind: 'pids', pids: [a, b] } }),
-  inspectEpoll: () => m.inspectEpoll(a, 0),
+  inspectEpoll: () => m.inspectEpoll({ pid: a, epfd: 0 }),
   sameFile: () => m.sameFile({ pid: a, fd: 0 }, { pid: b, fd: 0 }),
   sameTaskResource: () => m.sameTaskResource(a, b, 'files'),
 };

@@ -15,6 +15,8 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   epoll: async () => (await import('./epoll.js')).registerEpoll,
   leaks: async () => (await import('./leaks.js')).registerLeaks,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
+  exporter: async () => (await import('./exporter.js')).registerExporter,
+  metrics: async () => (await import('./metrics.js')).registerMetrics,
   completion: async () => (await import('./completion.js')).registerCompletion,
 };
 

@@ -52,7 +52,7 @@ export function registerEpoll(program: Command): void {
     .option('-J, --json', 'print the kcmp.epoll/1 JSON report')
     .addHelpText('after', '\nExamples:\n  kcmp epoll 1234 4\n  kcmp epoll 1234 4 --all-processes -J')
     .action(
-      action((pidText: string | undefined, epfdText: string | undefined, flags: EpollFlags) => {
+      action(async (pidText: string | undefined, epfdText: string | undefined, flags: EpollFlags) => {
         if (listedColumns(flags, EPOLL_COLUMNS)) return EXIT.OK;
         if (pidText === undefined || epfdText === undefined) {
           throw new InvalidArgumentError('missing PID and EPFD: e.g. kcmp epoll 1234 4');
@@ -64,7 +64,7 @@ export function registerEpoll(program: Command): void {
           throw new InvalidArgumentError(`invalid EPFD ${JSON.stringify(epfdText)}: expected an fd number`);
         }
         assertProcPidsAreOurs(); // before searched() reads /proc
-        const report = inspectEpoll(pid, epfd, { search: searched(flags) });
+        const report = await inspectEpoll({ pid, epfd, search: searched(flags) });
         if (flags.json) {
           out(`${stringifyLossless(report, 2)}\n`);
           return EXIT.OK;

@@ -11,32 +11,39 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
-import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
+import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
 import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
+import { renderCounters } from '../report/counters.js';
+import { filterFdsReport } from '../report/fds-filter.js';
 import { renderFdsJson } from '../report/fds-json.js';
 import {
   addColumnFields,
   FDS_COLUMNS,
   FDS_DEFAULT_COLUMNS,
+  type FdsRow,
   fdsFootnote,
+  fdsRows,
   fdsSummary,
   needsFdinfo,
+  needsPeers,
+  needsSockets,
   readThroughThreads,
   renderFdsTable,
 } from '../report/fds-table.js';
 import { needsDetails } from '../report/process-columns.js';
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
-import { formatOption, resolveFormat, writePicture } from './format.js';
+import { type FilterFlags, type RowSelection, rowSelectionOf, withFilterOptions } from './filter-options.js';
+import { formatOption, isPicture, resolveFormat, writePicture } from './format.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 import { nothingRead } from './unreadable.js';
 
-interface FdsFlags extends SelectionFlags, TableFlags {
+interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags {
   all?: boolean;
   json?: boolean;
   format?: string;
@@ -47,23 +54,47 @@ interface FdsFlags extends SelectionFlags, TableFlags {
 }
 
 interface Format {
-  /** `unit`: what the comparisons counted, for the summary line; `details`: for the columns that need them. */
-  render(report: FdsReport, flags: FdsFlags, unit: string, details?: Details): Iterable<string>;
+  /** The columns whose sources (fdinfo, sockets, peers, process details) this format shows. */
+  columns(flags: FdsFlags): string[];
+  /** `unit`: what the comparisons counted, for the summary line. Rows not kept by `rows` are left out.
+   * `details`: the user and command line of each process, for the columns that show them. */
+  render(
+    report: FdsReport,
+    flags: FdsFlags,
+    unit: string,
+    rows: RowSelection<FdsRow>,
+    details?: Details,
+  ): Iterable<string>;
 }
 
 type Details = ReadonlyMap<number, ProcessDetails>;
 
 const FORMATS = {
   table: {
-    *render(report, flags, unit, details) {
-      yield* renderFdsTable(report, shownColumns(flags, report), tableOptionsOf(flags), details);
-      if (!flags.raw && !flags.noheadings) yield `${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
+    columns: (flags) => requestedColumns(flags),
+    *render(report, flags, unit, rows, details) {
+      const keep = rows.filter ? (row: FdsRow) => rows.filter?.test(row) === true : undefined;
+      const summary = rows.summary;
+      if (summary !== 'only') {
+        yield* renderFdsTable(report, shownColumns(flags, report), tableOptionsOf(flags), details, keep);
+      }
+      if (summary === 'only' || summary === 'append') {
+        const shown = keep ? fdsRows(report, details).filter(keep) : fdsRows(report, details);
+        yield* renderCounters(shown, rows.counters, (row) => String(FDS_COLUMNS.TYPE.get(row)));
+      }
+      const totals = summary === undefined ? !(flags.raw || flags.noheadings) : summary !== 'never';
+      if (totals) yield `${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
     },
   },
   json: {
-    render(report, flags, _unit, details) {
+    // Everything but the fdinfo fields and the process details, which JSON leaves out unless -o asks.
+    columns: (flags) => [
+      ...Object.keys(FDS_COLUMNS).filter((n) => !needsFdinfo([n]) && !needsDetails(FDS_COLUMNS, [n])),
+      ...(flags.output === undefined ? [] : requestedColumns(flags)),
+    ],
+    render(report, flags, _unit, rows, details) {
       if (flags.output !== undefined) addColumnFields(report, requestedColumns(flags), details);
-      return renderFdsJson(report);
+      return renderFdsJson(rows.filter ? filterFdsReport(report, rows.filter) : report);
     },
   },
 } satisfies Record<string, Format>;
@@ -99,7 +130,7 @@ function workers(text: string | undefined): FdsOptions['workers'] {
 }
 
 export function registerFds(program: Command): void {
-  withSelectionOptions(withTableOptions(program.command('fds')))
+  withSelectionOptions(withFilterOptions(withTableOptions(program.command('fds'))))
     .summary('group the fds of processes into shared open file descriptions')
     .description(
       'List the fds of the selected processes (all visible ones by default) that share one open file ' +
@@ -122,19 +153,24 @@ export function registerFds(program: Command): void {
       'after',
       '\nExamples:\n  kcmp fds --tree $(pgrep -o nginx)     which workers share which sockets and logs\n' +
         '  kcmp fds -p 1234,1235 --all -J        every fd of two processes, grouped, as JSON\n' +
-        '  kcmp fds -o +FLAGS,METHOD             more columns',
+        '  kcmp fds -o +FLAGS,METHOD             more columns\n' +
+        '  kcmp fds -Q "SOCK.STATE == \'LISTEN\'"   only rows of listening sockets\n' +
+        '  kcmp fds -o +PEERS --all              who holds the other end of each pipe and socket',
     )
     .action(
       action(async (flags: FdsFlags) => {
         if (listedColumns(flags, FDS_COLUMNS)) return EXIT.OK;
         const kind = resolveFormat(flags);
         const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
-        const columns = requestedColumns(flags); // also validates -o before the scan
-        const fdinfo = (kind !== 'json' || flags.output !== undefined) && needsFdinfo(columns);
-        const options: Partial<FdsOptions> = {
+        const rows = rowSelectionOf<FdsRow>(flags, FDS_COLUMNS);
+        const shown = [...format.columns(flags), ...rows.columns]; // also validates -o before the scan
+        const fdinfo = needsFdinfo(shown);
+        const options: FdsScanOptions = {
           selection: selectionOf(flags),
           all: flags.all ?? false,
           fdinfo,
+          sockets: needsSockets(shown),
+          peers: isPicture(kind) || needsPeers(shown),
           paranoid: flags.paranoid ?? false,
           stop: flags.stop ?? false,
           workers: workers(flags.workers),
@@ -151,15 +187,16 @@ export function registerFds(program: Command): void {
         const report = await inspectFds({ ...options, onProgress: (p) => progress.update(p) });
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
-        if (await writePicture(kind, (p) => p.fdsPicture(report, { unshared }))) return EXIT.OK;
+        const picture = rows.filter ? filterFdsReport(report, rows.filter) : report;
+        if (await writePicture(kind, (p) => p.fdsPicture(picture, { unshared }))) return EXIT.OK;
         const unread = report.stats.fds === 0 && report.errors.length > 0;
         if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
         // Read after the scan, for the listed processes only (process-details.ts).
-        const details = needsDetails(FDS_COLUMNS, columns)
+        const details = needsDetails(FDS_COLUMNS, shown)
           ? readProcessDetailsOf(report.processes.map((p) => p.pid))
           : undefined;
         const unit = run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call';
-        out(format.render(report, flags, unit, details));
+        out(format.render(report, flags, unit, rows, details));
         return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;
       }),
     );

@@ -28,6 +28,7 @@ export interface SameReport {
 interface SameFlags {
   borrow?: boolean;
   json?: boolean;
+  silent?: boolean;
 }
 
 function exitCode(verdict: Verdict): number {
@@ -85,6 +86,7 @@ export function registerSame(program: Command): void {
         '(Linux 6.10; needs ptrace attach rights; closing them drops POSIX locks this process holds on the file)',
     )
     .option('-J, --json', `print a ${SAME_SCHEMA} JSON document`)
+    .option('-s, --silent', 'print nothing; the exit status is the answer (as cmp -s)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -93,7 +95,7 @@ export function registerSame(program: Command): void {
         '  kcmp same 1234:3 1234:5           different (different-inode)\n' +
         '  kcmp same --json 1234:3 1235:3    {"schema": "kcmp.same/1", "same": true, "method": "kcmp", …}\n' +
         '  kcmp same --borrow 1234:3 1235:3  where a container blocks kcmp but allows pidfd_getfd\n' +
-        '  kcmp same 1234:3 1235:3 && echo shared',
+        '  kcmp same -s 1234:3 1235:3 && echo shared',
     )
     .action(
       action((aText: string, bText: string, flags: SameFlags) => {
@@ -106,7 +108,7 @@ export function registerSame(program: Command): void {
         });
         const verdict = sameFile(a, b, { borrow: Boolean(flags.borrow) });
         const remedy = remedyOf(verdict, flags);
-        out(flags.json ? json(a, b, verdict, remedy) : text(verdict, remedy));
+        if (!flags.silent) out(flags.json ? json(a, b, verdict, remedy) : text(verdict, remedy));
         return exitCode(verdict);
       }),
     );

@@ -48,7 +48,7 @@ export function registerTasks(program: Command): void {
           borrowable: false,
           borrow: false,
         });
-        const report = inspectTasks(selectionOf(flags));
+        const report = await inspectTasks({ selection: selectionOf(flags) });
         if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
         const processes = new Set(report.errors.map((e) => e.pid)).size;
         const unread = report.tasks.length === 0 && report.errors.length > 0;

@@ -4,7 +4,8 @@
  * declared once here; -o, --list-columns, what needs fdinfo or process details, and the fields -J adds
  * for -o all derive from FDS_COLUMNS.
  */
-import type { Description, FdsReport, FdsStats, Holder, ScanError } from '../inspect/fds/fds-report.js';
+import type { Description, FdsReport, FdsStats, Holder, Peer, ScanError } from '../inspect/fds/fds-report.js';
+import { type SocketInfo, socketName } from '../netlink/socket-info.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import type { ProcessDetails } from '../procfs/process-details.js';
 import { detailColumns } from './process-columns.js';
@@ -21,9 +22,13 @@ export type FdsRow = { process: RowProcess } & (
   | { error: ScanError; command: string; description?: undefined; holder?: undefined }
 );
 
+/** `fdinfo`/`sockets`/`peers`/`details`: the column shows what only that source gives, so it is read
+ * only when shown. */
 type FdsColumn = Column<FdsRow> & {
-  /** Needs /proc/TID/fdinfo (read only when a shown column needs it). */
+  /** Needs /proc/TID/fdinfo. */
   fdinfo?: true;
+  sockets?: true;
+  peers?: true;
   /** Needs /proc/PID/status and cmdline (read only when a shown column needs them). */
   details?: true;
   /** Not in the kcmp.fds/1 holder unless asked for: `kcmp fds -J -o +MODE` adds it under this key. */
@@ -39,6 +44,112 @@ const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => 
 const both = (key: 'pid' | 'fd') => (row: FdsRow) => (row.error ? row.error[key] : row.holder[key]);
 
 const IDENTITY = detailColumns<FdsRow>((row) => row.process.details);
+
+// ── Socket columns (lsfd's names) and peer columns, from the description's `socket` object ───────────────────────────
+/** A cell of a socket description's `socket` object (empty for other rows and unnamed sockets). */
+const sock = <V>(get: (s: SocketInfo) => V | undefined) =>
+  h((d) => (d.socket ? (get(d.socket) ?? null) : null));
+
+const SOCKET_COLUMNS = {
+  'SOCK.PROTONAME': {
+    help: 'socket protocol: TCP, TCPv6, UDP, UDPv6, RAW, UNIX-STREAM, UNIX-DGRAM, UNIX-SEQPACKET, NETLINK, PACKET',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.protocol),
+  },
+  'SOCK.STATE': {
+    help: 'socket state: LISTEN, ESTABLISHED, CLOSE, … (TCP state names; UNIX and UDP reuse them)',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.state),
+  },
+  'SOCK.LISTENING': {
+    help: 'true for a listening socket',
+    json: 'boolean',
+    sockets: true,
+    get: sock((s) => s.state === 'LISTEN'),
+  },
+  'SOCK.NETNS': {
+    help: 'inode of the network namespace the socket was found in',
+    json: 'number',
+    align: 'right',
+    sockets: true,
+    get: sock((s) => s.netns),
+  },
+  'INET.LADDR': {
+    help: 'local IP address (IPv4 or IPv6)',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.local?.address),
+  },
+  'INET.LPORT': {
+    help: 'local port',
+    json: 'number',
+    align: 'right',
+    sockets: true,
+    get: sock((s) => s.local?.port),
+  },
+  'INET.RADDR': {
+    help: 'remote IP address (IPv4 or IPv6)',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.remote?.address),
+  },
+  'INET.RPORT': {
+    help: 'remote port',
+    json: 'number',
+    align: 'right',
+    sockets: true,
+    get: sock((s) => s.remote?.port),
+  },
+  'UNIX.PATH': {
+    help: 'path a UNIX socket is bound to, or @name for an abstract name',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.path),
+  },
+  'NETLINK.PROTOCOL': {
+    help: 'netlink protocol: route, sock_diag, kobject_uevent, …',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => (s.protocol === 'NETLINK' ? s.subprotocol : undefined)),
+  },
+  'NETLINK.LPORT': {
+    help: 'netlink port id',
+    json: 'number',
+    align: 'right',
+    sockets: true,
+    get: sock((s) => s.portid),
+  },
+} satisfies Record<string, FdsColumn>;
+
+/** A comm inside a `pid,comm,fd` list: its separators and backslash escaped, as lsfd's ENDPOINTS. */
+const listedComm = (command: string) =>
+  command.replace(/[\\, ]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const peerList = (peers: readonly Peer[] | undefined) =>
+  peers === undefined ? null : peers.map((p) => `${p.pid},${listedComm(p.command)},${p.fd}`).join(' ');
+
+const PEER_COLUMNS = {
+  PEERS: {
+    help: 'holders of the other end (pipe ends, UNIX peers, loopback connections, ptys): pid,comm,fd …',
+    json: 'string',
+    peers: true,
+    get: h((d) => peerList(d.peers)),
+  },
+  'EPOLL.WATCHERS': {
+    help: 'epoll instances watching this description (verified with KCMP_EPOLL_TFD): pid,comm,epfd …',
+    json: 'string',
+    peers: true,
+    get: h((d) => peerList(d.watchers)),
+  },
+  'PIPE.SELFWRITER': {
+    help: 'true for a pipe read end whose every writer holds it too (it waits for an EOF it prevents)',
+    json: 'boolean',
+    peers: true,
+    get: h((d) => d.onlyWriterIsReader ?? null),
+  },
+} satisfies Record<string, FdsColumn>;
+// ── end of socket and peer columns ─────────────────────────────────────────────────────────────────────────────
 
 export const FDS_COLUMNS = {
   DESC: {
@@ -110,11 +221,12 @@ export const FDS_COLUMNS = {
   DEV: { help: 'device of the file, major:minor', json: 'string', get: h((d) => d.dev) },
   INODE: { help: 'inode number of the file', json: 'number', align: 'right', get: h((d) => d.ino) },
   NAME: {
-    help: 'file name, or pipe:[ino], socket:[ino], anon_inode:[…]; syscall:ERRNO for an error row',
+    help: 'file name, or pipe:[ino], anon_inode:[…]; a socket as "TCP 127.0.0.1:80 (LISTEN)" (socket:[ino] if unknown); syscall:ERRNO for an error row',
     json: 'string',
+    sockets: true,
     truncate: true,
     get: h(
-      (d) => d.name,
+      (d) => (d.socket ? socketName(d.socket) : d.name),
       (e) => (e.errno === null ? (e.reason ?? null) : `${e.syscall}:${e.errno}`),
     ),
   },
@@ -142,6 +254,8 @@ export const FDS_COLUMNS = {
       (e) => e.message,
     ),
   },
+  ...SOCKET_COLUMNS,
+  ...PEER_COLUMNS,
 } satisfies Record<string, FdsColumn>;
 
 export type FdsColumnName = keyof typeof FDS_COLUMNS;
@@ -166,14 +280,32 @@ function column(name: string): FdsColumn | undefined {
   return (FDS_COLUMNS as Record<string, FdsColumn>)[name];
 }
 
-/** Every holder, then every error, as rows; `details` by pid when a column needs them. */
-export function fdsRows(report: FdsReport, details?: ReadonlyMap<number, ProcessDetails>): FdsRow[] {
+/** Do these columns need the sockets to be named? */
+export function needsSockets(names: readonly string[]): boolean {
+  return names.some((n) => column(n)?.sockets === true);
+}
+
+/** Do these columns need the peers to be found? */
+export function needsPeers(names: readonly string[]): boolean {
+  return names.some((n) => column(n)?.peers === true);
+}
+
+/** The RowProcess of each pid of the report; `details` by pid when a column needs them. */
+export function rowProcesses(
+  report: FdsReport,
+  details?: ReadonlyMap<number, ProcessDetails>,
+): (pid: number) => RowProcess {
   const processes = new Map<number, RowProcess>();
   for (const p of report.processes) {
     const known = details?.get(p.pid);
     processes.set(p.pid, known ? { ppid: p.ppid, details: known } : { ppid: p.ppid });
   }
-  const processOf = (pid: number): RowProcess => processes.get(pid) ?? { ppid: null };
+  return (pid) => processes.get(pid) ?? { ppid: null };
+}
+
+/** Every holder, then every error, as rows; `details` by pid when a column needs them. */
+export function fdsRows(report: FdsReport, details?: ReadonlyMap<number, ProcessDetails>): FdsRow[] {
+  const processOf = rowProcesses(report, details);
   const commands = new Map(report.processes.map((p) => [p.pid, p.command]));
   const rows: FdsRow[] = [];
   for (const description of report.descriptions) {
@@ -208,14 +340,16 @@ export function addColumnFields(
   }
 }
 
-/** The table; `details` by pid when a column needs them. */
+/** The table; `details` by pid when a column needs them; `keep`: the rows to show (-Q), all by default. */
 export function renderFdsTable(
   report: FdsReport,
   columns: readonly string[],
   options: TableOptions,
   details?: ReadonlyMap<number, ProcessDetails>,
+  keep?: (row: FdsRow) => boolean,
 ): Iterable<string> {
-  return renderTable(fdsRows(report, details), FDS_COLUMNS, columns, options);
+  const rows = fdsRows(report, details);
+  return renderTable(keep ? rows.filter(keep) : rows, FDS_COLUMNS, columns, options);
 }
 
 /** Does any holder come from a table read through a thread? Then TID tells rows apart. */

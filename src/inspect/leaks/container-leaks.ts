@@ -62,14 +62,10 @@ export async function inspectContainerLeaks(
   const audited =
     options.container === 'all' ? containers(outside ?? undefined) : [containerOf(options.container)];
   const errors: ScanError[] = [];
-  const memberOf = new Map<number, Container>();
-  for (const c of audited) for (const pid of c.processes) memberOf.set(pid, c);
 
   const fds = await scanShared(audited, outside, options, errors);
-  const leaks = [...sharedWithOutside(fds, memberOf)];
-  const reported = new Set(leaks.map((l) => `${l.pid} ${l.fd}`));
-  for (const c of audited) leaks.push(...foreignMounts(c, reported, errors));
-  leaks.sort((x, y) => x.tier - y.tier || x.pid - y.pid || (x.fd ?? -1) - (y.fd ?? -1));
+  const { leaks, errors: mountErrors } = auditContainers(fds, audited);
+  errors.push(...mountErrors);
   const listed = leaks.slice(0, MAX_FINDINGS);
   return {
     schema: CONTAINER_LEAKS_SCHEMA,
@@ -86,6 +82,24 @@ export async function inspectContainerLeaks(
       elapsedMs: Math.round(performance.now() - started),
     },
   };
+}
+
+/**
+ * (a) and (b) for `audited`, given an fds scan that covers their processes and those outside to compare
+ * against; most dangerous first. Error rows are those of (b): the scan's are the caller's.
+ */
+export function auditContainers(
+  fds: FdsReport,
+  audited: readonly Container[],
+): { leaks: ContainerLeak[]; errors: ScanError[] } {
+  const errors: ScanError[] = [];
+  const memberOf = new Map<number, Container>();
+  for (const c of audited) for (const pid of c.processes) memberOf.set(pid, c);
+  const leaks = [...sharedWithOutside(fds, memberOf)];
+  const reported = new Set(leaks.map((l) => `${l.pid} ${l.fd}`));
+  for (const c of audited) leaks.push(...foreignMounts(c, reported, errors));
+  leaks.sort((x, y) => x.tier - y.tier || x.pid - y.pid || (x.fd ?? -1) - (y.fd ?? -1));
+  return { leaks, errors };
 }
 
 /** The fds scan of the containers and everything outside them the selection names. */
