@@ -15,6 +15,7 @@ import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { CLI, runCli } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
+import { assertValid } from './helpers/schema.js';
 
 const EXPECTED = join(dirname(fileURLToPath(import.meta.url)), 'expected');
 
@@ -66,6 +67,7 @@ test('fds -J keeps bytes that are not UTF-8: readable text with U+FFFD, and the 
   if (!f) return;
   const r = runCli(['fds', '-p', `${f.pids.main},${f.pids.child}`, '-J']);
   assert.equal(r.code, 0, r.stderr);
+  assertValid('kcmp.fds/1', r.stdout);
   const report = JSON.parse(r.stdout) as FdsReport;
   type Bytes = { nameBytes?: string; commandBytes?: string };
   const bad = report.descriptions.find((d) =>
@@ -170,6 +172,7 @@ test('fds -J carries the -o columns, typed as -H -J lists them', async (t) => {
     'PID,FD,POS,FLAGS,MNTID,MODE,PPID,UID,USER,CMDLINE',
   ]);
   assert.equal(r.code, 0, r.stderr);
+  assertValid('kcmp.fds/1', r.stdout);
   const report = JSON.parse(r.stdout) as FdsReport;
   const holder = report.descriptions.flatMap((d) => d.holders).find((h) => h.fd === 3) as unknown as Record<
     string,

@@ -24,6 +24,16 @@ export interface Holder {
   /** This fd's close-on-exec bit (per fd, not per description). */
   cloexec?: boolean;
   mntId?: number;
+  /** Only with `-J -o` naming the column (MODE, PPID, USER, UID, CMDLINE): its value, as the table shows it. */
+  mode?: string;
+  ppid?: number;
+  user?: string;
+  uid?: number;
+  cmdline?: string;
+  /** The exact bytes of `cmdline`, base64, when they are not valid UTF-8 (`cmdline` has U+FFFD for each bad one). */
+  cmdlineBytes?: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
 }
 
 export interface Description {
@@ -34,6 +44,8 @@ export interface Description {
   type: string;
   /** The /proc/PID/fd/N link target: a path, "pipe:[123]", "socket:[456]", "anon_inode:[eventfd]". */
   name: string;
+  /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
+  nameBytes?: string;
   /** "major:minor" of st_dev. */
   dev: string;
   ino: number;
@@ -59,6 +71,8 @@ export interface Peer {
   pid: number;
   fd: number;
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
   description: string | null;
 }
 
@@ -84,6 +98,8 @@ export interface ProcessInfo {
   pid: number;
   ppid: number;
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
   /** Set when this process shares its fd table with process `fdTableOf` (CLONE_FILES): the table was read
    * once, under that process, and its fds are holders of this process too (with `fdTable`). */
   fdTableOf?: number;

@@ -45,11 +45,16 @@ export interface ContainerLeak {
   pid: number;
   fd: number | null;
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
   type: string;
   /** The link name as the host reads it ("cwd"/"root" for those); a path or "pipe:[…]". */
   name: string;
+  /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
+  nameBytes?: string;
+
   /** For a shared description: one holder outside the container. */
-  outside: { pid: number; fd: number; command: string } | null;
+  outside: { pid: number; fd: number; command: string; commandBytes?: string } | null;
   /** For a file on a foreign mount: its mount id (mountinfo's first field). */
   mountId: number | null;
   certain: boolean;

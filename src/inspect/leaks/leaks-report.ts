@@ -25,6 +25,8 @@ export interface LeakEnd {
   pid: number;
   fd: number;
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
 }
 
 export interface Leak {
@@ -35,6 +37,8 @@ export interface Leak {
   description: string;
   type: string;
   name: string;
+  /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
+  nameBytes?: string;
   /** "r", "w", "rw", "-" (O_PATH), or null when fdinfo could not be read. */
   mode: string | null;
   /** The nearest ancestor holding the description, and the fd it holds it under (the lowest above 2). */

@@ -15,6 +15,8 @@ export interface TaskInfo {
   /** The parent process (real parent's thread group), for relations. */
   ppid: number;
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
 }
 
 export type TaskErrorReason =
@@ -33,6 +35,8 @@ export interface TaskError {
   tid: number | null;
   /** The task's command when it could be read. */
   command: string | null;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
   /** The kind the error concerns, or null when it concerns the whole task. */
   kind: TaskResource | null;
   reason: TaskErrorReason;
