@@ -18,7 +18,7 @@ test('the committed schemas are what the report types give', () => {
   assert.equal(r.status, 0, r.stderr);
 });
 
-test('fds, tasks, leaks, same and doctor output validate against their schemas', async (t) => {
+test('fds, tasks, leaks, same, doctor and raw output validate against their schemas', async (t) => {
   const f = await mkfds(t, 'leaky');
   if (!f) return;
   const pids = Object.values(f.pids).join(',');
@@ -30,6 +30,8 @@ test('fds, tasks, leaks, same and doctor output validate against their schemas',
   assertValid('kcmp.same/1', runCli(['same', '--json', `${main}:0`, `${main}:1`]).stdout);
   assertValid('kcmp.same/1', runCli(['same', '--json', `${main}:0`, `${f.pids.child}:0`]).stdout);
   assertValid('kcmp.doctor/1', runCli(['doctor', '--json']).stdout);
+  assertValid('kcmp.raw/1', runCli(['raw', main, main, 'vm', '-J']).stdout);
+  assertValid('kcmp.raw/1', runCli(['raw', main, String(f.pids.child), 'file', '0', '0', '--json']).stdout);
 });
 
 test('epoll output validates against its schema', async (t) => {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DOCTOR_SCHEMA, diagnose } from '../compare/diagnose.js';
 import { renderDoctor } from '../report/doctor.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out } from './run.js';
 
 export function registerDoctor(program: Command): void {
@@ -16,6 +17,7 @@ export function registerDoctor(program: Command): void {
         'inspected, and a remedy for every limit found. Exit 0 unless the check itself fails.',
     )
     .option('-J, --json', `print a ${DOCTOR_SCHEMA} JSON document`)
+    .addOption(prettyOption())
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -24,9 +26,10 @@ export function registerDoctor(program: Command): void {
         '  docker run --rm -it IMAGE npx kcmp doctor              explains a blocked kcmp in a container',
     )
     .action(
-      action((flags: { json?: boolean }) => {
+      action((flags: JsonFlags) => {
         const diagnosis = diagnose();
-        out(flags.json ? `${JSON.stringify(diagnosis, null, 2)}\n` : renderDoctor(diagnosis));
+        if (flags.json) outJson(diagnosis, flags);
+        else out(renderDoctor(diagnosis));
         return EXIT.OK;
       }),
     );

@@ -17,7 +17,6 @@ import { resumeAll } from '../inspect/freeze.js';
 import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
 import { renderCounters } from '../report/counters.js';
 import { filterFdsReport } from '../report/fds-filter.js';
-import { renderFdsJson } from '../report/fds-json.js';
 import {
   addColumnFields,
   FDS_COLUMNS,
@@ -32,20 +31,21 @@ import {
   readThroughThreads,
   renderFdsTable,
 } from '../report/fds-table.js';
+import { renderJson } from '../report/json-text.js';
 import { needsDetails } from '../report/process-columns.js';
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { type FilterFlags, type RowSelection, rowSelectionOf, withFilterOptions } from './filter-options.js';
 import { formatOption, isPicture, resolveFormat, writePicture } from './format.js';
+import { type JsonFlags, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
-import { nothingRead } from './unreadable.js';
+import { nothingRead, readNothing } from './unreadable.js';
 
-interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags {
+interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
   all?: boolean;
-  json?: boolean;
   format?: string;
   paranoid?: boolean;
   stop?: boolean;
@@ -94,7 +94,7 @@ const FORMATS = {
     ],
     render(report, flags, _unit, rows, details) {
       if (flags.output !== undefined) addColumnFields(report, requestedColumns(flags), details);
-      return renderFdsJson(rows.filter ? filterFdsReport(report, rows.filter) : report);
+      return renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false);
     },
   },
 } satisfies Record<string, Format>;
@@ -140,6 +140,7 @@ export function registerFds(program: Command): void {
     )
     .option('--all', 'list every description, also those held by one fd only')
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
+    .addOption(prettyOption())
     .addOption(formatOption())
     .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
@@ -189,7 +190,7 @@ export function registerFds(program: Command): void {
         const unshared = flags.all ? 'show' : 'collapse';
         const picture = rows.filter ? filterFdsReport(report, rows.filter) : report;
         if (await writePicture(kind, (p) => p.fdsPicture(picture, { unshared }))) return EXIT.OK;
-        const unread = report.stats.fds === 0 && report.errors.length > 0;
+        const unread = readNothing(report.stats.fds, report.errors);
         if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
         // Read after the scan, for the listed processes only (process-details.ts).
         const details = needsDetails(FDS_COLUMNS, shown)

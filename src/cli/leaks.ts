@@ -5,17 +5,16 @@
  */
 import type { Command } from 'commander';
 import { inspectLeaks } from '../inspect/leaks/leaks.js';
-import { stringifyLossless } from '../report/json-text.js';
 import { fixLines, LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, leaksSummary } from '../report/leaks-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { type ContainerLeaksFlags, runContainerLeaks } from './container-leaks.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags {
-  json?: boolean;
+interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags, JsonFlags {
   stop?: boolean;
 }
 
@@ -30,6 +29,7 @@ export function registerLeaks(program: Command): void {
         'its ancestor (a fork without exec), where sharing may be deliberate.',
     )
     .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
+    .addOption(prettyOption())
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .option(
       '--container <pid>',
@@ -50,7 +50,7 @@ export function registerLeaks(program: Command): void {
         const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
         const report = await inspectLeaks({ selection: selectionOf(flags), stop: flags.stop ?? false });
         if (flags.json) {
-          out(`${stringifyLossless(report, 2)}\n`);
+          outJson(report, flags);
           return EXIT.OK;
         }
         for (const e of report.errors) {

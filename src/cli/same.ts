@@ -6,6 +6,7 @@ import { sameFile } from '../compare/same-file.js';
 import type { FdRef, Method, Reason, Verdict } from '../compare/types.js';
 import { escapeCell } from '../report/cell-text.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parseFdRef } from './parse.js';
 import { action, out } from './run.js';
 import { announceRunMethod } from './run-notice.js';
@@ -25,9 +26,8 @@ export interface SameReport {
   reason?: Reason & { remedy?: string };
 }
 
-interface SameFlags {
+interface SameFlags extends JsonFlags {
   borrow?: boolean;
-  json?: boolean;
   silent?: boolean;
 }
 
@@ -54,7 +54,7 @@ function text(verdict: Verdict, remedy: string | undefined): string {
   return `${verdict.same ? 'same' : 'different'} (${verdict.method})\n`;
 }
 
-function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): string {
+function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): SameReport {
   const reason = verdict.reason ? { ...verdict.reason, ...(remedy ? { remedy } : {}) } : undefined;
   const doc: SameReport = {
     schema: SAME_SCHEMA,
@@ -64,7 +64,7 @@ function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined):
     method: verdict.method,
     ...(reason ? { reason } : {}),
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return doc;
 }
 
 export function registerSame(program: Command): void {
@@ -86,6 +86,7 @@ export function registerSame(program: Command): void {
         '(Linux 6.10; needs ptrace attach rights; closing them drops POSIX locks this process holds on the file)',
     )
     .option('-J, --json', `print a ${SAME_SCHEMA} JSON document`)
+    .addOption(prettyOption())
     .option('-s, --silent', 'print nothing; the exit status is the answer (as cmp -s)')
     .addHelpText(
       'after',
@@ -108,7 +109,9 @@ export function registerSame(program: Command): void {
         });
         const verdict = sameFile(a, b, { borrow: Boolean(flags.borrow) });
         const remedy = remedyOf(verdict, flags);
-        if (!flags.silent) out(flags.json ? json(a, b, verdict, remedy) : text(verdict, remedy));
+        if (flags.silent) return exitCode(verdict);
+        if (flags.json) outJson(json(a, b, verdict, remedy), flags);
+        else out(text(verdict, remedy));
         return exitCode(verdict);
       }),
     );

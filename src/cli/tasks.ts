@@ -3,20 +3,19 @@ import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { inspectTasks } from '../inspect/tasks/tasks.js';
 import { readProcessDetailsOf } from '../procfs/process-details.js';
-import { stringifyLossless } from '../report/json-text.js';
 import { needsDetails } from '../report/process-columns.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
-import { nothingRead } from './unreadable.js';
+import { nothingRead, readNothing } from './unreadable.js';
 
-interface TasksFlags extends SelectionFlags, TableFlags {
-  json?: boolean;
+interface TasksFlags extends SelectionFlags, TableFlags, JsonFlags {
   format?: string;
 }
 
@@ -33,6 +32,7 @@ export function registerTasks(program: Command): void {
         'cannot be inspected are ERROR rows.',
     )
     .option('-J, --json', 'print the kcmp.tasks/1 JSON report')
+    .addOption(prettyOption())
     .addOption(formatOption())
     .addHelpText(
       'after',
@@ -51,9 +51,9 @@ export function registerTasks(program: Command): void {
         const report = await inspectTasks({ selection: selectionOf(flags) });
         if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
         const processes = new Set(report.errors.map((e) => e.pid)).size;
-        const unread = report.tasks.length === 0 && report.errors.length > 0;
+        const unread = readNothing(report.tasks.length, report.errors);
         if (format === 'json') {
-          out(`${stringifyLossless(report, 2)}\n`);
+          outJson(report, flags);
           return unread ? nothingRead(processes, report.errors) : EXIT.OK;
         }
         if (unread) return nothingRead(processes, report.errors);

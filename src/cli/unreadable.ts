@@ -1,10 +1,20 @@
 /**
  * A scan that could read none of the selected processes has no answer: it says so in one line and exits
  * 2, instead of printing a table of ERROR rows and exiting 0 (a CI job would read that as "nothing found").
+ * Used by fds and tasks.
  * JSON output still prints its document (the errors are in it) before the line.
  */
 import { EXIT } from './exit-codes.js';
 import { warn } from './run.js';
+
+/**
+ * Did the scan read nothing? No fd (or task) was found and some call failed. Errors where no call failed
+ * (a zombie: `syscall` null) are facts about the process, not failures to read it: a selection of
+ * zombies is answered (no fds), exit 0.
+ */
+export function readNothing(found: number, errors: readonly { syscall: string | null }[]): boolean {
+  return found === 0 && errors.some((e) => e.syscall !== null);
+}
 
 /** Returns EXIT.TROUBLE after the line: "could not read any of the 3 selected processes: …". */
 export function nothingRead(processes: number, errors: readonly { message: string }[]): number {
