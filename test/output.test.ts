@@ -162,15 +162,8 @@ test('fds -J carries the -o columns, typed as -H -J lists them', async (t) => {
   const types = new Map(
     (JSON.parse(listed.stdout) as { name: string; type: string }[]).map((c) => [c.name, c.type]),
   );
-  const r = runCli([
-    'fds',
-    '-p',
-    String(f.pids.child),
-    '--all',
-    '-J',
-    '-o',
-    'PID,FD,POS,FLAGS,MNTID,MODE,PPID,UID,USER,CMDLINE',
-  ]);
+  const columns = 'PID,FD,POS,FLAGS,MNTID,MODE,PPID,UID,USER,CMDLINE';
+  const r = runCli(['fds', '-p', String(f.pids.child), '--all', '-J', '-o', columns]);
   assert.equal(r.code, 0, r.stderr);
   assertValid('kcmp.fds/1', r.stdout);
   const report = JSON.parse(r.stdout) as FdsReport;
