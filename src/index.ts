@@ -61,6 +61,14 @@ export type {
   ProcessInfo,
   ScanError,
 } from './inspect/fds/fds-report.js';
+export { type FleetSample, type FleetScanOptions, fleetScan } from './inspect/fleet/fleet-scan.js';
+export { type ContainerLeaksOptions, inspectContainerLeaks } from './inspect/leaks/container-leaks.js';
+export type {
+  ContainerLeak,
+  ContainerLeakKind,
+  ContainerLeaksReport,
+} from './inspect/leaks/container-leaks-report.js';
+export type { Container } from './inspect/leaks/containers.js';
 export { inspectLeaks, type LeaksOptions } from './inspect/leaks/leaks.js';
 export type { Leak, LeakEnd, LeakKind, LeaksReport } from './inspect/leaks/leaks-report.js';
 export { inspectTasks, type TasksOptions } from './inspect/tasks/tasks.js';

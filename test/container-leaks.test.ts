@@ -84,6 +84,7 @@ test('leaks --container: a host directory fd inherited into a container, and a c
   const cwd = report.leaks.find((l) => l.kind === 'foreign-cwd');
   assert.equal(cwd?.pid, c.init, 'the cwd in the host directory is on a mount the container does not have');
   assert.equal(typeof cwd?.mountId, 'number');
+  assert.equal(cwd?.name, dir, 'named where the host sees it');
   assert.equal(report.stats.found, 2, JSON.stringify(report.leaks));
 
   const table = runCli(['leaks', '--container', String(c.init), '--tree', String(c.runtime.pid)]);

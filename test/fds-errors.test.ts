@@ -10,6 +10,7 @@ import { CompareFailure, UNORDERED } from '../src/group/engine.js';
 import type { FdComparator } from '../src/inspect/fds/fd-comparator.js';
 import { groupBuckets } from '../src/inspect/fds/fds-group.js';
 import { Problems } from '../src/inspect/fds/fds-problems.js';
+import { refilledTables, scanTables } from '../src/inspect/fds/fds-scan.js';
 import { type KcmpCall, kcmpComparison } from '../src/inspect/kcmp-comparison.js';
 import { allocFdColumns, scanFds } from '../src/procfs/fds.js';
 import { errnoName } from '../src/sys/errno.js';
@@ -126,4 +127,21 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
     problems.list().map((e) => [e.pid, e.fd, e.syscall, e.errno, e.reason]),
     [[main, null, null, null, 'unsettled']],
   );
+});
+
+test("a leader's table that lists empty while a thread's execve replaces it is listed again, and the loss said", async (t) => {
+  const f = await mkfds(t, 'kernel_leader_exit', ['exec']);
+  if (!f) return;
+  const { leaderExit: pid } = pick(f.pids, 'leaderExit');
+  // The leader has exited (its table released), as in the middle of another thread's execve: its
+  // /proc/PID/fd lists nothing.
+  const leaderTable = { pid, tid: pid, sharedBy: [], compared: true };
+  const scan = await scanTables([leaderTable], undefined, () => assert.fail('the listing succeeds'));
+  assert.equal(scan.cols.fd.length, 0, 'the released table lists no fds');
+  assert.deepEqual(refilledTables(scan), [], 'still empty: nothing to say');
+  process.kill(pid, 'SIGUSR1');
+  waitComm(pid, 'sleep');
+  const refilled = refilledTables(scan);
+  assert.equal(refilled.length, 1);
+  assert.ok((refilled[0]?.fds ?? 0) > 0, 'the exec has handed the pid and the fds to the thread');
 });

@@ -14,6 +14,7 @@ import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson } from './json-output.js';
 import { parsePid } from './parse.js';
 import { out, warn } from './run.js';
+import { scanErrorLine } from './scan-error-line.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf } from './table-options.js';
 
@@ -34,7 +35,7 @@ export async function runContainerLeaks(flags: ContainerLeaksFlags): Promise<num
     return code;
   }
   for (const e of report.errors) {
-    warn(`${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.syscall}: ${e.errno}: ${e.message}, skipping`);
+    warn(scanErrorLine(e));
   }
   if (report.leaks.length > 0)
     out(renderTable(report.leaks, CONTAINER_LEAK_COLUMNS, columns, tableOptionsOf(flags)));

@@ -87,11 +87,10 @@ const FORMATS = {
     },
   },
   json: {
-    // Everything but the fdinfo fields and the process details, which JSON leaves out unless -o asks.
-    columns: (flags) => [
-      ...Object.keys(FDS_COLUMNS).filter((n) => !needsFdinfo([n]) && !needsDetails(FDS_COLUMNS, [n])),
-      ...(flags.output === undefined ? [] : requestedColumns(flags)),
-    ],
+    // What -o names (the defaults: NAME, so sockets; peers and watchers with -o +PEERS, …). Without -o,
+    // less the fdinfo fields, which the document leaves out; with -o, each holder carries what it names.
+    columns: (flags) =>
+      requestedColumns(flags).filter((n) => flags.output !== undefined || !needsFdinfo([n])),
     render(report, flags, _unit, rows, details) {
       if (flags.output !== undefined) addColumnFields(report, requestedColumns(flags), details);
       return renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false);

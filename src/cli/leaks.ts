@@ -11,6 +11,7 @@ import { type ContainerLeaksFlags, runContainerLeaks } from './container-leaks.j
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
+import { scanErrorLine } from './scan-error-line.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
@@ -54,9 +55,7 @@ export function registerLeaks(program: Command): void {
           return EXIT.OK;
         }
         for (const e of report.errors) {
-          warn(
-            `${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.errno === null ? e.reason : `${e.syscall}: ${e.errno}`}: ${e.message}, skipping`,
-          );
+          warn(scanErrorLine(e));
         }
         const scripted = flags.raw || flags.noheadings;
         if (report.leaks.length > 0) {

@@ -1,9 +1,9 @@
 /** `kcmp same PID:FD PID:FD [--borrow] [-J]`: one pair, answered like cmp(1): 0 same, 1 different, 2 undecided. */
 import type { Command } from 'commander';
-import { remedyFor } from '../compare/remedies.js';
+import { REMEDY, remedyFor } from '../compare/remedies.js';
 import { detectRunMethod } from '../compare/run-method.js';
 import { sameFile } from '../compare/same-file.js';
-import type { FdRef, Method, Reason, Verdict } from '../compare/types.js';
+import type { ChangedReason, FdRef, Method, Reason, Verdict } from '../compare/types.js';
 import { escapeCell } from '../report/cell-text.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
@@ -23,7 +23,7 @@ export interface SameReport {
   /** How the answer was obtained ('none' when nothing could decide). */
   method: Method;
   /** Why a stronger method was not available, with the remedy when there is one. */
-  reason?: Reason & { remedy?: string };
+  reason?: (Reason | ChangedReason) & { remedy?: string };
 }
 
 interface SameFlags extends JsonFlags {
@@ -38,7 +38,8 @@ function exitCode(verdict: Verdict): number {
 
 /** The remedy for an undecided verdict; suggests --borrow when it was not tried. */
 function remedyOf(verdict: Verdict, flags: SameFlags): string | undefined {
-  if (!verdict.reason) return undefined;
+  if (verdict.same !== null) return undefined;
+  if (verdict.reason.syscall === null) return REMEDY.changed;
   const remedy = remedyFor(verdict.reason);
   const kcmpFailed = verdict.reason.syscall === 'kcmp';
   if (kcmpFailed && !flags.borrow) return remedy ? `${remedy}; or try --borrow` : 'try --borrow';
@@ -48,14 +49,14 @@ function remedyOf(verdict: Verdict, flags: SameFlags): string | undefined {
 /** The verdict line; the reason is escaped as table cells are (it may quote a file name). */
 function text(verdict: Verdict, remedy: string | undefined): string {
   if (verdict.same === null) {
-    const why = verdict.reason?.message ?? 'no method could decide';
+    const why = verdict.reason.message;
     return `${escapeCell(`undecided: ${why}${remedy ? `; ${remedy}` : ''}`)}\n`;
   }
   return `${verdict.same ? 'same' : 'different'} (${verdict.method})\n`;
 }
 
 function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): SameReport {
-  const reason = verdict.reason ? { ...verdict.reason, ...(remedy ? { remedy } : {}) } : undefined;
+  const reason = verdict.same === null ? { ...verdict.reason, ...(remedy ? { remedy } : {}) } : undefined;
   const doc: SameReport = {
     schema: SAME_SCHEMA,
     a,

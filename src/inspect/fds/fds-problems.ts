@@ -58,6 +58,18 @@ export class Problems {
     });
   }
 
+  /** The leader's table listed empty, then `fds` fds: it was released and replaced while it was read. */
+  refilled(pid: number, fds: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'unsettled',
+      message: `process ${pid}: its fd table listed no fds, then ${fds} a moment later: it was released and replaced while it was read (its leader exited, or another thread called execve); those fds are missing from this report; run again, or with --stop`,
+    });
+  }
+
   /** The process is not the one we selected any more (exited; maybe its pid was reused). */
   replaced(pid: number): void {
     this.rows.push({

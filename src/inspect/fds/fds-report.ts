@@ -60,6 +60,11 @@ export interface Description {
   peers?: Peer[];
   /** When asked for: the epoll fds watching this description, verified with KCMP_EPOLL_TFD. */
   watchers?: Peer[];
+  /** On an epoll instance, when asked for: the holders of the descriptions it watches (verified). */
+  watching?: Peer[];
+  /** On an eventfd, when asked for: fdinfo `eventfd-id` (Linux 6.8+), one per eventfd. An eventfd cannot be
+   * reopened (ENXIO), so one id is one description: its holders are its sharers, and it has no peers. */
+  eventfdId?: number;
   /** A pipe read end all of whose writers also hold this read end: it waits for an EOF it prevents. */
   onlyWriterIsReader?: true;
   /** For a socket, when asked for (a table column needs it): what it is, from sock_diag or /proc/PID/net. */
@@ -86,8 +91,8 @@ export interface ScanError {
   syscall: string | null;
   /** The errno the call failed with; null when none did: then `reason` says what happened. */
   errno: string | null;
-  /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (the fds of one
-   * file kept changing while they were compared: no answer held still). */
+  /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
+   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed). */
   reason?: ScanErrorReason;
   message: string;
 }

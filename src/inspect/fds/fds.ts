@@ -28,7 +28,7 @@ import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
 import { describeRelations } from './fds-relations.js';
 import type { FdsReport } from './fds-report.js';
-import { scanTables } from './fds-scan.js';
+import { refilledTables, scanTables } from './fds-scan.js';
 
 export interface FdsOptions {
   selection: Selection;
@@ -118,6 +118,7 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
       (done, total) => progress?.({ phase: 'scan', done, total }),
     );
     noteUnlisted(unlisted, listed, problems);
+    for (const { table, fds } of refilledTables({ listed, tableOf })) problems.refilled(table.pid, fds);
     noteAssumed(found.assumed, listed, problems);
 
     const buckets = bucketize(cols, options.paranoid);

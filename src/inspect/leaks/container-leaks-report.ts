@@ -48,7 +48,7 @@ export interface ContainerLeak {
   /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
   commandBytes?: string;
   type: string;
-  /** The link name as the host reads it ("cwd"/"root" for those); a path or "pipe:[…]". */
+  /** The fd's link as the host reads it (a path, "pipe:[…]"), or where the cwd or root is. */
   name: string;
   /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
   nameBytes?: string;
