@@ -13,7 +13,6 @@ import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
-import { resumeAll } from '../inspect/freeze.js';
 import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
 import { renderCounters } from '../report/counters.js';
 import { filterFdsReport } from '../report/fds-filter.js';
@@ -41,6 +40,7 @@ import { type JsonFlags, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
+import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 import { nothingRead, readNothing } from './unreadable.js';
 
@@ -141,7 +141,10 @@ export function registerFds(program: Command): void {
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
     .addOption(prettyOption())
     .addOption(formatOption())
-    .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
+    .option(
+      '--paranoid',
+      'compare socket fds with kcmp too, instead of trusting one description per socket (for its fds that are not O_PATH)',
+    )
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .option('--workers <n>', 'worker threads for large scans (default: auto)')
     .option(
@@ -182,9 +185,10 @@ export function registerFds(program: Command): void {
           borrowable: true,
           borrow: flags.borrow ?? false,
         });
-        if (flags.stop) resumeOnSignals();
         const progress = new Progress();
-        const report = await inspectFds({ ...options, onProgress: (p) => progress.update(p) });
+        const report = await whileStopping(options.stop ?? false, () =>
+          inspectFds({ ...options, onProgress: (p) => progress.update(p) }),
+        );
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
         const picture = rows.filter ? filterFdsReport(report, rows.filter) : report;
@@ -200,20 +204,6 @@ export function registerFds(program: Command): void {
         return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;
       }),
     );
-}
-
-/** SIGINT/SIGTERM/SIGHUP while processes are stopped: continue them, then die of the signal's code. */
-function resumeOnSignals(): void {
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
-    process.once(signal, () => {
-      resumeAll();
-      process.exit(code);
-    });
-  }
 }
 
 /** "kcmp: scanning 12000/50000 fds" on a terminal's stderr, once a scan has run for a second. */

@@ -244,7 +244,7 @@ export const FDS_COLUMNS = {
     ),
   },
   METHOD: {
-    help: 'how the holders were grouped: kcmp, borrowed-dupfd-query, socket-inode, different-inode, none',
+    help: 'how the holders were grouped: kcmp, borrowed-dupfd-query, socket-inode, o-path, different-inode, none',
     json: 'string',
     get: h((d) => d.method),
   },

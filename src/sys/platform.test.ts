@@ -16,7 +16,11 @@ test('syscall numbers for every supported ABI (kcmp-spec.md §1)', () => {
     s390x: 343,
   };
   for (const [arch, nr] of Object.entries(kcmp)) {
-    assert.deepEqual(syscallNumbers('linux', arch), { kcmp: nr, pidfdOpen: 434, pidfdGetfd: 438 }, arch);
+    assert.deepEqual(
+      syscallNumbers('linux', arch),
+      { kcmp: nr, pidfdOpen: 434, pidfdGetfd: 438, pidfdSendSignal: 424 },
+      arch,
+    );
   }
 });
 

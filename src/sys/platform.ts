@@ -1,8 +1,8 @@
 /**
  * Syscall numbers per architecture (kcmp-spec.md §1), chosen by `process.arch`.
  *
- * kcmp arrived for x86 in 3.5; pidfd_open (5.3) and pidfd_getfd (5.6) are numbered 434/438 on every
- * architecture but alpha, because numbers from 424 upward were unified. Nothing here is resolved at import
+ * kcmp arrived for x86 in 3.5; pidfd_send_signal (5.1), pidfd_open (5.3) and pidfd_getfd (5.6) are
+ * numbered 424/434/438 on every architecture but alpha, because numbers from 424 upward were unified. Nothing here is resolved at import
  * time: an unsupported platform (macOS, Windows, an unlisted Linux ABI) only fails when a syscall is made,
  * so `import 'kcmp'` never crashes there.
  */
@@ -12,19 +12,21 @@ export interface SyscallNumbers {
   readonly kcmp: number;
   readonly pidfdOpen: number;
   readonly pidfdGetfd: number;
+  readonly pidfdSendSignal: number;
 }
 
-const GENERIC = { kcmp: 272, pidfdOpen: 434, pidfdGetfd: 438 } as const;
+const UNIFIED = { pidfdSendSignal: 424, pidfdOpen: 434, pidfdGetfd: 438 } as const;
+const GENERIC = { kcmp: 272, ...UNIFIED } as const;
 
 const BY_ARCH: Readonly<Record<string, SyscallNumbers>> = {
-  x64: { kcmp: 312, pidfdOpen: 434, pidfdGetfd: 438 },
-  ia32: { kcmp: 349, pidfdOpen: 434, pidfdGetfd: 438 },
-  arm: { kcmp: 378, pidfdOpen: 434, pidfdGetfd: 438 },
+  x64: { kcmp: 312, ...UNIFIED },
+  ia32: { kcmp: 349, ...UNIFIED },
+  arm: { kcmp: 378, ...UNIFIED },
   arm64: GENERIC,
   riscv64: GENERIC,
   loong64: GENERIC,
-  ppc64: { kcmp: 354, pidfdOpen: 434, pidfdGetfd: 438 },
-  s390x: { kcmp: 343, pidfdOpen: 434, pidfdGetfd: 438 },
+  ppc64: { kcmp: 354, ...UNIFIED },
+  s390x: { kcmp: 343, ...UNIFIED },
 };
 
 export function syscallNumbers(

@@ -16,7 +16,7 @@ import { stillSame } from '../../procfs/identity.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
-import { freeze } from '../freeze.js';
+import { type Frozen, freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type ScanMethod, scanMethod } from './fd-scan-method.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
@@ -29,6 +29,7 @@ import { Problems } from './fds-problems.js';
 import { describeRelations } from './fds-relations.js';
 import type { FdsReport } from './fds-report.js';
 import { refilledTables, scanTables } from './fds-scan.js';
+import { splitSocketBuckets } from './fds-socket-buckets.js';
 
 export interface FdsOptions {
   selection: Selection;
@@ -40,7 +41,7 @@ export interface FdsOptions {
   sockets: boolean;
   /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
   peers: boolean;
-  /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
+  /** Compare socket inodes with kcmp too, instead of trusting "one description per socket" (kinds.ts). */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
   stop: boolean;
@@ -97,15 +98,20 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const started = performance.now();
   const progress = options.onProgress;
   const processes = selectProcesses(options.selection);
-  const frozen = options.stop ? freeze(processes.map((p) => p.pid)) : undefined;
   let how: ScanMethod | undefined;
   let pool: WorkerPool | undefined;
   let closing: Promise<unknown> | undefined;
+  let frozen: Frozen | undefined;
   try {
     // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
     pool = WorkerPool.start(workerCount(options.workers, processes));
-    const problems = new Problems();
     how = scanMethod(options.method, options.borrow);
+    if (options.stop) {
+      // Everything that can fail (workers, probes, the watchdog) before the first SIGSTOP (freeze.ts).
+      await pool?.ready();
+      frozen = await freeze(processes);
+    }
+    const problems = new Problems();
     const found = fdTables(processes, how.blocked);
     noteZombies(processes, found.tables, problems);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
@@ -121,7 +127,7 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
     for (const { table, fds } of refilledTables({ listed, tableOf })) problems.refilled(table.pid, fds);
     noteAssumed(found.assumed, listed, problems);
 
-    const buckets = bucketize(cols, options.paranoid);
+    const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
     const grouped = await groupAll(buckets, cols, tidOf, pool, {
       method: how.method,
