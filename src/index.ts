@@ -87,4 +87,5 @@ export { tasksGraph } from './report/graph-tasks.js';
 export { fdsPicture, type Picture, tasksPicture } from './report/pictures.js';
 export { renderSvg } from './report/svg.js';
 export { type ErrnoName, isGone, isNotSupported, isPrivilege } from './sys/errno.js';
+export { hasEscapedBytes, textBytes } from './sys/lossless-text.js';
 export { SysError } from './sys/sys-error.js';

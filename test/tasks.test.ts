@@ -145,13 +145,13 @@ test('tasks table: one label per group, none for absent objects, the relation, a
   assert.deepEqual(rows.get(f.pids.zombie as number), ['', '', 'ERROR\\x20zombie']);
 });
 
-test('tasks: a missing pid, a thread id, -p with --tree: one line and exit 2', async (t) => {
+test('tasks: a missing pid, a thread id, an empty column list: one line and exit 2', async (t) => {
   const f = await start(t);
   if (!f) return;
   for (const args of [
     ['-p', '2147483646'],
     ['-p', String(f.pids.thread)],
-    ['-p', '1', '--tree', '1'],
+    ['-p', String(f.pids.main), '-o', ','],
   ]) {
     const r = runCli(['tasks', ...args]);
     assert.equal(r.code, 2, args.join(' '));
@@ -167,7 +167,9 @@ test('tasks as another user: tasks it may not inspect are ERROR rows (kcmp:EPERM
   const r = runCli(['tasks', '-p', String(f.pids.fork), '-J'], {
     wrapper: nobodyWrapper(),
   });
-  assert.equal(r.code, 0, r.stderr);
+  // No task could be read: the document lists why, and the exit code says there is no answer.
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^kcmp: could not read the selected process: [^\n]*EPERM[^\n]*\n$/);
   const report = JSON.parse(r.stdout) as TasksReport;
   assert.deepEqual(report.tasks, []);
   assert.deepEqual(

@@ -11,10 +11,11 @@ import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parsePid, parsePidList } from './parse.js';
 import { action, out, warn } from './run.js';
+import { collect } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface EpollFlags extends TableFlags, JsonFlags {
-  pid?: string;
+  pid?: string[];
   allProcesses?: boolean;
 }
 
@@ -24,7 +25,8 @@ function searched(flags: EpollFlags): number[] {
     throw new InvalidArgumentError('-p and --all-processes are exclusive: choose one');
   }
   let selection: Selection | undefined;
-  if (flags.pid !== undefined) selection = { kind: 'pids', pids: parsePidList(flags.pid) };
+  if (flags.pid !== undefined)
+    selection = { kind: 'pids', pids: [...new Set(flags.pid.flatMap(parsePidList))] };
   else if (flags.allProcesses) selection = { kind: 'all' };
   if (!selection) return [];
   return selectProcesses(selection)
@@ -44,7 +46,7 @@ export function registerEpoll(program: Command): void {
     )
     .argument('[pid]')
     .argument('[epfd]')
-    .option('-p, --pid <pids>', 'also search the fds of these processes for holders')
+    .option('-p, --pid <pids>', 'also search the fds of these processes for holders (repeatable)', collect)
     .option('--all-processes', 'also search the fds of every visible process')
     .option('-J, --json', 'print the kcmp.epoll/1 JSON report')
     .addOption(prettyOption())
@@ -69,11 +71,12 @@ export function registerEpoll(program: Command): void {
           return EXIT.OK;
         }
         for (const error of report.errors) warn(`${error.message}, skipping`);
-        out(
-          renderTable(report.targets, EPOLL_COLUMNS, columns, {
-            ...tableOptionsOf(flags),
-          }),
-        );
+        // A heading alone reads as "output cut off"; scripts (-r, -n) get the empty table as it is.
+        if (report.targets.length === 0 && !flags.raw && !flags.noheadings) {
+          out(`no registrations: epoll fd ${epfd} of process ${pid} watches nothing\n`);
+          return EXIT.OK;
+        }
+        out(renderTable(report.targets, EPOLL_COLUMNS, columns, tableOptionsOf(flags)));
         return EXIT.OK;
       }),
     );

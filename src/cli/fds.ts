@@ -13,9 +13,11 @@ import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
+import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
 import { renderCounters } from '../report/counters.js';
 import { filterFdsReport } from '../report/fds-filter.js';
 import {
+  addColumnFields,
   FDS_COLUMNS,
   FDS_DEFAULT_COLUMNS,
   type FdsRow,
@@ -25,9 +27,11 @@ import {
   needsFdinfo,
   needsPeers,
   needsSockets,
+  readThroughThreads,
   renderFdsTable,
 } from '../report/fds-table.js';
 import { renderJson } from '../report/json-text.js';
+import { needsDetails } from '../report/process-columns.js';
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { type FilterFlags, type RowSelection, rowSelectionOf, withFilterOptions } from './filter-options.js';
@@ -35,9 +39,10 @@ import { formatOption, isPicture, resolveFormat, writePicture } from './format.j
 import { type JsonFlags, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
-import { type SelectionFlags, selectionOf } from './selection.js';
+import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
+import { nothingRead, readNothing } from './unreadable.js';
 
 interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
   all?: boolean;
@@ -49,21 +54,32 @@ interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
 }
 
 interface Format {
-  /** The columns whose sources (fdinfo, sockets, peers) this format shows. */
+  /** The columns whose sources (fdinfo, sockets, peers, process details) this format shows. */
   columns(flags: FdsFlags): string[];
-  /** `unit`: what the comparisons counted, for the summary line. Rows not kept by `rows` are left out. */
-  render(report: FdsReport, flags: FdsFlags, unit: string, rows: RowSelection<FdsRow>): Iterable<string>;
+  /** `unit`: what the comparisons counted, for the summary line. Rows not kept by `rows` are left out.
+   * `details`: the user and command line of each process, for the columns that show them. */
+  render(
+    report: FdsReport,
+    flags: FdsFlags,
+    unit: string,
+    rows: RowSelection<FdsRow>,
+    details?: Details,
+  ): Iterable<string>;
 }
+
+type Details = ReadonlyMap<number, ProcessDetails>;
 
 const FORMATS = {
   table: {
-    columns: (flags) => tableColumns(flags),
-    *render(report, flags, unit, rows) {
+    columns: (flags) => requestedColumns(flags),
+    *render(report, flags, unit, rows, details) {
       const keep = rows.filter ? (row: FdsRow) => rows.filter?.test(row) === true : undefined;
       const summary = rows.summary;
-      if (summary !== 'only') yield* renderFdsTable(report, tableColumns(flags), tableOptionsOf(flags), keep);
+      if (summary !== 'only') {
+        yield* renderFdsTable(report, shownColumns(flags, report), tableOptionsOf(flags), details, keep);
+      }
       if (summary === 'only' || summary === 'append') {
-        const shown = keep ? fdsRows(report).filter(keep) : fdsRows(report);
+        const shown = keep ? fdsRows(report, details).filter(keep) : fdsRows(report, details);
         yield* renderCounters(shown, rows.counters, (row) => String(FDS_COLUMNS.TYPE.get(row)));
       }
       const totals = summary === undefined ? !(flags.raw || flags.noheadings) : summary !== 'never';
@@ -71,16 +87,33 @@ const FORMATS = {
     },
   },
   json: {
-    // what -o names (the defaults: NAME, so sockets), less the fdinfo fields, which JSON leaves out;
-    // peers and watchers with -o +PEERS, +EPOLL.WATCHERS, …
-    columns: (flags) => tableColumns(flags).filter((n) => !needsFdinfo([n])),
-    render: (report, flags, _unit, rows) =>
-      renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false),
+    // What -o names (the defaults: NAME, so sockets; peers and watchers with -o +PEERS, …). Without -o,
+    // less the fdinfo fields, which the document leaves out; with -o, each holder carries what it names.
+    columns: (flags) =>
+      requestedColumns(flags).filter((n) => flags.output !== undefined || !needsFdinfo([n])),
+    render(report, flags, _unit, rows, details) {
+      if (flags.output !== undefined) addColumnFields(report, requestedColumns(flags), details);
+      return renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false);
+    },
   },
 } satisfies Record<string, Format>;
 
-function tableColumns(flags: FdsFlags): string[] {
+/**
+ * The columns -o asks for (the defaults without -o). -J prints the whole kcmp.fds/1 document, and with -o
+ * also the fields of the listed columns that it leaves out by default.
+ */
+function requestedColumns(flags: FdsFlags): string[] {
   return selectColumns(FDS_COLUMNS, FDS_DEFAULT_COLUMNS, flags.output);
+}
+
+/** The table's columns: as requested, and TID after PID when some fds were read through a thread — rows
+ * would look duplicated without it — unless -o named the columns exactly. */
+function shownColumns(flags: FdsFlags, report: FdsReport): string[] {
+  const names = requestedColumns(flags);
+  const exact = flags.output !== undefined && !flags.output.startsWith('+');
+  if (exact || names.includes('TID') || !readThroughThreads(report)) return names;
+  const at = names.indexOf('PID');
+  return [...names.slice(0, at + 1), 'TID', ...names.slice(at + 1)];
 }
 
 /** --workers: more threads than cores only cost memory (each has its own V8 heap): capped, and said. */
@@ -96,7 +129,7 @@ function workers(text: string | undefined): FdsOptions['workers'] {
 }
 
 export function registerFds(program: Command): void {
-  withFilterOptions(withTableOptions(program.command('fds')))
+  withSelectionOptions(withFilterOptions(withTableOptions(program.command('fds'))))
     .summary('group the fds of processes into shared open file descriptions')
     .description(
       'List the fds of the selected processes (all visible ones by default) that share one open file ' +
@@ -104,8 +137,6 @@ export function registerFds(program: Command): void {
         'a description together. --all lists unshared fds too. Fds that vanish or cannot be read are ERROR ' +
         'rows (NAME = syscall:ERRNO); nothing is merged on a guess.',
     )
-    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
-    .option('--tree <pid>', 'this process and all its descendants')
     .option('--all', 'list every description, also those held by one fd only')
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
     .addOption(prettyOption())
@@ -162,9 +193,15 @@ export function registerFds(program: Command): void {
         const unshared = flags.all ? 'show' : 'collapse';
         const picture = rows.filter ? filterFdsReport(report, rows.filter) : report;
         if (await writePicture(kind, (p) => p.fdsPicture(picture, { unshared }))) return EXIT.OK;
+        const unread = readNothing(report.stats.fds, report.errors);
+        if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
+        // Read after the scan, for the listed processes only (process-details.ts).
+        const details = needsDetails(FDS_COLUMNS, shown)
+          ? readProcessDetailsOf(report.processes.map((p) => p.pid))
+          : undefined;
         const unit = run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call';
-        out(format.render(report, flags, unit, rows));
-        return EXIT.OK;
+        out(format.render(report, flags, unit, rows, details));
+        return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;
       }),
     );
 }

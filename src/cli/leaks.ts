@@ -20,7 +20,7 @@ import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { scanErrorLine } from './scan-error-line.js';
-import { type SelectionFlags, selectionOf } from './selection.js';
+import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
@@ -36,7 +36,7 @@ function exitCodeOf(report: LeaksReport): number {
 }
 
 export function registerLeaks(program: Command): void {
-  withTableOptions(program.command('leaks'))
+  withSelectionOptions(withTableOptions(program.command('leaks')))
     .summary('find fds a child inherited from its parent and kept across exec (missing O_CLOEXEC)')
     .description(
       'For each selected child process, list the open file descriptions it shares with its parent or ' +
@@ -46,8 +46,6 @@ export function registerLeaks(program: Command): void {
         'workers) is not a leak; --fork lists it where it is risky. Exit status: 0 no leaks, 1 leaks found, ' +
         '2 an error, or a process that could not be read or compared (undecided).',
     )
-    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
-    .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
     .addOption(prettyOption())
     .option(

@@ -9,13 +9,13 @@ const program = new Command('kcmp')
   .description('Are these two kernel objects the same thing? kcmp(2) for file descriptions, tasks and epoll.')
   .version(VERSION, '-V, --version')
   .option('--debug', 'show stack traces with errors')
-  .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(`kcmp: ${text.replace(/^error: /, '')}`) })
   .hook('preAction', (cmd) => setDebug(Boolean(cmd.opts().debug)));
 
 for (const register of await commandsFor(process.argv.slice(2))) register(program);
-for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+// Errors are one line ("kcmp: unknown option '--x'"), as every other error: no second usage line.
+for (const cmd of program.commands) cmd.exitOverride();
 
 try {
   await program.parseAsync(process.argv);

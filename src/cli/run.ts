@@ -11,6 +11,7 @@ import { readlinkSync } from 'node:fs';
 import { remedyFor } from '../compare/remedies.js';
 import { isKcmpError } from '../errors.js';
 import { accessMode, readFdInfo } from '../procfs/fdinfo.js';
+import { escapeCell } from '../report/cell-text.js';
 import { SysError } from '../sys/sys-error.js';
 import { EXIT } from './exit-codes.js';
 
@@ -34,8 +35,9 @@ export function errorLine(error: unknown): string {
   return `internal error: ${message.split('\n')[0]} (please report it; --debug shows where)`;
 }
 
+/** One line on stderr, escaped as table cells are: a message may quote a file name or a comm. */
 export function warn(message: string): void {
-  process.stderr.write(`kcmp: ${message}\n`);
+  process.stderr.write(`kcmp: ${escapeCell(message)}\n`);
 }
 
 export function fail(error: unknown): number {
@@ -77,7 +79,11 @@ export function out(text: string | Iterable<string>): void {
     }
   }
   if (typeof text === 'string') process.stdout.write(text);
-  else for (const chunk of text) process.stdout.write(chunk);
+  else
+    for (const chunk of text) {
+      if (process.stdout.destroyed) return; // the reader went away: the error handler ends the run
+      process.stdout.write(chunk);
+    }
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

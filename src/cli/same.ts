@@ -4,6 +4,7 @@ import { REMEDY, remedyFor } from '../compare/remedies.js';
 import { detectRunMethod } from '../compare/run-method.js';
 import { sameFile } from '../compare/same-file.js';
 import type { ChangedReason, FdRef, Method, Reason, Verdict } from '../compare/types.js';
+import { escapeCell } from '../report/cell-text.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parseFdRef } from './parse.js';
@@ -45,10 +46,11 @@ function remedyOf(verdict: Verdict, flags: SameFlags): string | undefined {
   return remedy;
 }
 
+/** The verdict line; the reason is escaped as table cells are (it may quote a file name). */
 function text(verdict: Verdict, remedy: string | undefined): string {
   if (verdict.same === null) {
     const why = verdict.reason.message;
-    return `undecided: ${why}${remedy ? `; ${remedy}` : ''}\n`;
+    return `${escapeCell(`undecided: ${why}${remedy ? `; ${remedy}` : ''}`)}\n`;
   }
   return `${verdict.same ? 'same' : 'different'} (${verdict.method})\n`;
 }

@@ -1,6 +1,6 @@
 /** The util-linux ls* table options, shared by every subcommand that prints a table: -o, -r, -n, -H. */
 import type { Command } from 'commander';
-import { type Columns, renderColumnList, type TableOptions } from '../report/table.js';
+import { type Columns, renderColumnJson, renderColumnList, type TableOptions } from '../report/table.js';
 import { out } from './run.js';
 
 export interface TableFlags {
@@ -20,9 +20,10 @@ export function withTableOptions(command: Command): Command {
     .option('-H, --list-columns', 'list the available columns and exit');
 }
 
-/** Handles -H: prints the columns and returns true, or returns false when not asked. */
-export function listedColumns<R>(flags: TableFlags, columns: Columns<R>): boolean {
-  if (flags.listColumns) out(renderColumnList(columns));
+/** Handles -H (with -J: as a JSON array of {name, type, help}): prints the columns and returns true, or
+ * returns false when not asked. */
+export function listedColumns<R>(flags: TableFlags & { json?: boolean }, columns: Columns<R>): boolean {
+  if (flags.listColumns) out(flags.json ? renderColumnJson(columns) : renderColumnList(columns));
   return flags.listColumns === true;
 }
 

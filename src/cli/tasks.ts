@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { inspectTasks } from '../inspect/tasks/tasks.js';
+import { readProcessDetailsOf } from '../procfs/process-details.js';
+import { needsDetails } from '../report/process-columns.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
@@ -9,15 +11,16 @@ import { formatOption, resolveFormat, writePicture } from './format.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
-import { type SelectionFlags, selectionOf } from './selection.js';
+import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
+import { nothingRead, readNothing } from './unreadable.js';
 
 interface TasksFlags extends SelectionFlags, TableFlags, JsonFlags {
   format?: string;
 }
 
 export function registerTasks(program: Command): void {
-  withTableOptions(program.command('tasks'))
+  withSelectionOptions(withTableOptions(program.command('tasks')))
     .summary(
       'group tasks by shared address space, fd table, fs, signal handlers, I/O context, SysV undo list',
     )
@@ -28,8 +31,6 @@ export function registerTasks(program: Command): void {
         'at all shows `none` (kcmp would call all such tasks equal). Zombies, kernel threads and tasks that ' +
         'cannot be inspected are ERROR rows.',
     )
-    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
-    .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.tasks/1 JSON report')
     .addOption(prettyOption())
     .addOption(formatOption())
@@ -49,14 +50,22 @@ export function registerTasks(program: Command): void {
         });
         const report = await inspectTasks({ selection: selectionOf(flags) });
         if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
+        const processes = new Set(report.errors.map((e) => e.pid)).size;
+        const unread = readNothing(report.tasks.length, report.errors);
         if (format === 'json') {
           outJson(report, flags);
-          return EXIT.OK;
+          return unread ? nothingRead(processes, report.errors) : EXIT.OK;
         }
+        if (unread) return nothingRead(processes, report.errors);
+        const details = needsDetails(TASK_COLUMNS, columns)
+          ? readProcessDetailsOf(
+              [...report.tasks, ...report.errors].flatMap((t) => (t.pid === null ? [] : [t.pid])),
+            )
+          : undefined;
         for (const error of report.errors)
           if (error.pid === null && error.kind !== null) warn(`${error.kind}: ${error.message}, skipping`);
         out(
-          renderTable(taskRows(report), TASK_COLUMNS, columns, {
+          renderTable(taskRows(report, details), TASK_COLUMNS, columns, {
             ...tableOptionsOf(flags),
           }),
         );

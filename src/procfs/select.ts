@@ -34,6 +34,14 @@ export type Selection =
       kind: 'tree';
       /** The process whose whole tree (it and every descendant) is scanned. */
       root: number;
+    }
+  | {
+      /** The named pids, then each tree's members not named before (lsfd's repeated -p and --tree). */
+      kind: 'union';
+      /** The processes named one by one. */
+      pids: readonly number[];
+      /** The processes whose whole trees are scanned too. */
+      roots: readonly number[];
     };
 
 export interface SelectedProcess {
@@ -49,15 +57,41 @@ export interface SelectedProcess {
 
 /** Reads the selected processes. Throws ProcessGoneError/InvalidArgumentError for a bad named pid. */
 export function selectProcesses(selection: Selection, self = process.pid): SelectedProcess[] {
-  if (selection.kind === 'pids') {
-    const visible = new Set(listPids());
-    return selection.pids.map((pid) => describe(pid, named(pid, visible)));
-  }
-  const pids =
-    selection.kind === 'all' ? listPids() : processTree(named(selection.root, new Set(listPids())).pid);
   const selected: SelectedProcess[] = [];
+  if (selection.kind === 'all') {
+    addListed(selected, listPids(), self, new Set());
+    return selected;
+  }
+  const visible = new Set(listPids());
+  const { pids, roots } = partsOf(selection);
+  for (const pid of pids) selected.push(describe(pid, named(pid, visible)));
+  const seen = new Set(pids);
+  for (const root of roots) {
+    named(root, visible);
+    addListed(selected, processTree(root), self, seen);
+  }
+  return selected;
+}
+
+function partsOf(selection: Exclude<Selection, { kind: 'all' }>): {
+  pids: readonly number[];
+  roots: readonly number[];
+} {
+  if (selection.kind === 'pids') return { pids: selection.pids, roots: [] };
+  if (selection.kind === 'tree') return { pids: [], roots: [selection.root] };
+  return selection;
+}
+
+/** Adds the listed pids not in `seen` (which gains them), less `self`, kernel threads and those gone. */
+function addListed(
+  selected: SelectedProcess[],
+  pids: readonly number[],
+  self: number,
+  seen: Set<number>,
+): void {
   for (const pid of pids) {
-    if (pid === self) continue;
+    if (pid === self || seen.has(pid)) continue;
+    seen.add(pid);
     let stat: ProcStat;
     try {
       stat = readStat(pid);
@@ -66,7 +100,6 @@ export function selectProcesses(selection: Selection, self = process.pid): Selec
     }
     if (!isKernelThread(stat)) selected.push(describe(pid, stat));
   }
-  return selected;
 }
 
 /** The stat of a pid the user named: it must exist and be a process, not a thread of one. */

@@ -1,6 +1,7 @@
 /** Renders a kcmp.doctor/1 diagnosis as the text `kcmp doctor` prints. */
 import type { Diagnosis } from '../compare/diagnose.js';
 import type { ProbeResult } from '../compare/probe.js';
+import { escapeCell } from './cell-text.js';
 
 const WORDS: Readonly<Record<ProbeResult['outcome'], string>> = {
   usable: 'usable',
@@ -17,9 +18,11 @@ function probe(result: ProbeResult, usableNote = ''): string {
   return `${WORDS[result.outcome]}${errno}: ${result.detail}`;
 }
 
+/** "key   value" lines; values escaped as table cells are (a kernel release or a probe's detail is text
+ * from outside). */
 function rows(pairs: readonly (readonly [string, string])[]): string {
-  const width = Math.max(...pairs.map(([k]) => k.length)) + 2;
-  return pairs.map(([k, v]) => `${k.padEnd(width)}${v}`.trimEnd()).join('\n');
+  const width = pairs.reduce((w, [k]) => Math.max(w, k.length), 0) + 2;
+  return pairs.map(([k, v]) => `${k.padEnd(width)}${escapeCell(v)}`.trimEnd()).join('\n');
 }
 
 /** The effective set, or for a mostly-privileged process what it lacks. */

@@ -5,16 +5,21 @@
  * error rows that match. The stats still count the whole scan.
  */
 import type { FdsReport } from '../inspect/fds/fds-report.js';
-import type { FdsRow } from './fds-table.js';
+import { type FdsRow, rowProcesses } from './fds-table.js';
 import type { RowFilter } from './filter.js';
 
 export function filterFdsReport(report: FdsReport, filter: RowFilter<FdsRow>): FdsReport {
   const commands = new Map(report.processes.map((p) => [p.pid, p.command]));
+  const processOf = rowProcesses(report);
   return {
     ...report,
     descriptions: report.descriptions.filter((description) =>
-      description.holders.some((holder) => filter.test({ description, holder })),
+      description.holders.some((holder) =>
+        filter.test({ description, holder, process: processOf(holder.pid) }),
+      ),
     ),
-    errors: report.errors.filter((error) => filter.test({ error, command: commands.get(error.pid) ?? '' })),
+    errors: report.errors.filter((error) =>
+      filter.test({ error, command: commands.get(error.pid) ?? '', process: processOf(error.pid) }),
+    ),
   };
 }

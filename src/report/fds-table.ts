@@ -1,19 +1,39 @@
 /**
  * `kcmp fds` as a table: one row per holder, the holders of one description together, then one row per
  * error (TYPE=ERROR, NAME=syscall:ERRNO, as lsfd shows them), then a one-line summary. Every column is
- * declared once here; -o, --list-columns and what needs fdinfo all derive from FDS_COLUMNS.
+ * declared once here; -o, --list-columns, what needs fdinfo or process details, and the fields -J adds
+ * for -o all derive from FDS_COLUMNS.
  */
 import type { Description, FdsReport, FdsStats, Holder, Peer, ScanError } from '../inspect/fds/fds-report.js';
 import { type SocketInfo, socketName } from '../netlink/socket-info.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
+import type { ProcessDetails } from '../procfs/process-details.js';
+import { detailColumns } from './process-columns.js';
 import { type Column, renderTable, type TableOptions } from './table.js';
 
-export type FdsRow =
-  | { description: Description; holder: Holder; error?: undefined }
-  | { error: ScanError; command: string; description?: undefined; holder?: undefined };
+/** The process of a row: its parent from the scan, its user and command line when asked for. */
+export interface RowProcess {
+  ppid: number | null;
+  details?: ProcessDetails;
+}
 
-/** `fdinfo`/`sockets`: the column shows what only that source gives, so it is read only when shown. */
-type FdsColumn = Column<FdsRow> & { fdinfo?: true; sockets?: true; peers?: true };
+export type FdsRow = { process: RowProcess } & (
+  | { description: Description; holder: Holder; error?: undefined }
+  | { error: ScanError; command: string; description?: undefined; holder?: undefined }
+);
+
+/** `fdinfo`/`sockets`/`peers`/`details`: the column shows what only that source gives, so it is read
+ * only when shown. */
+type FdsColumn = Column<FdsRow> & {
+  /** Needs /proc/TID/fdinfo. */
+  fdinfo?: true;
+  sockets?: true;
+  peers?: true;
+  /** Needs /proc/PID/status and cmdline (read only when a shown column needs them). */
+  details?: true;
+  /** Not in the kcmp.fds/1 holder unless asked for: `kcmp fds -J -o +MODE` adds it under this key. */
+  holderField?: string;
+};
 
 /** A cell from the description and holder of a row, or from its error (empty by default). */
 const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => V | null = () => null) => {
@@ -22,6 +42,8 @@ const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => 
 
 /** A field holders and error rows both have. */
 const both = (key: 'pid' | 'fd') => (row: FdsRow) => (row.error ? row.error[key] : row.holder[key]);
+
+const IDENTITY = detailColumns<FdsRow>((row) => row.process.details);
 
 // ── Socket columns (lsfd's names) and peer columns, from the description's `socket` object ───────────────────────────
 /** A cell of a socket description's `socket` object (empty for other rows and unnamed sockets). */
@@ -150,7 +172,7 @@ export const FDS_COLUMNS = {
   },
   PID: { help: 'process ID', json: 'number', align: 'right', get: both('pid') },
   TID: {
-    help: 'thread ID, when the fd table was read through a thread',
+    help: 'thread ID, when the fd table was read through a thread (shown when any row is)',
     json: 'number',
     align: 'right',
     get: h(
@@ -158,11 +180,21 @@ export const FDS_COLUMNS = {
       (e) => e.tid ?? null,
     ),
   },
+  PPID: {
+    help: 'parent process ID',
+    json: 'number',
+    align: 'right',
+    holderField: 'ppid',
+    get: (row) => row.process.ppid,
+  },
+  USER: IDENTITY.USER,
+  UID: IDENTITY.UID,
   COMMAND: {
-    help: 'command of the process',
+    help: 'command name of the process (comm: 15 bytes, set by the process)',
     json: 'string',
     get: (row) => (row.error ? row.command : row.holder.command),
   },
+  CMDLINE: IDENTITY.CMDLINE,
   FD: { help: 'file descriptor number', json: 'number', align: 'right', get: both('fd') },
   TYPE: {
     help: 'file type: REG, DIR, FIFO, SOCK, CHR, BLK, eventfd, pidfd, …; ERROR for an error row',
@@ -176,6 +208,7 @@ export const FDS_COLUMNS = {
     help: 'access mode: r, w, rw, or - (O_PATH)',
     json: 'string',
     fdinfo: true,
+    holderField: 'mode',
     get: h((_, x) => (x.flags === undefined ? null : accessMode(x.flags))),
   },
   POS: {
@@ -186,8 +219,8 @@ export const FDS_COLUMNS = {
     get: h((_, x) => x.pos ?? null),
   },
   FLAGS: {
-    help: 'open flags beyond the access mode; cloexec is per fd',
-    json: 'string',
+    help: 'open flags beyond the access mode; cloexec is per fd (JSON: flags, f_flags as a number, and cloexec)',
+    json: 'number',
     fdinfo: true,
     get: h((_, x) => (x.flags === undefined ? null : flagNames(x.flags, x.cloexec ?? false))),
   },
@@ -253,38 +286,88 @@ export const FDS_DEFAULT_COLUMNS: readonly FdsColumnName[] = [
 
 /** Do these columns need fdinfo to be read? */
 export function needsFdinfo(names: readonly string[]): boolean {
-  return names.some((n) => (FDS_COLUMNS as Record<string, FdsColumn>)[n]?.fdinfo === true);
+  return names.some((n) => column(n)?.fdinfo === true);
+}
+
+function column(name: string): FdsColumn | undefined {
+  return (FDS_COLUMNS as Record<string, FdsColumn>)[name];
 }
 
 /** Do these columns need the sockets to be named? */
 export function needsSockets(names: readonly string[]): boolean {
-  return names.some((n) => (FDS_COLUMNS as Record<string, FdsColumn>)[n]?.sockets === true);
+  return names.some((n) => column(n)?.sockets === true);
 }
 
 /** Do these columns need the peers to be found? */
 export function needsPeers(names: readonly string[]): boolean {
-  return names.some((n) => (FDS_COLUMNS as Record<string, FdsColumn>)[n]?.peers === true);
+  return names.some((n) => column(n)?.peers === true);
 }
 
-export function fdsRows(report: FdsReport): FdsRow[] {
+/** The RowProcess of each pid of the report; `details` by pid when a column needs them. */
+export function rowProcesses(
+  report: FdsReport,
+  details?: ReadonlyMap<number, ProcessDetails>,
+): (pid: number) => RowProcess {
+  const processes = new Map<number, RowProcess>();
+  for (const p of report.processes) {
+    const known = details?.get(p.pid);
+    processes.set(p.pid, known ? { ppid: p.ppid, details: known } : { ppid: p.ppid });
+  }
+  return (pid) => processes.get(pid) ?? { ppid: null };
+}
+
+/** Every holder, then every error, as rows; `details` by pid when a column needs them. */
+export function fdsRows(report: FdsReport, details?: ReadonlyMap<number, ProcessDetails>): FdsRow[] {
+  const processOf = rowProcesses(report, details);
+  const commands = new Map(report.processes.map((p) => [p.pid, p.command]));
   const rows: FdsRow[] = [];
   for (const description of report.descriptions) {
-    for (const holder of description.holders) rows.push({ description, holder });
+    for (const holder of description.holders)
+      rows.push({ description, holder, process: processOf(holder.pid) });
   }
-  const commands = new Map(report.processes.map((p) => [p.pid, p.command]));
-  for (const error of report.errors) rows.push({ error, command: commands.get(error.pid) ?? '' });
+  for (const error of report.errors) {
+    rows.push({ error, command: commands.get(error.pid) ?? '', process: processOf(error.pid) });
+  }
   return rows;
 }
 
-/** `keep`: the rows to show (-Q), all by default. */
+/**
+ * For `-J -o LIST`: each holder gains the fields of the listed columns that kcmp.fds/1 leaves out
+ * (`holderField`: mode, ppid, user, uid, cmdline), with the value the table would show; the others are in
+ * the document already (pos, flags, cloexec, mntId once fdinfo is read; tid; the description's fields).
+ */
+export function addColumnFields(
+  report: FdsReport,
+  names: readonly string[],
+  details?: ReadonlyMap<number, ProcessDetails>,
+): void {
+  const added = names.map(column).filter((c): c is FdsColumn & { holderField: string } => !!c?.holderField);
+  if (added.length === 0) return;
+  for (const row of fdsRows(report, details)) {
+    if (row.error) continue;
+    const holder = row.holder as unknown as Record<string, unknown>;
+    for (const c of added) {
+      const value = c.get(row);
+      if (value !== null) holder[c.holderField] = value;
+    }
+  }
+}
+
+/** The table; `details` by pid when a column needs them; `keep`: the rows to show (-Q), all by default. */
 export function renderFdsTable(
   report: FdsReport,
   columns: readonly string[],
   options: TableOptions,
+  details?: ReadonlyMap<number, ProcessDetails>,
   keep?: (row: FdsRow) => boolean,
 ): Iterable<string> {
-  const rows = fdsRows(report);
+  const rows = fdsRows(report, details);
   return renderTable(keep ? rows.filter(keep) : rows, FDS_COLUMNS, columns, options);
+}
+
+/** Does any holder come from a table read through a thread? Then TID tells rows apart. */
+export function readThroughThreads(report: FdsReport): boolean {
+  return report.descriptions.some((d) => d.holders.some((x) => x.tid !== undefined));
 }
 
 /**

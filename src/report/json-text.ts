@@ -8,9 +8,10 @@
  *
  * Names that are bytes (sys/lossless-text.ts). A string field whose bytes are valid UTF-8 is
  * printed as it is. When they are not, `FIELD` holds the text with U+FFFD for each invalid byte (readable,
- * valid JSON), and `FIELDBytes` beside it the exact bytes, base64: `{"name": "/tmp/x\ufffd",
- * "nameBytes": "L3RtcC94/w=="}`. Additive to every schema: a reader that knows nothing of `*Bytes` still
- * gets well-formed text.
+ * valid JSON), and for the fields that name things (BYTES_FIELDS) `FIELDBytes` beside it has the exact
+ * bytes, base64: `{"name": "/tmp/x\ufffd", "nameBytes": "L3RtcC94/w=="}`. Additive to every schema (the
+ * report types declare each `*Bytes`): a reader that knows nothing of them still gets well-formed text.
+ * Messages are prose: U+FFFD only.
  */
 import { hasEscapedBytes, textBytes } from '../sys/lossless-text.js';
 
@@ -28,16 +29,22 @@ function base64(text: string): string {
   return Buffer.from(textBytes(text)).toString('base64');
 }
 
+/** The fields whose bytes are kept: names of files, comms, command lines. */
+const BYTES_FIELDS = new Set(['name', 'command', 'cmdline', 'current']);
+
+const lossy = (key: string, value: unknown): value is string =>
+  BYTES_FIELDS.has(key) && typeof value === 'string' && hasEscapedBytes(value);
+
 /** A JSON.stringify replacer: each object whose string fields carry invalid bytes gets `*Bytes` fields. */
 function lossless(this: unknown, _key: string, value: unknown): unknown {
   if (typeof value === 'string') return hasEscapedBytes(value) ? readable(value) : value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const fields = Object.entries(value);
-  if (!fields.some(([, v]) => typeof v === 'string' && hasEscapedBytes(v))) return value;
+  if (!fields.some(([k, v]) => lossy(k, v))) return value;
   const copy: Record<string, unknown> = {};
   for (const [k, v] of fields) {
     copy[k] = v;
-    if (typeof v === 'string' && hasEscapedBytes(v)) copy[`${k}Bytes`] = base64(v);
+    if (lossy(k, v)) copy[`${k}Bytes`] = base64(v);
   }
   return copy;
 }

@@ -146,3 +146,11 @@ export function renderColumnList<R>(columns: Columns<R>): string {
     .join('\n')
     .concat('\n');
 }
+
+/** --list-columns --json: [{"name": "PID", "type": "number", "help": "…"}, …], one column a line. */
+export function renderColumnJson<R>(columns: Columns<R>): string {
+  const list = Object.entries(columns).map(([name, c]) =>
+    JSON.stringify({ name, type: c.json, help: c.help }),
+  );
+  return `[\n${list.join(',\n')}\n]\n`;
+}

@@ -7,6 +7,8 @@
 import { isNullable } from '../compare/absence-probe.js';
 import { TASK_RESOURCES, type TaskResource } from '../compare/types.js';
 import type { TaskError, TasksReport } from '../inspect/tasks/tasks-report.js';
+import type { ProcessDetails } from '../procfs/process-details.js';
+import { detailColumns } from './process-columns.js';
 import type { Columns } from './table.js';
 
 export interface TaskRow {
@@ -18,7 +20,11 @@ export interface TaskRow {
   relation: string;
   /** An error row: the task could not be compared. */
   failed: boolean;
+  /** Its process's user and command line, when a column shows them. */
+  details?: ProcessDetails;
 }
+
+const IDENTITY = detailColumns<TaskRow>((row) => row.details);
 
 function groupColumn(kind: TaskResource): Columns<TaskRow>[string] {
   return {
@@ -32,7 +38,10 @@ export const TASK_COLUMNS = {
   PID: { help: 'process ID (thread group)', align: 'right', json: 'number', get: (r) => r.pid },
   TID: { help: 'task (thread) ID', align: 'right', json: 'number', get: (r) => r.tid },
   PPID: { help: 'parent process ID', align: 'right', json: 'number', get: (r) => r.ppid },
+  USER: IDENTITY.USER,
+  UID: IDENTITY.UID,
   COMMAND: { help: 'command name (comm)', json: 'string', get: (r) => r.command },
+  CMDLINE: IDENTITY.CMDLINE,
   VM: groupColumn('vm'),
   FILES: groupColumn('files'),
   FS: groupColumn('fs'),
@@ -86,8 +95,9 @@ function labelRows(report: TasksReport, rows: readonly TaskRow[]): void {
   }
 }
 
-/** Table rows in pid order, each process's leader first; task errors are rows, kind errors are not. */
-export function taskRows(report: TasksReport): TaskRow[] {
+/** Table rows in pid order, each process's leader first; task errors are rows, kind errors are not.
+ * `details` by pid when a column shows them. */
+export function taskRows(report: TasksReport, details?: ReadonlyMap<number, ProcessDetails>): TaskRow[] {
   const relations = new Map<number, string[]>();
   for (const relation of report.relations) {
     relations.set(relation.to, [...(relations.get(relation.to) ?? []), relation.text]);
@@ -116,6 +126,7 @@ export function taskRows(report: TasksReport): TaskRow[] {
   }
   const rank = (r: TaskRow): number => (r.tid === r.pid ? -1 : r.tid);
   rows.sort((a, b) => a.pid - b.pid || rank(a) - rank(b));
+  if (details) for (const row of rows) row.details = details.get(row.pid);
   labelRows(report, rows);
   return rows;
 }

@@ -36,12 +36,16 @@ export interface EpollHolder {
 export interface EpollTarget extends EpollItem {
   /** What the target is, from a holder's /proc link ("pipe:[123]"); null when no holder was found. */
   name: string | null;
+  /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
+  nameBytes?: string;
   /** Every searched fd that holds the target description now (proven with KCMP_EPOLL_TFD). */
   holders: EpollHolder[];
   /** Whether the registration still matches fd number `tfd` of the owner. */
   status: EpollStatus;
   /** fd-reused only: what fd `tfd` of the owner holds now ("anon_inode:[eventfd]"). */
   current: string | null;
+  /** The exact bytes of `current`, base64, when they are not valid UTF-8 (`current` has U+FFFD for each bad one). */
+  currentBytes?: string;
   /** The other registrations (tfd, offset) of the same description in this instance, when known: a
    * registration with no holder in the searched processes cannot be matched. */
   sameAs: {

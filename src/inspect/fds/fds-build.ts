@@ -93,13 +93,17 @@ export function finish(
 ): FdsReport {
   const { cols } = scan;
   const commands = new Map(scan.processes.map((p) => [p.pid, p.command]));
+  // A process with more than one fd table (a thread unshare(CLONE_FILES)d) has fds that look alike in
+  // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
+  const tablesOf = new Map<number, number>();
+  for (const t of scan.tables) tablesOf.set(t.pid, (tablesOf.get(t.pid) ?? 0) + 1);
   const holders = (slots: readonly number[]): Holder[] => {
     const out: Holder[] = [];
     for (const slot of slots) {
       const table = tableAt(scan, slot);
       const fd = cols.fd[slot] as number;
       const h: Holder = { pid: table.pid, fd, command: commands.get(table.pid) ?? '' };
-      if (table.tid !== table.pid) h.tid = table.tid;
+      if (table.tid !== table.pid || (tablesOf.get(table.pid) ?? 0) > 1) h.tid = table.tid;
       if (options.fdinfo) addFdInfo(h, table.tid);
       out.push(h);
       // One fd of one table: the same description, position, flags and close-on-exec bit for every sharer.

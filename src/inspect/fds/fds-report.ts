@@ -8,7 +8,8 @@ import type { SocketInfo } from '../../netlink/socket-info.js';
 /** The `schema` of an {@link FdsReport}. */
 export const FDS_SCHEMA = 'kcmp.fds/1';
 
-/** One fd that holds a description. `tid` is set when the fd table was reached through a thread. */
+/** One fd that holds a description. `tid` is set when the fd table was reached through a thread, and on
+ * every holder of a process that has more than one fd table (a thread unshared it). */
 export interface Holder {
   /** The process holding the fd. */
   pid: number;
@@ -29,6 +30,16 @@ export interface Holder {
   cloexec?: boolean;
   /** The mount id of the file (fdinfo `mnt_id:`), as in /proc/PID/mountinfo. */
   mntId?: number;
+  /** Only with `-J -o` naming the column (MODE, PPID, USER, UID, CMDLINE): its value, as the table shows it. */
+  mode?: string;
+  ppid?: number;
+  user?: string;
+  uid?: number;
+  cmdline?: string;
+  /** The exact bytes of `cmdline`, base64, when they are not valid UTF-8 (`cmdline` has U+FFFD for each bad one). */
+  cmdlineBytes?: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
 }
 
 /** One open file description (the kernel's `struct file`) and every scanned fd that holds it. */
@@ -40,6 +51,8 @@ export interface Description {
   type: string;
   /** The /proc/PID/fd/N link target: a path, "pipe:[123]", "socket:[456]", "anon_inode:[eventfd]". */
   name: string;
+  /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
+  nameBytes?: string;
   /** "major:minor" of st_dev. */
   dev: string;
   /** st_ino: shared by every description of the same inode, so equal inodes prove no sharing. */
@@ -76,6 +89,8 @@ export interface Peer {
   fd: number;
   /** The process's command. */
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
   /** The id of the description that fd holds, or null when it is not listed. */
   description: string | null;
 }
@@ -110,6 +125,8 @@ export interface ProcessInfo {
   ppid: number;
   /** Its command (`comm`). */
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
   /** Set when this process shares its fd table with process `fdTableOf` (CLONE_FILES): the table was read
    * once, under that process, and its fds are holders of this process too (with `fdTable`). */
   fdTableOf?: number;

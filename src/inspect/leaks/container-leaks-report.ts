@@ -51,10 +51,15 @@ export interface ContainerLeak {
   fd: number | null;
   /** The process's command (`comm`). */
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
   /** The description's type, as in kcmp.fds/1 ("DIR", "REG", "FIFO", …). */
   type: string;
   /** The fd's link as the host reads it (a path, "pipe:[…]"), or where the cwd or root is. */
   name: string;
+  /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
+  nameBytes?: string;
+
   /** For a shared description: one holder outside the container. */
   outside: {
     /** The process outside the container (host pid). */
@@ -63,6 +68,8 @@ export interface ContainerLeak {
     fd: number;
     /** Its command. */
     command: string;
+    /** The exact bytes of `command`, base64, when they are not valid UTF-8. */
+    commandBytes?: string;
   } | null;
   /** For a file on a foreign mount: its mount id (mountinfo's first field). */
   mountId: number | null;

@@ -35,6 +35,8 @@ export interface LeakEnd {
   fd: number;
   /** The process's command (`comm`). */
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
   /** This fd's close-on-exec bit (per fd, from fdinfo); null when fdinfo could not be read. */
   cloexec: boolean | null;
 }
@@ -54,6 +56,8 @@ export interface Leak {
   type: string;
   /** The description's name: the /proc/PID/fd/N link target ("pipe:[123]", a path). */
   name: string;
+  /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
+  nameBytes?: string;
   /** "r", "w", "rw", "-" (O_PATH), or null when fdinfo could not be read. */
   mode: string | null;
   /** The nearest ancestor holding the description, and the fd it holds it under (the lowest above 2). */

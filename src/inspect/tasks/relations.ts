@@ -122,7 +122,7 @@ export function inferRelations(tasks: readonly TaskInfo[], groups: TasksReport['
     for (const members of groups[kind] ?? []) {
       const pids = [...new Set(members.map((tid) => tidToPid.get(tid) as number))];
       if (pids.length < 2) continue;
-      const lowest = Math.min(...pids);
+      const lowest = pids.reduce((a, b) => Math.min(a, b));
       for (const pid of pids) {
         const ppid = representative(pid)?.ppid;
         const parent = ppid !== undefined && ppid !== pid && pids.includes(ppid);

@@ -18,6 +18,8 @@ export interface TaskInfo {
   ppid: number;
   /** The task's command (`comm`, /proc/TID/comm). */
   command: string;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
 }
 
 /** Why a task (or kind) could not be compared. */
@@ -39,6 +41,8 @@ export interface TaskError {
   tid: number | null;
   /** The task's command when it could be read. */
   command: string | null;
+  /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
+  commandBytes?: string;
   /** The kind the error concerns, or null when it concerns the whole task. */
   kind: TaskResource | null;
   /** Why, in one word. */
