@@ -19,7 +19,14 @@ export function decodeLossless(bytes: Uint8Array): string {
   }
 }
 
-/** Does `text` carry bytes that were not valid UTF-8? */
+/**
+ * Does `text` (a name from a report: a path, a comm, a cmdline) carry bytes that were not valid UTF-8?
+ * Such bytes are kept as lone surrogates U+DC80..U+DCFF, one per byte, so nothing of the name is lost.
+ *
+ * @example
+ * const d = report.descriptions[0];
+ * if (d && hasEscapedBytes(d.name)) console.log('not UTF-8:', Buffer.from(textBytes(d.name)));
+ */
 export function hasEscapedBytes(text: string): boolean {
   return ESCAPED_BYTE.test(text);
 }
@@ -27,7 +34,14 @@ export function hasEscapedBytes(text: string): boolean {
 /** In Unicode mode a surrogate pair is one code point, so this matches only LONE U+DC80..U+DCFF. */
 const ESCAPED_BYTE = /[\udc80-\udcff]/u;
 
-/** The original bytes of a `decodeLossless` string. */
+/**
+ * The original bytes of a name from a report (see hasEscapedBytes): what the kernel holds, e.g. to open
+ * the same path again.
+ *
+ * @example
+ * import { openSync } from 'node:fs';
+ * openSync(Buffer.from(textBytes(description.name)), 'r');
+ */
 export function textBytes(text: string): Uint8Array {
   if (!hasEscapedBytes(text)) return new TextEncoder().encode(text);
   const bytes: number[] = [];
