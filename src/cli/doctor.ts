@@ -1,6 +1,7 @@
 /** `kcmp doctor [-J]`: what kcmp can compare here, what blocks it, and what to do about each limit. */
 import type { Command } from 'commander';
 import { DOCTOR_SCHEMA, diagnose } from '../compare/diagnose.js';
+import { enginePolicy } from '../inspect/fds/fd-engine.js';
 import { renderDoctor } from '../report/doctor.js';
 import { EXIT } from './exit-codes.js';
 import { action, out } from './run.js';
@@ -12,6 +13,7 @@ export function registerDoctor(program: Command): void {
     .description(
       'Probe, in a short-lived child process (so a seccomp filter that kills cannot kill kcmp itself), ' +
         'whether kcmp(2) exists and is allowed, and likewise F_DUPFD_QUERY, pidfd_open and pidfd_getfd; ' +
+        'which identity engine `kcmp fds` runs here (auto: bpf or kcmp) and why; ' +
         'then report the seccomp mode, effective capabilities, namespaces and Yama, whose processes can be ' +
         'inspected, and a remedy for every limit found. Exit 0 unless the check itself fails.',
     )
@@ -26,7 +28,12 @@ export function registerDoctor(program: Command): void {
     .action(
       action((flags: { json?: boolean }) => {
         const diagnosis = diagnose();
-        out(flags.json ? `${JSON.stringify(diagnosis, null, 2)}\n` : renderDoctor(diagnosis));
+        const fdsEngine = enginePolicy(process.env.KCMP_BTF || undefined);
+        out(
+          flags.json
+            ? `${JSON.stringify({ ...diagnosis, fdsEngine }, null, 2)}\n`
+            : renderDoctor(diagnosis, fdsEngine),
+        );
         return EXIT.OK;
       }),
     );

@@ -10,6 +10,7 @@
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
+import { ENGINE_REQUESTS, type EngineRequest } from '../inspect/fds/fd-engine.js';
 import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
@@ -25,7 +26,7 @@ import {
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
-import { action, out } from './run.js';
+import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
@@ -38,6 +39,7 @@ interface FdsFlags extends SelectionFlags, TableFlags {
   stop?: boolean;
   workers?: string;
   borrow?: boolean;
+  engine?: string;
 }
 
 interface Format {
@@ -72,6 +74,13 @@ function workers(text: string | undefined): FdsOptions['workers'] {
   return Number(text);
 }
 
+function engine(text: string | undefined): EngineRequest {
+  if (text === undefined) return 'auto';
+  if (!(ENGINE_REQUESTS as readonly string[]).includes(text))
+    throw new InvalidArgumentError(`invalid --engine ${JSON.stringify(text)}: ${ENGINE_REQUESTS.join(', ')}`);
+  return text as EngineRequest;
+}
+
 export function registerFds(program: Command): void {
   withTableOptions(program.command('fds'))
     .summary('group the fds of processes into shared open file descriptions')
@@ -88,11 +97,18 @@ export function registerFds(program: Command): void {
     .addOption(formatOption())
     .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
-    .option('--workers <n>', 'worker threads for large scans (default: auto)')
+    .option('--workers <n>', 'worker threads for large scans with the kcmp engine (default: auto)')
+    .option(
+      '--engine <name>',
+      'how fds are told apart: kcmp (/proc + kcmp), bpf (one BPF iterator pass, every shared description ' +
+        'proven by kcmp; root, BTF, Linux 5.8), borrow (as --borrow), or auto (default: bpf for large ' +
+        'selections where it can run, else kcmp; `kcmp doctor` says which and why)',
+    )
     .option(
       '--borrow',
-      'where kcmp is blocked, borrow each fd with pidfd_getfd and compare with F_DUPFD_QUERY (Linux 6.10; ' +
-        'needs ptrace attach rights; slower; closing a borrowed fd drops POSIX locks this process holds on the file)',
+      'the borrow engine: where kcmp is blocked, borrow each fd with pidfd_getfd and compare with F_DUPFD_QUERY ' +
+        '(Linux 6.10; needs ptrace attach rights; slower; closing a borrowed fd drops POSIX locks this process ' +
+        'holds on the file)',
     )
     .addHelpText(
       'after',
@@ -114,20 +130,32 @@ export function registerFds(program: Command): void {
           stop: flags.stop ?? false,
           workers: workers(flags.workers),
           borrow: flags.borrow ?? false,
+          engine: engine(flags.engine),
+          ...(process.env.KCMP_BTF ? { btfPath: process.env.KCMP_BTF } : {}),
         };
-        const run = detectRunMethod({ borrow: flags.borrow ?? false });
+        const borrow = (flags.borrow ?? false) || options.engine === 'borrow';
+        const run = detectRunMethod({ borrow });
         announceRunMethod(run, {
           effect: 'fds of one file cannot be told apart: each is listed alone, marked "?" (certain: false)',
           borrowable: true,
-          borrow: flags.borrow ?? false,
+          borrow,
         });
         if (flags.stop) resumeOnSignals();
         const progress = new Progress();
-        const report = await inspectFds({ ...options, onProgress: (p) => progress.update(p) });
+        const report = await inspectFds({
+          ...options,
+          onProgress: (p) => progress.update(p),
+          onEngine: (choice) => {
+            if (options.engine === 'bpf' && choice.engine !== 'bpf')
+              warn(
+                `--engine bpf ${choice.reason.replace(/^bpf /, '')}; the ${choice.engine} engine runs instead`,
+              );
+          },
+        });
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
         if (await writePicture(kind, (p) => p.fdsPicture(report, { unshared }))) return EXIT.OK;
-        out(format.render(report, flags, run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call'));
+        out(format.render(report, flags, report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call'));
         return EXIT.OK;
       }),
     );

@@ -1,6 +1,7 @@
 /** Renders a kcmp.doctor/1 diagnosis as the text `kcmp doctor` prints. */
 import type { Diagnosis } from '../compare/diagnose.js';
 import type { ProbeResult } from '../compare/probe.js';
+import type { EnginePolicy } from '../inspect/fds/fd-engine.js';
 
 const WORDS: Readonly<Record<ProbeResult['outcome'], string>> = {
   usable: 'usable',
@@ -29,7 +30,13 @@ function capabilities(effective: readonly string[], missing: readonly string[]):
   return missing.length < effective.length ? `all except ${missing.join(' ')}` : effective.join(' ');
 }
 
-export function renderDoctor(d: Diagnosis): string {
+/** "bpf from 3000 fds, kcmp below: …" or "kcmp: bpf cannot run: …". */
+function engineRow(policy: EnginePolicy): string {
+  if (policy.large === policy.small) return `${policy.large} (auto): ${policy.reason}`;
+  return `${policy.large} or ${policy.small} (auto): ${policy.reason}`;
+}
+
+export function renderDoctor(d: Diagnosis, engine?: EnginePolicy): string {
   const caps = d.capabilities;
   const kcmpType = (result: ProbeResult): string =>
     caps.kcmp.outcome === 'usable' ? probe(result) : 'unknown while kcmp itself cannot be used';
@@ -63,6 +70,7 @@ export function renderDoctor(d: Diagnosis): string {
     ['pid namespace', d.nspid.length > 1 ? `nested (NSpid ${d.nspid.join(' ')})` : 'initial'],
     ['yama', yama],
     ['can inspect', d.canInspect],
+    ...(engine ? [['fds engine', engineRow(engine)] as const] : []),
   ]);
   const limits =
     d.limits.length === 0

@@ -30,6 +30,16 @@ export interface Libc {
   /** statx(2) into `buf` (≥ 256 bytes): 0 or the negated errno. Absent from C libraries without a statx
    * wrapper (glibc < 2.28, musl < 1.2.5): callers fall back to node:fs. */
   statx?: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) => number;
+  /** `size` bytes of zeroed C heap memory that does not move, for syscalls (bpf(2)) whose argument
+   * structures hold pointers. Free it with `free()`. */
+  alloc(size: number): NativeBlock;
+}
+
+/** Native memory: `bytes` views it, `address` is what a pointer field of a syscall argument holds. */
+export interface NativeBlock {
+  readonly bytes: Uint8Array;
+  readonly address: bigint;
+  free(): void;
 }
 
 let cached: Libc | undefined;
@@ -75,12 +85,19 @@ function load(): Libc {
     // this C library has no statx wrapper
   }
   const checked = (r: number): number => (r === -1 ? -koffi.errno() : r);
+  const alloc = (size: number): NativeBlock => {
+    const pointer = koffi.alloc('uint8_t', size);
+    const bytes = new Uint8Array(koffi.view(pointer, size));
+    bytes.fill(0);
+    return { bytes, address: koffi.address(pointer), free: () => koffi.free(pointer) };
+  };
   return {
     syscall: (nr, a, b, c, d, e) => checked(Number(syscall6(nr, a, b, c, d, e))),
     syscallWithBuffer: (nr, a, b, c, d, buf) => checked(Number(syscallPtr(nr, a, b, c, d, buf))),
     fcntl: (fd, cmd, arg) => checked(fcntl3(fd, cmd, arg) as number),
     close: (fd) => checked(close1(fd) as number),
     readlinkat: (dirfd, path, buf, size) => checked(Number(readlinkat4(dirfd, path, buf, size))),
+    alloc,
     ...(statx5 && {
       statx: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) =>
         checked((statx5 as NonNullable<typeof statx5>)(dirfd, path, flags, mask, buf) as number),

@@ -12,19 +12,21 @@ export interface SyscallNumbers {
   readonly kcmp: number;
   readonly pidfdOpen: number;
   readonly pidfdGetfd: number;
+  /** bpf(2), since 3.18. */
+  readonly bpf: number;
 }
 
-const GENERIC = { kcmp: 272, pidfdOpen: 434, pidfdGetfd: 438 } as const;
+const GENERIC = { kcmp: 272, pidfdOpen: 434, pidfdGetfd: 438, bpf: 280 } as const;
 
 const BY_ARCH: Readonly<Record<string, SyscallNumbers>> = {
-  x64: { kcmp: 312, pidfdOpen: 434, pidfdGetfd: 438 },
-  ia32: { kcmp: 349, pidfdOpen: 434, pidfdGetfd: 438 },
-  arm: { kcmp: 378, pidfdOpen: 434, pidfdGetfd: 438 },
+  x64: { kcmp: 312, pidfdOpen: 434, pidfdGetfd: 438, bpf: 321 },
+  ia32: { kcmp: 349, pidfdOpen: 434, pidfdGetfd: 438, bpf: 357 },
+  arm: { kcmp: 378, pidfdOpen: 434, pidfdGetfd: 438, bpf: 386 },
   arm64: GENERIC,
   riscv64: GENERIC,
   loong64: GENERIC,
-  ppc64: { kcmp: 354, pidfdOpen: 434, pidfdGetfd: 438 },
-  s390x: { kcmp: 343, pidfdOpen: 434, pidfdGetfd: 438 },
+  ppc64: { kcmp: 354, pidfdOpen: 434, pidfdGetfd: 438, bpf: 361 },
+  s390x: { kcmp: 343, pidfdOpen: 434, pidfdGetfd: 438, bpf: 351 },
 };
 
 export function syscallNumbers(

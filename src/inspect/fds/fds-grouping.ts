@@ -102,12 +102,13 @@ function packGroups(
   return jobs;
 }
 
-function groupJob(
+/** One group job over the slots of `parts` (buckets), with the per-item arrays the grouping reads. */
+export function groupJob(
   parts: Int32Array[],
   cols: FdColumns,
   tidOf: (slot: number) => number,
-  options: GroupOptions,
-): Job {
+  options: Pick<GroupOptions, 'method' | 'nameAll' | 'blocked'>,
+): { slots: Int32Array; group: GroupJob } {
   const n = parts.reduce((sum, p) => sum + p.length, 0);
   const slots = new Int32Array(n);
   const group: GroupJob = {

@@ -3,6 +3,7 @@
  * This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the schema).
  */
 import type { Method } from '../../compare/types.js';
+import type { EngineName } from './fd-engine.js';
 
 export const FDS_SCHEMA = 'kcmp.fds/1';
 
@@ -70,6 +71,8 @@ export interface FdsStats {
   errors: number;
   /** kcmp calls (fd tables and fds) */
   comparisons: number;
+  /** The identity engine that ran (fd-engine.ts): kcmp, borrow, bpf, or none (nothing could compare). */
+  engine: EngineName;
   elapsedMs: number;
 }
 

@@ -5,20 +5,25 @@
  *     ─▶ buckets by (dev, ino) ─▶ group each bucket by kcmp order, verify, re-stat, readlink its first fd
  *     ─▶ identities again
  *
- * The /proc reads and the grouping run on worker threads when the scan is large (fds-pool.ts); the result
- * is the same either way. Nothing is merged on a guess: fds that vanish (ESRCH, EBADF, ENOENT) or cannot be
+ * That is the kcmp engine's path. The identity engine is chosen once per run (fd-engine.ts): with `bpf`, one
+ * BPF iterator pass replaces the readdir and the stats, and kcmp proves what it proposes (fds-bpf.ts); the
+ * rest is shared. The /proc reads and the grouping run on worker threads when the scan is large
+ * (fds-pool.ts); the result is the same either way. Nothing is merged on a guess: fds that vanish (ESRCH, EBADF, ENOENT) or cannot be
  * read (EACCES, EPERM) become error rows and the scan goes on; a process whose start time changed during
  * the scan (it exited, maybe its pid was reused) is dropped as an error, fds and all.
  */
 import { availableParallelism } from 'node:os';
-import { countFds } from '../../procfs/fds.js';
+import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
+import { countFds, type FdColumns } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
-import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
+import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
+import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
 import { type ScanMethod, scanMethod } from './fd-scan-method.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
-import { bucketize } from './fds-buckets.js';
+import { scanWithBpf } from './fds-bpf.js';
+import { type Buckets, bucketize } from './fds-buckets.js';
 import { finish, settle } from './fds-build.js';
 import { groupAll } from './fds-grouping.js';
 import { descriptionNames } from './fds-names.js';
@@ -43,6 +48,12 @@ export interface FdsOptions {
   method: FdMethod | 'auto';
   /** Where kcmp cannot be used, borrow each fd with pidfd_getfd to compare it (fd-borrow-comparator.ts). */
   borrow: boolean;
+  /** The identity engine (fd-engine.ts); 'auto' takes bpf where it can run and pays, else kcmp. */
+  engine: EngineRequest;
+  /** The kernel BTF the bpf engine reads struct layouts from (default /sys/kernel/btf/vmlinux). */
+  btfPath?: string;
+  /** Told once which engine runs and why, before the scan starts. */
+  onEngine?: (choice: EngineChoice) => void;
   onProgress?: (progress: FdsProgress) => void;
 }
 
@@ -66,6 +77,9 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
     workers: options.workers ?? 'auto',
     method: options.method ?? 'auto',
     borrow: options.borrow ?? false,
+    engine: options.engine ?? 'auto',
+    ...(options.btfPath ? { btfPath: options.btfPath } : {}),
+    ...(options.onEngine ? { onEngine: options.onEngine } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
 }
@@ -87,31 +101,60 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
   let how: ScanMethod | undefined;
   let pool: WorkerPool | undefined;
   let closing: Promise<unknown> | undefined;
+  let iterator: TaskFileIterator | undefined;
   try {
+    let estimate: number | undefined;
+    const estimateFds = () => {
+      estimate ??= processes.reduce((n, p) => n + countFds(p.pid), 0);
+      return estimate;
+    };
+    let choice = chooseEngine(options.engine, { ...options, estimateFds });
+    if (choice.engine === 'bpf') {
+      try {
+        iterator = TaskFileIterator.load(options.btfPath);
+      } catch (error) {
+        if (!(error instanceof BpfUnavailableError)) throw error;
+        choice = { engine: 'kcmp', reason: `bpf cannot run: ${error.message}` };
+      }
+    }
+    options.onEngine?.(choice);
     // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
-    pool = WorkerPool.start(workerCount(options.workers, processes));
+    if (!iterator) pool = WorkerPool.start(workerCount(options.workers, estimateFds));
     const problems = new Problems();
-    how = scanMethod(options.method, options.borrow);
+    how = scanMethod(options.method, options.borrow || options.engine === 'borrow');
     const found = fdTables(processes, how.blocked);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 
-    const { listed, tableOf, cols } = await scanTables(
-      tables,
-      pool,
-      (table, errno) => problems.add(table.pid, null, 'readdir', errno),
-      (done, total) => progress?.({ phase: 'scan', done, total }),
-    );
-    noteAssumed(found.assumed, listed, problems);
-
-    const buckets = bucketize(cols, options.paranoid);
+    let listed: FdTable[];
+    let tableOf: Int32Array;
+    let cols: FdColumns;
+    let buckets: Buckets;
+    let grouped: Awaited<ReturnType<typeof groupAll>>;
+    if (iterator) {
+      ({ listed, tableOf, cols, buckets, grouped } = scanWithBpf(iterator, tables, {
+        paranoid: options.paranoid,
+        nameAll: options.all,
+      }));
+      iterator.close();
+    } else {
+      ({ listed, tableOf, cols } = await scanTables(
+        tables,
+        pool,
+        (table, errno) => problems.add(table.pid, null, 'readdir', errno),
+        (done, total) => progress?.({ phase: 'scan', done, total }),
+      ));
+      noteAssumed(found.assumed, listed, problems);
+      buckets = bucketize(cols, options.paranoid);
+      const tidOfSlot = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
+      grouped = await groupAll(buckets, cols, tidOfSlot, pool, {
+        method: how.method,
+        ...(how.comparator ? { comparator: how.comparator } : {}),
+        ...(how.blocked ? { blocked: how.blocked } : {}),
+        nameAll: options.all,
+        onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
+      });
+    }
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
-    const grouped = await groupAll(buckets, cols, tidOf, pool, {
-      method: how.method,
-      ...(how.comparator ? { comparator: how.comparator } : {}),
-      ...(how.blocked ? { blocked: how.blocked } : {}),
-      nameAll: options.all,
-      onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
-    });
     closing = pool?.close(); // done with the workers: let them exit while the report is built
     how.session?.close();
     const scan = {
@@ -127,18 +170,19 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const settled = settle(scan, { all: options.all, stillSame });
     const names = descriptionNames(settled.listed, grouped.name, cols, tidOf);
     const comparisons = found.comparisons + grouped.comparisons;
-    return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
+    const engine = choice.engine;
+    return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started, engine });
   } finally {
+    iterator?.close();
     how?.session?.close();
     frozen?.resume();
     await (closing ?? pool?.close());
   }
 }
 
-function workerCount(workers: number | 'auto', processes: readonly SelectedProcess[]): number {
+function workerCount(workers: number | 'auto', estimateFds: () => number): number {
   if (workers !== 'auto') return workers;
-  const estimate = processes.reduce((n, p) => n + countFds(p.pid), 0);
-  return estimate >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+  return estimateFds() >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
 }
 
 /** Threads taken to share their leader's table are an error row when that table could be read. */

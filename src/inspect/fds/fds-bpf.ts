@@ -1,0 +1,250 @@
+/**
+ * The bpf engine: BPF proposes, kcmp proves.
+ *
+ *   task_file iterator pass ─▶ records of the selected tables (by tid) ─▶ (dev, ino) buckets
+ *     ─▶ in each bucket, classes by struct file key (the proposal)
+ *     ─▶ every class of n > 1 fds: kcmp(first, other) for the n − 1 others (the proof)
+ *         all 0: the class stands │ any other answer: the whole bucket is grouped by the kcmp engine
+ *     ─▶ a second pass: a proven holder whose key or inode changed since was closed and reused: dropped
+ *
+ * Why a proof: the pass is not a snapshot. A struct file freed while the pass runs can be reallocated at
+ * the same address for a new file, so two fds with one key may hold two files visited at two instants.
+ * kcmp compares the files the fds hold at the time of the call; equal answers for all n − 1 pairs mean the
+ * class shares one description then. A singleton needs no proof: two different addresses seen in one
+ * pass are two files (a description never moves). A socket bucket keeps its kernel guarantee (sockfs has
+ * one struct file per socket inode, kinds.ts) unless --paranoid, which makes it a compare bucket.
+ *
+ * The output is the kcmp engine's: the same tables, slots in (table, fd) order, buckets and per-slot
+ * outcomes; names are read later for the listed descriptions only (fds-names.ts).
+ */
+import type { TaskFileIterator, TaskFileRecords } from '../../bpf/task-file-iter.js';
+import { CompareFailure } from '../../group/engine.js';
+import type { FdColumns } from '../../procfs/fds.js';
+import { allocFdColumns } from '../../procfs/fds.js';
+import { isGone } from '../../sys/errno.js';
+import { KCMP } from '../../sys/kcmp.js';
+import { kcmpComparison } from '../kcmp-comparison.js';
+import type { FdTable } from './fd-tables.js';
+import { type Buckets, bucketize, COMPARE } from './fds-buckets.js';
+import { emptyGrouped, GONE_KCMP, GONE_STAT, type Grouped, groupBuckets, NOT_GONE } from './fds-group.js';
+import { groupJob } from './fds-grouping.js';
+import type { TableScan } from './fds-scan.js';
+
+/** Up to this many processes, each gets its own pid-filtered pass (Linux 6.1) rather than one whole pass. */
+const FILTERED_PASSES = 16;
+
+export interface BpfScan extends TableScan {
+  buckets: Buckets;
+  /** Per slot, as the kcmp engine's grouping has them; `comparisons`: the kcmp calls of the proofs. */
+  grouped: Grouped & { comparisons: number };
+}
+
+export function scanWithBpf(
+  iter: TaskFileIterator,
+  tables: readonly FdTable[],
+  options: { paranoid: boolean; nameAll: boolean },
+): BpfScan {
+  const first = collect(tables, readPasses(iter, tables));
+  const { cols, tableOf, key } = first;
+  const tidOf = (slot: number) => (tables[tableOf[slot] as number] as FdTable).tid;
+  const buckets = bucketize(cols, options.paranoid);
+  const grouped = emptyGrouped(cols.fd.length);
+  const fallback: Int32Array[] = [];
+  const proven: number[] = [];
+  let comparisons = 0;
+  let start = 0;
+  for (let b = 0; b < buckets.ends.length; b++) {
+    const end = buckets.ends[b] as number;
+    if (buckets.plan[b] === COMPARE) {
+      const slots = buckets.slots.subarray(start, end);
+      const classes = proposeClasses(slots, key, grouped);
+      const proof = prove(classes, cols, tidOf, grouped);
+      comparisons += proof.calls;
+      if (!proof.ok) {
+        fallback.push(slots);
+      } else {
+        for (const members of classes) if (members.length > 1) proven.push(...members);
+      }
+    }
+    start = end;
+  }
+  if (fallback.length > 0) comparisons += groupHere(fallback, cols, tidOf, grouped, options.nameAll);
+  if (proven.length > 0) dropChanged(proven, first, collect(tables, readPasses(iter, tables)), grouped);
+  return { listed: [...tables], tableOf, cols, buckets, grouped: { ...grouped, comparisons } };
+}
+
+/** Classes of one bucket by struct file key, numbered in order of their first slot. */
+function proposeClasses(slots: Int32Array, key: Int32Array, grouped: Grouped): number[][] {
+  const classOf = new Map<number, number>();
+  const classes: number[][] = [];
+  for (const slot of slots) {
+    const k = key[slot] as number;
+    let c = classOf.get(k);
+    if (c === undefined) {
+      c = classes.length;
+      classOf.set(k, c);
+      classes.push([]);
+    }
+    (classes[c] as number[]).push(slot);
+    grouped.klass[slot] = c;
+  }
+  return classes;
+}
+
+/**
+ * kcmp(anchor, other) for every other fd of every class, the anchor being its first fd. An fd found gone
+ * meanwhile (closed, exited: EBADF, ESRCH) leaves the class as the kcmp engine's verification does — a
+ * gone anchor hands over to the fd it was compared with, which it equalled as long as both were there —
+ * and the proof goes on; any other answer (different, refused) fails the bucket's proof.
+ */
+function prove(
+  classes: readonly number[][],
+  cols: FdColumns,
+  tidOf: (slot: number) => number,
+  grouped: Grouped,
+) {
+  let calls = 0;
+  for (const members of classes) {
+    let a = members[0] as number;
+    for (let m = 1; m < members.length; m++) {
+      const b = members[m] as number;
+      calls++;
+      const c = kcmpComparison(KCMP.FILE, tidOf(a), cols.fd[a] as number, tidOf(b), cols.fd[b] as number);
+      if (c === 0) continue;
+      if (!(c instanceof CompareFailure) || !isGone(c.error)) return { ok: false, calls };
+      const gone = c.blame === 'a' ? a : b;
+      grouped.klass[gone] = -1;
+      grouped.why[gone] = GONE_KCMP;
+      grouped.errno[gone] = c.error;
+      if (gone === a) a = b;
+    }
+  }
+  return { ok: true, calls };
+}
+
+/** Buckets whose proposal failed its proof, grouped by the kcmp engine here (re-stat and names included). */
+function groupHere(
+  parts: Int32Array[],
+  cols: FdColumns,
+  tidOf: (slot: number) => number,
+  grouped: Grouped,
+  nameAll: boolean,
+): number {
+  const { slots, group } = groupJob(parts, cols, tidOf, { method: 'kcmp', nameAll });
+  const outcome = groupBuckets(group);
+  slots.forEach((slot, i) => {
+    grouped.klass[slot] = outcome.klass[i] as number;
+    grouped.why[slot] = outcome.why[i] as number;
+    grouped.errno[slot] = outcome.errno[i] as string;
+    grouped.name[slot] = outcome.name[i] as string;
+  });
+  return outcome.comparisons;
+}
+
+/**
+ * A proven holder absent from the second pass was closed since (EBADF); one with another key or inode
+ * was closed and its number reused ('changed', reported as reused). Either leaves its description.
+ */
+function dropChanged(proven: readonly number[], before: Collected, after: Collected, grouped: Grouped): void {
+  // Both passes are in (table, fd) order, and so are the proven slots once sorted: one merge walk.
+  const order = Int32Array.from(proven).sort();
+  let j = 0;
+  const n = after.cols.fd.length;
+  const behind = (slot: number, a: number) =>
+    (after.tableOf[a] as number) < (before.tableOf[slot] as number) ||
+    (after.tableOf[a] === before.tableOf[slot] &&
+      (after.cols.fd[a] as number) < (before.cols.fd[slot] as number));
+  for (const slot of order) {
+    if (grouped.why[slot] !== NOT_GONE) continue;
+    while (j < n && behind(slot, j)) j++;
+    const found =
+      j < n && after.tableOf[j] === before.tableOf[slot] && after.cols.fd[j] === before.cols.fd[slot];
+    const same =
+      found &&
+      after.key[j] === before.key[slot] &&
+      after.cols.dev[j] === before.cols.dev[slot] &&
+      after.cols.ino[j] === before.cols.ino[slot];
+    if (same) continue;
+    grouped.klass[slot] = -1;
+    grouped.why[slot] = GONE_STAT;
+    grouped.errno[slot] = found ? 'changed' : 'EBADF';
+  }
+}
+
+/** The pid-filtered passes for a few processes, else one pass over every task. */
+function readPasses(iter: TaskFileIterator, tables: readonly FdTable[]): TaskFileRecords[] {
+  const pids = [...new Set(tables.map((t) => t.pid))];
+  if (pids.length > FILTERED_PASSES) return [iter.read()];
+  const passes: TaskFileRecords[] = [];
+  for (const pid of pids) {
+    const pass = iter.read(pid);
+    // Before 6.1 the kernel ignores the filter: this pass already holds every task.
+    for (let i = 0; i < pass.count; i++) if (pass.tgid[i] !== pid) return [pass];
+    passes.push(pass);
+  }
+  return passes;
+}
+
+interface Collected {
+  cols: FdColumns;
+  tableOf: Int32Array;
+  key: Int32Array;
+}
+
+/** The records of the selected tables (matched by tid), in (table, fd) order, as the /proc scan has them. */
+function collect(tables: readonly FdTable[], passes: readonly TaskFileRecords[]): Collected {
+  const tableByTid = new Map(tables.map((t, i) => [t.tid, i]));
+  const counts = new Int32Array(tables.length + 1);
+  for (const pass of passes) {
+    for (let i = 0; i < pass.count; i++) {
+      const t = tableByTid.get(pass.tid[i] as number);
+      if (t !== undefined) counts[t + 1] = (counts[t + 1] as number) + 1;
+    }
+  }
+  for (let t = 1; t <= tables.length; t++) counts[t] = (counts[t] as number) + (counts[t - 1] as number);
+  const n = counts[tables.length] as number;
+  const cols = allocFdColumns(n);
+  const tableOf = new Int32Array(n);
+  const key = new Int32Array(n);
+  const next = counts.slice(0, tables.length);
+  for (const pass of passes) {
+    for (let i = 0; i < pass.count; i++) {
+      const t = tableByTid.get(pass.tid[i] as number);
+      if (t === undefined) continue;
+      const slot = (next[t] as number)++;
+      tableOf[slot] = t;
+      cols.fd[slot] = pass.fd[i] as number;
+      cols.dev[slot] = pass.dev[i] as number;
+      cols.ino[slot] = pass.ino[i] as number;
+      cols.mode[slot] = pass.mode[i] as number;
+      key[slot] = pass.key[i] as number;
+    }
+  }
+  sortWithinTables(counts, cols, key);
+  return { cols, tableOf, key };
+}
+
+/** The kernel visits a table's fds in ascending order; this only checks, and sorts a table that is not. */
+function sortWithinTables(bounds: Int32Array, cols: FdColumns, key: Int32Array): void {
+  for (let t = 0; t + 1 < bounds.length; t++) {
+    const from = bounds[t] as number;
+    const to = bounds[t + 1] as number;
+    let sorted = true;
+    for (let s = from + 1; s < to && sorted; s++)
+      sorted = (cols.fd[s - 1] as number) < (cols.fd[s] as number);
+    if (sorted) continue;
+    const order = Array.from({ length: to - from }, (_, i) => from + i).sort(
+      (a, b) => (cols.fd[a] as number) - (cols.fd[b] as number),
+    );
+    const fd = order.map((s) => cols.fd[s] as number);
+    const dev = order.map((s) => cols.dev[s] as number);
+    const ino = order.map((s) => cols.ino[s] as number);
+    const mode = order.map((s) => cols.mode[s] as number);
+    const k = order.map((s) => key[s] as number);
+    cols.fd.set(fd, from);
+    cols.dev.set(dev, from);
+    cols.ino.set(ino, from);
+    cols.mode.set(mode, from);
+    key.set(k, from);
+  }
+}
