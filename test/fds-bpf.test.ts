@@ -172,3 +172,28 @@ test('auto and --engine bpf fall back to kcmp, saying why: as nobody, and withou
   if (!noBpf())
     assert.deepEqual([policy.large, policy.small], ['bpf', 'kcmp'], 'root with BTF: bpf for large scans');
 });
+
+test('bpf engine: threads, CLONE_FILES, an unshared table and an exited leader read as the kcmp engine reads them', async (t) => {
+  const why = noBpf();
+  if (why) return t.skip(why);
+  const holders = (report: FdsReport) =>
+    report.descriptions.map((d) => d.holders.map((h) => `${h.pid}:${h.tid ?? ''}:${h.fd}`));
+  const selected: Record<string, string[]> = {
+    tasks_clone: ['main', 'files'],
+    kernel_leader_exit: ['leaderExit'],
+    dups: ['main'],
+    fork: ['main', 'child'],
+  };
+  for (const [scenario, names] of Object.entries(selected)) {
+    const f = await mkfds(t, scenario);
+    if (!f) return;
+    const pids = names.map((n) => f.pids[n]).join(',');
+    const bpf = fdsJson(['-p', pids, '--all', '--engine', 'bpf']);
+    const kcmp = fdsJson(['-p', pids, '--all', '--engine', 'kcmp']);
+    assert.equal(bpf.stats.engine, 'bpf', scenario);
+    assert.deepEqual(holders(bpf), holders(kcmp), scenario);
+    assert.deepEqual(bpf.processes, kcmp.processes, `${scenario}: fdTableOf as kcmp finds it`);
+    assert.deepEqual(bpf.errors, kcmp.errors, scenario);
+    await f.stop();
+  }
+});
