@@ -82,10 +82,15 @@ export class Btf {
     const known = this.found.get(`${kind} ${name}`);
     if (known !== undefined) return known;
     const wanted = kind === 'struct' ? KIND.STRUCT : KIND.FUNC;
+    // vmlinux BTF stores each distinct name once: find it in the string section (a native search), then
+    // the type by its name offset; byte by byte only if the name is stored more than once.
+    const nameOff = this.nameOffset(name);
     const target = Buffer.from(`${name}\0`, 'latin1');
-    for (let id = 1; id < this.count; id++) {
-      const w = this.at[id] as number;
-      if (this.kind(w) === wanted && this.nameIs(this.words[w] as number, target)) {
+    for (const exact of [true, false]) {
+      for (let id = 1; nameOff >= 0 && id < this.count; id++) {
+        const w = this.at[id] as number;
+        const off = this.words[w] as number;
+        if (this.kind(w) !== wanted || (exact ? off !== nameOff : !this.nameIs(off, target))) continue;
         this.found.set(`${kind} ${name}`, id);
         return id;
       }
@@ -143,6 +148,14 @@ export class Btf {
   private sizeOf(id: number): number {
     const w = this.at[this.resolve(id)] as number;
     return this.kind(w) === KIND.PTR ? 8 : (this.words[w + 2] as number);
+  }
+
+  /** The offset of `name` in the string section, or -1. */
+  private nameOffset(name: string): number {
+    const section = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.strings);
+    // The section starts with the empty string: every name follows a NUL.
+    const at = section.indexOf(`\0${name}\0`, 0, 'latin1');
+    return at < 0 ? -1 : at + 1;
   }
 
   private nameIs(nameOff: number, target: Buffer): boolean {

@@ -63,13 +63,13 @@ export interface TaskFileRecords {
 const LICENSE = 'GPL\0'; // bpf_seq_write is a GPL-only helper
 const PROG_LOAD_ATTR = 128;
 const LOG_SIZE = 1 << 16;
-const READ_CHUNK = RECORD.size * 1365; // ≈ 64 KiB, whole records
+const READ_CHUNK = RECORD.size * 1365; // ≈ 64 KiB: the least room left for one read()
 
 export class TaskFileIterator {
-  /** struct file addresses → key, by high half then low half; lives as long as the iterator. */
-  private readonly keys = new Map<number, Map<number, number>>();
-  private nextKey = 0;
-  private readonly buffer = Buffer.alloc(READ_CHUNK);
+  /** struct file addresses → key; lives as long as the iterator. */
+  private readonly keys = new AddressKeys();
+  /** Where a pass's records land, grown as needed and kept for the next pass (4-byte aligned). */
+  private buffer = Buffer.allocUnsafeSlow(READ_CHUNK * 4);
 
   private constructor(private progFd: number) {}
 
@@ -108,19 +108,22 @@ export class TaskFileIterator {
   /** One pass: every fd of every task, or (Linux ≥ 6.1) of process `pid` only. */
   read(pid?: number): TaskFileRecords {
     const iterFd = this.openIterator(pid);
-    const chunks: Buffer[] = [];
     let bytes = 0;
     try {
       for (;;) {
-        const n = readSync(iterFd, this.buffer, 0, this.buffer.length, null);
+        if (this.buffer.length - bytes < READ_CHUNK) {
+          const grown = Buffer.allocUnsafe(this.buffer.length * 2);
+          this.buffer.copy(grown, 0, 0, bytes);
+          this.buffer = grown;
+        }
+        const n = readSync(iterFd, this.buffer, bytes, this.buffer.length - bytes, null);
         if (n === 0) break;
-        chunks.push(Buffer.from(this.buffer.subarray(0, n)));
         bytes += n;
       }
     } finally {
       closeSync(iterFd);
     }
-    return this.decode(chunks, bytes / RECORD.size);
+    return this.decode(Math.floor(bytes / RECORD.size));
   }
 
   close(): void {
@@ -159,7 +162,7 @@ export class TaskFileIterator {
     }
   }
 
-  private decode(chunks: readonly Buffer[], count: number): TaskFileRecords {
+  private decode(count: number): TaskFileRecords {
     const out: TaskFileRecords = {
       count,
       tgid: new Int32Array(count),
@@ -172,38 +175,84 @@ export class TaskFileIterator {
       dev: new Float64Array(count),
       ino: new Float64Array(count),
     };
-    const hiAt = RECORD.file + (LITTLE ? 4 : 0);
-    const loAt = RECORD.file + (LITTLE ? 0 : 4);
-    let i = 0;
-    for (const chunk of chunks) {
-      const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      for (let p = 0; p + RECORD.size <= chunk.length; p += RECORD.size, i++) {
-        out.tgid[i] = view.getInt32(p + RECORD.tgid, LITTLE);
-        out.tid[i] = view.getInt32(p + RECORD.tid, LITTLE);
-        out.fd[i] = view.getInt32(p + RECORD.fd, LITTLE);
-        out.fFlags[i] = view.getUint32(p + RECORD.fFlags, LITTLE);
-        out.fMode[i] = view.getUint32(p + RECORD.fMode, LITTLE);
-        out.mode[i] = view.getUint32(p + RECORD.iMode, LITTLE);
-        out.key[i] = this.keyOf(view.getUint32(p + hiAt, LITTLE), view.getUint32(p + loAt, LITTLE));
-        out.dev[i] = userDev(view.getUint32(p + RECORD.dev, LITTLE));
-        out.ino[i] = Number(view.getBigUint64(p + RECORD.ino, LITTLE));
-      }
+    // Records are 48 bytes of 4-byte fields in host order: read them as 32-bit words.
+    const words = new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, (count * RECORD.size) >>> 2);
+    const hi = (LITTLE ? 4 : 0) >>> 2;
+    const lo = (LITTLE ? 0 : 4) >>> 2;
+    const W = RECORD.size >>> 2;
+    for (let i = 0, w = 0; i < count; i++, w += W) {
+      out.tgid[i] = words[w + (RECORD.tgid >>> 2)] as number;
+      out.tid[i] = words[w + (RECORD.tid >>> 2)] as number;
+      out.fd[i] = words[w + (RECORD.fd >>> 2)] as number;
+      out.fFlags[i] = words[w + (RECORD.fFlags >>> 2)] as number;
+      out.fMode[i] = words[w + (RECORD.fMode >>> 2)] as number;
+      out.mode[i] = words[w + (RECORD.iMode >>> 2)] as number;
+      const file = w + (RECORD.file >>> 2);
+      out.key[i] = this.keys.keyOf(words[file + hi] as number, words[file + lo] as number);
+      out.dev[i] = userDev(words[w + (RECORD.dev >>> 2)] as number);
+      const ino = w + (RECORD.ino >>> 2);
+      out.ino[i] = (words[ino + hi] as number) * 2 ** 32 + (words[ino + lo] as number);
     }
     return out;
   }
+}
 
-  private keyOf(hi: number, lo: number): number {
-    let byLo = this.keys.get(hi);
-    if (!byLo) {
-      byLo = new Map();
-      this.keys.set(hi, byLo);
+/** Fibonacci hashing of both halves into `bits` bits: the product's TOP bits, which depend on every input
+ * bit (the low bits of an address are zeros: slab objects are aligned). */
+const hash = (hi: number, lo: number, bits: number) =>
+  Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - bits);
+
+/**
+ * Opaque keys for 64-bit addresses given as two 32-bit halves: an open-addressing hash table of typed
+ * arrays (no per-entry object; a pass over 100,000 fds makes no garbage). Keys are 0, 1, 2, … in order of
+ * first sight. Both halves are compared, never combined into one JS number.
+ */
+class AddressKeys {
+  private his = new Uint32Array(1 << 12);
+  private los = new Uint32Array(1 << 12);
+  /** key + 1 per slot; 0 = empty. */
+  private ids = new Int32Array(1 << 12);
+  private bits = 12;
+  private size = 0;
+
+  keyOf(hi: number, lo: number): number {
+    if (this.size * 2 >= this.ids.length) this.grow();
+    const mask = this.ids.length - 1;
+    for (let at = hash(hi, lo, this.bits); ; at = (at + 1) & mask) {
+      const id = this.ids[at] as number;
+      if (id === 0) {
+        this.his[at] = hi;
+        this.los[at] = lo;
+        this.ids[at] = ++this.size;
+        return this.size - 1;
+      }
+      if (this.los[at] === lo && this.his[at] === hi) return id - 1;
     }
-    let key = byLo.get(lo);
-    if (key === undefined) {
-      key = this.nextKey++;
-      byLo.set(lo, key);
+  }
+
+  clear(): void {
+    this.ids.fill(0);
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const { his, los, ids } = this;
+    this.his = new Uint32Array(ids.length * 2);
+    this.los = new Uint32Array(ids.length * 2);
+    this.ids = new Int32Array(ids.length * 2);
+    this.bits++;
+    const mask = this.ids.length - 1;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number;
+      if (id === 0) continue;
+      const hi = his[i] as number;
+      const lo = los[i] as number;
+      let at = hash(hi, lo, this.bits);
+      while (this.ids[at] !== 0) at = (at + 1) & mask;
+      this.his[at] = hi;
+      this.los[at] = lo;
+      this.ids[at] = id;
     }
-    return key;
   }
 }
 

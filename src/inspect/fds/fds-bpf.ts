@@ -5,7 +5,7 @@
  *     ─▶ in each bucket, classes by struct file key (the proposal)
  *     ─▶ every class of n > 1 fds: kcmp(first, other) for the n − 1 others (the proof)
  *         all 0: the class stands │ any other answer: the whole bucket is grouped by the kcmp engine
- *     ─▶ a second pass: a proven holder whose key or inode changed since was closed and reused: dropped
+ *     ─▶ re-stat one fd of each proven class: a changed inode means its fds were closed and reused: dropped
  *
  * Why a proof: the pass is not a snapshot. A struct file freed while the pass runs can be reallocated at
  * the same address for a new file, so two fds with one key may hold two files visited at two instants.
@@ -19,6 +19,7 @@
  */
 import type { TaskFileIterator, TaskFileRecords } from '../../bpf/task-file-iter.js';
 import { CompareFailure } from '../../group/engine.js';
+import { FdDirs } from '../../procfs/fd-dir.js';
 import type { FdColumns } from '../../procfs/fds.js';
 import { allocFdColumns } from '../../procfs/fds.js';
 import { isGone } from '../../sys/errno.js';
@@ -44,13 +45,12 @@ export function scanWithBpf(
   tables: readonly FdTable[],
   options: { paranoid: boolean; nameAll: boolean },
 ): BpfScan {
-  const first = collect(tables, readPasses(iter, tables));
-  const { cols, tableOf, key } = first;
+  const { cols, tableOf, key } = collect(tables, readPasses(iter, tables));
   const tidOf = (slot: number) => (tables[tableOf[slot] as number] as FdTable).tid;
   const buckets = bucketize(cols, options.paranoid);
   const grouped = emptyGrouped(cols.fd.length);
   const fallback: Int32Array[] = [];
-  const proven: number[] = [];
+  const proven: number[][] = [];
   let comparisons = 0;
   let start = 0;
   for (let b = 0; b < buckets.ends.length; b++) {
@@ -63,27 +63,30 @@ export function scanWithBpf(
       if (!proof.ok) {
         fallback.push(slots);
       } else {
-        for (const members of classes) if (members.length > 1) proven.push(...members);
+        for (const members of classes) if (members.length > 1) proven.push(members);
       }
     }
     start = end;
   }
   if (fallback.length > 0) comparisons += groupHere(fallback, cols, tidOf, grouped, options.nameAll);
-  if (proven.length > 0) dropChanged(proven, first, collect(tables, readPasses(iter, tables)), grouped);
+  restatProven(proven, cols, tidOf, grouped);
   return { listed: [...tables], tableOf, cols, buckets, grouped: { ...grouped, comparisons } };
 }
 
 /** Classes of one bucket by struct file key, numbered in order of their first slot. */
 function proposeClasses(slots: Int32Array, key: Int32Array, grouped: Grouped): number[][] {
-  const classOf = new Map<number, number>();
+  const keys: number[] = [];
   const classes: number[][] = [];
+  let classOf: Map<number, number> | undefined; // once a bucket has many classes
   for (const slot of slots) {
     const k = key[slot] as number;
-    let c = classOf.get(k);
-    if (c === undefined) {
+    let c = classOf ? classOf.get(k) : keys.indexOf(k);
+    if (c === undefined || c < 0) {
       c = classes.length;
-      classOf.set(k, c);
+      keys.push(k);
       classes.push([]);
+      if (classOf) classOf.set(k, c);
+      else if (keys.length > 16) classOf = new Map(keys.map((key, i) => [key, i]));
     }
     (classes[c] as number[]).push(slot);
     grouped.klass[slot] = c;
@@ -142,32 +145,32 @@ function groupHere(
 }
 
 /**
- * A proven holder absent from the second pass was closed since (EBADF); one with another key or inode
- * was closed and its number reused ('changed', reported as reused). Either leaves its description.
+ * The inode a proven class is reported with is the one the pass saw. Its fds all held one description
+ * when proven; one re-stat tells whether that description is still the pass's file — a changed (dev, ino)
+ * means the fd was closed and its number reused since (like the kcmp engine's re-stat, but once per
+ * class: the others are the same file). A gone or changed fd leaves the class; the next one is tried.
  */
-function dropChanged(proven: readonly number[], before: Collected, after: Collected, grouped: Grouped): void {
-  // Both passes are in (table, fd) order, and so are the proven slots once sorted: one merge walk.
-  const order = Int32Array.from(proven).sort();
-  let j = 0;
-  const n = after.cols.fd.length;
-  const behind = (slot: number, a: number) =>
-    (after.tableOf[a] as number) < (before.tableOf[slot] as number) ||
-    (after.tableOf[a] === before.tableOf[slot] &&
-      (after.cols.fd[a] as number) < (before.cols.fd[slot] as number));
-  for (const slot of order) {
-    if (grouped.why[slot] !== NOT_GONE) continue;
-    while (j < n && behind(slot, j)) j++;
-    const found =
-      j < n && after.tableOf[j] === before.tableOf[slot] && after.cols.fd[j] === before.cols.fd[slot];
-    const same =
-      found &&
-      after.key[j] === before.key[slot] &&
-      after.cols.dev[j] === before.cols.dev[slot] &&
-      after.cols.ino[j] === before.cols.ino[slot];
-    if (same) continue;
-    grouped.klass[slot] = -1;
-    grouped.why[slot] = GONE_STAT;
-    grouped.errno[slot] = found ? 'changed' : 'EBADF';
+function restatProven(
+  proven: readonly number[][],
+  cols: FdColumns,
+  tidOf: (slot: number) => number,
+  grouped: Grouped,
+): void {
+  const dirs = new FdDirs();
+  try {
+    for (const members of proven) {
+      for (const slot of members) {
+        if (grouped.why[slot] !== NOT_GONE) continue;
+        const dir = dirs.get(tidOf(slot));
+        const errno = dir.restat(cols.fd[slot] as number, cols.dev[slot] as number, cols.ino[slot] as number);
+        if (errno === undefined) break;
+        grouped.klass[slot] = -1;
+        grouped.why[slot] = GONE_STAT;
+        grouped.errno[slot] = errno;
+      }
+    }
+  } finally {
+    dirs.close();
   }
 }
 
@@ -194,10 +197,20 @@ interface Collected {
 /** The records of the selected tables (matched by tid), in (table, fd) order, as the /proc scan has them. */
 function collect(tables: readonly FdTable[], passes: readonly TaskFileRecords[]): Collected {
   const tableByTid = new Map(tables.map((t, i) => [t.tid, i]));
+  // A task's records come together: one lookup per task, not per fd.
+  let lastTid = -1;
+  let lastTable: number | undefined;
+  const tableOfTid = (tid: number) => {
+    if (tid !== lastTid) {
+      lastTid = tid;
+      lastTable = tableByTid.get(tid);
+    }
+    return lastTable;
+  };
   const counts = new Int32Array(tables.length + 1);
   for (const pass of passes) {
     for (let i = 0; i < pass.count; i++) {
-      const t = tableByTid.get(pass.tid[i] as number);
+      const t = tableOfTid(pass.tid[i] as number);
       if (t !== undefined) counts[t + 1] = (counts[t + 1] as number) + 1;
     }
   }
@@ -209,7 +222,7 @@ function collect(tables: readonly FdTable[], passes: readonly TaskFileRecords[])
   const next = counts.slice(0, tables.length);
   for (const pass of passes) {
     for (let i = 0; i < pass.count; i++) {
-      const t = tableByTid.get(pass.tid[i] as number);
+      const t = tableOfTid(pass.tid[i] as number);
       if (t === undefined) continue;
       const slot = (next[t] as number)++;
       tableOf[slot] = t;
