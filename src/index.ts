@@ -33,6 +33,7 @@ export {
   isKcmpError,
   KcmpError,
   ProcessGoneError,
+  ProcNamespaceError,
   UnsupportedPlatformError,
   ZombieProcessError,
 } from './errors.js';

@@ -131,3 +131,26 @@ test('kcmp doctor explains a kill policy in words, and the one-pair answer says 
   assert.equal(same.code, 2);
   assert.match(same.stdout, /^undecided: kcmp not called: a seccomp filter kills/);
 });
+
+test('kcmp epoll under every seccomp mode: probed in a child first, never SIGSYS, one line naming the block, exit 2', async (t) => {
+  const f = await mkfds(t, 'epoll_bugs');
+  if (!f) return;
+  const { main } = pick(f.pids, 'main');
+  const { clean } = pick(f.fds, 'clean');
+  await Promise.all(
+    SECCOMP_MODES.map(async (mode) => {
+      const r = await runCliAsync(['epoll', String(main), String(clean)], { wrapper: seccompWrapper(mode) });
+      const [base] = mode.split('+') as [string];
+      assert.equal(r.signal, null, `[${mode}] died of ${r.signal}`);
+      assert.equal(r.code, 2, `[${mode}] ${r.stderr}`);
+      assert.equal(r.stdout, '', mode);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, `[${mode}] one line: ${r.stderr}`);
+      assert.match(
+        lines[0] ?? '',
+        /^kcmp: cannot check the registrations of epoll fd \d+ .*kcmp cannot be used here/,
+      );
+      assert.match(lines[0] ?? '', KCMP_WORDS[base] as RegExp, mode);
+    }),
+  );
+});

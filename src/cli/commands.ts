@@ -15,11 +15,19 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   epoll: async () => (await import('./epoll.js')).registerEpoll,
   leaks: async () => (await import('./leaks.js')).registerLeaks,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
+  exporter: async () => (await import('./exporter.js')).registerExporter,
+  metrics: async () => (await import('./metrics.js')).registerMetrics,
+  completion: async () => (await import('./completion.js')).registerCompletion,
 };
 
-/** The registrations needed for this command line: the named subcommand's, or all of them for help. */
+/** Subcommands that describe all the others (completion scripts, manual pages): they need every definition. */
+const DESCRIBING = new Set(['completion', 'manual']);
+
+/** The registrations needed for this command line: the named subcommand's, or all of them for help and
+ * the describing subcommands. */
 export async function commandsFor(argv: readonly string[]): Promise<Register[]> {
   const name = argv.find((arg) => !arg.startsWith('-'));
-  const names = name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+  const one = name !== undefined && Object.hasOwn(COMMANDS, name) && !DESCRIBING.has(name);
+  const names = one ? [name] : Object.keys(COMMANDS);
   return Promise.all(names.map((n) => (COMMANDS[n] as () => Promise<Register>)()));
 }

@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { inspectEpoll } from '../inspect/epoll/epoll.js';
+import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
 import { EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
+import { stringifyLossless } from '../report/json-text.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { parsePid, parsePidList } from './parse.js';
@@ -59,9 +61,10 @@ export function registerEpoll(program: Command): void {
         if (epfd === undefined) {
           throw new InvalidArgumentError(`invalid EPFD ${JSON.stringify(epfdText)}: expected an fd number`);
         }
+        assertProcPidsAreOurs(); // before searched() reads /proc
         const report = inspectEpoll(pid, epfd, { search: searched(flags) });
         if (flags.json) {
-          out(`${JSON.stringify(report, null, 2)}\n`);
+          out(`${stringifyLossless(report, 2)}\n`);
           return EXIT.OK;
         }
         for (const error of report.errors) warn(`${error.message}, skipping`);

@@ -4,6 +4,8 @@ export const EXIT = {
   OK: 0,
   /** `same`: different descriptions. */
   DIFFERENT: 1,
+  /** `leaks --container`: something was found. */
+  FOUND: 1,
   /** Bad input, an error, or (for `same`) undecided. */
   TROUBLE: 2,
 } as const;

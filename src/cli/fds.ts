@@ -7,6 +7,7 @@
  * -J prints the kcmp.fds/1 document and nothing else. Progress goes to stderr, only when it is a terminal
  * and the scan takes more than a second.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -46,18 +47,15 @@ interface Format {
   /** Does this format show fdinfo fields? */
   fdinfo(flags: FdsFlags): boolean;
   /** `unit`: what the comparisons counted, for the summary line. */
-  render(report: FdsReport, flags: FdsFlags, unit: string): string;
+  render(report: FdsReport, flags: FdsFlags, unit: string): Iterable<string>;
 }
 
 const FORMATS = {
   table: {
     fdinfo: (flags) => needsFdinfo(tableColumns(flags)),
-    render(report, flags, unit) {
-      const table = renderFdsTable(report, tableColumns(flags), {
-        ...tableOptionsOf(flags),
-      });
-      if (flags.raw || flags.noheadings) return table;
-      return `${table}${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
+    *render(report, flags, unit) {
+      yield* renderFdsTable(report, tableColumns(flags), tableOptionsOf(flags));
+      if (!flags.raw && !flags.noheadings) yield `${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
     },
   },
   json: { fdinfo: () => false, render: (report) => renderFdsJson(report) },
@@ -67,11 +65,16 @@ function tableColumns(flags: FdsFlags): string[] {
   return selectColumns(FDS_COLUMNS, FDS_DEFAULT_COLUMNS, flags.output);
 }
 
+/** --workers: more threads than cores only cost memory (each has its own V8 heap): capped, and said. */
 function workers(text: string | undefined): FdsOptions['workers'] {
   if (text === undefined || text === 'auto') return 'auto';
   if (!/^\d{1,2}$/.test(text))
     throw new InvalidArgumentError(`invalid --workers ${JSON.stringify(text)}: 0..99 or auto`);
-  return Number(text);
+  const asked = Number(text);
+  const cores = availableParallelism();
+  if (asked <= cores) return asked;
+  warn(`--workers ${asked}: only ${cores} cores are available to this process, using ${cores} workers`);
+  return cores;
 }
 
 function engine(text: string | undefined): EngineRequest {

@@ -5,14 +5,16 @@
  */
 import type { Command } from 'commander';
 import { inspectLeaks } from '../inspect/leaks/leaks.js';
+import { stringifyLossless } from '../report/json-text.js';
 import { fixLines, LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, leaksSummary } from '../report/leaks-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
+import { type ContainerLeaksFlags, runContainerLeaks } from './container-leaks.js';
 import { EXIT } from './exit-codes.js';
 import { action, out, warn } from './run.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface LeaksFlags extends SelectionFlags, TableFlags {
+interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags {
   json?: boolean;
   stop?: boolean;
 }
@@ -31,23 +33,31 @@ export function registerLeaks(program: Command): void {
     .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
+    .option(
+      '--container <pid>',
+      'audit the container PID is in for host files it can reach (runc CVE-2024-21626)',
+    )
+    .option('--containers', "audit every container (pid + mount namespace not the host's)")
     .addHelpText(
       'after',
       '\nExamples:\n  kcmp leaks --tree $(pgrep -o myserver)   what its children kept\n' +
-        '  kcmp leaks -p 1234,1240 -J              as JSON\n  kcmp leaks -o +FIX,MODE                 more columns',
+        '  kcmp leaks -p 1234,1240 -J              as JSON\n  kcmp leaks -o +FIX,MODE                 more columns\n' +
+        '  kcmp leaks --container $(pidof -s app)  host fds and mounts that container can reach\n' +
+        '  kcmp leaks --containers                 every container on the host',
     )
     .action(
       action(async (flags: LeaksFlags) => {
+        if (flags.container !== undefined || flags.containers) return runContainerLeaks(flags);
         if (listedColumns(flags, LEAK_COLUMNS)) return EXIT.OK;
         const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
         const report = await inspectLeaks({ selection: selectionOf(flags), stop: flags.stop ?? false });
         if (flags.json) {
-          out(`${JSON.stringify(report, null, 2)}\n`);
+          out(`${stringifyLossless(report, 2)}\n`);
           return EXIT.OK;
         }
         for (const e of report.errors) {
           warn(
-            `${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.syscall}: ${e.errno}: ${e.message}, skipping`,
+            `${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.errno === null ? e.reason : `${e.syscall}: ${e.errno}`}: ${e.message}, skipping`,
           );
         }
         const scripted = flags.raw || flags.noheadings;

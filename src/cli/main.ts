@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 /** The kcmp command: dispatch only. Each subcommand is one file under src/cli/. */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../util/version.js';
 import { commandsFor } from './commands.js';
 import { EXIT } from './exit-codes.js';
-import { setDebug } from './run.js';
+import { setDebug, stdoutClosed, warn } from './run.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+if (stdoutClosed()) {
+  warn(
+    'stdout is closed (started with >&-): the output would be lost; to discard it, redirect it: > /dev/null',
+  );
+  process.exit(EXIT.TROUBLE);
+}
 
 const program = new Command('kcmp')
   .description('Are these two kernel objects the same thing? kcmp(2) for file descriptions, tasks and epoll.')
-  .version(version, '-V, --version')
+  .version(VERSION, '-V, --version')
   .option('--debug', 'show stack traces with errors')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()

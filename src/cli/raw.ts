@@ -4,6 +4,7 @@ import { kcmp, parseKcmpType } from '../compare/kcmp.js';
 import type { EpollSlot } from '../compare/types.js';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
+import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { EXIT } from './exit-codes.js';
 import { parsePid } from './parse.js';
 import { action, out } from './run.js';
@@ -32,6 +33,7 @@ export function registerRaw(program: Command): void {
         const type = parseKcmpType(typeText);
         const p1 = parsePid(pid1, 'PID1');
         const p2 = parsePid(pid2, 'PID2');
+        assertProcPidsAreOurs(); // the user read these pids in /proc (ps, pgrep); kcmp(2) reads them in ours
         let order: string;
         if (type === 'file') {
           order = kcmp(p1, p2, type, parseIndex(idx1, 'IDX1'), parseIndex(idx2, 'IDX2'));

@@ -1,9 +1,15 @@
 /**
  * How every subcommand runs: its output goes to stdout, each failure becomes ONE line on stderr
  * ("kcmp: what failed: why; remedy") and exit code 2. A stack trace only with --debug.
+ *
+ * stdout: a reader that went away (EPIPE: `kcmp fds | head`) ends the output quietly with the exit code
+ * so far; any other write error (ENOSPC for `> /dev/full`, EIO for a hung-up terminal) is one line and
+ * exit 2. A stdout the shell closed (`>&-`) is one line and exit 2 before anything runs (stdoutClosed).
  */
+import { readlinkSync } from 'node:fs';
 import { remedyFor } from '../compare/remedies.js';
 import { isKcmpError } from '../errors.js';
+import { accessMode, readFdInfo } from '../procfs/fdinfo.js';
 import { SysError } from '../sys/sys-error.js';
 import { EXIT } from './exit-codes.js';
 
@@ -52,12 +58,39 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Writes to stdout; a closed pipe (`kcmp fds | head`) ends the output quietly. */
-export function out(text: string): void {
-  process.stdout.write(text);
+/**
+ * Writes to stdout: a string, or the chunks of a large output one by one (stdout to a file, pipe or
+ * terminal is written synchronously on Linux, so no chunk waits in memory). A closed pipe
+ * (`kcmp fds | head`) ends the output quietly; other write errors exit 2.
+ */
+export function out(text: string | Iterable<string>): void {
+  if (typeof text === 'string') process.stdout.write(text);
+  else for (const chunk of text) process.stdout.write(chunk);
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
+  // Node's message is "ENOSPC: no space left on device, write": keep the errno's meaning.
+  const meaning = error.message.replace(/^E[A-Z0-9]+: /, '').replace(/, write$/, '');
+  warn(`cannot write the output: write to stdout failed: ${error.code ?? 'error'} (${meaning})`);
+  process.exit(EXIT.TROUBLE);
 });
+// A failing stderr cannot be reported anywhere: end with the error code rather than a trace.
+process.stderr.on('error', () => process.exit(EXIT.TROUBLE));
+
+/**
+ * Whether the shell started us with stdout closed (`kcmp … >&-`). Node never shows a closed fd 0–2 to
+ * JavaScript: at start-up it opens /dev/null read-write in its place (node.cc PlatformInit), so writes
+ * would vanish with exit 0. That stand-in is recognised by its access mode: a shell's `> /dev/null`
+ * opens write-only. A parent that hands us /dev/null opened read-write (libuv's stdio 'ignore', Python's
+ * subprocess.DEVNULL) looks the same and is refused too: redirecting with `> /dev/null` is the remedy.
+ */
+export function stdoutClosed(): boolean {
+  try {
+    return (
+      readlinkSync('/proc/self/fd/1') === '/dev/null' && accessMode(readFdInfo(process.pid, 1).flags) === 'rw'
+    );
+  } catch {
+    return false; // no /proc: nothing to go by
+  }
+}

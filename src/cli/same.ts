@@ -3,13 +3,26 @@ import type { Command } from 'commander';
 import { remedyFor } from '../compare/remedies.js';
 import { detectRunMethod } from '../compare/run-method.js';
 import { sameFile } from '../compare/same-file.js';
-import type { FdRef, Verdict } from '../compare/types.js';
+import type { FdRef, Method, Reason, Verdict } from '../compare/types.js';
 import { EXIT } from './exit-codes.js';
 import { parseFdRef } from './parse.js';
 import { action, out } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 
 export const SAME_SCHEMA = 'kcmp.same/1';
+
+/** The `kcmp.same/1` document: one pair's verdict, as `kcmp same --json` prints it. */
+export interface SameReport {
+  schema: typeof SAME_SCHEMA;
+  a: FdRef;
+  b: FdRef;
+  /** null: undecided — no method could tell, see `reason`. */
+  same: boolean | null;
+  /** How the answer was obtained ('none' when nothing could decide). */
+  method: Method;
+  /** Why a stronger method was not available, with the remedy when there is one. */
+  reason?: Reason & { remedy?: string };
+}
 
 interface SameFlags {
   borrow?: boolean;
@@ -40,7 +53,7 @@ function text(verdict: Verdict, remedy: string | undefined): string {
 
 function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): string {
   const reason = verdict.reason ? { ...verdict.reason, ...(remedy ? { remedy } : {}) } : undefined;
-  const doc = {
+  const doc: SameReport = {
     schema: SAME_SCHEMA,
     a,
     b,

@@ -8,6 +8,7 @@ export interface TableFlags {
   raw?: boolean;
   noheadings?: boolean;
   listColumns?: boolean;
+  notruncate?: boolean;
 }
 
 export function withTableOptions(command: Command): Command {
@@ -15,6 +16,7 @@ export function withTableOptions(command: Command): Command {
     .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
     .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
     .option('-n, --noheadings', 'do not print the column headings')
+    .option('-u, --notruncate', 'on a terminal, do not cut NAME and CMDLINE to fit its width')
     .option('-H, --list-columns', 'list the available columns and exit');
 }
 
@@ -24,6 +26,8 @@ export function listedColumns<R>(flags: TableFlags, columns: Columns<R>): boolea
   return flags.listColumns === true;
 }
 
+/** The table options of the flags; cells are cut to the terminal's width only on a terminal (as lsfd). */
 export function tableOptionsOf(flags: TableFlags): TableOptions {
-  return { raw: flags.raw, noHeadings: flags.noheadings };
+  const fit = process.stdout.isTTY && !flags.raw && !flags.notruncate;
+  return { raw: flags.raw, noHeadings: flags.noheadings, fitWidth: fit ? process.stdout.columns : undefined };
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { inspectTasks } from '../inspect/tasks/tasks.js';
+import { stringifyLossless } from '../report/json-text.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
@@ -49,7 +50,7 @@ export function registerTasks(program: Command): void {
         const report = inspectTasks(selectionOf(flags));
         if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
         if (format === 'json') {
-          out(`${JSON.stringify(report, null, 2)}\n`);
+          out(`${stringifyLossless(report, 2)}\n`);
           return EXIT.OK;
         }
         for (const error of report.errors)

@@ -8,13 +8,18 @@
  * permitted capabilities; or CAP_SYS_PTRACE. Yama never affects kcmp, only pidfd_getfd (--borrow).
  */
 import { release } from 'node:os';
+import { ProcNamespaceError } from '../errors.js';
 import {
   CAP_SYS_PTRACE,
   capabilityNames,
   hasCapability,
   missingCapabilities,
 } from '../procfs/capabilities.js';
-import { inInitialUserNamespace } from '../procfs/namespaces.js';
+import {
+  inInitialPidNamespace,
+  inInitialUserNamespace,
+  procPidNamespaceMismatch,
+} from '../procfs/namespaces.js';
 import { readStatus, type SeccompMode } from '../procfs/status.js';
 import { readSysctl } from '../procfs/sysctl.js';
 import { type Capabilities, detectCapabilities } from './probe.js';
@@ -45,8 +50,11 @@ export interface Diagnosis {
     sysPtrace: boolean;
     initialUserNamespace: boolean;
   };
-  /** More than one entry: this process lives in a nested PID namespace. */
+  /** Our pid in each PID namespace from the one /proc belongs to down to ours (NSpid). */
   nspid: number[];
+  /** `initial`: this process is in the initial PID namespace (its /proc/self/ns/pid inode is
+   * PROC_PID_INIT_INO). `procMismatch`: why the pids /proc shows are not ours, or null when they are. */
+  pidNamespace: { initial: boolean; procMismatch: string | null };
   /** null: Yama is not built in (kcmp is never affected by it anyway). */
   yamaPtraceScope: number | null;
   /** Whose processes kcmp can compare here, in plain words. */
@@ -103,10 +111,17 @@ function callLimits(caps: Capabilities): Limit[] {
 /** Gathers every fact and limit. Runs the capability probes (once per process). */
 export function diagnose(): Diagnosis {
   const caps = detectCapabilities();
-  const status = readStatus('self');
+  const procMismatch = procPidNamespaceMismatch() ?? null;
+  let status: ReturnType<typeof readStatus>;
+  try {
+    status = readStatus('self');
+  } catch (error) {
+    if (procMismatch) throw new ProcNamespaceError(procMismatch); // /proc/self does not resolve
+    throw error;
+  }
   const sysPtrace = hasCapability(status.capEff, CAP_SYS_PTRACE);
   const initialUserNamespace = inInitialUserNamespace();
-  const nested = status.nspid.length > 1;
+  const initialPidNamespace = inInitialPidNamespace();
   const scope = readSysctl('kernel/yama/ptrace_scope');
   const yamaPtraceScope = scope === undefined ? null : Number(scope);
   const [uid, euid] = status.uid;
@@ -139,12 +154,16 @@ export function diagnose(): Diagnosis {
       remedy: REMEDY.ptraceRead,
     });
   }
-  if (nested) {
+  if (!initialPidNamespace) {
     canInspect += '; processes outside this PID namespace cannot even be named';
     limits.push({
       what: 'this process runs in a nested PID namespace: pids outside it are invisible (ESRCH)',
       remedy: 'run kcmp in the PID namespace of the processes you want to compare',
     });
+  }
+  if (procMismatch) {
+    const refusal = new ProcNamespaceError(procMismatch);
+    limits.push({ what: `every command refuses to run: ${refusal.message}`, remedy: refusal.remedy ?? '' });
   }
   if (yamaPtraceScope !== null && yamaPtraceScope >= 1 && !(yamaPtraceScope < 3 && sysPtrace)) {
     limits.push({
@@ -178,6 +197,7 @@ export function diagnose(): Diagnosis {
       initialUserNamespace,
     },
     nspid: [...status.nspid],
+    pidNamespace: { initial: initialPidNamespace, procMismatch },
     yamaPtraceScope,
     canInspect,
     limits,

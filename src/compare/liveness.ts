@@ -58,6 +58,8 @@ export function lookupError(error: SysError, ref: TaskFd): KcmpError {
   liveTask(ref.pid); // throws when the process itself is the problem
   return new SysError(error.syscall, error.errno, error.args, {
     context: `fd ${ref.fd} is not open in process ${ref.pid}`,
+    pid: ref.pid,
+    fd: ref.fd,
     remedy: `list its open fds with: ls -l /proc/${ref.task}/fd`,
   });
 }

@@ -24,6 +24,7 @@
 import { fsErrno } from '../procfs/errors.js';
 import { type FdStat, fdPath, sameInode, statFd } from '../procfs/fd-stat.js';
 import { kindOf } from '../procfs/kinds.js';
+import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { errnoName, isNotSupported, isPrivilege } from '../sys/errno.js';
 import { sysDupfdQuery, sysFdIsOpen } from '../sys/fcntl.js';
 import { SysError } from '../sys/sys-error.js';
@@ -54,6 +55,8 @@ function assertFdRef(ref: unknown, what: string): asserts ref is FdRef {
 function notOpenHere(fd: number, syscall = 'fcntl', args: (number | string)[] = [fd, 'F_GETFD']): SysError {
   return new SysError(syscall, 'EBADF', args, {
     context: `fd ${fd} is not open in this process (${process.pid})`,
+    pid: process.pid,
+    fd,
   });
 }
 
@@ -148,6 +151,7 @@ function confirm(verdict: Verdict, refs: readonly TaskFd[], before: readonly (Fd
 export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Verdict {
   assertFdRef(a, 'first');
   assertFdRef(b, 'second');
+  assertProcPidsAreOurs();
   const self = process.pid;
   const ours = a.pid === self && b.pid === self;
   const identical = a.pid === b.pid && a.fd === b.fd;

@@ -16,6 +16,7 @@
 
 import { InvalidArgumentError, ProcessGoneError } from '../errors.js';
 import { readIdentity, stillSame } from '../procfs/identity.js';
+import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { isNotSupported, isPrivilege } from '../sys/errno.js';
 import { SysError } from '../sys/sys-error.js';
 import { AbsenceProbe, isNullable } from './absence-probe.js';
@@ -69,6 +70,7 @@ export function sameTaskResource(pidA: number, pidB: number, kind: TaskResource)
   assertPid(pidA, 'first pid');
   assertPid(pidB, 'second pid');
   assertKind(kind);
+  assertProcPidsAreOurs();
   const ids = [identityOf(pidA), identityOf(pidB)];
   if (pidA === pidB) return { kind, same: true, method: 'identical' };
 

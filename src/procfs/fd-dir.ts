@@ -10,6 +10,7 @@
  */
 import { closeSync, constants, openSync, readlinkSync, statSync } from 'node:fs';
 import { type ErrnoName, errnoName } from '../sys/errno.js';
+import { decodeLossless } from '../sys/lossless-text.js';
 import { hasStatxAt, statxResult, sysReadlinkAt, sysStatxAt } from '../sys/proc-fd.js';
 import { fsErrno } from './errors.js';
 
@@ -71,7 +72,7 @@ export class FdDir {
       return typeof r === 'string' ? r : '';
     }
     try {
-      return readlinkSync(`${this.path}/${fd}`);
+      return readLink(`${this.path}/${fd}`);
     } catch {
       return '';
     }
@@ -80,6 +81,12 @@ export class FdDir {
   close(): void {
     if (this.dirfd !== undefined) closeSync(this.dirfd);
   }
+}
+
+/** readlink(2) of `path`, its bytes kept (sys/lossless-text.ts): a file name need not be UTF-8. Throws
+ * the fs error. */
+export function readLink(path: string): string {
+  return decodeLossless(readlinkSync(path, { encoding: 'buffer' }));
 }
 
 /** FdDirs opened on demand, one per task, all closed together. */

@@ -3,9 +3,11 @@
  *
  * `comm` is inside parentheses and may itself contain spaces and ')' — so the fields after it are found
  * from the LAST ')'. `startTime` (field 22, clock ticks since boot) makes (pid, startTime) a process
- * identity that survives pid reuse (psutil's `_get_ident`).
+ * identity that survives pid reuse (psutil's `_get_ident`). `comm` is bytes (prctl(PR_SET_NAME) takes any
+ * but NUL), kept as sys/lossless-text.ts decodes them.
  */
 import { readFileSync } from 'node:fs';
+import { decodeLossless } from '../sys/lossless-text.js';
 
 export interface ProcStat {
   pid: number;
@@ -40,7 +42,7 @@ export function parseStat(text: string): ProcStat {
 /** Reads /proc/PID/stat (or /proc/PID/task/TID/stat when tid is given). Throws the fs error. */
 export function readStat(pid: number, tid?: number): ProcStat {
   const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
-  return parseStat(readFileSync(path, 'latin1'));
+  return parseStat(decodeLossless(readFileSync(path)));
 }
 
 export function isKernelThread(stat: ProcStat): boolean {

@@ -30,6 +30,13 @@ function capabilities(effective: readonly string[], missing: readonly string[]):
   return missing.length < effective.length ? `all except ${missing.join(' ')}` : effective.join(' ');
 }
 
+function pidNamespace(d: Diagnosis): string {
+  const where = d.pidNamespace.initial ? 'initial' : 'nested';
+  const nspid = d.nspid.length > 1 ? ` (NSpid ${d.nspid.join(' ')})` : '';
+  const proc = d.pidNamespace.procMismatch ? `; ${d.pidNamespace.procMismatch}` : '';
+  return `${where}${nspid}${proc}`;
+}
+
 /** "bpf from 3000 fds, kcmp below: …" or "kcmp: bpf cannot run: …". */
 function engineRow(policy: EnginePolicy): string {
   if (policy.large === policy.small) return `${policy.large} (auto): ${policy.reason}`;
@@ -67,7 +74,7 @@ export function renderDoctor(d: Diagnosis, engine?: EnginePolicy): string {
         `CAP_SYS_PTRACE ${d.user.sysPtrace ? 'yes' : 'no'}${d.user.initialUserNamespace ? '' : ', in a user namespace'}`,
     ],
     ['capabilities', capabilities(d.user.capEff, d.user.capEffMissing)],
-    ['pid namespace', d.nspid.length > 1 ? `nested (NSpid ${d.nspid.join(' ')})` : 'initial'],
+    ['pid namespace', pidNamespace(d)],
     ['yama', yama],
     ['can inspect', d.canInspect],
     ...(engine ? [['fds engine', engineRow(engine)] as const] : []),

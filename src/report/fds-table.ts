@@ -32,7 +32,10 @@ export const FDS_COLUMNS = {
     help: 'thread ID, when the fd table was read through a thread',
     json: 'number',
     align: 'right',
-    get: h((_, x) => x.tid ?? null),
+    get: h(
+      (_, x) => x.tid ?? null,
+      (e) => e.tid ?? null,
+    ),
   },
   COMMAND: {
     help: 'command of the process',
@@ -79,9 +82,10 @@ export const FDS_COLUMNS = {
   NAME: {
     help: 'file name, or pipe:[ino], socket:[ino], anon_inode:[…]; syscall:ERRNO for an error row',
     json: 'string',
+    truncate: true,
     get: h(
       (d) => d.name,
-      (e) => `${e.syscall}:${e.errno}`,
+      (e) => (e.errno === null ? (e.reason ?? null) : `${e.syscall}:${e.errno}`),
     ),
   },
   METHOD: {
@@ -138,7 +142,11 @@ export function fdsRows(report: FdsReport): FdsRow[] {
   return rows;
 }
 
-export function renderFdsTable(report: FdsReport, columns: readonly string[], options: TableOptions): string {
+export function renderFdsTable(
+  report: FdsReport,
+  columns: readonly string[],
+  options: TableOptions,
+): Iterable<string> {
   return renderTable(fdsRows(report), FDS_COLUMNS, columns, options);
 }
 

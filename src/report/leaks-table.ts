@@ -37,7 +37,12 @@ export const LEAK_COLUMNS = {
     get: (l) => (l.certain ? l.description : `${l.description}?`),
   },
   TYPE: { help: 'file type', json: 'string', get: (l) => l.type },
-  NAME: { help: 'the description: path, pipe:[ino], socket:[ino]', json: 'string', get: (l) => l.name },
+  NAME: {
+    help: 'the description: path, pipe:[ino], socket:[ino]',
+    json: 'string',
+    truncate: true,
+    get: (l) => l.name,
+  },
   FIX: { help: 'the fix, in one line', json: 'string', get: (l) => l.fix },
 } satisfies Columns<Leak>;
 

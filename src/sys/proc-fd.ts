@@ -13,6 +13,7 @@
  * - readlinkat(dirfd, "N", buf, size): the link target ("pipe:[123]", a path); not NUL-terminated.
  */
 import { libc } from './libc.js';
+import { decodeLossless } from './lossless-text.js';
 
 const STATX_TYPE = 0x1;
 const STATX_MODE = 0x2;
@@ -22,7 +23,6 @@ const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const statxBuffer = new Uint8Array(256);
 const statxView = new DataView(statxBuffer.buffer);
 const linkBuffer = new Uint8Array(4096);
-const decoder = new TextDecoder();
 
 /** What the last successful sysStatxAt found. Reused: read it before the next call. */
 export const statxResult = { dev: 0, ino: 0, mode: 0 };
@@ -49,10 +49,10 @@ export function sysStatxAt(dirfd: number, name: string): number {
   return 0;
 }
 
-/** readlinkat of `name` in directory `dirfd`: the target, or the negated errno. */
+/** readlinkat of `name` in directory `dirfd`: the target (bytes kept, lossless-text.ts), or the negated errno. */
 export function sysReadlinkAt(dirfd: number, name: string): string | number {
   const r = libc().readlinkat(dirfd, name, linkBuffer, linkBuffer.length);
-  return r < 0 ? r : decoder.decode(linkBuffer.subarray(0, r));
+  return r < 0 ? r : decodeLossless(linkBuffer.subarray(0, r));
 }
 
 /** glibc's gnu_dev_makedev, as a double: (major, minor) → the 64-bit st_dev encoding. */

@@ -19,14 +19,16 @@
  * the searched processes cannot be matched (its `sameAs` stays empty).
  * Consistency: fdinfo is read again at the end; if the registrations changed, the check is redone.
  */
-import { readlinkSync } from 'node:fs';
 import { kcmp } from '../../compare/kcmp.js';
 import { liveTask } from '../../compare/liveness.js';
+import { detectRunMethod } from '../../compare/run-method.js';
 import { assertFd, assertPid } from '../../compare/validate.js';
 import { AccessDeniedError, InvalidArgumentError, KcmpError } from '../../errors.js';
 import { fsErrno } from '../../procfs/errors.js';
+import { readLink } from '../../procfs/fd-dir.js';
 import { type EpollItem, readEpollItems } from '../../procfs/fdinfo-epoll.js';
 import { fdDir } from '../../procfs/fds.js';
+import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { isGone, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
 import type { ScanError } from '../fds/fds-report.js';
@@ -46,7 +48,7 @@ class ItemsChanged extends Error {}
 function assertEpoll(pid: number, tid: number, epfd: number): void {
   let target: string;
   try {
-    target = readlinkSync(`${fdDir(tid)}/${epfd}`);
+    target = readLink(`${fdDir(tid)}/${epfd}`);
   } catch (error) {
     const errno = fsErrno(error);
     if (isPrivilege(errno)) throw new AccessDeniedError(pid, `may not read the fds of process ${pid}`);
@@ -115,7 +117,7 @@ function atNumber(ctx: Context, item: EpollItem): 'ok' | 'fd-reused' | 'fd-close
 
 function link(pid: number, fd: number): string | null {
   try {
-    return readlinkSync(`${fdDir(pid)}/${fd}`);
+    return readLink(`${fdDir(pid)}/${fd}`);
   } catch {
     return null;
   }
@@ -167,9 +169,11 @@ function check(ctx: Context, items: readonly EpollItem[], buckets: Map<string | 
 export function inspectEpoll(pid: number, epfd: number, options: EpollOptions = {}): EpollReport {
   assertPid(pid);
   assertFd(epfd, 'epoll fd');
+  assertProcPidsAreOurs();
   const started = performance.now();
   const owner = liveTask(pid);
   assertEpoll(pid, owner, epfd);
+  assertKcmpUsable(pid, epfd);
   const searched = [...new Set([owner, ...(options.search ?? []).filter((p) => p !== pid)])];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const ctx: Context = { pid, owner, epfd, errors: [], comparisons: 0 };
@@ -204,6 +208,20 @@ export function inspectEpoll(pid: number, epfd: number, options: EpollOptions = 
     {
       remedy: `stop the process while checking (kill -STOP ${pid}, then kill -CONT ${pid})`,
     },
+  );
+}
+
+/**
+ * Every answer here needs kcmp: where it cannot be used, one error before any call. Under a seccomp filter
+ * the probes run in a child first (run-method.ts), so a policy that kills callers of kcmp (SIGSYS) kills
+ * the probe, not us.
+ */
+function assertKcmpUsable(pid: number, epfd: number): void {
+  const run = detectRunMethod({ borrow: false });
+  if (run.method === 'kcmp') return;
+  throw new KcmpError(
+    `cannot check the registrations of epoll fd ${epfd} of process ${pid}: they are compared with kcmp, and kcmp cannot be used here: ${run.kcmp.detail}`,
+    run.remedy ? { remedy: run.remedy } : undefined,
   );
 }
 

@@ -13,7 +13,8 @@
  * non-leader thread is assumed to share its leader's table — what threads do unless they unshare — and
  * returned in `assumed`, so the scan can say so. When kcmp cannot be used at all in this run (`blocked`,
  * compare/run-method.ts), it is not called: every process is a table of its own and its other threads are
- * assumed alike.
+ * assumed alike. Such tables are marked `compared: false`: a process listed apart may still share one
+ * table with another (CLONE_FILES), which a leak report must not take for an inherited copy.
  */
 
 import { groupItems } from '../../group/engine.js';
@@ -29,6 +30,9 @@ export interface FdTable {
   tid: number;
   /** Other selected processes that hold this same table (CLONE_FILES). */
   sharedBy: number[];
+  /** false: KCMP_FILES could not compare it with the other tasks' tables (refused, or kcmp blocked in this
+   * run), so it may be one table with another listed apart. */
+  compared: boolean;
 }
 
 interface Task {
@@ -65,7 +69,7 @@ export function fdTables(
   const tables = grouping.classes.map(tableOf);
   const assumed: AssumedTable[] = [];
   for (const { item, error } of grouping.unresolved) {
-    if (item.tid === item.pid) tables.push({ pid: item.pid, tid: item.tid, sharedBy: [] });
+    if (item.tid === item.pid) tables.push({ pid: item.pid, tid: item.tid, sharedBy: [], compared: false });
     else if (!isGone(error)) assumed.push({ ...item, errno: error });
   }
   return { tables, assumed, comparisons: grouping.comparisons };
@@ -79,8 +83,8 @@ function withoutKcmp(tasks: readonly Task[], errno: ErrnoName) {
   const tables = new Map<number, FdTable>();
   const assumed: AssumedTable[] = [];
   for (const task of [...tasks].sort(byPidLeaderFirst)) {
-    if (!tables.has(task.pid)) tables.set(task.pid, { pid: task.pid, tid: task.tid, sharedBy: [] });
-    else assumed.push({ ...task, errno });
+    if (tables.has(task.pid)) assumed.push({ ...task, errno });
+    else tables.set(task.pid, { pid: task.pid, tid: task.tid, sharedBy: [], compared: false });
   }
   return { tables: [...tables.values()], assumed, comparisons: 0 };
 }
@@ -90,5 +94,5 @@ function tableOf(members: Task[]): FdTable {
   const sorted = [...members].sort(byPidLeaderFirst);
   const first = sorted[0] as Task;
   const sharedBy = [...new Set(sorted.map((t) => t.pid))].filter((pid) => pid !== first.pid);
-  return { pid: first.pid, tid: first.tid, sharedBy };
+  return { pid: first.pid, tid: first.tid, sharedBy, compared: true };
 }

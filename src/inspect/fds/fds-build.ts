@@ -5,7 +5,9 @@
  *            dropped, fds and all); which descriptions are listed (all, or those held more than once);
  *   finish — the kcmp.fds/1 report: descriptions in the order of their first holder (pid, then fd),
  *            numbered d1, d2, … in output order, named after their first holder's link; fdinfo for the
- *            listed holders when asked.
+ *            listed holders when asked. An fd of a table that several processes share (CLONE_FILES) is
+ *            read once, and listed under each of them: every process holding it is a holder, the others
+ *            marked with the pid the table was read under (`fdTable`), as lsfd lists both.
  *
  * Link targets are read between the two, for listed descriptions only (the caller does it, on worker
  * threads when it has them): a description's name is its first holder's link.
@@ -87,25 +89,38 @@ export function finish(
 ): FdsReport {
   const { cols } = scan;
   const commands = new Map(scan.processes.map((p) => [p.pid, p.command]));
-  const holder = (slot: number): Holder => {
-    const table = tableAt(scan, slot);
-    const h: Holder = { pid: table.pid, fd: cols.fd[slot] as number, command: commands.get(table.pid) ?? '' };
-    if (table.tid !== table.pid) h.tid = table.tid;
-    if (options.fdinfo) addFdInfo(h, table.tid);
-    return h;
+  const holders = (slots: readonly number[]): Holder[] => {
+    const out: Holder[] = [];
+    for (const slot of slots) {
+      const table = tableAt(scan, slot);
+      const fd = cols.fd[slot] as number;
+      const h: Holder = { pid: table.pid, fd, command: commands.get(table.pid) ?? '' };
+      if (table.tid !== table.pid) h.tid = table.tid;
+      if (options.fdinfo) addFdInfo(h, table.tid);
+      out.push(h);
+      // One fd of one table: the same description, position, flags and close-on-exec bit for every sharer.
+      const { tid: _, ...details } = h;
+      for (const pid of table.sharedBy) {
+        out.push({ ...details, pid, command: commands.get(pid) ?? '', fdTable: table.pid });
+      }
+    }
+    return out.length === slots.length ? out : out.sort((a, b) => a.pid - b.pid); // stable: fds stay in order
   };
+  // Ids number every kept description, listed or not, so one description has the same id with --all and
+  // without (the default view lists the shared ones, with gaps in their numbers).
+  const number = new Map(settled.kept.map((draft, i) => [draft, i + 1]));
   const descriptions: Description[] = settled.listed.map((draft, i) => {
     const first = draft.slots[0] as number;
     const name = names[i] as string;
     return {
-      id: `d${i + 1}`,
+      id: `d${number.get(draft)}`,
       type: kindOf(cols.mode[first] as number, name).name,
       name,
       dev: formatDev(cols.dev[first] as number),
       ino: cols.ino[first] as number,
       certain: draft.certain,
       method: draft.method,
-      holders: draft.slots.map(holder),
+      holders: holders(draft.slots),
     };
   });
   const errors = scan.problems.list().filter((e) => !settled.replaced.has(e.pid) || e.syscall === 'identity');
@@ -117,7 +132,7 @@ export function finish(
     errors,
     stats: {
       processes: scan.processes.length,
-      fds: kept.reduce((n, d) => n + d.slots.length, 0),
+      fds: kept.reduce((n, d) => n + heldBy(scan, d.slots), 0),
       descriptions: kept.length,
       shared: kept.reduce((n, d) => n + (d.slots.length > 1 ? 1 : 0), 0),
       errors: errors.length,
@@ -126,6 +141,13 @@ export function finish(
       elapsedMs: Math.round(performance.now() - options.started),
     },
   };
+}
+
+/** How many holders these slots have: one per process holding their fd table. */
+function heldBy(scan: Pick<ScanResult, 'tables' | 'tableOf'>, slots: readonly number[]): number {
+  let n = 0;
+  for (const slot of slots) n += 1 + tableAt(scan, slot).sharedBy.length;
+  return n;
 }
 
 function tableAt(scan: Pick<ScanResult, 'tables' | 'tableOf'>, slot: number): FdTable {
@@ -147,11 +169,16 @@ function addFdInfo(holder: Holder, tid: number): void {
 
 function processInfo(processes: readonly SelectedProcess[], tables: readonly FdTable[]): ProcessInfo[] {
   const owners = new Map<number, number>();
-  for (const t of tables) for (const pid of t.sharedBy) owners.set(pid, t.pid);
+  const uncompared = new Set<number>();
+  for (const t of tables) {
+    for (const pid of t.sharedBy) owners.set(pid, t.pid);
+    if (!t.compared) uncompared.add(t.pid);
+  }
   return processes.map((p) => {
     const info: ProcessInfo = { pid: p.pid, ppid: p.ppid, command: p.command };
     const owner = owners.get(p.pid);
     if (owner !== undefined) info.fdTableOf = owner;
+    if (uncompared.has(p.pid)) info.fdTableCompared = false;
     return info;
   });
 }

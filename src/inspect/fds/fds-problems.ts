@@ -33,6 +33,18 @@ export class Problems {
     });
   }
 
+  /** An exited, unreaped process: it has no fd table left (the kernel dropped it at exit). */
+  zombie(pid: number, command: string): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'zombie',
+      message: `process ${pid} (${command}) is a zombie (exited, not yet reaped): it holds no fds any more`,
+    });
+  }
+
   /** The process is not the one we selected any more (exited; maybe its pid was reused). */
   replaced(pid: number): void {
     this.rows.push({

@@ -13,6 +13,9 @@ export interface Holder {
   fd: number;
   command: string;
   tid?: number;
+  /** Set when this process shares its fd table with another (CLONE_FILES): the pid the table was read
+   * under, which holds this same fd. The fd is one table entry, listed under every process holding it. */
+  fdTable?: number;
   /** From /proc/TID/fdinfo/FD, only when asked for (a table column needs it); absent if unreadable. */
   pos?: number;
   /** The description's f_flags without O_CLOEXEC (octal in fdinfo), e.g. 0o100002. */
@@ -44,26 +47,38 @@ export interface Description {
 /** A process or fd that could not be read or compared: an error row, never a verdict. */
 export interface ScanError {
   pid: number;
+  /** The task whose fd table the failing call read, when it was not the process's leader. */
+  tid?: number;
   fd: number | null;
-  /** readdir, readlink, stat, fdinfo, kcmp, identity (pid reused), … */
-  syscall: string;
-  errno: string;
+  /** readdir, readlink, stat, fdinfo, kcmp, identity (pid reused), …; null when no call failed (`reason`). */
+  syscall: string | null;
+  /** The errno the call failed with; null when none did: then `reason` says what happened. */
+  errno: string | null;
+  /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (the fds of one
+   * file kept changing while they were compared: no answer held still). */
+  reason?: ScanErrorReason;
   message: string;
 }
+
+export type ScanErrorReason = 'zombie' | 'unsettled';
 
 export interface ProcessInfo {
   pid: number;
   ppid: number;
   command: string;
-  /** Set when this process shares its fd table with process `fdTableOf` (CLONE_FILES): its fds are
-   * listed once, under that process. */
+  /** Set when this process shares its fd table with process `fdTableOf` (CLONE_FILES): the table was read
+   * once, under that process, and its fds are holders of this process too (with `fdTable`). */
   fdTableOf?: number;
+  /** false: its fd table could not be compared with the others' (KCMP_FILES refused, or kcmp blocked):
+   * it may be one table with another process listed apart, so their fds being shared proves no leak. */
+  fdTableCompared?: false;
 }
 
 /** Counts over the whole scan, also when only shared descriptions are listed. */
 export interface FdsStats {
   processes: number;
-  /** fds grouped into descriptions (errors not included) */
+  /** fds grouped into descriptions (errors not included), one per holder: an fd of a table that two
+   * processes share counts for each */
   fds: number;
   descriptions: number;
   /** descriptions held by more than one fd */

@@ -6,8 +6,8 @@ import type { FdTable } from './fd-tables.js';
 import { scanTables } from './fds-scan.js';
 
 test('scanTables reads every fd of a table once, in order, and reports a table it cannot list', async () => {
-  const self: FdTable = { pid: process.pid, tid: process.pid, sharedBy: [] };
-  const gone: FdTable = { pid: 2 ** 22 + 1, tid: 2 ** 22 + 1, sharedBy: [] }; // above pid_max: never exists
+  const self: FdTable = { pid: process.pid, tid: process.pid, sharedBy: [], compared: true };
+  const gone: FdTable = { pid: 2 ** 22 + 1, tid: 2 ** 22 + 1, sharedBy: [], compared: true }; // above pid_max: never exists
   const unlisted: [number, string][] = [];
   const progress: number[] = [];
   const scan = await scanTables(

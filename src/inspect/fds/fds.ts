@@ -16,7 +16,8 @@ import { availableParallelism } from 'node:os';
 import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
 import { countFds, type FdColumns } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
-import { type Selection, selectProcesses } from '../../procfs/select.js';
+import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
+import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
 import { freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
 import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
@@ -42,7 +43,7 @@ export interface FdsOptions {
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
   stop: boolean;
-  /** Worker threads; 'auto': as many as cores, when the scan has ≥ WORKER_THRESHOLD fds. */
+  /** Worker threads (at most as many as cores); 'auto': as many as cores (≤ 4), when the scan has ≥ WORKER_THRESHOLD fds. */
   workers: number | 'auto';
   /** 'auto': kcmp if usable, else (with `borrow`) pidfd_getfd + F_DUPFD_QUERY, else none (run-method.ts). */
   method: FdMethod | 'auto';
@@ -94,6 +95,7 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
  */
 export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
+  assertProcPidsAreOurs();
   const started = performance.now();
   const progress = options.onProgress;
   const processes = selectProcesses(options.selection);
@@ -123,6 +125,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const problems = new Problems();
     how = scanMethod(options.method, options.borrow || options.engine === 'borrow');
     const found = fdTables(processes, how.blocked);
+    noteZombies(processes, found.tables, problems);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 
     let listed: FdTable[];
@@ -180,9 +183,20 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
   }
 }
 
+/** Never more workers than cores: each extra one costs its own V8 heap (~10 MB) and start-up, and adds nothing. */
 function workerCount(workers: number | 'auto', estimateFds: () => number): number {
-  if (workers !== 'auto') return workers;
+  if (workers !== 'auto') return Math.min(workers, availableParallelism());
   return estimateFds() >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+}
+
+/** A zombie has no live task, so no fd table to read: an error row says so, as `kcmp tasks` does. */
+function noteZombies(
+  processes: readonly SelectedProcess[],
+  tables: readonly FdTable[],
+  problems: Problems,
+): void {
+  const held = new Set(tables.flatMap((t) => [t.pid, ...t.sharedBy]));
+  for (const p of processes) if (p.zombie && !held.has(p.pid)) problems.zombie(p.pid, p.command);
 }
 
 /** Threads taken to share their leader's table are an error row when that table could be read. */

@@ -10,7 +10,9 @@
  *
  * A leak is only ever reported for holders the scan proved to share one description (kcmp, or the
  * socket-inode rule), so "leaked" is never a guess; what it is and how likely a bug is a ranking, and the
- * "same program" flag is a heuristic that says so.
+ * "same program" flag is a heuristic that says so. Processes that share one fd table (CLONE_FILES) hold
+ * the same fds without having inherited copies: that is no leak, and neither is the sharing of two
+ * processes whose fd tables could not be compared (KCMP_FILES refused or blocked: they may be one table).
  */
 import { readExe } from '../../procfs/exe.js';
 import { accessMode } from '../../procfs/fdinfo.js';
@@ -61,6 +63,10 @@ function byFd(a: Holder, b: Holder): number {
 /** Every leak in a kcmp.fds/1 report, most likely a bug first. */
 export function findLeaks(report: FdsReport, probe: LeakProbe): Leak[] {
   const ppid = new Map(report.processes.map((p) => [p.pid, p.ppid]));
+  const tableOf = new Map(report.processes.map((p) => [p.pid, p.fdTableOf ?? p.pid]));
+  const uncompared = new Set(report.processes.filter((p) => p.fdTableCompared === false).map((p) => p.pid));
+  const mayShareTable = (a: number, c: number): boolean =>
+    tableOf.get(a) === tableOf.get(c) || uncompared.has(a) || uncompared.has(c);
   const parentOf = (pid: number): number | undefined => ppid.get(pid) ?? probe.parentOf(pid);
   const leaks: Leak[] = [];
   for (const d of report.descriptions) {
@@ -78,7 +84,7 @@ export function findLeaks(report: FdsReport, probe: LeakProbe): Leak[] {
       }
       const ancestorFds = ancestor === undefined ? undefined : held.get(ancestor);
       const a = ancestorFds?.[0];
-      if (a === undefined) continue;
+      if (a === undefined || mayShareTable(a.pid, pid)) continue;
       for (const c of childFds) {
         const flags = c.flags ?? a.flags ?? null;
         const mode = flags === null ? null : accessMode(flags);

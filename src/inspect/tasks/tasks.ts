@@ -26,6 +26,7 @@ import { detectRunMethod, type RunMethod } from '../../compare/run-method.js';
 import { TASK_RESOURCES, type TaskResource } from '../../compare/types.js';
 import { KcmpError } from '../../errors.js';
 import { groupItems } from '../../group/engine.js';
+import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { isNotSupported, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
@@ -157,6 +158,7 @@ function groupRound(
  *   `certain: false`, no groups, and an error row saying why.
  */
 export function inspectTasks(selection: Selection = { kind: 'all' }): TasksReport {
+  assertProcPidsAreOurs();
   const started = performance.now();
   const errors: TaskError[] = [];
   const run = detectRunMethod({ borrow: false });

@@ -1,0 +1,43 @@
+/**
+ * `kcmp leaks --container PID | --containers [-p PIDS | --tree PID]`: host files running containers can
+ * reach (the runc CVE-2024-21626 class). Exit 0: nothing found (runtime stdio alone is not a finding); 1:
+ * found; 2: error.
+ */
+import { inspectContainerLeaks } from '../inspect/leaks/container-leaks.js';
+import {
+  CONTAINER_LEAK_COLUMNS,
+  CONTAINER_LEAK_DEFAULT_COLUMNS,
+  containerLeaksSummary,
+} from '../report/container-leaks-table.js';
+import { renderTable, selectColumns } from '../report/table.js';
+import { EXIT } from './exit-codes.js';
+import { parsePid } from './parse.js';
+import { out, warn } from './run.js';
+import { type SelectionFlags, selectionOf } from './selection.js';
+import { listedColumns, type TableFlags, tableOptionsOf } from './table-options.js';
+
+export interface ContainerLeaksFlags extends SelectionFlags, TableFlags {
+  container?: string;
+  containers?: boolean;
+  json?: boolean;
+}
+
+/** Runs the audit; the caller checked that --container or --containers was given. */
+export async function runContainerLeaks(flags: ContainerLeaksFlags): Promise<number> {
+  if (listedColumns(flags, CONTAINER_LEAK_COLUMNS)) return EXIT.OK;
+  const columns = selectColumns(CONTAINER_LEAK_COLUMNS, CONTAINER_LEAK_DEFAULT_COLUMNS, flags.output);
+  const container = flags.containers ? 'all' : parsePid(flags.container ?? '', '--container PID');
+  const report = await inspectContainerLeaks({ container, selection: selectionOf(flags) });
+  const code = report.stats.found > 0 ? EXIT.FOUND : EXIT.OK;
+  if (flags.json) {
+    out(`${JSON.stringify(report, null, 2)}\n`);
+    return code;
+  }
+  for (const e of report.errors) {
+    warn(`${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.syscall}: ${e.errno}: ${e.message}, skipping`);
+  }
+  if (report.leaks.length > 0)
+    out(renderTable(report.leaks, CONTAINER_LEAK_COLUMNS, columns, tableOptionsOf(flags)));
+  if (!(flags.raw || flags.noheadings)) out(containerLeaksSummary(report));
+  return code;
+}

@@ -1,0 +1,110 @@
+/**
+ * `kcmp exporter [--listen ADDR:PORT] [-p PIDS | --tree PID] [--interval S]`: serves /metrics (Prometheus
+ * text or OpenMetrics) from scans that run in the background every S seconds. Listens on loopback unless
+ * told otherwise; port 0 picks a free one. The address it listens on is printed on stderr. SIGTERM or
+ * SIGINT ends it (exit 0) at once, mid-scan too.
+ */
+import { isIP } from 'node:net';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../errors.js';
+import { selectProcesses } from '../procfs/select.js';
+import { Exporter } from '../serve/exporter.js';
+import { EXIT } from './exit-codes.js';
+import { type FleetFlags, fleetOptionsOf, withFleetOptions } from './fleet-options.js';
+import { action, warn } from './run.js';
+
+interface ExporterFlags extends FleetFlags {
+  listen: string;
+  interval: string;
+}
+
+export const DEFAULT_LISTEN = '127.0.0.1:9848';
+const MIN_INTERVAL = 0.01;
+const MAX_INTERVAL = 86_400;
+
+/** ADDR:PORT, [IPV6]:PORT or HOSTNAME:PORT. */
+export function parseListen(text: string): { host: string; port: number } {
+  const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:[\]\s]+):(\d{1,5})$/.exec(text);
+  const host = match?.[1] ?? '';
+  const port = Number(match?.[2]);
+  const hostOk = isIP(host) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host);
+  if (!match || !hostOk || port > 65_535 || (text.startsWith('[') && isIP(host) !== 6)) {
+    throw new InvalidArgumentError(
+      `invalid --listen ${JSON.stringify(text)}: expected ADDR:PORT such as 127.0.0.1:9848 or [::1]:9848 (port 0: any free port)`,
+    );
+  }
+  return { host, port };
+}
+
+function parseInterval(text: string): number {
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds >= MIN_INTERVAL && seconds <= MAX_INTERVAL)) {
+    throw new InvalidArgumentError(
+      `invalid --interval ${JSON.stringify(text)}: expected seconds between scans, from ${MIN_INTERVAL} to ${MAX_INTERVAL}`,
+    );
+  }
+  return seconds;
+}
+
+function listenError(error: NodeJS.ErrnoException, listen: string): InvalidArgumentError {
+  const why: Record<string, string> = {
+    EADDRINUSE: 'the port is taken by another process; choose another port',
+    EACCES: 'not permitted (ports below 1024 need CAP_NET_BIND_SERVICE); choose a port above 1023',
+    EADDRNOTAVAIL: 'no interface has that address; use 127.0.0.1 or an address of this host',
+    ENOTFOUND: 'the host name does not resolve; use an IP address',
+  };
+  const code = error.code ?? 'error';
+  return new InvalidArgumentError(`cannot listen on ${listen}: ${code}: ${why[code] ?? error.message}`);
+}
+
+export function registerExporter(program: Command): void {
+  withFleetOptions(program.command('exporter'))
+    .summary('serve Prometheus/OpenMetrics /metrics from background scans')
+    .description(
+      'Scan the selected processes (default: all) every --interval seconds in a background thread, and ' +
+        'serve the last completed scan at /metrics: fds, open file descriptions and shared ones by group ' +
+        'and type, leaked fds, host files in containers, scan errors, and whether kcmp, pidfd_getfd and ' +
+        'F_DUPFD_QUERY work here. Labels never carry a pid, fd, inode or path, and each label has at most ' +
+        '--max-label-values values. Scans never overlap and never stop processes.',
+    )
+    .option(
+      '--listen <addr:port>',
+      `where to listen (default ${DEFAULT_LISTEN}; port 0: any free port)`,
+      DEFAULT_LISTEN,
+    )
+    .option('--interval <seconds>', 'seconds from the end of one scan to the start of the next', '60')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kcmp exporter                              on 127.0.0.1:9848, every minute\n' +
+        '  kcmp exporter --listen 0.0.0.0:9848 --interval 30\n' +
+        '  kcmp exporter --tree $(pgrep -o nginx) --group-by comm',
+    )
+    .action(
+      action(async (flags: ExporterFlags) => {
+        const { host, port } = parseListen(flags.listen);
+        const intervalMs = parseInterval(flags.interval) * 1000;
+        const options = fleetOptionsOf(flags);
+        selectProcesses(options.selection); // a bad named pid is one line now, not a failed scan later
+        let crashed = false;
+        const exporter = new Exporter(options, intervalMs, {
+          onFailure: (name, message) => warn(`scan failed: ${name}: ${message}, serving the previous scan`),
+          onCrash: (error) => {
+            crashed = true;
+            warn(`the scan thread died: ${error.message} (please report it; --debug shows where)`);
+            process.kill(process.pid, 'SIGTERM');
+          },
+        });
+        const address = await exporter.listen(host, port).catch((error: NodeJS.ErrnoException) => {
+          throw listenError(error, flags.listen);
+        });
+        const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        warn(`listening on http://${shown}:${address.port}/metrics`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGTERM', resolve);
+          process.once('SIGINT', resolve);
+        });
+        await exporter.close();
+        return crashed ? EXIT.TROUBLE : EXIT.OK;
+      }),
+    );
+}

@@ -1,0 +1,155 @@
+/**
+ * One scan for the metrics exporter: the fds scan of the selection (every description, with fdinfo), the
+ * leak finder and the container audit over it, reduced to counts by label — never a pid, tid, fd, inode,
+ * path or description id, which would make one time series per process or file:
+ *
+ *   inspectFds(all, fdinfo) ─┬▶ fds, descriptions, shared descriptions   by group × type
+ *                            ├▶ findLeaks                                 by group × kind × case
+ *                            ├▶ auditContainers (containers.ts)           by container × kind
+ *                            └▶ error rows                                by syscall × errno
+ *
+ * A process's group is its systemd unit (from /proc/PID/cgroup), its cgroup path, or its comm; a
+ * description counts once in each group that holds it. Groups and containers are capped (label-cap.ts).
+ * A process that exits during the scan is an error row (ESRCH/ENOENT, or `identity` when its pid was
+ * reused), never a failed scan.
+ */
+import { readCgroupPath, unitOf } from '../../procfs/cgroup.js';
+import type { Selection } from '../../procfs/select.js';
+import { inspectFds } from '../fds/fds.js';
+import type { FdsReport } from '../fds/fds-report.js';
+import { auditContainers } from '../leaks/container-leaks.js';
+import { containers } from '../leaks/containers.js';
+import { findLeaks, procfsProbe } from '../leaks/leak-finder.js';
+import type { Leak } from '../leaks/leaks-report.js';
+import { capLabel, DEFAULT_MAX_LABEL_VALUES } from './label-cap.js';
+
+export type GroupBy = 'unit' | 'cgroup' | 'comm';
+
+export interface FleetScanOptions {
+  selection: Selection;
+  groupBy: GroupBy;
+  /** At most this many values per label (label-cap.ts). */
+  maxLabelValues: number;
+}
+
+/** One count of one label set. */
+export interface Count<L extends string> {
+  labels: Record<L, string>;
+  value: number;
+}
+
+export interface FleetSample {
+  /** Wall-clock end of the scan, ms since the epoch. */
+  completedAt: number;
+  durationSeconds: number;
+  processes: number;
+  comparisons: number;
+  fds: Count<'group' | 'type'>[];
+  descriptions: Count<'group' | 'type'>[];
+  shared: Count<'group' | 'type'>[];
+  leaks: Count<'group' | 'kind' | 'case'>[];
+  containers: number;
+  containerFiles: Count<'container' | 'kind'>[];
+  errors: Count<'syscall' | 'errno'>[];
+  /** Distinct raw values folded into "other", per label. */
+  folded: Count<'label'>[];
+}
+
+/** How a leak came to be: 'exec' (the child runs another program), 'fork' (the same one), or unknown. */
+export function leakCase(leak: Leak): 'exec' | 'fork' | 'unknown' {
+  return leak.sameProgram === null ? 'unknown' : leak.sameProgram ? 'fork' : 'exec';
+}
+
+class Counter<L extends string> {
+  readonly #counts = new Map<string, Count<L>>();
+  add(labels: Record<L, string>, by = 1): void {
+    const key = JSON.stringify(labels);
+    const count = this.#counts.get(key) ?? { labels, value: 0 };
+    count.value += by;
+    this.#counts.set(key, count);
+  }
+  get counts(): Count<L>[] {
+    return [...this.#counts.values()];
+  }
+}
+
+function groupNamer(report: FdsReport, groupBy: GroupBy): (pid: number) => string {
+  const raw = new Map<number, string>();
+  for (const p of report.processes) {
+    const cgroup = groupBy === 'comm' ? null : readCgroupPath(p.pid);
+    const unit = groupBy === 'unit' && cgroup !== null ? unitOf(cgroup) : null;
+    raw.set(p.pid, groupBy === 'comm' ? p.command : (unit ?? cgroup ?? 'unknown'));
+  }
+  return (pid) => raw.get(pid) ?? 'unknown';
+}
+
+/** Scans once and counts. Throws what inspectFds throws for a bad named pid. */
+export async function fleetScan(partial: Partial<FleetScanOptions> = {}): Promise<FleetSample> {
+  const options = {
+    selection: partial.selection ?? { kind: 'all' },
+    groupBy: partial.groupBy ?? 'unit',
+    maxLabelValues: partial.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES,
+  };
+  const started = performance.now();
+  const report = await inspectFds({ selection: options.selection, all: true, fdinfo: true });
+  const rawGroup = groupNamer(report, options.groupBy);
+  const weights = new Map<string, number>();
+  for (const d of report.descriptions) {
+    for (const h of d.holders) weights.set(rawGroup(h.pid), (weights.get(rawGroup(h.pid)) ?? 0) + 1);
+  }
+  const groups = capLabel(weights, options.maxLabelValues);
+  const group = (pid: number) => groups.valueOf(rawGroup(pid));
+
+  const fds = new Counter<'group' | 'type'>();
+  const descriptions = new Counter<'group' | 'type'>();
+  const shared = new Counter<'group' | 'type'>();
+  for (const d of report.descriptions) {
+    const holding = new Set(d.holders.map((h) => group(h.pid)));
+    for (const h of d.holders) fds.add({ group: group(h.pid), type: d.type });
+    for (const g of holding) {
+      descriptions.add({ group: g, type: d.type });
+      if (d.holders.length > 1) shared.add({ group: g, type: d.type });
+    }
+  }
+  const leaks = new Counter<'group' | 'kind' | 'case'>();
+  for (const l of findLeaks(report, procfsProbe())) {
+    leaks.add({ group: group(l.child.pid), kind: l.kind, case: leakCase(l) });
+  }
+
+  const audited = containers(report.processes.map((p) => p.pid));
+  const audit = auditContainers(report, audited);
+  const containerWeights = new Map(audited.map((c) => [c.unit ?? c.cgroup ?? 'unknown', c.processes.length]));
+  const containerNames = capLabel(containerWeights, options.maxLabelValues);
+  const nameOf = new Map(
+    audited.map((c) => [c.pid, containerNames.valueOf(c.unit ?? c.cgroup ?? 'unknown')]),
+  );
+  const containerFiles = new Counter<'container' | 'kind'>();
+  for (const l of audit.leaks)
+    containerFiles.add({ container: nameOf.get(l.container) ?? 'unknown', kind: l.kind });
+
+  const errors = new Counter<'syscall' | 'errno'>();
+  // An error row without a failed call (a zombie, a bucket that kept changing) is labelled by its reason.
+  for (const e of [...report.errors, ...audit.errors])
+    errors.add({
+      syscall: e.syscall ?? 'none',
+      errno: e.errno ?? ('reason' in e ? (e.reason ?? 'none') : 'none'),
+    });
+
+  return {
+    completedAt: Date.now(),
+    durationSeconds: (performance.now() - started) / 1000,
+    processes: report.stats.processes,
+    comparisons: report.stats.comparisons,
+    fds: fds.counts,
+    descriptions: descriptions.counts,
+    shared: shared.counts,
+    leaks: leaks.counts,
+    containers: audited.length,
+    containerFiles: containerFiles.counts,
+    errors: errors.counts,
+    folded: [
+      { labels: { label: 'group' }, value: groups.folded },
+      { labels: { label: 'container' }, value: containerNames.folded },
+    ],
+  };
+}

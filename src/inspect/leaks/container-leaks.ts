@@ -1,0 +1,242 @@
+/**
+ * `kcmp leaks --container PID | --containers`: host files a running container can reach — the class of
+ * runc's CVE-2024-21626, where a host directory fd inherited into the container let it open the host's
+ * filesystem through /proc/self/fd/N. Read-only, from the host, after the fact:
+ *
+ *   containers (pid + mount namespace pairs, containers.ts)
+ *     ├▶ (a) one fds scan of the containers and the processes outside them: every description a container
+ *     │      process shares with a process outside its container (proven by kcmp, as in `kcmp fds`)
+ *     └▶ (b) for each container process: every fd (fdinfo mnt_id), its cwd and its root (the mount of the
+ *            /proc/PID/{cwd,root} link) on a mount its container's mount namespace does not contain
+ *            (/proc/INIT/mountinfo) — found even when the process that passed the fd is gone
+ *
+ * A container fd in (a) is one finding, whatever (b) says of it. fds 0–2 are the runtime's stdio (the
+ * console, the log pipe): passed on purpose, they are listed as 'runtime-stdio' and do not count as found.
+ * Files on kernel-internal mounts (pipes, sockets, anon inodes, memfds) are in no mountinfo at all and are
+ * left to (a): their link names no path.
+ */
+import { readlinkSync } from 'node:fs';
+import { ProcessGoneError } from '../../errors.js';
+import { fsErrno } from '../../procfs/errors.js';
+import { fdPath, statFd } from '../../procfs/fd-stat.js';
+import { readFdInfo } from '../../procfs/fdinfo.js';
+import { listFds } from '../../procfs/fds.js';
+import { kindOf } from '../../procfs/kinds.js';
+import { linkMountId, mountIds } from '../../procfs/mounts.js';
+import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
+import { type Selection, selectProcesses } from '../../procfs/select.js';
+import { readStat } from '../../procfs/stat.js';
+import { type FdsOptions, inspectFds } from '../fds/fds.js';
+import type { FdsReport, ScanError } from '../fds/fds-report.js';
+import {
+  CONTAINER_LEAK_TIER,
+  CONTAINER_LEAKS_SCHEMA,
+  type ContainerLeak,
+  type ContainerLeakKind,
+  type ContainerLeaksReport,
+} from './container-leaks-report.js';
+import { type Container, containerOf, containers } from './containers.js';
+
+export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'method' | 'borrow'> {
+  /** One container, named by any of its processes; or every container among `selection`. */
+  container: number | 'all';
+  /** The processes outside the containers to compare against (and, with 'all', where to look for
+   * containers): every process by default. */
+  selection: Selection;
+}
+
+const RUNTIME_STDIO = 3;
+/** A user can start a container with this many fds: the list stops here and says so in `stats`. */
+const MAX_FINDINGS = 10_000;
+/** A named selection can lose a process before it is scanned: retry without it this often. */
+const MAX_RESELECT = 8;
+
+/** Audits the containers. @throws ProcessGoneError when the named container process does not exist. */
+export async function inspectContainerLeaks(
+  options: Partial<ContainerLeaksOptions> & Pick<ContainerLeaksOptions, 'container'>,
+): Promise<ContainerLeaksReport> {
+  assertProcPidsAreOurs();
+  const started = performance.now();
+  const selection = options.selection ?? { kind: 'all' };
+  const outside = selection.kind === 'all' ? null : selectProcesses(selection).map((p) => p.pid);
+  const audited =
+    options.container === 'all' ? containers(outside ?? undefined) : [containerOf(options.container)];
+  const errors: ScanError[] = [];
+
+  const fds = await scanShared(audited, outside, options, errors);
+  const { leaks, errors: mountErrors } = auditContainers(fds, audited);
+  errors.push(...mountErrors);
+  const listed = leaks.slice(0, MAX_FINDINGS);
+  return {
+    schema: CONTAINER_LEAKS_SCHEMA,
+    containers: audited,
+    leaks: listed,
+    errors: [...fds.errors, ...errors],
+    stats: {
+      containers: audited.length,
+      processes: fds.stats.processes,
+      found: leaks.filter((l) => l.kind !== 'runtime-stdio').length,
+      truncated: leaks.length - listed.length,
+      errors: fds.errors.length + errors.length,
+      comparisons: fds.stats.comparisons,
+      elapsedMs: Math.round(performance.now() - started),
+    },
+  };
+}
+
+/**
+ * (a) and (b) for `audited`, given an fds scan that covers their processes and those outside to compare
+ * against; most dangerous first. Error rows are those of (b): the scan's are the caller's.
+ */
+export function auditContainers(
+  fds: FdsReport,
+  audited: readonly Container[],
+): { leaks: ContainerLeak[]; errors: ScanError[] } {
+  const errors: ScanError[] = [];
+  const memberOf = new Map<number, Container>();
+  for (const c of audited) for (const pid of c.processes) memberOf.set(pid, c);
+  const leaks = [...sharedWithOutside(fds, memberOf)];
+  const reported = new Set(leaks.map((l) => `${l.pid} ${l.fd}`));
+  for (const c of audited) leaks.push(...foreignMounts(c, reported, errors));
+  leaks.sort((x, y) => x.tier - y.tier || x.pid - y.pid || (x.fd ?? -1) - (y.fd ?? -1));
+  return { leaks, errors };
+}
+
+/** The fds scan of the containers and everything outside them the selection names. */
+async function scanShared(
+  audited: readonly Container[],
+  outside: number[] | null,
+  options: Partial<ContainerLeaksOptions>,
+  errors: ScanError[],
+): Promise<FdsReport> {
+  const scan = { ...options, all: false, fdinfo: false };
+  if (outside === null) return inspectFds({ ...scan, selection: { kind: 'all' } });
+  const pids = new Set([...outside, ...audited.flatMap((c) => c.processes)]);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await inspectFds({
+        ...scan,
+        selection: { kind: 'pids', pids: [...pids].sort((a, b) => a - b) },
+      });
+    } catch (error) {
+      if (!(error instanceof ProcessGoneError) || attempt === MAX_RESELECT) throw error;
+      pids.delete(error.pid); // exited since it was listed: counted, never fatal
+      errors.push({ pid: error.pid, fd: null, syscall: 'select', errno: 'ESRCH', message: error.message });
+    }
+  }
+}
+
+/** (a): a container fd sharing its description with a process outside that container. */
+function* sharedWithOutside(
+  fds: FdsReport,
+  memberOf: ReadonlyMap<number, Container>,
+): Generator<ContainerLeak> {
+  for (const d of fds.descriptions) {
+    for (const h of d.holders) {
+      const c = memberOf.get(h.pid);
+      if (!c) continue;
+      const other = d.holders.find((o) => memberOf.get(o.pid) !== c);
+      if (!other) continue;
+      const kind: ContainerLeakKind =
+        h.fd < RUNTIME_STDIO ? 'runtime-stdio' : d.type === 'DIR' ? 'host-directory' : 'host-fd';
+      yield {
+        kind,
+        tier: CONTAINER_LEAK_TIER[kind],
+        container: c.pid,
+        pid: h.pid,
+        fd: h.fd,
+        command: h.command,
+        type: d.type,
+        name: d.name,
+        outside: { pid: other.pid, fd: other.fd, command: other.command },
+        mountId: null,
+        certain: d.certain,
+        method: d.method,
+      };
+    }
+  }
+}
+
+/** (b): fds, cwd and root of the container's processes on mounts its mount namespace lacks. */
+function* foreignMounts(
+  c: Container,
+  reported: ReadonlySet<string>,
+  errors: ScanError[],
+): Generator<ContainerLeak> {
+  let own: Set<number>;
+  try {
+    own = mountIds(c.pid);
+  } catch (error) {
+    errors.push(problem(c.pid, null, 'mountinfo', error));
+    return;
+  }
+  for (const pid of c.processes) {
+    let command: string;
+    try {
+      command = readStat(pid).comm;
+    } catch (error) {
+      errors.push(problem(pid, null, 'stat', error));
+      continue;
+    }
+    const finding = (
+      fd: number | null,
+      kind: ContainerLeakKind,
+      file: { type: string; name: string },
+      mountId: number,
+    ): ContainerLeak => ({
+      kind,
+      tier: CONTAINER_LEAK_TIER[kind],
+      container: c.pid,
+      pid,
+      fd,
+      command,
+      ...file,
+      outside: null,
+      mountId,
+      certain: true,
+      method: 'none',
+    });
+    for (const link of ['cwd', 'root'] as const) {
+      try {
+        const id = linkMountId(pid, link);
+        if (!own.has(id)) yield finding(null, `foreign-${link}`, { type: 'DIR', name: link }, id);
+      } catch (error) {
+        errors.push(problem(pid, null, link, error));
+      }
+    }
+    let fds: Int32Array;
+    try {
+      fds = listFds(pid);
+    } catch (error) {
+      errors.push(problem(pid, null, 'readdir', error));
+      continue;
+    }
+    for (const fd of fds) {
+      if (reported.has(`${pid} ${fd}`)) continue;
+      try {
+        const file = onMount(pid, fd);
+        if (file === null) continue;
+        const id = readFdInfo(pid, fd).mntId;
+        if (!own.has(id)) yield finding(fd, fd < RUNTIME_STDIO ? 'runtime-stdio' : 'foreign-mount', file, id);
+      } catch (error) {
+        errors.push(problem(pid, fd, 'fdinfo', error));
+      }
+    }
+  }
+}
+
+/** memfd_create files live on the kernel's internal shm mount, which no mountinfo lists. */
+const MEMFD_PREFIX = '/memfd:';
+
+/** The type and link name of an fd whose file lives on a mount (its link is a path), or null. */
+function onMount(pid: number, fd: number): { type: string; name: string } | null {
+  const name = readlinkSync(fdPath(pid, fd));
+  if (!name.startsWith('/') || name.startsWith(MEMFD_PREFIX)) return null;
+  return { type: kindOf(statFd(pid, fd).mode, name).name, name };
+}
+
+/** An error row; a process or fd gone mid-scan is one too (ENOENT, ESRCH): counted, never fatal. */
+function problem(pid: number, fd: number | null, syscall: string, error: unknown): ScanError {
+  const errno = fsErrno(error);
+  return { pid, fd, syscall, errno, message: error instanceof Error ? error.message : String(error) };
+}

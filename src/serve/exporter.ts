@@ -1,0 +1,87 @@
+/**
+ * The exporter: the background scanner feeding the HTTP endpoint. It keeps the last completed sample and,
+ * per format, the registry built from it (metrics.ts), and counts scans, kcmp calls and failed scans over
+ * its life. What is probed once — the capabilities and the comparison method — is probed at start.
+ */
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { detectCapabilities } from '../compare/probe.js';
+import { detectRunMethod } from '../compare/run-method.js';
+import type { FleetSample, FleetScanOptions } from '../inspect/fleet/fleet-scan.js';
+import { VERSION } from '../util/version.js';
+import { metricsServer } from './http-endpoint.js';
+import { type ExporterState, type Format, registryOf } from './metrics.js';
+import { BackgroundScanner } from './scanner.js';
+
+/** The state every rendering shares: probed once per process. */
+export function exporterState(): ExporterState {
+  return {
+    capabilities: detectCapabilities(),
+    engine: detectRunMethod({ borrow: false }).method,
+    version: VERSION,
+    scans: 0,
+    comparisons: 0,
+    failures: new Map(),
+  };
+}
+
+/** The metrics text of one sample (for `kcmp metrics`, or a scrape). */
+export function renderSample(sample: FleetSample, state: ExporterState, format: Format): Promise<string> {
+  return registryOf(sample, state, format).metrics();
+}
+
+export interface ExporterEvents {
+  onFailure(name: string, message: string): void;
+  onCrash(error: Error): void;
+}
+
+export class Exporter {
+  readonly #state = exporterState();
+  readonly #server: Server;
+  readonly #scanner: BackgroundScanner;
+  #registries: Partial<Record<Format, ReturnType<typeof registryOf>>> = {};
+  #sample: FleetSample | undefined;
+
+  constructor(options: FleetScanOptions, intervalMs: number, events: ExporterEvents) {
+    this.#server = metricsServer((format) => {
+      if (!this.#sample) return null;
+      this.#registries[format] ??= registryOf(this.#sample, { ...this.#state }, format);
+      return this.#registries[format].metrics();
+    });
+    this.#scanner = new BackgroundScanner(options, intervalMs, {
+      onSample: (sample) => {
+        this.#state.scans++;
+        this.#state.comparisons += sample.comparisons;
+        this.#sample = sample;
+        this.#registries = {};
+      },
+      onFailure: (name, message) => {
+        this.#state.failures.set(name, (this.#state.failures.get(name) ?? 0) + 1);
+        this.#registries = {};
+        events.onFailure(name, message);
+      },
+      onCrash: (error) => events.onCrash(error),
+    });
+  }
+
+  /** Listens, then starts scanning. Rejects with the listen error (EADDRINUSE, EACCES, EADDRNOTAVAIL). */
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host, port, exclusive: true }, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#scanner.start();
+    return this.#server.address() as AddressInfo;
+  }
+
+  /** Stops scanning (mid-scan too) and serving, dropping open connections. */
+  async close(): Promise<void> {
+    this.#server.close();
+    this.#server.closeAllConnections();
+    await this.#scanner.stop();
+  }
+}

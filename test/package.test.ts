@@ -1,0 +1,124 @@
+/**
+ * The package as a user installs it: `npm pack` of the built tree, installed into a fresh project with
+ * `--ignore-scripts` (so neither our `prepare` nor koffi's install script runs — koffi ships prebuilt
+ * binaries), then used from an ES module, from CommonJS, from strict TypeScript (both module kinds) and as
+ * the CLI in node_modules/.bin. Dependencies come from npm's cache, which `npm ci` filled.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+function run(cwd: string, file: string, args: string[]): string {
+  const r = spawnSync(file, args, { cwd, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `${file} ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+const CONSUMER_ESM = `
+import { kcmp, ProcessGoneError, sameFile } from 'kcmp';
+const order: 'equal' | 'less' | 'greater' | 'unordered' = kcmp(process.pid, process.pid, 'vm');
+let code: string | undefined;
+try { sameFile({ pid: 2147483647, fd: 0 }, { pid: process.pid, fd: 0 }); }
+catch (e) { if (e instanceof ProcessGoneError) code = e.code; }
+console.log(order, code);
+`;
+
+const CONSUMER_CJS = `
+import kcmpModule = require('kcmp');
+const { kcmp, ProcessGoneError, sameFile } = kcmpModule;
+const order: 'equal' | 'less' | 'greater' | 'unordered' = kcmp(process.pid, process.pid, 'vm');
+let code: string | undefined;
+try { sameFile({ pid: 2147483647, fd: 0 }, { pid: process.pid, fd: 0 }); }
+catch (e) { if (e instanceof ProcessGoneError) code = e.code; }
+console.log(order, code);
+`;
+
+test('npm pack installs into a fresh project: ESM, CommonJS, strict TypeScript and the CLI work', (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'kcmp-pack-'));
+  t.after(() => rmSync(work, { recursive: true, force: true }));
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }),
+  ) as { filename: string; files: { path: string }[] }[];
+  const files = (packed[0]?.files ?? []).map((f) => f.path);
+  for (const wanted of [
+    'LICENSE',
+    'README.md',
+    'CHANGELOG.md',
+    'dist/index.js',
+    'dist/index.cjs',
+    'dist/cli/main.js',
+    'dist/man/kcmp-fds.1',
+    'schemas/kcmp.fds-1.json',
+  ])
+    assert.ok(files.includes(wanted), `the tarball ships ${wanted}`);
+  assert.deepEqual(
+    files.filter((f) => /\.test\.|^test\/|^src\//.test(f)),
+    [],
+    'no tests or sources in the tarball',
+  );
+
+  const app = join(work, 'app');
+  run(work, 'mkdir', [app]);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  run(app, 'npm', [
+    'install',
+    '--ignore-scripts',
+    '--prefer-offline',
+    '--no-audit',
+    '--no-fund',
+    join(work, packed[0]?.filename ?? ''),
+  ]);
+
+  writeFileSync(
+    join(app, 'esm.mjs'),
+    "import { kcmp } from 'kcmp';\nconsole.log(kcmp(process.pid, process.pid, 'vm'));\n",
+  );
+  assert.equal(run(app, process.execPath, ['esm.mjs']), 'equal\n');
+  writeFileSync(
+    join(app, 'cjs.cjs'),
+    "const { kcmp, isKcmpError } = require('kcmp');\nconsole.log(kcmp(process.pid, process.pid, 'vm'), typeof isKcmpError);\n",
+  );
+  assert.equal(run(app, process.execPath, ['cjs.cjs']), 'equal function\n');
+
+  writeFileSync(join(app, 'esm-consumer.mts'), CONSUMER_ESM);
+  writeFileSync(join(app, 'cjs-consumer.cts'), CONSUMER_CJS);
+  const strict = ['--strict', '--exactOptionalPropertyTypes', '--noUncheckedIndexedAccess'];
+  const common = [
+    ...strict,
+    '--module',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--types',
+    'node',
+    '--skipLibCheck',
+    'false',
+  ];
+  writeFileSync(join(app, 'tsconfig.json'), '{}');
+  run(app, process.execPath, [
+    TSC,
+    ...common,
+    '--typeRoots',
+    join(ROOT, 'node_modules', '@types'),
+    'esm-consumer.mts',
+    'cjs-consumer.cts',
+  ]);
+  assert.equal(run(app, process.execPath, ['esm-consumer.mjs']), 'equal ESRCH\n');
+  assert.equal(run(app, process.execPath, ['cjs-consumer.cjs']), 'equal ESRCH\n');
+
+  const bin = join(app, 'node_modules', '.bin', 'kcmp');
+  const version = JSON.parse(execFileSync('npm', ['pkg', 'get', 'version'], { cwd: ROOT, encoding: 'utf8' }));
+  assert.equal(run(app, bin, ['--version']).trim(), version);
+  assert.equal(run(app, bin, ['raw', String(process.pid), String(process.pid), 'vm']).trim(), 'equal');
+  assert.ok(readdirSync(join(app, 'node_modules', 'kcmp', 'dist')).includes('index.cjs'));
+});
