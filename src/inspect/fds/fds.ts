@@ -154,6 +154,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
         ...(how.comparator ? { comparator: how.comparator } : {}),
         ...(how.blocked ? { blocked: how.blocked } : {}),
         nameAll: options.all,
+        inheritedTidOf: inheritedTables(processes, listed, tableOf),
         onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
       });
     }
@@ -181,6 +182,28 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     frozen?.resume();
     await (closing ?? pool?.close());
   }
+}
+
+/**
+ * For each slot, the fd table its fds were most likely inherited from: its parent's, when the parent is
+ * scanned, else the previous scanned sibling's (a pre-fork server's workers, when the master is not
+ * selected or has closed them); 0 for none. Only a hint for the grouping: kcmp decides.
+ */
+function inheritedTables(
+  processes: readonly SelectedProcess[],
+  listed: readonly FdTable[],
+  tableOf: Int32Array,
+) {
+  const ppidOf = new Map(processes.map((p) => [p.pid, p.ppid]));
+  const tidOfPid = new Map(listed.map((t) => [t.pid, t.tid]));
+  const lastChild = new Map<number, number>();
+  const from = listed.map((t) => {
+    const ppid = ppidOf.get(t.pid) ?? 0;
+    const sibling = lastChild.get(ppid) ?? 0;
+    if (t.tid === t.pid) lastChild.set(ppid, t.tid);
+    return tidOfPid.get(ppid) ?? sibling;
+  });
+  return (slot: number) => from[tableOf[slot] as number] as number;
 }
 
 /** Never more workers than cores: each extra one costs its own V8 heap (~10 MB) and start-up, and adds nothing. */
