@@ -14,7 +14,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
-import { countFds, type FdColumns } from '../../procfs/fds.js';
+import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
@@ -24,7 +24,7 @@ import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine
 import { type ScanMethod, scanMethod } from './fd-scan-method.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
 import { scanWithBpf } from './fds-bpf.js';
-import { type Buckets, bucketize } from './fds-buckets.js';
+import { bucketize } from './fds-buckets.js';
 import { finish, settle } from './fds-build.js';
 import { groupAll } from './fds-grouping.js';
 import { descriptionNames } from './fds-names.js';
@@ -97,7 +97,6 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
   const started = performance.now();
-  const progress = options.onProgress;
   const processes = selectProcesses(options.selection);
   const frozen = options.stop ? freeze(processes.map((p) => p.pid)) : undefined;
   let how: ScanMethod | undefined;
@@ -128,36 +127,11 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     noteZombies(processes, found.tables, problems);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 
-    let listed: FdTable[];
-    let tableOf: Int32Array;
-    let cols: FdColumns;
-    let buckets: Buckets;
-    let grouped: Awaited<ReturnType<typeof groupAll>>;
-    if (iterator) {
-      ({ listed, tableOf, cols, buckets, grouped } = scanWithBpf(iterator, tables, {
-        paranoid: options.paranoid,
-        nameAll: options.all,
-      }));
-      iterator.close();
-    } else {
-      ({ listed, tableOf, cols } = await scanTables(
-        tables,
-        pool,
-        (table, errno) => problems.add(table.pid, null, 'readdir', errno),
-        (done, total) => progress?.({ phase: 'scan', done, total }),
-      ));
-      noteAssumed(found.assumed, listed, problems);
-      buckets = bucketize(cols, options.paranoid);
-      const tidOfSlot = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
-      grouped = await groupAll(buckets, cols, tidOfSlot, pool, {
-        method: how.method,
-        ...(how.comparator ? { comparator: how.comparator } : {}),
-        ...(how.blocked ? { blocked: how.blocked } : {}),
-        nameAll: options.all,
-        inheritedTidOf: inheritedTables(processes, listed, tableOf),
-        onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
-      });
-    }
+    const { listed, tableOf, cols, buckets, grouped } = iterator
+      ? scanWithBpf(iterator, tables, { paranoid: options.paranoid, nameAll: options.all })
+      : await scanWithKcmp(tables, { pool, how, options, processes, problems });
+    iterator?.close();
+    noteAssumed(found.assumed, listed, problems);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
     closing = pool?.close(); // done with the workers: let them exit while the report is built
     how.session?.close();
@@ -212,6 +186,43 @@ function inheritedTables(
  * cores are not already busy — with the 1-minute load average at or above the core count a worker only
  * takes turns with us (measured at 50,000 fds on 2 cores at load 19: 1.23× slower with 2 workers).
  */
+/** The kcmp engine: /proc reads, (dev, ino) buckets, grouping by kcmp order (on workers when `pool`). */
+async function scanWithKcmp(
+  tables: readonly FdTable[],
+  run: {
+    pool: WorkerPool | undefined;
+    how: ScanMethod;
+    options: FdsOptions;
+    processes: readonly SelectedProcess[];
+    problems: Problems;
+  },
+) {
+  const { pool, how, options, processes, problems } = run;
+  const progress = options.onProgress;
+  const { listed, tableOf, cols } = await scanTables(
+    tables,
+    pool,
+    (table, errno) => problems.add(table.pid, null, 'readdir', errno),
+    (done, total) => progress?.({ phase: 'scan', done, total }),
+  );
+  const buckets = bucketize(cols, options.paranoid);
+  const grouped = await groupAll(
+    buckets,
+    cols,
+    (slot) => (listed[tableOf[slot] as number] as FdTable).tid,
+    pool,
+    {
+      method: how.method,
+      ...(how.comparator ? { comparator: how.comparator } : {}),
+      ...(how.blocked ? { blocked: how.blocked } : {}),
+      nameAll: options.all,
+      inheritedTidOf: inheritedTables(processes, listed, tableOf),
+      onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
+    },
+  );
+  return { listed, tableOf, cols, buckets, grouped };
+}
+
 function workerCount(workers: number | 'auto', estimateFds: () => number): number {
   const cores = availableParallelism();
   if (workers !== 'auto') return Math.min(workers, cores);
