@@ -108,7 +108,8 @@ async function cPartition(pids, mode) {
 }
 
 async function oursPartition(pids, engine) {
-  const file = join(BUILD_DIR, 'ours.json');
+  const file = join(BUILD_DIR, `ours${engine ? `-${engine}` : ''}.json`);
+  rmSync(file, { force: true }); // rusage does not truncate: a shorter report would keep a stale tail
   await measure(...ours(pids, [], engine), file);
   const report = JSON.parse(readFileSync(file, 'utf8'));
   return { report, text: partitionOfReport(report) };

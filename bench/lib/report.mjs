@@ -105,8 +105,9 @@ export function renderMarkdown(result, opt) {
     );
     for (const v of [contenders.find((x) => x.key === 'ours'), ...variants]) {
       const s = stats.get(v.key);
-      const engine = v.key === 'ours' ? 'auto' : v.key.slice(5);
+      const engine = v.key === 'ours' ? 'default' : v.key.slice(5);
       const ran = v.key === 'ours' ? ours : result.engineStats[engine];
+      // 'default' passes no --engine: auto, as a user runs it
       out.push(
         `| ${engine} | ${ran.engine ?? '?'} | ${int(ran.comparisons)} | ${ratio(s.median, c.median)} | ${ratio(s.median, node.median)} | ${s.rssMax.toFixed(1)} |`,
       );

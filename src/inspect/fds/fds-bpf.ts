@@ -31,8 +31,12 @@ import { emptyGrouped, GONE_KCMP, GONE_STAT, type Grouped, groupBuckets, NOT_GON
 import { groupJob } from './fds-grouping.js';
 import type { TableScan } from './fds-scan.js';
 
-/** Up to this many processes, each gets its own pid-filtered pass (Linux 6.1) rather than one whole pass. */
-const FILTERED_PASSES = 16;
+/**
+ * Up to this many processes, each gets its own pid-filtered pass (Linux 6.1) rather than one pass over
+ * every task of the machine: a pass costs a link, an iterator fd and a few reads (tens of µs), while a
+ * whole pass reads every fd of every process, which on a busy machine is far more than the selection.
+ */
+const FILTERED_PASSES = 512;
 
 export interface BpfScan extends TableScan {
   buckets: Buckets;
