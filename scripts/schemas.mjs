@@ -18,7 +18,9 @@ export const REPORTS = [
   ['kcmp.tasks/1', 'TasksReport', 'src/inspect/tasks/tasks-report.ts'],
   ['kcmp.epoll/1', 'EpollReport', 'src/inspect/epoll/epoll-report.ts'],
   ['kcmp.leaks/1', 'LeaksReport', 'src/inspect/leaks/leaks-report.ts'],
+  ['kcmp.container-leaks/1', 'ContainerLeaksReport', 'src/inspect/leaks/container-leaks-report.ts'],
   ['kcmp.same/1', 'SameReport', 'src/cli/same.ts'],
+  ['kcmp.raw/1', 'RawReport', 'src/cli/raw.ts'],
   ['kcmp.doctor/1', 'Diagnosis', 'src/compare/diagnose.ts'],
 ];
 

@@ -1,12 +1,21 @@
 /**
  * kcmp — the public library API.
  *
+ * One pair: `kcmp()` (the system call, typed), `sameFile()`, `sameTaskResource()` — synchronous, one
+ * answer each with the method that gave it. Scans: `inspectFds()`, `inspectTasks()`, `inspectEpoll()`,
+ * `inspectLeaks()` — each takes one options object with an explicit `selection` (`{ kind: 'all' }` to
+ * scan every visible process; never implied) and returns a Promise: a scan may use worker threads and
+ * runs beside servers (the exporter), where a synchronous scan would block the event loop. Each report
+ * says how it was obtained (methods per description, the engine in `stats`). What the machine allows:
+ * `detectCapabilities()`, and `diagnose()` for everything `kcmp doctor` prints.
+ *
  * @example
- * import { kcmp, sameFile } from 'kcmp';
+ * import { inspectFds, kcmp, sameFile } from 'kcmp';
  * kcmp(process.pid, process.pid, 'vm'); // 'equal'
+ * const report = await inspectFds({ selection: { kind: 'tree', root: process.pid } });
  */
 export { type Diagnosis, DOCTOR_SCHEMA, diagnose, type Limit } from './compare/diagnose.js';
-export { kcmp, orderOf, parseKcmpType } from './compare/kcmp.js';
+export { kcmp, parseKcmpType } from './compare/kcmp.js';
 export {
   type Capabilities,
   detectCapabilities,
@@ -14,7 +23,6 @@ export {
   type ProbeResult,
 } from './compare/probe.js';
 export { remedyFor } from './compare/remedies.js';
-export { detectRunMethod, type RunMethod, type RunMethodName } from './compare/run-method.js';
 export { type SameFileOptions, sameFile } from './compare/same-file.js';
 export { sameTaskResource, type TaskVerdict } from './compare/same-task.js';
 export type {
@@ -39,7 +47,12 @@ export {
 } from './errors.js';
 export { type EpollOptions, inspectEpoll } from './inspect/epoll/epoll.js';
 export type { EpollHolder, EpollReport, EpollStatus, EpollTarget } from './inspect/epoll/epoll-report.js';
-export { type FdsOptions, type FdsProgress, inspectFds, normalizeFdsOptions } from './inspect/fds/fds.js';
+export {
+  type FdsOptions,
+  type FdsProgress,
+  type FdsScanOptions,
+  inspectFds,
+} from './inspect/fds/fds.js';
 export type {
   Description,
   FdsReport,
@@ -48,10 +61,17 @@ export type {
   ProcessInfo,
   ScanError,
 } from './inspect/fds/fds-report.js';
-export { findLeaks, type LeakProbe, procfsProbe } from './inspect/leaks/leak-finder.js';
+export { type FleetSample, type FleetScanOptions, fleetScan } from './inspect/fleet/fleet-scan.js';
+export { type ContainerLeaksOptions, inspectContainerLeaks } from './inspect/leaks/container-leaks.js';
+export type {
+  ContainerLeak,
+  ContainerLeakKind,
+  ContainerLeaksReport,
+} from './inspect/leaks/container-leaks-report.js';
+export type { Container } from './inspect/leaks/containers.js';
 export { inspectLeaks, type LeaksOptions } from './inspect/leaks/leaks.js';
 export type { Leak, LeakEnd, LeakKind, LeaksReport } from './inspect/leaks/leaks-report.js';
-export { inspectTasks } from './inspect/tasks/tasks.js';
+export { inspectTasks, type TasksOptions } from './inspect/tasks/tasks.js';
 export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks/tasks-report.js';
 export type { Selection } from './procfs/select.js';
 export { renderDot } from './report/dot.js';

@@ -165,12 +165,17 @@ test('scenario 39 (partial): permissions as an unprivileged user', async (t) => 
 });
 
 test('scenario 40: in a new PID namespace, self is 1 and outer pids are ESRCH', (t) => {
-  const probe = spawnSync('unshare', ['--pid', '--fork', 'true']);
+  // With its own /proc (--mount-proc): without one, /proc shows the outer namespace's pids and every
+  // command refuses them (pid-namespace.test.ts).
+  const unshare = ['unshare', '--pid', '--fork', '--mount-proc'];
+  const probe = spawnSync(unshare[0] as string, [...unshare.slice(1), 'true']);
   if (probe.status !== 0) {
-    t.skip(`unshare --pid is not possible here: ${probe.stderr.toString().trim() || probe.error?.message}`);
+    t.skip(
+      `${unshare.join(' ')} is not possible here: ${probe.stderr.toString().trim() || probe.error?.message}`,
+    );
     return;
   }
-  const inNs = (args: string[]) => runCli(args, { wrapper: ['unshare', '--pid', '--fork'] });
+  const inNs = (args: string[]) => runCli(args, { wrapper: unshare });
   assert.equal(inNs(['raw', '1', '1', 'vm']).stdout, 'equal\n');
   const outer = inNs(['raw', '1', String(self), 'vm']);
   assert.equal(outer.code, 2);

@@ -13,7 +13,18 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from './helpers/cli.js';
 
 const MAN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'man');
-const SUBCOMMANDS = ['raw', 'same', 'fds', 'tasks', 'epoll', 'leaks', 'doctor', 'completion'];
+const SUBCOMMANDS = [
+  'raw',
+  'same',
+  'fds',
+  'tasks',
+  'epoll',
+  'leaks',
+  'doctor',
+  'exporter',
+  'metrics',
+  'completion',
+];
 
 function which(program: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;

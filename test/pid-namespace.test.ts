@@ -32,9 +32,9 @@ const m = await import(process.env.DIST_INDEX);
 const [a, b] = [Number(process.env.A), Number(process.env.B)];
 const calls = {
   inspectFds: () => m.inspectFds({ selection: { kind: 'pids', pids: [a, b] }, all: true }),
-  inspectTasks: () => m.inspectTasks({ kind: 'pids', pids: [a, b] }),
+  inspectTasks: () => m.inspectTasks({ selection: { kind: 'pids', pids: [a, b] } }),
   inspectLeaks: () => m.inspectLeaks({ selection: { kind: 'pids', pids: [a, b] } }),
-  inspectEpoll: () => m.inspectEpoll(a, 0),
+  inspectEpoll: () => m.inspectEpoll({ pid: a, epfd: 0 }),
   sameFile: () => m.sameFile({ pid: a, fd: 0 }, { pid: b, fd: 0 }),
   sameTaskResource: () => m.sameTaskResource(a, b, 'files'),
 };
@@ -68,6 +68,8 @@ run tasks "$NODE" "$CLI" tasks -p "$a,$b"
 run epoll "$NODE" "$CLI" epoll "$a" 0
 run leaks "$NODE" "$CLI" leaks -p "$a,$b"
 run containers "$NODE" "$CLI" leaks --container "$a"
+run metrics "$NODE" "$CLI" metrics -p "$a,$b"
+run exporter "$NODE" "$CLI" exporter -p "$a,$b" --listen 127.0.0.1:0
 run doctorNested "$NODE" "$CLI" doctor --json
 A=$a B=$b run library "$NODE" --input-type=module -e "$LIBRARY"
 "$NODE" "$CLI" doctor --json >"$OUT/doctorOwnProc.out" 2>"$OUT/doctorOwnProc.err"; echo $? >"$OUT/doctorOwnProc.rc"
@@ -89,6 +91,8 @@ kill "$a" "$b"
     'epoll',
     'leaks',
     'containers',
+    'metrics',
+    'exporter',
     'doctorNested',
     'library',
     'doctorOwnProc',
@@ -119,7 +123,7 @@ test('a /proc of an outer PID namespace: every command and library call refuses,
   const { pids, runs } = scenarioRuns();
   assert.deepEqual(pids, [2, 3], 'the two sleeps are pids 2 and 3 of namespace A, as in the report');
 
-  for (const name of ['raw', 'same', 'fds', 'tasks', 'epoll', 'leaks', 'containers']) {
+  for (const name of ['raw', 'same', 'fds', 'tasks', 'epoll', 'leaks', 'containers', 'metrics', 'exporter']) {
     const run = runs[name] as Run;
     assert.equal(run.rc, 2, `${name}: exit ${run.rc}, stdout ${run.out}`);
     assert.equal(run.out, '', `${name}: nothing on stdout`);

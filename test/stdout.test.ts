@@ -56,3 +56,10 @@ test('stdout on a terminal whose other side closed (EIO): one line, exit 2', (t)
   assert.equal(r.status, 2, r.stderr);
   assertOneLine(r.stderr, /^kcmp: cannot write the output: write to stdout failed: EIO /);
 });
+
+test('a command that prints nothing is not concerned: kcmp same -s with stdout closed answers by exit status', () => {
+  const same = spawnSync('sh', ['-c', '"$0" "$1" same -s $$:2 $$:2 >&-', process.execPath, CLI], {
+    encoding: 'utf8',
+  });
+  assert.deepEqual({ code: same.status, stderr: same.stderr }, { code: 0, stderr: '' });
+});

@@ -11,15 +11,16 @@ import {
 } from '../report/container-leaks-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson } from './json-output.js';
 import { parsePid } from './parse.js';
 import { out, warn } from './run.js';
+import { scanErrorLine } from './scan-error-line.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf } from './table-options.js';
 
-export interface ContainerLeaksFlags extends SelectionFlags, TableFlags {
+export interface ContainerLeaksFlags extends SelectionFlags, TableFlags, JsonFlags {
   container?: string;
   containers?: boolean;
-  json?: boolean;
 }
 
 /** Runs the audit; the caller checked that --container or --containers was given. */
@@ -30,11 +31,11 @@ export async function runContainerLeaks(flags: ContainerLeaksFlags): Promise<num
   const report = await inspectContainerLeaks({ container, selection: selectionOf(flags) });
   const code = report.stats.found > 0 ? EXIT.FOUND : EXIT.OK;
   if (flags.json) {
-    out(`${JSON.stringify(report, null, 2)}\n`);
+    outJson(report, flags);
     return code;
   }
   for (const e of report.errors) {
-    warn(`${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.syscall}: ${e.errno}: ${e.message}, skipping`);
+    warn(scanErrorLine(e));
   }
   if (report.leaks.length > 0)
     out(renderTable(report.leaks, CONTAINER_LEAK_COLUMNS, columns, tableOptionsOf(flags)));

@@ -4,6 +4,7 @@ import { DOCTOR_SCHEMA, diagnose } from '../compare/diagnose.js';
 import { enginePolicy } from '../inspect/fds/fd-engine.js';
 import { renderDoctor } from '../report/doctor.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out } from './run.js';
 
 export function registerDoctor(program: Command): void {
@@ -18,6 +19,7 @@ export function registerDoctor(program: Command): void {
         'inspected, and a remedy for every limit found. Exit 0 unless the check itself fails.',
     )
     .option('-J, --json', `print a ${DOCTOR_SCHEMA} JSON document`)
+    .addOption(prettyOption())
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -26,14 +28,11 @@ export function registerDoctor(program: Command): void {
         '  docker run --rm -it IMAGE npx kcmp doctor              explains a blocked kcmp in a container',
     )
     .action(
-      action((flags: { json?: boolean }) => {
+      action((flags: JsonFlags) => {
         const diagnosis = diagnose();
         const fdsEngine = enginePolicy(process.env.KCMP_BTF || undefined);
-        out(
-          flags.json
-            ? `${JSON.stringify({ ...diagnosis, fdsEngine }, null, 2)}\n`
-            : renderDoctor(diagnosis, fdsEngine),
-        );
+        if (flags.json) outJson({ ...diagnosis, fdsEngine }, flags);
+        else out(renderDoctor(diagnosis, fdsEngine));
         return EXIT.OK;
       }),
     );

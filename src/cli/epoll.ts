@@ -6,17 +6,16 @@ import { inspectEpoll } from '../inspect/epoll/epoll.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
 import { EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
-import { stringifyLossless } from '../report/json-text.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parsePid, parsePidList } from './parse.js';
 import { action, out, warn } from './run.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface EpollFlags extends TableFlags {
+interface EpollFlags extends TableFlags, JsonFlags {
   pid?: string;
   allProcesses?: boolean;
-  json?: boolean;
 }
 
 /** The other processes whose fds are searched for holders: none by default. */
@@ -48,9 +47,10 @@ export function registerEpoll(program: Command): void {
     .option('-p, --pid <pids>', 'also search the fds of these processes for holders')
     .option('--all-processes', 'also search the fds of every visible process')
     .option('-J, --json', 'print the kcmp.epoll/1 JSON report')
+    .addOption(prettyOption())
     .addHelpText('after', '\nExamples:\n  kcmp epoll 1234 4\n  kcmp epoll 1234 4 --all-processes -J')
     .action(
-      action((pidText: string | undefined, epfdText: string | undefined, flags: EpollFlags) => {
+      action(async (pidText: string | undefined, epfdText: string | undefined, flags: EpollFlags) => {
         if (listedColumns(flags, EPOLL_COLUMNS)) return EXIT.OK;
         if (pidText === undefined || epfdText === undefined) {
           throw new InvalidArgumentError('missing PID and EPFD: e.g. kcmp epoll 1234 4');
@@ -62,9 +62,9 @@ export function registerEpoll(program: Command): void {
           throw new InvalidArgumentError(`invalid EPFD ${JSON.stringify(epfdText)}: expected an fd number`);
         }
         assertProcPidsAreOurs(); // before searched() reads /proc
-        const report = inspectEpoll(pid, epfd, { search: searched(flags) });
+        const report = await inspectEpoll({ pid, epfd, search: searched(flags) });
         if (flags.json) {
-          out(`${stringifyLossless(report, 2)}\n`);
+          outJson(report, flags);
           return EXIT.OK;
         }
         for (const error of report.errors) warn(`${error.message}, skipping`);

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
+import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { selectProcesses } from '../procfs/select.js';
 import { Exporter } from '../serve/exporter.js';
 import { EXIT } from './exit-codes.js';
@@ -81,9 +82,15 @@ export function registerExporter(program: Command): void {
     )
     .action(
       action(async (flags: ExporterFlags) => {
+        // From the start: a SIGTERM during start-up also ends it cleanly, once it is listening or failed.
+        const terminated = new Promise<void>((resolve) => {
+          process.once('SIGTERM', resolve);
+          process.once('SIGINT', resolve);
+        });
         const { host, port } = parseListen(flags.listen);
         const intervalMs = parseInterval(flags.interval) * 1000;
         const options = fleetOptionsOf(flags);
+        assertProcPidsAreOurs(); // refused now, not in every scan later
         selectProcesses(options.selection); // a bad named pid is one line now, not a failed scan later
         let crashed = false;
         const exporter = new Exporter(options, intervalMs, {
@@ -99,10 +106,7 @@ export function registerExporter(program: Command): void {
         });
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         warn(`listening on http://${shown}:${address.port}/metrics`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGTERM', resolve);
-          process.once('SIGINT', resolve);
-        });
+        await terminated;
         await exporter.close();
         return crashed ? EXIT.TROUBLE : EXIT.OK;
       }),

@@ -12,29 +12,36 @@ import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
 import { ENGINE_REQUESTS, type EngineRequest } from '../inspect/fds/fd-engine.js';
-import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
+import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { resumeAll } from '../inspect/freeze.js';
-import { renderFdsJson } from '../report/fds-json.js';
+import { renderCounters } from '../report/counters.js';
+import { filterFdsReport } from '../report/fds-filter.js';
 import {
   FDS_COLUMNS,
   FDS_DEFAULT_COLUMNS,
+  type FdsRow,
   fdsFootnote,
+  fdsRows,
   fdsSummary,
   needsFdinfo,
+  needsPeers,
+  needsSockets,
   renderFdsTable,
 } from '../report/fds-table.js';
+import { renderJson } from '../report/json-text.js';
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
-import { formatOption, resolveFormat, writePicture } from './format.js';
+import { type FilterFlags, type RowSelection, rowSelectionOf, withFilterOptions } from './filter-options.js';
+import { formatOption, isPicture, resolveFormat, writePicture } from './format.js';
+import { type JsonFlags, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface FdsFlags extends SelectionFlags, TableFlags {
+interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
   all?: boolean;
-  json?: boolean;
   format?: string;
   paranoid?: boolean;
   stop?: boolean;
@@ -44,21 +51,33 @@ interface FdsFlags extends SelectionFlags, TableFlags {
 }
 
 interface Format {
-  /** Does this format show fdinfo fields? */
-  fdinfo(flags: FdsFlags): boolean;
-  /** `unit`: what the comparisons counted, for the summary line. */
-  render(report: FdsReport, flags: FdsFlags, unit: string): Iterable<string>;
+  /** The columns whose sources (fdinfo, sockets, peers) this format shows. */
+  columns(flags: FdsFlags): string[];
+  /** `unit`: what the comparisons counted, for the summary line. Rows not kept by `rows` are left out. */
+  render(report: FdsReport, flags: FdsFlags, unit: string, rows: RowSelection<FdsRow>): Iterable<string>;
 }
 
 const FORMATS = {
   table: {
-    fdinfo: (flags) => needsFdinfo(tableColumns(flags)),
-    *render(report, flags, unit) {
-      yield* renderFdsTable(report, tableColumns(flags), tableOptionsOf(flags));
-      if (!flags.raw && !flags.noheadings) yield `${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
+    columns: (flags) => tableColumns(flags),
+    *render(report, flags, unit, rows) {
+      const keep = rows.filter ? (row: FdsRow) => rows.filter?.test(row) === true : undefined;
+      const summary = rows.summary;
+      if (summary !== 'only') yield* renderFdsTable(report, tableColumns(flags), tableOptionsOf(flags), keep);
+      if (summary === 'only' || summary === 'append') {
+        const shown = keep ? fdsRows(report).filter(keep) : fdsRows(report);
+        yield* renderCounters(shown, rows.counters, (row) => String(FDS_COLUMNS.TYPE.get(row)));
+      }
+      const totals = summary === undefined ? !(flags.raw || flags.noheadings) : summary !== 'never';
+      if (totals) yield `${fdsSummary(report.stats, unit)}\n${fdsFootnote(report)}`;
     },
   },
-  json: { fdinfo: () => false, render: (report) => renderFdsJson(report) },
+  json: {
+    // everything but the fdinfo fields, which JSON leaves out
+    columns: () => Object.keys(FDS_COLUMNS).filter((n) => !needsFdinfo([n])),
+    render: (report, flags, _unit, rows) =>
+      renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false),
+  },
 } satisfies Record<string, Format>;
 
 function tableColumns(flags: FdsFlags): string[] {
@@ -85,7 +104,7 @@ function engine(text: string | undefined): EngineRequest {
 }
 
 export function registerFds(program: Command): void {
-  withTableOptions(program.command('fds'))
+  withFilterOptions(withTableOptions(program.command('fds')))
     .summary('group the fds of processes into shared open file descriptions')
     .description(
       'List the fds of the selected processes (all visible ones by default) that share one open file ' +
@@ -97,6 +116,7 @@ export function registerFds(program: Command): void {
     .option('--tree <pid>', 'this process and all its descendants')
     .option('--all', 'list every description, also those held by one fd only')
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
+    .addOption(prettyOption())
     .addOption(formatOption())
     .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
@@ -117,18 +137,24 @@ export function registerFds(program: Command): void {
       'after',
       '\nExamples:\n  kcmp fds --tree $(pgrep -o nginx)     which workers share which sockets and logs\n' +
         '  kcmp fds -p 1234,1235 --all -J        every fd of two processes, grouped, as JSON\n' +
-        '  kcmp fds -o +FLAGS,METHOD             more columns',
+        '  kcmp fds -o +FLAGS,METHOD             more columns\n' +
+        '  kcmp fds -Q "SOCK.STATE == \'LISTEN\'"   only rows of listening sockets\n' +
+        '  kcmp fds -o +PEERS --all              who holds the other end of each pipe and socket',
     )
     .action(
       action(async (flags: FdsFlags) => {
         if (listedColumns(flags, FDS_COLUMNS)) return EXIT.OK;
         const kind = resolveFormat(flags);
         const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
-        const fdinfo = format.fdinfo(flags); // also validates -o before the scan
-        const options: Partial<FdsOptions> = {
+        const rows = rowSelectionOf<FdsRow>(flags, FDS_COLUMNS);
+        const shown = [...format.columns(flags), ...rows.columns]; // also validates -o before the scan
+        const fdinfo = needsFdinfo(shown);
+        const options: FdsScanOptions = {
           selection: selectionOf(flags),
           all: flags.all ?? false,
           fdinfo,
+          sockets: needsSockets(shown),
+          peers: isPicture(kind) || needsPeers(shown),
           paranoid: flags.paranoid ?? false,
           stop: flags.stop ?? false,
           workers: workers(flags.workers),
@@ -157,8 +183,10 @@ export function registerFds(program: Command): void {
         });
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
-        if (await writePicture(kind, (p) => p.fdsPicture(report, { unshared }))) return EXIT.OK;
-        out(format.render(report, flags, report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call'));
+        const picture = rows.filter ? filterFdsReport(report, rows.filter) : report;
+        if (await writePicture(kind, (p) => p.fdsPicture(picture, { unshared }))) return EXIT.OK;
+        const unit = report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call';
+        out(format.render(report, flags, unit, rows));
         return EXIT.OK;
       }),
     );

@@ -5,17 +5,17 @@
  */
 import type { Command } from 'commander';
 import { inspectLeaks } from '../inspect/leaks/leaks.js';
-import { stringifyLossless } from '../report/json-text.js';
 import { fixLines, LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, leaksSummary } from '../report/leaks-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { type ContainerLeaksFlags, runContainerLeaks } from './container-leaks.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
+import { scanErrorLine } from './scan-error-line.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags {
-  json?: boolean;
+interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags, JsonFlags {
   stop?: boolean;
 }
 
@@ -32,6 +32,7 @@ export function registerLeaks(program: Command): void {
     .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
     .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
+    .addOption(prettyOption())
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .option(
       '--container <pid>',
@@ -52,13 +53,11 @@ export function registerLeaks(program: Command): void {
         const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
         const report = await inspectLeaks({ selection: selectionOf(flags), stop: flags.stop ?? false });
         if (flags.json) {
-          out(`${stringifyLossless(report, 2)}\n`);
+          outJson(report, flags);
           return EXIT.OK;
         }
         for (const e of report.errors) {
-          warn(
-            `${e.pid}${e.fd === null ? '' : `:${e.fd}`}: ${e.errno === null ? e.reason : `${e.syscall}: ${e.errno}`}: ${e.message}, skipping`,
-          );
+          warn(scanErrorLine(e));
         }
         const scripted = flags.raw || flags.noheadings;
         if (report.leaks.length > 0) {

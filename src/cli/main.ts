@@ -4,14 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../util/version.js';
 import { commandsFor } from './commands.js';
 import { EXIT } from './exit-codes.js';
-import { setDebug, stdoutClosed, warn } from './run.js';
-
-if (stdoutClosed()) {
-  warn(
-    'stdout is closed (started with >&-): the output would be lost; to discard it, redirect it: > /dev/null',
-  );
-  process.exit(EXIT.TROUBLE);
-}
+import { setDebug } from './run.js';
 
 const program = new Command('kcmp')
   .description('Are these two kernel objects the same thing? kcmp(2) for file descriptions, tasks and epoll.')

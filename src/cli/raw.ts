@@ -1,13 +1,30 @@
 /** `kcmp raw PID1 PID2 TYPE [IDX1 [IDX2]]`: the system call itself. */
 import type { Command } from 'commander';
 import { kcmp, parseKcmpType } from '../compare/kcmp.js';
-import type { EpollSlot } from '../compare/types.js';
+import type { EpollSlot, KcmpType, Order } from '../compare/types.js';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parsePid } from './parse.js';
 import { action, out } from './run.js';
+
+export const RAW_SCHEMA = 'kcmp.raw/1';
+
+/** The `kcmp.raw/1` document: one kcmp(2) call and its answer, as `kcmp raw -J` prints it. */
+export interface RawReport {
+  schema: typeof RAW_SCHEMA;
+  pid1: number;
+  pid2: number;
+  type: KcmpType;
+  /** The fd of pid1 (file, epoll-tfd). */
+  idx1?: number;
+  /** The fd of pid2 (file), or the epoll slot (epoll-tfd). */
+  idx2?: number | EpollSlot;
+  /** The kernel's answer: 0 equal, 1 less, 2 greater, 3 unordered. An order for one boot: never store it. */
+  order: Order;
+}
 
 export function registerRaw(program: Command): void {
   program
@@ -24,28 +41,58 @@ export function registerRaw(program: Command): void {
     .argument('<type>')
     .argument('[idx1]')
     .argument('[idx2]')
+    .option('-J, --json', `print a ${RAW_SCHEMA} JSON document`)
+    .addOption(prettyOption())
     .addHelpText(
       'after',
       '\nExamples:\n  kcmp raw $$ $$ vm                 equal\n  kcmp raw 1234 1235 file 3 3       equal (fd 3 inherited across fork)\n  kcmp raw 1234 1234 epoll-tfd 5 4:5   is fd 5 the target registered as fd 5 in epoll fd 4?',
     )
     .action(
-      action((pid1: string, pid2: string, typeText: string, idx1?: string, idx2?: string) => {
-        const type = parseKcmpType(typeText);
-        const p1 = parsePid(pid1, 'PID1');
-        const p2 = parsePid(pid2, 'PID2');
-        assertProcPidsAreOurs(); // the user read these pids in /proc (ps, pgrep); kcmp(2) reads them in ours
-        let order: string;
-        if (type === 'file') {
-          order = kcmp(p1, p2, type, parseIndex(idx1, 'IDX1'), parseIndex(idx2, 'IDX2'));
-        } else if (type === 'epoll-tfd') {
-          order = kcmp(p1, p2, type, parseIndex(idx1, 'IDX1'), parseSlot(idx2));
-        } else {
-          if (idx1 !== undefined) throw new InvalidArgumentError(`type ${type} takes no fd indexes`);
-          order = kcmp(p1, p2, type);
-        }
-        out(`${order}\n`);
-        return EXIT.OK;
-      }),
+      action(
+        (
+          pid1: string,
+          pid2: string,
+          typeText: string,
+          idx1: string | undefined,
+          idx2: string | undefined,
+          flags: JsonFlags,
+        ) => {
+          const type = parseKcmpType(typeText);
+          const p1 = parsePid(pid1, 'PID1');
+          const p2 = parsePid(pid2, 'PID2');
+          assertProcPidsAreOurs(); // the user read these pids in /proc (ps, pgrep); kcmp(2) reads them in ours
+          let report: RawReport;
+          if (type === 'file') {
+            const [fd1, fd2] = [parseIndex(idx1, 'IDX1'), parseIndex(idx2, 'IDX2')];
+            report = {
+              schema: RAW_SCHEMA,
+              pid1: p1,
+              pid2: p2,
+              type,
+              idx1: fd1,
+              idx2: fd2,
+              order: kcmp(p1, p2, type, fd1, fd2),
+            };
+          } else if (type === 'epoll-tfd') {
+            const [fd1, slot] = [parseIndex(idx1, 'IDX1'), parseSlot(idx2)];
+            report = {
+              schema: RAW_SCHEMA,
+              pid1: p1,
+              pid2: p2,
+              type,
+              idx1: fd1,
+              idx2: slot,
+              order: kcmp(p1, p2, type, fd1, slot),
+            };
+          } else {
+            if (idx1 !== undefined) throw new InvalidArgumentError(`type ${type} takes no fd indexes`);
+            report = { schema: RAW_SCHEMA, pid1: p1, pid2: p2, type, order: kcmp(p1, p2, type) };
+          }
+          if (flags.json) outJson(report, flags);
+          else out(`${report.order}\n`);
+          return EXIT.OK;
+        },
+      ),
     );
 }
 

@@ -4,7 +4,8 @@
  *
  * stdout: a reader that went away (EPIPE: `kcmp fds | head`) ends the output quietly with the exit code
  * so far; any other write error (ENOSPC for `> /dev/full`, EIO for a hung-up terminal) is one line and
- * exit 2. A stdout the shell closed (`>&-`) is one line and exit 2 before anything runs (stdoutClosed).
+ * exit 2. A stdout the shell closed (`>&-`) is one line and exit 2 at the first output (stdoutClosed):
+ * commands that print nothing (the exporter, `kcmp same -s`) are not concerned.
  */
 import { readlinkSync } from 'node:fs';
 import { remedyFor } from '../compare/remedies.js';
@@ -58,12 +59,23 @@ export function action<A extends unknown[]>(
   };
 }
 
+let stdoutChecked = false;
+
 /**
  * Writes to stdout: a string, or the chunks of a large output one by one (stdout to a file, pipe or
  * terminal is written synchronously on Linux, so no chunk waits in memory). A closed pipe
  * (`kcmp fds | head`) ends the output quietly; other write errors exit 2.
  */
 export function out(text: string | Iterable<string>): void {
+  if (!stdoutChecked) {
+    stdoutChecked = true;
+    if (stdoutClosed()) {
+      warn(
+        'stdout is closed (>&-) or a read-write /dev/null: the output would be lost; to discard it, redirect it: > /dev/null',
+      );
+      process.exit(EXIT.TROUBLE);
+    }
+  }
   if (typeof text === 'string') process.stdout.write(text);
   else for (const chunk of text) process.stdout.write(chunk);
 }

@@ -1,10 +1,11 @@
 /** `kcmp same PID:FD PID:FD [--borrow] [-J]`: one pair, answered like cmp(1): 0 same, 1 different, 2 undecided. */
 import type { Command } from 'commander';
-import { remedyFor } from '../compare/remedies.js';
+import { REMEDY, remedyFor } from '../compare/remedies.js';
 import { detectRunMethod } from '../compare/run-method.js';
 import { sameFile } from '../compare/same-file.js';
-import type { FdRef, Method, Reason, Verdict } from '../compare/types.js';
+import type { ChangedReason, FdRef, Method, Reason, Verdict } from '../compare/types.js';
 import { EXIT } from './exit-codes.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parseFdRef } from './parse.js';
 import { action, out } from './run.js';
 import { announceRunMethod } from './run-notice.js';
@@ -21,12 +22,12 @@ export interface SameReport {
   /** How the answer was obtained ('none' when nothing could decide). */
   method: Method;
   /** Why a stronger method was not available, with the remedy when there is one. */
-  reason?: Reason & { remedy?: string };
+  reason?: (Reason | ChangedReason) & { remedy?: string };
 }
 
-interface SameFlags {
+interface SameFlags extends JsonFlags {
   borrow?: boolean;
-  json?: boolean;
+  silent?: boolean;
 }
 
 function exitCode(verdict: Verdict): number {
@@ -36,7 +37,8 @@ function exitCode(verdict: Verdict): number {
 
 /** The remedy for an undecided verdict; suggests --borrow when it was not tried. */
 function remedyOf(verdict: Verdict, flags: SameFlags): string | undefined {
-  if (!verdict.reason) return undefined;
+  if (verdict.same !== null) return undefined;
+  if (verdict.reason.syscall === null) return REMEDY.changed;
   const remedy = remedyFor(verdict.reason);
   const kcmpFailed = verdict.reason.syscall === 'kcmp';
   if (kcmpFailed && !flags.borrow) return remedy ? `${remedy}; or try --borrow` : 'try --borrow';
@@ -45,14 +47,14 @@ function remedyOf(verdict: Verdict, flags: SameFlags): string | undefined {
 
 function text(verdict: Verdict, remedy: string | undefined): string {
   if (verdict.same === null) {
-    const why = verdict.reason?.message ?? 'no method could decide';
+    const why = verdict.reason.message;
     return `undecided: ${why}${remedy ? `; ${remedy}` : ''}\n`;
   }
   return `${verdict.same ? 'same' : 'different'} (${verdict.method})\n`;
 }
 
-function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): string {
-  const reason = verdict.reason ? { ...verdict.reason, ...(remedy ? { remedy } : {}) } : undefined;
+function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined): SameReport {
+  const reason = verdict.same === null ? { ...verdict.reason, ...(remedy ? { remedy } : {}) } : undefined;
   const doc: SameReport = {
     schema: SAME_SCHEMA,
     a,
@@ -61,7 +63,7 @@ function json(a: FdRef, b: FdRef, verdict: Verdict, remedy: string | undefined):
     method: verdict.method,
     ...(reason ? { reason } : {}),
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return doc;
 }
 
 export function registerSame(program: Command): void {
@@ -83,6 +85,8 @@ export function registerSame(program: Command): void {
         '(Linux 6.10; needs ptrace attach rights; closing them drops POSIX locks this process holds on the file)',
     )
     .option('-J, --json', `print a ${SAME_SCHEMA} JSON document`)
+    .addOption(prettyOption())
+    .option('-s, --silent', 'print nothing; the exit status is the answer (as cmp -s)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -91,7 +95,7 @@ export function registerSame(program: Command): void {
         '  kcmp same 1234:3 1234:5           different (different-inode)\n' +
         '  kcmp same --json 1234:3 1235:3    {"schema": "kcmp.same/1", "same": true, "method": "kcmp", …}\n' +
         '  kcmp same --borrow 1234:3 1235:3  where a container blocks kcmp but allows pidfd_getfd\n' +
-        '  kcmp same 1234:3 1235:3 && echo shared',
+        '  kcmp same -s 1234:3 1235:3 && echo shared',
     )
     .action(
       action((aText: string, bText: string, flags: SameFlags) => {
@@ -104,7 +108,9 @@ export function registerSame(program: Command): void {
         });
         const verdict = sameFile(a, b, { borrow: Boolean(flags.borrow) });
         const remedy = remedyOf(verdict, flags);
-        out(flags.json ? json(a, b, verdict, remedy) : text(verdict, remedy));
+        if (flags.silent) return exitCode(verdict);
+        if (flags.json) outJson(json(a, b, verdict, remedy), flags);
+        else out(text(verdict, remedy));
         return exitCode(verdict);
       }),
     );

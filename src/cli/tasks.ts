@@ -2,18 +2,17 @@
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { inspectTasks } from '../inspect/tasks/tasks.js';
-import { stringifyLossless } from '../report/json-text.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
+import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
-interface TasksFlags extends SelectionFlags, TableFlags {
-  json?: boolean;
+interface TasksFlags extends SelectionFlags, TableFlags, JsonFlags {
   format?: string;
 }
 
@@ -32,6 +31,7 @@ export function registerTasks(program: Command): void {
     .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
     .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.tasks/1 JSON report')
+    .addOption(prettyOption())
     .addOption(formatOption())
     .addHelpText(
       'after',
@@ -47,10 +47,10 @@ export function registerTasks(program: Command): void {
           borrowable: false,
           borrow: false,
         });
-        const report = inspectTasks(selectionOf(flags));
+        const report = await inspectTasks({ selection: selectionOf(flags) });
         if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
         if (format === 'json') {
-          out(`${stringifyLossless(report, 2)}\n`);
+          outJson(report, flags);
           return EXIT.OK;
         }
         for (const error of report.errors)

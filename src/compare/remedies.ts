@@ -89,7 +89,6 @@ export function probeRemedy(syscall: keyof typeof BLOCKABLE, outcome: ProbeOutco
 export function remedyFor(failure: { syscall: string; errno: ErrnoName }): string | undefined {
   const { syscall, errno } = failure;
   if (errno === 'ESRCH') return REMEDY.gone;
-  if (errno === 'EAGAIN' && syscall === 'stat') return REMEDY.changed;
   if (syscall === 'kcmp' || syscall === 'pidfd_getfd') {
     const call = BLOCKABLE[syscall];
     if (errno === 'EBADF') return REMEDY.fdNotOpen;

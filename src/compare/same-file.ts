@@ -18,8 +18,9 @@
  *
  * Another process's fds can change while we look: each cross-process answer is confirmed by stat-ing
  * both fds again; if either now refers to another inode (closed, its number reused), the verdict is
- * undecided with errno EAGAIN — never an answer about a file that is no longer there. This narrows the
- * window but cannot close it (kcmp compares raw pointers, spec §4.4): stop the processes for certainty.
+ * undecided, its reason naming no call and no errno (none failed) — never an answer about a file that is
+ * no longer there. This narrows the window but cannot close it (kcmp compares the file pointers an fd
+ * number names at the moment of the call, holding no reference): stop the processes for certainty.
  */
 import { fsErrno } from '../procfs/errors.js';
 import { type FdStat, fdPath, sameInode, statFd } from '../procfs/fd-stat.js';
@@ -33,7 +34,7 @@ import { kcmp } from './kcmp.js';
 import { liveTask, lookupError, type TaskFd } from './liveness.js';
 import { wouldBeKilled } from './probe.js';
 import { combineReasons, killedReason, reasonOf } from './reason.js';
-import type { FdRef, Order, Reason, Verdict } from './types.js';
+import type { DecidedVerdict, FdRef, Order, Reason, Verdict } from './types.js';
 import { assertFd, assertPid } from './validate.js';
 
 export interface SameFileOptions {
@@ -132,7 +133,7 @@ function confirm(verdict: Verdict, refs: readonly TaskFd[], before: readonly (Fd
       const message =
         `fd ${ref.fd} of process ${ref.pid} was closed or now refers to another file: it changed while ` +
         `being compared, so no answer is given; compare again (or stop the process: kill -STOP ${ref.pid})`;
-      return { same: null, method: 'none', reason: { syscall: 'stat', errno: 'EAGAIN', message } };
+      return { same: null, method: 'none', reason: { syscall: null, errno: null, message } };
     }
   }
   return verdict;
@@ -185,7 +186,7 @@ export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Ver
 
   const order = kcmpStep(refs[0], refs[1]);
   if (typeof order === 'string') {
-    const verdict: Verdict = { same: order === 'equal', method: identical ? 'identical' : 'kcmp' };
+    const verdict: DecidedVerdict = { same: order === 'equal', method: identical ? 'identical' : 'kcmp' };
     return confirm(verdict, refs, before);
   }
   reasons.push(order);

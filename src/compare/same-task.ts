@@ -24,17 +24,22 @@ import { kcmp } from './kcmp.js';
 import { assertAlive } from './liveness.js';
 import { wouldBeKilled } from './probe.js';
 import { killedReason, reasonOf } from './reason.js';
-import { TASK_RESOURCES, type TaskResource, type Verdict } from './types.js';
+import { type Reason, TASK_RESOURCES, type TaskResource } from './types.js';
 import { assertPid } from './validate.js';
 
-export interface TaskVerdict extends Verdict {
-  kind: TaskResource;
-  method: 'identical' | 'kcmp' | 'none';
-  /** io/sysvsem only: true when NEITHER task has the object (kcmp's NULL == NULL), so nothing is shared. */
-  absent?: boolean;
-  /** Why an 'equal' from the kernel was not taken as "shared". */
-  caveat?: string;
-}
+/**
+ * Whether two tasks share one kernel object of `kind`: decided (`same` true or false); `absent` (io and
+ * sysvsem only: NEITHER task has the object — kcmp compares their NULLs as equal, but nothing is shared);
+ * or undecided (`same: null`, method 'none', with the failed call or the caveat that kept it open).
+ *
+ * @example
+ * const v = sameTaskResource(pid, other, 'io');
+ * if (v.same === null) console.log(v.absent ? 'neither has an I/O context' : `undecided: ${v.caveat ?? v.reason?.message}`);
+ */
+export type TaskVerdict =
+  | { kind: TaskResource; same: boolean; method: 'identical' | 'kcmp' }
+  | { kind: TaskResource; same: null; method: 'kcmp'; absent: true; caveat: string }
+  | { kind: TaskResource; same: null; method: 'none'; absent?: undefined; reason?: Reason; caveat?: string };
 
 const NOUNS: Readonly<Record<'io' | 'sysvsem', string>> = {
   io: 'an I/O context',

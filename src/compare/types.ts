@@ -35,16 +35,39 @@ export type Method =
   | 'socket-inode' // the same socket inode: sockfs has one file per socket, exact
   | 'none'; // nothing could decide
 
-/** The reason a stronger method could not be used. */
+/** Why a method could not be used: the call that failed and the errno the kernel returned. */
 export interface Reason {
   syscall: string;
   errno: ErrnoName;
   message: string;
 }
 
-/** A comparison's answer. `same: null` means undecided — never a guess. */
-export interface Verdict {
-  same: boolean | null;
-  method: Method;
-  reason?: Reason;
+/** No call failed, but an fd was closed or its number reused while it was compared: no answer held. */
+export interface ChangedReason {
+  syscall: null;
+  errno: null;
+  message: string;
+}
+
+/**
+ * A comparison's answer and how it was obtained: decided (`same` true or false, by a named method), or
+ * undecided (`same: null`, method 'none', and why) — never a guess, and never an undecided answer that
+ * names a method.
+ *
+ * @example
+ * const v = sameFile(a, b);
+ * if (v.same === null) console.log(`undecided: ${v.reason.message}`);
+ * else console.log(`${v.same ? 'same' : 'different'} (${v.method})`);
+ */
+export type Verdict = DecidedVerdict | UndecidedVerdict;
+
+export interface DecidedVerdict {
+  same: boolean;
+  method: Exclude<Method, 'none'>;
+}
+
+export interface UndecidedVerdict {
+  same: null;
+  method: 'none';
+  reason: Reason | ChangedReason;
 }

@@ -32,6 +32,11 @@ const buffer = Buffer.alloc(512); // the generic lines come first and fit easily
 
 /** Reads the fdinfo of fd `fd` in task `tid`. Throws the fs error (ENOENT: closed; EACCES). */
 export function readFdInfo(tid: number, fd: number): FdInfo {
+  return parseFdInfo(readFdInfoText(tid, fd));
+}
+
+/** The first 512 bytes of the fdinfo text: the generic lines and short kind-specific ones. */
+function readFdInfoText(tid: number, fd: number): string {
   const handle = openSync(`/proc/${tid}/fdinfo/${fd}`, 'r');
   let length: number;
   try {
@@ -39,7 +44,15 @@ export function readFdInfo(tid: number, fd: number): FdInfo {
   } finally {
     closeSync(handle);
   }
-  return parseFdInfo(buffer.toString('latin1', 0, length));
+  return buffer.toString('latin1', 0, length);
+}
+
+/**
+ * One kind-specific line of an fdinfo, '' if the file has none: `tty-index` of a pty master (since 4.17,
+ * drivers/tty/pty.c `pty_show_fdinfo`), `eventfd-id` of an eventfd (since 6.8). Throws the fs error.
+ */
+export function readFdInfoLine(tid: number, fd: number, key: string): string {
+  return field(readFdInfoText(tid, fd), key);
 }
 
 export function parseFdInfo(text: string): FdInfo {

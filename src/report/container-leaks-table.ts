@@ -23,7 +23,7 @@ export const CONTAINER_LEAK_COLUMNS = {
   FD: {
     help: 'the container process as PID:FD, PID:cwd or PID:root',
     json: 'string',
-    get: (l) => `${l.pid}:${l.fd ?? l.name}`,
+    get: (l) => `${l.pid}:${l.fd ?? (l.kind === 'foreign-root' ? 'root' : 'cwd')}`,
   },
   COMMAND: { help: "the container process's command", json: 'string', get: (l) => l.command },
   OUTSIDE: {

@@ -86,9 +86,15 @@ export function renderDot(graph: SharingGraph): string {
     const stroke = PALETTE[e.kind].stroke;
     const edgeAttrs: Record<string, string> = {
       id: dotQuote(edgeId(e.from, e.to)),
-      class: dotQuote(`link ${kindClass(e.kind)}`),
+      class: dotQuote(`${e.relation === 'peer' ? 'peer' : 'link'} ${kindClass(e.kind)}`),
       color: dotQuote(stroke),
     };
+    if (e.relation === 'peer') {
+      // the other end: dashed and doubled, and not a rank constraint, so sharing keeps the layout
+      edgeAttrs.style = '"dashed"';
+      edgeAttrs.penwidth = '2';
+      edgeAttrs.constraint = 'false';
+    }
     if (e.label !== '') {
       edgeAttrs.label = dotQuote(e.label);
       edgeAttrs.fontcolor = dotQuote(stroke);

@@ -3,7 +3,8 @@
  * error (TYPE=ERROR, NAME=syscall:ERRNO, as lsfd shows them), then a one-line summary. Every column is
  * declared once here; -o, --list-columns and what needs fdinfo all derive from FDS_COLUMNS.
  */
-import type { Description, FdsReport, FdsStats, Holder, ScanError } from '../inspect/fds/fds-report.js';
+import type { Description, FdsReport, FdsStats, Holder, Peer, ScanError } from '../inspect/fds/fds-report.js';
+import { type SocketInfo, socketName } from '../netlink/socket-info.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import { type Column, renderTable, type TableOptions } from './table.js';
 
@@ -11,7 +12,8 @@ export type FdsRow =
   | { description: Description; holder: Holder; error?: undefined }
   | { error: ScanError; command: string; description?: undefined; holder?: undefined };
 
-type FdsColumn = Column<FdsRow> & { fdinfo?: true };
+/** `fdinfo`/`sockets`: the column shows what only that source gives, so it is read only when shown. */
+type FdsColumn = Column<FdsRow> & { fdinfo?: true; sockets?: true; peers?: true };
 
 /** A cell from the description and holder of a row, or from its error (empty by default). */
 const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => V | null = () => null) => {
@@ -20,6 +22,112 @@ const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => 
 
 /** A field holders and error rows both have. */
 const both = (key: 'pid' | 'fd') => (row: FdsRow) => (row.error ? row.error[key] : row.holder[key]);
+
+// ── Socket columns (lsfd's names) and peer columns, from the description's `socket` object ───────────────────────────
+/** A cell of a socket description's `socket` object (empty for other rows and unnamed sockets). */
+const sock = <V>(get: (s: SocketInfo) => V | undefined) =>
+  h((d) => (d.socket ? (get(d.socket) ?? null) : null));
+
+const SOCKET_COLUMNS = {
+  'SOCK.PROTONAME': {
+    help: 'socket protocol: TCP, TCPv6, UDP, UDPv6, RAW, UNIX-STREAM, UNIX-DGRAM, UNIX-SEQPACKET, NETLINK, PACKET',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.protocol),
+  },
+  'SOCK.STATE': {
+    help: 'socket state: LISTEN, ESTABLISHED, CLOSE, … (TCP state names; UNIX and UDP reuse them)',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.state),
+  },
+  'SOCK.LISTENING': {
+    help: 'true for a listening socket',
+    json: 'boolean',
+    sockets: true,
+    get: sock((s) => s.state === 'LISTEN'),
+  },
+  'SOCK.NETNS': {
+    help: 'inode of the network namespace the socket was found in',
+    json: 'number',
+    align: 'right',
+    sockets: true,
+    get: sock((s) => s.netns),
+  },
+  'INET.LADDR': {
+    help: 'local IP address (IPv4 or IPv6)',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.local?.address),
+  },
+  'INET.LPORT': {
+    help: 'local port',
+    json: 'number',
+    align: 'right',
+    sockets: true,
+    get: sock((s) => s.local?.port),
+  },
+  'INET.RADDR': {
+    help: 'remote IP address (IPv4 or IPv6)',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.remote?.address),
+  },
+  'INET.RPORT': {
+    help: 'remote port',
+    json: 'number',
+    align: 'right',
+    sockets: true,
+    get: sock((s) => s.remote?.port),
+  },
+  'UNIX.PATH': {
+    help: 'path a UNIX socket is bound to, or @name for an abstract name',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.path),
+  },
+  'NETLINK.PROTOCOL': {
+    help: 'netlink protocol: route, sock_diag, kobject_uevent, …',
+    json: 'string',
+    sockets: true,
+    get: sock((s) => (s.protocol === 'NETLINK' ? s.subprotocol : undefined)),
+  },
+  'NETLINK.LPORT': {
+    help: 'netlink port id',
+    json: 'number',
+    align: 'right',
+    sockets: true,
+    get: sock((s) => s.portid),
+  },
+} satisfies Record<string, FdsColumn>;
+
+/** A comm inside a `pid,comm,fd` list: its separators and backslash escaped, as lsfd's ENDPOINTS. */
+const listedComm = (command: string) =>
+  command.replace(/[\\, ]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const peerList = (peers: readonly Peer[] | undefined) =>
+  peers === undefined ? null : peers.map((p) => `${p.pid},${listedComm(p.command)},${p.fd}`).join(' ');
+
+const PEER_COLUMNS = {
+  PEERS: {
+    help: 'holders of the other end (pipe ends, UNIX peers, loopback connections, ptys): pid,comm,fd …',
+    json: 'string',
+    peers: true,
+    get: h((d) => peerList(d.peers)),
+  },
+  'EPOLL.WATCHERS': {
+    help: 'epoll instances watching this description (verified with KCMP_EPOLL_TFD): pid,comm,epfd …',
+    json: 'string',
+    peers: true,
+    get: h((d) => peerList(d.watchers)),
+  },
+  'PIPE.SELFWRITER': {
+    help: 'true for a pipe read end whose every writer holds it too (it waits for an EOF it prevents)',
+    json: 'boolean',
+    peers: true,
+    get: h((d) => d.onlyWriterIsReader ?? null),
+  },
+} satisfies Record<string, FdsColumn>;
+// ── end of socket and peer columns ─────────────────────────────────────────────────────────────────────────────
 
 export const FDS_COLUMNS = {
   DESC: {
@@ -80,11 +188,12 @@ export const FDS_COLUMNS = {
   DEV: { help: 'device of the file, major:minor', json: 'string', get: h((d) => d.dev) },
   INODE: { help: 'inode number of the file', json: 'number', align: 'right', get: h((d) => d.ino) },
   NAME: {
-    help: 'file name, or pipe:[ino], socket:[ino], anon_inode:[…]; syscall:ERRNO for an error row',
+    help: 'file name, or pipe:[ino], anon_inode:[…]; a socket as "TCP 127.0.0.1:80 (LISTEN)" (socket:[ino] if unknown); syscall:ERRNO for an error row',
     json: 'string',
+    sockets: true,
     truncate: true,
     get: h(
-      (d) => d.name,
+      (d) => (d.socket ? socketName(d.socket) : d.name),
       (e) => (e.errno === null ? (e.reason ?? null) : `${e.syscall}:${e.errno}`),
     ),
   },
@@ -112,6 +221,8 @@ export const FDS_COLUMNS = {
       (e) => e.message,
     ),
   },
+  ...SOCKET_COLUMNS,
+  ...PEER_COLUMNS,
 } satisfies Record<string, FdsColumn>;
 
 export type FdsColumnName = keyof typeof FDS_COLUMNS;
@@ -132,6 +243,16 @@ export function needsFdinfo(names: readonly string[]): boolean {
   return names.some((n) => (FDS_COLUMNS as Record<string, FdsColumn>)[n]?.fdinfo === true);
 }
 
+/** Do these columns need the sockets to be named? */
+export function needsSockets(names: readonly string[]): boolean {
+  return names.some((n) => (FDS_COLUMNS as Record<string, FdsColumn>)[n]?.sockets === true);
+}
+
+/** Do these columns need the peers to be found? */
+export function needsPeers(names: readonly string[]): boolean {
+  return names.some((n) => (FDS_COLUMNS as Record<string, FdsColumn>)[n]?.peers === true);
+}
+
 export function fdsRows(report: FdsReport): FdsRow[] {
   const rows: FdsRow[] = [];
   for (const description of report.descriptions) {
@@ -142,12 +263,15 @@ export function fdsRows(report: FdsReport): FdsRow[] {
   return rows;
 }
 
+/** `keep`: the rows to show (-Q), all by default. */
 export function renderFdsTable(
   report: FdsReport,
   columns: readonly string[],
   options: TableOptions,
+  keep?: (row: FdsRow) => boolean,
 ): Iterable<string> {
-  return renderTable(fdsRows(report), FDS_COLUMNS, columns, options);
+  const rows = fdsRows(report);
+  return renderTable(keep ? rows.filter(keep) : rows, FDS_COLUMNS, columns, options);
 }
 
 /**

@@ -61,6 +61,9 @@ export interface GraphEdge {
   /** "fd 3", "fds 3,40"; empty for task resources. */
   label: string;
   kind: ObjectKind;
+  /** 'peer': between two descriptions that are the two ends of one pipe, socket pair, connection or pty
+   * (fds-peers.ts), drawn apart from the holder edges of sharing. Absent: an actor holds the object. */
+  relation?: 'peer';
 }
 
 export interface SharingGraph {
@@ -230,12 +233,37 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       edges.push({ from: `pid-${pid}`, to: id, label, kind });
     }
   }
+  edges.push(...peerEdges(shown));
   const notes = [
     capNote(kept.length, ordered.length, 'processes', maxActors),
     capNote(shown.length, candidates.length, 'shared descriptions', maxObjects),
   ].filter((n): n is string => n !== undefined);
   const title = `${plural(kept.length, 'process', 'processes')}, ${plural(shown.length, 'shared description')}`;
   return { title, actors, objects, edges, clusters: tree.clusters, notes };
+}
+
+/** One edge per pair of shown descriptions that are each other's other end. */
+function peerEdges(shown: readonly Description[]): GraphEdge[] {
+  const ids = new Set(shown.map((d) => d.id));
+  const edges: GraphEdge[] = [];
+  const seen = new Set<string>();
+  for (const d of shown) {
+    for (const peer of d.peers ?? []) {
+      const other = peer.description;
+      if (other === null || !ids.has(other) || other === d.id) continue;
+      const key = [d.id, other].sort().join(' ');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edges.push({
+        from: `desc-${d.id}`,
+        to: `desc-${other}`,
+        label: 'peer',
+        kind: fileKind(d.type),
+        relation: 'peer',
+      });
+    }
+  }
+  return edges;
 }
 
 export function cmp(a: string, b: string): number {

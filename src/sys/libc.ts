@@ -30,6 +30,14 @@ export interface Libc {
   /** statx(2) into `buf` (≥ 256 bytes): 0 or the negated errno. Absent from C libraries without a statx
    * wrapper (glibc < 2.28, musl < 1.2.5): callers fall back to node:fs. */
   statx?: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) => number;
+  /** socket(2): the new fd, or the negated errno. */
+  socket(domain: number, type: number, protocol: number): number;
+  /** sendto(2) of `buf[0, len)` to the address in `addr`: bytes sent, or the negated errno. */
+  sendto(fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array, addrlen: number): number;
+  /** recv(2) into `buf`: bytes received, or the negated errno. */
+  recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
+  /** setns(2) of the CALLING THREAD: 0 or the negated errno. */
+  setns(fd: number, nstype: number): number;
   /** `size` bytes of zeroed C heap memory that does not move, for syscalls (bpf(2)) whose argument
    * structures hold pointers. Free it with `free()`. */
   alloc(size: number): NativeBlock;
@@ -78,6 +86,10 @@ function load(): Libc {
   const fcntl3 = lib.func('int fcntl(int, int, int)');
   const close1 = lib.func('int close(int)');
   const readlinkat4 = lib.func('long readlinkat(int, const char *, void *, long)');
+  const socket3 = lib.func('int socket(int, int, int)');
+  const sendto6 = lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)');
+  const recv4 = lib.func('long recv(int, void *, unsigned long, int)');
+  const setns2 = lib.func('int setns(int, int)');
   let statx5: ReturnType<typeof lib.func> | undefined;
   try {
     statx5 = lib.func('int statx(int, const char *, int, unsigned int, void *)');
@@ -97,6 +109,11 @@ function load(): Libc {
     fcntl: (fd, cmd, arg) => checked(fcntl3(fd, cmd, arg) as number),
     close: (fd) => checked(close1(fd) as number),
     readlinkat: (dirfd, path, buf, size) => checked(Number(readlinkat4(dirfd, path, buf, size))),
+    socket: (domain, type, protocol) => checked(socket3(domain, type, protocol) as number),
+    sendto: (fd, buf, len, flags, addr, addrlen) =>
+      checked(Number(sendto6(fd, buf, len, flags, addr, addrlen))),
+    recv: (fd, buf, len, flags) => checked(Number(recv4(fd, buf, len, flags))),
+    setns: (fd, nstype) => checked(setns2(fd, nstype) as number),
     alloc,
     ...(statx5 && {
       statx: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) =>

@@ -22,3 +22,13 @@ export function runCli(args: string[], options: { wrapper?: string[]; input?: st
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** The rows of `kcmp ARGS -r -n` (which must succeed), split into cells. */
+export function rawRows(args: string[], options: { wrapper?: string[] } = {}): string[][] {
+  const r = runCli([...args, '-r', '-n'], options);
+  if (r.code !== 0) throw new Error(`kcmp ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  return r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.split(' '));
+}

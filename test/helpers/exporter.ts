@@ -38,8 +38,9 @@ export function sampleValue(body: string, name: string): number | undefined {
 
 export async function startExporter(t: AfterContext, args: string[]): Promise<RunningExporter> {
   const child = spawn(process.execPath, [CLI, 'exporter', '--listen', '127.0.0.1:0', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.stdout?.resume(); // it prints nothing there; a closed stdout would be refused
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;

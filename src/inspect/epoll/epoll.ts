@@ -36,6 +36,10 @@ import { type Candidate, collectCandidates, describeBucket, scanError } from './
 import { EPOLL_SCHEMA, type EpollReport, type EpollTarget } from './epoll-report.js';
 
 export interface EpollOptions {
+  /** The process that holds the epoll instance. */
+  pid: number;
+  /** Its epoll fd. */
+  epfd: number;
   /** More processes (or tasks) whose fds may hold the targets; the owner's own fds are always searched. */
   search?: readonly number[];
 }
@@ -161,12 +165,19 @@ function check(ctx: Context, items: readonly EpollItem[], buckets: Map<string | 
  * Lists the registrations of epoll fd `epfd` of process `pid` with the fds that hold each target now and a
  * status per registration.
  *
+ * Async like every scan of the library (the work itself is synchronous /proc reads and kcmp calls).
+ *
  * @example
- * inspectEpoll(1234, 4).targets  // [{ tfd: 100, holders: [{ pid: 1234, fd: 101 }], status: 'fd-closed', … }]
+ * (await inspectEpoll({ pid: 1234, epfd: 4 })).targets
+ * // [{ tfd: 100, holders: [{ pid: 1234, fd: 101 }], status: 'fd-closed', … }]
  * @throws InvalidArgumentError (bad pid/fd, fd not open, not an epoll fd), ProcessGoneError,
  *   ZombieProcessError, AccessDeniedError, SysError (kcmp unavailable)
  */
-export function inspectEpoll(pid: number, epfd: number, options: EpollOptions = {}): EpollReport {
+export async function inspectEpoll(options: EpollOptions): Promise<EpollReport> {
+  return scanEpoll(options);
+}
+
+function scanEpoll({ pid, epfd, search }: EpollOptions): EpollReport {
   assertPid(pid);
   assertFd(epfd, 'epoll fd');
   assertProcPidsAreOurs();
@@ -174,7 +185,7 @@ export function inspectEpoll(pid: number, epfd: number, options: EpollOptions = 
   const owner = liveTask(pid);
   assertEpoll(pid, owner, epfd);
   assertKcmpUsable(pid, epfd);
-  const searched = [...new Set([owner, ...(options.search ?? []).filter((p) => p !== pid)])];
+  const searched = [...new Set([owner, ...(search ?? []).filter((p) => p !== pid)])];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const ctx: Context = { pid, owner, epfd, errors: [], comparisons: 0 };
     const items = readItems(pid, owner, epfd);

@@ -53,16 +53,20 @@ export function settle(
 ): Settled {
   const { cols, problems } = scan;
   const pidOf = (slot: number) => tableAt(scan, slot).pid;
+  // Each row names the fd, its process and the task its table was read through.
+  const failed = (slot: number, syscall: string, errno: string) => {
+    const { pid, tid } = tableAt(scan, slot);
+    const fd = cols.fd[slot] as number;
+    if (errno === 'changed') problems.reused(pid, fd, tid);
+    else problems.add(pid, fd, syscall, errno, tid);
+  };
   const drafts = draftDescriptions(scan.buckets, scan.grouped, scan.method, {
-    gone(slot, syscall, errno) {
-      if (errno === 'changed') problems.reused(pidOf(slot), cols.fd[slot] as number);
-      else problems.add(pidOf(slot), cols.fd[slot] as number, syscall, errno);
-    },
+    gone: failed,
     uncompared: (slot, syscall, errno) => problems.uncomparedFd(pidOf(slot), syscall, errno),
+    unsettled: (slot) => problems.unsettled(pidOf(slot)),
   });
   for (let slot = 0; slot < cols.fd.length; slot++) {
-    if (cols.failed[slot])
-      problems.add(pidOf(slot), cols.fd[slot] as number, 'stat', cols.errno[slot] as string);
+    if (cols.failed[slot]) failed(slot, 'stat', cols.errno[slot] as string);
   }
   const replaced = new Set<number>();
   for (const p of scan.processes) {

@@ -11,7 +11,7 @@
 import type { Method } from '../../compare/types.js';
 import type { FdMethod } from './fd-comparator.js';
 import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
-import { GONE_STAT, type Grouped, UNCOMPARED } from './fds-group.js';
+import { GONE_STAT, type Grouped, UNCOMPARED, UNSETTLED } from './fds-group.js';
 
 export interface Draft {
   slots: number[];
@@ -24,6 +24,8 @@ export interface DraftProblems {
   gone(slot: number, syscall: string, errno: string): void;
   /** An fd that could not be compared: listed alone, uncertain. */
   uncompared(slot: number, syscall: string, errno: string): void;
+  /** An fd whose bucket kept changing while it was grouped: listed alone, uncertain. */
+  unsettled(slot: number): void;
 }
 
 /** The call whose failure leaves an fd uncompared, per method: borrowing it, or kcmp. */
@@ -81,7 +83,7 @@ function compared(
       else classes[k] = [slot];
     } else {
       classless++;
-      if (grouped.why[slot] === UNCOMPARED) alone++;
+      if (grouped.why[slot] === UNCOMPARED || grouped.why[slot] === UNSETTLED) alone++;
     }
   }
   const certain = alone === 0;
@@ -94,8 +96,9 @@ function compared(
     if ((grouped.klass[slot] as number) >= 0) continue;
     const errno = grouped.errno[slot] as string;
     const why = grouped.why[slot];
-    if (why === UNCOMPARED) {
-      problems.uncompared(slot, FAILING_CALL[method], errno);
+    if (why === UNCOMPARED || why === UNSETTLED) {
+      if (why === UNSETTLED) problems.unsettled(slot);
+      else problems.uncompared(slot, FAILING_CALL[method], errno);
       file({ slots: [slot], certain: false, method: 'none' });
     } else problems.gone(slot, why === GONE_STAT ? 'stat' : FAILING_CALL[method], errno);
   }

@@ -46,7 +46,8 @@ export interface GroupJob {
 export const NOT_GONE = 0;
 export const GONE_KCMP = 1; // kcmp: fd closed / task exited
 export const GONE_STAT = 2; // re-stat failed, or the fd now names another inode
-export const UNCOMPARED = 3; // kcmp refused (privilege, not supported) or the bucket never held still
+export const UNCOMPARED = 3; // kcmp refused (privilege, not supported), or F_DUPFD_QUERY could not borrow
+export const UNSETTLED = 4; // the bucket never held still: no grouping survived its check
 
 /** Per item (per slot, once gathered): the outcome of grouping. */
 export interface Grouped {
@@ -73,7 +74,7 @@ export function emptyGrouped(n: number): Grouped {
 }
 
 /** Groupings of one bucket before its fds are given up as uncertain. */
-const ATTEMPTS = 3;
+export const ATTEMPTS = 3;
 
 /** `comparator`: one the caller built (borrowed-dupfd-query); by default the one `job.method` names. */
 export function groupBuckets(job: GroupJob, comparator = fdComparator(job.method)): GroupOutcome {
@@ -146,9 +147,7 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, start: nu
       compare,
       ...(hint && { hint }),
     });
-    for (const { item, error } of grouping.unresolved) {
-      mark(out, item, isGone(error) ? GONE_KCMP : UNCOMPARED, error);
-    }
+    for (const { item, error } of grouping.unresolved) mark(out, item, failed(error), error);
     const order = grouping.buckets[0];
     if (consistent(grouping.classes, order?.ordered ? order.representatives : undefined, compare, out)) {
       comparator.reset?.();
@@ -162,14 +161,16 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, start: nu
     items = items.filter((i) => out.why[i] === NOT_GONE);
   }
   comparator.reset?.();
-  for (const i of items) mark(out, i, UNCOMPARED, 'EAGAIN'); // the bucket kept changing under us
+  for (const i of items) mark(out, i, UNSETTLED, ''); // the bucket kept changing under us
 }
 
 /**
  * The verification pass. Every member must still equal its class's representative, and the
  * representatives (of an ordered bucket) must still be strictly increasing. An fd found gone meanwhile
  * (closed, exited) is marked gone and skipped — what remains is still checked — so a scan under churn
- * is not redone for every fd that closes; any other disagreement returns false.
+ * is not redone for every fd that closes; an fd that could not be compared this time (--borrow at its
+ * fd limit: EMFILE) is marked uncompared with that errno and skipped alike — its grouping is not
+ * trusted, and regrouping would meet the same limit. Any other disagreement returns false.
  */
 function consistent(
   classes: readonly number[][],
@@ -184,10 +185,10 @@ function consistent(
       const member = members[m] as number;
       const c = compare(member, rep);
       if (c === 0) continue;
-      if (!(c instanceof CompareFailure) || !isGone(c.error)) return false;
-      if (c.blame === 'a') mark(out, member, GONE_KCMP, c.error);
+      if (!(c instanceof CompareFailure)) return false;
+      if (c.blame === 'a') mark(out, member, failed(c.error), c.error);
       else {
-        mark(out, rep, GONE_KCMP, c.error);
+        mark(out, rep, failed(c.error), c.error);
         rep = member;
       }
     }
@@ -205,16 +206,21 @@ function consistent(
     if (typeof c === 'number') {
       if (c >= 0) return false;
       prev = cur;
-    } else if (!(c instanceof CompareFailure) || !isGone(c.error)) {
+    } else if (!(c instanceof CompareFailure)) {
       return false;
     } else if (c.blame === 'a') {
-      mark(out, prev, GONE_KCMP, c.error);
+      mark(out, prev, failed(c.error), c.error);
       prev = cur;
     } else {
-      mark(out, cur, GONE_KCMP, c.error);
+      mark(out, cur, failed(c.error), c.error);
     }
   }
   return true;
+}
+
+/** Why a failed comparison leaves its fd without a class: gone, or not comparable. */
+function failed(errno: ErrnoName): number {
+  return isGone(errno) ? GONE_KCMP : UNCOMPARED;
 }
 
 function restat(job: GroupJob, dirs: FdDirs, items: readonly number[], out: GroupOutcome): void {

@@ -6,26 +6,39 @@
  */
 import { REMEDY } from '../../compare/remedies.js';
 import { type ErrnoName, errnoMessage, isGone, isPrivilege } from '../../sys/errno.js';
+import { ATTEMPTS } from './fds-group.js';
 import type { ScanError } from './fds-report.js';
 
 export class Problems {
   private readonly rows: ScanError[] = [];
+  /** Per process: fds whose bucket never held still through a grouping and its check (no call failed). */
+  private readonly unsettledFds = new Map<number, number>();
   private readonly uncompared = new Map<
     string,
     { pid: number; syscall: string; errno: string; count: number }
   >();
 
-  /** One fd (or, with fd null, a whole process) that could not be read. */
-  add(pid: number, fd: number | null, syscall: string, errno: string, detail = ''): void {
-    const what = fd === null ? `process ${pid}` : `fd ${fd} of process ${pid}`;
-    const message = `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${detail}${hint(errno)}`;
-    this.rows.push({ pid, fd, syscall, errno, message });
+  /** One fd (or, with fd null, a whole process) that could not be read; `tid`: the task whose fd table
+   * the call read, when it is not the process's leader. */
+  add(pid: number, fd: number | null, syscall: string, errno: string, tid?: number): void {
+    const process = tid === undefined || tid === pid ? `process ${pid}` : `process ${pid} (thread ${tid})`;
+    const what = fd === null ? process : `fd ${fd} of ${process}`;
+    const message = `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${hint(errno)}`;
+    this.rows.push({
+      pid,
+      ...(tid === undefined || tid === pid ? {} : { tid }),
+      fd,
+      syscall,
+      errno,
+      message,
+    });
   }
 
   /** The fd was closed and its number reused between the scan and the re-stat. */
-  reused(pid: number, fd: number): void {
+  reused(pid: number, fd: number, tid?: number): void {
     this.rows.push({
       pid,
+      ...(tid === undefined || tid === pid ? {} : { tid }),
       fd,
       syscall: 'stat',
       errno: 'EBADF',
@@ -42,6 +55,18 @@ export class Problems {
       errno: null,
       reason: 'zombie',
       message: `process ${pid} (${command}) is a zombie (exited, not yet reaped): it holds no fds any more`,
+    });
+  }
+
+  /** The leader's table listed empty, then `fds` fds: it was released and replaced while it was read. */
+  refilled(pid: number, fds: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'unsettled',
+      message: `process ${pid}: its fd table listed no fds, then ${fds} a moment later: it was released and replaced while it was read (its leader exited, or another thread called execve); those fds are missing from this report; run again, or with --stop`,
     });
   }
 
@@ -76,9 +101,24 @@ export class Problems {
     else this.uncompared.set(key, { pid, syscall, errno, count: 1 });
   }
 
+  /** An fd of a file whose fds kept changing while they were compared: listed alone, `certain: false`. */
+  unsettled(pid: number): void {
+    this.unsettledFds.set(pid, (this.unsettledFds.get(pid) ?? 0) + 1);
+  }
+
   /** Every row, by pid then fd (process rows first). */
   list(): ScanError[] {
     const rows = [...this.rows];
+    for (const [pid, count] of this.unsettledFds) {
+      rows.push({
+        pid,
+        fd: null,
+        syscall: null,
+        errno: null,
+        reason: 'unsettled',
+        message: `process ${pid}: ${count === 1 ? '1 fd' : `${count} fds`} of a file whose fds kept changing while they were compared (grouped ${ATTEMPTS} times, and each time the check that follows got other answers); each is listed as a description of its own, certain: false; --stop holds the processes still`,
+      });
+    }
     for (const { pid, syscall, errno, count } of this.uncompared.values()) {
       const fds = count === 1 ? '1 fd' : `${count} fds`;
       rows.push({

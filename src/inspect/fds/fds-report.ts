@@ -3,6 +3,7 @@
  * This is the JSON contract of DESIGN.md (stable; additive changes only, anything else bumps the schema).
  */
 import type { Method } from '../../compare/types.js';
+import type { SocketInfo } from '../../netlink/socket-info.js';
 import type { EngineName } from './fd-engine.js';
 
 export const FDS_SCHEMA = 'kcmp.fds/1';
@@ -42,6 +43,23 @@ export interface Description {
   /** How membership was decided; 'none' when nothing could decide. */
   method: Method;
   holders: Holder[];
+  /** When asked for (a column needs them): the holders of the other end(s) — pipe ends, UNIX peers,
+   * loopback TCP/UDP connections, ptys — among every fd scanned (fds-peers.ts). */
+  peers?: Peer[];
+  /** When asked for: the epoll fds watching this description, verified with KCMP_EPOLL_TFD. */
+  watchers?: Peer[];
+  /** A pipe read end all of whose writers also hold this read end: it waits for an EOF it prevents. */
+  onlyWriterIsReader?: true;
+  /** For a socket, when asked for (a table column needs it): what it is, from sock_diag or /proc/PID/net. */
+  socket?: SocketInfo;
+}
+
+/** An fd of another description in a relation with this one (`description`: its id, null if not listed). */
+export interface Peer {
+  pid: number;
+  fd: number;
+  command: string;
+  description: string | null;
 }
 
 /** A process or fd that could not be read or compared: an error row, never a verdict. */
@@ -54,8 +72,8 @@ export interface ScanError {
   syscall: string | null;
   /** The errno the call failed with; null when none did: then `reason` says what happened. */
   errno: string | null;
-  /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (the fds of one
-   * file kept changing while they were compared: no answer held still). */
+  /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
+   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed). */
   reason?: ScanErrorReason;
   message: string;
 }

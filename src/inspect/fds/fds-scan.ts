@@ -77,6 +77,32 @@ export async function scanTables(
   return { listed, tableOf, cols };
 }
 
+/**
+ * Leaders' tables that listed no fds, listed again: how many fds each holds now (only those that hold
+ * some). A leader's /proc/PID/fd lists nothing once its table is released (exit_files), and a
+ * non-leader thread's execve releases it before handing the pid, and the same fds, to that thread
+ * (de_thread): a listing in between is empty, though the process never was. An empty leader table is
+ * rare, so asking again costs next to nothing.
+ */
+export function refilledTables(
+  scan: Pick<TableScan, 'listed' | 'tableOf'>,
+): { table: FdTable; fds: number }[] {
+  const read = new Uint8Array(scan.listed.length);
+  for (const i of scan.tableOf) read[i] = 1;
+  const refilled: { table: FdTable; fds: number }[] = [];
+  scan.listed.forEach((table, i) => {
+    if (read[i] === 1 || table.tid !== table.pid) return;
+    let fds = 0;
+    try {
+      fds = listFds(table.tid).length;
+    } catch {
+      return; // gone now: the identity check reports a process that exited
+    }
+    if (fds > 0) refilled.push({ table, fds });
+  });
+  return refilled;
+}
+
 /** Reads one slice (stat of each fd) into fresh columns. */
 export function scanSlice(slice: ScanSlice): FdColumns {
   const out = allocFdColumns(slice.fds.length);

@@ -18,6 +18,7 @@ import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
+import { type ErrnoName, isGone } from '../../sys/errno.js';
 import { freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
 import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
@@ -30,8 +31,9 @@ import { groupAll } from './fds-grouping.js';
 import { descriptionNames } from './fds-names.js';
 import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
+import { describeRelations } from './fds-relations.js';
 import type { FdsReport } from './fds-report.js';
-import { scanTables } from './fds-scan.js';
+import { refilledTables, scanTables } from './fds-scan.js';
 
 export interface FdsOptions {
   selection: Selection;
@@ -39,6 +41,10 @@ export interface FdsOptions {
   all: boolean;
   /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
   fdinfo: boolean;
+  /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag (fds-sockets.ts). */
+  sockets: boolean;
+  /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
+  peers: boolean;
   /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
@@ -67,12 +73,18 @@ export interface FdsProgress {
 /** Below this many fds, starting workers costs more than it saves (native-access.md §3). */
 export const WORKER_THRESHOLD = 10_000;
 
+/** What a caller passes: the selection (never implied: `{ kind: 'all' }` scans every visible process),
+ * and any of the other options, whose defaults live in normalizeFdsOptions. */
+export type FdsScanOptions = Partial<FdsOptions> & Pick<FdsOptions, 'selection'>;
+
 /** The only place defaults live. */
-export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptions {
+function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
   return {
-    selection: options.selection ?? { kind: 'all' },
+    selection: options.selection,
     all: options.all ?? false,
     fdinfo: options.fdinfo ?? false,
+    sockets: options.sockets ?? false,
+    peers: options.peers ?? false,
     paranoid: options.paranoid ?? false,
     stop: options.stop ?? false,
     workers: options.workers ?? 'auto',
@@ -93,7 +105,7 @@ export function normalizeFdsOptions(options: Partial<FdsOptions> = {}): FdsOptio
  * for (const d of report.descriptions) console.log(d.id, d.name, d.holders.map((h) => `${h.pid}:${h.fd}`));
  * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or a refused --stop.
  */
-export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<FdsReport> {
+export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
   const started = performance.now();
@@ -131,6 +143,7 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
       ? scanWithBpf(iterator, tables, { paranoid: options.paranoid, nameAll: options.all })
       : await scanWithKcmp(tables, { pool, how, options, processes, problems });
     iterator?.close();
+    for (const { table, fds } of refilledTables({ listed, tableOf })) problems.refilled(table.pid, fds);
     noteAssumed(found.assumed, listed, problems);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
     closing = pool?.close(); // done with the workers: let them exit while the report is built
@@ -149,7 +162,16 @@ export async function inspectFds(partial: Partial<FdsOptions> = {}): Promise<Fds
     const names = descriptionNames(settled.listed, grouped.name, cols, tidOf);
     const comparisons = found.comparisons + grouped.comparisons;
     const engine = choice.engine;
-    return finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started, engine });
+    const report = finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started, engine });
+    if (!options.sockets && !options.peers) return report;
+    const commands = new Map(processes.map((p) => [p.pid, p.command]));
+    const at = (slot: number) => {
+      const table = listed[tableOf[slot] as number] as FdTable;
+      return { pid: table.pid, tid: table.tid, fd: cols.fd[slot] as number };
+    };
+    const relations = { ...settled, cols, at, command: (pid: number) => commands.get(pid) ?? '' };
+    const related = describeRelations(report, relations, options);
+    return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - started) } };
   } finally {
     iterator?.close();
     how?.session?.close();
@@ -199,12 +221,14 @@ async function scanWithKcmp(
 ) {
   const { pool, how, options, processes, problems } = run;
   const progress = options.onProgress;
+  const unlisted: { table: FdTable; errno: string }[] = [];
   const { listed, tableOf, cols } = await scanTables(
     tables,
     pool,
-    (table, errno) => problems.add(table.pid, null, 'readdir', errno),
+    (table, errno) => unlisted.push({ table, errno }),
     (done, total) => progress?.({ phase: 'scan', done, total }),
   );
+  noteUnlisted(unlisted, listed, problems);
   const buckets = bucketize(cols, options.paranoid);
   const grouped = await groupAll(
     buckets,
@@ -228,6 +252,23 @@ function workerCount(workers: number | 'auto', estimateFds: () => number): numbe
   if (workers !== 'auto') return Math.min(workers, cores);
   if (cores < 2 || (loadavg()[0] ?? 0) >= cores) return 0;
   return estimateFds() >= WORKER_THRESHOLD ? Math.min(cores, 4) : 0;
+}
+
+/**
+ * A table that could not be listed is an error row — unless it was reached through a thread that is gone
+ * (exited, or exec'd: execve hands the process's pid to the exec'ing thread, and its tid disappears) while
+ * the process's table was listed through another task: then nothing of the process is missing.
+ */
+function noteUnlisted(
+  unlisted: readonly { table: FdTable; errno: string }[],
+  listed: readonly FdTable[],
+  problems: Problems,
+): void {
+  const read = new Set(listed.map((t) => t.pid));
+  for (const { table, errno } of unlisted) {
+    const threadGone = table.tid !== table.pid && isGone(errno as ErrnoName);
+    if (!(threadGone && read.has(table.pid))) problems.add(table.pid, null, 'readdir', errno, table.tid);
+  }
 }
 
 /** A zombie has no live task, so no fd table to read: an error row says so, as `kcmp tasks` does. */

@@ -137,7 +137,7 @@ export async function fleetScan(partial: Partial<FleetScanOptions> = {}): Promis
 
   return {
     completedAt: Date.now(),
-    durationSeconds: (performance.now() - started) / 1000,
+    durationSeconds: Math.round((performance.now() - started) * 1000) / 1e6,
     processes: report.stats.processes,
     comparisons: report.stats.comparisons,
     fds: fds.counts,

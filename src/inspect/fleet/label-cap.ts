@@ -2,9 +2,9 @@
  * A bound on the distinct values of one metric label. Monitoring systems keep one time series per label
  * set, and some label values here are chosen by whoever starts a process (its comm, its cgroup's name):
  * unbounded, they would let any user grow the monitoring system's memory. So a label takes at most `max`
- * values: the `max - 1` heaviest (most fds; ties by name, so the choice is stable from scan to scan) keep
- * their names, the rest are folded into "other" (with `max` 1, everything is) — and how many were folded
- * is reported, not hidden.
+ * values: when there are more, the `max - 1` heaviest (most fds; ties by name, so the choice is stable
+ * from scan to scan) keep their names and the rest are folded into "other" — and how many were folded is
+ * reported, not hidden.
  * A value is also cut to MAX_VALUE_LENGTH characters.
  */
 

@@ -46,7 +46,7 @@ export interface ContainerLeak {
   fd: number | null;
   command: string;
   type: string;
-  /** The link name as the host reads it ("cwd"/"root" for those); a path or "pipe:[…]". */
+  /** The fd's link as the host reads it (a path, "pipe:[…]"), or where the cwd or root is. */
   name: string;
   /** For a shared description: one holder outside the container. */
   outside: { pid: number; fd: number; command: string } | null;

@@ -13,7 +13,8 @@
  * A container fd in (a) is one finding, whatever (b) says of it. fds 0–2 are the runtime's stdio (the
  * console, the log pipe): passed on purpose, they are listed as 'runtime-stdio' and do not count as found.
  * Files on kernel-internal mounts (pipes, sockets, anon inodes, memfds) are in no mountinfo at all and are
- * left to (a): their link names no path.
+ * left to (a): their link names no path. (b) reads each process's own fd table (its leader's); a thread
+ * that unshared its table (unshare(CLONE_FILES)) is covered by (a), which scans every table.
  */
 import { readlinkSync } from 'node:fs';
 import { ProcessGoneError } from '../../errors.js';
@@ -199,7 +200,8 @@ function* foreignMounts(
     for (const link of ['cwd', 'root'] as const) {
       try {
         const id = linkMountId(pid, link);
-        if (!own.has(id)) yield finding(null, `foreign-${link}`, { type: 'DIR', name: link }, id);
+        if (!own.has(id))
+          yield finding(null, `foreign-${link}`, { type: 'DIR', name: linkTarget(pid, link) }, id);
       } catch (error) {
         errors.push(problem(pid, null, link, error));
       }
@@ -233,6 +235,15 @@ function onMount(pid: number, fd: number): { type: string; name: string } | null
   const name = readlinkSync(fdPath(pid, fd));
   if (!name.startsWith('/') || name.startsWith(MEMFD_PREFIX)) return null;
   return { type: kindOf(statFd(pid, fd).mode, name).name, name };
+}
+
+/** Where PID's cwd or root is, as the host names it; the link's own name if it cannot be read now. */
+function linkTarget(pid: number, link: 'cwd' | 'root'): string {
+  try {
+    return readlinkSync(`/proc/${pid}/${link}`);
+  } catch {
+    return link;
+  }
 }
 
 /** An error row; a process or fd gone mid-scan is one too (ENOENT, ESRCH): counted, never fatal. */

@@ -13,7 +13,7 @@
  * host's pids (hostPID in Kubernetes). pid 1's link is not used: reading it needs ptrace access to init,
  * which a sandbox may refuse.
  */
-import { ProcessGoneError } from '../../errors.js';
+import { InvalidArgumentError, ProcessGoneError } from '../../errors.js';
 import { readCgroupPath, unitOf } from '../../procfs/cgroup.js';
 import { fsErrno } from '../../procfs/errors.js';
 import { namespaceOf } from '../../procfs/namespaces.js';
@@ -73,10 +73,18 @@ function container(ns: Namespaces, pids: number[]): Container {
   };
 }
 
-/** The container `pid` belongs to: every process in its pid and mount namespaces. */
+/**
+ * The container `pid` belongs to: every process in its pid and mount namespaces.
+ * @throws ProcessGoneError; InvalidArgumentError when `pid` shares both namespaces with kcmp (the host).
+ */
 export function containerOf(pid: number): Container {
   const ns = namespacesOf(pid);
   if (!ns) throw new ProcessGoneError(pid);
+  if (ns.pid === namespaceOf('self', 'pid') && ns.mnt === namespaceOf('self', 'mnt')) {
+    throw new InvalidArgumentError(
+      `process ${pid} is not in a container: it shares kcmp's pid and mount namespaces; name a process inside one, or use --containers`,
+    );
+  }
   const group = byNamespaces(listPids()).get(`${ns.pid} ${ns.mnt}`);
   return container(ns, group?.pids ?? [pid]);
 }

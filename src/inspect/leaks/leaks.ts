@@ -8,7 +8,9 @@ import type { ScanError } from '../fds/fds-report.js';
 import { findLeaks, procfsProbe } from './leak-finder.js';
 import { LEAKS_SCHEMA, type LeaksReport } from './leaks-report.js';
 
-export type LeaksOptions = Pick<FdsOptions, 'selection' | 'paranoid' | 'stop' | 'workers' | 'method'>;
+/** The selection (never implied: `{ kind: 'all' }` scans every visible process) and scan options. */
+export type LeaksOptions = Pick<FdsOptions, 'selection'> &
+  Partial<Pick<FdsOptions, 'paranoid' | 'stop' | 'workers' | 'method'>>;
 
 /**
  * Scans the selection's fds and reports the leaks.
@@ -17,7 +19,7 @@ export type LeaksOptions = Pick<FdsOptions, 'selection' | 'paranoid' | 'stop' | 
  * const { leaks } = await inspectLeaks({ selection: { kind: 'tree', root: 1234 } });
  * for (const l of leaks) console.log(`${l.ancestor.pid}:${l.ancestor.fd} → ${l.child.pid}:${l.child.fd} ${l.kind}`);
  */
-export async function inspectLeaks(options: Partial<LeaksOptions> = {}): Promise<LeaksReport> {
+export async function inspectLeaks(options: LeaksOptions): Promise<LeaksReport> {
   const started = performance.now();
   const fds = await inspectFds({ ...options, all: false, fdinfo: true });
   const leaks = findLeaks(fds, procfsProbe());

@@ -146,18 +146,30 @@ function groupRound(
   return round;
 }
 
+/** What `inspectTasks` scans. */
+export interface TasksOptions {
+  /** Which processes: `{ kind: 'tree', root }`, `{ kind: 'pids', pids }`, or `{ kind: 'all' }` for every
+   * visible process — never implied. */
+  selection: Selection;
+}
+
 /**
- * Groups every task (thread) of the selected processes by every kind.
+ * Groups every task (thread) of the selected processes by every kind. Async like every scan of the
+ * library (the work itself is synchronous /proc reads and kcmp calls).
  *
  * @example
- * const report = inspectTasks({ kind: 'tree', root: 1234 });
+ * const report = await inspectTasks({ selection: { kind: 'tree', root: 1234 } });
  * report.groups.files   // [[1234, 1236], [1235]]: 1236 shares 1234's fd table
  * report.absent.io      // tids with no I/O context at all
  * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or is a thread;
  *   never for kcmp itself being unavailable (ENOSYS, seccomp EPERM or SIGSYS): the report then has
  *   `certain: false`, no groups, and an error row saying why.
  */
-export function inspectTasks(selection: Selection = { kind: 'all' }): TasksReport {
+export async function inspectTasks(options: TasksOptions): Promise<TasksReport> {
+  return scanTasks(options.selection);
+}
+
+function scanTasks(selection: Selection): TasksReport {
   assertProcPidsAreOurs();
   const started = performance.now();
   const errors: TaskError[] = [];

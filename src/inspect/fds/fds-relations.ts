@@ -1,0 +1,86 @@
+/**
+ * Socket names (fds-sockets.ts), then peers and epoll watchers, attached to the listed descriptions of a finished report: the finders
+ * (fds-peers.ts, fds-watchers.ts) look at every description the scan kept, so the other end of a listed
+ * pipe is found even where that end is held once and not listed itself (its `description` is then null).
+ */
+import { SocketTables } from '../../netlink/socket-tables.js';
+import { FdDirs } from '../../procfs/fd-dir.js';
+import type { FdColumns } from '../../procfs/fds.js';
+import type { Draft } from './fds-drafts.js';
+import { findPeers, type Slot } from './fds-peers.js';
+import type { FdsReport, Peer } from './fds-report.js';
+import { nameSockets } from './fds-sockets.js';
+import { findWatchers } from './fds-watchers.js';
+
+export interface RelationScan {
+  kept: readonly Draft[];
+  /** The listed drafts, in the order of the report's descriptions. */
+  listed: readonly Draft[];
+  cols: FdColumns;
+  at(slot: number): Slot;
+  command(pid: number): string;
+}
+
+/** Names the sockets and/or finds the peers, as asked; the socket tables are read once for both. */
+export function describeRelations(
+  report: FdsReport,
+  scan: RelationScan,
+  options: { sockets: boolean; peers: boolean },
+): FdsReport {
+  const tables = new SocketTables();
+  try {
+    const named = options.sockets ? nameSockets(report, tables) : report;
+    return options.peers ? withRelations(named, scan, tables) : named;
+  } finally {
+    tables.close();
+  }
+}
+
+function withRelations(report: FdsReport, scan: RelationScan, sockets: SocketTables): FdsReport {
+  const dirs = new FdDirs();
+  try {
+    const links = new Map<number, string>();
+    const link = (slot: number) => {
+      let name = links.get(slot);
+      if (name === undefined) {
+        const { tid, fd } = scan.at(slot);
+        name = dirs.get(tid).readlink(fd);
+        links.set(slot, name);
+      }
+      return name;
+    };
+    const peerScan = {
+      descriptions: scan.kept,
+      slots: (d: Draft) => d.slots,
+      at: scan.at,
+      cols: scan.cols,
+      link,
+      sockets,
+    };
+    const { peers, onlyWriterIsReader } = findPeers(peerScan);
+    const anonymous = scan.kept.filter(
+      (d) => ((scan.cols.mode[d.slots[0] as number] as number) & 0o170000) === 0,
+    );
+    const epolls = anonymous.filter((d) => link(d.slots[0] as number) === 'anon_inode:[eventpoll]');
+    const watchers = findWatchers(peerScan, epolls);
+
+    const ids = new Map(scan.listed.map((d, i) => [d, report.descriptions[i]?.id ?? null]));
+    const holders = (d: Draft, slots: readonly number[] = d.slots): Peer[] =>
+      slots.map((slot) => {
+        const { pid, fd } = scan.at(slot);
+        return { pid, fd, command: scan.command(pid), description: ids.get(d) ?? null };
+      });
+    const descriptions = report.descriptions.map((description, i) => {
+      const draft = scan.listed[i] as Draft;
+      return {
+        ...description,
+        peers: (peers.get(draft) ?? []).flatMap((p) => holders(p)),
+        watchers: (watchers.get(draft) ?? []).flatMap((w) => holders(w.epoll, [w.slot])),
+        ...(onlyWriterIsReader.has(draft) && { onlyWriterIsReader: true as const }),
+      };
+    });
+    return { ...report, descriptions };
+  } finally {
+    dirs.close();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Sockets by inode, per network namespace, read lazily: a family is dumped only when a socket asked for
+ * was not in the families dumped so far (UNIX first, then TCP, UDP, NETLINK, PACKET, RAW), so naming one
+ * UNIX socket costs one dump, and nothing is read when no socket is asked for.
+ *
+ *   holder task ─stat /proc/TID/ns/net─▶ netns inode ─┬─ ours ──────────▶ sock_diag socket here
+ *                                                      ├─ other, setns ok ─▶ socket created inside it
+ *                                                      └─ setns refused ──▶ /proc/TID/net/* tables
+ *
+ * A sock_diag socket answers for the namespace it was created in, so entering a namespace lasts only as
+ * long as socket(2): setns(target), socket, setns(back) — on this thread, the one that makes every call.
+ * setns needs CAP_SYS_ADMIN (over the target's user namespace); without it the holder's /proc/TID/net
+ * tables name the sockets instead (no UNIX peers there), and `fallback` says why.
+ */
+import { closeSync, openSync, statSync } from 'node:fs';
+import { fsErrno } from '../procfs/errors.js';
+import { errnoName } from '../sys/errno.js';
+import { sysClose } from '../sys/fcntl.js';
+import { sysSetNetns, sysSockDiagSocket } from '../sys/netlink.js';
+import { SysError } from '../sys/sys-error.js';
+import { AF_INET, AF_INET6, type InetProtocol, inetRequest, parseInet } from './inet-diag.js';
+import { dump, dumpRequest } from './messages.js';
+import { netlinkRequest, packetRequest, parseNetlink, parsePacket } from './netlink-diag.js';
+import { PROC_NET_TABLES, readProcNet } from './proc-net.js';
+import type { SocketInfo } from './socket-info.js';
+import { parseUnix, unixRequest } from './unix-diag.js';
+
+/** Why a socket has no name: the call that failed and its errno. */
+export interface Unnamed {
+  syscall: string;
+  errno: string;
+}
+
+type Family = { request: Uint8Array; parse(payload: DataView, netns: number): SocketInfo | undefined };
+
+function inet(family: number, protocol: InetProtocol): Family {
+  return {
+    request: dumpRequest(inetRequest(family, protocol)),
+    parse: (p, netns) => parseInet(p, protocol, netns),
+  };
+}
+
+/** The families in the order they are dumped. */
+const FAMILIES: readonly Family[] = [
+  { request: dumpRequest(unixRequest()), parse: parseUnix },
+  inet(AF_INET, 'TCP'),
+  inet(AF_INET6, 'TCP'),
+  inet(AF_INET, 'UDP'),
+  inet(AF_INET6, 'UDP'),
+  { request: dumpRequest(netlinkRequest()), parse: parseNetlink },
+  { request: dumpRequest(packetRequest()), parse: parsePacket },
+  inet(AF_INET, 'RAW'),
+  inet(AF_INET6, 'RAW'),
+];
+
+/** The sockets of one network namespace, read one family (or /proc/net table) at a time. */
+class Namespace {
+  readonly sockets = new Map<number, SocketInfo>();
+  private next = 0;
+
+  constructor(
+    readonly netns: number,
+    private readonly read: (index: number) => SocketInfo[],
+    private readonly count: number,
+    readonly fallback?: Unnamed,
+    readonly fd = -1,
+  ) {}
+
+  find(ino: number): SocketInfo | undefined {
+    while (!this.sockets.has(ino) && this.next < this.count) {
+      for (const s of this.read(this.next++)) this.sockets.set(s.ino, s);
+    }
+    return this.sockets.get(ino);
+  }
+
+  /** Reads every family not read yet (peers look at sockets nobody asked for by name). */
+  readAll(): Map<number, SocketInfo> {
+    this.find(-1);
+    return this.sockets;
+  }
+}
+
+function netnsOf(tid: number): number {
+  return statSync(`/proc/${tid}/ns/net`).ino;
+}
+
+export class SocketTables {
+  private readonly namespaces = new Map<number, Namespace | Unnamed>();
+  private readonly ours = netnsOf(Number(process.pid));
+
+  /**
+   * The socket `ino` held by task `tid`, undefined when no family dumped knows it (a family not read —
+   * vsock, SCTP, Bluetooth — or closed since), or why its namespace could not be read.
+   */
+  find(tid: number, ino: number): SocketInfo | Unnamed | undefined {
+    const ns = this.namespaceOf(tid);
+    return 'errno' in ns ? ns : ns.find(ino);
+  }
+
+  /** Every socket of the namespace of task `tid` (all families read), or why it could not be read. */
+  all(tid: number): Map<number, SocketInfo> | Unnamed {
+    const ns = this.namespaceOf(tid);
+    return 'errno' in ns ? ns : ns.readAll();
+  }
+
+  /** Why sockets of `tid`'s namespace are named from /proc/TID/net instead of sock_diag, if they are. */
+  fallback(tid: number): Unnamed | undefined {
+    const ns = this.namespaceOf(tid);
+    return 'errno' in ns ? undefined : ns.fallback;
+  }
+
+  /** Closes the sock_diag sockets. */
+  close(): void {
+    for (const ns of this.namespaces.values()) if ('fd' in ns && ns.fd >= 0) sysClose(ns.fd);
+    this.namespaces.clear();
+  }
+
+  private namespaceOf(tid: number): Namespace | Unnamed {
+    let netns: number;
+    try {
+      netns = netnsOf(tid);
+    } catch (error) {
+      return { syscall: 'stat', errno: fsErrno(error) };
+    }
+    let ns = this.namespaces.get(netns);
+    if (ns === undefined) {
+      ns = this.open(tid, netns);
+      this.namespaces.set(netns, ns);
+    }
+    return ns;
+  }
+
+  private open(tid: number, netns: number): Namespace | Unnamed {
+    const entered = netns === this.ours ? sysSockDiagSocket() : socketInside(tid);
+    if (typeof entered === 'number' && entered >= 0) {
+      const fd = entered;
+      const read = (i: number) => dumpFamily(fd, FAMILIES[i] as Family, netns);
+      return new Namespace(netns, read, FAMILIES.length, undefined, fd);
+    }
+    const refused: Unnamed =
+      typeof entered === 'number' ? { syscall: 'socket', errno: errnoName(-entered) } : entered;
+    return new Namespace(
+      netns,
+      (i) => {
+        try {
+          return readProcNet(tid, PROC_NET_TABLES[i] as (typeof PROC_NET_TABLES)[number], netns);
+        } catch {
+          return []; // a table the kernel lacks (no IPv6, no packet sockets): nothing of that family
+        }
+      },
+      PROC_NET_TABLES.length,
+      refused,
+    );
+  }
+}
+
+/** A sock_diag socket created inside the network namespace of task `tid`, or why it could not be. */
+function socketInside(tid: number): number | Unnamed {
+  let target: number;
+  let home: number;
+  try {
+    target = openSync(`/proc/${tid}/ns/net`, 'r');
+  } catch (error) {
+    return { syscall: 'open', errno: fsErrno(error) };
+  }
+  try {
+    home = openSync('/proc/thread-self/ns/net', 'r');
+  } catch (error) {
+    closeSync(target);
+    return { syscall: 'open', errno: fsErrno(error) };
+  }
+  try {
+    const entered = sysSetNetns(target);
+    if (entered < 0) return { syscall: 'setns', errno: errnoName(-entered) };
+    const fd = sysSockDiagSocket();
+    const back = sysSetNetns(home);
+    if (back < 0) throw new SysError('setns', errnoName(-back), ['/proc/thread-self/ns/net']);
+    return fd;
+  } finally {
+    closeSync(target);
+    closeSync(home);
+  }
+}
+
+/** One family's dump; a family the kernel has no diag handler for (ENOENT) has no sockets to name. */
+function dumpFamily(fd: number, family: Family, netns: number): SocketInfo[] {
+  const found: SocketInfo[] = [];
+  try {
+    dump(fd, family.request, (payload) => {
+      const s = family.parse(payload, netns);
+      if (s) found.push(s);
+    });
+  } catch (error) {
+    if (!(error instanceof SysError) || error.errno !== 'ENOENT') throw error;
+  }
+  return found;
+}
