@@ -14,15 +14,18 @@ export type Size = 1 | 2 | 4 | 8;
 
 /** BPF_SIZE bits: B, H, W, DW. */
 const SIZE_BITS: Readonly<Record<Size, number>> = { 1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18 };
-const LDX_MEM = 0x61; // BPF_LDX | BPF_MEM, size bits added
-const STX_MEM = 0x63; // BPF_STX | BPF_MEM
-const ST_MEM = 0x62; // BPF_ST | BPF_MEM
-const MOV64_REG = 0xbf;
-const MOV64_IMM = 0xb7;
-const ADD64_IMM = 0x07;
-const JEQ_IMM = 0x15;
-const CALL = 0x85;
-const EXIT = 0x95;
+/** Opcodes: class | mode or operation | source (BPF_K immediate, BPF_X register); memory ones take SIZE_BITS. */
+const OP = {
+  LDX_MEM: 0x61, // BPF_LDX | BPF_MEM
+  STX_MEM: 0x63, // BPF_STX | BPF_MEM
+  ST_MEM: 0x62, // BPF_ST | BPF_MEM
+  MOV64_REG: 0xbf, // BPF_ALU64 | BPF_MOV | BPF_X
+  MOV64_IMM: 0xb7, // BPF_ALU64 | BPF_MOV | BPF_K
+  ADD64_IMM: 0x07, // BPF_ALU64 | BPF_ADD | BPF_K
+  JEQ_IMM: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
+  CALL: 0x85, // BPF_JMP | BPF_CALL
+  EXIT: 0x95, // BPF_JMP | BPF_EXIT
+} as const;
 
 interface Insn {
   op: number;
@@ -40,44 +43,44 @@ export class Assembler {
 
   /** dst = *(size *)(src + off) */
   load(size: Size, dst: Reg, src: Reg, off: number): this {
-    return this.emit(LDX_MEM | SIZE_BITS[size], dst, src, off, 0);
+    return this.emit(OP.LDX_MEM | SIZE_BITS[size], dst, src, off, 0);
   }
 
   /** *(size *)(dst + off) = src */
   store(size: Size, dst: Reg, off: number, src: Reg): this {
-    return this.emit(STX_MEM | SIZE_BITS[size], dst, src, off, 0);
+    return this.emit(OP.STX_MEM | SIZE_BITS[size], dst, src, off, 0);
   }
 
   /** *(size *)(dst + off) = imm */
   storeImm(size: Size, dst: Reg, off: number, imm: number): this {
-    return this.emit(ST_MEM | SIZE_BITS[size], dst, 0, off, imm);
+    return this.emit(OP.ST_MEM | SIZE_BITS[size], dst, 0, off, imm);
   }
 
   mov(dst: Reg, src: Reg): this {
-    return this.emit(MOV64_REG, dst, src, 0, 0);
+    return this.emit(OP.MOV64_REG, dst, src, 0, 0);
   }
 
   movImm(dst: Reg, imm: number): this {
-    return this.emit(MOV64_IMM, dst, 0, 0, imm);
+    return this.emit(OP.MOV64_IMM, dst, 0, 0, imm);
   }
 
   addImm(dst: Reg, imm: number): this {
-    return this.emit(ADD64_IMM, dst, 0, 0, imm);
+    return this.emit(OP.ADD64_IMM, dst, 0, 0, imm);
   }
 
   /** if (dst == imm) goto label */
   jeqImm(dst: Reg, imm: number, label: string): this {
-    this.insns.push({ op: JEQ_IMM, dst, src: 0, off: 0, imm, target: label });
+    this.insns.push({ op: OP.JEQ_IMM, dst, src: 0, off: 0, imm, target: label });
     return this;
   }
 
   /** Calls helper number `helper` (enum bpf_func_id). */
   call(helper: number): this {
-    return this.emit(CALL, 0, 0, 0, helper);
+    return this.emit(OP.CALL, 0, 0, 0, helper);
   }
 
   exit(): this {
-    return this.emit(EXIT, 0, 0, 0, 0);
+    return this.emit(OP.EXIT, 0, 0, 0, 0);
   }
 
   label(name: string): this {
