@@ -17,6 +17,7 @@ import { accessSync, constants } from 'node:fs';
 import { release } from 'node:os';
 import { VMLINUX_BTF } from '../../bpf/btf.js';
 import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
+import { seccompFilterActive } from '../../compare/probe.js';
 import { detectRunMethod } from '../../compare/run-method.js';
 import { hasCapability } from '../../procfs/capabilities.js';
 import { readStatus } from '../../procfs/status.js';
@@ -46,6 +47,9 @@ export function bpfBlocker(btfPath: string = VMLINUX_BTF): string | null {
     .map((n) => Number.parseInt(n, 10));
   if (major < 5 || (major === 5 && minor < 8))
     return `Linux ${release()} has no task_file BPF iterator (5.8)`;
+  // Unlike kcmp, bpf(2) is not probed in a child: under a filter (which might kill on it) it is not tried.
+  if (seccompFilterActive())
+    return 'a seccomp filter is installed, and bpf(2) is not tried under one (it might kill the process)';
   const caps = readStatus('self').capEff;
   const admin = hasCapability(caps, CAP_SYS_ADMIN);
   if (!admin && !(hasCapability(caps, CAP_BPF) && hasCapability(caps, CAP_PERFMON))) {
