@@ -11,7 +11,9 @@
  *
  * 'auto' takes bpf where it pays and can run, else kcmp (or what kcmp's absence leaves). Loading the BPF
  * program costs about as much as reading BPF_MIN_FDS fds through /proc (BTF parse ~10–20 ms, verifier
- * ~5 ms, measured on 6.18; bench/README.md), so a small selection keeps the kcmp engine.
+ * ~5 ms, measured on 6.18; bench/README.md), so a small selection keeps the kcmp engine. The selection's
+ * size is the st_size of each /proc/PID/fd, which counts fds since Linux 6.2 (0 before: there, auto keeps
+ * kcmp and `--engine bpf` asks for bpf). Under a seccomp filter bpf is not tried at all (see bpfBlocker).
  */
 import { accessSync, constants } from 'node:fs';
 import { release } from 'node:os';
