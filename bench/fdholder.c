@@ -2,10 +2,12 @@
  * fdholder: starts processes that together hold many fds with a realistic sharing mix, for the
  * `kcmp fds` benchmark (bench/fds.mjs). Usage:
  *
- *   fdholder [-n PROCS] [-f FDS_PER_PROC] [-s SHARED] [-S SEED]
+ *   fdholder [-n PROCS] [-f FDS_PER_PROC] [-s SHARED] [-S SEED] [-k]
  *
  * The coordinator (this process) opens SHARED fds, forks PROCS workers that inherit them (so those open
- * file descriptions are shared across processes, at the same fd numbers), and closes its own copies.
+ * file descriptions are shared across processes, at the same fd numbers), and closes its own copies —
+ * unless -k (keep): then it holds them too, as a pre-fork server's master does (the `kcmp leaks` workload:
+ * every worker shares SHARED fds with its parent after a fork without exec).
  * Each worker then fills its table up to exactly FDS_PER_PROC fds (0, 1, 2 included) with:
  *
  *   independent opens of /dev/null ........ 20%   \  one (dev, ino) bucket per file, shared by every
@@ -121,15 +123,16 @@ static int parse_int(const char *s, const char *name, long min, long max) {
 }
 
 int main(int argc, char **argv) {
-  int procs = 5, per_proc = 10000, shared = 4000, opt;
+  int procs = 5, per_proc = 10000, shared = 4000, keep = 0, opt;
   long seed = 1;
-  while ((opt = getopt(argc, argv, "n:f:s:S:")) != -1) {
+  while ((opt = getopt(argc, argv, "n:f:s:S:k")) != -1) {
     switch (opt) {
     case 'n': procs = parse_int(optarg, "-n PROCS", 1, MAX_PROCS); break;
     case 'f': per_proc = parse_int(optarg, "-f FDS_PER_PROC", 4, 1 << 24); break;
     case 's': shared = parse_int(optarg, "-s SHARED", 0, 1 << 24); break;
     case 'S': seed = parse_int(optarg, "-S SEED", 0, 0x7fffffff); break;
-    default: fprintf(stderr, "usage: fdholder [-n PROCS] [-f FDS_PER_PROC] [-s SHARED] [-S SEED]\n"); return 2;
+    case 'k': keep = 1; break;
+    default: fprintf(stderr, "usage: fdholder [-n PROCS] [-f FDS_PER_PROC] [-s SHARED] [-S SEED] [-k]\n"); return 2;
     }
   }
   if (shared > per_proc - 4) {
@@ -191,7 +194,8 @@ int main(int argc, char **argv) {
     workers[nworkers++] = pid;
   }
   close(ready[1]);
-  for (int i = 0; i < nopened; i++) close(opened[i]);
+  if (!keep)
+    for (int i = 0; i < nopened; i++) close(opened[i]);
   for (int i = 0; i < procs; i++) {
     char ok;
     if (read(ready[0], &ok, 1) != 1) {

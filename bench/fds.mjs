@@ -33,6 +33,7 @@ import { parseArgs, promisify } from 'node:util';
 import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { topSelfTime } from './lib/cpu-profile.mjs';
 import { startHolder } from './lib/holder.mjs';
+import { measure } from './lib/measure.mjs';
 import { comparePartitions, partitionOfReport } from './lib/partition.mjs';
 import { renderMarkdown, writeReadmeSection } from './lib/report.mjs';
 
@@ -60,18 +61,6 @@ const { values: opt } = parseArgs({
 const engines = opt.engines.split(',').filter(Boolean);
 const workload = { procs: +opt.procs, fdsPerProc: +opt.fds, shared: +opt.shared, seed: +opt.seed };
 const log = (line) => process.stderr.write(`fds-bench: ${line}\n`);
-
-/** Runs one command through rusage; returns { ms, maxrssKb }, throws on a non-zero exit. */
-async function measure(cmd, args, out = '/dev/null') {
-  const err = join(BUILD_DIR, 'last-stderr');
-  const { stdout } = await run(buildC('rusage'), ['-o', out, '-e', err, '--', cmd, ...args]);
-  const r = JSON.parse(stdout);
-  if (r.status !== 0) {
-    const why = r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
-    throw new Error(`${cmd} ${args.join(' ')}: ${why}: ${readFileSync(err, 'utf8').trim().slice(0, 2000)}`);
-  }
-  return r;
-}
 
 const oursExtra = opt['ours-extra'].split(/\s+/).filter(Boolean);
 const wrapper = opt.wrapper.split(/\s+/).filter(Boolean);

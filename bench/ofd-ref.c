@@ -12,10 +12,12 @@
  *   per fd: readlinkat + fstatat (following the link: the file's dev, ino, mode); then the start time
  *   again (a reused pid is an error, not a merge).
  * Grouping (CRIU kcmp-ids.c; src/group/engine.ts):
- *   sort by (dev, ino, scan order) = buckets.  A bucket of one is one description, no kcmp.  A bucket of
- *   socket inodes is one description, no kcmp (a socket inode has exactly one struct file; --paranoid
- *   compares anyway).  Otherwise each fd is placed by binary insertion into the kcmp-ordered list of the
- *   bucket's representatives:
+ *   sort by (dev, ino, scan order) = buckets.  A bucket of one is one description, no kcmp.  In a bucket
+ *   of socket inodes, the fds opened for I/O — their /proc link's own mode (fstatat AT_SYMLINK_NOFOLLOW)
+ *   has r/w bits — are one description, no kcmp (sockfs makes one such struct file per socket and refuses
+ *   any other open, but O_PATH; --paranoid compares anyway); its O_PATH fds (no r/w bits) are compared
+ *   like any other bucket.  Otherwise each fd is placed by binary insertion into the kcmp-ordered list of
+ *   the bucket's representatives:
  *
  *        reps (kcmp order):  [ r0 < r1 < r2 ]   fd ──kcmp(fd, r1)──▶ 0: joins r1 │ 1: left half │ 2: right
  *
@@ -65,6 +67,7 @@ struct item {
   size_t order; /* scan position: insertion order inside a bucket */
   int cls;      /* class (description) id; -1 unresolved or dropped */
   int compared; /* took part in kcmp: stat'ed again after grouping */
+  int done;     /* placed (or dropped) before kcmp: a socket's fd opened for I/O */
   int pulled;   /* --oracle: our copy of the fd */
   size_t link;  /* offset in the link arena */
 };
@@ -264,11 +267,41 @@ static void verify(size_t b, size_t e, const size_t *reps, size_t nreps, int ord
   for (size_t k = 0; k < nreps; k++) rep_of[items[reps[k]].cls - base] = reps[k];
   for (size_t i = b; i < e; i++) {
     int cls = items[i].cls;
-    if (cls < 0 || rep_of[cls - base] == i) continue;
+    if (cls < base || rep_of[cls - base] == i) continue; /* < base: gone, or a socket's I/O class */
     if (kcmp_file(&items[i], &items[rep_of[cls - base]]) != 0) verify_failures++;
   }
   for (size_t k = 0; ordered && k + 1 < nreps; k++)
     if (kcmp_file(&items[reps[k]], &items[reps[k + 1]]) != 1) verify_failures++;
+}
+
+/* 1: the fd's /proc link has r/w bits (opened for I/O, not O_PATH); 0: none; -1: gone (an error row). */
+static int opened_for_io(const struct item *it) {
+  char name[16];
+  struct stat st;
+  snprintf(name, sizeof name, "%d", it->fd);
+  if (fstatat(dirfds[it->proc], name, &st, AT_SYMLINK_NOFOLLOW)) {
+    error_row(it->pid, it->fd, "lstat", errno);
+    return -1;
+  }
+  return (st.st_mode & 0777) != 0;
+}
+
+/* A socket bucket: one class for its fds opened for I/O (re-stat'ed later, like compared ones); returns
+ * how many fds it placed or dropped, so the caller compares only its O_PATH fds. */
+static size_t socket_class(size_t b, size_t e) {
+  int cls = -1;
+  size_t done = 0;
+  for (size_t i = b; i < e; i++) {
+    int io = opened_for_io(&items[i]);
+    if (io == 0) continue;
+    done++;
+    items[i].done = 1;
+    if (io < 0) continue;
+    if (cls < 0) cls = (int)nclasses++;
+    items[i].cls = cls;
+    items[i].compared = 1;
+  }
+  return done;
 }
 
 static void group(int paranoid, int do_verify) {
@@ -281,16 +314,18 @@ static void group(int paranoid, int do_verify) {
     }
     buckets++;
     size_t n = e - b;
-    if (n == 1 || (items[b].sock && !paranoid)) {
-      int cls = (int)nclasses++;
-      for (size_t i = b; i < e; i++) items[i].cls = cls;
+    if (n == 1) {
+      items[b].cls = (int)nclasses++;
       continue;
     }
+    if (items[b].sock && !paranoid) n -= socket_class(b, e);
+    if (n == 0) continue;
     kcmp_buckets++;
     pairwise += (long)(n * (n - 1) / 2);
     size_t nreps = 0;
     int ordered = 1;
     for (size_t i = b; i < e; i++) {
+      if (items[i].done) continue;
       items[i].cls = -1;
       items[i].compared = 1;
       if (ordered && insert_ordered(i, reps, &nreps)) continue;

@@ -8,7 +8,7 @@
  * Variants, interleaved round by round after one warm-up: no socket or peer column (-o PID,FD,TYPE,INODE:
  * reads no socket table and no fdinfo); the default columns (NAME names the sockets: sock_diag dumps);
  * -o +PEERS,EPOLL.WATCHERS (peers: fdinfo of the pipe descriptions, the socket tables, epoll items); and
- * --json (sockets and peers). --baseline runs the first two against another build too (e.g. main's), to
+ * --json with those columns (sockets and peers). --baseline runs the first two against another build too (e.g. main's), to
  * show that without socket columns nothing got slower. Prints a markdown table of min / median ms.
  */
 import { spawnSync } from 'node:child_process';
@@ -49,7 +49,11 @@ try {
     ['no socket or peer column: `-o PID,FD,TYPE,INODE`', ours, [...pids, '-o', 'PID,FD,TYPE,INODE']],
     ['default columns (NAME names sockets)', ours, pids],
     ['`-o +PEERS,EPOLL.WATCHERS`', ours, [...pids, '-o', '+PEERS,EPOLL.WATCHERS']],
-    ['`--json` (sockets and peers)', ours, [...pids, '--json']],
+    [
+      '`--json -o +PEERS,EPOLL.WATCHERS` (sockets and peers)',
+      ours,
+      [...pids, '--json', '-o', '+PEERS,EPOLL.WATCHERS'],
+    ],
   ];
   if (opt.baseline) {
     variants.push(['baseline: `-o PID,FD,TYPE,INODE`', opt.baseline, [...pids, '-o', 'PID,FD,TYPE,INODE']]);

@@ -70,7 +70,14 @@ export type {
 } from './inspect/leaks/container-leaks-report.js';
 export type { Container } from './inspect/leaks/containers.js';
 export { inspectLeaks, type LeaksOptions } from './inspect/leaks/leaks.js';
-export type { Leak, LeakEnd, LeakKind, LeaksReport } from './inspect/leaks/leaks-report.js';
+export type {
+  Leak,
+  LeakCase,
+  LeakEnd,
+  LeakKind,
+  LeaksReport,
+  UndecidedProcess,
+} from './inspect/leaks/leaks-report.js';
 export { inspectTasks, type TasksOptions } from './inspect/tasks/tasks.js';
 export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks/tasks-report.js';
 export type { Selection } from './procfs/select.js';

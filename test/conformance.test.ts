@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { closeSync, lstatSync, openSync } from 'node:fs';
 import { test } from 'node:test';
 import { kcmp } from '../src/compare/kcmp.js';
 import { sameFile } from '../src/compare/same-file.js';
@@ -23,10 +24,12 @@ import { mkfds, startFixture } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
 import { runCli } from './helpers/cli.js';
 import { answer, borrowFd, outcome, pick, rawKcmp } from './helpers/kernel.js';
+import { NOBODY, nobodyWrapper } from './helpers/nobody.js';
 
 const self = process.pid;
 const NOT_A_PID = 4_194_304 + 1; // above PID_MAX_LIMIT: never a live pid
 const ORDERED = ['less', 'greater'];
+const O_PATH = 0o10000000;
 
 test('scenario 1: self/self, types 0-6 with idx 0, are all equal', () => {
   for (let type = KCMP.FILE; type <= KCMP.SYSVSEM; type++) assert.equal(rawKcmp(self, self, type, 0, 0), 0);
@@ -65,6 +68,37 @@ test('scenarios 2-6: same fd, dups, separate opens, /proc reopen, O_PATH', async
   assert.equal(file(fd.opath, fd.opath), 'equal', '6: O_PATH vs itself');
   assert.equal(file(fd.opath, fd.opathDup), 'equal', '6: O_PATH vs its dup');
   assert.notEqual(file(fd.opath, fd.file), 'equal', '6: O_PATH vs an O_RDWR open');
+});
+
+test('scenario 6b: an O_PATH open of /proc/self/fd/N is a description of its own on every kind, even a socket', async (t) => {
+  const f = await mkfds(t, 'opath');
+  if (!f) return;
+  const { main, child, receiver } = pick(f.pids, 'main', 'child', 'receiver');
+  const kinds = Object.keys(f.fds).filter((k) => `${k}Path` in f.fds && `${k}Received` in f.fds);
+  assert.ok(kinds.length >= 15, `only ${kinds.length} kinds: ${kinds}`);
+  const fd = (name: string) => pick(f.fds, name)[name] as number;
+  const mode = (pid: number, n: number) => lstatSync(`/proc/${pid}/fd/${n}`).mode;
+  for (const k of kinds) {
+    const file = (a: string, b: string, pidB = main) => kcmp(main, pidB, 'file', fd(a), fd(b));
+    assert.notEqual(file(k, `${k}Path`), 'equal', `${k}: O_PATH open vs the original`);
+    assert.equal(file(k, `${k}Dup`), 'equal', `${k}: dup`);
+    assert.equal(file(`${k}Path`, `${k}PathDup`), 'equal', `${k}: dup of the O_PATH fd`);
+    assert.notEqual(file(`${k}Path`, `${k}Path2`), 'equal', `${k}: two O_PATH opens`);
+    assert.notEqual(file(`${k}Path`, `${k}PathPath`), 'equal', `${k}: O_PATH of the O_PATH fd`);
+    assert.equal(file(`${k}Path`, `${k}Path`, child), 'equal', `${k}: the O_PATH fd inherited by fork`);
+    assert.equal(file(`${k}Path`, `${k}Received`, receiver), 'equal', `${k}: the O_PATH fd over SCM_RIGHTS`);
+    assert.equal(mode(main, fd(`${k}Path`)), 0o120000, `${k}: an O_PATH fd's link has no r/w bits`);
+    assert.notEqual(mode(main, fd(k)) & 0o777, 0, `${k}: an fd opened for I/O has r/w bits`);
+    const [mine, minePath] = [borrowFd(t, main, fd(k)), borrowFd(t, main, fd(`${k}Path`))];
+    assert.equal(sysDupfdQuery(minePath, mine), 0, `${k}: F_DUPFD_QUERY O_PATH vs the original`);
+    assert.equal(sysDupfdQuery(minePath, borrowFd(t, receiver, fd(`${k}Received`))), 1, `${k}: received`);
+  }
+  for (const k of ['unixStream', 'tcp', 'eventfd']) {
+    const link = `/proc/${main}/fd/${fd(k)}`;
+    assert.equal(mode(main, fd(k)), 0o120700, `${k}: sockets and anon inodes are opened O_RDWR`);
+    assert.throws(() => openSync(link, 'r+'), { code: 'ENXIO' }, `${k}: reopening it for I/O fails`);
+    closeSync(openSync(link, O_PATH)); // but O_PATH succeeds
+  }
 });
 
 test('scenarios 7-9: fork shares fds, not vm/files/fs/sighand; io/sysvsem compare NULL == NULL', async (t) => {
@@ -131,11 +165,11 @@ test('scenarios 27-30: bad types, truncated type, bad pids, ignored idx', () => 
 });
 
 test('scenario 39 (partial): permissions as an unprivileged user', async (t) => {
-  const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-  if (spawnSync(nobody[0] as string, [...nobody.slice(1), 'true']).status !== 0) {
+  if (spawnSync(NOBODY[0], [...NOBODY.slice(1), 'true']).status !== 0) {
     t.skip('setpriv cannot switch to uid 65534 here');
     return;
   }
+  const nobody = nobodyWrapper();
   const asNobody = (args: string[]) => runCli(args, { wrapper: nobody });
   const root = await mkfds(t, 'fork');
   if (!root) return;

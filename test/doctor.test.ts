@@ -11,8 +11,7 @@ import { detectCapabilities } from '../src/compare/probe.js';
 import { remedyFor } from '../src/compare/remedies.js';
 import { readStatus } from '../src/procfs/status.js';
 import { runCliAsync } from './helpers/cli-async.js';
-
-const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+import { NOBODY, nobodyWrapper } from './helpers/nobody.js';
 
 test('detectCapabilities: everything is usable on this unfiltered kernel, probed once', () => {
   if (readStatus('self').seccomp !== 'disabled') return;
@@ -82,8 +81,8 @@ test('kcmp doctor as an unprivileged user names the ptrace limit and its remedy'
     return;
   }
   const [text, json] = await Promise.all([
-    runCliAsync(['doctor'], { wrapper: NOBODY }),
-    runCliAsync(['doctor', '--json'], { wrapper: NOBODY }),
+    runCliAsync(['doctor'], { wrapper: nobodyWrapper() }),
+    runCliAsync(['doctor', '--json'], { wrapper: nobodyWrapper() }),
   ]);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^user +uid 65534, gid 65534, CAP_SYS_PTRACE no$/m);

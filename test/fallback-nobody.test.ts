@@ -15,14 +15,15 @@ import { mkfds, startFixture } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { assertSound, oracle, partition } from './helpers/fds.js';
+import { nobodyWrapper } from './helpers/nobody.js';
 
-const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 const SEED = Number(process.env.KCMP_TEST_SEED ?? Math.floor(Math.random() * 1e6));
 
 test('as nobody: own processes grouped exactly (kcmp, or --borrow under a filter), root processes as error rows', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('needs root to start processes as nobody and as root');
   if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('setpriv is not installed');
   if (sysDupfdQuery(0, 0) < 0) return t.skip('F_DUPFD_QUERY (the oracle, and --borrow) needs Linux 6.10');
+  const NOBODY = nobodyWrapper();
   const theirs = await startFixture('random', [String(SEED), '3', '60'], { wrapper: NOBODY });
   t.after(() => theirs.stop());
   const root = await mkfds(t, 'fork');

@@ -29,6 +29,13 @@ const WHY: Readonly<Record<string, RegExp>> = {
   kill: /kills any process that calls it \(SIGSYS\)/,
 };
 
+/** What each per-process `kcmp` error row must give as the cause: the filter, never the ptrace check. */
+const ROW_WHY: Readonly<Record<string, RegExp>> = {
+  eperm: /; a seccomp filter blocks kcmp here: .*--cap-add SYS_PTRACE/,
+  enosys: /; this kernel has no kcmp .*or a seccomp filter answers ENOSYS/,
+  kill: /; a seccomp filter kills processes that call kcmp/,
+};
+
 const BORROWED = new Set(['borrowed-dupfd-query', 'different-inode', 'socket-inode']);
 
 /** kcmp fds ARGS --all --json under `mode`; checks the run against the oracle and returns what it reported. */
@@ -71,6 +78,16 @@ async function fdsUnder(
       `${where}: the topology has same-inode fds no one could compare`,
     );
     assert.ok(!report.descriptions.some((d) => d.method === 'kcmp' || d.method === 'borrowed-dupfd-query'));
+    const rows = report.errors.filter((e) => e.syscall === 'kcmp');
+    assert.ok(rows.length > 0, `${where}: no kcmp error rows`);
+    for (const row of rows) {
+      assert.match(row.message, ROW_WHY[base] as RegExp, where);
+      assert.doesNotMatch(
+        row.message,
+        /run as the same user|CAP_SYS_PTRACE$/,
+        `${where}: not the ptrace check`,
+      );
+    }
     if (args.includes('--borrow')) assert.match(lines[0] ?? '', /--borrow cannot help: pidfd_getfd/, where);
     assert.equal(lines.length, 1, where);
   }

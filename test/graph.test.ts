@@ -16,6 +16,7 @@ import { HTML_TABLE_LIMIT, renderHtml } from '../src/report/html.js';
 import { renderSvg } from '../src/report/svg.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
+import { fdsJson } from './helpers/fds.js';
 import { awkwardReport, preforkReport, tasksReport } from './helpers/reports.js';
 
 const EXPECTED = join(import.meta.dirname, 'expected');
@@ -81,7 +82,15 @@ test('descriptions sit in the innermost cluster holding all their holders; unsha
   assert.deepEqual(g.actors.find((a) => a.pid === 102)?.label, ['102 worker', '+1 unshared fd']);
   const dupEdge = g.edges.find((e) => e.to === 'desc-d4');
   assert.equal(dupEdge?.label, 'fds 7,8');
-  assert.equal(fdsGraph(preforkReport(), { unshared: 'show' }).objects.length, 6);
+  const all = fdsGraph(preforkReport(), { unshared: 'show' });
+  assert.equal(all.objects.length, 5, '--all lists unshared fds on their process, not as nodes');
+  assert.equal(all.actors.find((a) => a.pid === 102)?.label[1]?.startsWith('fd '), true);
+  assert.match(all.title, /^4 processes, 5 shared descriptions, 1 unshared fd listed on their processes$/);
+  assert.deepEqual(
+    g.tree.map((l) => `${l.from}>${l.to}`),
+    ['pid-100>pid-101', 'pid-101>pid-103', 'pid-100>pid-102'],
+    'parent → child links, in tree order',
+  );
   assert.deepEqual(fdsGraph(preforkReport(), { clusters: false }).clusters, []);
 });
 
@@ -151,6 +160,44 @@ test('kcmp fds --format svg|dot on a live tree: well-formed, every process named
   }
 });
 
+test('kcmp fds --all pictures on a live tree: the caption counts shared descriptions only, unshared fds fold onto their process, parents link to children', async (t) => {
+  const f = await mkfds(t, 'prefork');
+  if (!f) return;
+  const report = fdsJson(['--tree', String(f.pids.main), '--all']);
+  const tree = ['fds', '--tree', String(f.pids.main), '--all'];
+  const shared = report.descriptions.filter((d) => d.holders.length > 1).length;
+  const unshared = report.descriptions.length - shared;
+  assert.ok(unshared > 0, 'the fixture holds unshared fds');
+  const dot = runCli([...tree, '--format', 'dot']);
+  assert.equal(dot.code, 0, dot.stderr);
+  assert.match(
+    dot.stdout,
+    new RegExp(
+      `label="${report.processes.length} processes, ${shared} shared descriptions, ${unshared} unshared fds listed on their processes"`,
+    ),
+  );
+  assert.equal(
+    dot.stdout.match(/shape=ellipse/g)?.length,
+    shared,
+    'one node per shared description, none for unshared',
+  );
+  assert.equal(
+    dot.stdout.match(/class="tree"/g)?.length,
+    report.processes.length - 1,
+    'a link from each parent to each child',
+  );
+  const html = runCli([...tree, '--format', 'html']);
+  assert.equal(html.code, 0, html.stderr);
+  assert.equal(
+    html.stdout.split(`${report.processes.length} processes, ${shared} shared descriptions`).length - 1,
+    1,
+    'the caption is printed once, above the picture',
+  );
+  const tasks = runCli(['tasks', '--tree', String(f.pids.main), '--format', 'html']);
+  assert.equal(tasks.code, 0, tasks.stderr);
+  assert.match(tasks.stdout, /placeholder="search a pid, tid or resource \(vm:1\)"/);
+});
+
 test('--format and -J must agree; an unknown format is refused', () => {
   for (const args of [
     ['fds', '-p', String(process.pid), '-J', '--format', 'svg'],
@@ -173,6 +220,7 @@ test('HTML: offline by policy, names inline, long tables cut with a note', () =>
     title: 'kcmp fds <x>',
     graph,
     svg: '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>t</text></svg>',
+    searchHint: 'search a pid, tid or resource (vm:1)',
     summary: 's',
     table: { caption: 'c', headings: ['N'], numeric: [true], rows },
     errors: [],
@@ -181,6 +229,7 @@ test('HTML: offline by policy, names inline, long tables cut with a note', () =>
   assert.ok(!/<(script|img|link)[^>]+(src|href)=/.test(html), 'nothing to fetch');
   assert.ok(!html.includes('<?xml'), 'the SVG is inlined without its prolog');
   assert.match(html, /<title>kcmp fds &lt;x&gt;<\/title>/);
+  assert.match(html, /placeholder="search a pid, tid or resource \(vm:1\)"/);
   assert.match(html, new RegExp(`showing the first ${HTML_TABLE_LIMIT} of ${HTML_TABLE_LIMIT + 1} rows`));
   assert.equal(html.match(/<tr data-keys=/g)?.length, HTML_TABLE_LIMIT);
   const data = /<script type="application\/json" id="kcmp-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
+import { fdsJson } from './helpers/fds.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
@@ -127,4 +128,26 @@ test('kcmp fds --format html: offline, every process drawn, search lights a pid,
   await page.fill('#search', '');
   assert.equal(await page.locator('.hit, .near').count(), 0);
   assert.equal(await page.locator('svg.searching').count(), 0);
+});
+
+test('kcmp fds --all --format html: an unshared fd folded onto its process is found by its id, and parent links stay drawn', async (t) => {
+  if (missing) return t.skip(missing);
+  const f = await mkfds(t, 'prefork');
+  if (!f) return;
+  const report = fdsJson(['--tree', String(f.pids.main), '--all']);
+  const tree = ['fds', '--tree', String(f.pids.main), '--all'];
+  const alone = report.descriptions.find((d) => d.holders.length === 1 && d.holders[0]?.fd !== undefined);
+  assert.ok(alone, 'the fixture holds an unshared fd');
+  const r = runCli([...tree, '--format', 'html']);
+  assert.equal(r.code, 0, r.stderr);
+  const file = join(dir, 'prefork-all.html');
+  writeFileSync(file, r.stdout);
+  const { page, problems } = await open(file);
+  assert.deepEqual(problems, [], 'no console errors or warnings');
+  assert.equal(await page.locator(`#desc-${alone.id}`).count(), 0, 'no node of its own');
+  assert.equal(await page.locator('.graph svg g.tree').count(), report.processes.length - 1);
+  await page.fill('#search', alone.id);
+  assert.deepEqual(await page.$$eval('.graph svg g.hit', (els) => els.map((e) => e.id)), [
+    `pid-${alone.holders[0]?.pid}`,
+  ]);
 });

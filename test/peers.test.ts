@@ -9,7 +9,12 @@ import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { rawRows, runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
 
-function relation(report: FdsReport, pid: number, fd: number, key: 'peers' | 'watchers'): string[] {
+function relation(
+  report: FdsReport,
+  pid: number,
+  fd: number,
+  key: 'peers' | 'watchers' | 'watching',
+): string[] {
   const d = report.descriptions.find((x) => x.holders.some((h) => h.pid === pid && h.fd === fd));
   assert.ok(d, `no description holds ${pid}:${fd}`);
   return ((d as Description)[key] ?? []).map((p) => `${p.pid}:${p.fd}`).sort();
@@ -26,7 +31,7 @@ test('pipe ends, socketpair ends, a loopback connection and a pty pair are peers
   const f = await mkfds(t, 'peers');
   if (!f) return;
   const { main, child, m, c } = scenario(f);
-  const report = fdsJson(['-p', `${main},${child}`, '--all']);
+  const report = fdsJson(['-p', `${main},${child}`, '--all', '-o', '+PEERS,EPOLL.WATCHERS']);
   const peersOf = (ref: string) => {
     const [pid, fd] = ref.split(':').map(Number);
     return relation(report, pid as number, fd as number, 'peers');
@@ -50,19 +55,51 @@ test('pipe ends, socketpair ends, a loopback connection and a pty pair are peers
     listener?.holders.map((h) => `${h.pid}:${h.fd}`).sort(),
     [m('listener'), c('listener')].sort(),
   );
+
+  // without --all the write end, held once, is not listed: it is still the read end's peer, without an id
+  const shared = fdsJson(['-p', `${main},${child}`, '-o', '+PEERS']);
+  const read = shared.descriptions.find((d) => d.holders.some((h) => `${h.pid}:${h.fd}` === m('pipeRead')));
+  assert.deepEqual(
+    read?.peers?.map((p) => [`${p.pid}:${p.fd}`, p.description]),
+    [[c('pipeWrite'), null]],
+  );
+  // and JSON reads peers only when a peer column is asked for
+  assert.equal(
+    fdsJson(['-p', `${main},${child}`]).descriptions.some((d) => d.peers !== undefined),
+    false,
+  );
 });
 
 test('epoll watchers are found by the registered file, not by the fd number it had', async (t) => {
   const f = await mkfds(t, 'peers');
   if (!f) return;
   const { main, child, m } = scenario(f);
-  const report = fdsJson(['-p', `${main},${child}`, '--all']);
+  const report = fdsJson(['-p', `${main},${child}`, '--all', '-o', '+PEERS,EPOLL.WATCHERS']);
   assert.deepEqual(relation(report, main, f.fds.watched as number, 'watchers'), [m('epoll')]);
   assert.deepEqual(
     relation(report, main, f.fds.reused as number, 'watchers'),
     [],
     'the number, not the file',
   );
+  // and from the epoll's side: what it watches is the read end (its holders), not what fd 90 is now
+  assert.deepEqual(
+    relation(report, main, f.fds.epoll as number, 'watching'),
+    [m('pipeRead'), m('watched')].sort(),
+  );
+});
+
+test('an eventfd has one id per eventfd: its holders share it, it has no peers', async (t) => {
+  const f = await mkfds(t, 'peers');
+  if (!f) return;
+  const { main, child, m, c } = scenario(f);
+  const report = fdsJson(['-p', `${main},${child}`, '--all', '-o', '+PEERS,EPOLL.WATCHERS']);
+  const of = (ref: string) =>
+    report.descriptions.find((d) => d.holders.some((h) => `${h.pid}:${h.fd}` === ref));
+  const shared = of(m('eventfd'));
+  if (shared?.eventfdId === undefined) return t.skip('no eventfd-id in fdinfo (Linux < 6.8)');
+  assert.equal(of(c('eventfd')), shared, 'inherited: one description');
+  assert.notEqual(of(m('reused'))?.eventfdId, shared.eventfdId, 'another eventfd, another id');
+  assert.deepEqual(shared.peers, []);
 });
 
 test('a pipe read end whose only writers are its own holders is flagged', async (t) => {
@@ -84,7 +121,7 @@ test('pictures draw peers as edges between descriptions, apart from holder edges
   if (!f) return;
   const { main, child, m, c } = scenario(f);
   const args = ['-p', `${main},${child}`, '--all'];
-  const report = fdsJson(args);
+  const report = fdsJson(args); // ids only: no peer column needed
   const id = (ref: string) =>
     report.descriptions.find((d) => d.holders.some((h) => `${h.pid}:${h.fd}` === ref))?.id;
   const dot = runCli(['fds', ...args, '--format', 'dot']);

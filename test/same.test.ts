@@ -11,6 +11,7 @@ import { sameTaskResource } from '../src/compare/same-task.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 import { borrowFd, pick } from './helpers/kernel.js';
+import { NOBODY, nobodyWrapper } from './helpers/nobody.js';
 
 const self = process.pid;
 const ONE_LINE = /^kcmp: [^\n]+\n$/;
@@ -137,11 +138,11 @@ test('kcmp same --json prints a kcmp.same/1 document', async (t) => {
 });
 
 test('kcmp same as another user: undecided (exit 2) with the ptrace remedy, never a guess', async (t) => {
-  const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-  if (spawnSync(nobody[0] as string, [...nobody.slice(1), 'true']).status !== 0) {
+  if (spawnSync(NOBODY[0], [...NOBODY.slice(1), 'true']).status !== 0) {
     t.skip('setpriv cannot switch to uid 65534 here');
     return;
   }
+  const nobody = nobodyWrapper();
   const f = await mkfds(t, 'dups');
   if (!f) return;
   const { main } = pick(f.pids, 'main');

@@ -84,4 +84,28 @@ test('sockets are named in the network namespace of their holder (setns), or fro
   const fallback = at(JSON.parse(r.stdout) as FdsReport, main, f.fds.listener as number).socket;
   assert.equal(fallback?.source, 'procfs');
   assert.equal(fallback?.netns, socket?.netns);
+  // a socket no table lists is named by neither; without setns that is said, with it (no table) it is not
+  const unnamed = (json: string) =>
+    (JSON.parse(json) as FdsReport).errors.filter((e) => e.pid === main && e.fd === f.fds.unbound);
+  assert.deepEqual(
+    unnamed(r.stdout).map((e) => `${e.syscall}:${e.errno}`),
+    ['setns:EPERM'],
+  );
+  assert.match(unnamed(r.stdout)[0]?.message ?? '', /could not be named: entering the network namespace/);
+  const withAdmin = runCli(['fds', '-p', String(main), '--all', '--json']);
+  assert.deepEqual(unnamed(withAdmin.stdout), []);
+});
+
+test('raw, packet and netlink sockets are named (raw from /proc/PID/net/raw where raw_diag is absent)', async (t) => {
+  const f = await mkfds(t, 'raw_sockets');
+  if (!f) return;
+  const main = f.pids.main as number;
+  const name = names(['-p', String(main), '--all']);
+  assert.equal(
+    name.get(`${main}:${f.fds.raw}`),
+    'RAW 0.0.0.0:1',
+    'ICMP: the "port" is the protocol, as in ss',
+  );
+  assert.equal(name.get(`${main}:${f.fds.packet}`), 'PACKET RAW 0x0003');
+  assert.equal(name.get(`${main}:${f.fds.route}`), `NETLINK route portid=${f.values.portid}`);
 });

@@ -4,6 +4,7 @@ import type { TaskResource } from '../src/compare/types.js';
 import type { TasksReport } from '../src/inspect/tasks/tasks-report.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
+import { nobodyWrapper } from './helpers/nobody.js';
 
 /** Every live task of the tasks_clone fixture, by its report name (see scenario-tasks.c). */
 const LIVE = [
@@ -164,7 +165,7 @@ test('tasks as another user: tasks it may not inspect are ERROR rows (kcmp:EPERM
   const f = await start(t);
   if (!f) return;
   const r = runCli(['tasks', '-p', String(f.pids.fork), '-J'], {
-    wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+    wrapper: nobodyWrapper(),
   });
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as TasksReport;

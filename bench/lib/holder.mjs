@@ -29,12 +29,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 /**
- * Starts `fdholder -n procs -f fdsPerProc -s shared -S seed`; resolves when every worker holds its fds.
- * Returns { pids, stop() }.
+ * Starts `fdholder -n procs -f fdsPerProc -s shared -S seed` (with -k when `keep`: the coordinator keeps
+ * the shared fds); resolves when every worker holds its fds. Returns { pids (the workers'), child, stop() }.
  */
-export async function startHolder({ procs, fdsPerProc, shared, seed }) {
+export async function startHolder({ procs, fdsPerProc, shared, seed, keep = false }) {
   const binary = buildC('fdholder');
-  const args = ['-n', procs, '-f', fdsPerProc, '-s', shared, '-S', seed].map(String);
+  const args = [
+    ...['-n', procs, '-f', fdsPerProc, '-s', shared, '-S', seed].map(String),
+    ...(keep ? ['-k'] : []),
+  ];
   const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const holder = {

@@ -53,7 +53,8 @@ export function registerEpoll(program: Command): void {
       action(async (pidText: string | undefined, epfdText: string | undefined, flags: EpollFlags) => {
         if (listedColumns(flags, EPOLL_COLUMNS)) return EXIT.OK;
         if (pidText === undefined || epfdText === undefined) {
-          throw new InvalidArgumentError('missing PID and EPFD: e.g. kcmp epoll 1234 4');
+          const missing = pidText === undefined ? 'PID and EPFD' : 'EPFD (the epoll fd of that process)';
+          throw new InvalidArgumentError(`missing ${missing}: e.g. kcmp epoll 1234 4`);
         }
         const columns = selectColumns(EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS, flags.output);
         const pid = parsePid(pidText, 'PID');

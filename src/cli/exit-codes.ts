@@ -4,8 +4,9 @@ export const EXIT = {
   OK: 0,
   /** `same`: different descriptions. */
   DIFFERENT: 1,
-  /** `leaks --container`: something was found. */
+  /** `leaks`: leaks found (and every selected process could be judged); `leaks --container`: something
+   * was found. */
   FOUND: 1,
-  /** Bad input, an error, or (for `same`) undecided. */
+  /** Bad input, an error, or undecided (`same`; `leaks` with a process it could not read or compare). */
   TROUBLE: 2,
 } as const;

@@ -14,7 +14,6 @@ import { InvalidArgumentError } from '../errors.js';
 import { ENGINE_REQUESTS, type EngineRequest } from '../inspect/fds/fd-engine.js';
 import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
-import { resumeAll } from '../inspect/freeze.js';
 import { renderCounters } from '../report/counters.js';
 import { filterFdsReport } from '../report/fds-filter.js';
 import {
@@ -38,6 +37,7 @@ import { type JsonFlags, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
+import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
@@ -73,8 +73,9 @@ const FORMATS = {
     },
   },
   json: {
-    // everything but the fdinfo fields, which JSON leaves out
-    columns: () => Object.keys(FDS_COLUMNS).filter((n) => !needsFdinfo([n])),
+    // what -o names (the defaults: NAME, so sockets), less the fdinfo fields, which JSON leaves out;
+    // peers and watchers with -o +PEERS, +EPOLL.WATCHERS, …
+    columns: (flags) => tableColumns(flags).filter((n) => !needsFdinfo([n])),
     render: (report, flags, _unit, rows) =>
       renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false),
   },
@@ -118,7 +119,10 @@ export function registerFds(program: Command): void {
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
     .addOption(prettyOption())
     .addOption(formatOption())
-    .option('--paranoid', 'compare socket fds with kcmp too, instead of trusting one file per socket')
+    .option(
+      '--paranoid',
+      'compare socket fds with kcmp too, instead of trusting one description per socket (for its fds that are not O_PATH)',
+    )
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .option('--workers <n>', 'worker threads for large scans with the kcmp engine (default: auto)')
     .option(
@@ -169,18 +173,19 @@ export function registerFds(program: Command): void {
           borrowable: true,
           borrow,
         });
-        if (flags.stop) resumeOnSignals();
         const progress = new Progress();
-        const report = await inspectFds({
-          ...options,
-          onProgress: (p) => progress.update(p),
-          onEngine: (choice) => {
-            if (options.engine === 'bpf' && choice.engine !== 'bpf')
-              warn(
-                `--engine bpf ${choice.reason.replace(/^bpf /, '')}; the ${choice.engine} engine runs instead`,
-              );
-          },
-        });
+        const report = await whileStopping(options.stop ?? false, () =>
+          inspectFds({
+            ...options,
+            onProgress: (p) => progress.update(p),
+            onEngine: (choice) => {
+              if (options.engine === 'bpf' && choice.engine !== 'bpf')
+                warn(
+                  `--engine bpf ${choice.reason.replace(/^bpf /, '')}; the ${choice.engine} engine runs instead`,
+                );
+            },
+          }),
+        );
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
         const picture = rows.filter ? filterFdsReport(report, rows.filter) : report;
@@ -190,20 +195,6 @@ export function registerFds(program: Command): void {
         return EXIT.OK;
       }),
     );
-}
-
-/** SIGINT/SIGTERM/SIGHUP while processes are stopped: continue them, then die of the signal's code. */
-function resumeOnSignals(): void {
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
-    process.once(signal, () => {
-      resumeAll();
-      process.exit(code);
-    });
-  }
 }
 
 /** "kcmp: scanning 12000/50000 fds" on a terminal's stderr, once a scan has run for a second. */

@@ -1,11 +1,19 @@
 /**
- * `kcmp leaks [-p PIDS | --tree PID] [-J] [-o COLS] [-r] [-n]`: fds a child inherited from its parent or
- * another ancestor and kept across exec — a missing O_CLOEXEC or a forgotten close. The table lists them
- * most likely a bug first, then one line per kind with its fix, then a summary (left out with -r/-n).
+ * `kcmp leaks [-p PIDS | --tree PID] [--fork] [-J] [-o COLS] [-r] [-n]`: fds a child inherited from its
+ * parent or another ancestor and kept across exec — a missing O_CLOEXEC or a forgotten close; with --fork
+ * also the risky sharing after a fork without exec. The table lists them most likely a bug first, then one
+ * line per fix, then a summary (left out with -r/-n). Exit 0: none; 1: leaks found; 2: error or undecided.
  */
 import type { Command } from 'commander';
 import { inspectLeaks } from '../inspect/leaks/leaks.js';
-import { fixLines, LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, leaksSummary } from '../report/leaks-table.js';
+import type { LeaksReport } from '../inspect/leaks/leaks-report.js';
+import {
+  fixLines,
+  LEAK_COLUMNS,
+  LEAK_DEFAULT_COLUMNS,
+  leaksSummary,
+  undecidedLine,
+} from '../report/leaks-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { type ContainerLeaksFlags, runContainerLeaks } from './container-leaks.js';
 import { EXIT } from './exit-codes.js';
@@ -13,10 +21,18 @@ import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { scanErrorLine } from './scan-error-line.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
+import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
 interface LeaksFlags extends SelectionFlags, TableFlags, ContainerLeaksFlags, JsonFlags {
   stop?: boolean;
+  fork?: boolean;
+}
+
+/** 2 when some leak could not be ruled out, else 1 when leaks were found, else 0 (as grep and cmp). */
+function exitCodeOf(report: LeaksReport): number {
+  if (report.undecided.length > 0) return EXIT.TROUBLE;
+  return report.leaks.length > 0 ? EXIT.FOUND : EXIT.OK;
 }
 
 export function registerLeaks(program: Command): void {
@@ -26,13 +42,18 @@ export function registerLeaks(program: Command): void {
       'For each selected child process, list the open file descriptions it shares with its parent or ' +
         'another ancestor, other than stdin, stdout and stderr: the signature of a missing O_CLOEXEC or a ' +
         'forgotten close before exec. Listening sockets and pipe write ends come first, then other sockets, ' +
-        'pipes, log and other files, lock files. PROGRAM=same marks a child running the same executable as ' +
-        'its ancestor (a fork without exec), where sharing may be deliberate.',
+        'pipes, log and other files, lock files. Sharing after a fork without exec (a pre-fork server and its ' +
+        'workers) is not a leak; --fork lists it where it is risky. Exit status: 0 no leaks, 1 leaks found, ' +
+        '2 an error, or a process that could not be read or compared (undecided).',
     )
     .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
     .option('--tree <pid>', 'this process and all its descendants')
     .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
     .addOption(prettyOption())
+    .option(
+      '--fork',
+      "also list risky sharing after a fork without exec (a pipe's reader holding its write end)",
+    )
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .option(
       '--container <pid>',
@@ -51,14 +72,18 @@ export function registerLeaks(program: Command): void {
         if (flags.container !== undefined || flags.containers) return runContainerLeaks(flags);
         if (listedColumns(flags, LEAK_COLUMNS)) return EXIT.OK;
         const columns = selectColumns(LEAK_COLUMNS, LEAK_DEFAULT_COLUMNS, flags.output);
-        const report = await inspectLeaks({ selection: selectionOf(flags), stop: flags.stop ?? false });
+        const stop = flags.stop ?? false;
+        const report = await whileStopping(stop, () =>
+          inspectLeaks({ selection: selectionOf(flags), stop, fork: flags.fork ?? false }),
+        );
         if (flags.json) {
           outJson(report, flags);
-          return EXIT.OK;
+          return exitCodeOf(report);
         }
         for (const e of report.errors) {
           warn(scanErrorLine(e));
         }
+        for (const u of report.undecided) warn(undecidedLine(u));
         const scripted = flags.raw || flags.noheadings;
         if (report.leaks.length > 0) {
           out(
@@ -69,7 +94,7 @@ export function registerLeaks(program: Command): void {
           if (!scripted) out(fixLines(report));
         }
         if (!scripted) out(leaksSummary(report));
-        return EXIT.OK;
+        return exitCodeOf(report);
       }),
     );
 }

@@ -74,8 +74,8 @@ export function registerSame(program: Command): void {
       'Tell whether fd A of one process and fd B of another (or the same) process share one open file ' +
         'description: one file offset, one set of status flags, as after dup(2), fork(2) or SCM_RIGHTS. ' +
         'Two separate open(2)s of one file are different descriptions. The answer names its method: ' +
-        'identical, dupfd-query, different-inode, socket-inode, kcmp, borrowed-dupfd-query; when none can ' +
-        'decide, it says undecided and why. Exit status as cmp(1): 0 same, 1 different, 2 undecided or error.',
+        'identical, dupfd-query, different-inode, socket-inode, o-path, kcmp, borrowed-dupfd-query; when none ' +
+        'can decide, it says undecided and why. Exit status as cmp(1): 0 same, 1 different, 2 undecided or error.',
     )
     .argument('<a>', 'first fd, as PID:FD')
     .argument('<b>', 'second fd, as PID:FD')

@@ -14,10 +14,9 @@
  *                                 { outcome: 'killed', … }                   SIGSYS sandbox
  */
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readStatus } from '../procfs/status.js';
 import type { ErrnoName } from '../sys/errno.js';
+import { nodeScript } from '../util/node-script.js';
 
 export type ProbeOutcome =
   | 'usable' // works here
@@ -122,20 +121,10 @@ function interpret(name: ProbeName, raw: Raw | undefined): ProbeResult {
   return { outcome: 'failed', errno, detail: `unexpected ${errno} on our own process` };
 }
 
-/** How to start the probe child: the compiled module, or (running from source under tsx) the .ts one. */
-function probeCommand(): string[] {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    return [process.execPath, '--import', tsx, here.replace(/probe\.ts$/, 'probe-child.ts')];
-  }
-  return [process.execPath, here.replace(/probe\.js$/, 'probe-child.js')];
-}
-
 /** Runs the probes in children until each has an answer; a child killed mid-way blames the probe it was on. */
 function runProbes(): Map<ProbeName, Raw> {
   const results = new Map<ProbeName, Raw>();
-  const [command, ...prefix] = probeCommand() as [string, ...string[]];
+  const [command, ...prefix] = nodeScript(import.meta.url, 'probe-child');
   let pending: ProbeName[] = [...PROBE_NAMES];
   while (pending.length > 0) {
     const r = spawnSync(command, [...prefix, ...pending], {

@@ -5,7 +5,10 @@
  *   same pid and fd ───────────────────────────▶ identical (once the fd is known to exist)
  *   both fds ours ── fcntl(F_DUPFD_QUERY) ─────▶ dupfd-query          (≥ 6.10; no permission needed)
  *   stat /proc/PID/fd/N: different (dev, ino) ─▶ different-inode     (every description has one inode)
- *                        same socket inode ────▶ socket-inode        (sockfs: one file per socket)
+ *     same socket inode, lstat of both links:
+ *                        both opened for I/O ──▶ socket-inode        (sockfs: one such file per socket)
+ *                        one O_PATH, one not ──▶ o-path              (O_PATH is fixed at open)
+ *                        both O_PATH ──────────▶ (kcmp)
  *   kcmp(KCMP_FILE) ───────────────────────────▶ kcmp
  *   { borrow: true }: pidfd_getfd both + F_DUPFD_QUERY ▶ borrowed-dupfd-query
  *   nothing left ──────────────────────────────▶ same: null, method 'none', reason
@@ -22,7 +25,9 @@
  * no longer there. This narrows the window but cannot close it (kcmp compares the file pointers an fd
  * number names at the moment of the call, holding no reference): stop the processes for certainty.
  */
+import { lstatSync } from 'node:fs';
 import { fsErrno } from '../procfs/errors.js';
+import { accessOf, type FdAccess } from '../procfs/fd-access.js';
 import { type FdStat, fdPath, sameInode, statFd } from '../procfs/fd-stat.js';
 import { kindOf } from '../procfs/kinds.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
@@ -178,9 +183,11 @@ export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Ver
   // A stat refused (EACCES) only skips this step; kcmp's own failure is the reason worth reporting.
   if (isStat(statA) && isStat(statB)) {
     if (!sameInode(statA, statB)) return confirm({ same: false, method: 'different-inode' }, refs, before);
-    // One description per inode (sockets: the kinds table says which) — the same rule the fd scan uses.
-    if (kindOf(statA.mode, '').oneDescriptionPerInode) {
-      return confirm({ same: true, method: 'socket-inode' }, refs, before);
+    // One description per socket for its fds opened for I/O; an O_PATH fd is one of its own (kinds.ts) —
+    // the rule the fd scan uses. The re-stat in confirm() ties the links' modes to the files stat'ed.
+    if (kindOf(statA.mode, '').oneIoDescriptionPerInode) {
+      const verdict = socketVerdict(refs);
+      if (verdict) return confirm(verdict, refs, before);
     }
   }
 
@@ -197,6 +204,22 @@ export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Ver
     reasons.push(same);
   }
   return { same: null, method: 'none', reason: combineReasons(primaryFirst(reasons)) as Reason };
+}
+
+/** Two fds of one socket inode: decided by their access (fd-access.ts), or undefined for kcmp to decide. */
+function socketVerdict(refs: readonly TaskFd[]): Verdict | undefined {
+  const access: FdAccess[] = [];
+  for (const ref of refs) {
+    try {
+      access.push(accessOf(lstatSync(fdPath(ref.task, ref.fd)).mode));
+    } catch {
+      return undefined; // kcmp, next, says what is wrong with the fd
+    }
+  }
+  const [a, b] = access;
+  if (a === 'io' && b === 'io') return { same: true, method: 'socket-inode' };
+  if (a !== b) return { same: false, method: 'o-path' };
+  return undefined;
 }
 
 /** kcmp's failure is the one to explain (its remedy is the useful one); the others follow it. */

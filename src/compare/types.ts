@@ -32,7 +32,8 @@ export type Method =
   | 'dupfd-query' // F_DUPFD_QUERY on two fds of our own process: exact
   | 'borrowed-dupfd-query' // pidfd_getfd both into our process, then F_DUPFD_QUERY: exact
   | 'different-inode' // different (dev, ino): different descriptions, exact
-  | 'socket-inode' // the same socket inode: sockfs has one file per socket, exact
+  | 'socket-inode' // the same socket inode, both fds opened for I/O: sockfs has one such file per socket, exact
+  | 'o-path' // one fd O_PATH, the other not (O_PATH is fixed at open): different descriptions, exact
   | 'none'; // nothing could decide
 
 /** Why a method could not be used: the call that failed and the errno the kernel returned. */

@@ -3,16 +3,34 @@
  *
  * kcmp compares whatever each fd number names at the moment of the call, with no reference held
  * (kcmp-spec.md §4.4; the man page: "not protected against false positives … stop the processes"): only
- * stopped processes make a scan exact. Stopping is intrusive, so it is opt-in, and it is refused for our
- * own process and its ancestors (stopping the shell that waits for us would hang the terminal).
+ * stopped processes make a scan exact. Stopping is intrusive, so it is opt-in, and refused for:
+ * - our own process and its ancestors (stopping the shell that waits for us would hang the terminal);
+ * - a job in the foreground of its controlling terminal (/proc/PID/stat: tpgid == pgrp, its parent in
+ *   another group): its shell sees the job stop, takes the terminal back and makes it a background job, so
+ *   after our SIGCONT it runs in the background and stops again (SIGTTIN) at its next terminal read.
+ * A process that was already stopped (state T or t) is left alone and NOT continued afterwards.
  *
- * A process that was already stopped (state T or t) is left alone and NOT continued afterwards. Every
- * process we stopped is continued on every exit path we can see: `resume()` from a `finally`, `resumeAll()`
- * from the CLI's SIGINT/SIGTERM/SIGHUP handlers, and a process 'exit' hook. Only SIGKILL of this process
- * can leave them stopped (`kill -CONT PID` then).
+ * What can fail is done before the first SIGSTOP: the caller starts its workers and loads its modules
+ * first, and here every target gets a pidfd (opened, then its start time checked, so it names the
+ * selected process and never one that reused the pid) and the watchdog starts (freeze-watchdog.ts). Every
+ * process we stopped is then continued through its pidfd:
+ * - by `resume()` (the scan's `finally`), `resumeAll()` (the CLI's signal handlers) or the 'exit' hook;
+ * - by the watchdog when this process dies without saying it is done (SIGKILL, a crash, out of memory).
+ * Only a SIGKILL of both this process and the watchdog leaves them stopped (`kill -CONT PID` then).
+ * Side effect (signal(7)): after a stop and SIGCONT, some blocking calls fail with EINTR even in a program
+ * that handles no signal — epoll_wait, semop, sigtimedwait, io_getevents, socket calls with SO_RCVTIMEO or
+ * SO_SNDTIMEO.
  */
-import { InvalidArgumentError } from '../errors.js';
-import { isZombie, readStat } from '../procfs/stat.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { wouldBeKilled } from '../compare/probe.js';
+import { InvalidArgumentError, KcmpError } from '../errors.js';
+import type { ProcessIdentity } from '../procfs/identity.js';
+import { isZombie, type ProcStat, readStat } from '../procfs/stat.js';
+import { errnoMessage, errnoName } from '../sys/errno.js';
+import { libc } from '../sys/libc.js';
+import { sysPidfdOpen, sysPidfdSendSignal } from '../sys/pidfd.js';
+import { nodeScript } from '../util/node-script.js';
 
 export interface Frozen {
   /** The pids we stopped (and will continue). */
@@ -20,66 +38,195 @@ export interface Frozen {
   resume(): void;
 }
 
-const frozen = new Set<number>();
+const SIGCONT = 18;
+const SIGSTOP = 19;
+const WATCHDOG_START_MS = 10_000;
+
+interface Target {
+  pid: number;
+  pidfd: number;
+}
+
+/** Every freeze not resumed yet, for resumeAll() and the 'exit' hook. */
+const active = new Set<() => void>();
 let hooked = false;
 
-/** Stops `pids` and waits (up to `timeoutMs`) until each reports state T. */
-export function freeze(pids: readonly number[], timeoutMs = 2000): Frozen {
+/** Stops `processes` and waits (up to `timeoutMs`) until each reports state T. */
+export async function freeze(processes: readonly ProcessIdentity[], timeoutMs = 2000): Promise<Frozen> {
+  const wanted = stoppable(processes);
+  if (wanted.length === 0) return { stopped: [], resume: () => {} };
+  const targets = openTargets(wanted);
+  let watchdog: Watchdog;
+  try {
+    watchdog = await startWatchdog(targets, processes);
+  } catch (error) {
+    closeAll(targets);
+    throw error;
+  }
+  const held = targets.filter((t) => watchdog.holds.has(t.pid));
+  closeAll(targets.filter((t) => !watchdog.holds.has(t.pid)));
+  if (!hooked) {
+    process.once('exit', resumeAll);
+    hooked = true;
+  }
+  const stopped: Target[] = [];
+  let resumed = false;
+  const resume = () => {
+    if (resumed) return;
+    resumed = true;
+    active.delete(resume);
+    for (const t of stopped) sysPidfdSendSignal(t.pidfd, SIGCONT);
+    closeAll(held);
+    watchdog.done();
+  };
+  active.add(resume);
+  for (const t of held) if (sysPidfdSendSignal(t.pidfd, SIGSTOP) === 0) stopped.push(t);
+  const deadline = Date.now() + timeoutMs;
+  const waiter = new Int32Array(new SharedArrayBuffer(4));
+  for (const { pid } of stopped) {
+    while (isStopped(pid) === false && Date.now() < deadline) Atomics.wait(waiter, 0, 0, 1);
+  }
+  return { stopped: stopped.map((t) => t.pid), resume };
+}
+
+/** SIGCONT every process a freeze() stopped and has not resumed yet. */
+export function resumeAll(): void {
+  for (const resume of [...active]) resume();
+}
+
+/** The selected pids to stop: running ones. Refuses (before stopping anything) what must not be stopped. */
+function stoppable(processes: readonly ProcessIdentity[]): number[] {
   const forbidden = ancestry();
-  for (const pid of pids) {
+  const pids: number[] = [];
+  for (const { pid } of processes) {
     if (forbidden.has(pid)) {
       throw new InvalidArgumentError(
         `refusing to stop process ${pid}: it is ${pid === process.pid ? 'kcmp itself' : 'an ancestor of kcmp'}`,
       );
     }
-  }
-  if (!hooked) {
-    process.once('exit', resumeAll);
-    hooked = true;
-  }
-  const stopped: number[] = [];
-  for (const pid of pids) {
-    if (isStopped(pid) !== false) continue; // already stopped, or gone
-    try {
-      process.kill(pid, 'SIGSTOP');
-    } catch {
-      continue; // exited, or not ours to signal: the scan will say what it can of it
+    const stat = statOf(pid);
+    if (!stat || isZombie(stat) || stat.state === 'T' || stat.state === 't') continue;
+    if (isForegroundJob(stat)) {
+      throw new InvalidArgumentError(
+        `refusing to stop process ${pid}: it is in the foreground process group of its terminal, whose ` +
+          'shell would take the terminal back and leave it a stopped background job',
+        { remedy: `scan it without --stop, or suspend it yourself first (Ctrl-Z, or kill -STOP ${pid})` },
+      );
     }
-    frozen.add(pid);
-    stopped.push(pid);
+    pids.push(pid);
   }
-  const deadline = Date.now() + timeoutMs;
-  const waiter = new Int32Array(new SharedArrayBuffer(4));
-  for (const pid of stopped) {
-    while (isStopped(pid) === false && Date.now() < deadline) Atomics.wait(waiter, 0, 0, 1);
-  }
-  return { stopped, resume: () => resume(stopped) };
+  return pids;
 }
 
-/** SIGCONT every process a freeze() stopped and has not resumed yet. */
-export function resumeAll(): void {
-  resume([...frozen]);
+/**
+ * In the foreground process group of its terminal, with a parent outside that group: a job its parent (a
+ * shell) started and waits for with WUNTRACED, so it sees the stop. A process whose parent is in its own
+ * group (a child within a job, a test fixture under its runner) is not waited for that way.
+ */
+function isForegroundJob(stat: ProcStat): boolean {
+  if (stat.ttyNr === 0 || stat.tpgid <= 0 || stat.tpgid !== stat.pgrp) return false;
+  return statOf(stat.ppid)?.pgrp !== stat.pgrp;
 }
 
-function resume(pids: readonly number[]): void {
+/** A pidfd for each pid that is still the selected process; refuses --stop where pidfds cannot be had. */
+function openTargets(pids: readonly number[]): Target[] {
+  const killed = wouldBeKilled('pidfdOpen');
+  if (killed) throw stopUnavailable(`pidfd_open is not called: ${killed.detail}`);
+  const targets: Target[] = [];
   for (const pid of pids) {
-    if (!frozen.delete(pid)) continue;
-    try {
-      process.kill(pid, 'SIGCONT');
-    } catch {
-      // exited meanwhile
+    const pidfd = sysPidfdOpen(pid);
+    if (pidfd >= 0) {
+      targets.push({ pid, pidfd });
+      continue;
     }
+    const errno = errnoName(-pidfd);
+    if (errno === 'ESRCH') continue; // exited since it was selected
+    closeAll(targets);
+    throw stopUnavailable(`pidfd_open(${pid}) failed: ${errno} (${errnoMessage(errno)})`);
+  }
+  return targets;
+}
+
+function stopUnavailable(why: string): KcmpError {
+  return new KcmpError(`cannot use --stop: ${why}; nothing was stopped`, {
+    remedy:
+      '--stop signals through pidfds (Linux 5.3), so that a reused pid is never signalled: scan without --stop',
+  });
+}
+
+function closeAll(targets: readonly Target[]): void {
+  for (const t of targets) libc().close(t.pidfd);
+}
+
+interface Watchdog {
+  /** The pids the watchdog holds a pidfd of (and would continue). */
+  holds: ReadonlySet<number>;
+  /** Tells it we continued them ourselves: it exits without signalling. */
+  done(): void;
+}
+
+/** Starts the watchdog and waits for its "ready" line. Fails (nothing stopped yet) if it cannot start. */
+function startWatchdog(targets: readonly Target[], processes: readonly ProcessIdentity[]): Promise<Watchdog> {
+  const startOf = new Map(processes.map((p) => [p.pid, p.startTime]));
+  const [command, ...args] = nodeScript(import.meta.url, 'freeze-watchdog');
+  for (const t of targets) args.push(`${t.pid}:${startOf.get(t.pid)}`);
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      // Its own session: the terminal's SIGINT, SIGQUIT and SIGHUP reach kcmp, not the watchdog.
+      child = spawn(command, args, { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    } catch (error) {
+      reject(watchdogFailed(error));
+      return;
+    }
+    let line = '';
+    const timer = setTimeout(() => fail('it did not answer in time'), WATCHDOG_START_MS);
+    const fail = (why: unknown) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(watchdogFailed(why));
+    };
+    child.once('error', fail);
+    child.once('exit', (code, signal) => fail(`it exited (${signal ?? `code ${code}`})`));
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      line += chunk;
+      const end = line.indexOf('\n');
+      if (end < 0) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit').removeAllListeners('error');
+      child.on('error', () => {}); // a watchdog lost later only loses the fallback
+      child.stdout?.destroy();
+      child.unref();
+      (child.stdin as Socket | null)?.unref();
+      const holds = new Set(line.slice('ready '.length, end).split(',').filter(Boolean).map(Number));
+      // One byte on a pipe: libuv writes it at once when nothing is queued, so it is out before we exit.
+      resolve({ holds, done: () => child.stdin?.end('d') });
+    });
+  });
+}
+
+function watchdogFailed(why: unknown): KcmpError {
+  const text = why instanceof Error ? why.message : String(why);
+  return new KcmpError(
+    `cannot use --stop: the watchdog process that would continue the targets if kcmp died could not start (${text}); nothing was stopped`,
+    {
+      remedy: 'check that this process may start node (ulimit -u, ulimit -n, memory), or scan without --stop',
+    },
+  );
+}
+
+function statOf(pid: number): ProcStat | undefined {
+  try {
+    return readStat(pid);
+  } catch {
+    return undefined;
   }
 }
 
 /** true: stopped (T, or t under a tracer); false: running; undefined: gone or a zombie (nothing to stop). */
 function isStopped(pid: number): boolean | undefined {
-  try {
-    const stat = readStat(pid);
-    return isZombie(stat) ? undefined : stat.state === 'T' || stat.state === 't';
-  } catch {
-    return undefined;
-  }
+  const stat = statOf(pid);
+  return !stat || isZombie(stat) ? undefined : stat.state === 'T' || stat.state === 't';
 }
 
 /** Our pid and every ancestor's, up to the top of our PID namespace. */
@@ -87,11 +234,9 @@ function ancestry(): Set<number> {
   const pids = new Set<number>();
   for (let pid = process.pid; pid > 0 && !pids.has(pid); ) {
     pids.add(pid);
-    try {
-      pid = readStat(pid).ppid;
-    } catch {
-      break;
-    }
+    const stat = statOf(pid);
+    if (!stat) break;
+    pid = stat.ppid;
   }
   return pids;
 }

@@ -3,7 +3,8 @@
  *
  *   request:  nlmsghdr{len, type=SOCK_DIAG_BY_FAMILY, flags=REQUEST|DUMP, seq, pid=0} + family request
  *   answer:   datagrams of nlmsghdr + payload, each padded to 4 bytes, until a message of type NLMSG_DONE;
- *             NLMSG_ERROR carries a negated errno (ENOENT: that family has no diag handler loaded).
+ *             NLMSG_ERROR, or NLMSG_DONE's int payload, carries a negated errno (ENOENT: that family has no
+ *             diag handler, e.g. raw sockets without CONFIG_INET_RAW_DIAG).
  *   payload:  a fixed family message, then attributes: rtattr{u16 len, u16 type} + data, 4-byte aligned.
  *
  * Netlink headers and attributes are in host byte order; inet addresses and ports are in network order.
@@ -53,7 +54,12 @@ export function dump(fd: number, request: Uint8Array, onMessage: (payload: DataV
       const size = view.getUint32(at, HOST_LITTLE);
       const type = view.getUint16(at + 4, HOST_LITTLE);
       if (size < NLMSG_HDRLEN || at + size > length) throw new KcmpError('malformed netlink message');
-      if (type === NLMSG_DONE) return;
+      if (type === NLMSG_DONE) {
+        // its int payload is the dump's result: a negative errno when the dump failed (netlink_dump_done)
+        const result = size >= NLMSG_HDRLEN + 4 ? view.getInt32(at + NLMSG_HDRLEN, HOST_LITTLE) : 0;
+        if (result < 0) throw new SysError('sock_diag', errnoName(-result));
+        return;
+      }
       if (type === NLMSG_ERROR) {
         const errno = -view.getInt32(at + NLMSG_HDRLEN, HOST_LITTLE);
         if (errno !== 0) throw new SysError('sock_diag', errnoName(errno));

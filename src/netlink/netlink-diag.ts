@@ -7,7 +7,8 @@
  *   struct netlink_diag_msg { u8 family, type, protocol, state; u32 portid, dst_portid, dst_group, ino;
  *                             u32 cookie[2] }                                                  28 bytes
  *   struct packet_diag_req  { u8 family (AF_PACKET), protocol; u16 pad; u32 ino, show; u32 cookie[2] } 20
- *   struct packet_diag_msg  { u8 family, type; be16 num (the ethertype bound); u32 ino; u32 cookie[2] } 16
+ *   struct packet_diag_msg  { u8 family, type; u16 num (the ethertype, ntohs()ed: host order); u32 ino;
+ *                             u32 cookie[2] }                                                  16 bytes
  */
 import { HOST_LITTLE } from './messages.js';
 import type { SocketInfo } from './socket-info.js';
@@ -78,7 +79,7 @@ export function parsePacket(payload: DataView, netns: number): SocketInfo {
   return {
     ino: payload.getUint32(4, HOST_LITTLE),
     protocol: 'PACKET',
-    subprotocol: `${PACKET_TYPES[type] ?? `type${type}`} 0x${payload.getUint16(2, false).toString(16).padStart(4, '0')}`,
+    subprotocol: `${PACKET_TYPES[type] ?? `type${type}`} 0x${payload.getUint16(2, HOST_LITTLE).toString(16).padStart(4, '0')}`,
     netns,
     source: 'sock_diag',
   };

@@ -102,6 +102,6 @@ export function parseProcNet(table: ProcNetTable, text: string, netns: number): 
 }
 
 /** Reads /proc/TID/net/TABLE. Throws the fs error. */
-export function readProcNet(tid: number, table: ProcNetTable, netns: number): SocketInfo[] {
+export function readProcNet(tid: number | 'self', table: ProcNetTable, netns: number): SocketInfo[] {
   return parseProcNet(table, readFileSync(`/proc/${tid}/net/${table}`, 'latin1'), netns);
 }

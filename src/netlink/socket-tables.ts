@@ -21,7 +21,7 @@ import { SysError } from '../sys/sys-error.js';
 import { AF_INET, AF_INET6, type InetProtocol, inetRequest, parseInet } from './inet-diag.js';
 import { dump, dumpRequest } from './messages.js';
 import { netlinkRequest, packetRequest, parseNetlink, parsePacket } from './netlink-diag.js';
-import { PROC_NET_TABLES, readProcNet } from './proc-net.js';
+import { PROC_NET_TABLES, type ProcNetTable, readProcNet } from './proc-net.js';
 import type { SocketInfo } from './socket-info.js';
 import { parseUnix, unixRequest } from './unix-diag.js';
 
@@ -31,26 +31,32 @@ export interface Unnamed {
   errno: string;
 }
 
-type Family = { request: Uint8Array; parse(payload: DataView, netns: number): SocketInfo | undefined };
+/** A sock_diag family, and the /proc/PID/net table that lists the same sockets. */
+type Family = {
+  request: Uint8Array;
+  parse(payload: DataView, netns: number): SocketInfo | undefined;
+  table: ProcNetTable;
+};
 
-function inet(family: number, protocol: InetProtocol): Family {
+function inet(family: number, protocol: InetProtocol, table: ProcNetTable): Family {
   return {
     request: dumpRequest(inetRequest(family, protocol)),
     parse: (p, netns) => parseInet(p, protocol, netns),
+    table,
   };
 }
 
-/** The families in the order they are dumped. */
+/** The families in the order they are dumped (PROC_NET_TABLES' order). */
 const FAMILIES: readonly Family[] = [
-  { request: dumpRequest(unixRequest()), parse: parseUnix },
-  inet(AF_INET, 'TCP'),
-  inet(AF_INET6, 'TCP'),
-  inet(AF_INET, 'UDP'),
-  inet(AF_INET6, 'UDP'),
-  { request: dumpRequest(netlinkRequest()), parse: parseNetlink },
-  { request: dumpRequest(packetRequest()), parse: parsePacket },
-  inet(AF_INET, 'RAW'),
-  inet(AF_INET6, 'RAW'),
+  { request: dumpRequest(unixRequest()), parse: parseUnix, table: 'unix' },
+  inet(AF_INET, 'TCP', 'tcp'),
+  inet(AF_INET6, 'TCP', 'tcp6'),
+  inet(AF_INET, 'UDP', 'udp'),
+  inet(AF_INET6, 'UDP', 'udp6'),
+  { request: dumpRequest(netlinkRequest()), parse: parseNetlink, table: 'netlink' },
+  { request: dumpRequest(packetRequest()), parse: parsePacket, table: 'packet' },
+  inet(AF_INET, 'RAW', 'raw'),
+  inet(AF_INET6, 'RAW', 'raw6'),
 ];
 
 /** The sockets of one network namespace, read one family (or /proc/net table) at a time. */
@@ -72,39 +78,30 @@ class Namespace {
     }
     return this.sockets.get(ino);
   }
-
-  /** Reads every family not read yet (peers look at sockets nobody asked for by name). */
-  readAll(): Map<number, SocketInfo> {
-    this.find(-1);
-    return this.sockets;
-  }
 }
 
-function netnsOf(tid: number): number {
+/** A task id, or 'self' for this process (its pid may mean nothing in a /proc of another PID namespace). */
+export type Task = number | 'self';
+
+function netnsOf(tid: Task): number {
   return statSync(`/proc/${tid}/ns/net`).ino;
 }
 
 export class SocketTables {
   private readonly namespaces = new Map<number, Namespace | Unnamed>();
-  private readonly ours = netnsOf(Number(process.pid));
+  private readonly ours = netnsOf('self');
 
   /**
    * The socket `ino` held by task `tid`, undefined when no family dumped knows it (a family not read —
    * vsock, SCTP, Bluetooth — or closed since), or why its namespace could not be read.
    */
-  find(tid: number, ino: number): SocketInfo | Unnamed | undefined {
+  find(tid: Task, ino: number): SocketInfo | Unnamed | undefined {
     const ns = this.namespaceOf(tid);
     return 'errno' in ns ? ns : ns.find(ino);
   }
 
-  /** Every socket of the namespace of task `tid` (all families read), or why it could not be read. */
-  all(tid: number): Map<number, SocketInfo> | Unnamed {
-    const ns = this.namespaceOf(tid);
-    return 'errno' in ns ? ns : ns.readAll();
-  }
-
   /** Why sockets of `tid`'s namespace are named from /proc/TID/net instead of sock_diag, if they are. */
-  fallback(tid: number): Unnamed | undefined {
+  fallback(tid: Task): Unnamed | undefined {
     const ns = this.namespaceOf(tid);
     return 'errno' in ns ? undefined : ns.fallback;
   }
@@ -115,7 +112,7 @@ export class SocketTables {
     this.namespaces.clear();
   }
 
-  private namespaceOf(tid: number): Namespace | Unnamed {
+  private namespaceOf(tid: Task): Namespace | Unnamed {
     let netns: number;
     try {
       netns = netnsOf(tid);
@@ -130,32 +127,26 @@ export class SocketTables {
     return ns;
   }
 
-  private open(tid: number, netns: number): Namespace | Unnamed {
+  private open(tid: Task, netns: number): Namespace | Unnamed {
     const entered = netns === this.ours ? sysSockDiagSocket() : socketInside(tid);
     if (typeof entered === 'number' && entered >= 0) {
       const fd = entered;
-      const read = (i: number) => dumpFamily(fd, FAMILIES[i] as Family, netns);
+      // a family without a diag handler (CONFIG_INET_RAW_DIAG unset, say) is read from its /proc table
+      const read = (i: number) => {
+        const family = FAMILIES[i] as Family;
+        return dumpFamily(fd, family, netns) ?? procTable(tid, family.table, netns);
+      };
       return new Namespace(netns, read, FAMILIES.length, undefined, fd);
     }
     const refused: Unnamed =
       typeof entered === 'number' ? { syscall: 'socket', errno: errnoName(-entered) } : entered;
-    return new Namespace(
-      netns,
-      (i) => {
-        try {
-          return readProcNet(tid, PROC_NET_TABLES[i] as (typeof PROC_NET_TABLES)[number], netns);
-        } catch {
-          return []; // a table the kernel lacks (no IPv6, no packet sockets): nothing of that family
-        }
-      },
-      PROC_NET_TABLES.length,
-      refused,
-    );
+    const read = (i: number) => procTable(tid, PROC_NET_TABLES[i] as ProcNetTable, netns);
+    return new Namespace(netns, read, PROC_NET_TABLES.length, refused);
   }
 }
 
 /** A sock_diag socket created inside the network namespace of task `tid`, or why it could not be. */
-function socketInside(tid: number): number | Unnamed {
+function socketInside(tid: Task): number | Unnamed {
   let target: number;
   let home: number;
   try {
@@ -182,8 +173,16 @@ function socketInside(tid: number): number | Unnamed {
   }
 }
 
-/** One family's dump; a family the kernel has no diag handler for (ENOENT) has no sockets to name. */
-function dumpFamily(fd: number, family: Family, netns: number): SocketInfo[] {
+function procTable(tid: Task, table: ProcNetTable, netns: number): SocketInfo[] {
+  try {
+    return readProcNet(tid, table, netns);
+  } catch {
+    return []; // a table the kernel lacks (no IPv6, no packet sockets): nothing of that family
+  }
+}
+
+/** One family's dump; undefined when the kernel has no diag handler for it (ENOENT). */
+function dumpFamily(fd: number, family: Family, netns: number): SocketInfo[] | undefined {
   const found: SocketInfo[] = [];
   try {
     dump(fd, family.request, (payload) => {
@@ -192,6 +191,7 @@ function dumpFamily(fd: number, family: Family, netns: number): SocketInfo[] {
     });
   } catch (error) {
     if (!(error instanceof SysError) || error.errno !== 'ENOENT') throw error;
+    return undefined;
   }
   return found;
 }

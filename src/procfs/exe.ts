@@ -1,13 +1,25 @@
 /**
  * /proc/PID/exe: the executable a process runs (proc(5)); execve(2) changes it, fork(2) does not. Needs
- * ptrace READ_FSCREDS access; kernel threads and zombies have none (ENOENT).
+ * ptrace READ_FSCREDS access; kernel threads and zombies have none (ENOENT). stat(2) through the link
+ * reaches the file itself, also after it was deleted or replaced on disk (an upgrade), so (dev, ino) tells
+ * two runs of one path apart where the path cannot.
  */
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 
 /** The executable's path (with " (deleted)" if it was replaced on disk), or null if unreadable. */
 export function readExe(pid: number): string | null {
   try {
     return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return null;
+  }
+}
+
+/** The executable file's identity as "dev:ino", or null if unreadable. */
+export function readExeIdentity(pid: number): string | null {
+  try {
+    const st = statSync(`/proc/${pid}/exe`);
+    return `${st.dev}:${st.ino}`;
   } catch {
     return null;
   }

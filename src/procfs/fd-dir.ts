@@ -8,10 +8,10 @@
  * Errors are those of stat(2) on the link: ENOENT (fd closed, or the task exited), EACCES (no ptrace
  * read access to the task). Not reentrant: `dev`, `ino`, `mode` belong to the last successful stat.
  */
-import { closeSync, constants, openSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readlinkSync, statSync } from 'node:fs';
 import { type ErrnoName, errnoName } from '../sys/errno.js';
 import { decodeLossless } from '../sys/lossless-text.js';
-import { hasStatxAt, statxResult, sysReadlinkAt, sysStatxAt } from '../sys/proc-fd.js';
+import { hasStatxAt, statxResult, sysLinkModeAt, sysReadlinkAt, sysStatxAt } from '../sys/proc-fd.js';
 import { fsErrno } from './errors.js';
 
 export class FdDir {
@@ -62,6 +62,19 @@ export class FdDir {
     const errno = this.stat(fd);
     if (errno !== undefined) return errno;
     return this.dev === dev && this.ino === ino ? undefined : 'changed';
+  }
+
+  /** The st_mode of fd `fd`'s link itself (its r/w bits are the fd's f_mode: fd-access.ts), or the errno. */
+  linkMode(fd: number): number | ErrnoName {
+    if (this.dirfd !== undefined) {
+      const r = sysLinkModeAt(this.dirfd, String(fd));
+      return r < 0 ? errnoName(-r) : r;
+    }
+    try {
+      return lstatSync(`${this.path}/${fd}`).mode;
+    } catch (error) {
+      return fsErrno(error);
+    }
   }
 
   /** The link target of fd `fd`: "/var/log/x.log", "pipe:[123]", "socket:[456]",

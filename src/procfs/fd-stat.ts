@@ -3,7 +3,8 @@
  * followed, so this is the file itself: its (dev, ino) is shared by EVERY open file description of that
  * inode, so equal (dev, ino) proves nothing about sharing, but different (dev, ino) proves two fds hold
  * different descriptions. Sockets are the exception that helps: sockfs makes exactly one `struct file`
- * per socket and refuses reopening (ENXIO), so one socket inode means one description (kcmp-spec.md §7).
+ * per socket and refuses every other open (ENXIO) but O_PATH, so the fds of one socket inode that are not
+ * O_PATH share one description (kinds.ts, fd-access.ts).
  *
  * Access needs ptrace READ_FSCREDS on the target (EACCES otherwise). A tid works wherever a pid does
  * (/proc/TID is reachable though not listed), which matters when a leader thread has exited. ENOENT means

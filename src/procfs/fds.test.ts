@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { test } from 'node:test';
+import { accessOf } from './fd-access.js';
 import { FdDir } from './fd-dir.js';
 import { accessMode, flagNames, parseFdInfo } from './fdinfo.js';
 import { formatDev } from './fds.js';
-import { kindOf } from './kinds.js';
+import { kindNeedsFsMagic, kindOf } from './kinds.js';
 
 test('formatDev decodes glibc makedev, small and large numbers', () => {
   assert.equal(formatDev(0x0fe00), '254:0');
@@ -32,13 +33,38 @@ test('parseFdInfo reads pos, flags without O_CLOEXEC, the cloexec bit, mnt_id an
 test('kindOf: st_mode first, anon inodes by their link name', () => {
   assert.equal(kindOf(0o100644, '/etc/passwd').name, 'REG');
   assert.equal(kindOf(0o140777, 'socket:[1]').name, 'SOCK');
-  assert.equal(kindOf(0o140777, 'socket:[1]').oneDescriptionPerInode, true);
+  assert.equal(kindOf(0o140777, 'socket:[1]').oneIoDescriptionPerInode, true);
   assert.equal(kindOf(0o10600, 'pipe:[2]').name, 'FIFO');
   assert.equal(kindOf(0o600, 'anon_inode:[eventfd]').name, 'eventfd');
   assert.equal(kindOf(0o600, 'anon_inode:inotify').name, 'inotify');
   assert.equal(kindOf(0o700, 'anon_inode:[pidfd]').name, 'pidfd');
   assert.equal(kindOf(0o600, 'anon_inode:[something-new]').name, 'UNKNOWN');
-  assert.equal(kindOf(0o600, 'anon_inode:[eventfd]').oneDescriptionPerInode, undefined);
+  assert.equal(kindOf(0o600, 'anon_inode:[eventfd]').oneIoDescriptionPerInode, undefined);
+});
+
+test("kindOf: the kernel's names and suffixes, lsfd's TYPE names, kinds known by their filesystem", () => {
+  assert.equal(kindOf(0o600, 'anon_inode:bpf_link').name, 'bpf-link');
+  assert.equal(kindOf(0o600, 'anon_inode:bpf-map').name, 'bpf-map');
+  assert.equal(kindOf(0o600, 'anon_inode:bpf_iter').name, 'bpf_iter');
+  assert.equal(kindOf(0o600, 'anon_inode:kvm-vcpu:0').name, 'kvm-vcpu');
+  assert.equal(kindOf(0o600, 'anon_inode:kvm-vcpu:17').name, 'kvm-vcpu');
+  assert.equal(kindOf(0o600, 'anon_inode:kvm-vcpu-stats:3').name, 'kvm-vcpu-stats');
+  assert.equal(kindOf(0o600, 'anon_inode:kvm-vm').name, 'kvm-vm');
+  assert.equal(kindOf(0o120000, '/tmp/link').name, 'LINK');
+  assert.equal(kindOf(0o100600, '/q (deleted)', 0x19800202).name, 'mqueue');
+  assert.equal(kindOf(0o100600, '/secretmem (deleted)', 0x5345434d).name, 'memfd_secret');
+  assert.equal(kindOf(0o100600, '/secretmem (deleted)').name, 'REG', 'no magic read: REG');
+  assert.equal(kindOf(0o40700, '/dev/mqueue', 0x19800202).name, 'DIR', 'only S_IFREG files are mqueues');
+  assert.equal(kindNeedsFsMagic(0o100600, 0), true);
+  assert.equal(kindNeedsFsMagic(0o100600, 254), false, 'a disk file is never one');
+  assert.equal(kindNeedsFsMagic(0o20666, 0), false);
+});
+
+test('accessOf: an fd link without r/w bits is O_PATH or access mode 3', () => {
+  assert.equal(accessOf(0o120700), 'io');
+  assert.equal(accessOf(0o120500), 'io');
+  assert.equal(accessOf(0o120300), 'io');
+  assert.equal(accessOf(0o120000), 'none');
 });
 
 test('FdDir: statx/readlinkat through the directory fd agree with node:fs, and a closed fd is ENOENT', () => {

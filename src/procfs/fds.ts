@@ -13,6 +13,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { FdDir } from './fd-dir.js';
+import { kindOf } from './kinds.js';
 
 /** The directory of a task's fd links. */
 export function fdDir(tid: number): string {
@@ -45,6 +46,11 @@ export interface FdColumns {
   dev: Float64Array;
   ino: Float64Array;
   mode: Uint32Array;
+  /**
+   * The st_mode of the fd's /proc link itself (fd-access.ts: its r/w bits are the fd's f_mode), read only
+   * for kinds whose shortcut needs it (kinds.ts: sockets) right after the stat; 0 for the others.
+   */
+  linkMode: Uint16Array;
   /** 1 when the stat of the slot failed. */
   failed: Uint8Array;
   /** The errno of a failed slot; '' when it did not fail. */
@@ -57,6 +63,7 @@ export function allocFdColumns(size: number): FdColumns {
     dev: new Float64Array(size),
     ino: new Float64Array(size),
     mode: new Uint32Array(size),
+    linkMode: new Uint16Array(size),
     failed: new Uint8Array(size),
     errno: new Array<string>(size).fill(''),
   };
@@ -64,16 +71,24 @@ export function allocFdColumns(size: number): FdColumns {
 
 /**
  * stat()s fds `fds` of task `tid` into `out` from slot `at` on: (dev, ino) for bucketing, st_mode for the
- * kind. A failing stat marks the slot and the scan goes on. The link target is read later, and only for
- * the fds whose description is reported: half the syscalls of a 50,000-fd scan.
+ * kind, and for a socket the mode of its link too (one more statx, right after the first, so both describe
+ * the same file unless its number was closed and reused within those microseconds). A failing stat marks
+ * the slot and the scan goes on. The link target is read later, and only for the fds whose description is
+ * reported: half the syscalls of a 50,000-fd scan.
  */
 export function scanFds(tid: number, fds: Int32Array, out: FdColumns, at: number): void {
   const dir = new FdDir(tid);
   try {
     for (let i = 0; i < fds.length; i++) {
       const slot = at + i;
-      out.fd[slot] = fds[i] as number;
-      const errno = dir.stat(fds[i] as number);
+      const fd = fds[i] as number;
+      out.fd[slot] = fd;
+      let errno = dir.stat(fd);
+      if (errno === undefined && kindOf(dir.mode, '').oneIoDescriptionPerInode) {
+        const linkMode = dir.linkMode(fd);
+        if (typeof linkMode === 'string') errno = linkMode;
+        else out.linkMode[slot] = linkMode;
+      }
       if (errno === undefined) {
         out.dev[slot] = dir.dev;
         out.ino[slot] = dir.ino;
@@ -88,11 +103,17 @@ export function scanFds(tid: number, fds: Int32Array, out: FdColumns, at: number
   }
 }
 
+/** The major number of st_dev, decoded as glibc's gnu_dev_major does (64-bit encoding). */
+export function devMajor(dev: number): number {
+  const lo = dev >>> 0;
+  const hi = Math.floor(dev / 2 ** 32) >>> 0;
+  return (((lo >>> 8) & 0xfff) | (hi & 0xfffff000)) >>> 0;
+}
+
 /** st_dev as "major:minor", decoded as glibc's gnu_dev_major/minor do (64-bit encoding). */
 export function formatDev(dev: number): string {
   const lo = dev >>> 0;
   const hi = Math.floor(dev / 2 ** 32) >>> 0;
-  const major = ((lo >>> 8) & 0xfff) | (hi & 0xfffff000);
   const minor = (lo & 0xff) | (((lo >>> 12) | (hi << 20)) & ~0xff);
-  return `${major >>> 0}:${minor >>> 0}`;
+  return `${devMajor(dev)}:${minor >>> 0}`;
 }

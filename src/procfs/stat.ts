@@ -15,10 +15,22 @@ export interface ProcStat {
   /** R, S, D, Z (zombie), T (stopped), t, X, I (idle kernel thread), … */
   state: string;
   ppid: number;
+  /** Process group (field 5). */
+  pgrp: number;
+  /** Controlling terminal as a device number (field 7); 0: none. */
+  ttyNr: number;
+  /** The foreground process group of that terminal (field 8); -1 without a terminal. */
+  tpgid: number;
   /** Clock ticks after boot at which the task started (field 22). */
   startTime: number;
   /** PF_* flags (field 9); PF_KTHREAD = 0x00200000 marks kernel threads. */
   flags: number;
+  /** Where the initial stack, argv and environment start (fields 28, 48, 50). execve(2) builds them anew
+   * (at a random address under ASLR); fork(2) copies the address space, so a child that did not exec
+   * has its parent's. The kernel shows 0 without ptrace read access, and for kernel threads. */
+  startStack: number;
+  argStart: number;
+  envStart: number;
 }
 
 const PF_KTHREAD = 0x00200000;
@@ -34,8 +46,14 @@ export function parseStat(text: string): ProcStat {
     comm: text.slice(open + 1, close),
     state: rest[0] ?? '?',
     ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+    ttyNr: Number(rest[4]),
+    tpgid: Number(rest[5]),
     flags: Number(rest[6]),
     startTime: Number(rest[19]),
+    startStack: Number(rest[25] ?? 0),
+    argStart: Number(rest[45] ?? 0),
+    envStart: Number(rest[47] ?? 0),
   };
 }
 

@@ -33,12 +33,21 @@ function kindClass(kind: ObjectKind): string {
   return `kind-${kind}`;
 }
 
-export function renderDot(graph: SharingGraph): string {
+export interface DotOptions {
+  /** Write the title and notes into the picture (default); a page that prints them itself says false. */
+  caption?: boolean;
+}
+
+export function renderDot(graph: SharingGraph, options: DotOptions = {}): string {
   const out: string[] = [];
   const caption = [graph.title, ...graph.notes.map((n) => `note: ${n}`)];
+  const label: Record<string, string> =
+    options.caption === false
+      ? {}
+      : { label: dotQuote(caption), labelloc: 't', labeljust: 'l', tooltip: dotQuote(graph.title) };
   out.push('digraph kcmp {');
   out.push(
-    `  graph [${attrs({ fontname: dotQuote(FONT), fontsize: '11', label: dotQuote(caption), labelloc: 't', labeljust: 'l', rankdir: 'LR', newrank: 'true', nodesep: '0.2', ranksep: '0.6', compound: 'true', tooltip: dotQuote(graph.title) })}];`,
+    `  graph [${attrs({ fontname: dotQuote(FONT), fontsize: '11', ...label, rankdir: 'LR', newrank: 'true', nodesep: '0.2', ranksep: '0.6', compound: 'true' })}];`,
   );
   out.push(
     `  node [${attrs({ fontname: dotQuote(FONT), fontsize: '10', shape: 'box', style: '"rounded,filled"', fillcolor: dotQuote(ACTOR_STYLE.fill), color: dotQuote(ACTOR_STYLE.stroke) })}];`,
@@ -81,6 +90,13 @@ export function renderDot(graph: SharingGraph): string {
     for (const line of objectLines.get(cluster) ?? []) out.push(`${indent}${line}`);
   };
   emit(null, '  ');
+
+  // Parent → child: dashed, with an arrow, so the process tree reads apart from the sharing links.
+  for (const t of graph.tree) {
+    out.push(
+      `  ${dotQuote(t.from)} -> ${dotQuote(t.to)} [${attrs({ id: dotQuote(edgeId(t.from, t.to)), class: '"tree"', style: 'dashed', color: dotQuote(ACTOR_STYLE.cluster), dir: 'forward', arrowsize: '0.6' })}];`,
+    );
+  }
 
   for (const e of graph.edges) {
     const stroke = PALETTE[e.kind].stroke;

@@ -120,6 +120,19 @@ const PEER_COLUMNS = {
     peers: true,
     get: h((d) => peerList(d.watchers)),
   },
+  'EPOLL.TARGETS': {
+    help: 'on an epoll fd: the holders of what it watches (verified with KCMP_EPOLL_TFD): pid,comm,fd …',
+    json: 'string',
+    peers: true,
+    get: h((d) => peerList(d.watching ?? (d.type === 'eventpoll' && d.peers ? [] : undefined))),
+  },
+  'EVENTFD.ID': {
+    help: 'eventfd id (fdinfo eventfd-id, Linux 6.8+): one per eventfd',
+    json: 'number',
+    align: 'right',
+    peers: true,
+    get: h((d) => d.eventfdId ?? null),
+  },
   'PIPE.SELFWRITER': {
     help: 'true for a pipe read end whose every writer holds it too (it waits for an EOF it prevents)',
     json: 'boolean',
@@ -198,7 +211,7 @@ export const FDS_COLUMNS = {
     ),
   },
   METHOD: {
-    help: 'how the holders were grouped: kcmp, borrowed-dupfd-query, socket-inode, different-inode, none',
+    help: 'how the holders were grouped: kcmp, borrowed-dupfd-query, socket-inode, o-path, different-inode, none',
     json: 'string',
     get: h((d) => d.method),
   },

@@ -96,5 +96,6 @@ export function tasksGraph(report: TasksReport, options: GraphOptions = {}): Sha
     capNote(shown.length, candidates.length, 'shared resources', maxObjects),
   ].filter((n): n is string => n !== undefined);
   const title = `${plural(kept.length, 'task')}, ${plural(shown.length, 'shared resource')}`;
-  return { title, actors, objects, edges, clusters: tree.clusters, notes };
+  // Tasks are grouped by process, not by tree: no parent links.
+  return { title, actors, objects, edges, tree: [], clusters: tree.clusters, notes };
 }

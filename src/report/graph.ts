@@ -11,7 +11,9 @@
  *   └───────────────────────────────────────────────────┘
  *
  * Clusters follow the process tree: a process with children in the picture opens a cluster holding
- * itself and its descendants. Big scans are capped (GRAPH_LIMITS) — ancestors are kept before their
+ * itself and its descendants, and a dashed link runs from each parent to each child (`tree`), so the
+ * master stands out among identical workers. Descriptions held once are never nodes of their own: they
+ * are counted on their process, or with `unshared: 'show'` (`--all`) listed on it, compactly. Big scans are capped (GRAPH_LIMITS) — ancestors are kept before their
  * descendants, the most widely shared objects before the rest — and every cap leaves a note that the
  * renderers draw and the CLI prints. Order is fixed by the topology (tree order, then fd, then name),
  * never by scan order, so the same topology gives the same picture.
@@ -66,11 +68,18 @@ export interface GraphEdge {
   relation?: 'peer';
 }
 
+/** A parent → child link between two actors of the picture. */
+export interface TreeLink {
+  from: string;
+  to: string;
+}
+
 export interface SharingGraph {
   title: string;
   actors: ActorNode[];
   objects: ObjectNode[];
   edges: GraphEdge[];
+  tree: TreeLink[];
   /** Outermost first (a parent cluster always comes before its children). */
   clusters: GraphCluster[];
   /** What was left out and why; drawn in the picture and printed on stderr. */
@@ -82,7 +91,7 @@ export const GRAPH_LIMITS = { actors: 300, objects: 1000 } as const;
 export interface GraphOptions {
   /** Cluster actors by process tree (fds) or by process (tasks). Default true. */
   clusters?: boolean;
-  /** Unshared fds (held once): collapsed into a count on their process (default), or drawn. */
+  /** Unshared fds (held once): a count on their process (default), or listed on it. */
   unshared?: 'collapse' | 'show';
   maxActors?: number;
   maxObjects?: number;
@@ -93,7 +102,9 @@ export function fileKind(type: string): FileKind {
   switch (type) {
     case 'REG':
     case 'DIR':
-    case 'LNK':
+    case 'LINK':
+    case 'mqueue':
+    case 'memfd_secret':
       return 'file';
     case 'FIFO':
       return 'pipe';
@@ -163,13 +174,16 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
     options.clusters ?? true,
   );
 
-  const unsharedCount = new Map<number, number>();
+  const unshared = new Map<number, Description[]>();
   const candidates: Description[] = [];
   for (const d of report.descriptions) {
     const holders = d.holders.filter((h) => rank.has(h.pid));
-    if (holders.length === 0) continue;
-    if (d.holders.length < 2 && options.unshared !== 'show') {
-      unsharedCount.set(holders[0]?.pid ?? 0, (unsharedCount.get(holders[0]?.pid ?? 0) ?? 0) + 1);
+    const first = holders[0];
+    if (first === undefined) continue;
+    if (d.holders.length < 2) {
+      const list = unshared.get(first.pid);
+      if (list) list.push(d);
+      else unshared.set(first.pid, [d]);
       continue;
     }
     candidates.push({ ...d, holders });
@@ -191,19 +205,23 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
   const shown = capObjects(candidates, maxObjects, spread, byTopology);
 
   const actors: ActorNode[] = kept.map((p) => {
-    const unshared = unsharedCount.get(p.pid) ?? 0;
+    const own = unshared.get(p.pid) ?? [];
     const label = [`${p.pid} ${p.command}`];
-    if (unshared > 0) label.push(`+${plural(unshared, 'unshared fd')}`);
+    if (options.unshared === 'show') label.push(...unsharedList(own));
+    else if (own.length > 0) label.push(`+${plural(own.length, 'unshared fd')}`);
     return {
       id: `pid-${p.pid}`,
       pid: p.pid,
       command: p.command,
       label,
       cluster: tree.home(p.pid),
-      keys: [String(p.pid)],
-      text: `${p.pid} ${p.command}`,
+      keys: [String(p.pid), ...own.map((d) => d.id)],
+      text: [`${p.pid} ${p.command}`, ...own.map((d) => `${d.id} ${d.type} ${d.name}`)].join(' '),
     };
   });
+  const treeLinks: TreeLink[] = kept
+    .filter((p) => rank.has(p.ppid))
+    .map((p) => ({ from: `pid-${p.ppid}`, to: `pid-${p.pid}` }));
   const objects: ObjectNode[] = [];
   const edges: GraphEdge[] = [];
   for (const d of shown) {
@@ -238,8 +256,27 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
     capNote(kept.length, ordered.length, 'processes', maxActors),
     capNote(shown.length, candidates.length, 'shared descriptions', maxObjects),
   ].filter((n): n is string => n !== undefined);
-  const title = `${plural(kept.length, 'process', 'processes')}, ${plural(shown.length, 'shared description')}`;
-  return { title, actors, objects, edges, clusters: tree.clusters, notes };
+  let held = 0;
+  for (const list of unshared.values()) held += list.length;
+  const listed =
+    options.unshared === 'show' && held > 0
+      ? `, ${plural(held, 'unshared fd')} listed on their processes`
+      : '';
+  const title = `${plural(kept.length, 'process', 'processes')}, ${plural(shown.length, 'shared description')}${listed}`;
+  return { title, actors, objects, edges, tree: treeLinks, clusters: tree.clusters, notes };
+}
+
+/** At most this many unshared fds are listed on a process's node; the rest are counted. */
+export const UNSHARED_LISTED = 6;
+
+/** "fd 4 REG …/app.log" lines for a node, the first UNSHARED_LISTED by fd, then "+N more unshared fds". */
+function unsharedList(own: readonly Description[]): string[] {
+  const fdOf = (d: Description): number => d.holders[0]?.fd ?? -1;
+  const sorted = [...own].sort((a, b) => fdOf(a) - fdOf(b));
+  const lines = sorted.slice(0, UNSHARED_LISTED).map((d) => `fd ${fdOf(d)} ${d.type} ${shorten(d.name, 28)}`);
+  const more = sorted.length - UNSHARED_LISTED;
+  if (more > 0) lines.push(`+${plural(more, 'more unshared fd')}`);
+  return lines;
 }
 
 /** One edge per pair of shown descriptions that are each other's other end. */

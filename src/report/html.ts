@@ -26,6 +26,8 @@ export interface HtmlPage {
   graph: SharingGraph;
   /** The picture as Graphviz made it (prolog and all). */
   svg: string;
+  /** The search box's placeholder: what this page's nodes can be found by. */
+  searchHint: string;
   summary: string;
   table: HtmlTable;
   /** One line per error row of the report. */
@@ -145,7 +147,7 @@ export function renderHtml(page: HtmlPage): string {
 <body>
 <header>
 <h1>${escapeHtml(page.title)}</h1>
-<input id="search" type="search" placeholder="search a pid, path or description (d3)" aria-label="search" autocomplete="off">
+<input id="search" type="search" placeholder="${escapeHtml(page.searchHint)}" aria-label="search" autocomplete="off">
 <span id="matches" aria-live="polite"></span>
 <label><input id="fit" type="checkbox"> fit to width</label>
 </header>

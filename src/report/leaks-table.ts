@@ -1,10 +1,9 @@
 /**
  * The `kcmp leaks` table: one row per leaked fd, most likely a bug first — what leaked, the ancestor's
- * pid:fd, the child's pid:fd, and the description — then one line per kind with its fix, then a summary.
+ * pid:fd, the child's pid:fd, and the description — then one line per distinct fix, then a summary.
  */
 
-import { LEAK_KINDS } from '../inspect/leaks/leak-kinds.js';
-import type { Leak, LeaksReport } from '../inspect/leaks/leaks-report.js';
+import type { Leak, LeaksReport, UndecidedProcess } from '../inspect/leaks/leaks-report.js';
 import { plural } from './graph.js';
 import type { Columns } from './table.js';
 
@@ -25,10 +24,20 @@ export const LEAK_COLUMNS = {
     json: 'number',
     get: (l) => l.generations,
   },
+  CASE: {
+    help: 'exec: it crossed an exec (missing O_CLOEXEC); fork: shared by a fork without exec (--fork); unknown',
+    json: 'string',
+    get: (l) => l.case,
+  },
   PROGRAM: {
-    help: 'other: the child exec()ed another program; same: the same executable (maybe a deliberate fork); ? unknown',
+    help: 'other: the child runs another executable; same: the same file; ? unknown',
     json: 'string',
     get: (l) => (l.sameProgram === null ? '?' : l.sameProgram ? 'same' : 'other'),
+  },
+  CLOEXEC: {
+    help: "close-on-exec bits of the ancestor's and the child's fd: y/n, ? unknown",
+    json: 'string',
+    get: (l) => `${yn(l.ancestor.cloexec)}/${yn(l.child.cloexec)}`,
   },
   MODE: { help: 'access mode: r, w, rw', json: 'string', get: (l) => l.mode },
   DESC: {
@@ -46,12 +55,25 @@ export const LEAK_COLUMNS = {
   FIX: { help: 'the fix, in one line', json: 'string', get: (l) => l.fix },
 } satisfies Columns<Leak>;
 
-export const LEAK_DEFAULT_COLUMNS = ['KIND', 'ANCESTOR', 'ACOMMAND', 'CHILD', 'COMMAND', 'PROGRAM', 'NAME'];
+function yn(bit: boolean | null): string {
+  return bit === null ? '?' : bit ? 'y' : 'n';
+}
 
-/** "fix listening-socket: …", once per kind present, in rank order. */
+export const LEAK_DEFAULT_COLUMNS = ['KIND', 'ANCESTOR', 'ACOMMAND', 'CHILD', 'COMMAND', 'CASE', 'NAME'];
+
+/** "fix listening-socket: …", once per distinct (kind, fix), in rank order. */
 export function fixLines(report: LeaksReport): string {
-  const kinds = [...new Set(report.leaks.map((l) => l.kind))];
-  return kinds.map((k) => `fix ${k}: ${LEAK_KINDS[k].fix}\n`).join('');
+  const lines = new Set(report.leaks.map((l) => `fix ${l.kind}: ${l.fix}\n`));
+  return [...lines].join('');
+}
+
+/** One stderr line for a process whose leaks could not be decided. */
+export function undecidedLine(u: UndecidedProcess): string {
+  const below =
+    u.descendants.length === 0
+      ? ''
+      : `, with ${u.descendants.length} selected below it (${u.descendants.join(', ')})`;
+  return `undecided: process ${u.pid}${u.command ? ` (${u.command})` : ''}${below}: ${u.syscall === null ? u.reason : `${u.syscall}: ${u.errno}`}: leaks to or from it cannot be ruled out`;
 }
 
 export function leaksSummary(report: LeaksReport): string {
@@ -59,8 +81,14 @@ export function leaksSummary(report: LeaksReport): string {
   const found = stats.leaks === 0 ? 'no leaked fds' : plural(stats.leaks, 'leaked fd');
   const children = new Set(report.leaks.map((l) => l.child.pid)).size;
   const inChildren = stats.leaks === 0 ? '' : ` in ${plural(children, 'child', 'children')}`;
+  const fork =
+    stats.forkShared === 0
+      ? ''
+      : `, ${plural(stats.forkShared, 'fd')} shared by fork without exec (not leaks)`;
+  const undecided =
+    stats.undecided === 0 ? '' : ` found, ${plural(stats.undecided, 'process', 'processes')} undecided`;
   return (
-    `${found}${inChildren}: ${plural(stats.processes, 'process', 'processes')}, ` +
-    `${plural(stats.shared, 'shared description')}, ${plural(stats.errors, 'error')}, ${stats.elapsedMs} ms\n`
+    `${found}${inChildren}${undecided}: ${plural(stats.processes, 'process', 'processes')}, ` +
+    `${plural(stats.shared, 'shared description')}${fork}, ${plural(stats.errors, 'error')}, ${stats.elapsedMs} ms\n`
   );
 }

@@ -34,7 +34,9 @@ async function fdsHtml(report: FdsReport, graph: SharingGraph, title: string): P
   return renderHtml({
     title,
     graph,
-    svg: await renderSvg(graph),
+    // The page prints the title and notes above the picture: the SVG does not repeat them.
+    svg: await renderSvg(graph, { caption: false }),
+    searchHint: 'search a pid, path or description (d3)',
     summary: fdsSummary(report.stats),
     table: htmlTable(
       'Open file descriptions and their holders',
@@ -54,7 +56,8 @@ async function tasksHtml(report: TasksReport, graph: SharingGraph, title: string
   return renderHtml({
     title,
     graph,
-    svg: await renderSvg(graph),
+    svg: await renderSvg(graph, { caption: false }),
+    searchHint: 'search a pid, tid or resource (vm:1)',
     summary: statsLine(report.stats),
     table: htmlTable(
       'Tasks and the resources they share',

@@ -6,7 +6,7 @@
  * Loading the engine costs ~50 ms once per process; layout time grows with the graph, which graph.ts caps.
  */
 import type { Graphviz } from '@hpcc-js/wasm-graphviz';
-import { renderDot } from './dot.js';
+import { type DotOptions, renderDot } from './dot.js';
 import type { SharingGraph } from './graph.js';
 
 let engine: Promise<Graphviz> | undefined;
@@ -18,8 +18,8 @@ export async function layoutDot(dot: string): Promise<string> {
   return (await engine).dot(dot, 'svg');
 }
 
-export async function renderSvg(graph: SharingGraph): Promise<string> {
-  return layoutDot(renderDot(graph));
+export async function renderSvg(graph: SharingGraph, options: DotOptions = {}): Promise<string> {
+  return layoutDot(renderDot(graph, options));
 }
 
 /** The <svg> element alone, for inlining into HTML: no XML prolog, no DOCTYPE, no comments. */

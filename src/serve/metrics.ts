@@ -50,7 +50,7 @@ const GAUGES = {
   ],
   leaks: [
     'kcmp_leaked_fds',
-    'fds a child shares with an ancestor beyond stdio; case exec: another program (a missing O_CLOEXEC), fork: the same program.',
+    'fds a child shares with an ancestor beyond stdio across an exec; case exec: an exec happened between them (a missing O_CLOEXEC), unknown: /proc could not tell. Sharing after a fork without exec is not a leak and not counted.',
     ['group', 'kind', 'case'],
   ],
   containerFiles: [

@@ -38,6 +38,12 @@ export interface Libc {
   recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
   /** setns(2) of the CALLING THREAD: 0 or the negated errno. */
   setns(fd: number, nstype: number): number;
+  /** sizeof(unsigned long): the width of each field of struct rlimit (rlim_t). */
+  longBytes: number;
+  /** getrlimit(2) into `buf` (struct rlimit: rlim_cur, rlim_max): 0 or the negated errno. */
+  getrlimit(resource: number, buf: Uint8Array): number;
+  /** setrlimit(2) from `buf`: 0 or the negated errno. */
+  setrlimit(resource: number, buf: Uint8Array): number;
   /** `size` bytes of zeroed C heap memory that does not move, for syscalls (bpf(2)) whose argument
    * structures hold pointers. Free it with `free()`. */
   alloc(size: number): NativeBlock;
@@ -90,6 +96,8 @@ function load(): Libc {
   const sendto6 = lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)');
   const recv4 = lib.func('long recv(int, void *, unsigned long, int)');
   const setns2 = lib.func('int setns(int, int)');
+  const getrlimit2 = lib.func('int getrlimit(int, void *)');
+  const setrlimit2 = lib.func('int setrlimit(int, void *)');
   let statx5: ReturnType<typeof lib.func> | undefined;
   try {
     statx5 = lib.func('int statx(int, const char *, int, unsigned int, void *)');
@@ -114,6 +122,9 @@ function load(): Libc {
       checked(Number(sendto6(fd, buf, len, flags, addr, addrlen))),
     recv: (fd, buf, len, flags) => checked(Number(recv4(fd, buf, len, flags))),
     setns: (fd, nstype) => checked(setns2(fd, nstype) as number),
+    longBytes: koffi.sizeof('unsigned long'),
+    getrlimit: (resource, buf) => checked(getrlimit2(resource, buf) as number),
+    setrlimit: (resource, buf) => checked(setrlimit2(resource, buf) as number),
     alloc,
     ...(statx5 && {
       statx: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) =>

@@ -1,5 +1,5 @@
 /**
- * pidfd_open(2) and pidfd_getfd(2) (kcmp-spec.md §6.2–§6.4; K-PID).
+ * pidfd_open(2), pidfd_getfd(2) and pidfd_send_signal(2) (kcmp-spec.md §6.2–§6.4; K-PID).
  */
 import { libc } from './libc.js';
 import { syscallNumbers } from './platform.js';
@@ -28,4 +28,14 @@ export function sysPidfdOpen(pid: number, flags = 0): number {
  */
 export function sysPidfdGetfd(pidfd: number, targetFd: number): number {
   return libc().syscall(syscallNumbers().pidfdGetfd, pidfd, targetFd, 0, 0, 0);
+}
+
+/**
+ * pidfd_send_signal(pidfd, sig, NULL, 0), since 5.1: kill(2) aimed through a pidfd, so it reaches the
+ * process the pidfd was opened for or nobody — never a process that reused its pid (ESRCH once it has
+ * exited, even before it is reaped). Same permission rule as kill(2): EPERM when the caller may not signal
+ * it. Returns 0 or the negated errno.
+ */
+export function sysPidfdSendSignal(pidfd: number, signal: number): number {
+  return libc().syscall(syscallNumbers().pidfdSendSignal, pidfd, signal, 0, 0, 0);
 }

@@ -16,7 +16,11 @@ test('syscall numbers for every supported ABI (kcmp-spec.md §1)', () => {
     s390x: [343, 351],
   };
   for (const [arch, [kcmp, bpf]] of Object.entries(numbers)) {
-    assert.deepEqual(syscallNumbers('linux', arch), { kcmp, pidfdOpen: 434, pidfdGetfd: 438, bpf }, arch);
+    assert.deepEqual(
+      syscallNumbers('linux', arch),
+      { kcmp, pidfdOpen: 434, pidfdGetfd: 438, pidfdSendSignal: 424, bpf },
+      arch,
+    );
   }
 });
 

@@ -10,6 +10,11 @@
  *   st_ino and st_mode. struct statx has one layout on every architecture (unlike struct stat); glibc has
  *   the wrapper since 2.28, musl since 1.2.5 — `hasStatxAt()` is false without it, and callers use node:fs.
  *   Since 4.11. Errors as stat(2): ENOENT (fd closed, task gone), EACCES (no ptrace read access).
+ * - statx(dirfd, "N", AT_SYMLINK_NOFOLLOW, STATX_MODE, buf): the mode of the link itself, not of the file.
+ *   procfs gives the link S_IFLNK plus r-x/-wx owner bits for the f_mode of the open file description
+ *   (fs/proc/fd.c, tid_fd_update_inode(): S_IRUSR|S_IXUSR for FMODE_READ, S_IWUSR|S_IXUSR for
+ *   FMODE_WRITE; refreshed on every lookup): 0120700 read-write, 0120500 read-only, 0120300 write-only,
+ *   0120000 for an O_PATH fd, which has neither bit (src/procfs/fd-access.ts).
  * - readlinkat(dirfd, "N", buf, size): the link target ("pipe:[123]", a path); not NUL-terminated.
  */
 import { libc } from './libc.js';
@@ -18,6 +23,7 @@ import { decodeLossless } from './lossless-text.js';
 const STATX_TYPE = 0x1;
 const STATX_MODE = 0x2;
 const STATX_INO = 0x100;
+const AT_SYMLINK_NOFOLLOW = 0x100;
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const statxBuffer = new Uint8Array(256);
@@ -47,6 +53,14 @@ export function sysStatxAt(dirfd: number, name: string): number {
   const minor = v.getUint32(140, LITTLE);
   statxResult.dev = makedev(major, minor);
   return 0;
+}
+
+/** The st_mode of link `name` in directory `dirfd` itself (not followed), or the negated errno. */
+export function sysLinkModeAt(dirfd: number, name: string): number {
+  const statx = libc().statx;
+  if (!statx) throw new TypeError('statx is not available: check hasStatxAt() first');
+  const r = statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE, statxBuffer);
+  return r < 0 ? r : statxView.getUint16(28, LITTLE);
 }
 
 /** readlinkat of `name` in directory `dirfd`: the target (bytes kept, lossless-text.ts), or the negated errno. */

@@ -18,14 +18,20 @@
  *     allows, less the pidfds. A bucket with more descriptions keeps the classes that fit; an fd whose
  *     class cannot be held is refused with EMFILE (listed alone, certain: false), never merged on a guess.
  *
- * A sound pre-split: the access mode and O_PATH of a description never change after open(2), so copies
- * whose F_GETFL differs there are different descriptions without a query. Nothing that can change (the
- * offset, O_APPEND, O_NONBLOCK) may be used: it would split one description in two.
+ * A sound pre-split: the access mode and O_PATH of a description never change after open(2) (F_SETFL
+ * changes only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME), and F_GETFL reads them from the
+ * description itself (f_flags; it is allowed on an O_PATH fd), so copies whose F_GETFL differs there are
+ * different descriptions without a query. Nothing that can change (the offset, O_APPEND, O_NONBLOCK) and
+ * nothing kept per fd (FD_CLOEXEC, which fdinfo's `flags` mixes in) may be used: it would split one
+ * description in two. test/opath.test.ts checks it on fds of one file opened O_RDWR, O_RDONLY, O_WRONLY
+ * and O_PATH, a description with O_NONBLOCK|O_APPEND set, and a dup with FD_CLOEXEC.
  *
  * Hazards of borrowing (§6.4), which the CLI states once: closing a copy drops every POSIX record lock
  * OUR process holds on that inode; while held, a copy keeps the file alive (a pipe's reader sees no EOF
- * until we close it); receiving a socket re-tags its cgroup classid/netprio (sockets are borrowed only
- * with --paranoid: otherwise one socket inode is one description and needs no comparison).
+ * until we close it); receiving a socket re-tags its cgroup classid/netprio (a socket's fds opened for I/O
+ * are borrowed only with --paranoid: otherwise they are its one description and need no comparison; its
+ * O_PATH fds are compared, but an O_PATH file is not a socket to __receive_sock(): sock_from_file() sees
+ * empty_fops, so nothing is re-tagged).
  */
 import { CompareFailure, type Comparison, UNORDERED } from '../../group/engine.js';
 import { countFds } from '../../procfs/fds.js';

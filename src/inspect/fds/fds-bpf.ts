@@ -30,6 +30,7 @@ import { type Buckets, bucketize, COMPARE } from './fds-buckets.js';
 import { emptyGrouped, GONE_KCMP, GONE_STAT, type Grouped, groupBuckets, NOT_GONE } from './fds-group.js';
 import { groupJob } from './fds-grouping.js';
 import type { TableScan } from './fds-scan.js';
+import { splitSocketBuckets } from './fds-socket-buckets.js';
 
 /**
  * Up to this many processes, each gets its own pid-filtered pass (Linux 6.1) rather than one pass over
@@ -51,7 +52,7 @@ export function scanWithBpf(
 ): BpfScan {
   const { cols, tableOf, key } = collect(tables, readPasses(iter, tables));
   const tidOf = (slot: number) => (tables[tableOf[slot] as number] as FdTable).tid;
-  const buckets = bucketize(cols, options.paranoid);
+  const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols);
   const grouped = emptyGrouped(cols.fd.length);
   const fallback: Int32Array[] = [];
   const proven: number[][] = [];
@@ -234,11 +235,21 @@ function collect(tables: readonly FdTable[], passes: readonly TaskFileRecords[])
       cols.dev[slot] = pass.dev[i] as number;
       cols.ino[slot] = pass.ino[i] as number;
       cols.mode[slot] = pass.mode[i] as number;
+      cols.linkMode[slot] = linkModeOf(pass.fMode[i] as number);
       key[slot] = pass.key[i] as number;
     }
   }
   sortWithinTables(counts, cols, key);
   return { cols, tableOf, key };
+}
+
+/**
+ * The st_mode procfs gives the fd's /proc link, from the f_mode the pass read: S_IFLNK plus S_IRUSR|S_IXUSR
+ * for FMODE_READ (1), S_IWUSR|S_IXUSR for FMODE_WRITE (2) (fs/proc/fd.c, tid_fd_update_inode), so the
+ * socket split (fds-socket-buckets.ts) sees what the /proc scan would.
+ */
+function linkModeOf(fMode: number): number {
+  return 0o120000 | (fMode & 1 ? 0o500 : 0) | (fMode & 2 ? 0o300 : 0);
 }
 
 /** The kernel visits a table's fds in ascending order; this only checks, and sorts a table that is not. */
@@ -258,7 +269,9 @@ function sortWithinTables(bounds: Int32Array, cols: FdColumns, key: Int32Array):
     const ino = order.map((s) => cols.ino[s] as number);
     const mode = order.map((s) => cols.mode[s] as number);
     const k = order.map((s) => key[s] as number);
+    const linkMode = order.map((s) => cols.linkMode[s] as number);
     cols.fd.set(fd, from);
+    cols.linkMode.set(linkMode, from);
     cols.dev.set(dev, from);
     cols.ino.set(ino, from);
     cols.mode.set(mode, from);

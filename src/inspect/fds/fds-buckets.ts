@@ -6,10 +6,19 @@
  * would split one description in two (prior-art.md, lessons §1).
  *
  * Each bucket is planned as one of:
- *   single  — one fd: a description of its own;
- *   socket  — a socket inode: sockfs has one struct file per socket, so one description (kinds.ts), unless
- *             --paranoid asks kcmp anyway;
- *   compare — everything else: grouped by the comparator (fds-group.ts).
+ *   single     — one fd: a description of its own;
+ *   socket     — a socket inode's fds opened for I/O: sockfs has one struct file per socket, so one
+ *                description (kinds.ts), unless --paranoid asks kcmp anyway. bucketize() plans every
+ *                shared socket so; splitSocketBuckets() (fds-socket-buckets.ts) then moves its O_PATH fds
+ *                out, to one of:
+ *   path-alone — the one O_PATH fd of a socket: a description of its own (O_PATH is fixed at open);
+ *   compare    — everything else: grouped by the comparator (fds-group.ts).
+ *
+ * Other keys that could split a bucket for free must hold for EVERY fd of the inode, O_PATH ones
+ * included. fdinfo's `eventfd-id` (lsfd's key for eventfds) would split the one anon inode that every
+ * eventfd shares, but an O_PATH fd on an eventfd (open of its /proc link, as above) has no such line —
+ * its f_op is empty_fops, which shows no fdinfo of its own — so such fds would have to stay in the bucket
+ * and be compared with kcmp; and fdinfo costs 6–8 µs per fd.
  */
 import type { FdColumns } from '../../procfs/fds.js';
 import { kindOf } from '../../procfs/kinds.js';
@@ -17,6 +26,7 @@ import { kindOf } from '../../procfs/kinds.js';
 export const SINGLE = 0;
 export const SOCKET = 1;
 export const COMPARE = 2;
+export const PATH_ALONE = 3;
 
 export interface Buckets {
   /** The slots of every fd read without error, bucket after bucket, each bucket in slot order. */
@@ -66,8 +76,8 @@ export function bucketize(cols: FdColumns, paranoid: boolean): Buckets {
   }
   const plan = new Uint8Array(count);
   for (let b = 0; b < count; b++) {
-    // st_mode alone tells a socket (anon-inode kinds, which need the link name, are never one per inode)
-    const single = kindOf(cols.mode[firsts[b] as number] as number, '').oneDescriptionPerInode;
+    // st_mode alone tells a socket (anon-inode kinds, which need the link name, all share one inode)
+    const single = kindOf(cols.mode[firsts[b] as number] as number, '').oneIoDescriptionPerInode;
     plan[b] = sizes[b] === 1 ? SINGLE : single && !paranoid ? SOCKET : COMPARE;
   }
   return { slots, ends, plan };

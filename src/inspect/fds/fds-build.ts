@@ -15,6 +15,7 @@
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import type { FdColumns } from '../../procfs/fds.js';
 import { formatDev } from '../../procfs/fds.js';
+import { FsMagics } from '../../procfs/fs-magic.js';
 import type { ProcessIdentity } from '../../procfs/identity.js';
 import { kindOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
@@ -113,12 +114,15 @@ export function finish(
   // Ids number every kept description, listed or not, so one description has the same id with --all and
   // without (the default view lists the shared ones, with gaps in their numbers).
   const number = new Map(settled.kept.map((draft, i) => [draft, i + 1]));
+  const magics = new FsMagics();
   const descriptions: Description[] = settled.listed.map((draft, i) => {
     const first = draft.slots[0] as number;
     const name = names[i] as string;
+    const [mode, dev] = [cols.mode[first] as number, cols.dev[first] as number];
+    const magic = magics.of(tableAt(scan, first).tid, cols.fd[first] as number, dev, mode);
     return {
       id: `d${number.get(draft)}`,
-      type: kindOf(cols.mode[first] as number, name).name,
+      type: kindOf(mode, name, magic).name,
       name,
       dev: formatDev(cols.dev[first] as number),
       ino: cols.ino[first] as number,

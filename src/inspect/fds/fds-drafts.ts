@@ -10,7 +10,7 @@
  */
 import type { Method } from '../../compare/types.js';
 import type { FdMethod } from './fd-comparator.js';
-import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
+import { type Buckets, COMPARE, PATH_ALONE, SINGLE, SOCKET } from './fds-buckets.js';
 import { GONE_STAT, type Grouped, UNCOMPARED, UNSETTLED } from './fds-group.js';
 
 export interface Draft {
@@ -35,6 +35,13 @@ const FAILING_CALL: Readonly<Record<FdMethod, string>> = {
   none: 'kcmp',
 };
 
+/** How a bucket that needs no comparison was decided, by its plan. */
+const PLAN_METHOD: Readonly<Record<number, Method>> = {
+  [SINGLE]: 'different-inode',
+  [SOCKET]: 'socket-inode',
+  [PATH_ALONE]: 'o-path',
+};
+
 export function draftDescriptions(
   buckets: Buckets,
   grouped: Grouped,
@@ -56,7 +63,7 @@ export function draftDescriptions(
     if (plan === COMPARE) compared(buckets.slots.subarray(start, end), grouped, method, problems, file);
     else {
       const slots = Array.from(buckets.slots.subarray(start, end));
-      file({ slots, certain: true, method: plan === SINGLE ? 'different-inode' : 'socket-inode' });
+      file({ slots, certain: true, method: PLAN_METHOD[plan as number] as Method });
     }
     start = end;
   }

@@ -8,7 +8,7 @@
 import { readLinks } from '../../procfs/fd-dir.js';
 import type { FdColumns } from '../../procfs/fds.js';
 import type { FdComparator, FdMethod } from './fd-comparator.js';
-import { type Buckets, COMPARE, SINGLE } from './fds-buckets.js';
+import { type Buckets, COMPARE } from './fds-buckets.js';
 import { emptyGrouped, type Grouped, type GroupJob, type GroupOutcome, groupBuckets } from './fds-group.js';
 import type { WorkerPool, WorkerRequest } from './fds-pool.js';
 
@@ -140,7 +140,7 @@ export function groupJob(
   return { slots, group };
 }
 
-/** The first fd of each single-fd bucket (when every description is named) and of each socket bucket. */
+/** The first fd of each bucket that needs no grouping: of every one held more than once, of all with --all. */
 function packNames(
   buckets: Buckets,
   cols: FdColumns,
@@ -150,7 +150,7 @@ function packNames(
   const firsts: number[] = [];
   for (let b = 0; b < buckets.plan.length; b++) {
     const plan = buckets.plan[b];
-    if (plan !== COMPARE && (nameAll || plan !== SINGLE))
+    if (plan !== COMPARE && (nameAll || lengthOf(buckets, b) > 1))
       firsts.push(buckets.slots[startOf(buckets, b)] as number);
   }
   const jobs: Job[] = [];

@@ -59,6 +59,16 @@ export class WorkerPool {
     return this.workers.length;
   }
 
+  /**
+   * Resolves once every worker has loaded its modules and answers a request (an empty `names` one).
+   * A --stop scan waits for this before it stops anything: a worker that cannot start (EMFILE, out of
+   * memory) then fails the scan while nothing is stopped yet.
+   */
+  async ready(): Promise<void> {
+    const none = { op: 'names', tids: new Int32Array(0), fds: new Int32Array(0) } as const;
+    await Promise.all(this.workers.map((_, i) => this.run(i, none)));
+  }
+
   /** Sends one request to worker `i`; resolves with its answer. */
   run<R>(i: number, request: WorkerRequest, transfer: Transferable[] = []): Promise<R> {
     return new Promise<R>((resolve, reject) => {

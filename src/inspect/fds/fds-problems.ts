@@ -4,8 +4,8 @@
  * fds kcmp refused to compare (privilege, not supported) are counted per process and errno, so a blocked
  * kcmp yields one row per process, not one per fd.
  */
-import { REMEDY } from '../../compare/remedies.js';
-import { type ErrnoName, errnoMessage, isGone, isPrivilege } from '../../sys/errno.js';
+import { REMEDY, remedyFor } from '../../compare/remedies.js';
+import { type ErrnoName, errnoMessage, isGone, isNotSupported, isPrivilege } from '../../sys/errno.js';
 import { ATTEMPTS } from './fds-group.js';
 import type { ScanError } from './fds-report.js';
 
@@ -23,7 +23,7 @@ export class Problems {
   add(pid: number, fd: number | null, syscall: string, errno: string, tid?: number): void {
     const process = tid === undefined || tid === pid ? `process ${pid}` : `process ${pid} (thread ${tid})`;
     const what = fd === null ? process : `fd ${fd} of ${process}`;
-    const message = `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${hint(errno)}`;
+    const message = `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${hint(errno, syscall)}`;
     this.rows.push({
       pid,
       ...(tid === undefined || tid === pid ? {} : { tid }),
@@ -89,7 +89,7 @@ export class Problems {
       fd: null,
       syscall: 'kcmp',
       errno,
-      message: `process ${pid}: kcmp(KCMP_FILES) failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${which}; taken to share the leader's fd table, so fds a thread holds after unshare(CLONE_FILES) would be missing${hint(errno)}`,
+      message: `process ${pid}: kcmp(KCMP_FILES) failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${which}; taken to share the leader's fd table, so fds a thread holds after unshare(CLONE_FILES) would be missing${hint(errno, 'kcmp')}`,
     });
   }
 
@@ -133,8 +133,15 @@ export class Problems {
   }
 }
 
+/** The remedy a row ends with. A refused kcmp or pidfd_getfd gets remedyFor()'s, which names the real cause:
+ * a seccomp filter (refusing or killing) rather than the ptrace check, or a kernel without the call. */
 function hint(errno: string, syscall = ''): string {
-  if (syscall === 'pidfd_getfd' && isPrivilege(errno as ErrnoName)) return `; ${REMEDY.ptraceAttach}`;
+  const e = errno as ErrnoName;
+  if ((syscall === 'kcmp' || syscall === 'pidfd_getfd') && (isPrivilege(e) || isNotSupported(e))) {
+    const remedy = remedyFor({ syscall, errno: e });
+    if (remedy) return `; ${remedy}`;
+  }
+  if (syscall === 'pidfd_getfd' && isPrivilege(e)) return `; ${REMEDY.ptraceAttach}`;
   if (errno === 'EMFILE') {
     return '; its file has more open file descriptions than --borrow may hold borrowed at once (half the fds RLIMIT_NOFILE leaves free): raise the limit (ulimit -n)';
   }

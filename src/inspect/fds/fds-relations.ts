@@ -1,10 +1,12 @@
 /**
- * Socket names (fds-sockets.ts), then peers and epoll watchers, attached to the listed descriptions of a finished report: the finders
+ * Socket names (fds-sockets.ts), then peers, epoll watchers (and, on each epoll, what it watches) and
+ * eventfd ids, attached to the listed descriptions of a finished report: the finders
  * (fds-peers.ts, fds-watchers.ts) look at every description the scan kept, so the other end of a listed
  * pipe is found even where that end is held once and not listed itself (its `description` is then null).
  */
 import { SocketTables } from '../../netlink/socket-tables.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
+import { readFdInfoLine } from '../../procfs/fdinfo.js';
 import type { FdColumns } from '../../procfs/fds.js';
 import type { Draft } from './fds-drafts.js';
 import { findPeers, type Slot } from './fds-peers.js';
@@ -33,6 +35,15 @@ export function describeRelations(
     return options.peers ? withRelations(named, scan, tables) : named;
   } finally {
     tables.close();
+  }
+}
+
+/** fdinfo `eventfd-id` (6.8+; '' before, or if the fd is gone): one id per eventfd context. */
+function eventfdIdOf({ tid, fd }: Slot): string {
+  try {
+    return readFdInfoLine(tid, fd, 'eventfd-id');
+  } catch {
+    return '';
   }
 }
 
@@ -70,13 +81,20 @@ function withRelations(report: FdsReport, scan: RelationScan, sockets: SocketTab
         const { pid, fd } = scan.at(slot);
         return { pid, fd, command: scan.command(pid), description: ids.get(d) ?? null };
       });
+    const watching = new Map<Draft, Draft[]>();
+    for (const [target, list] of watchers) {
+      for (const { epoll } of list) watching.set(epoll, [...(watching.get(epoll) ?? []), target]);
+    }
     const descriptions = report.descriptions.map((description, i) => {
       const draft = scan.listed[i] as Draft;
+      const eventfdId = description.type === 'eventfd' ? eventfdIdOf(scan.at(draft.slots[0] as number)) : '';
       return {
         ...description,
         peers: (peers.get(draft) ?? []).flatMap((p) => holders(p)),
         watchers: (watchers.get(draft) ?? []).flatMap((w) => holders(w.epoll, [w.slot])),
+        ...(watching.has(draft) && { watching: (watching.get(draft) ?? []).flatMap((t) => holders(t)) }),
         ...(onlyWriterIsReader.has(draft) && { onlyWriterIsReader: true as const }),
+        ...(eventfdId !== '' && { eventfdId: Number(eventfdId) }),
       };
     });
     return { ...report, descriptions };

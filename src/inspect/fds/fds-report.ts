@@ -29,8 +29,8 @@ export interface Holder {
 export interface Description {
   /** "d1", "d2", … in output order; stable only within one report. */
   id: string;
-  /** REG, DIR, FIFO, SOCK, CHR, BLK, LNK, or an anon-inode kind: eventfd, eventpoll, timerfd, signalfd,
-   * inotify, pidfd, … ; UNKNOWN otherwise. */
+  /** REG, DIR, FIFO, SOCK, CHR, BLK, LINK, mqueue, memfd_secret, or an anon-inode kind: eventfd,
+   * eventpoll, timerfd, signalfd, inotify, pidfd, bpf-link, kvm-vcpu, … ; UNKNOWN otherwise (kinds.ts). */
   type: string;
   /** The /proc/PID/fd/N link target: a path, "pipe:[123]", "socket:[456]", "anon_inode:[eventfd]". */
   name: string;
@@ -48,6 +48,12 @@ export interface Description {
   peers?: Peer[];
   /** When asked for: the epoll fds watching this description, verified with KCMP_EPOLL_TFD. */
   watchers?: Peer[];
+  /** On an epoll instance, when asked for: the holders of the descriptions it watches (verified). */
+  watching?: Peer[];
+  /** On an eventfd, when asked for: fdinfo `eventfd-id` (Linux 6.8+), one per eventfd. An eventfd cannot be
+   * reopened for I/O (ENXIO), so one id is one such description: its holders are its sharers, and it has no
+   * peers. An O_PATH open of its /proc link is a description of its own without this line (kinds.ts). */
+  eventfdId?: number;
   /** A pipe read end all of whose writers also hold this read end: it waits for an EOF it prevents. */
   onlyWriterIsReader?: true;
   /** For a socket, when asked for (a table column needs it): what it is, from sock_diag or /proc/PID/net. */

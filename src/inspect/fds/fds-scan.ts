@@ -120,6 +120,7 @@ function concatColumns(parts: readonly FdColumns[]): FdColumns {
     out.dev.set(part.dev, at);
     out.ino.set(part.ino, at);
     out.mode.set(part.mode, at);
+    out.linkMode.set(part.linkMode, at);
     out.failed.set(part.failed, at);
     for (let i = 0; i < part.fd.length; i++) out.errno[at + i] = part.errno[i] as string;
     at += part.fd.length;

@@ -19,7 +19,7 @@ export function nameSockets(report: FdsReport, tables: SocketTables): FdsReport 
   const descriptions = report.descriptions.map((d): Description => {
     if (d.type !== 'SOCK') return d;
     let why: Unnamed | undefined;
-    for (const tid of [...d.holders.map((x) => x.tid ?? x.pid), process.pid]) {
+    for (const tid of [...d.holders.map((x) => x.tid ?? x.pid), 'self' as const]) {
       const found = tables.find(tid, d.ino);
       if (found !== undefined && 'ino' in found) return { ...d, socket: found };
       why ??= found ?? tables.fallback(tid);

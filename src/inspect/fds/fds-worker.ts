@@ -9,9 +9,14 @@ parentPort?.on('message', (request: WorkerRequest) => {
   try {
     if (request.op === 'scan') {
       const columns = scanSlice(request.slice);
-      const transfer = [columns.fd, columns.dev, columns.ino, columns.mode, columns.failed].map(
-        (a) => a.buffer as ArrayBuffer,
-      );
+      const transfer = [
+        columns.fd,
+        columns.dev,
+        columns.ino,
+        columns.mode,
+        columns.linkMode,
+        columns.failed,
+      ].map((a) => a.buffer as ArrayBuffer);
       parentPort?.postMessage({ ok: true, value: columns }, transfer);
     } else if (request.op === 'names') {
       parentPort?.postMessage({ ok: true, value: readLinks(request.tids, request.fds) });

@@ -19,7 +19,7 @@ import { stillSame } from '../../procfs/identity.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
-import { freeze } from '../freeze.js';
+import { type Frozen, freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
 import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
 import { type ScanMethod, scanMethod } from './fd-scan-method.js';
@@ -34,6 +34,7 @@ import { Problems } from './fds-problems.js';
 import { describeRelations } from './fds-relations.js';
 import type { FdsReport } from './fds-report.js';
 import { refilledTables, scanTables } from './fds-scan.js';
+import { splitSocketBuckets } from './fds-socket-buckets.js';
 
 export interface FdsOptions {
   selection: Selection;
@@ -45,7 +46,7 @@ export interface FdsOptions {
   sockets: boolean;
   /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
   peers: boolean;
-  /** Compare socket inodes with kcmp too, instead of trusting "one file per socket". */
+  /** Compare socket inodes with kcmp too, instead of trusting "one description per socket" (kinds.ts). */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
   stop: boolean;
@@ -110,11 +111,11 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   assertProcPidsAreOurs();
   const started = performance.now();
   const processes = selectProcesses(options.selection);
-  const frozen = options.stop ? freeze(processes.map((p) => p.pid)) : undefined;
   let how: ScanMethod | undefined;
   let pool: WorkerPool | undefined;
   let closing: Promise<unknown> | undefined;
   let iterator: TaskFileIterator | undefined;
+  let frozen: Frozen | undefined;
   try {
     let estimate: number | undefined;
     const estimateFds = () => {
@@ -133,8 +134,13 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
     options.onEngine?.(choice);
     // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
     if (!iterator) pool = WorkerPool.start(workerCount(options.workers, estimateFds));
-    const problems = new Problems();
     how = scanMethod(options.method, options.borrow || options.engine === 'borrow');
+    if (options.stop) {
+      // Everything that can fail (workers, probes, the watchdog) before the first SIGSTOP (freeze.ts).
+      await pool?.ready();
+      frozen = await freeze(processes);
+    }
+    const problems = new Problems();
     const found = fdTables(processes, how.blocked);
     noteZombies(processes, found.tables, problems);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
@@ -229,7 +235,7 @@ async function scanWithKcmp(
     (done, total) => progress?.({ phase: 'scan', done, total }),
   );
   noteUnlisted(unlisted, listed, problems);
-  const buckets = bucketize(cols, options.paranoid);
+  const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols);
   const grouped = await groupAll(
     buckets,
     cols,

@@ -20,7 +20,6 @@ import type { FdsReport } from '../fds/fds-report.js';
 import { auditContainers } from '../leaks/container-leaks.js';
 import { containers } from '../leaks/containers.js';
 import { findLeaks, procfsProbe } from '../leaks/leak-finder.js';
-import type { Leak } from '../leaks/leaks-report.js';
 import { capLabel, DEFAULT_MAX_LABEL_VALUES } from './label-cap.js';
 
 export type GroupBy = 'unit' | 'cgroup' | 'comm';
@@ -53,11 +52,6 @@ export interface FleetSample {
   errors: Count<'syscall' | 'errno'>[];
   /** Distinct raw values folded into "other", per label. */
   folded: Count<'label'>[];
-}
-
-/** How a leak came to be: 'exec' (the child runs another program), 'fork' (the same one), or unknown. */
-export function leakCase(leak: Leak): 'exec' | 'fork' | 'unknown' {
-  return leak.sameProgram === null ? 'unknown' : leak.sameProgram ? 'fork' : 'exec';
 }
 
 class Counter<L extends string> {
@@ -112,8 +106,8 @@ export async function fleetScan(partial: Partial<FleetScanOptions> = {}): Promis
     }
   }
   const leaks = new Counter<'group' | 'kind' | 'case'>();
-  for (const l of findLeaks(report, procfsProbe())) {
-    leaks.add({ group: group(l.child.pid), kind: l.kind, case: leakCase(l) });
+  for (const l of findLeaks(report, procfsProbe()).leaks) {
+    leaks.add({ group: group(l.child.pid), kind: l.kind, case: l.case });
   }
 
   const audited = containers(report.processes.map((p) => p.pid));

@@ -1,26 +1,33 @@
 /**
  * Finding leaks in a kcmp.fds/1 report: open file descriptions a child shares with its parent or another
- * ancestor, other than stdin/stdout/stderr — what fork+exec leaves behind when O_CLOEXEC is missing or a
- * close was forgotten.
+ * ancestor, other than stdin/stdout/stderr.
  *
- *   fds scan (shared descriptions, with fdinfo flags)
+ *   fds scan (shared descriptions, with fdinfo flags and close-on-exec bits)
  *     └▶ per description, per holding process C (fd > 2):
- *          walk C's ancestors to the nearest one A that also holds it (fd > 2) ─▶ a leak A:fd → C:fd
- *     └▶ classify (leak-kinds.ts: listening socket? pipe end? log? lock?) ─▶ rank ─▶ kcmp.leaks/1
+ *          walk C's ancestors to the nearest one A that also holds it (fd > 2) ─▶ A:fd → C:fd
+ *     └▶ case (leak-case.ts): exec ─▶ a leak; fork ─▶ listed with `fork` only where risky; unknown ─▶ a leak
+ *     └▶ kind (leak-kinds.ts) ─▶ fix for these fds (leak-advice.ts) ─▶ rank ─▶ kcmp.leaks/1
+ *   error rows of processes with a selected relative ─▶ undecided (never "no leak")
  *
- * A leak is only ever reported for holders the scan proved to share one description (kcmp, or the
- * socket-inode rule), so "leaked" is never a guess; what it is and how likely a bug is a ranking, and the
- * "same program" flag is a heuristic that says so. Processes that share one fd table (CLONE_FILES) hold
- * the same fds without having inherited copies: that is no leak, and neither is the sharing of two
+ * Cost: linear in the holders. Each process's ancestor chain is read once (memoised), each description's
+ * holders are grouped per process in one pass, and only a process holding one description under several
+ * fds sorts them. A leak is only ever reported for holders the scan proved to share one description (kcmp,
+ * or the socket-inode rule), so "shared" is never a guess. Processes that share one fd table (CLONE_FILES)
+ * hold the same fds without having inherited copies: that is no leak, and neither is the sharing of two
  * processes whose fd tables could not be compared (KCMP_FILES refused or blocked: they may be one table).
  */
-import { readExe } from '../../procfs/exe.js';
-import { accessMode } from '../../procfs/fdinfo.js';
+import { readExeIdentity } from '../../procfs/exe.js';
+import { readLinks } from '../../procfs/fd-dir.js';
+import { accessMode, readFdInfo } from '../../procfs/fdinfo.js';
+import { listFds } from '../../procfs/fds.js';
 import { ListeningSockets } from '../../procfs/listening.js';
 import { readStat } from '../../procfs/stat.js';
-import type { FdsReport, Holder } from '../fds/fds-report.js';
+import { type ErrnoName, isGone } from '../../sys/errno.js';
+import type { Description, FdsReport, Holder, ScanError } from '../fds/fds-report.js';
+import { adviceFor } from './leak-advice.js';
+import { leakCase, type ProgramFacts } from './leak-case.js';
 import { LEAK_KINDS, leakKind } from './leak-kinds.js';
-import type { Leak } from './leaks-report.js';
+import type { Leak, LeakEnd, UndecidedProcess } from './leaks-report.js';
 
 /** What the leak finder asks the system beyond the fds report; a fake one makes it testable offline. */
 export interface LeakProbe {
@@ -28,8 +35,23 @@ export interface LeakProbe {
   parentOf(pid: number): number | undefined;
   /** Whether socket inode `inode` held by `pid` is listening; null when unknown. */
   listening(pid: number, inode: number): boolean | null;
-  /** The executable of `pid`, or null when unreadable. */
-  exe(pid: number): string | null;
+  /** The executable file and stack layout of `pid` (leak-case.ts). */
+  program(pid: number): ProgramFacts;
+  /** The fds of `pid` open for reading whose /proc link reads `name`; null when unreadable. */
+  readersNamed(pid: number, name: string): number[] | null;
+}
+
+export interface FinderOptions {
+  /** List fork-without-exec sharing where it is risky (a pipe's reader holding its write end). */
+  fork: boolean;
+}
+
+export interface LeakFindings {
+  /** Most likely a bug first. */
+  leaks: Leak[];
+  /** Child fds shared after a fork without exec and not listed. */
+  forkShared: number;
+  undecided: UndecidedProcess[];
 }
 
 /** Ancestor walks stop here: a pid loop (pid reuse between two reads) cannot spin. */
@@ -37,9 +59,56 @@ const MAX_GENERATIONS = 64;
 /** stdin, stdout and stderr are inherited on purpose. */
 const FIRST_NON_STDIO_FD = 3;
 
+function memo<K, V>(read: (key: K) => V): (key: K) => V {
+  const cache = new Map<K, V>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key) as V;
+    const value = read(key);
+    cache.set(key, value);
+    return value;
+  };
+}
+
+/** "argStart:envStart:startStack", or null when the kernel hid them (0: no ptrace read access). */
+function layoutOf(pid: number): string | null {
+  try {
+    const s = readStat(pid);
+    return s.argStart === 0 ? null : `${s.argStart}:${s.envStart}:${s.startStack}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The link target of each fd of `pid`, read once: link → fds. */
+function linksOf(pid: number): Map<string, number[]> | null {
+  let fds: Int32Array;
+  try {
+    fds = listFds(pid);
+  } catch {
+    return null;
+  }
+  const links = readLinks(new Int32Array(fds.length).fill(pid), fds);
+  const byLink = new Map<string, number[]>();
+  links.forEach((link, i) => {
+    const list = byLink.get(link);
+    if (list) list.push(fds[i] as number);
+    else if (link !== '') byLink.set(link, [fds[i] as number]);
+  });
+  return byLink;
+}
+
+function readable(pid: number, fd: number): boolean {
+  try {
+    const mode = accessMode(readFdInfo(pid, fd).flags);
+    return mode === 'r' || mode === 'rw';
+  } catch {
+    return false;
+  }
+}
+
 export function procfsProbe(): LeakProbe {
   const sockets = new ListeningSockets();
-  const exes = new Map<number, string | null>();
+  const links = memo(linksOf);
   return {
     parentOf(pid) {
       try {
@@ -49,9 +118,10 @@ export function procfsProbe(): LeakProbe {
       }
     },
     listening: (pid, inode) => sockets.isListening(pid, inode),
-    exe(pid) {
-      if (!exes.has(pid)) exes.set(pid, readExe(pid));
-      return exes.get(pid) ?? null;
+    program: memo((pid: number) => ({ exe: readExeIdentity(pid), layout: layoutOf(pid) })),
+    readersNamed(pid, name) {
+      const fds = links(pid);
+      return fds === null ? null : (fds.get(name) ?? []).filter((fd) => readable(pid, fd));
     },
   };
 }
@@ -60,38 +130,74 @@ function byFd(a: Holder, b: Holder): number {
   return a.fd - b.fd;
 }
 
-/** Every leak in a kcmp.fds/1 report, most likely a bug first. */
-export function findLeaks(report: FdsReport, probe: LeakProbe): Leak[] {
+/** Each pid's holders (fd > 2) of one description, fds ascending. */
+function holdersByPid(d: Description): Map<number, Holder[]> {
+  const held = new Map<number, Holder[]>();
+  for (const h of d.holders) {
+    if (h.fd < FIRST_NON_STDIO_FD) continue;
+    const list = held.get(h.pid);
+    if (list === undefined) held.set(h.pid, [h]);
+    else list.push(h);
+  }
+  for (const list of held.values()) if (list.length > 1) list.sort(byFd);
+  return held;
+}
+
+function end(h: Holder): LeakEnd {
+  return { pid: h.pid, fd: h.fd, command: h.command, cloexec: h.cloexec ?? null };
+}
+
+/** Every leak in a kcmp.fds/1 report, and what could not be decided. */
+export function findLeaks(
+  report: FdsReport,
+  probe: LeakProbe,
+  options: FinderOptions = { fork: false },
+): LeakFindings {
   const ppid = new Map(report.processes.map((p) => [p.pid, p.ppid]));
   const tableOf = new Map(report.processes.map((p) => [p.pid, p.fdTableOf ?? p.pid]));
   const uncompared = new Set(report.processes.filter((p) => p.fdTableCompared === false).map((p) => p.pid));
   const mayShareTable = (a: number, c: number): boolean =>
     tableOf.get(a) === tableOf.get(c) || uncompared.has(a) || uncompared.has(c);
-  const parentOf = (pid: number): number | undefined => ppid.get(pid) ?? probe.parentOf(pid);
+  const parentOf = memo((pid: number) => ppid.get(pid) ?? probe.parentOf(pid));
+  /** pid's ancestors, nearest first, up to MAX_GENERATIONS. */
+  const ancestors = memo((pid: number): number[] => {
+    const chain: number[] = [];
+    for (let p = parentOf(pid); p !== undefined && p > 0 && chain.length < MAX_GENERATIONS; p = parentOf(p))
+      chain.push(p);
+    return chain;
+  });
   const leaks: Leak[] = [];
+  let forkShared = 0;
   for (const d of report.descriptions) {
     if (d.holders.length < 2) continue;
-    const held = new Map<number, Holder[]>();
-    for (const h of d.holders) {
-      if (h.fd >= FIRST_NON_STDIO_FD) held.set(h.pid, [...(held.get(h.pid) ?? []), h].sort(byFd));
-    }
+    const held = holdersByPid(d);
+    if (held.size < 2) continue;
+    /** An ancestor's holders by fd number, built once per description and ancestor. */
+    const byFdOf = memo((pid: number) => new Map((held.get(pid) ?? []).map((h) => [h.fd, h])));
     for (const [pid, childFds] of held) {
-      let generations = 0;
-      let ancestor = parentOf(pid);
-      while (ancestor !== undefined && ancestor > 0 && !held.has(ancestor) && generations < MAX_GENERATIONS) {
-        generations++;
-        ancestor = parentOf(ancestor);
-      }
-      const ancestorFds = ancestor === undefined ? undefined : held.get(ancestor);
-      const a = ancestorFds?.[0];
-      if (a === undefined || mayShareTable(a.pid, pid)) continue;
+      const chain = ancestors(pid);
+      const at = chain.findIndex((p) => held.has(p));
+      const ancestor = chain[at];
+      if (ancestor === undefined || mayShareTable(ancestor, pid)) continue;
+      const lowest = (held.get(ancestor) as Holder[])[0] as Holder;
+      const leakCaseOf = leakCase(probe.program(ancestor), probe.program(pid));
       for (const c of childFds) {
+        // The same fd number in the ancestor is the one fork copied, when it still holds it.
+        const a = byFdOf(ancestor).get(c.fd) ?? lowest;
         const flags = c.flags ?? a.flags ?? null;
         const mode = flags === null ? null : accessMode(flags);
         const listening = d.type === 'SOCK' ? probe.listening(a.pid, d.ino) : null;
         const kind = leakKind({ type: d.type, name: d.name, mode, flags, listening });
-        const exeA = probe.exe(a.pid);
-        const exeC = probe.exe(c.pid);
+        let reader: Leak['reader'] = null;
+        if (leakCaseOf === 'fork') {
+          reader = options.fork && kind === 'pipe-write-end' ? readerOf(d, [c, a], probe) : null;
+          if (reader === null) {
+            forkShared++;
+            continue;
+          }
+        }
+        const ancestorEnd = end(a);
+        const childEnd = end(c);
         leaks.push({
           kind,
           tier: LEAK_KINDS[kind].tier,
@@ -99,18 +205,37 @@ export function findLeaks(report: FdsReport, probe: LeakProbe): Leak[] {
           type: d.type,
           name: d.name,
           mode,
-          ancestor: { pid: a.pid, fd: a.fd, command: a.command },
-          child: { pid: c.pid, fd: c.fd, command: c.command },
-          generations: generations + 1,
-          sameProgram: exeA === null || exeC === null ? null : exeA === exeC,
+          ancestor: ancestorEnd,
+          child: childEnd,
+          generations: at + 1,
+          sameProgram: sameProgram(probe.program(a.pid), probe.program(c.pid)),
+          case: leakCaseOf,
+          reader,
           certain: d.certain,
           method: d.method,
-          fix: LEAK_KINDS[kind].fix,
+          fix: adviceFor({ case: leakCaseOf, kind, reader, ancestor: ancestorEnd, child: childEnd }),
         });
       }
     }
   }
-  const deliberate = (l: Leak): number => (l.sameProgram === false ? 0 : l.sameProgram === null ? 1 : 2);
+  return { leaks: ranked(leaks), forkShared, undecided: undecided(report, ancestors) };
+}
+
+function sameProgram(a: ProgramFacts, c: ProgramFacts): boolean | null {
+  return a.exe === null || c.exe === null ? null : a.exe === c.exe;
+}
+
+/** The first of `holders` (child first) whose process also reads the pipe `d` is the write end of. */
+function readerOf(d: Description, holders: Holder[], probe: LeakProbe): Leak['reader'] {
+  for (const h of holders) {
+    const fd = probe.readersNamed(h.pid, d.name)?.[0];
+    if (fd !== undefined) return { pid: h.pid, fd };
+  }
+  return null;
+}
+
+function ranked(leaks: Leak[]): Leak[] {
+  const deliberate = (l: Leak): number => (l.case === 'exec' ? 0 : l.case === 'unknown' ? 1 : 2);
   return leaks.sort(
     (x, y) =>
       x.tier - y.tier ||
@@ -119,4 +244,46 @@ export function findLeaks(report: FdsReport, probe: LeakProbe): Leak[] {
       x.child.fd - y.child.fd ||
       x.ancestor.pid - y.ancestor.pid,
   );
+}
+
+/** An fd or process that is gone (closed, exited, a zombie with no fd table left) leaks nothing now. */
+function wentAway(e: ScanError): boolean {
+  return e.errno === null ? e.reason === 'zombie' : isGone(e.errno as ErrnoName);
+}
+
+/**
+ * Processes whose fds could not all be read or compared (error rows other than "it went away"), when a
+ * selected process is their ancestor or descendant: leaks between them cannot be ruled out.
+ */
+function undecided(report: FdsReport, ancestors: (pid: number) => number[]): UndecidedProcess[] {
+  const command = new Map(report.processes.map((p) => [p.pid, p.command]));
+  const failed = new Map<number, UndecidedProcess>();
+  for (const e of report.errors) {
+    if (wentAway(e) || failed.has(e.pid)) continue;
+    const { pid, syscall, errno, message } = e;
+    const reason = e.reason === undefined ? {} : { reason: e.reason };
+    failed.set(pid, {
+      pid,
+      command: command.get(pid) ?? '',
+      syscall,
+      errno,
+      ...reason,
+      message,
+      descendants: [],
+    });
+  }
+  if (failed.size === 0) return [];
+  const relevant = new Set<number>();
+  for (const { pid } of report.processes) {
+    for (const a of ancestors(pid)) {
+      if (!command.has(a)) continue;
+      const above = failed.get(a);
+      if (above) {
+        above.descendants.push(pid);
+        relevant.add(a);
+      }
+      if (failed.has(pid)) relevant.add(pid);
+    }
+  }
+  return [...failed.values()].filter((u) => relevant.has(u.pid)).sort((x, y) => x.pid - y.pid);
 }

@@ -26,38 +26,59 @@ export interface LeakFacts {
 
 const O_APPEND = 0o2000;
 
-export const LEAK_KINDS: Record<LeakKind, { tier: number; fix: string }> = {
+/** Per kind: its tier, how to create it close-on-exec, what to close before exec, and why it hurts. */
+export interface KindAdvice {
+  tier: number;
+  create: string;
+  /** What to close in the child before exec; absent where closing is no cure (a lock lives on). */
+  close?: string;
+  why?: string;
+}
+
+export const LEAK_KINDS: Record<LeakKind, KindAdvice> = {
   'listening-socket': {
     tier: 1,
-    fix: 'set O_CLOEXEC (SOCK_CLOEXEC) on the listening socket, or close it in the child before exec',
+    create: 'set O_CLOEXEC (SOCK_CLOEXEC) on the listening socket',
+    close: 'it',
   },
   'pipe-write-end': {
     tier: 1,
-    fix: 'create the pipe with pipe2(O_CLOEXEC), or close the write end in the child before exec: the reader waits for EOF until every writer is gone',
+    create: 'create the pipe with pipe2(O_CLOEXEC)',
+    close: 'the write end',
+    why: 'the reader waits for EOF until every writer is gone',
   },
   socket: {
     tier: 2,
-    fix: 'create the socket with SOCK_CLOEXEC (accept4(…, SOCK_CLOEXEC) for accepted ones), or close it in the child before exec',
+    create: 'create the socket with SOCK_CLOEXEC (accept4(…, SOCK_CLOEXEC) for accepted ones)',
+    close: 'it',
   },
-  'pipe-read-end': {
-    tier: 3,
-    fix: 'create the pipe with pipe2(O_CLOEXEC), or close the read end in the child before exec',
-  },
-  pipe: { tier: 3, fix: 'create the pipe with pipe2(O_CLOEXEC), or close it in the child before exec' },
-  'log-file': {
-    tier: 4,
-    fix: 'open the log with O_CLOEXEC (fopen mode "e"), or close it in the child before exec',
-  },
-  file: { tier: 4, fix: 'open the file with O_CLOEXEC, or close it in the child before exec' },
+  'pipe-read-end': { tier: 3, create: 'create the pipe with pipe2(O_CLOEXEC)', close: 'the read end' },
+  pipe: { tier: 3, create: 'create the pipe with pipe2(O_CLOEXEC)', close: 'it' },
+  'log-file': { tier: 4, create: 'open the log with O_CLOEXEC (fopen mode "e")', close: 'it' },
+  file: { tier: 4, create: 'open the file with O_CLOEXEC', close: 'it' },
   'lock-file': {
     tier: 5,
-    fix: 'open the lock file with O_CLOEXEC: an flock() lock is held until the child closes it too',
+    create: 'open the lock file with O_CLOEXEC',
+    why: 'an flock() lock is held until the child closes it too',
   },
   other: {
     tier: 6,
-    fix: 'create it with its close-on-exec flag (EFD_CLOEXEC, EPOLL_CLOEXEC, O_CLOEXEC, …), or close it in the child before exec',
+    create: 'create it with its close-on-exec flag (EFD_CLOEXEC, EPOLL_CLOEXEC, O_CLOEXEC, …)',
+    close: 'it',
   },
 };
+
+/** The fix of a leak across exec: create it close-on-exec, or close it in the child before exec. */
+export function execFix(kind: LeakKind): string {
+  return EXEC_FIXES[kind];
+}
+
+const EXEC_FIXES = Object.fromEntries(
+  Object.entries(LEAK_KINDS).map(([kind, k]) => {
+    const close = k.close ? `, or close ${k.close} in the child before exec` : '';
+    return [kind, `${k.create}${close}${k.why ? `: ${k.why}` : ''}`];
+  }),
+) as Record<LeakKind, string>;
 
 const LOCK_NAME = /(\.lock|\.lck|\.pid)$|\/(lock|locks)\//;
 const LOG_NAME = /\.log(\.\d+)?$|\/log\//;

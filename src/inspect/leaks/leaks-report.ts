@@ -1,10 +1,13 @@
 /**
  * The `kcmp.leaks/1` report: open file descriptions a child process shares with its parent or another
- * ancestor, other than stdin/stdout/stderr — the signature of a missing O_CLOEXEC or a forgotten close
- * before exec. Stable JSON contract (README "kcmp leaks"); additive changes only.
+ * ancestor, other than stdin/stdout/stderr — across an exec, the signature of a missing O_CLOEXEC or a
+ * forgotten close; after a fork without exec, only where the sharing is risky (`--fork`). Stable JSON
+ * contract (README "kcmp leaks"); additive changes only: `case`, `reader`, the ends' `cloexec`,
+ * `undecided` and the stats `forkShared`/`undecided` were added to /1 without changing a field's meaning
+ * or type (`fix` was always "the fix for this leak"; it is now written for the fd it is printed for).
  */
 import type { Method } from '../../compare/types.js';
-import type { ScanError } from '../fds/fds-report.js';
+import type { ScanError, ScanErrorReason } from '../fds/fds-report.js';
 
 export const LEAKS_SCHEMA = 'kcmp.leaks/1';
 
@@ -20,11 +23,16 @@ export type LeakKind =
   | 'lock-file'
   | 'other';
 
+/** How the child came to share it (leak-case.ts): across an exec, by a fork without exec, or unknown. */
+export type LeakCase = 'exec' | 'fork' | 'unknown';
+
 /** One fd of one process. */
 export interface LeakEnd {
   pid: number;
   fd: number;
   command: string;
+  /** This fd's close-on-exec bit (per fd, from fdinfo); null when fdinfo could not be read. */
+  cloexec: boolean | null;
 }
 
 export interface Leak {
@@ -42,15 +50,32 @@ export interface Leak {
   child: LeakEnd;
   /** 1: the ancestor is the child's parent; 2: its grandparent; … */
   generations: number;
-  /** Heuristic: the child runs the same executable as the ancestor (/proc/PID/exe), as after a fork
-   * without exec — then the sharing may be deliberate (a pre-fork server's workers). null: unknown. */
+  /** The child runs the same executable file as the ancestor (/proc/PID/exe). null: unknown. */
   sameProgram: boolean | null;
+  /** exec: an exec happened between them (the leak O_CLOEXEC prevents); fork: none did, and this fork
+   * case is listed only with `--fork`, where it is risky; unknown: /proc could not tell. */
+  case: LeakCase;
+  /** In the fork case: the process that reads this pipe while holding its write end (it never sees EOF). */
+  reader: { pid: number; fd: number } | null;
   /** From the fds scan: false when the holders are proven to share, but the description could not be told
    * apart from others of its inode. */
   certain: boolean;
   method: Method;
-  /** The fix, in one line. */
+  /** The fix, in one line, true of these fds (their case and close-on-exec bits). */
   fix: string;
+}
+
+/** A selected process whose fds could not all be read or compared, so leaks to or from it are undecided. */
+export interface UndecidedProcess {
+  pid: number;
+  command: string;
+  /** Its first error row: what failed (null when no call failed: then `reason` says what happened). */
+  syscall: string | null;
+  errno: string | null;
+  reason?: ScanErrorReason;
+  message: string;
+  /** The selected processes below it, whose fds could not be compared with its own. */
+  descendants: number[];
 }
 
 export interface LeaksStats {
@@ -58,6 +83,9 @@ export interface LeaksStats {
   /** Descriptions held by more than one fd. */
   shared: number;
   leaks: number;
+  /** Child fds shared with an ancestor after a fork without exec and not listed (not a leak, or not risky). */
+  forkShared: number;
+  undecided: number;
   errors: number;
   elapsedMs: number;
 }
@@ -67,5 +95,7 @@ export interface LeaksReport {
   leaks: Leak[];
   /** The fds scan's error rows: processes and fds that could not be read or compared. */
   errors: ScanError[];
+  /** Processes with a selected ancestor or descendant whose fds could not be read or compared. */
+  undecided: UndecidedProcess[];
   stats: LeaksStats;
 }

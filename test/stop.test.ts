@@ -1,0 +1,112 @@
+/**
+ * `--stop` never leaves a target stopped: whatever ends kcmp mid-scan — any catchable terminating signal,
+ * SIGKILL, a crash — the processes it stopped run again, and kcmp dies of the signal it got. And it refuses
+ * to stop a foreground job of a terminal, which its shell would leave stopped.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { mkfds } from './fixture/mkfds.js';
+import { runCliAsync } from './helpers/cli-async.js';
+import { catchMidScan, stateOf, stillStopped } from './helpers/mid-scan.js';
+
+/** The signals the old handlers missed, and those they had: every one must continue the targets. */
+const FDS_SIGNALS: readonly NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGALRM',
+  'SIGPIPE',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGVTALRM',
+  'SIGPROF',
+];
+const LEAKS_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'];
+
+/** The fixture's pids. Should a test fail with them stopped, they are continued before the fixture's teardown. */
+async function fixturePids(t: Parameters<typeof mkfds>[0]): Promise<number[] | null> {
+  const pids: number[] = [];
+  t.after(() => {
+    for (const pid of pids) if (stateOf(pid) === 'T') process.kill(pid, 'SIGCONT');
+  });
+  const f = await mkfds(t, 'random', ['91', '3', '600']);
+  if (f) pids.push(...Object.values(f.pids));
+  return f && pids;
+}
+
+/** Signals kcmp mid-scan, one run at a time (each must catch the targets stopped), and checks the end. */
+async function signalMidScan(
+  command: string,
+  pids: readonly number[],
+  signal: NodeJS.Signals,
+): Promise<void> {
+  const { cli, ended } = await catchMidScan([command, '-p', pids.join(','), '--stop', '-J'], pids);
+  process.kill(cli.pid as number, signal);
+  process.kill(cli.pid as number, 'SIGCONT');
+  const end = await ended;
+  assert.deepEqual(await stillStopped(pids), [], `${command} ${signal}: targets left stopped`);
+  assert.equal(end.signal, signal, `${command}: died of ${end.signal ?? `exit ${end.code}`}, not ${signal}`);
+}
+
+test('fds --stop: every catchable terminating signal mid-scan continues the targets, then kcmp dies of it', async (t) => {
+  const pids = await fixturePids(t);
+  if (!pids) return;
+  for (const signal of FDS_SIGNALS) await signalMidScan('fds', pids, signal);
+});
+
+test('leaks --stop: signals mid-scan continue the targets, then kcmp dies of the signal', async (t) => {
+  const pids = await fixturePids(t);
+  if (!pids) return;
+  for (const signal of LEAKS_SIGNALS) await signalMidScan('leaks', pids, signal);
+});
+
+test('--stop: SIGKILL of kcmp and its process group mid-scan — the watchdog continues the targets', async (t) => {
+  const pids = await fixturePids(t);
+  if (!pids) return;
+  for (const command of ['fds', 'leaks']) {
+    const { cli, ended } = await catchMidScan([command, '-p', pids.join(','), '--stop'], pids, {
+      detached: true,
+    });
+    process.kill(-(cli.pid as number), 'SIGKILL'); // kcmp's whole group, as a terminal's kill would
+    assert.equal((await ended).signal, 'SIGKILL');
+    assert.deepEqual(await stillStopped(pids), [], `${command}: targets left stopped after SIGKILL`);
+  }
+});
+
+test('--stop: a foreground job of a terminal is refused in one line, exit 2, and never stopped', async (t) => {
+  // python3's pty.fork(): the child is a session leader whose controlling terminal is the pty, and the
+  // foreground group of that terminal is the child's own — as a shell's foreground job; the parent (the
+  // "shell") stays in another group.
+  const script = [
+    'import os, pty, sys, time',
+    'pid, master = pty.fork()',
+    'if pid == 0:',
+    '    os.execvp("sleep", ["sleep", "60"])',
+    'print(pid, flush=True)',
+    'sys.stdin.read()',
+    'os.kill(pid, 9)',
+  ].join('\n');
+  const shell = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const started = await new Promise<string | Error>((resolve) => {
+    shell.once('error', resolve);
+    shell.stdout.once('data', (d: Buffer) => resolve(d.toString()));
+  });
+  if (started instanceof Error) return t.skip(`python3 is needed to make a pty: ${started.message}`);
+  t.after(() => shell.stdin.end());
+  const job = Number(started.trim());
+  for (const command of ['fds', 'leaks']) {
+    const r = await runCliAsync([command, '-p', String(job), '--stop']);
+    assert.equal(r.code, 2, `${command}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0] ?? '', new RegExp(`refusing to stop process ${job}: it is in the foreground`));
+    assert.notEqual(stateOf(job), 'T');
+  }
+  // Without --stop it is scanned as usual.
+  assert.equal((await runCliAsync(['fds', '-p', String(job)])).code, 0);
+});
