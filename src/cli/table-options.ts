@@ -26,8 +26,12 @@ export function listedColumns<R>(flags: TableFlags, columns: Columns<R>): boolea
   return flags.listColumns === true;
 }
 
-/** The table options of the flags; cells are cut to the terminal's width only on a terminal (as lsfd). */
+/**
+ * The table options of the flags; cells are cut to the terminal's width only on a terminal (as lsfd), and
+ * only when the terminal says how wide it is: a pty whose size was never set reports 0 columns.
+ */
 export function tableOptionsOf(flags: TableFlags): TableOptions {
-  const fit = process.stdout.isTTY && !flags.raw && !flags.notruncate;
-  return { raw: flags.raw, noHeadings: flags.noheadings, fitWidth: fit ? process.stdout.columns : undefined };
+  const width = process.stdout.isTTY ? process.stdout.columns : 0;
+  const fit = width > 0 && !flags.raw && !flags.notruncate;
+  return { raw: flags.raw, noHeadings: flags.noheadings, fitWidth: fit ? width : undefined };
 }
