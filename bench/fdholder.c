@@ -37,7 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_PROCS 64
+#define MAX_PROCS 256
 
 static pid_t workers[MAX_PROCS];
 static int nworkers;

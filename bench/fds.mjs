@@ -3,6 +3,7 @@
  * The `kcmp fds` benchmark (issue 3, "Speed and scale"). One command reproduces it:
  *
  *   node bench/fds.mjs [--write] [--profile] [--rounds 7] [--procs 5] [--fds 10000] [--shared 4000]
+ *                      [--engines auto,kcmp,bpf]
  *
  * 1. builds the project (npx tsc -p .; --no-build skips it) and bench/*.c into bench/.build/;
  * 2. correctness on a small fdholder (3 × 600 fds): the C reference and `kcmp fds --all --json` must both
@@ -16,7 +17,10 @@
  * 5. prints the results as markdown; --write also replaces the "## Sharing map" section of
  *    bench/README.md. --profile adds a `node --cpu-prof` run of ours and its top self-time functions;
  *    --ours-extra "--workers 0" appends flags to ours, to compare variants; --wrapper "CMD ARGS" runs ours
- *    under CMD (e.g. the seccomp launcher of test/fixture/seccomp, to time --borrow where kcmp is blocked).
+ *    under CMD (e.g. the seccomp launcher of test/fixture/seccomp, to time --borrow where kcmp is blocked);
+ *    --engines "auto,kcmp,bpf" times one `kcmp fds --engine E` per engine (each partition checked against
+ *    the C reference first) and `node -e 0`, the floor of any Node program; the README section is named
+ *    after the workload, so runs at other sizes (1 process, 10k, 100k, a prefork tree) keep their own.
  *
  * Only the holder's pids are ever scanned (never the whole machine), and the holder is torn down on
  * every exit path (lib/holder.mjs). Exit status 1 when a partition check fails.
@@ -50,15 +54,18 @@ const { values: opt } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     'ours-extra': { type: 'string', default: '' },
     wrapper: { type: 'string', default: '' },
+    engines: { type: 'string', default: '' },
   },
 });
+/** The engines timed besides plain `ours` (which passes no --engine, so auto). */
+const engines = opt.engines.split(',').filter(Boolean);
 const workload = { procs: +opt.procs, fdsPerProc: +opt.fds, shared: +opt.shared, seed: +opt.seed };
 const log = (line) => process.stderr.write(`fds-bench: ${line}\n`);
 
 const oursExtra = opt['ours-extra'].split(/\s+/).filter(Boolean);
 const wrapper = opt.wrapper.split(/\s+/).filter(Boolean);
 /** Ours as [command, args]: node (with `nodeFlags`) running the CLI, under --wrapper if given. */
-const ours = (pids, nodeFlags = []) => {
+const ours = (pids, nodeFlags = [], engine = undefined) => {
   const argv = [
     ...wrapper,
     process.execPath,
@@ -70,7 +77,7 @@ const ours = (pids, nodeFlags = []) => {
     '--all',
     '--json',
   ];
-  return [argv[0], [...argv.slice(1), ...oursExtra]];
+  return [argv[0], [...argv.slice(1), ...oursExtra, ...(engine ? ['--engine', engine] : [])]];
 };
 
 /** `kcmp fds` exists once `kcmp fds --help` prints its own usage; until then the benchmark runs without it. */
@@ -89,9 +96,10 @@ async function cPartition(pids, mode) {
   return { summary: JSON.parse(stdout), text: readFileSync(file, 'utf8') };
 }
 
-async function oursPartition(pids) {
-  const file = join(BUILD_DIR, 'ours.json');
-  await measure(...ours(pids), file);
+async function oursPartition(pids, engine) {
+  const file = join(BUILD_DIR, `ours${engine ? `-${engine}` : ''}.json`);
+  rmSync(file, { force: true }); // rusage does not truncate: a shorter report would keep a stale tail
+  await measure(...ours(pids, [], engine), file);
   const report = JSON.parse(readFileSync(file, 'utf8'));
   return { report, text: partitionOfReport(report) };
 }
@@ -159,7 +167,14 @@ function contenders(pids, oursMissing) {
     },
     { key: 'lsof', label: '`lsof -n -P -p PIDS`', cmd: 'lsof', args: ['-n', '-P', '-p', pids.join(',')] },
   ];
-  return oursMissing ? list.filter((c) => c.key !== 'ours') : list;
+  if (oursMissing) return list.filter((c) => c.key !== 'ours');
+  for (const engine of engines) {
+    const [cmd, args] = ours(pids, [], engine);
+    list.push({ key: `ours-${engine}`, label: `\`kcmp fds … --engine ${engine}\``, cmd, args });
+  }
+  if (engines.length > 0)
+    list.push({ key: 'node', label: '`node -e 0`', cmd: process.execPath, args: ['-e', '0'] });
+  return list;
 }
 
 /** Interleaved rounds: every contender once per round, the starting contender rotating. */
@@ -201,6 +216,12 @@ async function main() {
       result.ours = ours.report.stats;
       result.oursErrors = ours.report.errors.length;
       agree(checks, 'kcmp fds', ours.text, 'C reference', ref.text, ref.summary.fds);
+      result.engineStats = {};
+      for (const engine of engines) {
+        const variant = await oursPartition(holder.pids, engine);
+        result.engineStats[engine] = variant.report.stats;
+        agree(checks, `kcmp fds --engine ${engine}`, variant.text, 'C reference', ref.text, ref.summary.fds);
+      }
       if (opt.profile) result.profile = await profile(holder.pids);
     }
     const list = contenders(holder.pids, oursMissing);

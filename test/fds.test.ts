@@ -59,7 +59,7 @@ test('a pipeline: the stderr all stages inherit is shared; the two ends of a pip
   assert.match(lines[0] as string, /^DESC +PID COMMAND +FD TYPE +MODE +POS NAME$/);
   assert.match(
     lines.at(-1) as string,
-    /^3 processes, \d+ fds in \d+ descriptions \(\d+ shared\), 0 errors, \d+ kcmp calls, [\d.]+ s$/,
+    /^3 processes, \d+ fds in \d+ descriptions \(\d+ shared\), 0 errors, engine kcmp, \d+ kcmp calls, [\d.]+ s$/,
   );
   const raw = runCli(['fds', '-p', pids, '-r', '-n', '-o', 'PID,FD,TYPE,HOLDERS,METHOD']);
   const rows = raw.stdout.split('\n');

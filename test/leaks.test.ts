@@ -66,7 +66,16 @@ function handMade(): FdsReport {
       d('d7', 'REG', '/run/app.lock', 8, [h(11, 8, 2), h(11, 9, 2)]),
     ],
     errors: [],
-    stats: { processes: 4, fds: 19, descriptions: 7, shared: 7, errors: 0, comparisons: 5, elapsedMs: 1 },
+    stats: {
+      processes: 4,
+      fds: 19,
+      descriptions: 7,
+      shared: 7,
+      errors: 0,
+      comparisons: 5,
+      engine: 'kcmp',
+      elapsedMs: 1,
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import { kcmp } from '../src/compare/kcmp.js';
 import { sameFile } from '../src/compare/same-file.js';
+import { bpfBlocker } from '../src/inspect/fds/fd-engine.js';
 import { sysDupfdQuery } from '../src/sys/fcntl.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
@@ -59,7 +60,15 @@ test('kcmp fds: the oracle partition with O_PATH fds of every kind, a socket nev
   const topo = await topology(t);
   if (!topo) return;
   const { pids, truth, ref, sockets } = topo;
-  for (const args of [[], ['--paranoid'], ['--workers', '2']]) {
+  // The bpf engine too where it can run here (root, BTF): O_PATH shows in the f_mode its pass reads.
+  const bpf =
+    bpfBlocker() === null
+      ? [
+          ['--engine', 'bpf'],
+          ['--engine', 'bpf', '--paranoid'],
+        ]
+      : [];
+  for (const args of [[], ['--paranoid'], ['--workers', '2'], ...bpf]) {
     const report = fdsJson(['-p', pids.join(','), '--all', ...args]);
     const what = `kcmp fds ${args.join(' ')}`;
     assert.deepEqual(report.errors, [], what);

@@ -6,7 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 
-export const HEADING = '## Sharing map (kcmp fds) at 50,000 fds';
+/** The default workload keeps the section name it always had; other sizes get one each. */
+export function headingOf(w) {
+  if (w.procs === 5 && w.fdsPerProc === 10000 && w.shared === 4000)
+    return '## Sharing map (kcmp fds) at 50,000 fds';
+  return `## Sharing map (kcmp fds): ${w.procs} × ${w.fdsPerProc} fds, ${w.shared} inherited`;
+}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -51,13 +56,15 @@ function summarize(samples) {
 export function renderMarkdown(result, opt) {
   const { workload: w, ref, ours, checks, contenders, samples } = result;
   const stats = new Map(contenders.map((c) => [c.key, summarize(samples.get(c.key))]));
-  const out = [HEADING, ''];
+  const out = [headingOf(w), ''];
   out.push(
     'Reproduce (from the repository root; builds with `tsc`, compiles `bench/*.c` into `bench/.build/`, starts',
     'the holder, checks the partitions, times, and rewrites this section):',
     '',
     '```sh',
-    `node bench/fds.mjs --write${opt.profile ? ' --profile' : ''}${opt.rounds === '7' ? '' : ` --rounds ${opt.rounds}`}${opt['ours-extra'] ? ` --ours-extra '${opt['ours-extra']}'` : ''}`,
+    `node bench/fds.mjs --write${opt.profile ? ' --profile' : ''}${opt.rounds === '7' ? '' : ` --rounds ${opt.rounds}`}${opt['ours-extra'] ? ` --ours-extra '${opt['ours-extra']}'` : ''}` +
+      `${headingOf(w) === headingOf({ procs: 5, fdsPerProc: 10000, shared: 4000 }) ? '' : ` --procs ${w.procs} --fds ${w.fdsPerProc} --shared ${w.shared}`}` +
+      `${opt.engines ? ` --engines ${opt.engines}` : ''}`,
     '```',
     '',
     `Machine: ${machine()}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
@@ -86,6 +93,25 @@ export function renderMarkdown(result, opt) {
   for (const c of contenders) {
     const s = stats.get(c.key);
     out.push(`| ${c.label} | ${ms(s.min)} | ${ms(s.median)} | ${ms(s.max)} | ${s.rss.toFixed(1)} |`);
+  }
+  const variants = contenders.filter((c) => c.key.startsWith('ours-'));
+  if (variants.length > 0) {
+    const c = stats.get('c');
+    const node = stats.get('node');
+    out.push(
+      '',
+      '| engine | engine that ran | kcmp calls | median / C reference | median / `node -e 0` | peak RSS MB (max) |',
+      '|---|---|--:|--:|--:|--:|',
+    );
+    for (const v of [contenders.find((x) => x.key === 'ours'), ...variants]) {
+      const s = stats.get(v.key);
+      const engine = v.key === 'ours' ? 'default' : v.key.slice(5);
+      const ran = v.key === 'ours' ? ours : result.engineStats[engine];
+      // 'default' passes no --engine: auto, as a user runs it
+      out.push(
+        `| ${engine} | ${ran.engine ?? '?'} | ${int(ran.comparisons)} | ${ratio(s.median, c.median)} | ${ratio(s.median, node.median)} | ${s.rssMax.toFixed(1)} |`,
+      );
+    }
   }
   const o = stats.get('ours');
   if (o) {
@@ -140,12 +166,13 @@ export function renderMarkdown(result, opt) {
 /** Replaces (or appends) the HEADING section of README, up to the next "## " heading. */
 export function writeReadmeSection(path, markdown) {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(`${HEADING}\n`);
+  const heading = markdown.split('\n')[0];
+  const start = text.indexOf(`${heading}\n`);
   if (start < 0) {
     writeFileSync(path, `${text.trimEnd()}\n\n${markdown}`);
     return;
   }
-  const next = text.indexOf('\n## ', start + HEADING.length);
+  const next = text.indexOf('\n## ', start + heading.length);
   const rest = next < 0 ? '' : text.slice(next + 1);
   writeFileSync(path, `${text.slice(0, start)}${markdown}${rest ? `\n${rest}` : ''}`);
 }

@@ -1,6 +1,7 @@
 /** `kcmp doctor [-J]`: what kcmp can compare here, what blocks it, and what to do about each limit. */
 import type { Command } from 'commander';
 import { DOCTOR_SCHEMA, diagnose } from '../compare/diagnose.js';
+import { enginePolicy } from '../inspect/fds/fd-engine.js';
 import { renderDoctor } from '../report/doctor.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
@@ -13,6 +14,7 @@ export function registerDoctor(program: Command): void {
     .description(
       'Probe, in a short-lived child process (so a seccomp filter that kills cannot kill kcmp itself), ' +
         'whether kcmp(2) exists and is allowed, and likewise F_DUPFD_QUERY, pidfd_open and pidfd_getfd; ' +
+        'which identity engine `kcmp fds` runs here (auto: bpf or kcmp) and why; ' +
         'then report the seccomp mode, effective capabilities, namespaces and Yama, whose processes can be ' +
         'inspected, and a remedy for every limit found. Exit 0 unless the check itself fails.',
     )
@@ -28,8 +30,9 @@ export function registerDoctor(program: Command): void {
     .action(
       action((flags: JsonFlags) => {
         const diagnosis = diagnose();
-        if (flags.json) outJson(diagnosis, flags);
-        else out(renderDoctor(diagnosis));
+        const fdsEngine = enginePolicy(process.env.KCMP_BTF || undefined);
+        if (flags.json) outJson({ ...diagnosis, fdsEngine }, flags);
+        else out(renderDoctor(diagnosis, fdsEngine));
         return EXIT.OK;
       }),
     );

@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
+import { ENGINE_REQUESTS, type EngineRequest } from '../inspect/fds/fd-engine.js';
 import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
@@ -51,6 +52,7 @@ interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
   stop?: boolean;
   workers?: string;
   borrow?: boolean;
+  engine?: string;
 }
 
 interface Format {
@@ -128,6 +130,13 @@ function workers(text: string | undefined): FdsOptions['workers'] {
   return cores;
 }
 
+function engine(text: string | undefined): EngineRequest {
+  if (text === undefined) return 'auto';
+  if (!(ENGINE_REQUESTS as readonly string[]).includes(text))
+    throw new InvalidArgumentError(`invalid --engine ${JSON.stringify(text)}: ${ENGINE_REQUESTS.join(', ')}`);
+  return text as EngineRequest;
+}
+
 export function registerFds(program: Command): void {
   withSelectionOptions(withFilterOptions(withTableOptions(program.command('fds'))))
     .summary('group the fds of processes into shared open file descriptions')
@@ -146,11 +155,18 @@ export function registerFds(program: Command): void {
       'compare socket fds with kcmp too, instead of trusting one description per socket (for its fds that are not O_PATH)',
     )
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
-    .option('--workers <n>', 'worker threads for large scans (default: auto)')
+    .option('--workers <n>', 'worker threads for large scans with the kcmp engine (default: auto)')
+    .option(
+      '--engine <name>',
+      'how fds are told apart: kcmp (/proc + kcmp), bpf (one BPF iterator pass, every shared description ' +
+        'proven by kcmp; root, BTF, Linux 5.8), borrow (as --borrow), or auto (default: bpf for large ' +
+        'selections where it can run, else kcmp; `kcmp doctor` says which and why)',
+    )
     .option(
       '--borrow',
-      'where kcmp is blocked, borrow each fd with pidfd_getfd and compare with F_DUPFD_QUERY (Linux 6.10; ' +
-        'needs ptrace attach rights; slower; closing a borrowed fd drops POSIX locks this process holds on the file)',
+      'the borrow engine: where kcmp is blocked, borrow each fd with pidfd_getfd and compare with F_DUPFD_QUERY ' +
+        '(Linux 6.10; needs ptrace attach rights; slower; closing a borrowed fd drops POSIX locks this process ' +
+        'holds on the file)',
     )
     .addHelpText(
       'after',
@@ -178,16 +194,28 @@ export function registerFds(program: Command): void {
           stop: flags.stop ?? false,
           workers: workers(flags.workers),
           borrow: flags.borrow ?? false,
+          engine: engine(flags.engine),
+          ...(process.env.KCMP_BTF ? { btfPath: process.env.KCMP_BTF } : {}),
         };
-        const run = detectRunMethod({ borrow: flags.borrow ?? false });
+        const borrow = (flags.borrow ?? false) || options.engine === 'borrow';
+        const run = detectRunMethod({ borrow });
         announceRunMethod(run, {
           effect: 'fds of one file cannot be told apart: each is listed alone, marked "?" (certain: false)',
           borrowable: true,
-          borrow: flags.borrow ?? false,
+          borrow,
         });
         const progress = new Progress();
         const report = await whileStopping(options.stop ?? false, () =>
-          inspectFds({ ...options, onProgress: (p) => progress.update(p) }),
+          inspectFds({
+            ...options,
+            onProgress: (p) => progress.update(p),
+            onEngine: (choice) => {
+              if (options.engine === 'bpf' && choice.engine !== 'bpf')
+                warn(
+                  `--engine bpf ${choice.reason.replace(/^bpf /, '')}; the ${choice.engine} engine runs instead`,
+                );
+            },
+          }),
         );
         progress.clear();
         const unshared = flags.all ? 'show' : 'collapse';
@@ -199,7 +227,7 @@ export function registerFds(program: Command): void {
         const details = needsDetails(FDS_COLUMNS, shown)
           ? readProcessDetailsOf(report.processes.map((p) => p.pid))
           : undefined;
-        const unit = run.method === 'borrowed-dupfd-query' ? 'comparison' : 'kcmp call';
+        const unit = report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call';
         out(format.render(report, flags, unit, rows, details));
         return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;
       }),

@@ -188,3 +188,36 @@ test('a representative whose comparison fails is evicted; its class lives on in 
     }
   }
 });
+
+test('a hint: one comparison when right, one extra when wrong, never a merge on a wrong guess', () => {
+  for (let seed = 1; seed <= 200; seed++) {
+    const { items, rank, keyOf } = makeItems(seed);
+    const random = rng(seed + 1000);
+    // Half the items name an earlier item of the same label (right), a quarter any earlier item (maybe wrong).
+    const guess = new Map<Item, Item>();
+    items.forEach((item, i) => {
+      const r = random();
+      const same = items.slice(0, i).filter((o) => o.label === item.label);
+      if (r < 0.5 && same.length > 0) guess.set(item, same[Math.floor(random() * same.length)] as Item);
+      else if (r < 0.75 && i > 0) guess.set(item, items[Math.floor(random() * i)] as Item);
+    });
+    const plain = groupItems(items, keyOf, ordered(rank));
+    const hinted = groupItems(items, keyOf, { ...ordered(rank), hint: (item) => guess.get(item) });
+    assert.deepEqual(ids(hinted.classes), bruteForce(items), `seed ${seed}`);
+    const right = items.filter(
+      (i) => guess.get(i)?.label === i.label && keyOf(guess.get(i) as Item) === keyOf(i),
+    );
+    const wrong = [...guess.keys()].filter((i) => !right.includes(i));
+    assert.ok(
+      hinted.comparisons <= plain.comparisons - right.length + right.length + wrong.length,
+      `seed ${seed}: a wrong hint costs at most one comparison`,
+    );
+  }
+  // 8 classes founded (≤ 3 comparisons each), then 56 items inherited: one comparison each.
+  const items = Array.from({ length: 64 }, (_, id) => ({ id, label: id % 8 }));
+  const first = new Map(items.slice(0, 8).map((i) => [i.label, i]));
+  const g = groupItems(items, () => 0, { ...ordered([...Array(8).keys()]), hint: (i) => first.get(i.label) });
+  assert.deepEqual(ids(g.classes), bruteForce(items));
+  const plain = groupItems(items, () => 0, ordered([...Array(8).keys()]));
+  assert.ok(g.comparisons <= 8 * 3 + 56, `${g.comparisons} with hints, ${plain.comparisons} without`);
+});

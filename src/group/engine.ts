@@ -19,6 +19,11 @@
  *   from then on — a class left empty is dropped — and the item's search starts again. One dead
  *   representative thus costs one item's retry, not the whole bucket.
  *
+ * A hint (`Comparator.hint`) names an earlier item the caller expects the item to equal (an fd inherited
+ * across fork: the parent's fd of the same number). The item is first compared with the representative
+ * of that item's class: one comparison when the guess is right; when it is wrong, the binary search runs
+ * as without a hint (one comparison lost). A hint only ever joins a class on an equal answer.
+ *
  * Limits: the order must be a strict total order for the whole run (kcmp: Linux ≥ 3.17, one boot, every
  * compared object still alive). Keys must be primitives (they index a Map). This module knows nothing of
  * files or the kernel.
@@ -41,6 +46,8 @@ export interface Comparator<T, E> {
   /** false for equality-only comparators: then only 0 (equal) vs non-zero/UNORDERED (different) counts. */
   readonly ordered: boolean;
   compare(a: T, b: T): Comparison<E>;
+  /** An item placed before `item` that `item` probably equals, or undefined. */
+  hint?(item: T): T | undefined;
 }
 
 export interface Grouping<T, E> {
@@ -86,7 +93,7 @@ export function groupItems<T, K, E>(
   };
 
   for (const indexes of buckets.values()) {
-    const bucket = new BucketState<T, E>(comparator.ordered, compare, unresolved);
+    const bucket = new BucketState<T, E>(comparator.ordered, compare, unresolved, comparator.hint);
     states.push(bucket);
     for (const index of indexes) {
       const klass = bucket.place(items[index] as T, index);
@@ -113,17 +120,44 @@ export function groupItems<T, K, E>(
 class BucketState<T, E> {
   readonly reps: Klass<T>[] = [];
   linear: boolean;
+  /** The class of each placed item, kept only when there are hints to follow. */
+  private readonly classOf: Map<T, Klass<T>> | undefined;
 
   constructor(
     ordered: boolean,
     private readonly compare: (a: T, b: T) => Comparison<E>,
     private readonly unresolved: { item: T; error: E }[],
+    private readonly hint?: (item: T) => T | undefined,
   ) {
     this.linear = !ordered;
+    if (hint) this.classOf = new Map();
   }
 
   /** Places one item; returns its new class if it founded one. */
   place(item: T, index: number): Klass<T> | undefined {
+    const hinted = this.followHint(item);
+    if (hinted) {
+      hinted.members.push(item);
+      hinted.positions.push(index);
+      this.classOf?.set(item, hinted);
+      return undefined;
+    }
+    const klass = this.search(item, index);
+    if (klass) this.classOf?.set(item, klass);
+    return klass && klass.members[0] === item && klass.members.length === 1 ? klass : undefined;
+  }
+
+  /** The hinted item's class, if the item equals its representative (one comparison); else undefined. */
+  private followHint(item: T): Klass<T> | undefined {
+    const guess = this.hint?.(item);
+    const klass = guess === undefined ? undefined : this.classOf?.get(guess);
+    const rep = klass?.members[0];
+    if (klass === undefined || rep === undefined) return undefined;
+    return this.compare(item, rep) === 0 ? klass : undefined;
+  }
+
+  /** Binary (or linear) search; returns the class the item joined or founded, or undefined if unresolved. */
+  private search(item: T, index: number): Klass<T> | undefined {
     for (;;) {
       const found = this.linear ? this.findLinear(item) : this.findOrdered(item);
       if (found === UNORDERED) {
@@ -142,7 +176,7 @@ class BucketState<T, E> {
       }
       found.members.push(item);
       found.positions.push(index);
-      return undefined;
+      return found;
     }
   }
 

@@ -1,6 +1,7 @@
 /** Renders a kcmp.doctor/1 diagnosis as the text `kcmp doctor` prints. */
 import type { Diagnosis } from '../compare/diagnose.js';
 import type { ProbeResult } from '../compare/probe.js';
+import type { EnginePolicy } from '../inspect/fds/fd-engine.js';
 import { escapeCell } from './cell-text.js';
 
 const WORDS: Readonly<Record<ProbeResult['outcome'], string>> = {
@@ -39,7 +40,13 @@ function pidNamespace(d: Diagnosis): string {
   return `${where}${nspid}${proc}`;
 }
 
-export function renderDoctor(d: Diagnosis): string {
+/** "bpf from 3000 fds, kcmp below: …" or "kcmp: bpf cannot run: …". */
+function engineRow(policy: EnginePolicy): string {
+  if (policy.large === policy.small) return `${policy.large} (auto): ${policy.reason}`;
+  return `${policy.large} or ${policy.small} (auto): ${policy.reason}`;
+}
+
+export function renderDoctor(d: Diagnosis, engine?: EnginePolicy): string {
   const caps = d.capabilities;
   const kcmpType = (result: ProbeResult): string =>
     caps.kcmp.outcome === 'usable' ? probe(result) : 'unknown while kcmp itself cannot be used';
@@ -73,6 +80,7 @@ export function renderDoctor(d: Diagnosis): string {
     ['pid namespace', pidNamespace(d)],
     ['yama', yama],
     ['can inspect', d.canInspect],
+    ...(engine ? [['fds engine', engineRow(engine)] as const] : []),
   ]);
   const limits =
     d.limits.length === 0

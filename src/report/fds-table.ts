@@ -379,7 +379,7 @@ export function fdsSummary(stats: FdsStats, unit = 'kcmp call'): string {
   return (
     `${plural(stats.processes, 'process', 'processes')}, ${plural(stats.fds, 'fd')} in ` +
     `${plural(stats.descriptions, 'description')} (${stats.shared} shared), ${plural(stats.errors, 'error')}, ` +
-    `${plural(stats.comparisons, unit)}, ${(stats.elapsedMs / 1000).toFixed(2)} s`
+    `engine ${stats.engine}, ${plural(stats.comparisons, unit)}, ${(stats.elapsedMs / 1000).toFixed(2)} s`
   );
 }
 

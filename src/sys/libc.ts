@@ -44,6 +44,16 @@ export interface Libc {
   getrlimit(resource: number, buf: Uint8Array): number;
   /** setrlimit(2) from `buf`: 0 or the negated errno. */
   setrlimit(resource: number, buf: Uint8Array): number;
+  /** `size` bytes of zeroed C heap memory that does not move, for syscalls (bpf(2)) whose argument
+   * structures hold pointers. Free it with `free()`. */
+  alloc(size: number): NativeBlock;
+}
+
+/** Native memory: `bytes` views it, `address` is what a pointer field of a syscall argument holds. */
+export interface NativeBlock {
+  readonly bytes: Uint8Array;
+  readonly address: bigint;
+  free(): void;
 }
 
 let cached: Libc | undefined;
@@ -95,6 +105,12 @@ function load(): Libc {
     // this C library has no statx wrapper
   }
   const checked = (r: number): number => (r === -1 ? -koffi.errno() : r);
+  const alloc = (size: number): NativeBlock => {
+    const pointer = koffi.alloc('uint8_t', size);
+    const bytes = new Uint8Array(koffi.view(pointer, size));
+    bytes.fill(0);
+    return { bytes, address: koffi.address(pointer), free: () => koffi.free(pointer) };
+  };
   return {
     syscall: (nr, a, b, c, d, e) => checked(Number(syscall6(nr, a, b, c, d, e))),
     syscallWithBuffer: (nr, a, b, c, d, buf) => checked(Number(syscallPtr(nr, a, b, c, d, buf))),
@@ -109,6 +125,7 @@ function load(): Libc {
     longBytes: koffi.sizeof('unsigned long'),
     getrlimit: (resource, buf) => checked(getrlimit2(resource, buf) as number),
     setrlimit: (resource, buf) => checked(setrlimit2(resource, buf) as number),
+    alloc,
     ...(statx5 && {
       statx: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) =>
         checked((statx5 as NonNullable<typeof statx5>)(dirfd, path, flags, mask, buf) as number),

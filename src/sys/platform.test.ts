@@ -4,21 +4,21 @@ import { test } from 'node:test';
 import { UnsupportedPlatformError } from '../errors.js';
 import { syscallNumbers } from './platform.js';
 
-test('syscall numbers for every supported ABI', () => {
-  const kcmp = {
-    x64: 312,
-    ia32: 349,
-    arm: 378,
-    arm64: 272,
-    riscv64: 272,
-    loong64: 272,
-    ppc64: 354,
-    s390x: 343,
+test('syscall numbers for every supported ABI (kcmp and bpf)', () => {
+  const numbers = {
+    x64: [312, 321],
+    ia32: [349, 357],
+    arm: [378, 386],
+    arm64: [272, 280],
+    riscv64: [272, 280],
+    loong64: [272, 280],
+    ppc64: [354, 361],
+    s390x: [343, 351],
   };
-  for (const [arch, nr] of Object.entries(kcmp)) {
+  for (const [arch, [kcmp, bpf]] of Object.entries(numbers)) {
     assert.deepEqual(
       syscallNumbers('linux', arch),
-      { kcmp: nr, pidfdOpen: 434, pidfdGetfd: 438, pidfdSendSignal: 424 },
+      { kcmp, pidfdOpen: 434, pidfdGetfd: 438, pidfdSendSignal: 424, bpf },
       arch,
     );
   }

@@ -13,20 +13,22 @@ export interface SyscallNumbers {
   readonly pidfdOpen: number;
   readonly pidfdGetfd: number;
   readonly pidfdSendSignal: number;
+  /** bpf(2), since 3.18. */
+  readonly bpf: number;
 }
 
 const UNIFIED = { pidfdSendSignal: 424, pidfdOpen: 434, pidfdGetfd: 438 } as const;
-const GENERIC = { kcmp: 272, ...UNIFIED } as const;
+const GENERIC = { kcmp: 272, ...UNIFIED, bpf: 280 } as const;
 
 const BY_ARCH: Readonly<Record<string, SyscallNumbers>> = {
-  x64: { kcmp: 312, ...UNIFIED },
-  ia32: { kcmp: 349, ...UNIFIED },
-  arm: { kcmp: 378, ...UNIFIED },
+  x64: { kcmp: 312, ...UNIFIED, bpf: 321 },
+  ia32: { kcmp: 349, ...UNIFIED, bpf: 357 },
+  arm: { kcmp: 378, ...UNIFIED, bpf: 386 },
   arm64: GENERIC,
   riscv64: GENERIC,
   loong64: GENERIC,
-  ppc64: { kcmp: 354, ...UNIFIED },
-  s390x: { kcmp: 343, ...UNIFIED },
+  ppc64: { kcmp: 354, ...UNIFIED, bpf: 361 },
+  s390x: { kcmp: 343, ...UNIFIED, bpf: 351 },
 };
 
 export function syscallNumbers(

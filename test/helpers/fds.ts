@@ -106,3 +106,31 @@ export function assertSound(report: FdsReport, truth: readonly string[][], what:
   }
   assert.equal(seen.size, classOf.size, `${what}: ${classOf.size - seen.size} fds missing from the report`);
 }
+
+/**
+ * A `kcmp fds --tree MAIN --all` report of the mkfds `churn` tree: no churn fd (≥ `top`, each held by one
+ * fd at any moment) in a shared description; at most one certain description per stable fd number N < top
+ * (all are main's fd N, inherited); only errors of things that went away or kept changing.
+ */
+export function assertChurnSound(report: FdsReport, top: number, what: string): void {
+  for (const d of report.descriptions) {
+    if (d.holders.length < 2) continue;
+    const churn = d.holders.filter((h) => h.fd >= top);
+    assert.deepEqual(churn, [], `${what}: ${d.id} ${d.name} merges a churn fd: ${JSON.stringify(d.holders)}`);
+  }
+  const byFd = new Map<number, Set<string>>();
+  for (const d of report.descriptions) {
+    for (const h of d.holders) {
+      if (h.fd >= 3 && h.fd < top) byFd.set(h.fd, (byFd.get(h.fd) ?? new Set()).add(d.id));
+    }
+  }
+  for (const [fd, ids] of byFd) {
+    const certain = report.descriptions.filter((d) => ids.has(d.id) && d.certain);
+    assert.ok(certain.length <= 1, `${what}: fd ${fd} split into ${[...ids].join(', ')}`);
+  }
+  for (const e of report.errors) {
+    // gone during the scan, or a file whose fds kept changing while they were compared (no errno)
+    const why = e.errno ?? `(${e.reason})`;
+    assert.match(why, /^(ENOENT|ESRCH|EBADF|\(unsettled\))$/, `${what}: ${e.message}`);
+  }
+}

@@ -17,6 +17,7 @@ function fdsReport(processes: ProcessInfo[], descriptions: Description[]): FdsRe
       shared,
       errors: 0,
       comparisons: 3,
+      engine: 'kcmp',
       elapsedMs: 2,
     },
   };

@@ -20,6 +20,7 @@ import type { ProcessIdentity } from '../../procfs/identity.js';
 import { kindOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
 import type { FdMethod } from './fd-comparator.js';
+import type { EngineName } from './fd-engine.js';
 import type { FdTable } from './fd-tables.js';
 import type { Buckets } from './fds-buckets.js';
 import { type Draft, draftDescriptions } from './fds-drafts.js';
@@ -89,7 +90,7 @@ export function finish(
   scan: ScanResult,
   settled: Settled,
   names: readonly string[],
-  options: { fdinfo: boolean; comparisons: number; started: number },
+  options: { fdinfo: boolean; comparisons: number; started: number; engine: EngineName },
 ): FdsReport {
   const { cols } = scan;
   const commands = new Map(scan.processes.map((p) => [p.pid, p.command]));
@@ -148,6 +149,7 @@ export function finish(
       shared: kept.reduce((n, d) => n + (d.slots.length > 1 ? 1 : 0), 0),
       errors: errors.length,
       comparisons: options.comparisons,
+      engine: options.engine,
       elapsedMs: Math.round(performance.now() - options.started),
     },
   };

@@ -4,7 +4,9 @@
  * plain arrays out.
  *
  * For each bucket:
- *   1. group: binary insertion by the comparator's order (src/group/engine.ts);
+ *   1. group: binary insertion by the comparator's order (src/group/engine.ts),  an fd first compared with the
+ *      class of the same fd number in the table it was likely inherited from (its parent's, else its
+ *      previous sibling's): one call proves an inherited fd, instead of log2(classes);
  *   2. verify: compare every member of a class with the class's representative once more, and each
  *      representative with the next in order. kcmp compares whatever file each fd number names AT THAT
  *      MOMENT, holding no reference: if a representative's fd was closed and its number reused while the
@@ -29,6 +31,8 @@ export interface GroupJob {
   /** Read the link target of every description found, or only of those held more than once. */
   nameAll: boolean;
   tid: Int32Array;
+  /** Per item, the tid of the fd table it was most likely inherited from (its parent's), or 0. */
+  inheritedTid?: Int32Array;
   fd: Int32Array;
   dev: Float64Array;
   ino: Float64Array;
@@ -113,12 +117,36 @@ function comparisonOf(job: GroupJob, comparator: FdComparator, out: GroupOutcome
 /** Every item of a job's bucket shares the bucket's key: the engine sees one bucket. */
 const ONE_BUCKET = () => 0;
 
+/** pid_max ≤ 2^22 and fd numbers < 2^21 (NR_OPEN's ceiling is 2^20): one exact number per (tid, fd). */
+const tidFd = (tid: number, fd: number) => tid * 2 ** 21 + fd;
+
+/** Per item of the bucket, the item holding the same fd number in the table it was inherited from. */
+function parentHint(
+  job: GroupJob,
+  start: number,
+  end: number,
+): ((item: number) => number | undefined) | undefined {
+  const parent = job.inheritedTid;
+  if (!parent) return undefined;
+  const at = new Map<number, number>();
+  for (let i = start; i < end; i++) at.set(tidFd(job.tid[i] as number, job.fd[i] as number), i);
+  return (item) => {
+    const p = parent[item] as number;
+    return p === 0 ? undefined : at.get(tidFd(p, job.fd[item] as number));
+  };
+}
+
 function groupBucket({ job, comparator, compare, dirs, out }: Context, start: number, end: number) {
   let items: number[] = [];
   for (let i = start; i < end; i++) items.push(i);
+  const hint = comparator.ordered ? parentHint(job, start, end) : undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     comparator.reset?.();
-    const grouping = groupItems(items, ONE_BUCKET, { ordered: comparator.ordered, compare });
+    const grouping = groupItems(items, ONE_BUCKET, {
+      ordered: comparator.ordered,
+      compare,
+      ...(hint && { hint }),
+    });
     for (const { item, error } of grouping.unresolved) mark(out, item, failed(error), error);
     const order = grouping.buckets[0];
     if (consistent(grouping.classes, order?.ordered ? order.representatives : undefined, compare, out)) {

@@ -26,6 +26,8 @@ export interface GroupOptions {
   blocked?: string;
   /** Name every description, or only those held more than once. */
   nameAll: boolean;
+  /** The tid of the fd table the slot was most likely inherited from (fds.ts), or 0: a grouping hint. */
+  inheritedTidOf?: (slot: number) => number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -102,12 +104,13 @@ function packGroups(
   return jobs;
 }
 
-function groupJob(
+/** One group job over the slots of `parts` (buckets), with the per-item arrays the grouping reads. */
+export function groupJob(
   parts: Int32Array[],
   cols: FdColumns,
   tidOf: (slot: number) => number,
-  options: GroupOptions,
-): Job {
+  options: Pick<GroupOptions, 'method' | 'nameAll' | 'blocked' | 'inheritedTidOf'>,
+): { slots: Int32Array; group: GroupJob } {
   const n = parts.reduce((sum, p) => sum + p.length, 0);
   const slots = new Int32Array(n);
   const group: GroupJob = {
@@ -119,12 +122,14 @@ function groupJob(
     ino: new Float64Array(n),
     ends: new Int32Array(parts.length),
     ...(options.blocked ? { blocked: options.blocked } : {}),
+    ...(options.inheritedTidOf ? { inheritedTid: new Int32Array(n) } : {}),
   };
   let at = 0;
   parts.forEach((part, p) => {
     for (const slot of part) {
       slots[at] = slot;
       group.tid[at] = tidOf(slot);
+      if (group.inheritedTid) group.inheritedTid[at] = options.inheritedTidOf?.(slot) ?? 0;
       group.fd[at] = cols.fd[slot] as number;
       group.dev[at] = cols.dev[slot] as number;
       group.ino[at] = cols.ino[slot] as number;

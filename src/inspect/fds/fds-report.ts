@@ -4,6 +4,7 @@
  */
 import type { Method } from '../../compare/types.js';
 import type { SocketInfo } from '../../netlink/socket-info.js';
+import type { EngineName } from './fd-engine.js';
 
 /** The `schema` of an {@link FdsReport}. */
 export const FDS_SCHEMA = 'kcmp.fds/1';
@@ -150,6 +151,8 @@ export interface FdsStats {
   errors: number;
   /** kcmp calls (fd tables and fds) */
   comparisons: number;
+  /** The identity engine that ran (fd-engine.ts): kcmp, borrow, bpf, or none (nothing could compare). */
+  engine: EngineName;
   /** wall-clock time of the scan, in milliseconds */
   elapsedMs: number;
 }

@@ -5,12 +5,15 @@
  *     ─▶ buckets by (dev, ino) ─▶ group each bucket by kcmp order, verify, re-stat, readlink its first fd
  *     ─▶ identities again
  *
- * The /proc reads and the grouping run on worker threads when the scan is large (fds-pool.ts); the result
- * is the same either way. Nothing is merged on a guess: fds that vanish (ESRCH, EBADF, ENOENT) or cannot be
+ * That is the kcmp engine's path. The identity engine is chosen once per run (fd-engine.ts): with `bpf`, one
+ * BPF iterator pass replaces the readdir and the stats, and kcmp proves what it proposes (fds-bpf.ts); the
+ * rest is shared. The /proc reads and the grouping run on worker threads when the scan is large
+ * (fds-pool.ts); the result is the same either way. Nothing is merged on a guess: fds that vanish (ESRCH, EBADF, ENOENT) or cannot be
  * read (EACCES, EPERM) become error rows and the scan goes on; a process whose start time changed during
  * the scan (it exited, maybe its pid was reused) is dropped as an error, fds and all.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
 import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
@@ -18,8 +21,10 @@ import { type SelectedProcess, type Selection, selectProcesses } from '../../pro
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import { type Frozen, freeze } from '../freeze.js';
 import type { FdMethod } from './fd-comparator.js';
+import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
 import { type ScanMethod, scanMethod } from './fd-scan-method.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
+import { scanWithBpf } from './fds-bpf.js';
 import { bucketize } from './fds-buckets.js';
 import { finish, settle } from './fds-build.js';
 import { groupAll } from './fds-grouping.js';
@@ -53,6 +58,12 @@ export interface FdsOptions {
   method: FdMethod | 'auto';
   /** Where kcmp cannot be used, borrow each fd with pidfd_getfd to compare it (fd-borrow-comparator.ts). */
   borrow: boolean;
+  /** The identity engine (fd-engine.ts); 'auto' takes bpf where it can run and pays, else kcmp. */
+  engine: EngineRequest;
+  /** The kernel BTF the bpf engine reads struct layouts from (default /sys/kernel/btf/vmlinux). */
+  btfPath?: string;
+  /** Told once which engine runs and why, before the scan starts. */
+  onEngine?: (choice: EngineChoice) => void;
   /** Called as fds are read and grouped, e.g. to draw a progress bar. */
   onProgress?: (progress: FdsProgress) => void;
 }
@@ -87,6 +98,9 @@ function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
     workers: options.workers ?? 'auto',
     method: options.method ?? 'auto',
     borrow: options.borrow ?? false,
+    engine: options.engine ?? 'auto',
+    ...(options.btfPath ? { btfPath: options.btfPath } : {}),
+    ...(options.onEngine ? { onEngine: options.onEngine } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
 }
@@ -107,16 +121,31 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
   const started = performance.now();
-  const progress = options.onProgress;
   const processes = selectProcesses(options.selection);
   let how: ScanMethod | undefined;
   let pool: WorkerPool | undefined;
   let closing: Promise<unknown> | undefined;
+  let iterator: TaskFileIterator | undefined;
   let frozen: Frozen | undefined;
   try {
+    let estimate: number | undefined;
+    const estimateFds = () => {
+      estimate ??= processes.reduce((n, p) => n + countFds(p.pid), 0);
+      return estimate;
+    };
+    let choice = chooseEngine(options.engine, { ...options, estimateFds });
+    if (choice.engine === 'bpf') {
+      try {
+        iterator = TaskFileIterator.load(options.btfPath);
+      } catch (error) {
+        if (!(error instanceof BpfUnavailableError)) throw error;
+        choice = { engine: 'kcmp', reason: `bpf cannot run: ${error.message}` };
+      }
+    }
+    options.onEngine?.(choice);
     // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
-    pool = WorkerPool.start(workerCount(options.workers, processes));
-    how = scanMethod(options.method, options.borrow);
+    if (!iterator) pool = WorkerPool.start(workerCount(options.workers, estimateFds));
+    how = scanMethod(options.method, options.borrow || options.engine === 'borrow');
     if (options.stop) {
       // Everything that can fail (workers, probes, the watchdog) before the first SIGSTOP (freeze.ts).
       await pool?.ready();
@@ -127,26 +156,13 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
     noteZombies(processes, found.tables, problems);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 
-    const unlisted: { table: FdTable; errno: string }[] = [];
-    const { listed, tableOf, cols } = await scanTables(
-      tables,
-      pool,
-      (table, errno) => unlisted.push({ table, errno }),
-      (done, total) => progress?.({ phase: 'scan', done, total }),
-    );
-    noteUnlisted(unlisted, listed, problems);
+    const { listed, tableOf, cols, buckets, grouped } = iterator
+      ? scanWithBpf(iterator, tables, { paranoid: options.paranoid, nameAll: options.all })
+      : await scanWithKcmp(tables, { pool, how, options, processes, problems });
+    iterator?.close();
     for (const { table, fds } of refilledTables({ listed, tableOf })) problems.refilled(table.pid, fds);
     noteAssumed(found.assumed, listed, problems);
-
-    const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols);
     const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
-    const grouped = await groupAll(buckets, cols, tidOf, pool, {
-      method: how.method,
-      ...(how.comparator ? { comparator: how.comparator } : {}),
-      ...(how.blocked ? { blocked: how.blocked } : {}),
-      nameAll: options.all,
-      onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
-    });
     closing = pool?.close(); // done with the workers: let them exit while the report is built
     how.session?.close();
     const scan = {
@@ -162,7 +178,8 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
     const settled = settle(scan, { all: options.all, stillSame });
     const names = descriptionNames(settled.listed, grouped.name, cols, tidOf);
     const comparisons = found.comparisons + grouped.comparisons;
-    const report = finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started });
+    const engine = choice.engine;
+    const report = finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started, engine });
     if (!options.sockets && !options.peers) return report;
     const commands = new Map(processes.map((p) => [p.pid, p.command]));
     const at = (slot: number) => {
@@ -173,17 +190,85 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
     const related = describeRelations(report, relations, options);
     return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - started) } };
   } finally {
+    iterator?.close();
     how?.session?.close();
     frozen?.resume();
     await (closing ?? pool?.close());
   }
 }
 
-/** Never more workers than cores: each extra one costs its own V8 heap (~10 MB) and start-up, and adds nothing. */
-function workerCount(workers: number | 'auto', processes: readonly SelectedProcess[]): number {
-  if (workers !== 'auto') return Math.min(workers, availableParallelism());
-  const estimate = processes.reduce((n, p) => n + countFds(p.pid), 0);
-  return estimate >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+/**
+ * For each slot, the fd table its fds were most likely inherited from: its parent's, when the parent is
+ * scanned, else the previous scanned sibling's (a pre-fork server's workers, when the master is not
+ * selected or has closed them); 0 for none. Only a hint for the grouping: kcmp decides.
+ */
+function inheritedTables(
+  processes: readonly SelectedProcess[],
+  listed: readonly FdTable[],
+  tableOf: Int32Array,
+) {
+  const ppidOf = new Map(processes.map((p) => [p.pid, p.ppid]));
+  const tidOfPid = new Map(listed.map((t) => [t.pid, t.tid]));
+  const lastChild = new Map<number, number>();
+  const from = listed.map((t) => {
+    const ppid = ppidOf.get(t.pid) ?? 0;
+    const sibling = lastChild.get(ppid) ?? 0;
+    if (t.tid === t.pid) lastChild.set(ppid, t.tid);
+    return tidOfPid.get(ppid) ?? sibling;
+  });
+  return (slot: number) => from[tableOf[slot] as number] as number;
+}
+
+/**
+ * Never more workers than cores: each extra one costs its own V8 heap (~10 MB) and start-up, and adds
+ * nothing. Auto starts them only where they pay: a scan of ≥ WORKER_THRESHOLD fds, on a machine whose
+ * cores are not already busy — with the 1-minute load average at or above the core count a worker only
+ * takes turns with us (measured at 50,000 fds on 2 cores at load 19: 1.23× slower with 2 workers).
+ */
+/** The kcmp engine: /proc reads, (dev, ino) buckets, grouping by kcmp order (on workers when `pool`). */
+async function scanWithKcmp(
+  tables: readonly FdTable[],
+  run: {
+    pool: WorkerPool | undefined;
+    how: ScanMethod;
+    options: FdsOptions;
+    processes: readonly SelectedProcess[];
+    problems: Problems;
+  },
+) {
+  const { pool, how, options, processes, problems } = run;
+  const progress = options.onProgress;
+  const unlisted: { table: FdTable; errno: string }[] = [];
+  const { listed, tableOf, cols } = await scanTables(
+    tables,
+    pool,
+    (table, errno) => unlisted.push({ table, errno }),
+    (done, total) => progress?.({ phase: 'scan', done, total }),
+  );
+  noteUnlisted(unlisted, listed, problems);
+  const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols);
+  const grouped = await groupAll(
+    buckets,
+    cols,
+    (slot) => (listed[tableOf[slot] as number] as FdTable).tid,
+    pool,
+    {
+      method: how.method,
+      ...(how.comparator ? { comparator: how.comparator } : {}),
+      ...(how.blocked ? { blocked: how.blocked } : {}),
+      nameAll: options.all,
+      inheritedTidOf: inheritedTables(processes, listed, tableOf),
+      onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
+    },
+  );
+  return { listed, tableOf, cols, buckets, grouped };
+}
+
+function workerCount(workers: number | 'auto', estimateFds: () => number): number {
+  const cores = availableParallelism();
+  if (workers !== 'auto') return Math.min(workers, cores);
+  if (cores < 2 || (loadavg()[0] ?? 0) >= cores) return 0;
+  return estimateFds() >= WORKER_THRESHOLD ? Math.min(cores, 4) : 0;
 }
 
 /**

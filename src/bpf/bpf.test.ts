@@ -1,0 +1,70 @@
+/**
+ * The pieces of the bpf engine below the kernel call: the assembler's encoding, the BTF reader on this
+ * kernel's /sys/kernel/btf/vmlinux (skipped without it) and on malformed input, and the program built
+ * from it. Loading and reading are exercised end to end by test/fds-bpf.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Assembler } from './asm.js';
+import { Btf, BtfError, VMLINUX_BTF } from './btf.js';
+import { ITER_FUNC, RECORD, taskFileProgram } from './task-file-program.js';
+
+const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+test('the assembler encodes opcode, registers, offset and immediate, and resolves jumps', (t) => {
+  if (!little) return t.skip('the expected bytes below are little-endian');
+  const code = new Assembler()
+    .load(8, 7, 6, 24) // r7 = *(u64 *)(r6 + 24)
+    .jeqImm(7, 0, 'out')
+    .store(4, 10, -48, 2) // *(u32 *)(r10 - 48) = r2
+    .label('out')
+    .movImm(0, 0)
+    .exit()
+    .assemble();
+  const hex = Buffer.from(code).toString('hex').match(/.{16}/g);
+  assert.deepEqual(hex, [
+    '7967180000000000', // 0x79 ldxdw, dst 7 src 6, off 24
+    '1507010000000000', // 0x15 jeq r7, 0, +1 (skips the store)
+    '632ad0ff00000000', // 0x63 stxw, regs 0x2a (src 2 high, dst 10 low), off -48
+    'b700000000000000',
+    '9500000000000000',
+  ]);
+  assert.throws(() => new Assembler().jeqImm(1, 0, 'nowhere').assemble(), /no label nowhere/);
+});
+
+test('BTF: struct members of this kernel, through anonymous unions; the program uses them', (t) => {
+  if (!existsSync(VMLINUX_BTF)) return t.skip(`no ${VMLINUX_BTF} (CONFIG_DEBUG_INFO_BTF)`);
+  const btf = Btf.load();
+  assert.ok(btf.find('func', ITER_FUNC) > 0);
+  assert.deepEqual(
+    ['meta', 'task', 'fd', 'file'].map((f) => btf.member('bpf_iter__task_file', f)),
+    [
+      { offset: 0, size: 8 },
+      { offset: 8, size: 8 },
+      { offset: 16, size: 4 },
+      { offset: 24, size: 8 },
+    ],
+    'the iterator context: three pointers (in anonymous unions) and a u32',
+  );
+  assert.equal(btf.member('file', 'f_inode').size, 8);
+  assert.equal(btf.member('inode', 'i_mode').size, 2);
+  assert.equal(btf.member('task_struct', 'tgid').size, 4);
+  assert.throws(() => btf.member('file', 'no_such_member'), BtfError);
+  assert.throws(() => btf.find('struct', 'no_such_struct_kcmp'), BtfError);
+  const program = taskFileProgram(btf);
+  assert.equal(program.length % 8, 0);
+  assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+  assert.equal(RECORD.size % 8, 0);
+});
+
+test('BTF: a file that is not BTF is refused with a BtfError', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
+  const bogus = join(dir, 'vmlinux');
+  writeFileSync(bogus, Buffer.alloc(64, 0x41));
+  assert.throws(() => Btf.load(bogus), BtfError);
+  writeFileSync(bogus, Buffer.alloc(8));
+  assert.throws(() => Btf.load(bogus), /too short/);
+});

@@ -1,0 +1,182 @@
+/**
+ * `kcmp fds --engine bpf`: the task_file BPF iterator proposes, kcmp proves. On random trees its partition
+ * must equal the kcmp engine's and the pidfd_getfd + F_DUPFD_QUERY oracle's; under churn (fds closed and
+ * reopened while the pass runs, so a freed struct file's address can come back for a new file) it must
+ * never report a false "same"; no output may carry a kernel address; and auto must fall back to kcmp,
+ * saying why, as an unprivileged user and without BTF.
+ *
+ * Needs root and /sys/kernel/btf/vmlinux for the bpf runs (skipped, saying why, otherwise).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { bpfBlocker } from '../src/inspect/fds/fd-engine.js';
+import type { FdsReport } from '../src/inspect/fds/fds-report.js';
+import { sysDupfdQuery } from '../src/sys/fcntl.js';
+import { mkfds, startFixture } from './fixture/mkfds.js';
+import { runCli } from './helpers/cli.js';
+import { assertChurnSound, fdsJson, oracle, partition } from './helpers/fds.js';
+
+const BASE = Number(process.env.KCMP_TEST_SEED ?? Math.floor(Math.random() * 1e6));
+const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/** Why the bpf engine cannot be tested here, or undefined. */
+function noBpf(): string | undefined {
+  return bpfBlocker() ?? undefined;
+}
+
+test('bpf engine: the partition equals the kcmp engine and the oracle on random trees', async (t) => {
+  const why = noBpf();
+  if (why) return t.skip(why);
+  if (sysDupfdQuery(0, 0) < 0) return t.skip('F_DUPFD_QUERY (the oracle) needs Linux 6.10');
+  const topologies = [
+    { procs: 3, fds: 120, args: [] },
+    { procs: 5, fds: 200, args: ['--paranoid'] },
+    { procs: 20, fds: 30, args: [] }, // more processes than pid-filtered passes: one whole-machine pass
+  ];
+  for (const [i, topology] of topologies.entries()) {
+    const seed = BASE + i;
+    const how = `seed ${seed}: mkfds random ${seed} ${topology.procs} ${topology.fds} (KCMP_TEST_SEED=${BASE})`;
+    const f = await mkfds(t, 'random', [String(seed), String(topology.procs), String(topology.fds)]);
+    if (!f) return;
+    const pids = Object.values(f.pids).join(',');
+    const bpf = fdsJson(['-p', pids, '--all', '--engine', 'bpf', ...topology.args]);
+    const kcmp = fdsJson(['-p', pids, '--all', '--engine', 'kcmp', ...topology.args]);
+    assert.equal(bpf.stats.engine, 'bpf', how);
+    assert.equal(kcmp.stats.engine, 'kcmp', how);
+    assert.deepEqual(bpf.errors, [], how);
+    assert.ok(
+      bpf.descriptions.every((d) => d.certain),
+      how,
+    );
+    const truth = oracle(Object.values(f.pids));
+    assert.deepEqual(partition(bpf), truth, `${how}: bpf vs the oracle`);
+    assert.deepEqual(partition(kcmp), truth, `${how}: kcmp vs the oracle`);
+    // Sockets keep their kernel guarantee (one struct file per socket inode) unless --paranoid.
+    const shared = bpf.descriptions.filter((d) => d.holders.length > 1 && d.method === 'kcmp');
+    const proofs = shared.reduce((n, d) => n + d.holders.length - 1, 0);
+    assert.ok(bpf.stats.comparisons >= proofs, `${how}: every shared description proven by kcmp`);
+    assert.deepEqual(
+      bpf.descriptions.map((d) => [d.name, d.type, d.dev, d.ino]),
+      kcmp.descriptions.map((d) => [d.name, d.type, d.dev, d.ino]),
+      `${how}: names, kinds and inodes as /proc has them`,
+    );
+    await f.stop();
+  }
+});
+
+test('bpf engine under churn: a reused struct file address never makes a false "same"', async (t) => {
+  const why = noBpf();
+  if (why) return t.skip(why);
+  const f = await mkfds(t, 'churn', ['3']);
+  if (!f) return;
+  const top = Number(f.values.stableTop);
+  const main = f.pids.main as number;
+  for (let round = 0; round < 6; round++) {
+    const report = fdsJson(['--tree', String(main), '--all', '--engine', 'bpf']);
+    assert.equal(report.stats.engine, 'bpf');
+    // A bucket whose proof failed is the kcmp engine's, which may list fds apart as uncertain while
+    // processes exit under it (never merged).
+    assertChurnSound(report, top, `round ${round}`);
+  }
+});
+
+test('no output of the bpf engine carries a kernel address', async (t) => {
+  const why = noBpf();
+  if (why) return t.skip(why);
+  const f = await mkfds(t, 'random', [String(BASE), '4', '150']);
+  if (!f) return;
+  const pids = Object.values(f.pids).join(',');
+  const outputs = [
+    runCli(['fds', '-p', pids, '--all', '--json', '--engine', 'bpf']),
+    runCli([
+      'fds',
+      '-p',
+      pids,
+      '--all',
+      '--engine',
+      'bpf',
+      '-o',
+      'DESC,PID,TID,COMMAND,FD,TYPE,MODE,POS,FLAGS,MNTID,DEV,INODE,NAME,METHOD,CERTAIN,HOLDERS',
+    ]),
+    runCli(['fds', '-p', pids, '--all', '--engine', 'bpf', '--format', 'dot']),
+  ];
+  for (const r of outputs) {
+    assert.equal(r.code, 0, r.stderr);
+    const text = r.stdout + r.stderr;
+    // x86_64 and arm64 kernel addresses start with 0xffff; as decimal they are ~1.8e19.
+    assert.doesNotMatch(text, /(0x)?ffff[0-9a-f]{8,}/i);
+    assert.doesNotMatch(text, /\b1[0-9]{19}\b|e\+1[89]/);
+  }
+  const report = JSON.parse(outputs[0]?.stdout ?? '') as FdsReport;
+  const numbers: number[] = [];
+  JSON.stringify(report, (_, v) => {
+    if (typeof v === 'number') numbers.push(v);
+    return v;
+  });
+  assert.ok(numbers.length > 100);
+  assert.ok(
+    numbers.every((n) => Number.isSafeInteger(n) && n < 2 ** 48),
+    'every number is a pid, fd, inode or count',
+  );
+  await f.stop();
+});
+
+test('auto and --engine bpf fall back to kcmp, saying why: as nobody, and without BTF', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to run as nobody and to compare with bpf');
+  if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('setpriv is not installed');
+  const theirs = await startFixture('random', [String(BASE), '2', '40'], { wrapper: NOBODY });
+  t.after(() => theirs.stop());
+  const pids = Object.values(theirs.pids).join(',');
+  const runs = [
+    { what: 'nobody', wrapper: NOBODY, why: /not root: .*CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN/ },
+    {
+      what: 'no BTF',
+      wrapper: ['env', 'KCMP_BTF=/nonexistent/vmlinux'],
+      why: /no kernel BTF at \/nonexistent/,
+    },
+  ];
+  for (const { what, wrapper, why } of runs) {
+    const auto = fdsJson(['-p', pids, '--all'], { wrapper });
+    assert.equal(auto.stats.engine, 'kcmp', what);
+    const asked = runCli(['fds', '-p', pids, '--all', '--json', '--engine', 'bpf'], { wrapper });
+    assert.equal(asked.code, 0, `${what}: ${asked.stderr}`);
+    assert.match(asked.stderr, /^kcmp: --engine bpf cannot run: /, what);
+    assert.match(asked.stderr, why, what);
+    const report = JSON.parse(asked.stdout) as FdsReport;
+    assert.equal(report.stats.engine, 'kcmp', what);
+    assert.deepEqual(partition(report), partition(auto), what);
+    const doctor = runCli(['doctor'], { wrapper });
+    assert.match(doctor.stdout, /^fds engine +kcmp \(auto\): bpf cannot run: /m, what);
+    assert.match(doctor.stdout, why, what);
+  }
+  const rootDoctor = runCli(['doctor', '--json']);
+  const policy = (JSON.parse(rootDoctor.stdout) as { fdsEngine: { large: string; small: string } }).fdsEngine;
+  if (!noBpf())
+    assert.deepEqual([policy.large, policy.small], ['bpf', 'kcmp'], 'root with BTF: bpf for large scans');
+});
+
+test('bpf engine: threads, CLONE_FILES, an unshared table and an exited leader read as the kcmp engine reads them', async (t) => {
+  const why = noBpf();
+  if (why) return t.skip(why);
+  const holders = (report: FdsReport) =>
+    report.descriptions.map((d) => d.holders.map((h) => `${h.pid}:${h.tid ?? ''}:${h.fd}`));
+  const selected: Record<string, string[]> = {
+    tasks_clone: ['main', 'files'],
+    kernel_leader_exit: ['leaderExit'],
+    dups: ['main'],
+    fork: ['main', 'child'],
+  };
+  for (const [scenario, names] of Object.entries(selected)) {
+    const f = await mkfds(t, scenario);
+    if (!f) return;
+    const pids = names.map((n) => f.pids[n]).join(',');
+    const bpf = fdsJson(['-p', pids, '--all', '--engine', 'bpf']);
+    const kcmp = fdsJson(['-p', pids, '--all', '--engine', 'kcmp']);
+    assert.equal(bpf.stats.engine, 'bpf', scenario);
+    assert.deepEqual(holders(bpf), holders(kcmp), scenario);
+    assert.deepEqual(bpf.processes, kcmp.processes, `${scenario}: fdTableOf as kcmp finds it`);
+    assert.deepEqual(bpf.errors, kcmp.errors, scenario);
+    await f.stop();
+  }
+});
