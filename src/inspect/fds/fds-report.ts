@@ -31,11 +31,15 @@ export interface Holder {
   cloexec?: boolean;
   /** The mount id of the file (fdinfo `mnt_id:`), as in /proc/PID/mountinfo. */
   mntId?: number;
-  /** Only with `-J -o` naming the column (MODE, PPID, USER, UID, CMDLINE): its value, as the table shows it. */
+  /** Only with `-J -o MODE`: the access mode (`r`, `w`, `rw`, `-` for O_PATH), as the table shows it. */
   mode?: string;
+  /** Only with `-J -o PPID`: the holder's parent process. */
   ppid?: number;
+  /** Only with `-J -o USER`: the name of the holder's real uid (the uid itself when it has no name). */
   user?: string;
+  /** Only with `-J -o UID`: the holder's real uid. */
   uid?: number;
+  /** Only with `-J -o CMDLINE`: the holder's /proc/PID/cmdline, arguments joined by spaces. */
   cmdline?: string;
   /** The exact bytes of `cmdline`, base64, when they are not valid UTF-8 (`cmdline` has U+FFFD for each bad one). */
   cmdlineBytes?: string;
