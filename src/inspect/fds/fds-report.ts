@@ -35,9 +35,9 @@ export interface Holder {
   mode?: string;
   /** Only with `-J -o PPID`: the holder's parent process. */
   ppid?: number;
-  /** Only with `-J -o USER`: the name of the holder's real uid (the uid itself when it has no name). */
+  /** Only with `-J -o USER`: the name of the holder's effective uid (the number when it has none). */
   user?: string;
-  /** Only with `-J -o UID`: the holder's real uid. */
+  /** Only with `-J -o UID`: the holder's effective uid (as ps shows it). */
   uid?: number;
   /** Only with `-J -o CMDLINE`: the holder's /proc/PID/cmdline, arguments joined by spaces. */
   cmdline?: string;
