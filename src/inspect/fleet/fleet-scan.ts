@@ -26,7 +26,7 @@ export type GroupBy = 'unit' | 'cgroup' | 'comm';
 
 /** What {@link fleetScan} scans and how it names groups. */
 export interface FleetScanOptions {
-  /** Which processes; default `{ kind: 'all' }`. */
+  /** Which processes: never implied; `{ kind: 'all' }` scans every visible process. */
   selection: Selection;
   /** What a process's group label is: its systemd unit (default), its cgroup path, or its command. */
   groupBy: GroupBy;
@@ -99,9 +99,11 @@ function groupNamer(report: FdsReport, groupBy: GroupBy): (pid: number) => strin
  * const sample = await fleetScan({ selection: { kind: 'tree', root: process.pid }, groupBy: 'comm' });
  * for (const c of sample.shared) console.log(c.labels.group, c.labels.type, c.value);
  */
-export async function fleetScan(partial: Partial<FleetScanOptions> = {}): Promise<FleetSample> {
+export async function fleetScan(
+  partial: Partial<FleetScanOptions> & Pick<FleetScanOptions, 'selection'>,
+): Promise<FleetSample> {
   const options = {
-    selection: partial.selection ?? { kind: 'all' },
+    selection: partial.selection,
     groupBy: partial.groupBy ?? 'unit',
     maxLabelValues: partial.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES,
   };
