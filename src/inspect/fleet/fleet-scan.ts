@@ -4,7 +4,7 @@
  * path or description id, which would make one time series per process or file:
  *
  *   inspectFds(all, fdinfo) ─┬▶ fds, descriptions, shared descriptions   by group × type
- *                            ├▶ findLeaks                                 by group × kind × case
+ *                            ├▶ findSystemLeaks                           by group × kind × case
  *                            ├▶ auditContainers (containers.ts)           by container × kind
  *                            └▶ error rows                                by syscall × errno
  *
@@ -19,7 +19,7 @@ import { inspectFds } from '../fds/fds.js';
 import type { FdsReport } from '../fds/fds-report.js';
 import { auditContainers } from '../leaks/container-leaks.js';
 import { containers } from '../leaks/containers.js';
-import { findLeaks, procfsProbe } from '../leaks/leak-finder.js';
+import { findSystemLeaks } from '../leaks/leak-finder.js';
 import { capLabel, DEFAULT_MAX_LABEL_VALUES } from './label-cap.js';
 
 export type GroupBy = 'unit' | 'cgroup' | 'comm';
@@ -129,7 +129,7 @@ export async function fleetScan(
     }
   }
   const leaks = new Counter<'group' | 'kind' | 'case'>();
-  for (const l of findLeaks(report, procfsProbe()).leaks) {
+  for (const l of findSystemLeaks(report).leaks) {
     leaks.add({ group: group(l.child.pid), kind: l.kind, case: l.case });
   }
 
