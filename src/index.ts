@@ -55,6 +55,7 @@ export {
 } from './inspect/fds/fds.js';
 export type {
   Description,
+  FdsMethod,
   FdsReport,
   FdsStats,
   Holder,

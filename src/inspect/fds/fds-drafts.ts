@@ -8,15 +8,16 @@
  * description with method 'none' (never merged on a guess), and so is any single-fd description of that
  * bucket (nothing proved it alone).
  */
-import type { Method } from '../../compare/types.js';
+
 import type { FdMethod } from './fd-comparator.js';
 import { type Buckets, COMPARE, PATH_ALONE, SINGLE, SOCKET } from './fds-buckets.js';
 import { GONE_STAT, type Grouped, UNCOMPARED, UNSETTLED } from './fds-group.js';
+import type { FdsMethod } from './fds-report.js';
 
 export interface Draft {
   slots: number[];
   certain: boolean;
-  method: Method;
+  method: FdsMethod;
 }
 
 export interface DraftProblems {
@@ -36,7 +37,7 @@ const FAILING_CALL: Readonly<Record<FdMethod, string>> = {
 };
 
 /** How a bucket that needs no comparison was decided, by its plan. */
-const PLAN_METHOD: Readonly<Record<number, Method>> = {
+const PLAN_METHOD: Readonly<Record<number, FdsMethod>> = {
   [SINGLE]: 'different-inode',
   [SOCKET]: 'socket-inode',
   [PATH_ALONE]: 'o-path',
@@ -63,7 +64,7 @@ export function draftDescriptions(
     if (plan === COMPARE) compared(buckets.slots.subarray(start, end), grouped, method, problems, file);
     else {
       const slots = Array.from(buckets.slots.subarray(start, end));
-      file({ slots, certain: true, method: PLAN_METHOD[plan as number] as Method });
+      file({ slots, certain: true, method: PLAN_METHOD[plan as number] as FdsMethod });
     }
     start = end;
   }

@@ -47,6 +47,16 @@ export interface Holder {
   commandBytes?: string;
 }
 
+/**
+ * The methods an fd scan decides by: kcmp (exact, ordered), borrowed-dupfd-query (`--borrow`),
+ * different-inode (alone in its (dev, ino) bucket), socket-inode (the one I/O description of a socket),
+ * o-path (an O_PATH fd beside I/O ones on a socket), or none (nothing could decide).
+ */
+export type FdsMethod = Extract<
+  Method,
+  'kcmp' | 'borrowed-dupfd-query' | 'different-inode' | 'socket-inode' | 'o-path' | 'none'
+>;
+
 /** One open file description (the kernel's `struct file`) and every scanned fd that holds it. */
 export interface Description {
   /** "d1", "d2", … in output order; stable only within one report. */
@@ -66,7 +76,7 @@ export interface Description {
    * `certain: false` descriptions of the same (dev, ino) bucket (kcmp unavailable). */
   certain: boolean;
   /** How membership was decided; 'none' when nothing could decide. */
-  method: Method;
+  method: FdsMethod;
   /** The scanned fds that hold it. */
   holders: Holder[];
   /** When asked for (a column needs them): the holders of the other end(s) — pipe ends, UNIX peers,
