@@ -155,6 +155,11 @@ test('metrics: one scan in the same format, and --textfile replaces the file ato
   assert.equal(printed.code, 0, printed.stderr);
   assert.equal(sampleValue(printed.stdout, 'kcmp_scan_processes'), 2);
   if (PROMTOOL) assert.equal(promtoolCheck(printed.stdout), '');
+  // -p repeats and accumulates here as in every scan (the two fixture processes, named one by one).
+  const each = Object.values(f.pids).flatMap((pid) => ['-p', String(pid)]);
+  const repeated = runCli(['metrics', ...each]);
+  assert.equal(repeated.code, 0, repeated.stderr);
+  assert.equal(sampleValue(repeated.stdout, 'kcmp_scan_processes'), 2);
   const dir = mkdtempSync(join(tmpdir(), 'kcmp-textfile-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'kcmp.prom');

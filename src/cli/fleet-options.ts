@@ -4,7 +4,7 @@ import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { FleetScanOptions, GroupBy } from '../inspect/fleet/fleet-scan.js';
 import { DEFAULT_MAX_LABEL_VALUES, LIMIT_MAX_LABEL_VALUES } from '../inspect/fleet/label-cap.js';
-import { type SelectionFlags, selectionOf } from './selection.js';
+import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 
 export interface FleetFlags extends SelectionFlags {
   groupBy?: string;
@@ -14,9 +14,7 @@ export interface FleetFlags extends SelectionFlags {
 const GROUP_BY: readonly GroupBy[] = ['unit', 'cgroup', 'comm'];
 
 export function withFleetOptions(command: Command): Command {
-  return command
-    .option('-p, --pid <pids>', 'only these processes (comma or space separated)')
-    .option('--tree <pid>', 'this process and all its descendants')
+  return withSelectionOptions(command)
     .option('--group-by <what>', `label processes by ${GROUP_BY.join(', ')} (default unit: the systemd unit)`)
     .option(
       '--max-label-values <n>',

@@ -4,7 +4,7 @@
  * path or description id, which would make one time series per process or file:
  *
  *   inspectFds(all, fdinfo) ─┬▶ fds, descriptions, shared descriptions   by group × type
- *                            ├▶ findLeaks                                 by group × kind × case
+ *                            ├▶ findSystemLeaks                           by group × kind × case
  *                            ├▶ auditContainers (containers.ts)           by container × kind
  *                            └▶ error rows                                by syscall × errno
  *
@@ -19,14 +19,14 @@ import { inspectFds } from '../fds/fds.js';
 import type { FdsReport } from '../fds/fds-report.js';
 import { auditContainers } from '../leaks/container-leaks.js';
 import { containers } from '../leaks/containers.js';
-import { findLeaks, procfsProbe } from '../leaks/leak-finder.js';
+import { findSystemLeaks } from '../leaks/leak-finder.js';
 import { capLabel, DEFAULT_MAX_LABEL_VALUES } from './label-cap.js';
 
 export type GroupBy = 'unit' | 'cgroup' | 'comm';
 
 /** What {@link fleetScan} scans and how it names groups. */
 export interface FleetScanOptions {
-  /** Which processes; default `{ kind: 'all' }`. */
+  /** Which processes: never implied; `{ kind: 'all' }` scans every visible process. */
   selection: Selection;
   /** What a process's group label is: its systemd unit (default), its cgroup path, or its command. */
   groupBy: GroupBy;
@@ -99,9 +99,11 @@ function groupNamer(report: FdsReport, groupBy: GroupBy): (pid: number) => strin
  * const sample = await fleetScan({ selection: { kind: 'tree', root: process.pid }, groupBy: 'comm' });
  * for (const c of sample.shared) console.log(c.labels.group, c.labels.type, c.value);
  */
-export async function fleetScan(partial: Partial<FleetScanOptions> = {}): Promise<FleetSample> {
+export async function fleetScan(
+  partial: Partial<FleetScanOptions> & Pick<FleetScanOptions, 'selection'>,
+): Promise<FleetSample> {
   const options = {
-    selection: partial.selection ?? { kind: 'all' },
+    selection: partial.selection,
     groupBy: partial.groupBy ?? 'unit',
     maxLabelValues: partial.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES,
   };
@@ -127,7 +129,7 @@ export async function fleetScan(partial: Partial<FleetScanOptions> = {}): Promis
     }
   }
   const leaks = new Counter<'group' | 'kind' | 'case'>();
-  for (const l of findLeaks(report, procfsProbe()).leaks) {
+  for (const l of findSystemLeaks(report).leaks) {
     leaks.add({ group: group(l.child.pid), kind: l.kind, case: l.case });
   }
 

@@ -43,7 +43,7 @@ export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'me
   /** One container, named by any of its processes; or every container among `selection`. */
   container: number | 'all';
   /** The processes outside the containers to compare against (and, with 'all', where to look for
-   * containers): every process by default. */
+   * containers): never implied; `{ kind: 'all' }` for every visible process. */
   selection: Selection;
 }
 
@@ -59,16 +59,16 @@ const MAX_RESELECT = 8;
  * mount namespace.
  *
  * @example
- * const report = await inspectContainerLeaks({ container: 'all' });
+ * const report = await inspectContainerLeaks({ container: 'all', selection: { kind: 'all' } });
  * for (const l of report.leaks) console.log(l.container, l.kind, l.name);
  * @throws ProcessGoneError when the named container process does not exist.
  */
 export async function inspectContainerLeaks(
-  options: Partial<ContainerLeaksOptions> & Pick<ContainerLeaksOptions, 'container'>,
+  options: Partial<ContainerLeaksOptions> & Pick<ContainerLeaksOptions, 'container' | 'selection'>,
 ): Promise<ContainerLeaksReport> {
   assertProcPidsAreOurs();
   const started = performance.now();
-  const selection = options.selection ?? { kind: 'all' };
+  const { selection } = options;
   const outside = selection.kind === 'all' ? null : selectProcesses(selection).map((p) => p.pid);
   const audited =
     options.container === 'all' ? containers(outside ?? undefined) : [containerOf(options.container)];

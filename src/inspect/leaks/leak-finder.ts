@@ -16,11 +16,11 @@
  * hold the same fds without having inherited copies: that is no leak, and neither is the sharing of two
  * processes whose fd tables could not be compared (KCMP_FILES refused or blocked: they may be one table).
  */
+import { SocketTables } from '../../netlink/socket-tables.js';
 import { readExeIdentity } from '../../procfs/exe.js';
 import { readLinks } from '../../procfs/fd-dir.js';
 import { accessMode, readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
-import { ListeningSockets } from '../../procfs/listening.js';
 import { readStat } from '../../procfs/stat.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import type { Description, FdsReport, Holder, ScanError } from '../fds/fds-report.js';
@@ -106,8 +106,20 @@ function readable(pid: number, fd: number): boolean {
   }
 }
 
-export function procfsProbe(): LeakProbe {
-  const sockets = new ListeningSockets();
+/**
+ * Whether socket `inode` held by `pid` is listening, from the sock_diag dumps of `pid`'s network namespace
+ * (or its /proc/PID/net tables when setns is refused). A TCP listener and an AF_UNIX socket after listen(2)
+ * both have sk_state TCP_LISTEN, which the dumps report as it is (the /proc fallback reads it from `st` 0A
+ * and from unix `Flags` __SO_ACCEPTCON). A socket no family read knows (SCTP, vsock, or closed since) or
+ * whose namespace could not be read is unknown: null, never "not listening".
+ */
+function listeningIn(sockets: SocketTables, pid: number, inode: number): boolean | null {
+  const s = sockets.find(pid, inode);
+  return s === undefined || 'errno' in s ? null : s.state === 'LISTEN';
+}
+
+/** A probe reading this system through /proc and the socket tables `sockets`. */
+function systemProbe(sockets: SocketTables): LeakProbe {
   const links = memo(linksOf);
   return {
     parentOf(pid) {
@@ -117,13 +129,23 @@ export function procfsProbe(): LeakProbe {
         return undefined;
       }
     },
-    listening: (pid, inode) => sockets.isListening(pid, inode),
+    listening: (pid, inode) => listeningIn(sockets, pid, inode),
     program: memo((pid: number) => ({ exe: readExeIdentity(pid), layout: layoutOf(pid) })),
     readersNamed(pid, name) {
       const fds = links(pid);
       return fds === null ? null : (fds.get(name) ?? []).filter((fd) => readable(pid, fd));
     },
   };
+}
+
+/** findLeaks over a report of this system's processes, asking this system; its sock_diag sockets are closed after. */
+export function findSystemLeaks(report: FdsReport, options?: FinderOptions): LeakFindings {
+  const sockets = new SocketTables();
+  try {
+    return findLeaks(report, systemProbe(sockets), options);
+  } finally {
+    sockets.close();
+  }
 }
 
 function byFd(a: Holder, b: Holder): number {

@@ -8,7 +8,8 @@
  *   4  a log file, or another file;
  *   5  a lock file (an flock() lock lives on in the child);
  *   6  anything else (eventfd, epoll, device, directory, …).
- * The access mode comes from fdinfo `flags` (O_ACCMODE), the listening state from /proc/PID/net/*.
+ * The access mode comes from fdinfo `flags` (O_ACCMODE), the listening state from the socket's state in
+ * the sock_diag dumps of its network namespace (leak-finder.ts).
  */
 import type { LeakKind } from './leaks-report.js';
 

@@ -6,7 +6,7 @@
 import { KcmpError } from '../../errors.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
-import { type FinderOptions, findLeaks, procfsProbe } from './leak-finder.js';
+import { type FinderOptions, findSystemLeaks } from './leak-finder.js';
 import { LEAKS_SCHEMA, type LeaksReport } from './leaks-report.js';
 
 /** The selection (never implied: `{ kind: 'all' }` scans every visible process), scan and finder options. */
@@ -36,7 +36,7 @@ export async function inspectLeaks(options: LeaksOptions): Promise<LeaksReport> 
   const { fork = false, ...scan } = options;
   const fds = await inspectFds({ ...scan, all: false, fdinfo: true });
   assertSomethingRead(fds);
-  const { leaks, forkShared, undecided } = findLeaks(fds, procfsProbe(), { fork });
+  const { leaks, forkShared, undecided } = findSystemLeaks(fds, { fork });
   const errors: ScanError[] = fds.errors;
   return {
     schema: LEAKS_SCHEMA,
