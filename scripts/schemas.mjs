@@ -21,7 +21,7 @@ export const REPORTS = [
   ['kcmp.container-leaks/1', 'ContainerLeaksReport', 'src/inspect/leaks/container-leaks-report.ts'],
   ['kcmp.same/1', 'SameReport', 'src/cli/same.ts'],
   ['kcmp.raw/1', 'RawReport', 'src/cli/raw.ts'],
-  ['kcmp.doctor/1', 'Diagnosis', 'src/compare/diagnose.ts'],
+  ['kcmp.doctor/1', 'DoctorReport', 'src/cli/doctor.ts'],
 ];
 
 export function schemaFile(name) {

@@ -1,11 +1,18 @@
 /** `kcmp doctor [-J]`: what kcmp can compare here, what blocks it, and what to do about each limit. */
 import type { Command } from 'commander';
-import { DOCTOR_SCHEMA, diagnose } from '../compare/diagnose.js';
-import { enginePolicy } from '../inspect/fds/fd-engine.js';
+import { type Diagnosis, DOCTOR_SCHEMA, diagnose } from '../compare/diagnose.js';
+import { type EnginePolicy, enginePolicy } from '../inspect/fds/fd-engine.js';
 import { renderDoctor } from '../report/doctor.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out } from './run.js';
+
+/** The `kcmp.doctor/1` document `kcmp doctor --json` prints: the diagnosis, and which engine `kcmp fds`
+ * would use here and why. */
+export interface DoctorReport extends Diagnosis {
+  /** The identity engine `kcmp fds` picks here, for small and large scans, and why. */
+  fdsEngine: EnginePolicy;
+}
 
 export function registerDoctor(program: Command): void {
   program
@@ -31,7 +38,8 @@ export function registerDoctor(program: Command): void {
       action((flags: JsonFlags) => {
         const diagnosis = diagnose();
         const fdsEngine = enginePolicy(process.env.KCMP_BTF || undefined);
-        if (flags.json) outJson({ ...diagnosis, fdsEngine }, flags);
+        const report: DoctorReport = { ...diagnosis, fdsEngine };
+        if (flags.json) outJson(report, flags);
         else out(renderDoctor(diagnosis, fdsEngine));
         return EXIT.OK;
       }),

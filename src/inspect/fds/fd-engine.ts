@@ -94,8 +94,11 @@ export function chooseEngine(
 
 /** What auto runs here, for `kcmp doctor`: for a large selection, for a small one, and why. */
 export interface EnginePolicy {
+  /** The engine for a scan of many fds (auto takes bpf from about 3,000 fds where bpf can run). */
   large: EngineName;
+  /** The engine for a scan of a few processes. */
   small: EngineName;
+  /** Why, in words: what bpf needs that is missing here, or that it was loaded and works. */
   reason: string;
 }
 
