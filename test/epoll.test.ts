@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kcmp } from '../src/compare/kcmp.js';
 import type { EpollReport, EpollTarget } from '../src/inspect/epoll/epoll-report.js';
+import { eventNames } from '../src/report/epoll-table.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
+import { assertTyped, columnTypes } from './helpers/column-types.js';
 import { nobodyWrapper } from './helpers/nobody.js';
+import { assertValid } from './helpers/schema.js';
 
 function epoll(f: Fixture, epfd: string, extra: string[] = []): EpollReport {
   const r = runCli(['epoll', String(f.pids.main), String(f.fds[epfd]), '-J', ...extra]);
@@ -103,4 +106,18 @@ test('epoll: not an epoll fd, a closed fd, a missing process, no access: one lin
     assert.match(r.stderr, /^kcmp: [^\n]+\n$/);
     assert.match(r.stderr, message);
   }
+});
+
+test('epoll -J -o: each target carries the listed columns the document leaves out, typed as -H -J lists them', async (t) => {
+  const f = await mkfds(t, 'epoll_bugs');
+  if (!f) return;
+  const types = columnTypes('epoll');
+  const report = epoll(f, 'epoll', ['-o', 'TFD,EVENTS,NOTE']);
+  assertValid('kcmp.epoll/1', JSON.stringify(report));
+  const closed = report.targets.find((x) => x.tfd === 100) as EpollTarget;
+  assertTyped(closed, { EVENTS: 'eventNames', NOTE: 'note' }, types);
+  assert.equal(closed.eventNames, eventNames(closed.events));
+  assert.match(closed.eventNames ?? '', /^IN\b/);
+  assert.equal(closed.note, `fd 100 is closed but the registration lives on, held as ${f.pids.main}:101`);
+  assert.equal(epoll(f, 'epoll').targets[0]?.note, undefined, 'without -o, -J is the document as before');
 });

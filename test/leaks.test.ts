@@ -9,10 +9,12 @@ import { test } from 'node:test';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { leakCase } from '../src/inspect/leaks/leak-case.js';
 import { findLeaks, type LeakProbe } from '../src/inspect/leaks/leak-finder.js';
-import type { LeaksReport } from '../src/inspect/leaks/leaks-report.js';
+import type { Leak, LeaksReport } from '../src/inspect/leaks/leaks-report.js';
 import { mkfds } from './fixture/mkfds.js';
 import { CLI, runCli } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
+import { assertTyped, columnTypes } from './helpers/column-types.js';
+import { assertValid } from './helpers/schema.js';
 
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
@@ -311,4 +313,18 @@ test('bad selections are one line and exit 2', () => {
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /^kcmp: [^\n]+\n$/);
   }
+});
+
+test('leaks -J -o: each leak carries the listed columns the document leaves out, typed as -H -J lists them', async (t) => {
+  const f = await mkfds(t, 'leaky');
+  if (!f) return;
+  const types = columnTypes('leaks');
+  const main = f.pids.main as number;
+  const report = leaksOf(main, 1, ['-o', 'KIND,CHILD,PROGRAM,CLOEXEC']);
+  assertValid('kcmp.leaks/1', JSON.stringify(report));
+  const lock = report.leaks.find((l) => l.kind === 'lock-file') as Leak;
+  assertTyped(lock, { PROGRAM: 'program', CLOEXEC: 'cloexecs' }, types);
+  assert.equal(lock.program, 'other', 'sleep is another program than mkfds');
+  assert.equal(lock.cloexecs, 'y/n', 'the parent set FD_CLOEXEC on the lock after the exec');
+  assert.equal(leaksOf(main, 1).leaks[0]?.program, undefined, 'without -o, -J is the document as before');
 });

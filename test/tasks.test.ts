@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TaskResource } from '../src/compare/types.js';
-import type { TasksReport } from '../src/inspect/tasks/tasks-report.js';
+import type { TaskInfo, TasksReport } from '../src/inspect/tasks/tasks-report.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
+import { assertTyped, columnTypes } from './helpers/column-types.js';
 import { nobodyWrapper } from './helpers/nobody.js';
+import { assertValid } from './helpers/schema.js';
 
 /** Every live task of the tasks_clone fixture, by its report name (see scenario-tasks.c). */
 const LIVE = [
@@ -176,4 +178,24 @@ test('tasks as another user: tasks it may not inspect are ERROR rows (kcmp:EPERM
     report.errors.filter((e) => e.tid !== null).map((e) => [e.tid, e.reason, e.errno]),
     [[f.pids.fork, 'denied', 'EPERM']],
   );
+});
+
+test('tasks -J -o: each task carries the listed columns the document leaves out, typed as -H -J lists them', async (t) => {
+  const f = await start(t);
+  if (!f) return;
+  const types = columnTypes('tasks');
+  const tree = ['tasks', '--tree', String(f.pids.main), '-J'];
+  const r = runCli([...tree, '-o', 'PID,TID,USER,UID,CMDLINE,RELATION']);
+  assert.equal(r.code, 0, r.stderr);
+  assertValid('kcmp.tasks/1', r.stdout);
+  const report = JSON.parse(r.stdout) as TasksReport;
+  const thread = report.tasks.find((x) => x.tid === f.pids.thread) as TaskInfo;
+  assertTyped(thread, { USER: 'user', UID: 'uid', CMDLINE: 'cmdline', RELATION: 'relation' }, types);
+  assert.equal(thread.uid, process.getuid?.());
+  assert.match(String(thread.cmdline), / tasks_clone$/);
+  const text = report.relations.filter((x) => x.to === thread.tid).map((x) => x.text);
+  assert.ok(text.length > 0);
+  assert.equal(thread.relation, text.join('; '));
+  const plain = JSON.parse(runCli(tree).stdout) as TasksReport;
+  assert.equal(plain.tasks[0]?.user, undefined, 'without -o, -J is the document as before');
 });

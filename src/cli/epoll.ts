@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { inspectEpoll } from '../inspect/epoll/epoll.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
-import { EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
+import { addTargetFields, EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
@@ -67,6 +67,7 @@ export function registerEpoll(program: Command): void {
         assertProcPidsAreOurs(); // before searched() reads /proc
         const report = await inspectEpoll({ pid, epfd, search: searched(flags) });
         if (flags.json) {
+          if (flags.output !== undefined) addTargetFields(report, columns);
           outJson(report, flags);
           return EXIT.OK;
         }

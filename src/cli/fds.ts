@@ -18,7 +18,7 @@ import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-det
 import { renderCounters } from '../report/counters.js';
 import { filterFdsReport } from '../report/fds-filter.js';
 import {
-  addColumnFields,
+  addHolderFields,
   FDS_COLUMNS,
   FDS_DEFAULT_COLUMNS,
   type FdsRow,
@@ -94,7 +94,7 @@ const FORMATS = {
     columns: (flags) =>
       requestedColumns(flags).filter((n) => flags.output !== undefined || !needsFdinfo([n])),
     render(report, flags, _unit, rows, details) {
-      if (flags.output !== undefined) addColumnFields(report, requestedColumns(flags), details);
+      if (flags.output !== undefined) addHolderFields(report, requestedColumns(flags), details);
       return renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false);
     },
   },

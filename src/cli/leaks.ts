@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { inspectLeaks } from '../inspect/leaks/leaks.js';
 import type { LeaksReport } from '../inspect/leaks/leaks-report.js';
 import {
+  addLeakFields,
   fixLines,
   LEAK_COLUMNS,
   LEAK_DEFAULT_COLUMNS,
@@ -75,6 +76,7 @@ export function registerLeaks(program: Command): void {
           inspectLeaks({ selection: selectionOf(flags), stop, fork: flags.fork ?? false }),
         );
         if (flags.json) {
+          if (flags.output !== undefined) addLeakFields(report, columns);
           outJson(report, flags);
           return exitCodeOf(report);
         }

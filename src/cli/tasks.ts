@@ -5,7 +5,7 @@ import { inspectTasks } from '../inspect/tasks/tasks.js';
 import { readProcessDetailsOf } from '../procfs/process-details.js';
 import { needsDetails } from '../report/process-columns.js';
 import { renderTable, selectColumns } from '../report/table.js';
-import { TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
+import { addTaskFields, TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
 import { formatOption, resolveFormat, writePicture } from './format.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
@@ -52,16 +52,18 @@ export function registerTasks(program: Command): void {
         if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
         const processes = new Set(report.errors.map((e) => e.pid)).size;
         const unread = readNothing(report.tasks.length, report.errors);
-        if (format === 'json') {
-          outJson(report, flags);
-          return unread ? nothingRead(processes, report.errors) : EXIT.OK;
-        }
-        if (unread) return nothingRead(processes, report.errors);
+        if (unread && format !== 'json') return nothingRead(processes, report.errors);
         const details = needsDetails(TASK_COLUMNS, columns)
           ? readProcessDetailsOf(
               [...report.tasks, ...report.errors].flatMap((t) => (t.pid === null ? [] : [t.pid])),
             )
           : undefined;
+        if (format === 'json') {
+          // With -o, each task also carries the listed columns the document leaves out.
+          if (flags.output !== undefined) addTaskFields(report, columns, details);
+          outJson(report, flags);
+          return unread ? nothingRead(processes, report.errors) : EXIT.OK;
+        }
         for (const error of report.errors)
           if (error.pid === null && error.kind !== null) warn(`${error.kind}: ${error.message}, skipping`);
         out(

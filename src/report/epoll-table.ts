@@ -2,8 +2,8 @@
  * The `kcmp epoll` table: one row per registration of the epoll instance, in the kernel's order, with the
  * fds that hold its target now (PID:FD, as `kcmp same` takes them), a STATUS, and a NOTE in words.
  */
-import type { EpollTarget } from '../inspect/epoll/epoll-report.js';
-import type { Columns } from './table.js';
+import type { EpollReport, EpollTarget } from '../inspect/epoll/epoll-report.js';
+import { addColumnFields, type FieldColumn } from './column-fields.js';
 
 /** include/uapi/linux/eventpoll.h, in bit order. */
 const EVENT_BITS: readonly [number, string][] = [
@@ -84,6 +84,7 @@ export const EPOLL_COLUMNS = {
   EVENTS: {
     help: 'registered events (EPOLL* without the prefix)',
     json: 'string',
+    field: 'eventNames',
     get: (t) => eventNames(t.events),
   },
   DATA: { help: 'the registration user data, hex', json: 'string', get: (t) => t.data },
@@ -93,7 +94,13 @@ export const EPOLL_COLUMNS = {
   HOLDERS: { help: 'PID:FD of every searched fd holding the target now', json: 'string', get: holderList },
   STATUS: { help: 'ok, fd-closed, fd-reused or duplicate', json: 'string', get: (t) => t.status },
   CURRENT: { help: 'fd-reused: what TFD holds now', json: 'string', get: (t) => t.current },
-  NOTE: { help: 'the problem in words', json: 'string', get: epollNote },
-} satisfies Columns<EpollTarget>;
+  NOTE: { help: 'the problem in words', json: 'string', field: 'note', get: epollNote },
+} satisfies Record<string, FieldColumn<EpollTarget>>;
 
 export const EPOLL_DEFAULT_COLUMNS = ['TFD', 'TOFF', 'EVENTS', 'NAME', 'HOLDERS', 'STATUS', 'NOTE'];
+
+/** For `-J -o LIST`: each target gains the fields of the listed columns kcmp.epoll/1 leaves out
+ * (eventNames, note), as the table shows them; the other columns are target fields already. */
+export function addTargetFields(report: EpollReport, names: readonly string[]): void {
+  addColumnFields<EpollTarget>(EPOLL_COLUMNS, names, report.targets, (t) => t);
+}

@@ -8,8 +8,9 @@ import type { Description, FdsReport, FdsStats, Holder, Peer, ScanError } from '
 import { type SocketInfo, socketName } from '../netlink/socket-info.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import type { ProcessDetails } from '../procfs/process-details.js';
+import { addColumnFields, type FieldColumn } from './column-fields.js';
 import { detailColumns } from './process-columns.js';
-import { type Column, renderTable, type TableOptions } from './table.js';
+import { renderTable, type TableOptions } from './table.js';
 
 /** The process of a row: its parent from the scan, its user and command line when asked for. */
 export interface RowProcess {
@@ -24,15 +25,13 @@ export type FdsRow = { process: RowProcess } & (
 
 /** `fdinfo`/`sockets`/`peers`/`details`: the column shows what only that source gives, so it is read
  * only when shown. */
-type FdsColumn = Column<FdsRow> & {
+type FdsColumn = FieldColumn<FdsRow> & {
   /** Needs /proc/TID/fdinfo. */
   fdinfo?: true;
   sockets?: true;
   peers?: true;
   /** Needs /proc/PID/status and cmdline (read only when a shown column needs them). */
   details?: true;
-  /** Not in the kcmp.fds/1 holder unless asked for: `kcmp fds -J -o +MODE` adds it under this key. */
-  holderField?: string;
 };
 
 /** A cell from the description and holder of a row, or from its error (empty by default). */
@@ -184,7 +183,7 @@ export const FDS_COLUMNS = {
     help: 'parent process ID',
     json: 'number',
     align: 'right',
-    holderField: 'ppid',
+    field: 'ppid',
     get: (row) => row.process.ppid,
   },
   USER: IDENTITY.USER,
@@ -208,7 +207,7 @@ export const FDS_COLUMNS = {
     help: 'access mode: r, w, rw, or - (O_PATH)',
     json: 'string',
     fdinfo: true,
-    holderField: 'mode',
+    field: 'mode',
     get: h((_, x) => (x.flags === undefined ? null : accessMode(x.flags))),
   },
   POS: {
@@ -333,24 +332,15 @@ export function fdsRows(report: FdsReport, details?: ReadonlyMap<number, Process
 
 /**
  * For `-J -o LIST`: each holder gains the fields of the listed columns that kcmp.fds/1 leaves out
- * (`holderField`: mode, ppid, user, uid, cmdline), with the value the table would show; the others are in
+ * (`field`: mode, ppid, user, uid, cmdline), with the value the table would show; the others are in
  * the document already (pos, flags, cloexec, mntId once fdinfo is read; tid; the description's fields).
  */
-export function addColumnFields(
+export function addHolderFields(
   report: FdsReport,
   names: readonly string[],
   details?: ReadonlyMap<number, ProcessDetails>,
 ): void {
-  const added = names.map(column).filter((c): c is FdsColumn & { holderField: string } => !!c?.holderField);
-  if (added.length === 0) return;
-  for (const row of fdsRows(report, details)) {
-    if (row.error) continue;
-    const holder = row.holder as unknown as Record<string, unknown>;
-    for (const c of added) {
-      const value = c.get(row);
-      if (value !== null) holder[c.holderField] = value;
-    }
-  }
+  addColumnFields<FdsRow>(FDS_COLUMNS, names, fdsRows(report, details), (row) => row.holder);
 }
 
 /** The table; `details` by pid when a column needs them; `keep`: the rows to show (-Q), all by default. */

@@ -4,8 +4,8 @@
  */
 
 import type { Leak, LeaksReport, UndecidedProcess } from '../inspect/leaks/leaks-report.js';
+import { addColumnFields, type FieldColumn } from './column-fields.js';
 import { plural } from './graph.js';
-import type { Columns } from './table.js';
 
 export const LEAK_COLUMNS = {
   KIND: { help: 'what leaked, most likely a bug first', json: 'string', get: (l) => l.kind },
@@ -32,11 +32,13 @@ export const LEAK_COLUMNS = {
   PROGRAM: {
     help: 'other: the child runs another executable; same: the same file; ? unknown',
     json: 'string',
+    field: 'program',
     get: (l) => (l.sameProgram === null ? '?' : l.sameProgram ? 'same' : 'other'),
   },
   CLOEXEC: {
     help: "close-on-exec bits of the ancestor's and the child's fd: y/n, ? unknown",
     json: 'string',
+    field: 'cloexecs',
     get: (l) => `${yn(l.ancestor.cloexec)}/${yn(l.child.cloexec)}`,
   },
   MODE: { help: 'access mode: r, w, rw', json: 'string', get: (l) => l.mode },
@@ -53,7 +55,13 @@ export const LEAK_COLUMNS = {
     get: (l) => l.name,
   },
   FIX: { help: 'the fix, in one line', json: 'string', get: (l) => l.fix },
-} satisfies Columns<Leak>;
+} satisfies Record<string, FieldColumn<Leak>>;
+
+/** For `-J -o LIST`: each leak gains the fields of the listed columns kcmp.leaks/1 leaves out (program,
+ * cloexecs), as the table shows them; the other columns are leak fields already. */
+export function addLeakFields(report: LeaksReport, names: readonly string[]): void {
+  addColumnFields<Leak>(LEAK_COLUMNS, names, report.leaks, (l) => l);
+}
 
 function yn(bit: boolean | null): string {
   return bit === null ? '?' : bit ? 'y' : 'n';

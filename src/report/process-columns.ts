@@ -6,7 +6,7 @@
 import type { ProcessDetails } from '../procfs/process-details.js';
 import type { Column } from './table.js';
 
-export type DetailColumn<R> = Column<R> & { details: true; holderField: keyof ProcessDetails };
+export type DetailColumn<R> = Column<R> & { details: true; field: keyof ProcessDetails };
 
 export function detailColumns<R>(of: (row: R) => ProcessDetails | undefined) {
   return {
@@ -14,7 +14,7 @@ export function detailColumns<R>(of: (row: R) => ProcessDetails | undefined) {
       help: 'effective user of the process (name, or the number without one)',
       json: 'string',
       details: true,
-      holderField: 'user',
+      field: 'user',
       get: (row) => of(row)?.user ?? null,
     },
     UID: {
@@ -22,7 +22,7 @@ export function detailColumns<R>(of: (row: R) => ProcessDetails | undefined) {
       json: 'number',
       align: 'right',
       details: true,
-      holderField: 'uid',
+      field: 'uid',
       get: (row) => of(row)?.uid ?? null,
     },
     CMDLINE: {
@@ -30,7 +30,7 @@ export function detailColumns<R>(of: (row: R) => ProcessDetails | undefined) {
       json: 'string',
       details: true,
       truncate: true,
-      holderField: 'cmdline',
+      field: 'cmdline',
       get: (row) => of(row)?.cmdline ?? null,
     },
   } satisfies Record<string, DetailColumn<R>>;

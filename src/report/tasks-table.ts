@@ -6,8 +6,9 @@
  */
 import { isNullable } from '../compare/absence-probe.js';
 import { TASK_RESOURCES, type TaskResource } from '../compare/types.js';
-import type { TaskError, TasksReport } from '../inspect/tasks/tasks-report.js';
+import type { TaskError, TaskInfo, TasksReport } from '../inspect/tasks/tasks-report.js';
 import type { ProcessDetails } from '../procfs/process-details.js';
+import { addColumnFields, type FieldColumn } from './column-fields.js';
 import { detailColumns } from './process-columns.js';
 import type { Columns } from './table.js';
 
@@ -51,9 +52,10 @@ export const TASK_COLUMNS = {
   RELATION: {
     help: 'the clone()/unshare() relation inferred from what is shared',
     json: 'string',
+    field: 'relation',
     get: (r) => r.relation,
   },
-} satisfies Columns<TaskRow>;
+} satisfies Record<string, FieldColumn<TaskRow>>;
 
 export const TASK_DEFAULT_COLUMNS = [
   'PID',
@@ -129,4 +131,18 @@ export function taskRows(report: TasksReport, details?: ReadonlyMap<number, Proc
   if (details) for (const row of rows) row.details = details.get(row.pid);
   labelRows(report, rows);
   return rows;
+}
+
+/**
+ * For `-J -o LIST`: each task of kcmp.tasks/1 gains the fields of the listed columns it leaves out (user,
+ * uid, cmdline, relation), as the table shows them; the group columns are the document's `groups`.
+ */
+export function addTaskFields(
+  report: TasksReport,
+  names: readonly string[],
+  details?: ReadonlyMap<number, ProcessDetails>,
+): void {
+  const tasks = new Map<number, TaskInfo>(report.tasks.map((t) => [t.tid, t]));
+  const rows = taskRows(report, details);
+  addColumnFields<TaskRow>(TASK_COLUMNS, names, rows, (row) => (row.failed ? undefined : tasks.get(row.tid)));
 }

@@ -54,6 +54,10 @@ export interface EpollTarget extends EpollItem {
     /** Its index among the registrations under that number. */
     offset: number;
   }[];
+  /** Only with `-J -o EVENTS`: `events` by name, as the table shows them ("IN|ERR|HUP"). */
+  eventNames?: string;
+  /** Only with `-J -o NOTE`: the registration's problem in words, as the table shows it ("" for none). */
+  note?: string;
 }
 
 /** What an epoll scan cost. */

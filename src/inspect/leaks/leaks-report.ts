@@ -85,6 +85,11 @@ export interface Leak {
   method: Method;
   /** The fix, in one line, true of these fds (their case and close-on-exec bits). */
   fix: string;
+  /** Only with `-J -o PROGRAM`: `sameProgram` as the table shows it: "same", "other", or "?" (unknown). */
+  program?: string;
+  /** Only with `-J -o CLOEXEC`: the ends' `cloexec` as the table shows them, ancestor's/child's: "n/y"
+   * (y: set, n: clear, ?: unknown). */
+  cloexecs?: string;
 }
 
 /** A selected process whose fds could not all be read or compared, so leaks to or from it are undecided. */

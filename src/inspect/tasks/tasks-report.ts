@@ -20,6 +20,14 @@ export interface TaskInfo {
   command: string;
   /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
   commandBytes?: string;
+  /** Only with `-J -o USER`: the name of the task's effective uid (the number when it has none). */
+  user?: string;
+  /** Only with `-J -o UID`: the task's effective uid (as ps shows it). */
+  uid?: number;
+  /** Only with `-J -o CMDLINE`: its process's /proc/PID/cmdline, arguments joined by spaces. */
+  cmdline?: string;
+  /** Only with `-J -o RELATION`: the `text` of the relations to this task, joined by "; " ("" for none). */
+  relation?: string;
 }
 
 /** Why a task (or kind) could not be compared. */
