@@ -160,3 +160,38 @@ test('kcmp fds -Q keeps matching rows in the table and JSON; -C and --summary co
     /^kcmp: -Q: invalid expression: expected an operator .* at character 10: PID == 1 >>>\)\n$/,
   );
 });
+
+test('kcmp fds -Q on USER and CMDLINE: JSON and pictures read them as the table does', async (t) => {
+  const f = await mkfds(t, 'peers');
+  if (!f) return;
+  const { main, child } = f.pids as Record<string, number>;
+  const pids = `${main},${child}`;
+  const me = new RegExp(`^${String(process.getuid?.() ?? 0)}$`);
+  const table = rawRows([
+    'fds',
+    '-p',
+    pids,
+    '--all',
+    '-o',
+    'PID,UID',
+    '-Q',
+    `UID == ${process.getuid?.() ?? 0}`,
+  ]);
+  assert.ok(table.length > 0 && table.every((row) => me.test(row[1] ?? '')), 'the table keeps our rows');
+  const json = runCli([
+    'fds',
+    '-p',
+    pids,
+    '--all',
+    '-J',
+    '-Q',
+    `UID == ${process.getuid?.() ?? 0} and CMDLINE =~ 'mkfds'`,
+  ]);
+  assert.equal(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout) as { descriptions: unknown[] };
+  assert.ok(report.descriptions.length > 0, 'JSON keeps the descriptions whose holders match');
+  const dot = runCli(['fds', '-p', pids, '--all', '--format', 'dot', '-Q', `CMDLINE =~ 'mkfds'`]);
+  assert.equal(dot.code, 0, dot.stderr);
+  assert.match(dot.stdout, /"desc-d\d+"|pid-\d+/, 'the picture keeps them too');
+  assert.match(dot.stdout, new RegExp(`pid-${main}`));
+});

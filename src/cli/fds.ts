@@ -95,7 +95,10 @@ const FORMATS = {
       requestedColumns(flags).filter((n) => flags.output !== undefined || !needsFdinfo([n])),
     render(report, flags, _unit, rows, details) {
       if (flags.output !== undefined) addHolderFields(report, requestedColumns(flags), details);
-      return renderJson(rows.filter ? filterFdsReport(report, rows.filter) : report, flags.pretty ?? false);
+      return renderJson(
+        rows.filter ? filterFdsReport(report, rows.filter, details) : report,
+        flags.pretty ?? false,
+      );
     },
   },
 } satisfies Record<string, Format>;
@@ -218,15 +221,15 @@ export function registerFds(program: Command): void {
           }),
         );
         progress.clear();
-        const unshared = flags.all ? 'show' : 'collapse';
-        const picture = rows.filter ? filterFdsReport(report, rows.filter) : report;
-        if (await writePicture(kind, (p) => p.fdsPicture(picture, { unshared }))) return EXIT.OK;
-        const unread = readNothing(report.stats.fds, report.errors);
-        if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
-        // Read after the scan, for the listed processes only (process-details.ts).
+        // Read after the scan, for the listed processes only (process-details.ts); a filter's columns count.
         const details = needsDetails(FDS_COLUMNS, shown)
           ? readProcessDetailsOf(report.processes.map((p) => p.pid))
           : undefined;
+        const unshared = flags.all ? 'show' : 'collapse';
+        const picture = rows.filter ? filterFdsReport(report, rows.filter, details) : report;
+        if (await writePicture(kind, (p) => p.fdsPicture(picture, { unshared }))) return EXIT.OK;
+        const unread = readNothing(report.stats.fds, report.errors);
+        if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
         const unit = report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call';
         out(format.render(report, flags, unit, rows, details));
         return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;

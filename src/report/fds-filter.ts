@@ -5,12 +5,18 @@
  * error rows that match. The stats still count the whole scan.
  */
 import type { FdsReport } from '../inspect/fds/fds-report.js';
+import type { ProcessDetails } from '../procfs/process-details.js';
 import { type FdsRow, rowProcesses } from './fds-table.js';
 import type { RowFilter } from './filter.js';
 
-export function filterFdsReport(report: FdsReport, filter: RowFilter<FdsRow>): FdsReport {
+/** `details`: the user and command line of each process, when the filter uses a column that shows them. */
+export function filterFdsReport(
+  report: FdsReport,
+  filter: RowFilter<FdsRow>,
+  details?: ReadonlyMap<number, ProcessDetails>,
+): FdsReport {
   const commands = new Map(report.processes.map((p) => [p.pid, p.command]));
-  const processOf = rowProcesses(report);
+  const processOf = rowProcesses(report, details);
   return {
     ...report,
     descriptions: report.descriptions.filter((description) =>
