@@ -16,9 +16,9 @@ import { sysDupfdQuery } from '../src/sys/fcntl.js';
 import { mkfds, startFixture } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 import { assertChurnSound, fdsJson, oracle, partition } from './helpers/fds.js';
+import { nobodyWrapper } from './helpers/nobody.js';
 
 const BASE = Number(process.env.KCMP_TEST_SEED ?? Math.floor(Math.random() * 1e6));
-const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
 /** Why the bpf engine cannot be tested here, or undefined. */
 function noBpf(): string | undefined {
@@ -125,11 +125,12 @@ test('no output of the bpf engine carries a kernel address', async (t) => {
 test('auto and --engine bpf fall back to kcmp, saying why: as nobody, and without BTF', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('needs root to run as nobody and to compare with bpf');
   if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('setpriv is not installed');
-  const theirs = await startFixture('random', [String(BASE), '2', '40'], { wrapper: NOBODY });
+  const nobody = nobodyWrapper(); // staged where nobody can reach it, if the checkout is not
+  const theirs = await startFixture('random', [String(BASE), '2', '40'], { wrapper: nobody });
   t.after(() => theirs.stop());
   const pids = Object.values(theirs.pids).join(',');
   const runs = [
-    { what: 'nobody', wrapper: NOBODY, why: /not root: .*CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN/ },
+    { what: 'nobody', wrapper: nobody, why: /not root: .*CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN/ },
     {
       what: 'no BTF',
       wrapper: ['env', 'KCMP_BTF=/nonexistent/vmlinux'],

@@ -11,21 +11,18 @@ import { leakCase } from '../src/inspect/leaks/leak-case.js';
 import { findLeaks, type LeakProbe } from '../src/inspect/leaks/leak-finder.js';
 import type { Leak, LeaksReport } from '../src/inspect/leaks/leaks-report.js';
 import { mkfds } from './fixture/mkfds.js';
-import { CLI, runCli } from './helpers/cli.js';
+import { runCli } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { assertTyped, columnTypes } from './helpers/column-types.js';
+import { nobodyWrapper } from './helpers/nobody.js';
 import { assertValid } from './helpers/schema.js';
 
-const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-
-/** Why nobody cannot run the CLI here (not root, no setpriv, a checkout others cannot traverse), or null. */
+/** Why nobody cannot run the CLI here (not root, no setpriv), or null; nobodyWrapper() stages the CLI
+ * where nobody can reach it when the checkout is not (a 0700 home). */
 function nobodyCannotRun(): string | null {
   if (process.getuid?.() !== 0) return 'needs root to start processes nobody cannot read';
   if (spawnSync('setpriv', ['--version']).status !== 0) return 'setpriv is not installed';
-  const r = spawnSync(NOBODY[0] as string, [...NOBODY.slice(1), process.execPath, CLI, '--version']);
-  return r.status === 0
-    ? null
-    : `nobody cannot run ${CLI} (a directory on its path is not traversable by others)`;
+  return null;
 }
 
 const O_WRONLY = 0o1;
@@ -228,14 +225,14 @@ test('as nobody over a root parent and its nobody child: the parent is undecided
   if (!f) return;
   const { main, child } = f.pids as { main: number; child: number };
   assert.equal(leaksOf(main, 1).leaks.length, 2, 'as root: the listener and the log leaked into sleep');
-  const json = await runCliAsync(['leaks', '--tree', String(main), '-J'], { wrapper: NOBODY });
+  const json = await runCliAsync(['leaks', '--tree', String(main), '-J'], { wrapper: nobodyWrapper() });
   assert.equal(json.code, 2, json.stderr);
   const report = JSON.parse(json.stdout) as LeaksReport;
   assert.deepEqual(
     report.undecided.map((u) => [u.pid, u.syscall, u.errno, u.descendants]),
     [[main, 'readdir', 'EACCES', [child]]],
   );
-  const table = await runCliAsync(['leaks', '--tree', String(main)], { wrapper: NOBODY });
+  const table = await runCliAsync(['leaks', '--tree', String(main)], { wrapper: nobodyWrapper() });
   assert.equal(table.code, 2);
   assert.match(table.stdout, /^no leaked fds found, 1 process undecided: 2 processes, /);
   assert.match(
@@ -252,7 +249,9 @@ test('as nobody over root processes only: nothing could be read, one line and ex
   const f = await mkfds(t, 'leaky');
   if (!f) return;
   for (const json of [[], ['-J']]) {
-    const r = await runCliAsync(['leaks', '--tree', String(f.pids.main), ...json], { wrapper: NOBODY });
+    const r = await runCliAsync(['leaks', '--tree', String(f.pids.main), ...json], {
+      wrapper: nobodyWrapper(),
+    });
     assert.equal(r.code, 2, r.stdout);
     assert.equal(r.stdout, '');
     assert.match(

@@ -15,6 +15,7 @@ import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
 import { CLI, runCli } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
+import { nobodyWrapper } from './helpers/nobody.js';
 import { assertValid } from './helpers/schema.js';
 
 const EXPECTED = join(dirname(fileURLToPath(import.meta.url)), 'expected');
@@ -212,7 +213,7 @@ test('fds and tasks that could read none of the selected processes exit 2 with o
   if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('setpriv is not installed');
   const f = await names(t);
   if (!f) return;
-  const wrapper = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+  const wrapper = nobodyWrapper(); // staged where nobody can reach it, if the checkout is not
   for (const command of ['fds', 'tasks']) {
     const r = runCli([command, '-p', `${f.pids.main},${f.pids.child}`], { wrapper });
     assert.equal(r.code, 2, `${command}: ${r.stdout}`);
