@@ -61,32 +61,17 @@ export function registerRaw(program: Command): void {
           const p1 = parsePid(pid1, 'PID1');
           const p2 = parsePid(pid2, 'PID2');
           assertProcPidsAreOurs(); // the user read these pids in /proc (ps, pgrep); kcmp(2) reads them in ours
+          const call = { schema: RAW_SCHEMA, pid1: p1, pid2: p2, type } as const;
           let report: RawReport;
           if (type === 'file') {
             const [fd1, fd2] = [parseIndex(idx1, 'IDX1'), parseIndex(idx2, 'IDX2')];
-            report = {
-              schema: RAW_SCHEMA,
-              pid1: p1,
-              pid2: p2,
-              type,
-              idx1: fd1,
-              idx2: fd2,
-              order: kcmp(p1, p2, type, fd1, fd2),
-            };
+            report = { ...call, idx1: fd1, idx2: fd2, order: kcmp(p1, p2, type, fd1, fd2) };
           } else if (type === 'epoll-tfd') {
             const [fd1, slot] = [parseIndex(idx1, 'IDX1'), parseSlot(idx2)];
-            report = {
-              schema: RAW_SCHEMA,
-              pid1: p1,
-              pid2: p2,
-              type,
-              idx1: fd1,
-              idx2: slot,
-              order: kcmp(p1, p2, type, fd1, slot),
-            };
+            report = { ...call, idx1: fd1, idx2: slot, order: kcmp(p1, p2, type, fd1, slot) };
           } else {
             if (idx1 !== undefined) throw new InvalidArgumentError(`type ${type} takes no fd indexes`);
-            report = { schema: RAW_SCHEMA, pid1: p1, pid2: p2, type, order: kcmp(p1, p2, type) };
+            report = { ...call, order: kcmp(p1, p2, type) };
           }
           if (flags.json) outJson(report, flags);
           else out(`${report.order}\n`);
