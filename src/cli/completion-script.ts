@@ -4,6 +4,7 @@
  * that take pids (`-p`, `--tree`) complete the pids in /proc.
  */
 import { type Command, Help, type Option } from 'commander';
+import { visibleCommands } from './man-page.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -16,14 +17,11 @@ interface Spec {
 
 function specs(program: Command): { root: Option[]; commands: Spec[] } {
   const help = new Help();
-  const commands = help
-    .visibleCommands(program)
-    .filter((c) => c.name() !== 'help')
-    .map((c) => ({
-      name: c.name(),
-      summary: c.summary() || c.description(),
-      options: help.visibleOptions(c),
-    }));
+  const commands = visibleCommands(program).map((c) => ({
+    name: c.name(),
+    summary: c.summary() || c.description(),
+    options: help.visibleOptions(c),
+  }));
   return { root: help.visibleOptions(program), commands };
 }
 

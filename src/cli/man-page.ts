@@ -77,8 +77,8 @@ function subcommandPage(program: Command, cmd: Command, version: string): ManPag
   return { file: `${name}.1`, text: text.join('\n') };
 }
 
-/** The subcommands --help lists. */
-function visibleCommands(program: Command): Command[] {
+/** The subcommands --help lists (without commander's implicit `help`). */
+export function visibleCommands(program: Command): Command[] {
   return new Help().visibleCommands(program).filter((c) => c.name() !== 'help');
 }
 

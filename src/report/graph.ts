@@ -337,7 +337,8 @@ function peerEdges(descriptions: readonly Description[], nodes: ReadonlyMap<stri
       const key = [d.id, other.id].sort().join(' ');
       if (seen.has(key)) continue;
       seen.add(key);
-      const label = `peer${end(d, from)}${end(d, from) || end(other, to) ? ' ↔' : ''}${end(other, to)}`;
+      const [a, b] = [end(d, from), end(other, to)];
+      const label = a || b ? `peer${a} ↔${b}` : 'peer';
       edges.push({ from, to, label, kind: fileKind(d.type), relation: 'peer' });
     }
   }
