@@ -5,8 +5,8 @@
  * the CLI in node_modules/.bin. Dependencies come from npm's cache, which `npm ci` filled.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -56,7 +56,11 @@ test('npm pack installs into a fresh project: ESM, CommonJS, strict TypeScript a
     'CHANGELOG.md',
     'dist/index.js',
     'dist/index.cjs',
-    'dist/cli/main.js',
+    'dist/bin/kcmp.js',
+    'dist/bin/fds-worker.js',
+    'dist/bin/scan-worker.js',
+    'dist/bin/probe-child.js',
+    'dist/bin/freeze-watchdog.js',
     'dist/man/kcmp-fds.1',
     'schemas/kcmp.fds-1.json',
   ])
@@ -117,8 +121,22 @@ test('npm pack installs into a fresh project: ESM, CommonJS, strict TypeScript a
   assert.equal(run(app, process.execPath, ['cjs-consumer.cjs']), 'equal ESRCH\n');
 
   const bin = join(app, 'node_modules', '.bin', 'kcmp');
+  assert.equal(
+    realpathSync(bin),
+    join(realpathSync(app), 'node_modules', 'kcmp', 'dist', 'bin', 'kcmp.js'),
+    'the bin is the one-file bundle',
+  );
   const version = JSON.parse(execFileSync('npm', ['pkg', 'get', 'version'], { cwd: ROOT, encoding: 'utf8' }));
   assert.equal(run(app, bin, ['--version']).trim(), version);
   assert.equal(run(app, bin, ['raw', String(process.pid), String(process.pid), 'vm']).trim(), 'equal');
+  const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+  t.after(() => sleeper.kill());
+  const scanned = JSON.parse(run(app, bin, ['fds', '-p', String(sleeper.pid), '--all', '--json']));
+  assert.deepEqual(
+    scanned.processes.map((p: { pid: number }) => p.pid),
+    [sleeper.pid],
+    'kcmp fds from the installed bin scans the one process asked for',
+  );
+  assert.ok(scanned.stats.fds >= 3, `the sleeper's stdio at least: ${JSON.stringify(scanned.stats)}`);
   assert.ok(readdirSync(join(app, 'node_modules', 'kcmp', 'dist')).includes('index.cjs'));
 });

@@ -1,9 +1,12 @@
-/** Runs the built CLI (dist/cli/main.js) as a user would, and returns what it printed and its exit code. */
+/**
+ * Runs the built CLI as a user would — the package's bin, the one-file bundle dist/bin/kcmp.js — and
+ * returns what it printed and its exit code.
+ */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bin', 'kcmp.js');
 
 export interface CliResult {
   code: number | null;

@@ -2,14 +2,14 @@
  * Running the CLI and the fixtures as `nobody` (uid 65534), wherever the checkout lives.
  *
  * nobody must be able to reach what it runs: in a checkout under a directory others cannot traverse (a
- * 0700 home, `mktemp -d`) it cannot load dist/cli/main.js or exec the fixtures in .cache/. Then what it
+ * 0700 home, `mktemp -d`) it cannot load dist/bin/kcmp.js or exec the fixtures in .cache/. Then what it
  * runs — dist/, package.json, the runtime node_modules and the built fixtures — is copied once per test
  * process into a world-readable temporary directory, and the wrapper rewrites every argument under the
  * checkout to the copy:
  *
  *   runCli(['doctor'], { wrapper: nobodyWrapper() })
- *   // setpriv --reuid=65534 … sh -c MAP REPO STAGE node REPO/dist/cli/main.js doctor
- *   //                                                  → node STAGE/dist/cli/main.js doctor
+ *   // setpriv --reuid=65534 … sh -c MAP REPO STAGE node REPO/dist/bin/kcmp.js doctor
+ *   //                                                  → node STAGE/dist/bin/kcmp.js doctor
  */
 import { spawnSync } from 'node:child_process';
 import {

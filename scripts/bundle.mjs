@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+/**
+ * Bundles the compiled CLI (dist/cli/main.js, after tsc) into one ES module, dist/bin/kcmp.js: the `bin`
+ * of the package. Node spends most of a short command's start-up finding, reading and linking ~120 small
+ * modules one by one (see bench/README.md, "Start-up"); one file read once removes that. The library entry
+ * points (dist/index.js, dist/index.cjs) stay unbundled.
+ *
+ * What stays outside the bundle:
+ * - koffi: a native .node addon, loaded at run time with createRequire (src/sys/libc.ts);
+ * - @hpcc-js/wasm-graphviz: 800 kB with its WebAssembly inlined, imported dynamically by the graph renderer.
+ *
+ * Inside the bundle, each module's body runs when it is first imported, as without the bundle: a
+ * subcommand's modules run only for that subcommand (src/cli/commands.ts). Two things the bundle changes:
+ * - ES import statements cannot be deferred, so a bundle would hoist every `import … from 'node:http'` to
+ *   its top and load every built-in module any command uses (http, child_process, worker_threads, …) for
+ *   every command. The built-ins are therefore required (lazyBuiltins): loaded when the module importing
+ *   them runs, as without the bundle.
+ * - string-width compiles Unicode-property regular expressions (\p{RGI_Emoji}) and an Intl.Segmenter when
+ *   its module runs: ~30 ms, more than the rest of a one-process scan. Tables call it only for cells that
+ *   are not printable ASCII (src/report/cell-text.ts), so the bundle loads it at its first call
+ *   (lazyStringWidth).
+ *
+ * Modules that a bundled module starts by a path relative to itself — `new URL('./NAME.js',
+ * import.meta.url)` for a Worker, `nodeScript(import.meta.url, 'NAME')` for a child process — are found in
+ * the sources and bundled as their own entry points beside the CLI (dist/bin/NAME.js), which is where that
+ * path points once the code runs from dist/bin/. dist/bin/ is two levels below the package root, as
+ * dist/util/ is, so `../../package.json` (src/util/version.ts) resolves the same.
+ *
+ *   node scripts/bundle.mjs     # run by `npm run build`, after tsc
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = join(ROOT, 'src');
+const DIST = join(ROOT, 'dist');
+export const BIN_DIR = join(DIST, 'bin');
+
+const SIBLING_SCRIPT = [
+  /new URL\(\s*'\.\/([\w-]+)\.js',\s*import\.meta\.url\s*\)/g,
+  /nodeScript\(\s*import\.meta\.url,\s*'([\w-]+)'\s*\)/g,
+];
+
+/** [source file, sibling script name] for every module started by a path relative to its caller. */
+export function siblingScripts() {
+  const found = [];
+  for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, 'utf8');
+    for (const pattern of SIBLING_SCRIPT)
+      for (const [, name] of text.matchAll(pattern)) found.push([relative(SRC, file), name]);
+  }
+  return found;
+}
+
+/** `import … from 'node:NAME'` becomes a CommonJS module that requires it: run when its importer runs. */
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    const builtins = new Set(builtinModules);
+    build.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.kind !== 'import-statement' || !builtins.has(args.path.slice('node:'.length)))
+        return undefined;
+      return { path: args.path, namespace: 'lazy-builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+    }));
+  },
+};
+
+/** string-width's module, run at the first call of its function rather than when a table module loads. */
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(build) {
+    build.onResolve({ filter: /^string-width$/ }, (args) =>
+      args.namespace === 'lazy-string-width'
+        ? undefined
+        : { path: 'string-width', namespace: 'lazy-string-width' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, () => ({
+      contents:
+        "export default function stringWidth(text, options) { return require('string-width').default(text, options); }",
+      resolveDir: ROOT,
+    }));
+  },
+};
+
+async function main() {
+  const entryPoints = [{ in: join(DIST, 'cli', 'main.js'), out: 'kcmp' }];
+  const names = new Set();
+  for (const [caller, name] of siblingScripts()) {
+    if (names.has(name)) continue;
+    names.add(name);
+    const compiled = join(DIST, dirname(caller), `${name}.js`);
+    if (!readdirSync(dirname(compiled)).includes(basename(compiled)))
+      throw new Error(`${caller} starts ${name}.js beside itself, but tsc produced no ${compiled}`);
+    entryPoints.push({ in: compiled, out: name });
+  }
+  await build({
+    entryPoints,
+    outdir: BIN_DIR,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['koffi', '@hpcc-js/wasm-graphviz'],
+    // Bundled CommonJS (commander, prom-client, lazyBuiltins) requires Node's built-in modules: give it a require.
+    banner: {
+      js: "import { createRequire as __kcmpRequire } from 'node:module';\nconst require = __kcmpRequire(import.meta.url);",
+    },
+    plugins: [lazyBuiltins, lazyStringWidth],
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
