@@ -7,14 +7,16 @@
  *
  * What stays outside the bundle:
  * - koffi: a native .node addon, loaded at run time with createRequire (src/sys/libc.ts);
- * - @hpcc-js/wasm-graphviz: 800 kB with its WebAssembly inlined, imported dynamically by the graph renderer.
+ * - @hpcc-js/wasm-graphviz: 800 kB with its WebAssembly inlined, imported dynamically by the graph renderer;
+ * - prom-client (with @opentelemetry/api, 170 kB: a quarter of the bundle), which only the exporter and
+ *   `kcmp metrics` use: Node parses every byte of the one file at start-up, whatever the command.
  *
  * Inside the bundle, each module's body runs when it is first imported, as without the bundle: a
  * subcommand's modules run only for that subcommand (src/cli/commands.ts). Two things the bundle changes:
- * - ES import statements cannot be deferred, so a bundle would hoist every `import … from 'node:http'` to
- *   its top and load every built-in module any command uses (http, child_process, worker_threads, …) for
- *   every command. The built-ins are therefore required (lazyBuiltins): loaded when the module importing
- *   them runs, as without the bundle.
+ * - ES import statements cannot be deferred, so a bundle would hoist every `import … from 'node:http'` (or
+ *   from prom-client) to its top and load every built-in module any command uses (http, child_process,
+ *   worker_threads, …) for every command. Those imports are therefore turned into require() calls
+ *   (lazyRequire): run when the module importing them runs, as without the bundle.
  * - string-width compiles Unicode-property regular expressions (\p{RGI_Emoji}) and an Intl.Segmenter when
  *   its module runs: ~30 ms, more than the rest of a one-process scan. Tables call it only for cells that
  *   are not printable ASCII (src/report/cell-text.ts), so the bundle loads it at its first call
@@ -37,7 +39,7 @@ import { build } from 'esbuild';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
 const DIST = join(ROOT, 'dist');
-export const BIN_DIR = join(DIST, 'bin');
+const BIN_DIR = join(DIST, 'bin');
 
 const SIBLING_SCRIPT = [
   /new URL\(\s*'\.\/([\w-]+)\.js',\s*import\.meta\.url\s*\)/g,
@@ -45,7 +47,7 @@ const SIBLING_SCRIPT = [
 ];
 
 /** [source file, sibling script name] for every module started by a path relative to its caller. */
-export function siblingScripts() {
+function siblingScripts() {
   const found = [];
   for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) continue;
@@ -57,17 +59,21 @@ export function siblingScripts() {
   return found;
 }
 
-/** `import … from 'node:NAME'` becomes a CommonJS module that requires it: run when its importer runs. */
-const lazyBuiltins = {
-  name: 'lazy-builtins',
+/** CommonJS packages kept outside the bundle and required when their importer runs (see the header). */
+const REQUIRED_WHEN_USED = ['prom-client'];
+
+/** `import … from 'node:NAME'` (or from a REQUIRED_WHEN_USED package) becomes a CommonJS module that
+ * requires it: run when the module importing it runs. */
+const lazyRequire = {
+  name: 'lazy-require',
   setup(build) {
     const builtins = new Set(builtinModules);
-    build.onResolve({ filter: /^node:/ }, (args) => {
-      if (args.kind !== 'import-statement' || !builtins.has(args.path.slice('node:'.length)))
-        return undefined;
-      return { path: args.path, namespace: 'lazy-builtin' };
+    const deferred = (path) => builtins.has(path.replace(/^node:/, '')) || REQUIRED_WHEN_USED.includes(path);
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'import-statement' || !deferred(args.path)) return undefined;
+      return { path: args.path, namespace: 'lazy-require' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+    build.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
     }));
   },
@@ -108,12 +114,12 @@ async function main() {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: ['koffi', '@hpcc-js/wasm-graphviz'],
-    // Bundled CommonJS (commander, prom-client, lazyBuiltins) requires Node's built-in modules: give it a require.
+    external: ['koffi', '@hpcc-js/wasm-graphviz', ...REQUIRED_WHEN_USED],
+    // Bundled CommonJS (commander, lazyRequire) requires modules at run time: give it a require.
     banner: {
       js: "import { createRequire as __kcmpRequire } from 'node:module';\nconst require = __kcmpRequire(import.meta.url);",
     },
-    plugins: [lazyBuiltins, lazyStringWidth],
+    plugins: [lazyRequire, lazyStringWidth],
     logLevel: 'warning',
   });
 }

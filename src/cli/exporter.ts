@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { selectProcesses } from '../procfs/select.js';
-import { Exporter } from '../serve/exporter.js';
 import { EXIT } from './exit-codes.js';
 import { type FleetFlags, fleetOptionsOf, withFleetOptions } from './fleet-options.js';
 import { action, warn } from './run.js';
@@ -93,6 +92,8 @@ export function registerExporter(program: Command): void {
         assertProcPidsAreOurs(); // refused now, not in every scan later
         selectProcesses(options.selection); // a bad named pid is one line now, not a failed scan later
         let crashed = false;
+        // Imported here, not above: prom-client is a quarter of the bin, which --help need not load.
+        const { Exporter } = await import('../serve/exporter.js');
         const exporter = new Exporter(options, intervalMs, {
           onFailure: (name, message) => warn(`scan failed: ${name}: ${message}, serving the previous scan`),
           onCrash: (error) => {

@@ -8,7 +8,6 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { fleetScan } from '../inspect/fleet/fleet-scan.js';
-import { exporterState, renderSample } from '../serve/exporter.js';
 import { EXIT } from './exit-codes.js';
 import { type FleetFlags, fleetOptionsOf, withFleetOptions } from './fleet-options.js';
 import { action, out } from './run.js';
@@ -47,6 +46,8 @@ export function registerMetrics(program: Command): void {
     )
     .action(
       action(async (flags: MetricsFlags) => {
+        // Imported here, not above: prom-client is a quarter of the bin, which --help need not load.
+        const { exporterState, renderSample } = await import('../serve/exporter.js');
         const sample = await fleetScan(fleetOptionsOf(flags));
         const state = { ...exporterState(), scans: 1, comparisons: sample.comparisons };
         const text = await renderSample(sample, state, 'prometheus');
