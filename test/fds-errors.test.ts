@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { CompareFailure, UNORDERED } from '../src/group/engine.js';
-import type { FdComparator } from '../src/inspect/fds/fd-comparator.js';
+import { CompareFailure, UNORDERED } from '../src/compare/comparison.js';
+import type { FdComparator } from '../src/compare/fd-comparator.js';
+import { type KcmpCall, kcmpComparison } from '../src/compare/kcmp-comparison.js';
 import { groupBuckets } from '../src/inspect/fds/fds-group.js';
 import { Problems } from '../src/inspect/fds/fds-problems.js';
 import { refilledTables, scanTables } from '../src/inspect/fds/fds-scan.js';
-import { type KcmpCall, kcmpComparison } from '../src/inspect/kcmp-comparison.js';
 import { allocFdColumns, scanFds } from '../src/procfs/fds.js';
 import { errnoName } from '../src/sys/errno.js';
 import { KCMP, sysKcmp } from '../src/sys/kcmp.js';

@@ -18,13 +18,13 @@
  * outcomes; names are read later for the listed descriptions only (fds-names.ts).
  */
 import type { TaskFileIterator, TaskFileRecords } from '../../bpf/task-file-iter.js';
-import { CompareFailure } from '../../group/engine.js';
+import { CompareFailure } from '../../compare/comparison.js';
+import { kcmpComparison } from '../../compare/kcmp-comparison.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
 import type { FdColumns } from '../../procfs/fds.js';
 import { allocFdColumns } from '../../procfs/fds.js';
 import { isGone } from '../../sys/errno.js';
 import { KCMP } from '../../sys/kcmp.js';
-import { kcmpComparison } from '../kcmp-comparison.js';
 import type { FdTable } from './fd-tables.js';
 import { type Buckets, bucketize, COMPARE } from './fds-buckets.js';
 import { emptyGrouped, GONE_KCMP, GONE_STAT, type Grouped, groupBuckets, NOT_GONE } from './fds-group.js';

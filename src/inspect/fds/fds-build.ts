@@ -12,6 +12,8 @@
  * Link targets are read between the two, for listed descriptions only (the caller does it, on worker
  * threads when it has them): a description's name is its first holder's link.
  */
+
+import type { FdMethod } from '../../compare/fd-comparator.js';
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import type { FdColumns } from '../../procfs/fds.js';
 import { formatDev } from '../../procfs/fds.js';
@@ -19,7 +21,6 @@ import { FsMagics } from '../../procfs/fs-magic.js';
 import type { ProcessIdentity } from '../../procfs/identity.js';
 import { kindOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
-import type { FdMethod } from './fd-comparator.js';
 import type { EngineName } from './fd-engine.js';
 import type { FdTable } from './fd-tables.js';
 import type { Buckets } from './fds-buckets.js';

@@ -9,7 +9,7 @@
  * bucket (nothing proved it alone).
  */
 
-import type { FdMethod } from './fd-comparator.js';
+import type { FdMethod } from '../../compare/fd-comparator.js';
 import { type Buckets, COMPARE, PATH_ALONE, SINGLE, SOCKET } from './fds-buckets.js';
 import { GONE_STAT, type Grouped, UNCOMPARED, UNSETTLED } from './fds-group.js';
 import type { FdsMethod } from './fds-report.js';

@@ -21,10 +21,11 @@
  * error) or not comparable (privilege, not supported: listed alone, `certain: false`).
  */
 
-import { CompareFailure, type Comparison, groupItems } from '../../group/engine.js';
+import { CompareFailure, type Comparison } from '../../compare/comparison.js';
+import { type FdComparator, type FdMethod, fdComparator } from '../../compare/fd-comparator.js';
+import { groupItems } from '../../group/engine.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
-import { type FdComparator, type FdMethod, fdComparator } from './fd-comparator.js';
 
 export interface GroupJob {
   method: FdMethod;

@@ -5,9 +5,10 @@
  * The same queue reads the names of the descriptions that need no grouping (single fds, sockets), so
  * link targets are read in parallel with the kcmp work rather than after it.
  */
+
+import type { FdComparator, FdMethod } from '../../compare/fd-comparator.js';
 import { readLinks } from '../../procfs/fd-dir.js';
 import type { FdColumns } from '../../procfs/fds.js';
-import type { FdComparator, FdMethod } from './fd-comparator.js';
 import { type Buckets, COMPARE } from './fds-buckets.js';
 import { emptyGrouped, type Grouped, type GroupJob, type GroupOutcome, groupBuckets } from './fds-group.js';
 import type { WorkerPool, WorkerRequest } from './fds-pool.js';

@@ -14,15 +14,15 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
+import type { FdMethod } from '../../compare/fd-comparator.js';
+import { type ScanMethod, scanMethod } from '../../compare/fd-scan-method.js';
 import { countFds } from '../../procfs/fds.js';
 import { stillSame } from '../../procfs/identity.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import { type Frozen, freeze } from '../freeze.js';
-import type { FdMethod } from './fd-comparator.js';
 import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
-import { type ScanMethod, scanMethod } from './fd-scan-method.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
 import { scanWithBpf } from './fds-bpf.js';
 import { bucketize } from './fds-buckets.js';

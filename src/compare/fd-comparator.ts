@@ -11,11 +11,12 @@
  *
  * A comparator is named, not passed as a function, so a worker thread can build the same one.
  */
-import type { Method } from '../../compare/types.js';
-import type { Comparison } from '../../group/engine.js';
-import type { ErrnoName } from '../../sys/errno.js';
-import { KCMP } from '../../sys/kcmp.js';
-import { kcmpComparison } from '../kcmp-comparison.js';
+
+import type { ErrnoName } from '../sys/errno.js';
+import { KCMP } from '../sys/kcmp.js';
+import type { Comparison } from './comparison.js';
+import { kcmpComparison } from './kcmp-comparison.js';
+import type { Method } from './types.js';
 
 export type FdMethod = Extract<Method, 'kcmp' | 'borrowed-dupfd-query' | 'none'>;
 
