@@ -4,6 +4,7 @@
  */
 import type { Method } from '../../compare/types.js';
 import type { SocketInfo } from '../../netlink/socket-info.js';
+import type { FileStat } from '../../procfs/file-stat.js';
 import type { EngineName } from './fd-engine.js';
 
 /** The `schema` of an {@link FdsReport}. */
@@ -79,6 +80,8 @@ export interface Description {
   method: FdsMethod;
   /** The scanned fds that hold it. */
   holders: Holder[];
+  /** When asked for (SIZE, NLINK): what stat(2) says of the file, read once for the description. */
+  file?: FileStat;
   /** When asked for (a column needs them): the holders of the other end(s) — pipe ends, UNIX peers,
    * loopback TCP/UDP connections, ptys — among every fd scanned (fds-peers.ts). */
   peers?: Peer[];
@@ -123,14 +126,15 @@ export interface ScanError {
   /** The errno the call failed with; null when none did: then `reason` says what happened. */
   errno: string | null;
   /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
-   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed). */
+   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed),
+   * `reused` (the fd's number names another file than when it was read: closed and reused meanwhile). */
   reason?: ScanErrorReason;
   /** One line for people: what failed and what it means for the report. */
   message: string;
 }
 
 /** Why a scan error has no errno: see {@link ScanError.reason}. */
-export type ScanErrorReason = 'zombie' | 'unsettled';
+export type ScanErrorReason = 'zombie' | 'unsettled' | 'reused';
 
 /** A scanned process. */
 export interface ProcessInfo {
