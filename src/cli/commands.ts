@@ -23,9 +23,13 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
 /** Subcommands that describe all the others (completion scripts, manual pages): they need every definition. */
 const DESCRIBING = new Set(['completion', 'manual']);
 
-/** The registrations needed for this command line: the named subcommand's, or all of them for help and
- * the describing subcommands. */
+/** The command lines that print the version and nothing else: they need no subcommand. */
+const VERSION_ONLY = new Set(['-V', '--version']);
+
+/** The registrations needed for this command line: the named subcommand's, none for `--version` alone,
+ * or all of them for help and the describing subcommands. */
 export async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  if (argv.length === 1 && VERSION_ONLY.has(argv[0] as string)) return [];
   const name = argv.find((arg) => !arg.startsWith('-'));
   const one = name !== undefined && Object.hasOwn(COMMANDS, name) && !DESCRIBING.has(name);
   const names = one ? [name] : Object.keys(COMMANDS);
