@@ -80,6 +80,13 @@ function render(list, samples, load) {
     return `| ${c.label} | ${cells.join(' | ')} | ${(median(s) / median(floor)).toFixed(2)}× | ${paired.toFixed(2)}× |`;
   });
   const n = floor.length;
+  /** The bundle against the unbundled entry, for one command: ratio of medians, median of round ratios. */
+  const against = (key, base) => {
+    const a = samples.get(key);
+    const b = samples.get(base);
+    const paired = median(a.map((ms, i) => ms / b[i]));
+    return `${(median(a) / median(b)).toFixed(2)}× (per round ${paired.toFixed(2)}×)`;
+  };
   return [
     HEADING,
     '',
@@ -98,6 +105,8 @@ function render(list, samples, load) {
     '| command | ms min | ms median | ms max | median / `node -e 0` | per-round ratio (median) |',
     '|---|--:|--:|--:|--:|--:|',
     ...rows,
+    '',
+    `Bundle / unbundled: \`fds -p PID\` ${against('fds', 'fdsTsc')}, \`--version\` ${against('version', 'versionTsc')}.`,
     '',
     `Target (issue 10): \`kcmp fds -p ONE_PID\` ≤ 1.3× \`node -e 0\` — ${
       median(samples.get('fds')) / median(floor) <= 1.3 ? 'met' : '**not met**'
