@@ -30,9 +30,9 @@
  *
  *   node scripts/bundle.mjs     # run by `npm run build`, after tsc
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { basename, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -52,9 +52,13 @@ function siblingScripts() {
   for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) continue;
     const file = join(entry.parentPath, entry.name);
-    const text = readFileSync(file, 'utf8');
+    // Code only: a comment may show the call as an example.
+    const code = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => !/^\s*(\*|\/\*|\/\/)/.test(line))
+      .join('\n');
     for (const pattern of SIBLING_SCRIPT)
-      for (const [, name] of text.matchAll(pattern)) found.push([relative(SRC, file), name]);
+      for (const [, name] of code.matchAll(pattern)) found.push([relative(SRC, file), name]);
   }
   return found;
 }
@@ -96,32 +100,33 @@ const lazyStringWidth = {
   },
 };
 
-async function main() {
-  const entryPoints = [{ in: join(DIST, 'cli', 'main.js'), out: 'kcmp' }];
-  const names = new Set();
-  for (const [caller, name] of siblingScripts()) {
-    if (names.has(name)) continue;
-    names.add(name);
-    const compiled = join(DIST, dirname(caller), `${name}.js`);
-    if (!readdirSync(dirname(compiled)).includes(basename(compiled)))
-      throw new Error(`${caller} starts ${name}.js beside itself, but tsc produced no ${compiled}`);
-    entryPoints.push({ in: compiled, out: name });
-  }
-  await build({
-    entryPoints,
-    outdir: BIN_DIR,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['koffi', '@hpcc-js/wasm-graphviz', ...REQUIRED_WHEN_USED],
-    // Bundled CommonJS (commander, lazyRequire) requires modules at run time: give it a require.
-    banner: {
-      js: "import { createRequire as __kcmpRequire } from 'node:module';\nconst require = __kcmpRequire(import.meta.url);",
-    },
-    plugins: [lazyRequire, lazyStringWidth],
-    logLevel: 'warning',
-  });
+const entryPoints = [{ in: join(DIST, 'cli', 'main.js'), out: 'kcmp' }];
+const callerOf = new Map();
+for (const [caller, name] of siblingScripts()) {
+  const compiled = join(DIST, dirname(caller), `${name}.js`);
+  const other = callerOf.get(name);
+  if (other !== undefined && dirname(other) !== dirname(caller))
+    throw new Error(
+      `${other} and ${caller} both start a ${name}.js beside themselves: one dist/bin/ holds both`,
+    );
+  if (other !== undefined) continue;
+  if (!existsSync(compiled))
+    throw new Error(`${caller} starts ${name}.js beside itself, but tsc produced no ${compiled}`);
+  callerOf.set(name, caller);
+  entryPoints.push({ in: compiled, out: name });
 }
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
+await build({
+  entryPoints,
+  outdir: BIN_DIR,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['koffi', '@hpcc-js/wasm-graphviz', ...REQUIRED_WHEN_USED],
+  // Bundled CommonJS (commander, lazyRequire) requires modules at run time: give it a require.
+  banner: {
+    js: "import { createRequire as __kcmpRequire } from 'node:module';\nconst require = __kcmpRequire(import.meta.url);",
+  },
+  plugins: [lazyRequire, lazyStringWidth],
+  logLevel: 'warning',
+});
