@@ -81,6 +81,7 @@ export type {
 } from './inspect/leaks/leaks-report.js';
 export { inspectTasks, type TasksOptions } from './inspect/tasks/tasks.js';
 export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks/tasks-report.js';
+export type { KindName } from './procfs/kinds.js';
 export type { Selection } from './procfs/select.js';
 export { renderDot } from './report/dot.js';
 export { fdsGraph, type GraphOptions, type SharingGraph } from './report/graph.js';

@@ -4,6 +4,7 @@
  */
 import type { Method } from '../../compare/types.js';
 import type { SocketInfo } from '../../netlink/socket-info.js';
+import type { KindName } from '../../procfs/kinds.js';
 import type { EngineName } from './fd-engine.js';
 
 /** The `schema` of an {@link FdsReport}. */
@@ -61,9 +62,10 @@ export type FdsMethod = Extract<
 export interface Description {
   /** "d1", "d2", … in output order; stable only within one report. */
   id: string;
-  /** REG, DIR, FIFO, SOCK, CHR, BLK, LINK, mqueue, memfd_secret, or an anon-inode kind: eventfd,
-   * eventpoll, timerfd, signalfd, inotify, pidfd, bpf-link, kvm-vcpu, … ; UNKNOWN otherwise (kinds.ts). */
-  type: string;
+  /** What kind of file (a {@link KindName}): REG, DIR, FIFO, SOCK, CHR, BLK, LINK, mqueue, memfd_secret, or
+   * an anon-inode kind: eventfd, eventpoll, timerfd, signalfd, inotify, pidfd, bpf-link, kvm-vcpu, … ;
+   * UNKNOWN otherwise. */
+  type: KindName;
   /** The /proc/PID/fd/N link target: a path, "pipe:[123]", "socket:[456]", "anon_inode:[eventfd]". */
   name: string;
   /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
