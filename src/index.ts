@@ -80,7 +80,22 @@ export type {
   UndecidedProcess,
 } from './inspect/leaks/leaks-report.js';
 export { inspectTasks, type TasksOptions } from './inspect/tasks/tasks.js';
-export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks/tasks-report.js';
+export type {
+  KcmpErrorScope,
+  KcmpRefusedError,
+  KcmpUnusableError,
+  KindErrorScope,
+  KindUndecidedError,
+  KindUnsupportedError,
+  TaskCallError,
+  TaskError,
+  TaskErrorReason,
+  TaskErrorScope,
+  TaskInfo,
+  TaskRelation,
+  TaskStateError,
+  TasksReport,
+} from './inspect/tasks/tasks-report.js';
 export type { KindName } from './procfs/kinds.js';
 export type { Selection } from './procfs/select.js';
 export { renderDot } from './report/dot.js';
