@@ -151,7 +151,7 @@ function confirm(verdict: Verdict, refs: readonly TaskFd[], before: readonly (Fd
  * @example
  * sameFile({ pid: 1234, fd: 3 }, { pid: 1235, fd: 3 })         // { same: true, method: 'kcmp' }
  * sameFile({ pid: process.pid, fd: 0 }, { pid: process.pid, fd: 1 })  // method 'dupfd-query'
- * sameFile(a, b, { borrow: true })   // pidfd_getfd + F_DUPFD_QUERY where kcmp is blocked
+ * sameFile({ pid: 1234, fd: 3 }, { pid: 1235, fd: 3 }, { borrow: true })  // F_DUPFD_QUERY where kcmp is blocked
  * @throws InvalidArgumentError (before any syscall), ProcessGoneError, ZombieProcessError, or a SysError
  * for an fd that is not open.
  */

@@ -67,7 +67,7 @@ export interface ChangedReason {
  * names a method.
  *
  * @example
- * const v = sameFile(a, b);
+ * const v = sameFile({ pid: 1234, fd: 3 }, { pid: 1235, fd: 3 });
  * if (v.same === null) console.log(`undecided: ${v.reason.message}`);
  * else console.log(`${v.same ? 'same' : 'different'} (${v.method})`);
  */
