@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { CompareFailure, UNORDERED } from '../src/group/engine.js';
-import type { FdComparator } from '../src/inspect/fds/fd-comparator.js';
-import { groupBuckets } from '../src/inspect/fds/fds-group.js';
+import { CompareFailure, UNORDERED } from '../src/compare/comparison.js';
+import type { FdComparator } from '../src/compare/fd-comparator.js';
+import { type KcmpCall, kcmpComparison } from '../src/compare/kcmp-comparison.js';
+import { readRows, refilledTables } from '../src/inspect/fds/fd-rows.js';
 import { Problems } from '../src/inspect/fds/fds-problems.js';
-import { refilledTables, scanTables } from '../src/inspect/fds/fds-scan.js';
-import { type KcmpCall, kcmpComparison } from '../src/inspect/kcmp-comparison.js';
+import { groupBuckets } from '../src/inspect/fds/group-bucket.js';
 import { allocFdColumns, scanFds } from '../src/procfs/fds.js';
 import { errnoName } from '../src/sys/errno.js';
 import { KCMP, sysKcmp } from '../src/sys/kcmp.js';
@@ -111,7 +111,6 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
   };
   const job = {
     method: 'kcmp' as const,
-    nameAll: true,
     tid: new Int32Array(fds.length).fill(main),
     fd: fds,
     dev: cols.dev,
@@ -120,7 +119,11 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
   };
   const out = groupBuckets(job, comparator);
   assert.deepEqual([...out.klass], [-1, -1, -1], 'nothing is merged on a guess');
-  assert.deepEqual(out.errno, ['', '', ''], 'no errno: no call failed');
+  assert.deepEqual(
+    out.fates.map(([, fate]) => fate),
+    [{ kind: 'unsettled' }, { kind: 'unsettled' }, { kind: 'unsettled' }],
+    'unsettled, with no errno: no call failed',
+  );
   const problems = new Problems();
   problems.unsettled(main);
   assert.deepEqual(
@@ -136,8 +139,10 @@ test("a leader's table that lists empty while a thread's execve replaces it is l
   // The leader has exited (its table released), as in the middle of another thread's execve: its
   // /proc/PID/fd lists nothing.
   const leaderTable = { pid, tid: pid, sharedBy: [], compared: true };
-  const scan = await scanTables([leaderTable], undefined, () => assert.fail('the listing succeeds'));
-  assert.equal(scan.cols.fd.length, 0, 'the released table lists no fds');
+  const listing = new Problems();
+  const scan = await readRows([leaderTable], undefined, listing);
+  assert.equal(scan.fd.length, 0, 'the released table lists no fds');
+  assert.deepEqual(listing.list(), [], 'the listing succeeds, and finds it still empty: nothing to say');
   assert.deepEqual(refilledTables(scan), [], 'still empty: nothing to say');
   process.kill(pid, 'SIGUSR1');
   waitComm(pid, 'sleep');

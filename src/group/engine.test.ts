@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Comparator, CompareFailure, type Comparison, groupItems, UNORDERED } from './engine.js';
+import { CompareFailure, type Comparison, UNORDERED } from '../compare/comparison.js';
+import { type Comparator, groupItems } from './engine.js';
 
 interface Item {
   id: number;

@@ -29,18 +29,7 @@
  * files or the kernel.
  */
 
-/** Three-way result: <0 less, 0 equal, >0 greater; UNORDERED for "different, order unknown". */
-export const UNORDERED = Symbol('unordered');
-
-export class CompareFailure<E> {
-  /** `blame`: which operand of compare(a, b) made it fail; the engine passes (item, representative). */
-  constructor(
-    readonly error: E,
-    readonly blame: 'a' | 'b' = 'a',
-  ) {}
-}
-
-export type Comparison<E> = number | typeof UNORDERED | CompareFailure<E>;
+import { CompareFailure, type Comparison, UNORDERED } from '../compare/comparison.js';
 
 export interface Comparator<T, E> {
   /** false for equality-only comparators: then only 0 (equal) vs non-zero/UNORDERED (different) counts. */

@@ -55,13 +55,13 @@ export class FdDir {
   }
 
   /**
-   * Does fd `fd` still refer to inode (dev, ino)? undefined if so; the errno if the stat fails; 'changed'
+   * Does fd `fd` still refer to inode (dev, ino)? undefined if so; the errno if the stat fails; 'reused'
    * when it now refers to another file — the fd that was read has been closed and its number reused.
    */
-  restat(fd: number, dev: number, ino: number): ErrnoName | 'changed' | undefined {
+  restat(fd: number, dev: number, ino: number): ErrnoName | 'reused' | undefined {
     const errno = this.stat(fd);
     if (errno !== undefined) return errno;
-    return this.dev === dev && this.ino === ino ? undefined : 'changed';
+    return this.dev === dev && this.ino === ino ? undefined : 'reused';
   }
 
   /** The st_mode of fd `fd`'s link itself (its r/w bits are the fd's f_mode: fd-access.ts), or the errno. */

@@ -40,33 +40,75 @@ export function countFds(tid: number): number {
   }
 }
 
-/** Parallel arrays, one slot per fd. `dev` is st_dev as the kernel encodes it (see formatDev). */
-export interface FdColumns {
-  fd: Int32Array;
-  dev: Float64Array;
-  ino: Float64Array;
-  mode: Uint32Array;
+/**
+ * The numeric per-fd fields, declared once: the type of each column. Allocating, concatenating,
+ * reordering and transferring columns between threads all go through this list, so a new stat-derived
+ * field is one entry here and the line of scanFds that fills it.
+ */
+const NUMERIC_COLUMNS = {
+  fd: Int32Array,
+  /** st_dev as the kernel encodes it (see formatDev). */
+  dev: Float64Array,
+  ino: Float64Array,
+  /** st_mode of the file the fd refers to. */
+  mode: Uint32Array,
   /**
    * The st_mode of the fd's /proc link itself (fd-access.ts: its r/w bits are the fd's f_mode), read only
    * for kinds whose shortcut needs it (kinds.ts: sockets) right after the stat; 0 for the others.
    */
-  linkMode: Uint16Array;
+  linkMode: Uint16Array,
   /** 1 when the stat of the slot failed. */
-  failed: Uint8Array;
-  /** The errno of a failed slot; '' when it did not fail. */
+  failed: Uint8Array,
+} as const;
+
+/** The names of the numeric columns. */
+export type NumericColumn = keyof typeof NUMERIC_COLUMNS;
+
+/** The numeric columns, in declaration order. */
+export const NUMERIC_COLUMN_NAMES = Object.keys(NUMERIC_COLUMNS) as NumericColumn[];
+
+/** Parallel arrays, one slot per fd (see NUMERIC_COLUMNS), and the errno of each failed slot ('' if none). */
+export type FdColumns = { [K in NumericColumn]: InstanceType<(typeof NUMERIC_COLUMNS)[K]> } & {
   errno: string[];
-}
+};
 
 export function allocFdColumns(size: number): FdColumns {
-  return {
-    fd: new Int32Array(size),
-    dev: new Float64Array(size),
-    ino: new Float64Array(size),
-    mode: new Uint32Array(size),
-    linkMode: new Uint16Array(size),
-    failed: new Uint8Array(size),
-    errno: new Array<string>(size).fill(''),
-  };
+  const cols = { errno: new Array<string>(size).fill('') } as Partial<FdColumns>;
+  for (const name of NUMERIC_COLUMN_NAMES) Object.assign(cols, { [name]: new NUMERIC_COLUMNS[name](size) });
+  return cols as FdColumns;
+}
+
+/** The columns of consecutive parts, as one. */
+export function concatFdColumns(parts: readonly FdColumns[]): FdColumns {
+  if (parts.length === 1) return parts[0] as FdColumns;
+  const out = allocFdColumns(parts.reduce((n, p) => n + p.fd.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    for (const name of NUMERIC_COLUMN_NAMES) out[name].set(part[name], at);
+    for (let i = 0; i < part.fd.length; i++) out.errno[at + i] = part.errno[i] as string;
+    at += part.fd.length;
+  }
+  return out;
+}
+
+/** Reorders slots [from, from + order.length) of `cols` so that slot from + i holds what slot order[i] held. */
+export function permuteFdColumns(cols: FdColumns, from: number, order: readonly number[]): void {
+  for (const name of NUMERIC_COLUMN_NAMES) {
+    const column = cols[name];
+    column.set(
+      order.map((s) => column[s] as number),
+      from,
+    );
+  }
+  const errno = order.map((s) => cols.errno[s] as string);
+  errno.forEach((e, i) => {
+    cols.errno[from + i] = e;
+  });
+}
+
+/** The buffers of the numeric columns, to transfer them to another thread without copying. */
+export function fdColumnBuffers(cols: FdColumns): ArrayBuffer[] {
+  return NUMERIC_COLUMN_NAMES.map((name) => cols[name].buffer as ArrayBuffer);
 }
 
 /**

@@ -7,6 +7,8 @@
  * goes under `undefined` and is searched for every target. A bucket is then grouped into descriptions by
  * the engine in KCMP_FILE order (a strict total order since 3.17): ~log2(descriptions) calls per fd.
  */
+
+import { kcmpComparison } from '../../compare/kcmp-comparison.js';
 import { groupItems } from '../../group/engine.js';
 import { fsErrno } from '../../procfs/errors.js';
 import { readFdInfo } from '../../procfs/fdinfo.js';
@@ -14,7 +16,6 @@ import { listFds } from '../../procfs/fds.js';
 import { isGone, isPrivilege } from '../../sys/errno.js';
 import { KCMP } from '../../sys/kcmp.js';
 import type { ScanError } from '../fds/fds-report.js';
-import { kcmpComparison } from '../kcmp-comparison.js';
 
 export interface Candidate {
   pid: number;

@@ -2,10 +2,10 @@
  * Which identity engine an fd scan runs, chosen once per run, before anything is read:
  *
  *   kcmp   — /proc readdir + stat of every fd, (dev, ino) buckets, binary insertion by kcmp order
- *            (fds-group.ts); workers for large scans. Needs kcmp.
+ *            (group-bucket.ts); workers for large scans. Needs kcmp.
  *   borrow — the same, comparing with pidfd_getfd + F_DUPFD_QUERY where kcmp is blocked (--borrow).
  *   bpf    — one task_file BPF iterator pass lists every fd with its struct file (src/bpf); kcmp proves
- *            each proposed shared description (fds-bpf.ts). Needs kcmp too, and root (CAP_BPF +
+ *            each proposed shared description (bpf-proof.ts). Needs kcmp too, and root (CAP_BPF +
  *            CAP_PERFMON, or CAP_SYS_ADMIN), the kernel's BTF and Linux ≥ 5.8.
  *   none   — kcmp blocked and no --borrow: nothing can compare; fds of one inode are listed apart.
  *

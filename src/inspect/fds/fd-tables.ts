@@ -17,11 +17,11 @@
  * table with another (CLONE_FILES), which a leak report must not take for an inherited copy.
  */
 
+import { kcmpComparison } from '../../compare/kcmp-comparison.js';
 import { groupItems } from '../../group/engine.js';
 import type { SelectedProcess } from '../../procfs/select.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import { KCMP } from '../../sys/kcmp.js';
-import { kcmpComparison } from '../kcmp-comparison.js';
 
 export interface FdTable {
   /** The process its fds are listed under. */

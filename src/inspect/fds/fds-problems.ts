@@ -6,8 +6,8 @@
  */
 import { REMEDY, remedyFor } from '../../compare/remedies.js';
 import { type ErrnoName, errnoMessage, isGone, isNotSupported, isPrivilege } from '../../sys/errno.js';
-import { ATTEMPTS } from './fds-group.js';
 import type { ScanError } from './fds-report.js';
+import { ATTEMPTS } from './group-bucket.js';
 
 export class Problems {
   private readonly rows: ScanError[] = [];
@@ -41,7 +41,8 @@ export class Problems {
       ...(tid === undefined || tid === pid ? {} : { tid }),
       fd,
       syscall: 'stat',
-      errno: 'EBADF',
+      errno: null,
+      reason: 'reused',
       message: `fd ${fd} of process ${pid} now refers to another file: it was closed and its number reused during the scan; left out`,
     });
   }

@@ -5,21 +5,20 @@
  * pipe is found even where that end is held once and not listed itself (its `description` is then null).
  */
 import { SocketTables } from '../../netlink/socket-tables.js';
-import { FdDirs } from '../../procfs/fd-dir.js';
 import { readFdInfoLine } from '../../procfs/fdinfo.js';
-import type { FdColumns } from '../../procfs/fds.js';
-import type { Draft } from './fds-drafts.js';
+import type { Draft } from './describe.js';
+import { type FdRows, tableOf } from './fd-rows.js';
 import { findPeers, type Slot } from './fds-peers.js';
 import type { FdsReport, Peer } from './fds-report.js';
 import { nameSockets } from './fds-sockets.js';
 import { findWatchers } from './fds-watchers.js';
+import { LinkReader } from './names.js';
 
 export interface RelationScan {
+  rows: FdRows;
   kept: readonly Draft[];
   /** The listed drafts, in the order of the report's descriptions. */
   listed: readonly Draft[];
-  cols: FdColumns;
-  at(slot: number): Slot;
   command(pid: number): string;
 }
 
@@ -48,37 +47,32 @@ function eventfdIdOf({ tid, fd }: Slot): string {
 }
 
 function withRelations(report: FdsReport, scan: RelationScan, sockets: SocketTables): FdsReport {
-  const dirs = new FdDirs();
+  const links = new LinkReader(scan.rows);
   try {
-    const links = new Map<number, string>();
-    const link = (slot: number) => {
-      let name = links.get(slot);
-      if (name === undefined) {
-        const { tid, fd } = scan.at(slot);
-        name = dirs.get(tid).readlink(fd);
-        links.set(slot, name);
-      }
-      return name;
+    const at = (row: number): Slot => {
+      const { pid, tid } = tableOf(scan.rows, row);
+      return { pid, tid, fd: scan.rows.fd[row] as number };
     };
+    const link = (row: number) => links.of(row);
     const peerScan = {
       descriptions: scan.kept,
-      slots: (d: Draft) => d.slots,
-      at: scan.at,
-      cols: scan.cols,
+      slots: (d: Draft) => d.rows,
+      at,
+      cols: scan.rows,
       link,
       sockets,
     };
     const { peers, onlyWriterIsReader } = findPeers(peerScan);
     const anonymous = scan.kept.filter(
-      (d) => ((scan.cols.mode[d.slots[0] as number] as number) & 0o170000) === 0,
+      (d) => ((scan.rows.mode[d.rows[0] as number] as number) & 0o170000) === 0,
     );
-    const epolls = anonymous.filter((d) => link(d.slots[0] as number) === 'anon_inode:[eventpoll]');
+    const epolls = anonymous.filter((d) => link(d.rows[0] as number) === 'anon_inode:[eventpoll]');
     const watchers = findWatchers(peerScan, epolls);
 
     const ids = new Map(scan.listed.map((d, i) => [d, report.descriptions[i]?.id ?? null]));
-    const holders = (d: Draft, slots: readonly number[] = d.slots): Peer[] =>
+    const holders = (d: Draft, slots: readonly number[] = d.rows): Peer[] =>
       slots.map((slot) => {
-        const { pid, fd } = scan.at(slot);
+        const { pid, fd } = at(slot);
         return { pid, fd, command: scan.command(pid), description: ids.get(d) ?? null };
       });
     const watching = new Map<Draft, Draft[]>();
@@ -87,7 +81,7 @@ function withRelations(report: FdsReport, scan: RelationScan, sockets: SocketTab
     }
     const descriptions = report.descriptions.map((description, i) => {
       const draft = scan.listed[i] as Draft;
-      const eventfdId = description.type === 'eventfd' ? eventfdIdOf(scan.at(draft.slots[0] as number)) : '';
+      const eventfdId = description.type === 'eventfd' ? eventfdIdOf(at(draft.rows[0] as number)) : '';
       return {
         ...description,
         peers: (peers.get(draft) ?? []).flatMap((p) => holders(p)),
@@ -99,6 +93,6 @@ function withRelations(report: FdsReport, scan: RelationScan, sockets: SocketTab
     });
     return { ...report, descriptions };
   } finally {
-    dirs.close();
+    links.close();
   }
 }

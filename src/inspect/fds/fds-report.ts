@@ -125,14 +125,15 @@ export interface ScanError {
   /** The errno the call failed with; null when none did: then `reason` says what happened. */
   errno: string | null;
   /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
-   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed). */
+   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed),
+   * `reused` (the fd's number names another file than when it was read: closed and reused meanwhile). */
   reason?: ScanErrorReason;
   /** One line for people: what failed and what it means for the report. */
   message: string;
 }
 
 /** Why a scan error has no errno: see {@link ScanError.reason}. */
-export type ScanErrorReason = 'zombie' | 'unsettled';
+export type ScanErrorReason = 'zombie' | 'unsettled' | 'reused';
 
 /** A scanned process. */
 export interface ProcessInfo {

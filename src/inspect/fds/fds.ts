@@ -1,40 +1,38 @@
 /**
  * `kcmp fds`: every fd of the selected processes, grouped into open file descriptions (kcmp.fds/1).
+ * One pipeline, read top to bottom in inspectFds; each stage is one module, and five types flow between
+ * them:
  *
- *   select processes ─▶ fd tables (one per KCMP_FILES class) ─▶ readdir ─▶ stat every fd
- *     ─▶ buckets by (dev, ino) ─▶ group each bucket by kcmp order, verify, re-stat, readlink its first fd
- *     ─▶ identities again
+ *   Selection ─ select ─▶ SelectedProcess[] ─ fd tables ─▶ FdTable[]      (fd-tables.ts: one per KCMP_FILES class)
+ *     ─ read rows ─▶ FdRows        (fd-rows.ts: readdir + stat of /proc/TID/fd, or fd-rows-bpf.ts: one BPF pass)
+ *     ─ identify ──▶ Buckets       (buckets.ts: (dev, ino), and the plan that decides each bucket)
+ *     ─ group ─────▶ Outcomes      (grouping.ts: binary insertion by kcmp order, or BPF proposals kcmp proves)
+ *     ─ describe ──▶ FdsReport     (describe.ts: error rows, identity check, names, holders, sockets, peers)
  *
- * That is the kcmp engine's path. The identity engine is chosen once per run (fd-engine.ts): with `bpf`, one
- * BPF iterator pass replaces the readdir and the stats, and kcmp proves what it proposes (fds-bpf.ts); the
- * rest is shared. The /proc reads and the grouping run on worker threads when the scan is large
- * (fds-pool.ts); the result is the same either way. Nothing is merged on a guess: fds that vanish (ESRCH, EBADF, ENOENT) or cannot be
- * read (EACCES, EPERM) become error rows and the scan goes on; a process whose start time changed during
- * the scan (it exited, maybe its pid was reused) is dropped as an error, fds and all.
+ * The identity engine (fd-engine.ts) is chosen once, before anything is read: it decides how rows are
+ * read and how compare buckets are grouped; everything else is shared. How work is split between
+ * threads is decided in one place (work-split.ts). Every call that can fail records an error row in
+ * Problems (fds-problems.ts) and the scan goes on: fds that vanish (ESRCH, EBADF, ENOENT) or cannot be
+ * read (EACCES, EPERM) are rows, never guesses, and a process whose start time changed during the scan
+ * (it exited, maybe its pid was reused) is dropped, fds and all.
  */
-import { availableParallelism, loadavg } from 'node:os';
 import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
+import type { FdMethod } from '../../compare/fd-comparator.js';
+import { type ScanMethod, scanMethod } from '../../compare/fd-scan-method.js';
 import { countFds } from '../../procfs/fds.js';
-import { stillSame } from '../../procfs/identity.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
-import { type ErrnoName, isGone } from '../../sys/errno.js';
 import { type Frozen, freeze } from '../freeze.js';
-import type { FdMethod } from './fd-comparator.js';
+import { identify } from './buckets.js';
+import { describe } from './describe.js';
 import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
-import { type ScanMethod, scanMethod } from './fd-scan-method.js';
+import { readRows } from './fd-rows.js';
+import { readRowsBpf } from './fd-rows-bpf.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
-import { scanWithBpf } from './fds-bpf.js';
-import { bucketize } from './fds-buckets.js';
-import { finish, settle } from './fds-build.js';
-import { groupAll } from './fds-grouping.js';
-import { descriptionNames } from './fds-names.js';
-import { WorkerPool } from './fds-pool.js';
 import { Problems } from './fds-problems.js';
-import { describeRelations } from './fds-relations.js';
 import type { FdsReport } from './fds-report.js';
-import { refilledTables, scanTables } from './fds-scan.js';
-import { splitSocketBuckets } from './fds-socket-buckets.js';
+import { group } from './grouping.js';
+import { WorkerPool, workerCount } from './work-split.js';
 
 /** Every option of {@link inspectFds}; a caller passes {@link FdsScanOptions} (only `selection` required). */
 export interface FdsOptions {
@@ -52,7 +50,7 @@ export interface FdsOptions {
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
   stop: boolean;
-  /** Worker threads (at most as many as cores); 'auto': as many as cores (≤ 4), when the scan has ≥ WORKER_THRESHOLD fds. */
+  /** Worker threads (at most as many as cores); 'auto': as many as cores (≤ 4), when the scan is large and the cores are free (work-split.ts). */
   workers: number | 'auto';
   /** 'auto': kcmp if usable, else (with `borrow`) pidfd_getfd + F_DUPFD_QUERY, else none (run-method.ts). */
   method: FdMethod | 'auto';
@@ -77,9 +75,6 @@ export interface FdsProgress {
   /** Fds this phase will handle. */
   total: number;
 }
-
-/** Below this many fds, starting workers (~30–80 ms) costs more than the 1.6× faster /proc reads save. */
-export const WORKER_THRESHOLD = 10_000;
 
 /** What a caller passes: the selection (never implied: `{ kind: 'all' }` scans every visible process),
  * and any of the other options, whose defaults live in normalizeFdsOptions. */
@@ -122,169 +117,84 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   assertProcPidsAreOurs();
   const started = performance.now();
   const processes = selectProcesses(options.selection);
-  let how: ScanMethod | undefined;
-  let pool: WorkerPool | undefined;
-  let closing: Promise<unknown> | undefined;
-  let iterator: TaskFileIterator | undefined;
-  let frozen: Frozen | undefined;
+  const run = await startRun(processes, options);
   try {
-    let estimate: number | undefined;
-    const estimateFds = () => {
-      estimate ??= processes.reduce((n, p) => n + countFds(p.pid), 0);
-      return estimate;
-    };
-    let choice = chooseEngine(options.engine, { ...options, estimateFds });
-    if (choice.engine === 'bpf') {
-      try {
-        iterator = TaskFileIterator.load(options.btfPath);
-      } catch (error) {
-        if (!(error instanceof BpfUnavailableError)) throw error;
-        choice = { engine: 'kcmp', reason: `bpf cannot run: ${error.message}` };
-      }
-    }
-    options.onEngine?.(choice);
-    // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
-    if (!iterator) pool = WorkerPool.start(workerCount(options.workers, estimateFds));
-    how = scanMethod(options.method, options.borrow || options.engine === 'borrow');
-    if (options.stop) {
-      // Everything that can fail (workers, probes, the watchdog) before the first SIGSTOP (freeze.ts).
-      await pool?.ready();
-      frozen = await freeze(processes);
-    }
     const problems = new Problems();
-    const found = fdTables(processes, how.blocked);
+    const found = fdTables(processes, run.how.blocked);
     noteZombies(processes, found.tables, problems);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
+    const progress = (phase: FdsProgress['phase']) => (done: number, total: number) =>
+      options.onProgress?.({ phase, done, total });
 
-    const { listed, tableOf, cols, buckets, grouped } = iterator
-      ? scanWithBpf(iterator, tables, { paranoid: options.paranoid, nameAll: options.all })
-      : await scanWithKcmp(tables, { pool, how, options, processes, problems });
-    iterator?.close();
-    for (const { table, fds } of refilledTables({ listed, tableOf })) problems.refilled(table.pid, fds);
-    noteAssumed(found.assumed, listed, problems);
-    const tidOf = (slot: number) => (listed[tableOf[slot] as number] as FdTable).tid;
-    closing = pool?.close(); // done with the workers: let them exit while the report is built
-    how.session?.close();
-    const scan = {
+    const rows = run.iterator
+      ? readRowsBpf(run.iterator, tables)
+      : await readRows(tables, run.pool, problems, progress('scan'));
+    run.iterator?.close();
+    noteAssumed(found.assumed, rows.tables, problems);
+    const buckets = identify(rows, options.paranoid);
+    const outcomes = await group(rows, buckets, { ...run, processes, onProgress: progress('group') });
+    return await describe(rows, outcomes, {
       processes,
-      tables: listed,
-      tableOf,
-      cols,
-      buckets,
-      grouped,
-      method: how.method,
       problems,
-    };
-    const settled = settle(scan, { all: options.all, stillSame });
-    const names = descriptionNames(settled.listed, grouped.name, cols, tidOf);
-    const comparisons = found.comparisons + grouped.comparisons;
-    const engine = choice.engine;
-    const report = finish(scan, settled, names, { fdinfo: options.fdinfo, comparisons, started, engine });
-    if (!options.sockets && !options.peers) return report;
-    const commands = new Map(processes.map((p) => [p.pid, p.command]));
-    const at = (slot: number) => {
-      const table = listed[tableOf[slot] as number] as FdTable;
-      return { pid: table.pid, tid: table.tid, fd: cols.fd[slot] as number };
-    };
-    const relations = { ...settled, cols, at, command: (pid: number) => commands.get(pid) ?? '' };
-    const related = describeRelations(report, relations, options);
-    return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - started) } };
+      pool: run.pool,
+      options,
+      engine: run.choice.engine,
+      comparisons: found.comparisons,
+      started,
+    });
   } finally {
-    iterator?.close();
-    how?.session?.close();
-    frozen?.resume();
-    await (closing ?? pool?.close());
+    await run.close();
   }
 }
 
-/**
- * For each slot, the fd table its fds were most likely inherited from: its parent's, when the parent is
- * scanned, else the previous scanned sibling's (a pre-fork server's workers, when the master is not
- * selected or has closed them); 0 for none. Only a hint for the grouping: kcmp decides.
- */
-function inheritedTables(
-  processes: readonly SelectedProcess[],
-  listed: readonly FdTable[],
-  tableOf: Int32Array,
-) {
-  const ppidOf = new Map(processes.map((p) => [p.pid, p.ppid]));
-  const tidOfPid = new Map(listed.map((t) => [t.pid, t.tid]));
-  const lastChild = new Map<number, number>();
-  const from = listed.map((t) => {
-    const ppid = ppidOf.get(t.pid) ?? 0;
-    const sibling = lastChild.get(ppid) ?? 0;
-    if (t.tid === t.pid) lastChild.set(ppid, t.tid);
-    return tidOfPid.get(ppid) ?? sibling;
-  });
-  return (slot: number) => from[tableOf[slot] as number] as number;
+/** What one scan holds from start to end: its engine, its comparison method, workers, stopped processes. */
+interface Run {
+  choice: EngineChoice;
+  how: ScanMethod;
+  iterator: TaskFileIterator | undefined;
+  pool: WorkerPool | undefined;
+  close(): Promise<void>;
 }
 
-/**
- * Never more workers than cores: each extra one costs its own V8 heap (~10 MB) and start-up, and adds
- * nothing. Auto starts them only where they pay: a scan of ≥ WORKER_THRESHOLD fds, on a machine whose
- * cores are not already busy — with the 1-minute load average at or above the core count a worker only
- * takes turns with us (measured at 50,000 fds on 2 cores at load 19: 1.23× slower with 2 workers).
- */
-/** The kcmp engine: /proc reads, (dev, ino) buckets, grouping by kcmp order (on workers when `pool`). */
-async function scanWithKcmp(
-  tables: readonly FdTable[],
-  run: {
-    pool: WorkerPool | undefined;
-    how: ScanMethod;
-    options: FdsOptions;
-    processes: readonly SelectedProcess[];
-    problems: Problems;
-  },
-) {
-  const { pool, how, options, processes, problems } = run;
-  const progress = options.onProgress;
-  const unlisted: { table: FdTable; errno: string }[] = [];
-  const { listed, tableOf, cols } = await scanTables(
-    tables,
-    pool,
-    (table, errno) => unlisted.push({ table, errno }),
-    (done, total) => progress?.({ phase: 'scan', done, total }),
-  );
-  noteUnlisted(unlisted, listed, problems);
-  const buckets = splitSocketBuckets(bucketize(cols, options.paranoid), cols);
-  const grouped = await groupAll(
-    buckets,
-    cols,
-    (slot) => (listed[tableOf[slot] as number] as FdTable).tid,
-    pool,
-    {
-      method: how.method,
-      ...(how.comparator ? { comparator: how.comparator } : {}),
-      ...(how.blocked ? { blocked: how.blocked } : {}),
-      nameAll: options.all,
-      inheritedTidOf: inheritedTables(processes, listed, tableOf),
-      onProgress: (done, total) => progress?.({ phase: 'group', done, total }),
-    },
-  );
-  return { listed, tableOf, cols, buckets, grouped };
-}
-
-function workerCount(workers: number | 'auto', estimateFds: () => number): number {
-  const cores = availableParallelism();
-  if (workers !== 'auto') return Math.min(workers, cores);
-  if (cores < 2 || (loadavg()[0] ?? 0) >= cores) return 0;
-  return estimateFds() >= WORKER_THRESHOLD ? Math.min(cores, 4) : 0;
-}
-
-/**
- * A table that could not be listed is an error row — unless it was reached through a thread that is gone
- * (exited, or exec'd: execve hands the process's pid to the exec'ing thread, and its tid disappears) while
- * the process's table was listed through another task: then nothing of the process is missing.
- */
-function noteUnlisted(
-  unlisted: readonly { table: FdTable; errno: string }[],
-  listed: readonly FdTable[],
-  problems: Problems,
-): void {
-  const read = new Set(listed.map((t) => t.pid));
-  for (const { table, errno } of unlisted) {
-    const threadGone = table.tid !== table.pid && isGone(errno as ErrnoName);
-    if (!(threadGone && read.has(table.pid))) problems.add(table.pid, null, 'readdir', errno, table.tid);
+/** Chooses the engine, opens what it needs, and stops the processes when asked: everything that can fail
+ * (workers, probes, the watchdog) before the first SIGSTOP (freeze.ts). */
+async function startRun(processes: readonly SelectedProcess[], options: FdsOptions): Promise<Run> {
+  let estimate: number | undefined;
+  const estimateFds = () => {
+    estimate ??= processes.reduce((n, p) => n + countFds(p.pid), 0);
+    return estimate;
+  };
+  let choice = chooseEngine(options.engine, { ...options, estimateFds });
+  let iterator: TaskFileIterator | undefined;
+  if (choice.engine === 'bpf') {
+    try {
+      iterator = TaskFileIterator.load(options.btfPath);
+    } catch (error) {
+      if (!(error instanceof BpfUnavailableError)) throw error;
+      choice = { engine: 'kcmp', reason: `bpf cannot run: ${error.message}` };
+    }
+  }
+  options.onEngine?.(choice);
+  // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
+  const pool = iterator ? undefined : WorkerPool.start(workerCount(options.workers, estimateFds));
+  let how: ScanMethod | undefined;
+  let frozen: Frozen | undefined;
+  const close = async () => {
+    iterator?.close();
+    how?.session?.close();
+    frozen?.resume();
+    await pool?.close();
+  };
+  try {
+    how = scanMethod(options.method, options.borrow || options.engine === 'borrow');
+    if (options.stop) {
+      await pool?.ready();
+      frozen = await freeze(processes);
+    }
+    return { choice, how, iterator, pool, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 

@@ -23,6 +23,7 @@
  */
 import { type AbsenceKind, AbsenceProbe, isNullable } from '../../compare/absence-probe.js';
 import { KCMP_TYPE_VALUES, kcmp } from '../../compare/kcmp.js';
+import { kcmpComparison } from '../../compare/kcmp-comparison.js';
 import { detectRunMethod, type RunMethod } from '../../compare/run-method.js';
 import { TASK_RESOURCES, type TaskResource } from '../../compare/types.js';
 import { KcmpError } from '../../errors.js';
@@ -31,7 +32,6 @@ import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { isNotSupported, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
-import { kcmpComparison } from '../kcmp-comparison.js';
 import { inferRelations } from './relations.js';
 import { type Candidate, collectTasks, recheck } from './task-list.js';
 import {

@@ -5,10 +5,11 @@
  * blocked kcmp in error rows. Without kcmp, fd tables cannot be compared either (KCMP_FILES), so the scan
  * takes every thread to share its leader's table and says so (fd-tables.ts).
  */
-import { detectRunMethod } from '../../compare/run-method.js';
-import type { ErrnoName } from '../../sys/errno.js';
+
+import type { ErrnoName } from '../sys/errno.js';
 import { BorrowSession } from './fd-borrow-comparator.js';
 import type { FdComparator, FdMethod } from './fd-comparator.js';
+import { detectRunMethod } from './run-method.js';
 
 export interface ScanMethod {
   method: FdMethod;

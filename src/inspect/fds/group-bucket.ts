@@ -1,10 +1,10 @@
 /**
- * Grouping the fds of same-inode buckets into open file descriptions, bucket by bucket — the part of an
- * fd scan that calls kcmp. It runs on the main thread or in a worker (fds-worker.ts): plain arrays in,
- * plain arrays out.
+ * Grouping the fds of same-inode buckets by binary insertion, bucket by bucket — the part of the kcmp (and
+ * borrow) engine that calls kcmp. It runs on the main thread or in a worker (fds-worker.ts): plain arrays
+ * in, plain arrays out.
  *
  * For each bucket:
- *   1. group: binary insertion by the comparator's order (src/group/engine.ts),  an fd first compared with the
+ *   1. group: binary insertion by the comparator's order (src/group/engine.ts), an fd first compared with the
  *      class of the same fd number in the table it was likely inherited from (its parent's, else its
  *      previous sibling's): one call proves an inherited fd, instead of log2(classes);
  *   2. verify: compare every member of a class with the class's representative once more, and each
@@ -12,24 +12,22 @@
  *      MOMENT, holding no reference: if a representative's fd was closed and its number reused while the
  *      bucket was being grouped, members that joined before and after hold different files (a false "same"),
  *      and the binary search may have sent later items the wrong way (a false "different"). Either breaks
- *      this check; the bucket is then grouped again (twice at most; after that its fds are listed as
- *      uncertain, never merged on a guess). About one extra call per fd;
- *   3. re-stat every fd that was compared: a changed (dev, ino) means its number was reused; it is dropped;
- *   4. read the link target of each description's first fd: its name (fds-names.ts).
+ *      this check; the bucket is then grouped again (twice at most; after that its fds are 'unsettled',
+ *      never merged on a guess). About one extra call per fd;
+ *   3. re-stat every fd that was compared: a changed (dev, ino) means its number was reused; it is dropped.
  *
- * Outcome per item: its class within the bucket, or why it has none — gone (closed, exited: dropped as an
- * error) or not comparable (privilege, not supported: listed alone, `certain: false`).
+ * Per item: its class within the bucket, or its fate (outcomes.ts) — failed (closed, exited: dropped as an
+ * error), uncompared (privilege, not supported: listed alone, `certain: false`), unsettled or reused.
  */
-
-import { CompareFailure, type Comparison, groupItems } from '../../group/engine.js';
+import { CompareFailure, type Comparison } from '../../compare/comparison.js';
+import { type FdComparator, type FdMethod, fdComparator } from '../../compare/fd-comparator.js';
+import { groupItems } from '../../group/engine.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
-import { type FdComparator, type FdMethod, fdComparator } from './fd-comparator.js';
+import type { ComparingCall, Fate } from './outcomes.js';
 
 export interface GroupJob {
   method: FdMethod;
-  /** Read the link target of every description found, or only of those held more than once. */
-  nameAll: boolean;
   tid: Int32Array;
   /** Per item, the tid of the fd table it was most likely inherited from (its parent's), or 0. */
   inheritedTid?: Int32Array;
@@ -38,47 +36,23 @@ export interface GroupJob {
   ino: Float64Array;
   /** The exclusive end of each bucket's items, in order. */
   ends: Int32Array;
-  /** Method 'none': the errno that stands for the blocked kcmp in the error rows (EPERM, ENOSYS). */
-  blocked?: string;
+  /** Method 'none': the errno kcmp's absence shows as in error rows (EPERM, ENOSYS), from the run's probe. */
+  blocked?: ErrnoName;
 }
 
-/** Why an item has no class. */
-export const NOT_GONE = 0;
-export const GONE_KCMP = 1; // kcmp: fd closed / task exited
-export const GONE_STAT = 2; // re-stat failed, or the fd now names another inode
-export const UNCOMPARED = 3; // kcmp refused (privilege, not supported), or F_DUPFD_QUERY could not borrow
-export const UNSETTLED = 4; // the bucket never held still: no grouping survived its check
-
-/** Per item (per slot, once gathered): the outcome of grouping. */
-export interface Grouped {
-  /** Its class number within its bucket (0, 1, …), or -1 (see `why`). */
+/** Per item of a job: its class within its bucket (0, 1, …) or -1, and the fate of each item without one. */
+export interface BucketOutcome {
   klass: Int32Array;
-  why: Uint8Array;
-  /** The errno behind `why`, or ''. */
-  errno: string[];
-  /** The link target, read for the first fd of each description to be named (else ''). */
-  name: string[];
-}
-
-export interface GroupOutcome extends Grouped {
+  fates: [item: number, fate: Fate][];
   comparisons: number;
-}
-
-export function emptyGrouped(n: number): Grouped {
-  return {
-    klass: new Int32Array(n).fill(-1),
-    why: new Uint8Array(n),
-    errno: new Array<string>(n).fill(''),
-    name: new Array<string>(n).fill(''),
-  };
 }
 
 /** Groupings of one bucket before its fds are given up as uncertain. */
 export const ATTEMPTS = 3;
 
 /** `comparator`: one the caller built (borrowed-dupfd-query); by default the one `job.method` names. */
-export function groupBuckets(job: GroupJob, comparator = fdComparator(job.method)): GroupOutcome {
-  const out: GroupOutcome = { ...emptyGrouped(job.fd.length), comparisons: 0 };
+export function groupBuckets(job: GroupJob, comparator = fdComparator(job.method)): BucketOutcome {
+  const out = new Marks(job.fd.length, FAILING_CALL[job.method]);
   const dirs = new FdDirs();
   // One comparison function for the whole job: a closure per bucket made V8 deoptimize and recompile the
   // engine's hot loop over and over (measured in the 50,000-fd benchmark).
@@ -87,13 +61,53 @@ export function groupBuckets(job: GroupJob, comparator = fdComparator(job.method
     let start = 0;
     for (const end of job.ends) {
       if (comparator && compare) groupBucket({ job, comparator, compare, dirs, out }, start, end);
-      else for (let i = start; i < end; i++) mark(out, i, UNCOMPARED, job.blocked ?? '');
+      else for (let i = start; i < end; i++) out.refused(i, job.blocked ?? 'ENOSYS');
       start = end;
     }
   } finally {
     dirs.close();
   }
-  return out;
+  return { klass: out.klass, fates: [...out.fates], comparisons: out.comparisons };
+}
+
+/** The call whose failure leaves an fd uncompared, per method: borrowing it, or kcmp. */
+const FAILING_CALL: Readonly<Record<FdMethod, ComparingCall>> = {
+  kcmp: 'kcmp',
+  'borrowed-dupfd-query': 'pidfd_getfd',
+  none: 'kcmp',
+};
+
+/** The outcome of a job as it is being decided: classes, and the fate of each item that has none. */
+class Marks {
+  readonly klass: Int32Array;
+  readonly fates = new Map<number, Fate>();
+  comparisons = 0;
+
+  constructor(
+    n: number,
+    private readonly call: ComparingCall,
+  ) {
+    this.klass = new Int32Array(n).fill(-1);
+  }
+
+  live(i: number): boolean {
+    return !this.fates.has(i);
+  }
+
+  /** A comparison failed, blamed on item i: gone (closed, exited), or refused. */
+  failed(i: number, errno: ErrnoName): void {
+    if (isGone(errno)) this.fates.set(i, { kind: 'failed', syscall: this.call, errno });
+    else this.refused(i, errno);
+  }
+
+  refused(i: number, errno: ErrnoName): void {
+    this.fates.set(i, { kind: 'uncompared', syscall: this.call, errno });
+  }
+
+  set(i: number, fate: Fate): void {
+    this.klass[i] = -1;
+    this.fates.set(i, fate);
+  }
 }
 
 interface Context {
@@ -102,11 +116,11 @@ interface Context {
   compare: (a: number, b: number) => Comparison<ErrnoName>;
   /** The /proc/TID/fd directories the re-stats and names are read through. */
   dirs: FdDirs;
-  out: GroupOutcome;
+  out: Marks;
 }
 
 /** Compares two items (slots) of the job, counting the calls. */
-function comparisonOf(job: GroupJob, comparator: FdComparator, out: GroupOutcome) {
+function comparisonOf(job: GroupJob, comparator: FdComparator, out: Marks) {
   const { tid, fd } = job;
   return (a: number, b: number): Comparison<ErrnoName> => {
     out.comparisons++;
@@ -147,21 +161,20 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, start: nu
       compare,
       ...(hint && { hint }),
     });
-    for (const { item, error } of grouping.unresolved) mark(out, item, failed(error), error);
+    for (const { item, error } of grouping.unresolved) out.failed(item, error);
     const order = grouping.buckets[0];
     if (consistent(grouping.classes, order?.ordered ? order.representatives : undefined, compare, out)) {
       comparator.reset?.();
       grouping.classes.forEach((members, k) => {
-        for (const i of members) if (out.why[i] === NOT_GONE) out.klass[i] = k;
+        for (const i of members) if (out.live(i)) out.klass[i] = k;
       });
       restat(job, dirs, grouping.classes.flat(), out);
-      for (const members of grouping.classes) name(job, dirs, members, out);
       return;
     }
-    items = items.filter((i) => out.why[i] === NOT_GONE);
+    items = items.filter((i) => out.live(i));
   }
   comparator.reset?.();
-  for (const i of items) mark(out, i, UNSETTLED, ''); // the bucket kept changing under us
+  for (const i of items) out.set(i, { kind: 'unsettled' }); // the bucket kept changing under us
 }
 
 /**
@@ -176,7 +189,7 @@ function consistent(
   classes: readonly number[][],
   reps: readonly number[] | undefined,
   compare: (a: number, b: number) => Comparison<ErrnoName>,
-  out: GroupOutcome,
+  out: Marks,
 ): boolean {
   const liveRep = new Map<number, number>();
   for (const members of classes) {
@@ -186,9 +199,9 @@ function consistent(
       const c = compare(member, rep);
       if (c === 0) continue;
       if (!(c instanceof CompareFailure)) return false;
-      if (c.blame === 'a') mark(out, member, failed(c.error), c.error);
+      if (c.blame === 'a') out.failed(member, c.error);
       else {
-        mark(out, rep, failed(c.error), c.error);
+        out.failed(rep, c.error);
         rep = member;
       }
     }
@@ -197,7 +210,7 @@ function consistent(
   let prev: number | undefined;
   for (const r of reps ?? []) {
     const cur = liveRep.get(r) ?? r;
-    if (out.why[cur] !== NOT_GONE) continue;
+    if (!out.live(cur)) continue;
     if (prev === undefined) {
       prev = cur;
       continue;
@@ -209,41 +222,22 @@ function consistent(
     } else if (!(c instanceof CompareFailure)) {
       return false;
     } else if (c.blame === 'a') {
-      mark(out, prev, failed(c.error), c.error);
+      out.failed(prev, c.error);
       prev = cur;
     } else {
-      mark(out, cur, failed(c.error), c.error);
+      out.failed(cur, c.error);
     }
   }
   return true;
 }
 
-/** Why a failed comparison leaves its fd without a class: gone, or not comparable. */
-function failed(errno: ErrnoName): number {
-  return isGone(errno) ? GONE_KCMP : UNCOMPARED;
-}
-
-function restat(job: GroupJob, dirs: FdDirs, items: readonly number[], out: GroupOutcome): void {
+/** Re-stats each item still live: an fd gone since, or whose number now names another file, is dropped. */
+function restat(job: GroupJob, dirs: FdDirs, items: readonly number[], out: Marks): void {
   for (const i of items) {
-    if (out.why[i] !== NOT_GONE) continue;
+    if (!out.live(i)) continue;
     const dir = dirs.get(job.tid[i] as number);
-    const errno = dir.restat(job.fd[i] as number, job.dev[i] as number, job.ino[i] as number);
-    if (errno !== undefined) {
-      out.klass[i] = -1;
-      mark(out, i, GONE_STAT, errno);
-    }
+    const found = dir.restat(job.fd[i] as number, job.dev[i] as number, job.ino[i] as number);
+    if (found === 'reused') out.set(i, { kind: 'reused' });
+    else if (found !== undefined) out.set(i, { kind: 'failed', syscall: 'stat', errno: found });
   }
-}
-
-/** Names a description after its first fd still in it, if it is to be named. */
-function name(job: GroupJob, dirs: FdDirs, members: readonly number[], out: GroupOutcome): void {
-  const live = members.filter((i) => (out.klass[i] as number) >= 0);
-  if (live.length === 0 || (live.length === 1 && !job.nameAll)) return;
-  const i = live[0] as number;
-  out.name[i] = dirs.get(job.tid[i] as number).readlink(job.fd[i] as number);
-}
-
-function mark(out: GroupOutcome, i: number, why: number, errno: string): void {
-  out.why[i] = why;
-  out.errno[i] = errno;
 }

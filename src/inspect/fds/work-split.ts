@@ -1,22 +1,44 @@
 /**
- * Worker threads for large fd scans. On 2 cores, two workers read /proc 1.6× as fast as one thread, for
- * ~30–80 ms of start-up (measured on Linux 6.18, Node 20: 50,000 fds in 251 ms instead of 411 ms): worth it
- * above ≈ 10k fds, wasted below. Each worker runs fds-worker.js; a request is one message, answered by one
- * message, in order. `drain` hands jobs from a shared queue to whichever worker is free, so one large bucket
- * does not leave the other worker idle.
+ * How the work of a large fd scan is split, in one place. The policy: every stage that reads /proc or
+ * calls kcmp cuts its work into jobs of about JOB_SIZE fds (stat jobs, group jobs of whole buckets,
+ * name jobs), and each job goes to the first free worker thread (`drain`); without workers the same jobs
+ * run on the calling thread, in the same order, with the same code. Jobs that hold fds of OUR process
+ * (the borrow comparator) always run here.
+ *
+ * Workers pay where the scan is large and the cores are free: on 2 cores, two workers read /proc 1.6× as
+ * fast as one thread, for ~30–80 ms of start-up (measured on Linux 6.18, Node 20: 50,000 fds in 251 ms
+ * instead of 411 ms): worth it above WORKER_THRESHOLD fds, wasted below. With the 1-minute load average
+ * at or above the core count a worker only takes turns with us (measured at 50,000 fds on 2 cores at
+ * load 19: 1.23× slower with 2 workers), so auto starts none. Never more workers than cores: each extra
+ * one costs its own V8 heap (~10 MB) and start-up, and adds nothing.
  *
  * Workers exist only when running from the compiled dist/ (a .ts worker cannot start under plain node);
- * otherwise `startPool` returns undefined and the scan runs on the calling thread, with the same code.
+ * otherwise `start` returns undefined and the scan runs on the calling thread.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Transferable, Worker } from 'node:worker_threads';
 
 const SCRIPT = new URL('./fds-worker.js', import.meta.url);
 
+/** The size of one job, in fds. */
+export const JOB_SIZE = 2048;
+
+/** Below this many fds, starting workers costs more than the faster /proc reads save. */
+export const WORKER_THRESHOLD = 10_000;
+
+/** How many workers a scan starts: `workers` as asked (at most the cores), or by the policy above. */
+export function workerCount(workers: number | 'auto', estimateFds: () => number): number {
+  const cores = availableParallelism();
+  if (workers !== 'auto') return Math.min(workers, cores);
+  if (cores < 2 || (loadavg()[0] ?? 0) >= cores) return 0;
+  return estimateFds() >= WORKER_THRESHOLD ? Math.min(cores, 4) : 0;
+}
+
 export type WorkerRequest =
-  | { op: 'scan'; slice: { tid: number; fds: Int32Array } }
-  | { op: 'group'; job: import('./fds-group.js').GroupJob }
+  | { op: 'stat'; job: import('./fd-rows.js').StatJob }
+  | { op: 'group'; job: import('./group-bucket.js').GroupJob }
   | { op: 'names'; tids: Int32Array; fds: Int32Array };
 
 interface Pending {
@@ -71,7 +93,7 @@ export class WorkerPool {
   }
 
   /** Sends one request to worker `i`; resolves with its answer. */
-  run<R>(i: number, request: WorkerRequest, transfer: Transferable[] = []): Promise<R> {
+  private run<R>(i: number, request: WorkerRequest, transfer: Transferable[] = []): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const dead = this.dead[i];
       if (dead) return reject(dead);

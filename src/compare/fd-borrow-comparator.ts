@@ -33,12 +33,13 @@
  * O_PATH fds are compared, but an O_PATH file is not a socket to __receive_sock(): sock_from_file() sees
  * empty_fops, so nothing is re-tagged).
  */
-import { CompareFailure, type Comparison, UNORDERED } from '../../group/engine.js';
-import { countFds } from '../../procfs/fds.js';
-import { openFileLimit } from '../../procfs/limits.js';
-import { type ErrnoName, errnoName } from '../../sys/errno.js';
-import { sysClose, sysDupfdQuery, sysGetFl } from '../../sys/fcntl.js';
-import { PIDFD_THREAD, sysPidfdGetfd, sysPidfdOpen } from '../../sys/pidfd.js';
+
+import { countFds } from '../procfs/fds.js';
+import { openFileLimit } from '../procfs/limits.js';
+import { type ErrnoName, errnoName } from '../sys/errno.js';
+import { sysClose, sysDupfdQuery, sysGetFl } from '../sys/fcntl.js';
+import { PIDFD_THREAD, sysPidfdGetfd, sysPidfdOpen } from '../sys/pidfd.js';
+import { CompareFailure, type Comparison, UNORDERED } from './comparison.js';
 import type { FdComparator } from './fd-comparator.js';
 
 /** pidfds kept open at once, at most (and at most an eighth of the free fds). */

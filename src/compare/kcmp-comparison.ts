@@ -20,9 +20,10 @@
  * This calls src/sys directly rather than compare/kcmp.ts: it runs ~6 times per fd of a scan, on pids and
  * fds just read from /proc, so validation and exceptions would be pure overhead.
  */
-import { CompareFailure, type Comparison, UNORDERED } from '../group/engine.js';
+
 import { type ErrnoName, errnoName, isGone } from '../sys/errno.js';
 import { sysKcmp } from '../sys/kcmp.js';
+import { CompareFailure, type Comparison, UNORDERED } from './comparison.js';
 
 const ORDER: readonly (number | typeof UNORDERED)[] = [0, -1, 1, UNORDERED];
 

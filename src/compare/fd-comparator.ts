@@ -7,15 +7,16 @@
  *   given. It holds fds of OUR process, so it is built by the scan on the main thread from its
  *   BorrowSession (fd-borrow-comparator.ts), never by name in a worker.
  * - 'none': nothing can compare; the scan does not group at all — every fd of a bucket that needs a
- *   comparison becomes its own description, `certain: false` (see fds-group.ts).
+ *   comparison becomes its own description, `certain: false` (see src/inspect/fds/grouping.ts).
  *
  * A comparator is named, not passed as a function, so a worker thread can build the same one.
  */
-import type { Method } from '../../compare/types.js';
-import type { Comparison } from '../../group/engine.js';
-import type { ErrnoName } from '../../sys/errno.js';
-import { KCMP } from '../../sys/kcmp.js';
-import { kcmpComparison } from '../kcmp-comparison.js';
+
+import type { ErrnoName } from '../sys/errno.js';
+import { KCMP } from '../sys/kcmp.js';
+import type { Comparison } from './comparison.js';
+import { kcmpComparison } from './kcmp-comparison.js';
+import type { Method } from './types.js';
 
 export type FdMethod = Extract<Method, 'kcmp' | 'borrowed-dupfd-query' | 'none'>;
 

@@ -1,12 +1,13 @@
-/** Listing and reading fd tables in slices, on this thread (the workers run the same slice code). */
+/** Listing and reading fd tables in jobs, on this thread (the workers run the same job code). */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { mkfds } from '../../../test/fixture/mkfds.js';
+import { readRows } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
-import { scanTables } from './fds-scan.js';
+import { Problems } from './fds-problems.js';
 
-test('scanTables reads every fd of a table once, in order, and reports a table it cannot list', async (t) => {
+test('readRows reads every fd of a table once, in order, and reports a table it cannot list', async (t) => {
   // A fixture's table, not our own: this process opens and closes fds at any time (the test runner's
   // pipes, its module loads), so two reads of our table need not agree. The fixture only waits: its table
   // stays as it made it.
@@ -15,22 +16,20 @@ test('scanTables reads every fd of a table once, in order, and reports a table i
   const pid = f.pids.main as number;
   const table: FdTable = { pid, tid: pid, sharedBy: [], compared: true };
   const gone: FdTable = { pid: 2 ** 22 + 1, tid: 2 ** 22 + 1, sharedBy: [], compared: true }; // above pid_max: never exists
-  const unlisted: [number, string][] = [];
+  const problems = new Problems();
   const progress: number[] = [];
-  const scan = await scanTables(
-    [table, gone, table],
-    undefined,
-    (table, errno) => unlisted.push([table.pid, errno]),
-    (done) => progress.push(done),
+  const rows = await readRows([table, gone, table], undefined, problems, (done) => progress.push(done));
+  assert.deepEqual(
+    problems.list().map((e) => [e.pid, e.syscall, e.errno]),
+    [[gone.pid, 'readdir', 'ENOENT']],
   );
-  assert.deepEqual(unlisted, [[gone.pid, 'ENOENT']]);
-  assert.deepEqual(scan.listed, [table, table]);
+  assert.deepEqual(rows.tables, [table, table]);
   const expected = readdirSync(`/proc/${pid}/fd`)
     .map(Number)
     .sort((a, b) => a - b);
   assert.ok(expected.includes(f.fds.opathDup as number), 'the fixture holds the fds it reported');
-  assert.deepEqual(Array.from(scan.cols.fd), [...expected, ...expected]);
+  assert.deepEqual(Array.from(rows.fd), [...expected, ...expected]);
   const half = expected.length;
-  assert.deepEqual(Array.from(scan.tableOf), [...Array(half).fill(0), ...Array(half).fill(1)]);
+  assert.deepEqual(Array.from(rows.table), [...Array(half).fill(0), ...Array(half).fill(1)]);
   assert.equal(progress.at(-1), 2 * half);
 });

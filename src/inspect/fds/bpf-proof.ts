@@ -1,0 +1,100 @@
+/**
+ * The bpf engine's group stage for one compare bucket: BPF proposes, kcmp proves.
+ *
+ *   bucket rows ─ struct file key (the pass) ─▶ proposed classes
+ *     ─▶ every class of n > 1 fds: kcmp(first, other) for the n − 1 others (the proof)
+ *         all 0: the classes stand │ any other answer: the bucket goes to binary insertion (group-bucket.ts)
+ *     ─▶ re-stat one fd of each proven class: a changed inode means its fds were closed and reused: dropped
+ *
+ * Why a proof: the pass is not a snapshot. A struct file freed while the pass runs can be reallocated at
+ * the same address for a new file, so two fds with one key may hold two files visited at two instants.
+ * kcmp compares the files the fds hold at the time of the call; equal answers for all n − 1 pairs mean the
+ * class shares one description then. A singleton needs no proof: two different addresses seen in one
+ * pass are two files (a description never moves).
+ */
+import { CompareFailure } from '../../compare/comparison.js';
+import { kcmpComparison } from '../../compare/kcmp-comparison.js';
+import { FdDirs } from '../../procfs/fd-dir.js';
+import { isGone } from '../../sys/errno.js';
+import { KCMP } from '../../sys/kcmp.js';
+import { type FdRows, tableOf } from './fd-rows.js';
+import type { Fate } from './outcomes.js';
+
+/** A bucket's classes as proven (each a list of rows), with the rows found gone on the way; or null when
+ * the proof failed and the bucket must be grouped by kcmp order instead. */
+export interface Proof {
+  classes: number[][] | null;
+  fates: [row: number, fate: Fate][];
+  calls: number;
+}
+
+export function proveProposal(rows: FdRows & { fileKey: Int32Array }, bucket: Int32Array): Proof {
+  const classes = proposedClasses(rows.fileKey, bucket);
+  const fates: [number, Fate][] = [];
+  let calls = 0;
+  const fd = (row: number) => rows.fd[row] as number;
+  const tid = (row: number) => tableOf(rows, row).tid;
+  for (const members of classes) {
+    // A gone anchor hands over to the fd it was compared with, which it equalled as long as both were there.
+    let a = members[0] as number;
+    for (let m = 1; m < members.length; m++) {
+      const b = members[m] as number;
+      calls++;
+      const c = kcmpComparison(KCMP.FILE, tid(a), fd(a), tid(b), fd(b));
+      if (c === 0) continue;
+      if (!(c instanceof CompareFailure) || !isGone(c.error)) return { classes: null, fates: [], calls };
+      const gone = c.blame === 'a' ? a : b;
+      fates.push([gone, { kind: 'failed', syscall: 'kcmp', errno: c.error }]);
+      if (gone === a) a = b;
+    }
+  }
+  restatProven(rows, classes, fates);
+  const dropped = new Set(fates.map(([row]) => row));
+  const live = classes.map((members) => members.filter((row) => !dropped.has(row)));
+  return { classes: live.filter((members) => members.length > 0), fates, calls };
+}
+
+/** Classes of one bucket by struct file key, in order of their first row. */
+function proposedClasses(key: Int32Array, bucket: Int32Array): number[][] {
+  const classOf = new Map<number, number[]>();
+  const classes: number[][] = [];
+  for (const row of bucket) {
+    const k = key[row] as number;
+    let members = classOf.get(k);
+    if (!members) {
+      members = [];
+      classOf.set(k, members);
+      classes.push(members);
+    }
+    members.push(row);
+  }
+  return classes;
+}
+
+/**
+ * The inode a proven class is reported with is the one the pass saw. Its fds all held one description
+ * when proven; one re-stat tells whether that description is still the pass's file — a changed (dev, ino)
+ * means the fd was closed and its number reused since (like the kcmp engine's re-stat, but once per
+ * class: the others are the same file). A gone or changed fd leaves the class; the next one is tried.
+ */
+function restatProven(rows: FdRows, classes: readonly number[][], fates: [number, Fate][]): void {
+  const gone = new Set(fates.map(([row]) => row));
+  const dirs = new FdDirs();
+  try {
+    for (const members of classes) {
+      if (members.length < 2) continue;
+      for (const row of members) {
+        if (gone.has(row)) continue;
+        const dir = dirs.get(tableOf(rows, row).tid);
+        const found = dir.restat(rows.fd[row] as number, rows.dev[row] as number, rows.ino[row] as number);
+        if (found === undefined) break;
+        fates.push([
+          row,
+          found === 'reused' ? { kind: 'reused' } : { kind: 'failed', syscall: 'stat', errno: found },
+        ]);
+      }
+    }
+  } finally {
+    dirs.close();
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Stage 2, read rows: every fd of every fd table, one row each, as parallel arrays (FdRows: the per-fd
+ * fields of procfs/fds.ts, and the table each row was read from). This is the kcmp engine's /proc path:
+ * each table is listed (readdir of /proc/TID/fd) here, then stat'ed in jobs (work-split.ts: on worker
+ * threads when the scan has them). The bpf engine makes the same rows from one iterator pass instead
+ * (fd-rows-bpf.ts). Rows are in (table, fd) order, tables in (pid, tid) order.
+ *
+ * A table that cannot be listed is an error row, and so is every fd whose stat fails (later, in the
+ * describe stage): nothing is guessed.
+ */
+import { fsErrno } from '../../procfs/errors.js';
+import { allocFdColumns, concatFdColumns, type FdColumns, listFds, scanFds } from '../../procfs/fds.js';
+import { type ErrnoName, isGone } from '../../sys/errno.js';
+import type { FdTable } from './fd-tables.js';
+import type { Problems } from './fds-problems.js';
+import { JOB_SIZE, type WorkerPool } from './work-split.js';
+
+/** Every fd read, one row each: the per-fd columns, and for each row the index of its table in `tables`. */
+export interface FdRows extends FdColumns {
+  /** The tables that could be listed. */
+  tables: readonly FdTable[];
+  table: Int32Array;
+  /** The bpf engine's proposal: per row, the opaque per-run key of the fd's struct file. */
+  fileKey?: Int32Array;
+}
+
+/** The table row `row` was read from. */
+export function tableOf(rows: FdRows, row: number): FdTable {
+  return rows.tables[rows.table[row] as number] as FdTable;
+}
+
+/** One stat job: fds of one task. */
+export interface StatJob {
+  tid: number;
+  fds: Int32Array;
+}
+
+/** Lists and reads every table; a table that cannot be listed, or that is replaced while listed, is said. */
+export async function readRows(
+  tables: readonly FdTable[],
+  pool: WorkerPool | undefined,
+  problems: Problems,
+  onProgress?: (done: number, total: number) => void,
+): Promise<FdRows> {
+  const listed: FdTable[] = [];
+  const jobs: { job: StatJob; table: number }[] = [];
+  const unlisted: { table: FdTable; errno: ErrnoName }[] = [];
+  for (const table of tables) {
+    let fds: Int32Array;
+    try {
+      fds = listFds(table.tid);
+    } catch (error) {
+      unlisted.push({ table, errno: fsErrno(error) });
+      continue;
+    }
+    listed.push(table);
+    for (let from = 0; from < fds.length; from += JOB_SIZE) {
+      jobs.push({ job: { tid: table.tid, fds: fds.slice(from, from + JOB_SIZE) }, table: listed.length - 1 });
+    }
+  }
+  noteUnlisted(unlisted, listed, problems);
+  const total = jobs.reduce((n, j) => n + j.job.fds.length, 0);
+  let done = 0;
+  const parts = new Array<FdColumns>(jobs.length);
+  const index = new Map(jobs.map((j, i) => [j, i]));
+  await runStatJobs(jobs, pool, (j, cols) => {
+    parts[index.get(j) as number] = cols;
+    done += cols.fd.length;
+    onProgress?.(done, total);
+  });
+  const cols = concatFdColumns(parts.length > 0 ? parts : [allocFdColumns(0)]);
+  const table = new Int32Array(cols.fd.length);
+  let at = 0;
+  jobs.forEach((j, i) => {
+    const n = (parts[i] as FdColumns).fd.length;
+    table.fill(j.table, at, at + n);
+    at += n;
+  });
+  const rows: FdRows = { ...cols, tables: listed, table };
+  for (const { table, fds } of refilledTables(rows)) problems.refilled(table.pid, fds);
+  return rows;
+}
+
+async function runStatJobs<J extends { job: StatJob }>(
+  jobs: J[],
+  pool: WorkerPool | undefined,
+  done: (job: J, cols: FdColumns) => void,
+): Promise<void> {
+  if (pool) await pool.drain(jobs, (j) => ({ op: 'stat', job: j.job }), done);
+  else for (const j of jobs) done(j, statFds(j.job));
+}
+
+/** Reads one job (a stat of each fd) into fresh columns: the work a worker thread does. */
+export function statFds(job: StatJob): FdColumns {
+  const out = allocFdColumns(job.fds.length);
+  scanFds(job.tid, job.fds, out, 0);
+  return out;
+}
+
+/**
+ * A table that could not be listed is an error row — unless it was reached through a thread that is gone
+ * (exited, or exec'd: execve hands the process's pid to the exec'ing thread, and its tid disappears) while
+ * the process's table was listed through another task: then nothing of the process is missing.
+ */
+function noteUnlisted(
+  unlisted: readonly { table: FdTable; errno: ErrnoName }[],
+  listed: readonly FdTable[],
+  problems: Problems,
+): void {
+  const read = new Set(listed.map((t) => t.pid));
+  for (const { table, errno } of unlisted) {
+    const threadGone = table.tid !== table.pid && isGone(errno);
+    if (!(threadGone && read.has(table.pid))) problems.add(table.pid, null, 'readdir', errno, table.tid);
+  }
+}
+
+/**
+ * Leaders' tables that listed no fds, listed again: how many fds each holds now (only those that hold
+ * some). A leader's /proc/PID/fd lists nothing once its table is released (exit_files), and a
+ * non-leader thread's execve releases it before handing the pid, and the same fds, to that thread
+ * (de_thread): a listing in between is empty, though the process never was. An empty leader table is
+ * rare, so asking again costs next to nothing.
+ */
+export function refilledTables(rows: Pick<FdRows, 'tables' | 'table'>): { table: FdTable; fds: number }[] {
+  const read = new Uint8Array(rows.tables.length);
+  for (const i of rows.table) read[i] = 1;
+  const refilled: { table: FdTable; fds: number }[] = [];
+  rows.tables.forEach((table, i) => {
+    if (read[i] === 1 || table.tid !== table.pid) return;
+    let fds = 0;
+    try {
+      fds = listFds(table.tid).length;
+    } catch {
+      return; // gone now: the identity check reports a process that exited
+    }
+    if (fds > 0) refilled.push({ table, fds });
+  });
+  return refilled;
+}

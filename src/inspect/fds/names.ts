@@ -1,0 +1,73 @@
+/**
+ * Where the names of descriptions are read, and nowhere else: the /proc/TID/fd/N link target of a
+ * description's first holder ("/var/log/x.log", "pipe:[123]", "socket:[456]", "anon_inode:[eventfd]"),
+ * read for the listed descriptions only (half the syscalls of a 50,000-fd scan are saved by not naming the
+ * others), in jobs on the workers when the scan has them (work-split.ts). A first holder whose fd is gone
+ * by now hands over to the next holder.
+ */
+import { FdDirs, readLinks } from '../../procfs/fd-dir.js';
+import { type FdRows, tableOf } from './fd-rows.js';
+import { JOB_SIZE, type WorkerPool } from './work-split.js';
+
+/** The name of each description (given as its rows, first holder first); '' when no holder's link reads. */
+export async function readNames(
+  rows: FdRows,
+  descriptions: readonly (readonly number[])[],
+  pool: WorkerPool | undefined,
+): Promise<string[]> {
+  const firsts = descriptions.map((members) => members[0] as number);
+  const jobs: number[][] = [];
+  for (let at = 0; at < firsts.length; at += JOB_SIZE) jobs.push(firsts.slice(at, at + JOB_SIZE));
+  const names: string[] = new Array<string>(firsts.length).fill('');
+  const request = (job: number[]) => ({
+    tids: Int32Array.from(job, (row) => tableOf(rows, row).tid),
+    fds: Int32Array.from(job, (row) => rows.fd[row] as number),
+  });
+  const offset = new Map(jobs.map((job, i) => [job, i * JOB_SIZE]));
+  const done = (job: number[], read: string[]) => {
+    read.forEach((name, i) => {
+      names[(offset.get(job) as number) + i] = name;
+    });
+  };
+  if (pool && jobs.length > 0) await pool.drain(jobs, (job) => ({ op: 'names', ...request(job) }), done);
+  else
+    for (const job of jobs) {
+      const { tids, fds } = request(job);
+      done(job, readLinks(tids, fds));
+    }
+  const links = new LinkReader(rows);
+  try {
+    return names.map((name, i) => name || nextHolderName(links, descriptions[i] as readonly number[]));
+  } finally {
+    links.close();
+  }
+}
+
+function nextHolderName(links: LinkReader, members: readonly number[]): string {
+  for (let m = 1; m < members.length; m++) {
+    const name = links.of(members[m] as number);
+    if (name !== '') return name;
+  }
+  return '';
+}
+
+/** The link target of any row, read once and kept (the peer finders ask for the same rows again). */
+export class LinkReader {
+  private readonly dirs = new FdDirs();
+  private readonly read = new Map<number, string>();
+
+  constructor(private readonly rows: FdRows) {}
+
+  of(row: number): string {
+    let name = this.read.get(row);
+    if (name === undefined) {
+      name = this.dirs.get(tableOf(this.rows, row).tid).readlink(this.rows.fd[row] as number);
+      this.read.set(row, name);
+    }
+    return name;
+  }
+
+  close(): void {
+    this.dirs.close();
+  }
+}
