@@ -19,6 +19,7 @@ import { mkfds } from './fixture/mkfds.js';
 import { SECCOMP_MODES, type SeccompMode, seccompWrapper } from './fixture/seccomp.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { assertSound, oracle, partition } from './helpers/fds.js';
+import { assertValid } from './helpers/schema.js';
 
 const BASE = Number(process.env.KCMP_TEST_SEED ?? Math.floor(Math.random() * 1e6));
 
@@ -172,6 +173,7 @@ test('kcmp tasks under every blocking mode: tasks listed, none grouped, certain:
     });
     assert.equal(r.signal, null, `[${mode}] died of ${r.signal}`);
     assert.equal(r.code, 0, `[${mode}] ${r.stderr}`);
+    assertValid('kcmp.tasks/1', r.stdout);
     const report = JSON.parse(r.stdout) as TasksReport;
     assert.equal(report.certain, false, mode);
     assert.deepEqual(Object.values(report.groups), [null, null, null, null, null, null], mode);
