@@ -79,8 +79,15 @@ async function fdsUnder(
       `${where}: the topology has same-inode fds no one could compare`,
     );
     assert.ok(!report.descriptions.some((d) => d.method === 'kcmp' || d.method === 'borrowed-dupfd-query'));
-    const rows = report.errors.filter((e) => e.syscall === 'kcmp');
+    // Only an errno kcmp answered: under a kill policy kcmp is never called, so its rows have none.
+    const rows = report.errors.filter((e) => e.syscall === 'kcmp' || e.reason === 'seccomp-kill');
     assert.ok(rows.length > 0, `${where}: no kcmp error rows`);
+    for (const row of rows) {
+      const expected =
+        base === 'kill' ? { syscall: null, errno: null } : { syscall: 'kcmp', errno: row.errno };
+      assert.deepEqual({ syscall: row.syscall, errno: row.errno }, expected, `${where}: ${row.message}`);
+      assert.equal(row.errno, { eperm: 'EPERM', enosys: 'ENOSYS', kill: null }[base], where);
+    }
     for (const row of rows) {
       assert.match(row.message, ROW_WHY[base] as RegExp, where);
       assert.doesNotMatch(

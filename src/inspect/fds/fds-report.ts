@@ -126,14 +126,23 @@ export interface ScanError {
   errno: string | null;
   /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
    * kept changing: the fds of one file while they were compared, or a table replaced while it was listed),
-   * `reused` (the fd's number names another file than when it was read: closed and reused meanwhile). */
+   * `reused` (the fd's number names another file than when it was read: closed and reused meanwhile),
+   * `seccomp-kill` (not compared, and kcmp not called: a seccomp filter kills any process calling it, so
+   * no errno exists), `probe-failed` (likewise, kcmp blocked and the probe that tells how could not run),
+   * `method-none` (a library scan asked to compare with no method). */
   reason?: ScanErrorReason;
   /** One line for people: what failed and what it means for the report. */
   message: string;
 }
 
 /** Why a scan error has no errno: see {@link ScanError.reason}. */
-export type ScanErrorReason = 'zombie' | 'unsettled' | 'reused';
+export type ScanErrorReason =
+  | 'zombie'
+  | 'unsettled'
+  | 'reused'
+  | 'seccomp-kill'
+  | 'probe-failed'
+  | 'method-none';
 
 /** A scanned process. */
 export interface ProcessInfo {

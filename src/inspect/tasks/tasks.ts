@@ -24,7 +24,7 @@
 import { type AbsenceKind, AbsenceProbe, isNullable } from '../../compare/absence-probe.js';
 import { KCMP_TYPE_VALUES, kcmp } from '../../compare/kcmp.js';
 import { kcmpComparison } from '../../compare/kcmp-comparison.js';
-import { detectRunMethod, type RunMethod } from '../../compare/run-method.js';
+import { detectRunMethod, type RunMethod, uncalledReason } from '../../compare/run-method.js';
 import { TASK_RESOURCES, type TaskResource } from '../../compare/types.js';
 import { KcmpError } from '../../errors.js';
 import { groupItems } from '../../group/engine.js';
@@ -281,10 +281,7 @@ function blockedRow({ kcmp: probe, remedy }: RunMethod): KcmpRefusedError | Kcmp
     kind: null,
     message: `kcmp cannot be used: ${probe.detail}; no task can be compared with another, so none is grouped (certain: false); ${remedy}`,
   } as const;
-  if (probe.errno === undefined) {
-    const reason = probe.outcome === 'killed' ? 'seccomp-kill' : 'probe-failed';
-    return { ...row, reason, syscall: null, errno: null };
-  }
+  if (probe.errno === undefined) return { ...row, reason: uncalledReason(probe), syscall: null, errno: null };
   const reason =
     probe.outcome === 'eperm'
       ? 'denied'
