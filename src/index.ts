@@ -30,6 +30,7 @@ export type {
   FdRef,
   KcmpType,
   Method,
+  NotCalledReason,
   Order,
   Reason,
   TaskResource,

@@ -24,7 +24,7 @@ import { kcmp } from './kcmp.js';
 import { assertAlive } from './liveness.js';
 import { wouldBeKilled } from './probe.js';
 import { killedReason, reasonOf } from './reason.js';
-import { type Reason, TASK_RESOURCES, type TaskResource } from './types.js';
+import { type StepReason, TASK_RESOURCES, type TaskResource } from './types.js';
 import { assertPid } from './validate.js';
 
 /**
@@ -67,8 +67,8 @@ export type TaskVerdict =
       method: 'none';
       /** Not the absent case. */
       absent?: undefined;
-      /** The call that failed, when one did. */
-      reason?: Reason;
+      /** The call that failed (or was not made: `errno` null), when one did. */
+      reason?: StepReason;
       /** What kept it open when no call failed (an 'equal' that NULL == NULL could explain). */
       caveat?: string;
     };
