@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { linkSync, unlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { kcmp } from '../src/compare/kcmp.js';
 import { readStat } from '../src/procfs/stat.js';
@@ -273,3 +274,29 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+test('fds -o SIZE,NLINK: stat of each listed file, read only when a column asks, following links and deletion', async (t) => {
+  const f = await mkfds(t, 'dups');
+  if (!f) return;
+  const main = f.pids.main as number;
+  const path = String(f.values.path);
+  const fileRow = (args: string[]) => {
+    const r = runCli(['fds', '-p', String(main), '-r', '-o', 'FD,SIZE,NLINK', ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.split('\n').find((line) => line.split(' ')[0] === String(f.fds.file));
+  };
+  assert.equal(fileRow([]), `${f.fds.file} 5 1`, 'the fixture wrote "hello" to its one-name file');
+  linkSync(path, `${path}.second`);
+  assert.equal(fileRow([]), `${f.fds.file} 5 2`, 'a second name');
+  unlinkSync(path);
+  unlinkSync(`${path}.second`);
+  assert.equal(fileRow([]), `${f.fds.file} 5 0`, 'deleted while held open');
+  const asked = fdsJson(['-p', String(main), '-o', 'FD,SIZE']);
+  const file = asked.descriptions.find((d) => d.holders.some((h) => h.fd === f.fds.file));
+  assert.deepEqual(file?.file, { size: 5, nlink: 0 });
+  const plain = fdsJson(['-p', String(main)]);
+  assert.ok(
+    plain.descriptions.every((d) => d.file === undefined),
+    'no column shows it: not read',
+  );
+});

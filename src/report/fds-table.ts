@@ -28,6 +28,8 @@ export type FdsRow = { process: RowProcess } & (
 type FdsColumn = FieldColumn<FdsRow> & {
   /** Needs /proc/TID/fdinfo. */
   fdinfo?: true;
+  /** The column shows stat(2) of the description's file (Description.file). */
+  fileStat?: true;
   sockets?: true;
   peers?: true;
   /** Needs /proc/PID/status and cmdline (read only when a shown column needs them). */
@@ -230,6 +232,20 @@ export const FDS_COLUMNS = {
     fdinfo: true,
     get: h((_, x) => x.mntId ?? null),
   },
+  SIZE: {
+    help: 'file size in bytes (st_size; 0 for pipes, sockets and most anon inodes)',
+    json: 'number',
+    align: 'right',
+    fileStat: true,
+    get: h((d) => d.file?.size ?? null),
+  },
+  NLINK: {
+    help: 'hard links to the file (st_nlink; 0: deleted while held open)',
+    json: 'number',
+    align: 'right',
+    fileStat: true,
+    get: h((d) => d.file?.nlink ?? null),
+  },
   DEV: { help: 'device of the file, major:minor', json: 'string', get: h((d) => d.dev) },
   INODE: { help: 'inode number of the file', json: 'number', align: 'right', get: h((d) => d.ino) },
   NAME: {
@@ -295,6 +311,11 @@ function column(name: string): FdsColumn | undefined {
 /** Do these columns need the sockets to be named? */
 export function needsSockets(names: readonly string[]): boolean {
   return names.some((n) => column(n)?.sockets === true);
+}
+
+/** Do these columns need stat(2) of the descriptions' files? */
+export function needsFileStat(names: readonly string[]): boolean {
+  return names.some((n) => column(n)?.fileStat === true);
 }
 
 /** Do these columns need the peers to be found? */

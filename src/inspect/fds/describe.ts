@@ -12,6 +12,7 @@
  */
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import { formatDev } from '../../procfs/fds.js';
+import { fileStatOf } from '../../procfs/file-stat.js';
 import { FsMagics } from '../../procfs/fs-magic.js';
 import { stillSame } from '../../procfs/identity.js';
 import { kindOf } from '../../procfs/kinds.js';
@@ -37,7 +38,7 @@ export interface DescribeRun {
   processes: readonly SelectedProcess[];
   problems: Problems;
   pool: WorkerPool | undefined;
-  options: { all: boolean; fdinfo: boolean; sockets: boolean; peers: boolean };
+  options: { all: boolean; fdinfo: boolean; fileStat: boolean; sockets: boolean; peers: boolean };
   engine: EngineName;
   /** kcmp calls made before the group stage (KCMP_FILES, for the fd tables). */
   comparisons: number;
@@ -149,16 +150,18 @@ function reportOf(
     const first = draft.rows[0] as number;
     const name = found.names[i] as string;
     const [mode, dev] = [rows.mode[first] as number, rows.dev[first] as number];
-    const magic = magics.of(tableOf(rows, first).tid, rows.fd[first] as number, dev, mode);
+    const [tid, fd, ino] = [tableOf(rows, first).tid, rows.fd[first] as number, rows.ino[first] as number];
+    const file = run.options.fileStat ? fileStatOf(tid, fd, dev, ino) : undefined;
     return {
       id: `d${number.get(draft)}`,
-      type: kindOf(mode, name, magic).name,
+      type: kindOf(mode, name, magics.of(tid, fd, dev, mode)).name,
       name,
       dev: formatDev(dev),
-      ino: rows.ino[first] as number,
+      ino,
       certain: draft.certain,
       method: draft.method,
       holders: holders(draft.rows),
+      ...(file && { file }),
     };
   });
   const errors = run.problems.list().filter((e) => !found.replaced.has(e.pid) || e.syscall === 'identity');

@@ -16,11 +16,11 @@
  * An eventfd cannot be reopened (ENXIO) and an O_PATH fd on one is not an eventfd: its only other
  * "ends" are its sharers. O_PATH descriptions are no end of anything.
  */
-import { statSync } from 'node:fs';
 import type { SocketInfo } from '../../netlink/socket-info.js';
 import type { SocketTables } from '../../netlink/socket-tables.js';
 import { accessMode, readFdInfo, readFdInfoLine } from '../../procfs/fdinfo.js';
 import type { FdColumns } from '../../procfs/fds.js';
+import { namespaceOf } from '../../procfs/namespaces.js';
 
 const S_IFMT = 0o170000;
 const S_IFIFO = 0o010000;
@@ -134,11 +134,11 @@ function socketPeers<D>(scan: PeerScan<D>, sockets: readonly D[], link: (a: D, b
   }
 }
 
-function mountNamespace(pid: number): number {
+function mountNamespace(pid: number): string {
   try {
-    return statSync(`/proc/${pid}/ns/mnt`).ino;
+    return namespaceOf(pid, 'mnt');
   } catch {
-    return -pid; // unreadable: matches nothing else
+    return `unreadable ${pid}`; // matches nothing else
   }
 }
 

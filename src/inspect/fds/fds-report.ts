@@ -4,6 +4,7 @@
  */
 import type { Method } from '../../compare/types.js';
 import type { SocketInfo } from '../../netlink/socket-info.js';
+import type { FileStat } from '../../procfs/file-stat.js';
 import type { KindName } from '../../procfs/kinds.js';
 import type { EngineName } from './fd-engine.js';
 
@@ -81,6 +82,8 @@ export interface Description {
   method: FdsMethod;
   /** The scanned fds that hold it. */
   holders: Holder[];
+  /** When asked for (SIZE, NLINK): what stat(2) says of the file, read once for the description. */
+  file?: FileStat;
   /** When asked for (a column needs them): the holders of the other end(s) — pipe ends, UNIX peers,
    * loopback TCP/UDP connections, ptys — among every fd scanned (fds-peers.ts). */
   peers?: Peer[];

@@ -42,6 +42,8 @@ export interface FdsOptions {
   all: boolean;
   /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
   fdinfo: boolean;
+  /** Read stat(2) of the file of each listed description (its `file`: size, link count). */
+  fileStat: boolean;
   /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag (fds-sockets.ts). */
   sockets: boolean;
   /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
@@ -86,6 +88,7 @@ function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
     selection: options.selection,
     all: options.all ?? false,
     fdinfo: options.fdinfo ?? false,
+    fileStat: options.fileStat ?? false,
     sockets: options.sockets ?? false,
     peers: options.peers ?? false,
     paranoid: options.paranoid ?? false,

@@ -16,9 +16,10 @@
  * left to (a): their link names no path. (b) reads each process's own fd table (its leader's); a thread
  * that unshared its table (unshare(CLONE_FILES)) is covered by (a), which scans every table.
  */
-import { readlinkSync } from 'node:fs';
 import { ProcessGoneError } from '../../errors.js';
 import { fsErrno } from '../../procfs/errors.js';
+import { readDirectoryLink } from '../../procfs/exe.js';
+import { readLink } from '../../procfs/fd-dir.js';
 import { fdPath, statFd } from '../../procfs/fd-stat.js';
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
@@ -243,18 +244,14 @@ const MEMFD_PREFIX = '/memfd:';
 
 /** The type and link name of an fd whose file lives on a mount (its link is a path), or null. */
 function onMount(pid: number, fd: number): { type: KindName; name: string } | null {
-  const name = readlinkSync(fdPath(pid, fd));
+  const name = readLink(fdPath(pid, fd));
   if (!name.startsWith('/') || name.startsWith(MEMFD_PREFIX)) return null;
   return { type: kindOf(statFd(pid, fd).mode, name).name, name };
 }
 
 /** Where PID's cwd or root is, as the host names it; the link's own name if it cannot be read now. */
 function linkTarget(pid: number, link: 'cwd' | 'root'): string {
-  try {
-    return readlinkSync(`/proc/${pid}/${link}`);
-  } catch {
-    return link;
-  }
+  return readDirectoryLink(pid, link) ?? link;
 }
 
 /** An error row; a process or fd gone mid-scan is one too (ENOENT, ESRCH): counted, never fatal. */
