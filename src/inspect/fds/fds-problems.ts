@@ -47,7 +47,7 @@ export class Problems {
       pid,
       ...(tid === undefined || tid === pid ? {} : { tid }),
       fd,
-      syscall: 'stat',
+      syscall: null, // the re-stat succeeded; it found another file: no call failed
       errno: null,
       reason: 'reused',
       message: `fd ${fd} of process ${pid} now refers to another file: it was closed and its number reused during the scan; left out`,
