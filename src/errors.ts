@@ -23,7 +23,8 @@ const BRAND = Symbol.for('kcmp.error');
  * The base of every error kcmp throws.
  *
  * @example
- * if (isKcmpError(e)) console.error(`${e.message}${e.remedy ? `; ${e.remedy}` : ''}`);
+ * try { kcmp(1234, 1235, 'files'); }
+ * catch (e) { if (isKcmpError(e)) console.error(`${e.message}${e.remedy ? `; ${e.remedy}` : ''}`); }
  */
 export class KcmpError extends Error {
   /** The errno name (`'ESRCH'`) or an `ERR_*` code, as Node's SystemError has it. */
@@ -69,7 +70,8 @@ InvalidArgumentError.prototype.name = 'InvalidArgumentError';
  * `code` is `'ERR_UNSUPPORTED_PLATFORM'`.
  *
  * @example
- * try { kcmp(1, 1, 'vm'); } catch (e) { if (e instanceof UnsupportedPlatformError) useFallback(); }
+ * try { kcmp(1, 1, 'vm'); }
+ * catch (e) { if (e instanceof UnsupportedPlatformError) console.error(`kcmp needs Linux: ${e.message}`); }
  */
 export class UnsupportedPlatformError extends KcmpError {
   constructor(message: string, options?: { cause?: unknown; remedy?: string }) {
@@ -83,7 +85,8 @@ UnsupportedPlatformError.prototype.name = 'UnsupportedPlatformError';
  * `'ESRCH'`, what the kernel answers for such a pid.
  *
  * @example
- * try { sameTaskResource(pid, other, 'vm'); } catch (e) { if (e instanceof ProcessGoneError) forget(e.pid); }
+ * const watched = new Set([1234, 1235]);
+ * try { sameTaskResource(1234, 1235, 'vm'); } catch (e) { if (e instanceof ProcessGoneError) watched.delete(e.pid); }
  */
 export class ProcessGoneError extends KcmpError {
   constructor(
@@ -103,6 +106,7 @@ ProcessGoneError.prototype.name = 'ProcessGoneError';
  * `'ESRCH'`.
  *
  * @example
+ * try { sameFile({ pid: 1234, fd: 3 }, { pid: 1235, fd: 3 }); }
  * catch (e) { if (e instanceof ZombieProcessError) console.log(`${e.pid} exited; its parent has not reaped it`); }
  */
 export class ZombieProcessError extends ProcessGoneError {
@@ -123,6 +127,7 @@ ZombieProcessError.prototype.name = 'ZombieProcessError';
  * `'EPERM'` unless the refusal said otherwise (`'EACCES'` for a /proc read).
  *
  * @example
+ * try { sameFile({ pid: 1, fd: 0 }, { pid: process.pid, fd: 0 }); }
  * catch (e) { if (e instanceof AccessDeniedError) console.log(`not allowed to inspect ${e.pid}: ${e.remedy}`); }
  */
 export class AccessDeniedError extends KcmpError {

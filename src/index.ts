@@ -30,6 +30,7 @@ export type {
   FdRef,
   KcmpType,
   Method,
+  NotCalledReason,
   Order,
   Reason,
   TaskResource,
@@ -80,7 +81,23 @@ export type {
   UndecidedProcess,
 } from './inspect/leaks/leaks-report.js';
 export { inspectTasks, type TasksOptions } from './inspect/tasks/tasks.js';
-export type { TaskError, TaskInfo, TaskRelation, TasksReport } from './inspect/tasks/tasks-report.js';
+export type {
+  KcmpErrorScope,
+  KcmpRefusedError,
+  KcmpUnusableError,
+  KindErrorScope,
+  KindUndecidedError,
+  KindUnsupportedError,
+  TaskCallError,
+  TaskError,
+  TaskErrorReason,
+  TaskErrorScope,
+  TaskInfo,
+  TaskRelation,
+  TaskStateError,
+  TasksReport,
+} from './inspect/tasks/tasks-report.js';
+export type { KindName } from './procfs/kinds.js';
 export type { Selection } from './procfs/select.js';
 export { renderDot } from './report/dot.js';
 export { fdsGraph, type GraphOptions, type SharingGraph } from './report/graph.js';

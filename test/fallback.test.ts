@@ -19,6 +19,7 @@ import { mkfds } from './fixture/mkfds.js';
 import { SECCOMP_MODES, type SeccompMode, seccompWrapper } from './fixture/seccomp.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { assertSound, oracle, partition } from './helpers/fds.js';
+import { assertValid } from './helpers/schema.js';
 
 const BASE = Number(process.env.KCMP_TEST_SEED ?? Math.floor(Math.random() * 1e6));
 
@@ -78,8 +79,15 @@ async function fdsUnder(
       `${where}: the topology has same-inode fds no one could compare`,
     );
     assert.ok(!report.descriptions.some((d) => d.method === 'kcmp' || d.method === 'borrowed-dupfd-query'));
-    const rows = report.errors.filter((e) => e.syscall === 'kcmp');
+    // Only an errno kcmp answered: under a kill policy kcmp is never called, so its rows have none.
+    const rows = report.errors.filter((e) => e.syscall === 'kcmp' || e.reason === 'seccomp-kill');
     assert.ok(rows.length > 0, `${where}: no kcmp error rows`);
+    for (const row of rows) {
+      const expected =
+        base === 'kill' ? { syscall: null, errno: null } : { syscall: 'kcmp', errno: row.errno };
+      assert.deepEqual({ syscall: row.syscall, errno: row.errno }, expected, `${where}: ${row.message}`);
+      assert.equal(row.errno, { eperm: 'EPERM', enosys: 'ENOSYS', kill: null }[base], where);
+    }
     for (const row of rows) {
       assert.match(row.message, ROW_WHY[base] as RegExp, where);
       assert.doesNotMatch(
@@ -172,6 +180,7 @@ test('kcmp tasks under every blocking mode: tasks listed, none grouped, certain:
     });
     assert.equal(r.signal, null, `[${mode}] died of ${r.signal}`);
     assert.equal(r.code, 0, `[${mode}] ${r.stderr}`);
+    assertValid('kcmp.tasks/1', r.stdout);
     const report = JSON.parse(r.stdout) as TasksReport;
     assert.equal(report.certain, false, mode);
     assert.deepEqual(Object.values(report.groups), [null, null, null, null, null, null], mode);
@@ -182,8 +191,13 @@ test('kcmp tasks under every blocking mode: tasks listed, none grouped, certain:
       mode,
     );
     const row = report.errors.find((e) => e.pid === null && e.kind === null);
-    assert.equal(row?.syscall, 'kcmp', mode);
-    assert.equal(row?.errno, mode === 'enosys' ? 'ENOSYS' : 'EPERM', mode);
+    // Only an errno kcmp answered: under a kill policy the probe died of SIGSYS and no call returned.
+    const expected = {
+      eperm: { reason: 'denied', syscall: 'kcmp', errno: 'EPERM' },
+      enosys: { reason: 'unsupported', syscall: 'kcmp', errno: 'ENOSYS' },
+      kill: { reason: 'seccomp-kill', syscall: null, errno: null },
+    }[mode];
+    assert.deepEqual({ reason: row?.reason, syscall: row?.syscall, errno: row?.errno }, expected, mode);
     assert.match(row?.message ?? '', WHY[mode] as RegExp, mode);
     assert.match(r.stderr, /^kcmp: kcmp cannot be used: .*none is grouped/, mode);
   });

@@ -12,6 +12,7 @@ import { mkfds } from './fixture/mkfds.js';
 import { SECCOMP_MODES, type SeccompMode, seccompWrapper } from './fixture/seccomp.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { pick } from './helpers/kernel.js';
+import { assertValid } from './helpers/schema.js';
 
 interface Pair {
   name: string;
@@ -121,15 +122,24 @@ test('kcmp doctor explains a kill policy in words, and the one-pair answer says 
   const { main, child } = pick(f.pids, 'main', 'child');
   const { shared } = pick(f.fds, 'shared');
   const wrapper = seccompWrapper('kill+getfd');
-  const [doctor, same] = await Promise.all([
+  const [doctor, same, sameJson] = await Promise.all([
     runCliAsync(['doctor'], { wrapper }),
     runCliAsync(['same', `${main}:${shared}`, `${child}:${shared}`], { wrapper }),
+    runCliAsync(['same', '--json', '--borrow', `${main}:${shared}`, `${child}:${shared}`], { wrapper }),
   ]);
   assert.match(doctor.stdout, /^kcmp {11}killed by seccomp \(SIGSYS\)/m);
   assert.match(doctor.stdout, /^pidfd_getfd {4}killed by seccomp \(SIGSYS\)/m);
   assert.match(doctor.stdout, /^seccomp {8}filter/m);
   assert.equal(same.code, 2);
   assert.match(same.stdout, /^undecided: kcmp not called: a seccomp filter kills/);
+  // No errno: neither kcmp nor pidfd_getfd was called, so none was returned.
+  assertValid('kcmp.same/1', sameJson.stdout);
+  const { reason } = JSON.parse(sameJson.stdout) as {
+    reason: { syscall: string; errno: string | null; remedy: string };
+  };
+  assert.deepEqual([reason.syscall, reason.errno], ['kcmp', null]);
+  assert.match(reason.message, /^kcmp not called: .*; pidfd_getfd not called: /);
+  assert.match(reason.remedy, /^a seccomp filter kills processes that call kcmp/);
 });
 
 test('kcmp epoll under every seccomp mode: probed in a child first, never SIGSYS, one line naming the block, exit 2', async (t) => {

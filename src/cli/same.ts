@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { REMEDY, remedyFor } from '../compare/remedies.js';
 import { detectRunMethod } from '../compare/run-method.js';
 import { sameFile } from '../compare/same-file.js';
-import type { ChangedReason, FdRef, Method, Reason, Verdict } from '../compare/types.js';
+import type { ChangedReason, FdRef, Method, StepReason, Verdict } from '../compare/types.js';
 import { escapeCell } from '../report/cell-text.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
@@ -23,7 +23,7 @@ export interface SameReport {
   /** How the answer was obtained ('none' when nothing could decide). */
   method: Method;
   /** Why a stronger method was not available, with the remedy when there is one. */
-  reason?: (Reason | ChangedReason) & { remedy?: string };
+  reason?: (StepReason | ChangedReason) & { remedy?: string };
 }
 
 interface SameFlags extends JsonFlags {

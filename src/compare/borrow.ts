@@ -18,10 +18,10 @@ import { SysError } from '../sys/sys-error.js';
 import { liveTask, lookupError, type TaskFd } from './liveness.js';
 import { type GatedCall, wouldBeKilled } from './probe.js';
 import { killedReason, reasonOf } from './reason.js';
-import type { Reason } from './types.js';
+import type { StepReason } from './types.js';
 
 class Skip {
-  constructor(readonly reason: Reason) {}
+  constructor(readonly reason: StepReason) {}
 }
 
 interface Step {
@@ -73,10 +73,10 @@ function openPidfd(ref: TaskFd): number {
 }
 
 /**
- * true/false when both fds could be borrowed and compared; a Reason when a step is not supported or
- * not permitted here. Throws when a process or fd is gone.
+ * true/false when both fds could be borrowed and compared; a reason when a step is not supported, not
+ * permitted, or would be killed here. Throws when a process or fd is gone.
  */
-export function borrowedSame(a: TaskFd, b: TaskFd): boolean | Reason {
+export function borrowedSame(a: TaskFd, b: TaskFd): boolean | StepReason {
   const opened: number[] = [];
   const hold = (fd: number): number => {
     opened.push(fd);

@@ -55,9 +55,10 @@ export function parseKcmpType(text: string): KcmpType {
  * Compares two kernel objects of two tasks.
  *
  * @example
+ * const [parent, child] = [1234, 1235];             // a process and a child it forked
  * kcmp(process.pid, process.pid, 'vm')              // 'equal'
  * kcmp(parent, child, 'file', 3, 3)                 // 'equal' after fork
- * kcmp(a, b, 'epoll-tfd', 5, { epfd: 4, targetFd: 5 })
+ * kcmp(parent, child, 'epoll-tfd', 5, { epfd: 4, targetFd: 5 })  // is parent's fd 5 watched by child's epoll fd 4?
  * @throws InvalidArgumentError before any syscall; SysError with the kernel's errno.
  */
 export function kcmp(pid1: number, pid2: number, type: TaskResource): Order;

@@ -81,13 +81,16 @@ export function probeRemedy(syscall: keyof typeof BLOCKABLE, outcome: ProbeOutco
 }
 
 /**
- * The remedy for a failed call, or undefined when there is nothing the user can change.
+ * The remedy for a failed call (`errno` null: a call not made, because a seccomp filter kills its callers),
+ * or undefined when there is nothing the user can change.
  *
  * @example
  * remedyFor({ syscall: 'kcmp', errno: 'EPERM' })  // "run as the target's user … or with CAP_SYS_PTRACE"
  */
-export function remedyFor(failure: { syscall: string; errno: ErrnoName }): string | undefined {
+export function remedyFor(failure: { syscall: string; errno: ErrnoName | null }): string | undefined {
   const { syscall, errno } = failure;
+  if (errno === null)
+    return syscall === 'kcmp' || syscall === 'pidfd_getfd' ? BLOCKABLE[syscall].killed : undefined;
   if (errno === 'ESRCH') return REMEDY.gone;
   if (syscall === 'kcmp' || syscall === 'pidfd_getfd') {
     const call = BLOCKABLE[syscall];

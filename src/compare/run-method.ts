@@ -14,7 +14,6 @@
  * do the probes run in a child (probe.ts) — and then their answers also say whether --borrow could work.
  */
 import { readSysctl } from '../procfs/sysctl.js';
-import type { ErrnoName } from '../sys/errno.js';
 import { KCMP, sysKcmp } from '../sys/kcmp.js';
 import { type Capabilities, detectCapabilities, type ProbeResult, seccompFilterActive } from './probe.js';
 import { probeRemedy, REMEDY } from './remedies.js';
@@ -33,9 +32,6 @@ export interface RunMethod {
   method: RunMethodName;
   /** kcmp on our own process: outcome 'usable' exactly when `method` is 'kcmp'. */
   kcmp: ProbeResult;
-  /** What a blocked kcmp looks like in error rows: the probe's errno; EPERM for a kill policy (kcmp is then
-   * never called) or a failed probe. Undefined when kcmp is used. */
-  errno?: ErrnoName;
   /** The remedy for a blocked kcmp. */
   remedy?: string;
   /** Whether --borrow can work here, looked at only when kcmp cannot be used: null if it can. */
@@ -53,6 +49,15 @@ function probeKcmp(): ProbeResult {
     kcmpHere = direct ? USABLE : detectCapabilities().kcmp;
   }
   return kcmpHere;
+}
+
+/**
+ * Why kcmp is not called in a run where it answered no errno on our own process: a seccomp filter kills
+ * any process that calls it (the probe child died of SIGSYS), or the probe itself failed. Error rows then
+ * say this reason with no errno: none was returned.
+ */
+export function uncalledReason(kcmp: ProbeResult): 'seccomp-kill' | 'probe-failed' {
+  return kcmp.outcome === 'killed' ? 'seccomp-kill' : 'probe-failed';
 }
 
 /**
@@ -99,7 +104,6 @@ export function detectRunMethod(options: { borrow: boolean }): RunMethod {
   return {
     method: options.borrow && borrow === null ? 'borrowed-dupfd-query' : 'none',
     kcmp,
-    errno: kcmp.errno ?? 'EPERM',
     remedy: probeRemedy('kcmp', kcmp.outcome) ?? REMEDY.probeFailed,
     borrow,
   };

@@ -39,7 +39,7 @@ import { kcmp } from './kcmp.js';
 import { liveTask, lookupError, type TaskFd } from './liveness.js';
 import { wouldBeKilled } from './probe.js';
 import { combineReasons, killedReason, reasonOf } from './reason.js';
-import type { DecidedVerdict, FdRef, Order, Reason, Verdict } from './types.js';
+import type { DecidedVerdict, FdRef, Order, Reason, StepReason, Verdict } from './types.js';
 import { assertFd, assertPid } from './validate.js';
 
 /** How far {@link sameFile} may go when kcmp cannot answer. */
@@ -68,7 +68,7 @@ function notOpenHere(fd: number, syscall = 'fcntl', args: (number | string)[] = 
 }
 
 /** F_DUPFD_QUERY for two fds of our own process: a verdict, or the reason it is not supported here. */
-function dupfdQuery(fd1: number, fd2: number): Verdict | Reason {
+function dupfdQuery(fd1: number, fd2: number): Verdict | StepReason {
   const killed = wouldBeKilled('dupfdQuery');
   if (killed) return killedReason('fcntl(F_DUPFD_QUERY)', killed);
   const r = sysDupfdQuery(fd1, fd2);
@@ -105,7 +105,7 @@ function isStat(value: FdStat | Reason): value is FdStat {
 }
 
 /** kcmp(KCMP_FILE): an Order, or the reason it is not supported/permitted here; throws when gone. */
-function kcmpStep(a: TaskFd, b: TaskFd): Order | Reason {
+function kcmpStep(a: TaskFd, b: TaskFd): Order | StepReason {
   const killed = wouldBeKilled('kcmp');
   if (killed) return killedReason('kcmp', killed);
   try {
@@ -151,7 +151,7 @@ function confirm(verdict: Verdict, refs: readonly TaskFd[], before: readonly (Fd
  * @example
  * sameFile({ pid: 1234, fd: 3 }, { pid: 1235, fd: 3 })         // { same: true, method: 'kcmp' }
  * sameFile({ pid: process.pid, fd: 0 }, { pid: process.pid, fd: 1 })  // method 'dupfd-query'
- * sameFile(a, b, { borrow: true })   // pidfd_getfd + F_DUPFD_QUERY where kcmp is blocked
+ * sameFile({ pid: 1234, fd: 3 }, { pid: 1235, fd: 3 }, { borrow: true })  // F_DUPFD_QUERY where kcmp is blocked
  * @throws InvalidArgumentError (before any syscall), ProcessGoneError, ZombieProcessError, or a SysError
  * for an fd that is not open.
  */
@@ -162,7 +162,7 @@ export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Ver
   const self = process.pid;
   const ours = a.pid === self && b.pid === self;
   const identical = a.pid === b.pid && a.fd === b.fd;
-  const reasons: Reason[] = [];
+  const reasons: StepReason[] = [];
 
   if (ours) {
     if (identical) {
@@ -204,7 +204,7 @@ export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Ver
     if (typeof same === 'boolean') return confirm({ same, method: 'borrowed-dupfd-query' }, refs, before);
     reasons.push(same);
   }
-  return { same: null, method: 'none', reason: combineReasons(primaryFirst(reasons)) as Reason };
+  return { same: null, method: 'none', reason: combineReasons(primaryFirst(reasons)) as StepReason };
 }
 
 /** Two fds of one socket inode: decided by their access (fd-access.ts), or undefined for kcmp to decide. */
@@ -224,7 +224,7 @@ function socketVerdict(refs: readonly TaskFd[]): Verdict | undefined {
 }
 
 /** kcmp's failure is the one to explain (its remedy is the useful one); the others follow it. */
-function primaryFirst(reasons: Reason[]): Reason[] {
+function primaryFirst(reasons: StepReason[]): StepReason[] {
   const i = reasons.findIndex((r) => r.syscall === 'kcmp');
-  return i <= 0 ? reasons : [reasons[i] as Reason, ...reasons.filter((_, j) => j !== i)];
+  return i <= 0 ? reasons : [reasons[i] as StepReason, ...reasons.filter((_, j) => j !== i)];
 }

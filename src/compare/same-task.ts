@@ -24,7 +24,7 @@ import { kcmp } from './kcmp.js';
 import { assertAlive } from './liveness.js';
 import { wouldBeKilled } from './probe.js';
 import { killedReason, reasonOf } from './reason.js';
-import { type Reason, TASK_RESOURCES, type TaskResource } from './types.js';
+import { type StepReason, TASK_RESOURCES, type TaskResource } from './types.js';
 import { assertPid } from './validate.js';
 
 /**
@@ -33,7 +33,7 @@ import { assertPid } from './validate.js';
  * or undecided (`same: null`, method 'none', with the failed call or the caveat that kept it open).
  *
  * @example
- * const v = sameTaskResource(pid, other, 'io');
+ * const v = sameTaskResource(1234, 1235, 'io');
  * if (v.same === null && v.absent) console.log('neither task has an I/O context');
  * else if (v.same === null) console.log(`undecided: ${v.caveat ?? v.reason?.message}`);
  */
@@ -67,8 +67,8 @@ export type TaskVerdict =
       method: 'none';
       /** Not the absent case. */
       absent?: undefined;
-      /** The call that failed, when one did. */
-      reason?: Reason;
+      /** The call that failed (or was not made: `errno` null), when one did. */
+      reason?: StepReason;
       /** What kept it open when no call failed (an 'equal' that NULL == NULL could explain). */
       caveat?: string;
     };
@@ -99,8 +99,8 @@ function identityOf(pid: number): { pid: number; startTime: number } {
  * Do tasks `pidA` and `pidB` share their `kind` object?
  *
  * @example
- * sameTaskResource(pid, tid, 'vm')        // { kind: 'vm', same: true, method: 'kcmp' } for a thread
- * sameTaskResource(child1, child2, 'io')  // { same: null, absent: true, … } for two plain forks
+ * sameTaskResource(1234, 1240, 'vm')  // { kind: 'vm', same: true, method: 'kcmp' }: 1240 is a thread of 1234
+ * sameTaskResource(1235, 1236, 'io')  // { same: null, absent: true, … } for two plain forks
  * @throws InvalidArgumentError (before any syscall), ProcessGoneError, ZombieProcessError
  */
 export function sameTaskResource(pidA: number, pidB: number, kind: TaskResource): TaskVerdict {

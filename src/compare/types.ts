@@ -51,6 +51,20 @@ export interface Reason {
   message: string;
 }
 
+/** A call that was not made: making it would have killed this process (a seccomp filter kills any process
+ * that calls it; the probe child died of SIGSYS). No call was made, so no errno exists. */
+export interface NotCalledReason {
+  /** The call that was not made, e.g. `'kcmp'`, `'pidfd_getfd'`. */
+  syscall: string;
+  /** No errno: the call was not made. */
+  errno: null;
+  /** One line for people: which call was not made, and why. */
+  message: string;
+}
+
+/** Why one step (one call) could not answer: it failed with an errno, or it was not made. */
+export type StepReason = Reason | NotCalledReason;
+
 /** No call failed, but an fd was closed or its number reused while it was compared: no answer held. */
 export interface ChangedReason {
   /** No call failed. */
@@ -67,7 +81,7 @@ export interface ChangedReason {
  * names a method.
  *
  * @example
- * const v = sameFile(a, b);
+ * const v = sameFile({ pid: 1234, fd: 3 }, { pid: 1235, fd: 3 });
  * if (v.same === null) console.log(`undecided: ${v.reason.message}`);
  * else console.log(`${v.same ? 'same' : 'different'} (${v.method})`);
  */
@@ -87,6 +101,6 @@ export interface UndecidedVerdict {
   same: null;
   /** No method decided. */
   method: 'none';
-  /** The call that failed, or the change that voided the answer. */
-  reason: Reason | ChangedReason;
+  /** The call that failed or was not made, or the change that voided the answer. */
+  reason: Reason | NotCalledReason | ChangedReason;
 }

@@ -89,6 +89,10 @@ function netnsOf(tid: Task): number {
 
 export class SocketTables {
   private readonly namespaces = new Map<number, Namespace | Unnamed>();
+  /** Each task's network namespace, looked up once per scan (one stat for thousands of its sockets). A
+   * task that setns(2)s meanwhile has its sockets looked for in the old namespace: not found there, they
+   * are named from another holder's or said unnamed, never named wrong (a socket is found by inode). */
+  private readonly netnsOfTask = new Map<Task, number>();
   private readonly ours = netnsOf('self');
 
   /**
@@ -113,11 +117,14 @@ export class SocketTables {
   }
 
   private namespaceOf(tid: Task): Namespace | Unnamed {
-    let netns: number;
-    try {
-      netns = netnsOf(tid);
-    } catch (error) {
-      return { syscall: 'stat', errno: fsErrno(error) };
+    let netns = this.netnsOfTask.get(tid);
+    if (netns === undefined) {
+      try {
+        netns = netnsOf(tid);
+      } catch (error) {
+        return { syscall: 'stat', errno: fsErrno(error) };
+      }
+      this.netnsOfTask.set(tid, netns);
     }
     let ns = this.namespaces.get(netns);
     if (ns === undefined) {

@@ -16,7 +16,7 @@
 
 export interface FileKind {
   /** The TYPE column and the JSON `type`. */
-  readonly name: string;
+  readonly name: KindName;
   readonly parent?: FileKind;
   /**
    * Every fd of an inode of this kind that was opened for I/O (not O_PATH) holds one and the same open file
@@ -38,11 +38,12 @@ export interface FileKind {
 
 const S_IFMT = 0o170000;
 
-const UNKNOWN: FileKind = { name: 'UNKNOWN' };
-const ANON: FileKind = { name: 'UNKNOWN', parent: UNKNOWN };
-const REG: FileKind = { name: 'REG' };
+const UNKNOWN = { name: 'UNKNOWN' } as const;
+const ANON = { name: 'UNKNOWN', parent: UNKNOWN } as const;
+const REG = { name: 'REG' } as const;
 
-const BY_MODE: ReadonlyMap<number, FileKind> = new Map([
+/** The kinds by st_mode's S_IFMT bits. */
+const MODE_KINDS = [
   [0o100000, REG],
   [0o040000, { name: 'DIR' }],
   [0o010000, { name: 'FIFO' }],
@@ -50,13 +51,13 @@ const BY_MODE: ReadonlyMap<number, FileKind> = new Map([
   [0o020000, { name: 'CHR' }],
   [0o060000, { name: 'BLK' }],
   [0o120000, { name: 'LINK' }], // an O_PATH|O_NOFOLLOW fd on a symlink (lsfd and lsof: LINK)
-]);
+] as const;
 
 /** S_IFREG kinds known by the magic number of their filesystem (statfs f_type; include/uapi/linux/magic.h). */
-const BY_FS_MAGIC: ReadonlyMap<number, FileKind> = new Map([
+const FS_MAGIC_KINDS = [
   [0x19800202, { name: 'mqueue', parent: REG }], // MQUEUE_MAGIC: mq_open(3); lsfd says mqueue
   [0x5345434d, { name: 'memfd_secret', parent: REG }], // SECRETMEM_MAGIC: memfd_secret(2), "/secretmem"; lsfd says REG
-]);
+] as const;
 
 /** Filesystems whose magic changes the kind: only S_IFREG files on an anonymous device (major 0) can be one. */
 export function kindNeedsFsMagic(mode: number, devMajor: number): boolean {
@@ -67,7 +68,7 @@ export function kindNeedsFsMagic(mode: number, devMajor: number): boolean {
  * Anonymous-inode kinds, by the name the kernel gives anon_inode_getfile()/getfd() (brackets stripped) →
  * the TYPE lsfd shows. Names with `:N` appended by the kernel (the vcpu id) are matched without it.
  */
-const ANON_NAMES: readonly (readonly [kernel: string, type: string])[] = [
+const ANON_NAMES = [
   ['eventfd', 'eventfd'], // fs/eventfd.c "[eventfd]"
   ['eventpoll', 'eventpoll'], // fs/eventpoll.c "[eventpoll]"
   ['timerfd', 'timerfd'], // fs/timerfd.c "[timerfd]"
@@ -87,7 +88,28 @@ const ANON_NAMES: readonly (readonly [kernel: string, type: string])[] = [
   ['kvm-vcpu', 'kvm-vcpu'], // "kvm-vcpu:%d" (lsfd prints the whole name, id included)
   ['kvm-vm-stats', 'kvm-vm-stats'],
   ['kvm-vcpu-stats', 'kvm-vcpu-stats'], // "kvm-vcpu-stats:%d"
-];
+] as const satisfies readonly (readonly [kernel: string, type: string])[];
+
+/**
+ * Every file kind `kcmp fds` can name: the `type` of a description in `kcmp.fds/1` and of a leak. From the
+ * file type in st_mode (`REG`, `DIR`, `FIFO`, `SOCK`, `CHR`, `BLK`, and `LINK` for an O_PATH fd on a
+ * symlink), from the filesystem of a regular file (`mqueue`, `memfd_secret`), or from the name of an
+ * anonymous inode (`eventfd`, `pidfd`, `bpf-link`, …: lsfd's names); `UNKNOWN` for any other, whose link
+ * target (`name`) says what it is. Derived from the kinds table itself, so it names exactly what a scan
+ * can produce.
+ *
+ * @example
+ * import type { KindName } from 'kcmp';
+ * const pipes: KindName = 'FIFO';
+ */
+export type KindName =
+  | typeof UNKNOWN.name
+  | (typeof MODE_KINDS)[number][1]['name']
+  | (typeof FS_MAGIC_KINDS)[number][1]['name']
+  | (typeof ANON_NAMES)[number][1];
+
+const BY_MODE: ReadonlyMap<number, FileKind> = new Map<number, FileKind>(MODE_KINDS);
+const BY_FS_MAGIC: ReadonlyMap<number, FileKind> = new Map<number, FileKind>(FS_MAGIC_KINDS);
 
 const ANON_KINDS: ReadonlyMap<string, FileKind> = new Map(
   ANON_NAMES.map(([kernel, type]) => [kernel, { name: type, parent: ANON }]),

@@ -33,6 +33,7 @@ interface Resource {
  * with an edge to every task using it.
  *
  * @example
+ * import { writeFileSync } from 'node:fs';
  * const report = await inspectTasks({ selection: { kind: 'pids', pids: [1234] } });
  * writeFileSync('tasks.svg', await renderSvg(tasksGraph(report)));
  */

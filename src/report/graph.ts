@@ -176,6 +176,7 @@ export function capNote(shown: number, total: number, what: string, limit: numbe
  * process tree, each description an object with an edge per holding process (labelled with its fds).
  *
  * @example
+ * import { writeFileSync } from 'node:fs';
  * const report = await inspectFds({ selection: { kind: 'tree', root: process.pid } });
  * writeFileSync('fds.dot', renderDot(fdsGraph(report, { maxActors: 50 })));
  */

@@ -24,6 +24,7 @@ export interface Picture {
  * the table `kcmp fds` prints.
  *
  * @example
+ * import { writeFileSync } from 'node:fs';
  * const picture = fdsPicture(await inspectFds({ selection: { kind: 'tree', root: process.pid } }));
  * writeFileSync('fds.html', await picture.html('my shell tree'));
  */
@@ -37,6 +38,7 @@ export function fdsPicture(report: FdsReport, options: GraphOptions = {}): Pictu
  * the table `kcmp tasks` prints and the error rows.
  *
  * @example
+ * import { writeFileSync } from 'node:fs';
  * const picture = tasksPicture(await inspectTasks({ selection: { kind: 'pids', pids: [1234] } }));
  * writeFileSync('tasks.html', await picture.html('threads of 1234'));
  */

@@ -91,7 +91,7 @@ export function isPrivilege(name: ErrnoName): boolean {
  * The process, task or fd went away (or never existed): ESRCH for tasks, EBADF for fds, ENOENT in /proc.
  *
  * @example
- * try { sameFile({ pid, fd: 3 }, { pid, fd: 4 }); }
+ * try { sameFile({ pid: 1234, fd: 3 }, { pid: 1234, fd: 4 }); }
  * catch (e) { if (e instanceof SysError && isGone(e.errno)) console.log(`fd ${e.fd} is not open`); }
  */
 export function isGone(name: ErrnoName): boolean {

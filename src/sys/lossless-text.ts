@@ -24,6 +24,7 @@ export function decodeLossless(bytes: Uint8Array): string {
  * Such bytes are kept as lone surrogates U+DC80..U+DCFF, one per byte, so nothing of the name is lost.
  *
  * @example
+ * const report = await inspectFds({ selection: { kind: 'tree', root: process.pid } });
  * const d = report.descriptions[0];
  * if (d && hasEscapedBytes(d.name)) console.log('not UTF-8:', Buffer.from(textBytes(d.name)));
  */
@@ -40,7 +41,8 @@ const ESCAPED_BYTE = /[\udc80-\udcff]/u;
  *
  * @example
  * import { openSync } from 'node:fs';
- * openSync(Buffer.from(textBytes(description.name)), 'r');
+ * const report = await inspectFds({ selection: { kind: 'tree', root: process.pid } });
+ * for (const d of report.descriptions) if (d.type === 'REG') openSync(Buffer.from(textBytes(d.name)), 'r');
  */
 export function textBytes(text: string): Uint8Array {
   if (!hasEscapedBytes(text)) return new TextEncoder().encode(text);

@@ -7,7 +7,7 @@ import { type ErrnoName, errnoMessage, errnoNumber } from './errno.js';
  * set when the failure concerns one process or one fd of it.
  *
  * @example
- * try { sameFile({ pid, fd: 3 }, { pid, fd: 99 }); }
+ * try { sameFile({ pid: 1234, fd: 3 }, { pid: 1234, fd: 99 }); }
  * catch (e) { if (e instanceof SysError && e.code === 'EBADF') console.log(`fd ${e.fd} is not open`); }
  */
 export class SysError extends KcmpError {

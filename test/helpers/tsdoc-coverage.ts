@@ -100,7 +100,14 @@ function classMembers(decl: ts.ClassDeclaration, owner: string, out: [string, ts
   }
 }
 
-export function tsdocCoverage(): TsdocCoverage {
+/** One export of src/index.ts: the name it is exported under and its declaration. */
+interface PublicDeclaration {
+  name: string;
+  decl: ts.Declaration;
+}
+
+/** Every export of src/index.ts, followed to its declaration, and the module's own source. */
+function publicApi(): { index: ts.SourceFile; declarations: PublicDeclaration[]; checker: ts.TypeChecker } {
   const index = join(ROOT, 'src', 'index.ts');
   const program = ts.createProgram([index], {
     module: ts.ModuleKind.NodeNext,
@@ -114,25 +121,96 @@ export function tsdocCoverage(): TsdocCoverage {
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(index);
   const moduleSymbol = source === undefined ? undefined : checker.getSymbolAtLocation(source);
-  if (moduleSymbol === undefined) throw new Error(`cannot read ${index}`);
-  const exports: ExportDoc[] = [];
-  const members: [string, ts.Node][] = [];
+  if (source === undefined || moduleSymbol === undefined) throw new Error(`cannot read ${index}`);
+  const declarations: PublicDeclaration[] = [];
   for (const exported of checker.getExportsOfModule(moduleSymbol)) {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     const decl = symbol.declarations?.[0];
-    if (decl === undefined) continue;
+    if (decl !== undefined) declarations.push({ name: exported.name, decl });
+  }
+  return { index: source, declarations, checker };
+}
+
+export function tsdocCoverage(): TsdocCoverage {
+  const { declarations, checker } = publicApi();
+  const exports: ExportDoc[] = [];
+  const members: [string, ts.Node][] = [];
+  for (const { name, decl } of declarations) {
     const kind = kindOf(decl, checker);
-    exports.push({
-      name: exported.name,
-      where: where(decl),
-      kind,
-      documented: hasDoc(decl),
-      example: hasExample(decl),
-    });
-    if (ts.isInterfaceDeclaration(decl)) collectMembers(decl, exported.name, members);
-    else if (ts.isTypeAliasDeclaration(decl)) collectMembers(decl.type, exported.name, members);
-    else if (ts.isClassDeclaration(decl)) classMembers(decl, exported.name, members);
+    exports.push({ name, where: where(decl), kind, documented: hasDoc(decl), example: hasExample(decl) });
+    if (ts.isInterfaceDeclaration(decl)) collectMembers(decl, name, members);
+    else if (ts.isTypeAliasDeclaration(decl)) collectMembers(decl.type, name, members);
+    else if (ts.isClassDeclaration(decl)) classMembers(decl, name, members);
   }
   const undocumentedFields = members.filter(([, m]) => !hasDoc(m)).map(([n, m]) => `${n} (${where(m)})`);
   return { exports, undocumentedFields, fields: members.length };
+}
+
+/** An `@example` of the public API's TSDoc. */
+export interface PublicExample {
+  /** The export it documents (`index` for the module comment of src/index.ts), and which of its examples. */
+  name: string;
+  /** The file it is in, relative to the repository. */
+  file: string;
+  /** The line before its code's first line: the code's line N is the file's line `line + N`. */
+  line: number;
+  /** The example's code, as written (the comment's leading `*` removed). */
+  code: string;
+  /** Every name src/index.ts exports, for an example that shows no import. */
+  exported: readonly string[];
+}
+
+/** The code of an `@example` tag, read from the source (the JSDoc parser would resolve `{@link}` and `@`),
+ * and the line (0-based) of its first line. */
+function exampleCode(tag: ts.JSDocTag): { code: string; firstLine: number } {
+  const file = tag.getSourceFile();
+  const lines = file.text
+    .slice(tag.tagName.end, tag.end)
+    .split('\n')
+    .map((line) => line.replace(/^\s*\*\/?\s?/, '').replace(/\s*\*\/$/, ''));
+  const skipped = lines.findIndex((line) => line.trim() !== '');
+  const start = file.getLineAndCharacterOfPosition(tag.tagName.end).line;
+  return { code: lines.slice(Math.max(skipped, 0)).join('\n').trimEnd(), firstLine: start + skipped };
+}
+
+/** The `@example` tags of a declaration and of every node inside it (class members, fields). */
+function examplesIn(node: ts.Node, out: ts.JSDocTag[]): void {
+  for (const doc of ts.getJSDocCommentsAndTags(node)) {
+    if (!ts.isJSDoc(doc)) continue;
+    for (const tag of doc.tags ?? []) if (tag.tagName.text === 'example') out.push(tag);
+  }
+  ts.forEachChild(node, (child) => {
+    if (!ts.isJSDoc(child)) examplesIn(child, out);
+  });
+}
+
+/** Every `@example` of the public API: on each export of src/index.ts and inside it, and the module's own. */
+export function publicExamples(): PublicExample[] {
+  const { index, declarations } = publicApi();
+  const exported = declarations.map((d) => d.name);
+  const seen = new Set<ts.JSDocTag>();
+  const examples: PublicExample[] = [];
+  const add = (name: string, tags: ts.JSDocTag[]) => {
+    for (const tag of tags.filter((t) => !seen.has(t))) {
+      seen.add(tag);
+      const n = examples.filter((e) => e.name.startsWith(`${name}#`)).length + 1;
+      const { code, firstLine } = exampleCode(tag);
+      const file = relative(ROOT, tag.getSourceFile().fileName);
+      examples.push({ name: `${name}#${n}`, file, line: firstLine, code, exported });
+    }
+  };
+  const first = index.statements[0];
+  const moduleTags: ts.JSDocTag[] = [];
+  if (first !== undefined) {
+    for (const doc of ts.getJSDocCommentsAndTags(first)) {
+      if (ts.isJSDoc(doc)) moduleTags.push(...(doc.tags ?? []).filter((t) => t.tagName.text === 'example'));
+    }
+  }
+  add('index', moduleTags);
+  for (const { name, decl } of declarations) {
+    const tags: ts.JSDocTag[] = [];
+    examplesIn(decl, tags);
+    add(name, tags);
+  }
+  return examples;
 }

@@ -98,6 +98,9 @@ function draftsOf(rows: FdRows, outcomes: Outcomes, problems: Problems): Draft[]
       case 'unsettled':
         problems.unsettled(pid);
         break;
+      case 'uncalled':
+        problems.uncalledFd(pid);
+        break;
       case 'member':
         break;
     }

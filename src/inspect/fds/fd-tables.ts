@@ -18,6 +18,7 @@
  */
 
 import { kcmpComparison } from '../../compare/kcmp-comparison.js';
+import type { ProbeResult } from '../../compare/probe.js';
 import { groupItems } from '../../group/engine.js';
 import type { SelectedProcess } from '../../procfs/select.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
@@ -40,16 +41,17 @@ interface Task {
   tid: number;
 }
 
-/** A thread KCMP_FILES could not compare (not gone: refused), taken to share its leader's table. */
+/** A thread KCMP_FILES could not compare (not gone: refused), taken to share its leader's table. `errno`:
+ * what kcmp answered; null when it was not called (blocked in this run without an errno: a kill policy). */
 export interface AssumedTable {
   pid: number;
   tid: number;
-  errno: ErrnoName;
+  errno: ErrnoName | null;
 }
 
 export function fdTables(
   processes: readonly SelectedProcess[],
-  blocked?: ErrnoName,
+  blocked?: ProbeResult,
 ): {
   tables: FdTable[];
   assumed: AssumedTable[];
@@ -61,7 +63,7 @@ export function fdTables(
       if (!(p.zombie && tid === p.pid)) tasks.push({ pid: p.pid, tid });
     }
   }
-  if (blocked) return withoutKcmp(tasks, blocked);
+  if (blocked) return withoutKcmp(tasks, blocked.errno ?? null);
   const grouping = groupItems(tasks, () => 0, {
     ordered: true,
     compare: (a, b) => kcmpComparison(KCMP.FILES, a.tid, 0, b.tid, 0),
@@ -79,7 +81,7 @@ const byPidLeaderFirst = (a: Task, b: Task) => a.pid - b.pid || +(b.tid === b.pi
 
 /** Each process's table read through its leader (or, for a zombie leader, its first live thread); the
  * other threads assumed to share it. */
-function withoutKcmp(tasks: readonly Task[], errno: ErrnoName) {
+function withoutKcmp(tasks: readonly Task[], errno: ErrnoName | null) {
   const tables = new Map<number, FdTable>();
   const assumed: AssumedTable[] = [];
   for (const task of [...tasks].sort(byPidLeaderFirst)) {

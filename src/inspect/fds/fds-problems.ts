@@ -4,15 +4,22 @@
  * fds kcmp refused to compare (privilege, not supported) are counted per process and errno, so a blocked
  * kcmp yields one row per process, not one per fd.
  */
-import { REMEDY, remedyFor } from '../../compare/remedies.js';
+import type { ProbeResult } from '../../compare/probe.js';
+import { probeRemedy, REMEDY, remedyFor } from '../../compare/remedies.js';
+import { uncalledReason } from '../../compare/run-method.js';
 import { type ErrnoName, errnoMessage, isGone, isNotSupported, isPrivilege } from '../../sys/errno.js';
 import type { ScanError } from './fds-report.js';
 import { ATTEMPTS } from './group-bucket.js';
 
 export class Problems {
+  /** `blocked`: what probing kcmp found, when it cannot be used in this run. */
+  constructor(private readonly blocked?: ProbeResult) {}
+
   private readonly rows: ScanError[] = [];
   /** Per process: fds whose bucket never held still through a grouping and its check (no call failed). */
   private readonly unsettledFds = new Map<number, number>();
+  /** Per process: fds not compared because kcmp is blocked in this run without an errno. */
+  private readonly uncalledFds = new Map<number, number>();
   private readonly uncompared = new Map<
     string,
     { pid: number; syscall: string; errno: string; count: number }
@@ -40,7 +47,7 @@ export class Problems {
       pid,
       ...(tid === undefined || tid === pid ? {} : { tid }),
       fd,
-      syscall: 'stat',
+      syscall: null, // the re-stat succeeded; it found another file: no call failed
       errno: null,
       reason: 'reused',
       message: `fd ${fd} of process ${pid} now refers to another file: it was closed and its number reused during the scan; left out`,
@@ -82,15 +89,26 @@ export class Problems {
     });
   }
 
-  /** Threads whose fd table could not be compared with the leader's; taken to share it, not read. */
-  assumedShared(pid: number, tids: readonly number[], errno: string): void {
+  /** Threads whose fd table could not be compared with the leader's; taken to share it, not read. `errno`
+   * null: kcmp was not called (blocked in this run without an errno). */
+  assumedShared(pid: number, tids: readonly number[], errno: string | null): void {
     const which = tids.length === 1 ? `thread ${tids[0]}` : `threads ${tids.join(', ')}`;
+    const effect = `taken to share the leader's fd table, so fds a thread holds after unshare(CLONE_FILES) would be missing`;
+    if (errno === null) {
+      this.rows.push({
+        pid,
+        fd: null,
+        ...this.uncalled(),
+        message: `process ${pid}: kcmp(KCMP_FILES) not called for ${which}: ${this.notCalled()}; ${effect}; ${this.uncalledRemedy()}`,
+      });
+      return;
+    }
     this.rows.push({
       pid,
       fd: null,
       syscall: 'kcmp',
       errno,
-      message: `process ${pid}: kcmp(KCMP_FILES) failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${which}; taken to share the leader's fd table, so fds a thread holds after unshare(CLONE_FILES) would be missing${hint(errno, 'kcmp')}`,
+      message: `process ${pid}: kcmp(KCMP_FILES) failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${which}; ${effect}${hint(errno, 'kcmp')}`,
     });
   }
 
@@ -100,6 +118,28 @@ export class Problems {
     const entry = this.uncompared.get(key);
     if (entry) entry.count++;
     else this.uncompared.set(key, { pid, syscall, errno, count: 1 });
+  }
+
+  /** An fd that was not compared, and no call made: kcmp cannot be used in this run and answered no errno. */
+  uncalledFd(pid: number): void {
+    this.uncalledFds.set(pid, (this.uncalledFds.get(pid) ?? 0) + 1);
+  }
+
+  /** The fields of a row about kcmp not being called: no call failed, so no syscall and no errno. */
+  private uncalled(): Pick<ScanError, 'syscall' | 'errno' | 'reason'> {
+    return {
+      syscall: null,
+      errno: null,
+      reason: this.blocked ? uncalledReason(this.blocked) : 'method-none',
+    };
+  }
+
+  private notCalled(): string {
+    return this.blocked?.detail ?? 'the scan was asked to compare with no method';
+  }
+
+  private uncalledRemedy(): string {
+    return (this.blocked && probeRemedy('kcmp', this.blocked.outcome)) ?? REMEDY.probeFailed;
   }
 
   /** An fd of a file whose fds kept changing while they were compared: listed alone, `certain: false`. */
@@ -118,6 +158,14 @@ export class Problems {
         errno: null,
         reason: 'unsettled',
         message: `process ${pid}: ${count === 1 ? '1 fd' : `${count} fds`} of a file whose fds kept changing while they were compared (grouped ${ATTEMPTS} times, and each time the check that follows got other answers); each is listed as a description of its own, certain: false; --stop holds the processes still`,
+      });
+    }
+    for (const [pid, count] of this.uncalledFds) {
+      rows.push({
+        pid,
+        fd: null,
+        ...this.uncalled(),
+        message: `process ${pid}: kcmp not called for ${count === 1 ? '1 fd' : `${count} fds`}: ${this.notCalled()}; each is listed as a description of its own, certain: false; ${this.uncalledRemedy()}`,
       });
     }
     for (const { pid, syscall, errno, count } of this.uncompared.values()) {

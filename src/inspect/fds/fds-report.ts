@@ -5,6 +5,7 @@
 import type { Method } from '../../compare/types.js';
 import type { SocketInfo } from '../../netlink/socket-info.js';
 import type { FileStat } from '../../procfs/file-stat.js';
+import type { KindName } from '../../procfs/kinds.js';
 import type { EngineName } from './fd-engine.js';
 
 /** The `schema` of an {@link FdsReport}. */
@@ -62,9 +63,10 @@ export type FdsMethod = Extract<
 export interface Description {
   /** "d1", "d2", … in output order; stable only within one report. */
   id: string;
-  /** REG, DIR, FIFO, SOCK, CHR, BLK, LINK, mqueue, memfd_secret, or an anon-inode kind: eventfd,
-   * eventpoll, timerfd, signalfd, inotify, pidfd, bpf-link, kvm-vcpu, … ; UNKNOWN otherwise (kinds.ts). */
-  type: string;
+  /** What kind of file (a {@link KindName}): REG, DIR, FIFO, SOCK, CHR, BLK, LINK, mqueue, memfd_secret, or
+   * an anon-inode kind: eventfd, eventpoll, timerfd, signalfd, inotify, pidfd, bpf-link, kvm-vcpu, … ;
+   * UNKNOWN otherwise. */
+  type: KindName;
   /** The /proc/PID/fd/N link target: a path, "pipe:[123]", "socket:[456]", "anon_inode:[eventfd]". */
   name: string;
   /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
@@ -127,14 +129,23 @@ export interface ScanError {
   errno: string | null;
   /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
    * kept changing: the fds of one file while they were compared, or a table replaced while it was listed),
-   * `reused` (the fd's number names another file than when it was read: closed and reused meanwhile). */
+   * `reused` (the fd's number names another file than when it was read: closed and reused meanwhile),
+   * `seccomp-kill` (not compared, and kcmp not called: a seccomp filter kills any process calling it, so
+   * no errno exists), `probe-failed` (likewise, kcmp blocked and the probe that tells how could not run),
+   * `method-none` (a library scan asked to compare with no method). */
   reason?: ScanErrorReason;
   /** One line for people: what failed and what it means for the report. */
   message: string;
 }
 
 /** Why a scan error has no errno: see {@link ScanError.reason}. */
-export type ScanErrorReason = 'zombie' | 'unsettled' | 'reused';
+export type ScanErrorReason =
+  | 'zombie'
+  | 'unsettled'
+  | 'reused'
+  | 'seccomp-kill'
+  | 'probe-failed'
+  | 'method-none';
 
 /** A scanned process. */
 export interface ProcessInfo {

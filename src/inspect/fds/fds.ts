@@ -122,7 +122,7 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const processes = selectProcesses(options.selection);
   const run = await startRun(processes, options);
   try {
-    const problems = new Problems();
+    const problems = new Problems(run.how.blocked);
     const found = fdTables(processes, run.how.blocked);
     noteZombies(processes, found.tables, problems);
     const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);

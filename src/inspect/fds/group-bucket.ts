@@ -21,6 +21,7 @@
  */
 import { CompareFailure, type Comparison } from '../../compare/comparison.js';
 import { type FdComparator, type FdMethod, fdComparator } from '../../compare/fd-comparator.js';
+import type { ProbeResult } from '../../compare/probe.js';
 import { groupItems } from '../../group/engine.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
@@ -36,8 +37,8 @@ export interface GroupJob {
   ino: Float64Array;
   /** The exclusive end of each bucket's items, in order. */
   ends: Int32Array;
-  /** Method 'none': the errno kcmp's absence shows as in error rows (EPERM, ENOSYS), from the run's probe. */
-  blocked?: ErrnoName;
+  /** When kcmp cannot be used here: what probing it found (its errno, if it answered one). */
+  blocked?: ProbeResult;
 }
 
 /** Per item of a job: its class within its bucket (0, 1, …) or -1, and the fate of each item without one. */
@@ -61,13 +62,20 @@ export function groupBuckets(job: GroupJob, comparator = fdComparator(job.method
     let start = 0;
     for (const end of job.ends) {
       if (comparator && compare) groupBucket({ job, comparator, compare, dirs, out }, start, end);
-      else for (let i = start; i < end; i++) out.refused(i, job.blocked ?? 'ENOSYS');
+      else for (let i = start; i < end; i++) uncompared(out, i, job.blocked?.errno);
       start = end;
     }
   } finally {
     dirs.close();
   }
   return { klass: out.klass, fates: [...out.fates], comparisons: out.comparisons };
+}
+
+/** An fd of a run without a comparator: refused with the errno kcmp answered on our own process, or not
+ * compared at all when it answered none (a seccomp kill policy: no call is made, so no errno exists). */
+function uncompared(out: Marks, i: number, errno: ErrnoName | undefined): void {
+  if (errno) out.refused(i, errno);
+  else out.set(i, { kind: 'uncalled' });
 }
 
 /** The call whose failure leaves an fd uncompared, per method: borrowing it, or kcmp. */

@@ -88,16 +88,21 @@ class OutcomeList {
 
   /** One compared bucket: its classes (rows) and the fate of each row without one (see the header). */
   settle(classes: readonly number[][], fates: readonly [number, Fate][], method: FdsMethod): void {
-    const certain = !fates.some(([, f]) => f.kind === 'uncompared' || f.kind === 'unsettled');
+    const certain = !fates.some(([, f]) => alone(f));
     for (const members of classes)
       this.describe(members, certain || members.length > 1 ? method : 'none', certain);
     for (const [row, fate] of fates) {
-      if (fate.kind === 'uncompared' || fate.kind === 'unsettled') {
+      if (alone(fate)) {
         const description = this.describe([], 'none', false);
         this.of[row] = { ...fate, description };
       } else this.of[row] = fate;
     }
   }
+}
+
+/** A fate that leaves its fd a description of its own, uncertain (the others leave it out of the report). */
+function alone(fate: Fate): fate is Extract<Fate, { kind: 'uncompared' | 'unsettled' | 'uncalled' }> {
+  return fate.kind === 'uncompared' || fate.kind === 'unsettled' || fate.kind === 'uncalled';
 }
 
 /** Binary insertion of the buckets `insert`, in jobs (see the header). */

@@ -18,6 +18,9 @@ export type FdOutcome =
   /** Its bucket gave other answers each time it was grouped and checked: a description of its own,
    * uncertain; no call failed. */
   | { kind: 'unsettled'; description: number }
+  /** Not compared, and no call made: kcmp cannot be used in this run and answered no errno (a seccomp
+   * filter kills any process calling it). A description of its own, uncertain. */
+  | { kind: 'uncalled'; description: number }
   /** Read or compared, it failed (`syscall`: gone, or unreadable): left out, an error row. */
   | { kind: 'failed'; syscall: 'stat' | ComparingCall; errno: ErrnoName }
   /** Its number names another file than when it was read (closed and reused meanwhile): left out. */
@@ -27,6 +30,7 @@ export type FdOutcome =
 export type Fate =
   | { kind: 'uncompared'; syscall: ComparingCall; errno: ErrnoName }
   | { kind: 'unsettled' }
+  | { kind: 'uncalled' }
   | Extract<FdOutcome, { kind: 'failed' | 'reused' }>;
 
 /** The outcomes of one scan. */

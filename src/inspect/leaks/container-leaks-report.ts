@@ -3,6 +3,7 @@
  * (README "kcmp leaks --container"); additive changes only.
  */
 import type { Method } from '../../compare/types.js';
+import type { KindName } from '../../procfs/kinds.js';
 import type { ScanError } from '../fds/fds-report.js';
 import type { Container } from './containers.js';
 
@@ -54,7 +55,7 @@ export interface ContainerLeak {
   /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
   commandBytes?: string;
   /** The description's type, as in kcmp.fds/1 ("DIR", "REG", "FIFO", …). */
-  type: string;
+  type: KindName;
   /** The fd's link as the host reads it (a path, "pipe:[…]"), or where the cwd or root is. */
   name: string;
   /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */

@@ -23,6 +23,7 @@ import { readLink } from '../../procfs/fd-dir.js';
 import { fdPath, statFd } from '../../procfs/fd-stat.js';
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
+import type { KindName } from '../../procfs/kinds.js';
 import { kindOf } from '../../procfs/kinds.js';
 import { linkMountId, mountIds } from '../../procfs/mounts.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
@@ -193,7 +194,7 @@ function* foreignMounts(
     const finding = (
       fd: number | null,
       kind: ContainerLeakKind,
-      file: { type: string; name: string },
+      file: { type: KindName; name: string },
       mountId: number,
     ): ContainerLeak => ({
       kind,
@@ -242,7 +243,7 @@ function* foreignMounts(
 const MEMFD_PREFIX = '/memfd:';
 
 /** The type and link name of an fd whose file lives on a mount (its link is a path), or null. */
-function onMount(pid: number, fd: number): { type: string; name: string } | null {
+function onMount(pid: number, fd: number): { type: KindName; name: string } | null {
   const name = readLink(fdPath(pid, fd));
   if (!name.startsWith('/') || name.startsWith(MEMFD_PREFIX)) return null;
   return { type: kindOf(statFd(pid, fd).mode, name).name, name };

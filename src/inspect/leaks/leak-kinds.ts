@@ -11,11 +11,13 @@
  * The access mode comes from fdinfo `flags` (O_ACCMODE), the listening state from the socket's state in
  * the sock_diag dumps of its network namespace (leak-finder.ts).
  */
+
+import type { KindName } from '../../procfs/kinds.js';
 import type { LeakKind } from './leaks-report.js';
 
 export interface LeakFacts {
   /** kcmp.fds/1 type: SOCK, FIFO, REG, … */
-  type: string;
+  type: KindName;
   name: string;
   /** "r", "w", "rw", "-" or null (unknown). */
   mode: string | null;

@@ -7,6 +7,7 @@
  * or type (`fix` was always "the fix for this leak"; it is now written for the fd it is printed for).
  */
 import type { Method } from '../../compare/types.js';
+import type { KindName } from '../../procfs/kinds.js';
 import type { ScanError, ScanErrorReason } from '../fds/fds-report.js';
 
 /** The `schema` of a {@link LeaksReport}. */
@@ -53,7 +54,7 @@ export interface Leak {
   /** The description's id in the fds scan ("d3"), its type and name as in kcmp.fds/1. */
   description: string;
   /** The description's type, as in kcmp.fds/1 ("FIFO", "SOCK", "REG", …). */
-  type: string;
+  type: KindName;
   /** The description's name: the /proc/PID/fd/N link target ("pipe:[123]", a path). */
   name: string;
   /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */

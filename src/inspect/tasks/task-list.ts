@@ -74,32 +74,33 @@ export function collectTasks(processes: readonly SelectedProcess[], errors: Task
 
 /** Why a task can no longer be trusted, or undefined if it is still the task we compared. */
 export function recheck(task: Candidate): TaskError | undefined {
-  const row = { pid: task.pid, tid: task.tid, command: task.command, kind: null, syscall: 'stat' };
+  const who = { pid: task.pid, tid: task.tid, command: task.command, kind: null } as const;
   try {
     const stat = readStat(task.pid, task.tid);
     if (stat.startTime !== task.startTime) {
       return {
-        ...row,
+        ...who,
         reason: 'reused',
+        syscall: null,
         errno: null,
         message: `task ${task.tid} was replaced by another with the same tid during the scan`,
       };
     }
     if (isZombie(stat)) {
       return {
-        ...row,
-        syscall: null,
+        ...who,
         reason: 'zombie',
+        syscall: null,
         errno: null,
         message: `task ${task.tid} (${task.command}) exited during the scan`,
       };
     }
   } catch (error) {
-    const errno = fsErrno(error);
     return {
-      ...row,
+      ...who,
       reason: 'gone',
-      errno,
+      syscall: 'stat',
+      errno: fsErrno(error),
       message: `task ${task.tid} (${task.command}) exited during the scan`,
     };
   }

@@ -30,37 +30,138 @@ export interface TaskInfo {
   relation?: string;
 }
 
-/** Why a task (or kind) could not be compared. */
-export type TaskErrorReason =
-  | 'zombie' // exited, not reaped: vm, files, fs, io and sysvsem are NULL and would all compare equal
-  | 'kernel-thread' // no mm, files or fs of its own (all kernel threads compare equal on vm)
-  | 'gone' // exited or vanished while we looked
-  | 'reused' // the tid now belongs to another task (start time changed)
-  | 'denied' // kcmp or /proc refused access (ptrace read mode, seccomp)
-  | 'unsupported' // the kernel lacks this comparison kind (e.g. sysvsem without CONFIG_SYSVIPC)
-  | 'undecided' // absence of io/sysvsem could not be proven, so its groups would mix NULLs with sharing
-  | 'failed'; // any other failure
+/** Why a task, a kind or the whole run could not be compared: the `reason` of a {@link TaskError}. */
+export type TaskErrorReason = TaskError['reason'];
 
-/** A task (or a whole kind, `tid: null`) that could not be compared: an error row, never a group. */
-export interface TaskError {
-  /** The task's process, or null when the error concerns a whole kind (or kcmp itself). */
-  pid: number | null;
-  /** The task, or null when the error concerns a whole kind (or kcmp itself). */
+/**
+ * A task (or kind, or the whole run) that could not be compared: an error row, never a group. A union
+ * told apart by who it concerns and by `reason`. Who: a task (`pid` set; `tid` null when a whole process
+ * had no task left to read), a kind (`kind` set, `pid` null), or the whole run (`pid` and `kind` null:
+ * kcmp cannot be used here, and the report is `certain: false`). In every member `syscall` and `errno` are
+ * both set (a call failed with that errno) or both null (no call failed: `reason` says what was seen).
+ */
+export type TaskError =
+  | TaskCallError
+  | TaskStateError
+  | KindUnsupportedError
+  | KindUndecidedError
+  | KcmpRefusedError
+  | KcmpUnusableError;
+
+/** Who a task-level error concerns: a task, or a whole process when `tid` is null. */
+export interface TaskErrorScope {
+  /** The task's process. */
+  pid: number;
+  /** The task, or null when the error concerns the whole process (it had no task left to read). */
   tid: number | null;
   /** The task's command when it could be read. */
   command: string | null;
   /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
   commandBytes?: string;
-  /** The kind the error concerns, or null when it concerns the whole task. */
-  kind: TaskResource | null;
-  /** Why, in one word. */
-  reason: TaskErrorReason;
-  /** The failed call ("kcmp", "stat", "spawn"), or null when nothing failed (zombie, kernel thread). */
-  syscall: string | null;
-  /** The errno name the failed call answered, or null when nothing failed. */
-  errno: string | null;
+  /** A task-level error concerns every kind. */
+  kind: null;
   /** One line for people: what happened and what it means. */
   message: string;
+}
+
+/** A call failed for one task or process: it exited meanwhile (`gone`), access was refused (`denied`:
+ * ptrace read mode, an LSM), or anything else (`failed`). */
+export interface TaskCallError extends TaskErrorScope {
+  /** Why, in one word. */
+  reason: 'gone' | 'denied' | 'failed';
+  /** The call that failed: "readdir", "stat", "kcmp". */
+  syscall: string;
+  /** The errno name the call answered. */
+  errno: string;
+}
+
+/** A task that cannot be compared though no call failed: a zombie (exited, not reaped: its vm, files, fs, io
+ * and sysvsem are NULL and would all compare equal), a kernel thread (no mm, files or fs of its own), or a
+ * tid that another task took during the scan (`reused`: its start time changed). */
+export interface TaskStateError extends TaskErrorScope {
+  /** Why, in one word. */
+  reason: 'zombie' | 'kernel-thread' | 'reused';
+  /** The task. */
+  tid: number;
+  /** The task's command. */
+  command: string;
+  /** No call failed. */
+  syscall: null;
+  /** No call failed. */
+  errno: null;
+}
+
+/** Who a kind-level error concerns: one kind, for every task. */
+export interface KindErrorScope {
+  /** A kind-level error concerns every task. */
+  pid: null;
+  /** A kind-level error concerns every task. */
+  tid: null;
+  /** A kind-level error concerns every task. */
+  command: null;
+  /** The kind that could not be compared; its `groups` are null. */
+  kind: TaskResource;
+  /** One line for people: what happened and what it means. */
+  message: string;
+}
+
+/** A kind the kernel cannot compare: kcmp on our own process fails (e.g. KCMP_SYSVSEM answers EOPNOTSUPP
+ * without CONFIG_SYSVIPC). */
+export interface KindUnsupportedError extends KindErrorScope {
+  /** Why, in one word. */
+  reason: 'unsupported';
+  /** The call that failed: "kcmp". */
+  syscall: string;
+  /** The errno name it answered. */
+  errno: string;
+}
+
+/** io or sysvsem, whose absence could not be proven: tasks without the object would be grouped with tasks
+ * sharing one (kcmp calls two NULLs equal), so the kind is not grouped. */
+export interface KindUndecidedError extends KindErrorScope {
+  /** Why, in one word. */
+  reason: 'undecided';
+  /** No call failed. */
+  syscall: null;
+  /** No call failed. */
+  errno: null;
+}
+
+/** Who a run-level error concerns: every task and every kind (kcmp cannot be used in this process). */
+export interface KcmpErrorScope {
+  /** A run-level error concerns every task. */
+  pid: null;
+  /** A run-level error concerns every task. */
+  tid: null;
+  /** A run-level error concerns every task. */
+  command: null;
+  /** A run-level error concerns every kind. */
+  kind: null;
+  /** One line for people: what happened, what it means and the remedy. */
+  message: string;
+}
+
+/** kcmp fails even on our own process, where the kernel never refuses for privilege: a seccomp filter's
+ * EPERM (`denied`), ENOSYS (`unsupported`: no CONFIG_KCMP, or a filter answering so), or another errno
+ * (`failed`). */
+export interface KcmpRefusedError extends KcmpErrorScope {
+  /** Why, in one word. */
+  reason: 'denied' | 'unsupported' | 'failed';
+  /** The call that failed: "kcmp". */
+  syscall: string;
+  /** The errno name it answered. */
+  errno: string;
+}
+
+/** kcmp is never called, and no errno was seen: a seccomp filter kills any process that calls it
+ * (`seccomp-kill`: a probe child died of SIGSYS), or the probe that tells could not run (`probe-failed`). */
+export interface KcmpUnusableError extends KcmpErrorScope {
+  /** Why, in one word. */
+  reason: 'seccomp-kill' | 'probe-failed';
+  /** No call returned. */
+  syscall: null;
+  /** No call returned an errno. */
+  errno: null;
 }
 
 /** How two tasks are related, inferred from what they share (relations.ts). */

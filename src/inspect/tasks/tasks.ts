@@ -24,7 +24,7 @@
 import { type AbsenceKind, AbsenceProbe, isNullable } from '../../compare/absence-probe.js';
 import { KCMP_TYPE_VALUES, kcmp } from '../../compare/kcmp.js';
 import { kcmpComparison } from '../../compare/kcmp-comparison.js';
-import { detectRunMethod, type RunMethod } from '../../compare/run-method.js';
+import { detectRunMethod, type RunMethod, uncalledReason } from '../../compare/run-method.js';
 import { TASK_RESOURCES, type TaskResource } from '../../compare/types.js';
 import { KcmpError } from '../../errors.js';
 import { groupItems } from '../../group/engine.js';
@@ -34,27 +34,29 @@ import { isNotSupported, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
 import { inferRelations } from './relations.js';
 import { type Candidate, collectTasks, recheck } from './task-list.js';
-import { TASKS_SCHEMA, type TaskError, type TaskInfo, type TasksReport } from './tasks-report.js';
+import {
+  type KcmpRefusedError,
+  type KcmpUnusableError,
+  TASKS_SCHEMA,
+  type TaskCallError,
+  type TaskError,
+  type TaskInfo,
+  type TasksReport,
+} from './tasks-report.js';
 
 /** Rounds of "group, recheck, drop what changed" before giving up on a churning set of tasks. */
 const MAX_ROUNDS = 4;
 
-function sysErrorRow(
-  task: Pick<TaskInfo, 'pid' | 'tid' | 'command'> | null,
-  kind: TaskResource | null,
-  e: SysError,
-): TaskError {
-  const reason = e.errno === 'ESRCH' ? 'gone' : isPrivilege(e.errno) ? 'denied' : 'failed';
-  const where = task ? `task ${task.tid} (${task.command}): ` : '';
+function taskCallRow(task: Pick<TaskInfo, 'pid' | 'tid' | 'command'>, e: SysError): TaskCallError {
   return {
-    pid: task?.pid ?? null,
-    tid: task?.tid ?? null,
-    command: task?.command ?? null,
-    kind,
-    reason,
+    pid: task.pid,
+    tid: task.tid,
+    command: task.command,
+    kind: null,
+    reason: e.errno === 'ESRCH' ? 'gone' : isPrivilege(e.errno) ? 'denied' : 'failed',
     syscall: e.syscall,
     errno: e.errno,
-    message: `${where}${e.message}`,
+    message: `task ${task.tid} (${task.command}): ${e.message}`,
   };
 }
 
@@ -68,7 +70,16 @@ function supportedKinds(errors: TaskError[]): TaskResource[] {
     } catch (error) {
       // Without kcmp at all (ENOSYS, or a seccomp EPERM even on ourselves) nothing can be compared.
       if (!(error instanceof SysError) || kind === 'vm' || !isNotSupported(error.errno)) throw error;
-      errors.push({ ...sysErrorRow(null, kind, error), reason: 'unsupported' });
+      errors.push({
+        pid: null,
+        tid: null,
+        command: null,
+        kind,
+        reason: 'unsupported',
+        syscall: error.syscall,
+        errno: error.errno,
+        message: error.message,
+      });
     }
   }
   return kinds;
@@ -193,7 +204,7 @@ function scanTasks(selection: Selection): TasksReport {
       return true;
     } catch (error) {
       if (!(error instanceof SysError)) throw error;
-      errors.push(sysErrorRow(task, null, error));
+      errors.push(taskCallRow(task, error));
       return false;
     }
   });
@@ -243,7 +254,7 @@ function scanTasks(selection: Selection): TasksReport {
       if (changed.size === 0) {
         for (const task of tasks) {
           const failure = round.failed.get(task.tid);
-          if (failure) errors.push(sysErrorRow(task, null, failure));
+          if (failure) errors.push(taskCallRow(task, failure));
         }
         if (round.failed.size === 0) return report(tasks, round, errors, comparisons, retries, started);
       }
@@ -258,18 +269,26 @@ function scanTasks(selection: Selection): TasksReport {
   }
 }
 
-/** The row that says why no task was compared: kcmp cannot be used in this process at all. */
-function blockedRow(run: RunMethod): TaskError {
-  return {
+/**
+ * The row that says why no task was compared: kcmp cannot be used in this process at all. Only an errno
+ * kcmp answered is reported: under a kill policy the probe child died of SIGSYS and no errno exists.
+ */
+function blockedRow({ kcmp: probe, remedy }: RunMethod): KcmpRefusedError | KcmpUnusableError {
+  const row = {
     pid: null,
     tid: null,
     command: null,
     kind: null,
-    reason: run.kcmp.outcome === 'enosys' ? 'unsupported' : 'denied',
-    syscall: 'kcmp',
-    errno: run.errno ?? null,
-    message: `kcmp cannot be used: ${run.kcmp.detail}; no task can be compared with another, so none is grouped (certain: false); ${run.remedy}`,
-  };
+    message: `kcmp cannot be used: ${probe.detail}; no task can be compared with another, so none is grouped (certain: false); ${remedy}`,
+  } as const;
+  if (probe.errno === undefined) return { ...row, reason: uncalledReason(probe), syscall: null, errno: null };
+  const reason =
+    probe.outcome === 'eperm'
+      ? 'denied'
+      : probe.outcome === 'enosys' || probe.outcome === 'unsupported'
+        ? 'unsupported'
+        : 'failed';
+  return { ...row, reason, syscall: 'kcmp', errno: probe.errno };
 }
 
 function report(
