@@ -106,7 +106,8 @@ function render(list, samples, load) {
     '|---|--:|--:|--:|--:|--:|',
     ...rows,
     '',
-    `Bundle / unbundled: \`fds -p PID\` ${against('fds', 'fdsTsc')}, \`--version\` ${against('version', 'versionTsc')}.`,
+    `Bundle / unbundled (the same code, tsc's output without the bundler): \`fds -p PID\` ${against('fds', 'fdsTsc')}, ` +
+      `\`--version\` ${against('version', 'versionTsc')}.`,
     '',
     `Target (issue 10): \`kcmp fds -p ONE_PID\` ≤ 1.3× \`node -e 0\` — ${
       median(samples.get('fds')) / median(floor) <= 1.3 ? 'met' : '**not met**'
