@@ -6,10 +6,12 @@
  * when it cannot decide; `kcmp doctor` explains the block and exits 0.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { kcmp } from '../src/compare/kcmp.js';
 import { mkfds } from './fixture/mkfds.js';
 import { SECCOMP_MODES, type SeccompMode, seccompWrapper } from './fixture/seccomp.js';
+import { CLI } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { pick } from './helpers/kernel.js';
 import { assertValid } from './helpers/schema.js';
@@ -163,4 +165,39 @@ test('kcmp epoll under every seccomp mode: probed in a child first, never SIGSYS
       assert.match(lines[0] ?? '', KCMP_WORDS[base] as RegExp, mode);
     }),
   );
+});
+
+/** The programs a CLI run executes, by strace(1): the node binary once per process started. */
+function execsOf(args: string[], wrapper: string[] = []): string[] | null {
+  const probe = spawnSync('strace', ['-V'], { encoding: 'utf8' });
+  if (probe.status !== 0) return null;
+  const r = spawnSync(
+    'strace',
+    [
+      '-f',
+      '-qq',
+      '-e',
+      'trace=execve',
+      '-e',
+      'signal=none',
+      '--',
+      ...wrapper,
+      process.execPath,
+      CLI,
+      ...args,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  return r.stderr.split('\n').filter((line) => /execve\(.*\) = 0$/.test(line));
+}
+
+test('the capability probes run in-process without a seccomp filter, and in a child under one', (t) => {
+  const args = ['doctor'];
+  const plain = execsOf(args);
+  if (plain === null) return t.skip('strace is not installed');
+  const nodes = (execs: string[]) => execs.filter((line) => line.includes(process.execPath)).length;
+  assert.equal(nodes(plain), 1, `only the CLI's own node starts:\n${plain.join('\n')}`);
+  const filtered = execsOf(args, seccompWrapper('eperm')) as string[];
+  assert.ok(nodes(filtered) >= 2, `a probe child starts under a filter:\n${filtered.join('\n')}`);
 });

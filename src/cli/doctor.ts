@@ -19,7 +19,7 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .summary('check what kcmp can compare here (kernel, seccomp, capabilities) and how to fix each limit')
     .description(
-      'Probe, in a short-lived child process (so a seccomp filter that kills cannot kill kcmp itself), ' +
+      'Probe (under a seccomp filter in a short-lived child process, so a filter that kills cannot kill kcmp itself) ' +
         'whether kcmp(2) exists and is allowed, and likewise F_DUPFD_QUERY, pidfd_open and pidfd_getfd; ' +
         'which identity engine `kcmp fds` runs here (auto: bpf or kcmp) and why; ' +
         'then report the seccomp mode, effective capabilities, namespaces and Yama, whose processes can be ' +

@@ -3,10 +3,12 @@
  * pidfd_getfd, each probed on the caller's OWN process, where the kernel never
  * refuses for lack of privilege — so an EPERM there is a seccomp filter, not a ptrace check.
  *
- * The probes run in a short-lived child (probe-child.ts) that inherits our seccomp filters: a KILL policy
- * (systemd's default, Chromium) ends the child with SIGSYS instead of us. The child prints one line per
- * probe before the next, so a missing line names the probe that killed it; the rest are re-run in a new
- * child. The result is computed once per process.
+ * Under a seccomp filter the probes run in a short-lived child (probe-child.ts) that inherits our filters:
+ * a KILL policy (systemd's default, Chromium) ends the child with SIGSYS instead of us. The child prints
+ * one line per probe before the next, so a missing line names the probe that killed it; the rest are
+ * re-run in a new child. Without a filter (/proc/self/status says `Seccomp: 0`) nothing can kill the
+ * caller for a syscall or refuse one on its own process, so the probes run here: a child would cost a
+ * whole Node start-up, more than the rest of a small scan. The result is computed once per process.
  *
  *   detectCapabilities().kcmp  →  { outcome: 'usable' }                      plain kernel
  *                                 { outcome: 'eperm', errno: 'EPERM', … }    Docker without SYS_PTRACE
@@ -15,8 +17,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readStatus } from '../procfs/status.js';
-import type { ErrnoName } from '../sys/errno.js';
+import { type ErrnoName, errnoName } from '../sys/errno.js';
 import { nodeScript } from '../util/node-script.js';
+import { PROBE_NAMES, type ProbeName, runProbeCalls } from './probe-calls.js';
 
 /** What probing one call on our own process showed. */
 export type ProbeOutcome =
@@ -60,17 +63,6 @@ export interface Capabilities {
 }
 
 type Raw = { value: number } | { errno: ErrnoName } | { killed: NodeJS.Signals } | { failed: string };
-
-const PROBE_NAMES = [
-  'dupfdQuery',
-  'dupfdQueryBadFd2',
-  'pidfdOpen',
-  'pidfdGetfd',
-  'kcmp',
-  'kcmpSysvsem',
-  'kcmpEpollTfd',
-] as const;
-type ProbeName = (typeof PROBE_NAMES)[number];
 
 /** Errnos that mean "the syscall works, the feature is missing", per probe. */
 const UNSUPPORTED: Partial<Record<ProbeName, Partial<Record<ErrnoName, string>>>> = {
@@ -130,9 +122,16 @@ function interpret(name: ProbeName, raw: Raw | undefined): ProbeResult {
   return { outcome: 'failed', errno, detail: `unexpected ${errno} on our own process` };
 }
 
-/** Runs the probes in children until each has an answer; a child killed mid-way blames the probe it was on. */
+/** Runs the probes: here when no seccomp filter is installed, else in children until each has an answer
+ * (a child killed mid-way blames the probe it was on). */
 function runProbes(): Map<ProbeName, Raw> {
   const results = new Map<ProbeName, Raw>();
+  if (readStatus('self').seccomp === 'disabled') {
+    runProbeCalls(PROBE_NAMES, (name, r) =>
+      results.set(name, r < 0 ? { errno: errnoName(-r) } : { value: r }),
+    );
+    return results;
+  }
   const [command, ...prefix] = nodeScript(import.meta.url, 'probe-child');
   let pending: ProbeName[] = [...PROBE_NAMES];
   while (pending.length > 0) {

@@ -14,8 +14,7 @@
  * do the probes run in a child (probe.ts) — and then their answers also say whether --borrow could work.
  */
 import { readSysctl } from '../procfs/sysctl.js';
-import { KCMP, sysKcmp } from '../sys/kcmp.js';
-import { type Capabilities, detectCapabilities, type ProbeResult, seccompFilterActive } from './probe.js';
+import { type Capabilities, detectCapabilities, type ProbeResult } from './probe.js';
 import { probeRemedy, REMEDY } from './remedies.js';
 
 export type RunMethodName = 'kcmp' | 'borrowed-dupfd-query' | 'none';
@@ -36,19 +35,6 @@ export interface RunMethod {
   remedy?: string;
   /** Whether --borrow can work here, looked at only when kcmp cannot be used: null if it can. */
   borrow?: BorrowBlocker | null;
-}
-
-const USABLE: ProbeResult = { outcome: 'usable', detail: 'works' };
-
-let kcmpHere: ProbeResult | undefined;
-
-/** kcmp on our own process: one direct call without a seccomp filter, else (or when it fails) the probes. */
-function probeKcmp(): ProbeResult {
-  if (!kcmpHere) {
-    const direct = !seccompFilterActive() && sysKcmp(process.pid, process.pid, KCMP.VM, 0, 0) >= 0;
-    kcmpHere = direct ? USABLE : detectCapabilities().kcmp;
-  }
-  return kcmpHere;
 }
 
 /**
@@ -98,7 +84,7 @@ export function borrowBlocker(caps: Capabilities): BorrowBlocker | null {
  * if (run.method !== 'kcmp') console.error(`kcmp cannot be used: ${run.kcmp.detail}`);
  */
 export function detectRunMethod(options: { borrow: boolean }): RunMethod {
-  const kcmp = probeKcmp();
+  const kcmp = detectCapabilities().kcmp;
   if (kcmp.outcome === 'usable') return { method: 'kcmp', kcmp };
   const borrow = borrowBlocker(detectCapabilities());
   return {
