@@ -5,13 +5,13 @@
  *   node bench/fds.mjs [--write] [--profile] [--rounds 7] [--procs 5] [--fds 10000] [--shared 4000]
  *                      [--engines auto,kcmp,bpf]
  *
- * 1. builds the project (npx tsc -p .; --no-build skips it) and bench/*.c into bench/.build/;
+ * 1. builds the project (npm run build; --no-build skips it) and bench/*.c into bench/.build/;
  * 2. correctness on a small fdholder (3 × 600 fds): the C reference and `kcmp fds --all --json` must both
  *    give exactly the partition of the F_DUPFD_QUERY oracle (ofd-ref --oracle; no kcmp involved);
  * 3. starts fdholder with PROCS × FDS fds (default 5 × 10,000 = 50,000) and checks that ours and the C
  *    reference agree on the full partition — a benchmark of a wrong answer is worthless;
  * 4. times, interleaved (the order rotates every round), after WARMUP rounds, ROUNDS rounds of:
- *    `node dist/cli/main.js fds -p PIDS --all --json` (end to end, process startup included), the C
+ *    `node dist/bin/kcmp.js fds -p PIDS --all --json` (the bin, end to end, process startup included), the C
  *    reference (bench/ofd-ref.c; also with --verify, the re-check pass ours makes), `lsfd -p`, `lsfd -r -n -o PID,FD,INODE -p`, `lsof -n -P -p`; each run
  *    through bench/rusage.c (fork+exec, stdout to /dev/null, wall time and the child's peak RSS);
  * 5. prints the results as markdown; --write also replaces the "## Sharing map" section of
@@ -34,11 +34,11 @@ import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { topSelfTime } from './lib/cpu-profile.mjs';
 import { startHolder } from './lib/holder.mjs';
 import { measure } from './lib/measure.mjs';
+import { buildOurs, OURS } from './lib/ours.mjs';
 import { comparePartitions, partitionOfReport } from './lib/partition.mjs';
 import { renderMarkdown, writeReadmeSection } from './lib/report.mjs';
 
-const ROOT = join(BENCH_DIR, '..');
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+const MAIN = OURS;
 const run = promisify(execFile);
 
 const { values: opt } = parseArgs({
@@ -194,8 +194,8 @@ async function time(list) {
 
 async function main() {
   if (!opt['no-build']) {
-    const tsc = spawnSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, encoding: 'utf8' });
-    if (tsc.status !== 0) log(`tsc reported errors (it still emits): ${tsc.stdout.split('\n')[0]}`);
+    const failed = buildOurs();
+    if (failed) log(`npm run build failed: ${failed}`);
   }
   for (const name of ['fdholder', 'ofd-ref', 'rusage']) buildC(name);
   const oursMissing = oursAvailable();

@@ -8,7 +8,7 @@
  * as a pre-fork server's master does, so every worker shares them with its parent (PROCS × SHARED child
  * fds to judge, on top of PROCS × FDS fds to scan). Timed, interleaved, whole processes (bench/rusage.c):
  * `kcmp fds --tree C --all --json`, `kcmp leaks --tree C -J`, `kcmp leaks --tree C --fork -J`, and, with
- * --against DIR, DIR/dist/cli/main.js's `leaks --tree C -J` (another checkout, e.g. before a change).
+ * --against DIR, DIR/dist/bin/kcmp.js's `leaks --tree C -J` (another checkout, e.g. before a change).
  * Only the holder's processes are scanned, and the holder is torn down on every exit path (lib/holder.mjs).
  */
 import { spawnSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { startHolder } from './lib/holder.mjs';
 import { measure } from './lib/measure.mjs';
+import { OURS, oursIn } from './lib/ours.mjs';
 
 const ROOT = join(BENCH_DIR, '..');
 const { values: opt } = parseArgs({
@@ -38,7 +39,7 @@ const LEAKS_STATUSES = [0, 1];
 
 function contenders(root) {
   const cli = (main, args, statuses = [0]) => ({ cmd: process.execPath, args: [main, ...args], statuses });
-  const ours = join(ROOT, 'dist', 'cli', 'main.js');
+  const ours = OURS;
   const tree = ['--tree', String(root)];
   const list = [
     { label: '`kcmp fds --tree C --all --json`', ...cli(ours, ['fds', ...tree, '--all', '--json']) },
@@ -49,7 +50,7 @@ function contenders(root) {
     },
   ];
   if (opt.against) {
-    const theirs = join(opt.against, 'dist', 'cli', 'main.js');
+    const theirs = oursIn(opt.against);
     list.push({
       label: `\`${theirs} leaks --tree C -J\``,
       ...cli(theirs, ['leaks', ...tree, '-J'], LEAKS_STATUSES),

@@ -13,12 +13,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startHolder } from './lib/holder.mjs';
+import { OURS } from './lib/ours.mjs';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '7' },
@@ -36,7 +34,7 @@ function time(main, args) {
 }
 
 const devNull = openSync('/dev/null', 'w');
-const ours = join(ROOT, 'dist', 'cli', 'main.js');
+const ours = OURS;
 const holder = await startHolder({
   procs: Number(opt.procs),
   fdsPerProc: Number(opt.fds),

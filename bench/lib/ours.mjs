@@ -1,0 +1,22 @@
+/**
+ * The kcmp the benchmarks time: the bin users run (the one-file bundle, dist/bin/kcmp.js), built the way
+ * `npm run build` builds it (tsc, then the bundle, then the man pages).
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The bundled bin of a checkout (this one by default). */
+export function oursIn(root = ROOT) {
+  return join(root, 'dist', 'bin', 'kcmp.js');
+}
+
+export const OURS = oursIn();
+
+/** `npm run build` in this checkout; returns the first line of what failed, or null. */
+export function buildOurs() {
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? null : `${(r.stderr || r.stdout).trim().split('\n')[0]}`;
+}
