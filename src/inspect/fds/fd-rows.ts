@@ -13,7 +13,7 @@ import { allocFdColumns, concatFdColumns, type FdColumns, listFds, scanFds } fro
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
-import { JOB_SIZE, type WorkerPool } from './work-split.js';
+import { JOB_SIZE, type StatJob, type WorkerPool } from './work-split.js';
 
 /** Every fd read, one row each: the per-fd columns, and for each row the index of its table in `tables`. */
 export interface FdRows extends FdColumns {
@@ -27,12 +27,6 @@ export interface FdRows extends FdColumns {
 /** The table row `row` was read from. */
 export function tableOf(rows: FdRows, row: number): FdTable {
   return rows.tables[rows.table[row] as number] as FdTable;
-}
-
-/** One stat job: fds of one task. */
-export interface StatJob {
-  tid: number;
-  fds: Int32Array;
 }
 
 /** Lists and reads every table; a table that cannot be listed, or that is replaced while listed, is said. */

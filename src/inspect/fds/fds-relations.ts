@@ -6,7 +6,6 @@
  */
 import { SocketTables } from '../../netlink/socket-tables.js';
 import { readFdInfoLine } from '../../procfs/fdinfo.js';
-import type { Draft } from './describe.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import { findPeers, type Slot } from './fds-peers.js';
 import type { FdsReport, Peer } from './fds-report.js';
@@ -14,11 +13,16 @@ import { nameSockets } from './fds-sockets.js';
 import { findWatchers } from './fds-watchers.js';
 import { LinkReader } from './names.js';
 
+/** A description of the scan, as its rows (first holder first). */
+export interface DescriptionRows {
+  rows: readonly number[];
+}
+
 export interface RelationScan {
   rows: FdRows;
-  kept: readonly Draft[];
+  kept: readonly DescriptionRows[];
   /** The listed drafts, in the order of the report's descriptions. */
-  listed: readonly Draft[];
+  listed: readonly DescriptionRows[];
   command(pid: number): string;
 }
 
@@ -56,7 +60,7 @@ function withRelations(report: FdsReport, scan: RelationScan, sockets: SocketTab
     const link = (row: number) => links.of(row);
     const peerScan = {
       descriptions: scan.kept,
-      slots: (d: Draft) => d.rows,
+      slots: (d: DescriptionRows) => d.rows,
       at,
       cols: scan.rows,
       link,
@@ -70,17 +74,17 @@ function withRelations(report: FdsReport, scan: RelationScan, sockets: SocketTab
     const watchers = findWatchers(peerScan, epolls);
 
     const ids = new Map(scan.listed.map((d, i) => [d, report.descriptions[i]?.id ?? null]));
-    const holders = (d: Draft, slots: readonly number[] = d.rows): Peer[] =>
+    const holders = (d: DescriptionRows, slots: readonly number[] = d.rows): Peer[] =>
       slots.map((slot) => {
         const { pid, fd } = at(slot);
         return { pid, fd, command: scan.command(pid), description: ids.get(d) ?? null };
       });
-    const watching = new Map<Draft, Draft[]>();
+    const watching = new Map<DescriptionRows, DescriptionRows[]>();
     for (const [target, list] of watchers) {
       for (const { epoll } of list) watching.set(epoll, [...(watching.get(epoll) ?? []), target]);
     }
     const descriptions = report.descriptions.map((description, i) => {
-      const draft = scan.listed[i] as Draft;
+      const draft = scan.listed[i] as DescriptionRows;
       const eventfdId = description.type === 'eventfd' ? eventfdIdOf(at(draft.rows[0] as number)) : '';
       return {
         ...description,

@@ -36,8 +36,14 @@ export function workerCount(workers: number | 'auto', estimateFds: () => number)
   return estimateFds() >= WORKER_THRESHOLD ? Math.min(cores, 4) : 0;
 }
 
+/** One stat job: fds of one task. */
+export interface StatJob {
+  tid: number;
+  fds: Int32Array;
+}
+
 export type WorkerRequest =
-  | { op: 'stat'; job: import('./fd-rows.js').StatJob }
+  | { op: 'stat'; job: StatJob }
   | { op: 'group'; job: import('./group-bucket.js').GroupJob }
   | { op: 'names'; tids: Int32Array; fds: Int32Array };
 
