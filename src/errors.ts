@@ -172,3 +172,24 @@ export class ProcNamespaceError extends KcmpError {
   }
 }
 ProcNamespaceError.prototype.name = 'ProcNamespaceError';
+
+/**
+ * A system call was not made because a seccomp filter on this process kills any process that makes it
+ * (SIGSYS: systemd's `SystemCallFilter=` default, Chromium's sandbox); the probe child found out, so the
+ * caller lives. No errno exists: the kernel never answered. `code` is `'ERR_SECCOMP_KILL'`.
+ *
+ * @example
+ * try { kcmp(1234, 1235, 'vm'); }
+ * catch (e) { if (e instanceof SeccompKillError) console.error(`${e.syscall} is not allowed here: ${e.remedy}`); }
+ */
+export class SeccompKillError extends KcmpError {
+  constructor(
+    /** The system call that was not made, e.g. `'kcmp'`. */
+    readonly syscall: string,
+    message: string,
+    options?: { remedy?: string },
+  ) {
+    super(message, { ...options, code: 'ERR_SECCOMP_KILL' });
+  }
+}
+SeccompKillError.prototype.name = 'SeccompKillError';

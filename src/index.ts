@@ -43,6 +43,7 @@ export {
   KcmpError,
   ProcessGoneError,
   ProcNamespaceError,
+  SeccompKillError,
   UnsupportedPlatformError,
   ZombieProcessError,
 } from './errors.js';

@@ -227,6 +227,8 @@ test('scenario 41: seccomp ERRNO(EPERM) even on self/self, ERRNO(ENOSYS), KILL_P
   assert.equal(killed.signal, null, 'the CLI must not die of SIGSYS');
   assert.equal(killed.code, 2);
   assert.match(killed.stderr, /^kcmp: .*SIGSYS.*\n$/);
+  assert.match(killed.stderr, /not called/);
+  assert.doesNotMatch(killed.stderr, /ENOSYS|EPERM/, 'no errno: the kernel was never asked');
 });
 
 test('scenario 43: F_DUPFD_QUERY', async (t) => {

@@ -1,7 +1,7 @@
 /**
  * The typed kcmp(): validated input, named types, an `Order` out, a `SysError` on failure.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, SeccompKillError } from '../errors.js';
 import { errnoName } from '../sys/errno.js';
 import { KCMP, sysKcmp, sysKcmpEpollTfd } from '../sys/kcmp.js';
 import { SysError } from '../sys/sys-error.js';
@@ -59,7 +59,8 @@ export function parseKcmpType(text: string): KcmpType {
  * kcmp(process.pid, process.pid, 'vm')              // 'equal'
  * kcmp(parent, child, 'file', 3, 3)                 // 'equal' after fork
  * kcmp(parent, child, 'epoll-tfd', 5, { epfd: 4, targetFd: 5 })  // is parent's fd 5 watched by child's epoll fd 4?
- * @throws InvalidArgumentError before any syscall; SysError with the kernel's errno.
+ * @throws InvalidArgumentError before any syscall; SysError with the kernel's errno; SeccompKillError,
+ *   without a call, where a seccomp filter would kill the process for making it.
  */
 export function kcmp(pid1: number, pid2: number, type: TaskResource): Order;
 export function kcmp(pid1: number, pid2: number, type: 'file', fd1: number, fd2: number): Order;
@@ -86,8 +87,7 @@ export function kcmp(
   // Under a seccomp KILL policy the call would end this process with SIGSYS: refuse instead.
   const killed = wouldBeKilled('kcmp');
   if (killed) {
-    throw new SysError('kcmp', 'ENOSYS', [pid1, pid2, type], {
-      context: `not called: ${killed.detail}`,
+    throw new SeccompKillError('kcmp', `kcmp(${pid1}, ${pid2}, ${type}) not called: ${killed.detail}`, {
       remedy: REMEDY.kcmpKilled,
     });
   }

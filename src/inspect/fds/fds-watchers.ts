@@ -12,6 +12,7 @@
  * fd is gone, kcmp refused) leaves that candidate out.
  */
 import { kcmp } from '../../compare/kcmp.js';
+import { SeccompKillError } from '../../errors.js';
 import { readEpollItems } from '../../procfs/fdinfo-epoll.js';
 import { SysError } from '../../sys/sys-error.js';
 import type { PeerScan } from './fds-peers.js';
@@ -45,7 +46,8 @@ export function findWatchers<D>(scan: PeerScan<D>, epolls: readonly D[]): Map<D,
         try {
           return kcmp(candidate.tid, owner.tid, 'epoll-tfd', candidate.fd, where) === 'equal';
         } catch (error) {
-          if (!(error instanceof SysError)) throw error;
+          // refused, gone, or not called under a killing filter: no watcher proven
+          if (!(error instanceof SysError || error instanceof SeccompKillError)) throw error;
           return false;
         }
       });
