@@ -77,6 +77,16 @@ export class FdDir {
     }
   }
 
+  /**
+   * The link target of fd `fd`, if the fd still refers to inode (dev, ino) once it is read: readlink,
+   * then stat. The fd's number may have been closed and reused since (dev, ino) were read; a stat that
+   * still shows them after the readlink means the name read was that file's ('' otherwise).
+   */
+  verifiedName(fd: number, dev: number, ino: number): string {
+    const name = this.readlink(fd);
+    return name !== '' && this.restat(fd, dev, ino) === undefined ? name : '';
+  }
+
   /** The link target of fd `fd`: "/var/log/x.log", "pipe:[123]", "socket:[456]",
    * "anon_inode:[eventfd]"; '' when it cannot be read (no link target is empty). */
   readlink(fd: number): string {
@@ -118,6 +128,24 @@ export class FdDirs {
   close(): void {
     for (const dir of this.dirs.values()) dir.close();
     this.dirs.clear();
+  }
+}
+
+/** The name of fd `fds[i]` of task `tids[i]` if it still refers to inode (devs[i], inos[i]), for each i
+ * ('' when gone or reused: see FdDir.verifiedName). */
+export function verifiedNames(
+  tids: Int32Array,
+  fds: Int32Array,
+  devs: Float64Array,
+  inos: Float64Array,
+): string[] {
+  const dirs = new FdDirs();
+  try {
+    return Array.from(fds, (fd, i) =>
+      dirs.get(tids[i] as number).verifiedName(fd, devs[i] as number, inos[i] as number),
+    );
+  } finally {
+    dirs.close();
   }
 }
 

@@ -80,6 +80,9 @@ test('FdDir: statx/readlinkat through the directory fd agree with node:fs, and a
       assert.match(dir.readlink(fd), /^\/proc\/\d+\/status$/);
       assert.equal(dir.stat(99_999), 'ENOENT');
       assert.equal(dir.readlink(99_999), '');
+      assert.match(dir.verifiedName(fd, st.dev, st.ino), /^\/proc\/\d+\/status$/);
+      assert.equal(dir.verifiedName(fd, st.dev, st.ino + 1), '', 'the number now names another file');
+      assert.equal(dir.verifiedName(99_999, st.dev, st.ino), '', 'closed');
     } finally {
       dir.close();
     }

@@ -1,6 +1,6 @@
 /** The worker side of work-split.ts: stats fds, groups buckets and reads link targets, as the main thread would. */
 import { parentPort } from 'node:worker_threads';
-import { readLinks } from '../../procfs/fd-dir.js';
+import { verifiedNames } from '../../procfs/fd-dir.js';
 import { fdColumnBuffers } from '../../procfs/fds.js';
 import { statFds } from './fd-rows.js';
 import { groupBuckets } from './group-bucket.js';
@@ -12,7 +12,10 @@ parentPort?.on('message', (request: WorkerRequest) => {
       const columns = statFds(request.job);
       parentPort?.postMessage({ ok: true, value: columns }, fdColumnBuffers(columns));
     } else if (request.op === 'names') {
-      parentPort?.postMessage({ ok: true, value: readLinks(request.tids, request.fds) });
+      parentPort?.postMessage({
+        ok: true,
+        value: verifiedNames(request.tids, request.fds, request.devs, request.inos),
+      });
     } else {
       const outcome = groupBuckets(request.job);
       parentPort?.postMessage({ ok: true, value: outcome }, [outcome.klass.buffer as ArrayBuffer]);

@@ -2,10 +2,12 @@
  * Where the names of descriptions are read, and nowhere else: the /proc/TID/fd/N link target of a
  * description's first holder ("/var/log/x.log", "pipe:[123]", "socket:[456]", "anon_inode:[eventfd]"),
  * read for the listed descriptions only (half the syscalls of a 50,000-fd scan are saved by not naming the
- * others), in jobs on the workers when the scan has them (work-split.ts). A first holder whose fd is gone
- * by now hands over to the next holder.
+ * others), in jobs on the workers when the scan has them (work-split.ts). Each name is checked by a stat
+ * after the readlink: an fd number closed and reused since the scan read it would otherwise lend the
+ * description another file's name. A first holder whose fd is gone or reused by now hands over to the
+ * next holder; '' when none still holds the file.
  */
-import { FdDirs, readLinks } from '../../procfs/fd-dir.js';
+import { FdDirs, verifiedNames } from '../../procfs/fd-dir.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import { JOB_SIZE, type WorkerPool } from './work-split.js';
 
@@ -22,6 +24,8 @@ export async function readNames(
   const request = (job: number[]) => ({
     tids: Int32Array.from(job, (row) => tableOf(rows, row).tid),
     fds: Int32Array.from(job, (row) => rows.fd[row] as number),
+    devs: Float64Array.from(job, (row) => rows.dev[row] as number),
+    inos: Float64Array.from(job, (row) => rows.ino[row] as number),
   });
   const offset = new Map(jobs.map((job, i) => [job, i * JOB_SIZE]));
   const done = (job: number[], read: string[]) => {
@@ -32,26 +36,28 @@ export async function readNames(
   if (pool && jobs.length > 0) await pool.drain(jobs, (job) => ({ op: 'names', ...request(job) }), done);
   else
     for (const job of jobs) {
-      const { tids, fds } = request(job);
-      done(job, readLinks(tids, fds));
+      const { tids, fds, devs, inos } = request(job);
+      done(job, verifiedNames(tids, fds, devs, inos));
     }
-  const links = new LinkReader(rows);
+  const dirs = new FdDirs();
   try {
-    return names.map((name, i) => name || nextHolderName(links, descriptions[i] as readonly number[]));
+    return names.map((name, i) => name || nextHolderName(rows, dirs, descriptions[i] as readonly number[]));
   } finally {
-    links.close();
+    dirs.close();
   }
 }
 
-function nextHolderName(links: LinkReader, members: readonly number[]): string {
+function nextHolderName(rows: FdRows, dirs: FdDirs, members: readonly number[]): string {
   for (let m = 1; m < members.length; m++) {
-    const name = links.of(members[m] as number);
+    const row = members[m] as number;
+    const dir = dirs.get(tableOf(rows, row).tid);
+    const name = dir.verifiedName(rows.fd[row] as number, rows.dev[row] as number, rows.ino[row] as number);
     if (name !== '') return name;
   }
   return '';
 }
 
-/** The link target of any row, read once and kept (the peer finders ask for the same rows again). */
+/** The name of any row (checked as above), read once and kept (the peer finders ask for the same rows again). */
 export class LinkReader {
   private readonly dirs = new FdDirs();
   private readonly read = new Map<number, string>();
@@ -61,7 +67,9 @@ export class LinkReader {
   of(row: number): string {
     let name = this.read.get(row);
     if (name === undefined) {
-      name = this.dirs.get(tableOf(this.rows, row).tid).readlink(this.rows.fd[row] as number);
+      const { fd, dev, ino } = this.rows;
+      const dir = this.dirs.get(tableOf(this.rows, row).tid);
+      name = dir.verifiedName(fd[row] as number, dev[row] as number, ino[row] as number);
       this.read.set(row, name);
     }
     return name;

@@ -45,7 +45,7 @@ export interface StatJob {
 export type WorkerRequest =
   | { op: 'stat'; job: StatJob }
   | { op: 'group'; job: import('./group-bucket.js').GroupJob }
-  | { op: 'names'; tids: Int32Array; fds: Int32Array };
+  | { op: 'names'; tids: Int32Array; fds: Int32Array; devs: Float64Array; inos: Float64Array };
 
 interface Pending {
   resolve(value: unknown): void;
@@ -94,7 +94,13 @@ export class WorkerPool {
    * memory) then fails the scan while nothing is stopped yet.
    */
   async ready(): Promise<void> {
-    const none = { op: 'names', tids: new Int32Array(0), fds: new Int32Array(0) } as const;
+    const none = {
+      op: 'names',
+      tids: new Int32Array(0),
+      fds: new Int32Array(0),
+      devs: new Float64Array(0),
+      inos: new Float64Array(0),
+    } as const;
     await Promise.all(this.workers.map((_, i) => this.run(i, none)));
   }
 
