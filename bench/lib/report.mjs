@@ -58,7 +58,7 @@ export function renderMarkdown(result, opt) {
   const stats = new Map(contenders.map((c) => [c.key, summarize(samples.get(c.key))]));
   const out = [headingOf(w), ''];
   out.push(
-    'Reproduce (from the repository root; builds with `tsc`, compiles `bench/*.c` into `bench/.build/`, starts',
+    'Reproduce (from the repository root; builds with `npm run build`, compiles `bench/*.c` into `bench/.build/`, starts',
     'the holder, checks the partitions, times, and rewrites this section):',
     '',
     '```sh',
