@@ -8,7 +8,9 @@
  * Needs root and /sys/kernel/btf/vmlinux for the bpf runs (skipped, saying why, otherwise).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { bpfBlocker } from '../src/inspect/fds/fd-engine.js';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
@@ -180,4 +182,41 @@ test('bpf engine: threads, CLONE_FILES, an unshared table and an exited leader r
     assert.deepEqual(bpf.errors, kcmp.errors, scenario);
     await f.stop();
   }
+});
+
+test('bpf engine: names come from the pass, byte for byte as the kcmp engine reads them through /proc', async (t) => {
+  const why = noBpf();
+  if (why) return t.skip(why);
+  const f = await mkfds(t, 'names');
+  if (!f) return;
+  const pids = `${f.pids.main},${f.pids.child}`;
+  const dir = String(f.values.dir);
+  // A deleted file held open, and a path longer than the pass's room for a name (the link is read then).
+  const long = `${dir}${'d'.repeat(250)}/${'e'.repeat(250)}/file`; // > NAME_ROOM (448)
+  mkdirSync(dirname(long), { recursive: true });
+  writeFileSync(long, '');
+  writeFileSync(`${dir}deleted`, '');
+  const holder = spawn(
+    'sh',
+    ['-c', `exec 5<"$1" 6<"$2"; rm "$2"; echo ready; exec sleep 60`, 'sh', long, `${dir}deleted`],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  t.after(() => holder.kill('SIGKILL'));
+  await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+  const args = ['-p', `${pids},${holder.pid}`, '--all'];
+  const names = (report: FdsReport) =>
+    report.descriptions.map((d) => [d.name, (d as { nameBytes?: string }).nameBytes]);
+  const bpf = fdsJson([...args, '--engine', 'bpf']);
+  const kcmp = fdsJson([...args, '--engine', 'kcmp']);
+  assert.equal(bpf.stats.engine, 'bpf');
+  assert.deepEqual(names(bpf), names(kcmp));
+  const all = bpf.descriptions.map((d) => d.name);
+  assert.ok(all.includes(long), 'the long path, read through /proc');
+  assert.ok(all.includes(`${dir}deleted (deleted)`), 'a deleted file, as readlink names it');
+  assert.ok(
+    all.some((n) => n.endsWith('/bad\ufffdbyte')),
+    'a name that is not UTF-8',
+  );
 });

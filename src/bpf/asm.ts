@@ -22,7 +22,11 @@ const OP = {
   MOV64_REG: 0xbf, // BPF_ALU64 | BPF_MOV | BPF_X
   MOV64_IMM: 0xb7, // BPF_ALU64 | BPF_MOV | BPF_K
   ADD64_IMM: 0x07, // BPF_ALU64 | BPF_ADD | BPF_K
+  AND64_IMM: 0x57, // BPF_ALU64 | BPF_AND | BPF_K
   JEQ_IMM: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
+  JGT_IMM: 0x25, // BPF_JMP | BPF_JGT | BPF_K (unsigned)
+  JSGT_IMM: 0x65, // BPF_JMP | BPF_JSGT | BPF_K (signed)
+  JSLE_IMM: 0xd5, // BPF_JMP | BPF_JSLE | BPF_K (signed)
   CALL: 0x85, // BPF_JMP | BPF_CALL
   EXIT: 0x95, // BPF_JMP | BPF_EXIT
 } as const;
@@ -68,10 +72,28 @@ export class Assembler {
     return this.emit(OP.ADD64_IMM, dst, 0, 0, imm);
   }
 
+  andImm(dst: Reg, imm: number): this {
+    return this.emit(OP.AND64_IMM, dst, 0, 0, imm);
+  }
+
   /** if (dst == imm) goto label */
   jeqImm(dst: Reg, imm: number, label: string): this {
-    this.insns.push({ op: OP.JEQ_IMM, dst, src: 0, off: 0, imm, target: label });
-    return this;
+    return this.jump(OP.JEQ_IMM, dst, imm, label);
+  }
+
+  /** if (dst > imm) goto label, unsigned */
+  jgtImm(dst: Reg, imm: number, label: string): this {
+    return this.jump(OP.JGT_IMM, dst, imm, label);
+  }
+
+  /** if ((s64)dst > imm) goto label */
+  jsgtImm(dst: Reg, imm: number, label: string): this {
+    return this.jump(OP.JSGT_IMM, dst, imm, label);
+  }
+
+  /** if ((s64)dst <= imm) goto label */
+  jsleImm(dst: Reg, imm: number, label: string): this {
+    return this.jump(OP.JSLE_IMM, dst, imm, label);
   }
 
   /** Calls helper number `helper` (enum bpf_func_id). */
@@ -106,6 +128,11 @@ export class Assembler {
       view.setInt32(i * 8 + 4, insn.imm, little);
     });
     return out;
+  }
+
+  private jump(op: number, dst: Reg, imm: number, label: string): this {
+    this.insns.push({ op, dst, src: 0, off: 0, imm, target: label });
+    return this;
   }
 
   private emit(op: number, dst: Reg, src: Reg, off: number, imm: number): this {

@@ -28,7 +28,7 @@ import {
 } from '../sys/bpf.js';
 import { type ErrnoName, errnoName } from '../sys/errno.js';
 import { Btf, VMLINUX_BTF } from './btf.js';
-import { ITER_FUNC, RECORD, taskFileProgram } from './task-file-program.js';
+import { ITER_FUNC, NAME_ROOM, RECORD, taskFileProgram } from './task-file-program.js';
 
 /** Why the iterator cannot run here: the failing step, its errno (if a syscall), and what it means. */
 export class BpfUnavailableError extends Error {
@@ -58,20 +58,27 @@ export interface TaskFileRecords {
   /** st_dev in the user-space encoding (as stat(2) reports it for most filesystems), and st_ino. */
   dev: Float64Array;
   ino: Float64Array;
+  /** With a program that writes names: each fd's name as bytes of `names.bytes` (length 0: none, e.g. a
+   * path longer than NAME_ROOM); undefined when the kernel refused names (before 5.12). */
+  names?: { bytes: Buffer; start: Int32Array; length: Int32Array };
 }
 
 const LICENSE = 'GPL\0'; // bpf_seq_write is a GPL-only helper
 const PROG_LOAD_ATTR = 128;
 const LOG_SIZE = 1 << 16;
-const READ_CHUNK = RECORD.size * 1365; // ≈ 64 KiB: the least room left for one read()
+const READ_CHUNK = (RECORD.size + NAME_ROOM) * 130; // ≈ 64 KiB: the least room left for one read()
 
 export class TaskFileIterator {
   /** struct file addresses → key; lives as long as the iterator. */
   private readonly keys = new AddressKeys();
   /** Where a pass's records land, grown as needed and kept for the next pass (4-byte aligned). */
-  private buffer = Buffer.allocUnsafeSlow(READ_CHUNK * 4);
+  private buffer: Buffer = Buffer.allocUnsafeSlow(READ_CHUNK * 4);
 
-  private constructor(private progFd: number) {}
+  private constructor(
+    private progFd: number,
+    /** Whether the program writes each fd's name (bpf_d_path in an iterator: Linux 5.12). */
+    readonly names: boolean,
+  ) {}
 
   /**
    * Loads the program. Throws BpfUnavailableError: no BTF (`btfPath` missing or unreadable), a kernel
@@ -80,7 +87,6 @@ export class TaskFileIterator {
    */
   static load(btfPath: string = VMLINUX_BTF): TaskFileIterator {
     let btf: Btf;
-    let program: Uint8Array;
     let attachId: number;
     try {
       btf = Btf.load(btfPath);
@@ -92,9 +98,19 @@ export class TaskFileIterator {
         `cannot read the kernel's BTF at ${btfPath}: ${code ?? (error as Error).message} (needs CONFIG_DEBUG_INFO_BTF)`,
       );
     }
+    const programOf = (names: boolean) => {
+      try {
+        return taskFileProgram(btf, names);
+      } catch (error) {
+        throw new BpfUnavailableError(
+          'btf',
+          undefined,
+          `${(error as Error).message}: the task_file BPF iterator needs Linux 5.8 or later`,
+        );
+      }
+    };
     try {
       attachId = btf.find('func', ITER_FUNC);
-      program = taskFileProgram(btf);
     } catch (error) {
       throw new BpfUnavailableError(
         'btf',
@@ -102,7 +118,13 @@ export class TaskFileIterator {
         `${(error as Error).message}: the task_file BPF iterator needs Linux 5.8 or later`,
       );
     }
-    return new TaskFileIterator(loadProgram(program, attachId));
+    try {
+      return new TaskFileIterator(loadProgram(programOf(true), attachId), true);
+    } catch (error) {
+      // A verifier that refuses bpf_d_path here (before 5.12): the same program without names.
+      if (!(error instanceof BpfUnavailableError) || error.step !== 'bpf_prog_load') throw error;
+      return new TaskFileIterator(loadProgram(programOf(false), attachId), false);
+    }
   }
 
   /** One pass: every fd of every task, or (Linux ≥ 6.1) of process `pid` only. */
@@ -123,13 +145,15 @@ export class TaskFileIterator {
     } finally {
       closeSync(iterFd);
     }
-    return this.decode(Math.floor(bytes / RECORD.size));
+    return this.decode(bytes);
   }
 
+  /** Closes the program and lets go of the pass buffer (megabytes at 100,000 fds) and the keys. */
   close(): void {
     if (this.progFd >= 0) closeSync(this.progFd);
     this.progFd = -1;
     this.keys.clear();
+    this.buffer = Buffer.alloc(0);
   }
 
   private openIterator(pid: number | undefined): number {
@@ -162,7 +186,18 @@ export class TaskFileIterator {
     }
   }
 
-  private decode(count: number): TaskFileRecords {
+  /** The records of a pass's `bytes`: fixed records, each followed by its name (padded to 4) if any. */
+  private decode(bytes: number): TaskFileRecords {
+    const words = new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, bytes >>> 2);
+    const W = RECORD.size >>> 2;
+    const lengthAt = RECORD.nameLength >>> 2;
+    let count = 0;
+    let nameBytes = 0;
+    for (let w = 0; w + W <= words.length; count++) {
+      const length = words[w + lengthAt] as number;
+      nameBytes += Math.max(length - 1, 0);
+      w += W + ((length + 3) >>> 2);
+    }
     const out: TaskFileRecords = {
       count,
       tgid: new Int32Array(count),
@@ -175,12 +210,20 @@ export class TaskFileIterator {
       dev: new Float64Array(count),
       ino: new Float64Array(count),
     };
-    // Records are 48 bytes of 4-byte fields in host order: read them as 32-bit words.
-    const words = new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, (count * RECORD.size) >>> 2);
+    // The names are copied out of the pass's buffer, which the next pass reuses: only their bytes.
+    const names = this.names
+      ? {
+          bytes: Buffer.allocUnsafeSlow(nameBytes),
+          start: new Int32Array(count),
+          length: new Int32Array(count),
+        }
+      : undefined;
+    let nameAt = 0;
+    if (names) out.names = names;
+    // Records are 4-byte fields in host order: read them as 32-bit words.
     const hi = (LITTLE ? 4 : 0) >>> 2;
     const lo = (LITTLE ? 0 : 4) >>> 2;
-    const W = RECORD.size >>> 2;
-    for (let i = 0, w = 0; i < count; i++, w += W) {
+    for (let i = 0, w = 0; i < count; i++) {
       out.tgid[i] = words[w + (RECORD.tgid >>> 2)] as number;
       out.tid[i] = words[w + (RECORD.tid >>> 2)] as number;
       out.fd[i] = words[w + (RECORD.fd >>> 2)] as number;
@@ -192,6 +235,15 @@ export class TaskFileIterator {
       out.dev[i] = userDev(words[w + (RECORD.dev >>> 2)] as number);
       const ino = w + (RECORD.ino >>> 2);
       out.ino[i] = (words[ino + hi] as number) * 2 ** 32 + (words[ino + lo] as number);
+      const length = words[w + lengthAt] as number; // the NUL included
+      if (names && length > 1) {
+        const from = (w + W) * 4;
+        this.buffer.copy(names.bytes, nameAt, from, from + length - 1);
+        names.start[i] = nameAt;
+        names.length[i] = length - 1;
+        nameAt += length - 1;
+      }
+      w += W + ((length + 3) >>> 2);
     }
     return out;
   }

@@ -8,8 +8,12 @@
  *     if (!file || !task) return 0;
  *     struct record r = { task->tgid, task->pid, ctx->fd, file->f_flags, file->f_mode,
  *                         file->f_inode->i_mode, (u64)file, file->f_inode->i_sb->s_dev, 0,
- *                         file->f_inode->i_ino };
+ *                         file->f_inode->i_ino, 0 };
+ *     char name[NAME_ROOM];                                   // with names only:
+ *     long n = bpf_d_path(&file->f_path, name, sizeof name);  //   length with the NUL, or -errno
+ *     r.name_length = n > 0 ? n : 0;
  *     bpf_seq_write(ctx->meta->seq, &r, sizeof r);
+ *     if (n > 0) bpf_seq_write(ctx->meta->seq, name, (n + 3) & ~3);
  *     return 0;
  *   }
  *
@@ -18,7 +22,7 @@
  * which the verifier allows tracing programs and turns into fault-safe reads (a NULL inode reads 0).
  *
  * Why assembled here rather than a CO-RE object built from C with clang and loaded through libbpf.so.1:
- * the program is 31 instructions whose only variable parts are seven field offsets, and the BTF lookup
+ * the program is 36 instructions (54 with names) whose only variable parts are eleven field offsets, and the BTF lookup
  * that CO-RE would do is 200 lines here; the alternative needs clang in CI, a checked-in object (an
  * unexplained binary for a reader) and libbpf at run time, for no gain in speed — loading and reading
  * cost the same kernel work either way.
@@ -33,10 +37,18 @@ import type { Btf } from './btf.js';
 
 /** enum bpf_func_id: long bpf_seq_write(struct seq_file *m, const void *data, u32 len) (5.7). */
 const BPF_FUNC_SEQ_WRITE = 127;
+/** enum bpf_func_id: long bpf_d_path(struct path *path, char *buf, u32 sz) (5.10; in iterators 5.12). */
+const BPF_FUNC_D_PATH = 147;
 
-/** One record per fd, host byte order. */
+/**
+ * Room for a name on the stack, below the record (the stack is 512 bytes). A longer path makes
+ * bpf_d_path fail (ENAMETOOLONG): the record then has no name, and the reader reads the link instead.
+ */
+export const NAME_ROOM = 448;
+
+/** One record per fd, host byte order; with names, `nameLength` bytes of name follow, padded to 4. */
 export const RECORD = {
-  size: 48,
+  size: 56,
   tgid: 0,
   tid: 4,
   fd: 8,
@@ -48,12 +60,20 @@ export const RECORD = {
   /** The superblock's s_dev, kernel encoding (major << 20 | minor). */
   dev: 32,
   ino: 40,
+  /** The length of the name that follows, its NUL included; 0 for none. */
+  nameLength: 48,
 } as const;
 
 /** The BTF function the iterator program attaches to (its arguments are the context's fields). */
 export const ITER_FUNC = 'bpf_iter_task_file';
 
-export function taskFileProgram(btf: Btf): Uint8Array {
+/**
+ * `names`: also write each fd's name, as `bpf_d_path(&file->f_path)` gives it — the d_path() behind
+ * readlink of /proc/PID/fd/N, relative to the reader's root, "pipe:[123]" and "socket:[456]" for pseudo
+ * files, " (deleted)" after a deleted one — read in the same visit as the record's inode, so the two
+ * always describe one file. Kernels before 5.12 refuse bpf_d_path in iterators: load without names there.
+ */
+export function taskFileProgram(btf: Btf, names: boolean): Uint8Array {
   const ctx = (field: string) => btf.member('bpf_iter__task_file', field).offset;
   const field = (struct: string, name: string) => {
     const m = btf.member(struct, name);
@@ -69,7 +89,9 @@ export function taskFileProgram(btf: Btf): Uint8Array {
   const iIno = field('inode', 'i_ino');
   const sDev = field('super_block', 's_dev');
   const seq = field('bpf_iter_meta', 'seq');
+  const fPath = field('file', 'f_path');
   const base = -RECORD.size; // the record, on the stack below r10
+  const nameBase = base - NAME_ROOM; // the name, below the record
   const at = (offset: number) => base + offset;
 
   const a = new Assembler();
@@ -98,14 +120,38 @@ export function taskFileProgram(btf: Btf): Uint8Array {
     .storeImm(4, 10, at(RECORD.dev + 4), 0)
     .load(iIno.size, 2, 9, iIno.off)
     .store(8, 10, at(RECORD.ino), 2)
+    .movImm(9, 0); // r9 = the name's length, NUL included (0: none)
+  if (names) {
+    a.mov(1, 7)
+      .addImm(1, fPath.off) // r1 = &file->f_path
+      .mov(2, 10)
+      .addImm(2, nameBase)
+      .movImm(3, NAME_ROOM)
+      .call(BPF_FUNC_D_PATH) // r0 = length with the NUL, or -errno
+      .jsleImm(0, 0, 'unnamed')
+      .mov(9, 0)
+      .label('unnamed');
+  }
+  a.store(4, 10, at(RECORD.nameLength), 9)
+    .storeImm(4, 10, at(RECORD.nameLength + 4), 0)
     .load(8, 1, 6, ctx('meta')) // r1 = ctx->meta
     .load(8, 1, 1, seq.off) // r1 = meta->seq
     .mov(2, 10)
     .addImm(2, base) // r2 = &record
     .movImm(3, RECORD.size)
-    .call(BPF_FUNC_SEQ_WRITE)
-    .label('out')
-    .movImm(0, 0)
-    .exit();
+    .call(BPF_FUNC_SEQ_WRITE);
+  if (names) {
+    a.jsleImm(9, 0, 'out')
+      .jgtImm(9, NAME_ROOM, 'out')
+      .addImm(9, 3)
+      .andImm(9, ~3) // padded to 4 bytes: the next record stays aligned
+      .load(8, 1, 6, ctx('meta'))
+      .load(8, 1, 1, seq.off)
+      .mov(2, 10)
+      .addImm(2, nameBase)
+      .mov(3, 9)
+      .call(BPF_FUNC_SEQ_WRITE);
+  }
+  a.label('out').movImm(0, 0).exit();
   return a.assemble();
 }

@@ -7,6 +7,7 @@
  */
 import type { TaskFileIterator, TaskFileRecords } from '../../bpf/task-file-iter.js';
 import { allocFdColumns, permuteFdColumns } from '../../procfs/fds.js';
+import { decodeLossless } from '../../sys/lossless-text.js';
 import type { FdRows } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
 
@@ -39,14 +40,15 @@ export function readRowsBpf(iter: TaskFileIterator, tables: readonly FdTable[]):
   }
   for (let t = 1; t <= tables.length; t++) bounds[t] = (bounds[t] as number) + (bounds[t - 1] as number);
   const n = bounds[tables.length] as number;
-  const rows: FdRows & { fileKey: Int32Array } = {
+  const rows: BpfRows = {
     ...allocFdColumns(n),
     tables,
     table: new Int32Array(n),
     fileKey: new Int32Array(n),
+    name: { pass: new Int32Array(n), index: new Int32Array(n).fill(-1) },
   };
   const next = bounds.slice(0, tables.length);
-  for (const pass of passes) {
+  passes.forEach((pass, p) => {
     for (let i = 0; i < pass.count; i++) {
       const t = tableOfTid(pass.tid[i] as number);
       if (t === undefined) continue;
@@ -58,10 +60,28 @@ export function readRowsBpf(iter: TaskFileIterator, tables: readonly FdTable[]):
       rows.mode[row] = pass.mode[i] as number;
       rows.linkMode[row] = linkModeOf(pass.fMode[i] as number);
       rows.fileKey[row] = pass.key[i] as number;
+      if (pass.names) {
+        rows.name.pass[row] = p;
+        rows.name.index[row] = i;
+      }
     }
-  }
+  });
   sortWithinTables(bounds, rows);
-  return rows;
+  const { name, ...rest } = rows;
+  return { ...rest, nameOf: (row) => nameIn(passes, name.pass[row] as number, name.index[row] as number) };
+}
+
+/** FdRows as the passes fill them: each row's record (its pass and index there) for its name. */
+type BpfRows = FdRows & { fileKey: Int32Array; name: { pass: Int32Array; index: Int32Array } };
+
+/** The name record `index` of pass `p` carries, if it carries one. */
+function nameIn(passes: readonly TaskFileRecords[], p: number, index: number): string | undefined {
+  const names = passes[p]?.names;
+  if (!names || index < 0) return undefined;
+  const length = names.length[index] as number;
+  if (length === 0) return undefined;
+  const start = names.start[index] as number;
+  return decodeLossless(names.bytes.subarray(start, start + length));
 }
 
 /** The pid-filtered passes for a few processes, else one pass over every task. */
@@ -88,7 +108,7 @@ function linkModeOf(fMode: number): number {
 }
 
 /** The kernel visits a table's fds in ascending order; this only checks, and sorts a table that is not. */
-function sortWithinTables(bounds: Int32Array, rows: FdRows & { fileKey: Int32Array }): void {
+function sortWithinTables(bounds: Int32Array, rows: BpfRows): void {
   for (let t = 0; t + 1 < bounds.length; t++) {
     const from = bounds[t] as number;
     const to = bounds[t + 1] as number;
@@ -100,7 +120,11 @@ function sortWithinTables(bounds: Int32Array, rows: FdRows & { fileKey: Int32Arr
       (a, b) => (rows.fd[a] as number) - (rows.fd[b] as number),
     );
     const keys = order.map((r) => rows.fileKey[r] as number);
+    const passes = order.map((r) => rows.name.pass[r] as number);
+    const indexes = order.map((r) => rows.name.index[r] as number);
     permuteFdColumns(rows, from, order);
     rows.fileKey.set(keys, from);
+    rows.name.pass.set(passes, from);
+    rows.name.index.set(indexes, from);
   }
 }

@@ -22,6 +22,9 @@ export interface FdRows extends FdColumns {
   table: Int32Array;
   /** The bpf engine's proposal: per row, the opaque per-run key of the fd's struct file. */
   fileKey?: Int32Array;
+  /** The bpf engine's name of a row's file, read in the same visit as its inode (task-file-program.ts);
+   * undefined where the pass wrote none (names.ts then reads the link). */
+  nameOf?: (row: number) => string | undefined;
 }
 
 /** The table row `row` was read from. */

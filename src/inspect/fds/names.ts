@@ -5,7 +5,8 @@
  * others), in jobs on the workers when the scan has them (work-split.ts). Each name is checked by a stat
  * after the readlink: an fd number closed and reused since the scan read it would otherwise lend the
  * description another file's name. A first holder whose fd is gone or reused by now hands over to the
- * next holder; '' when none still holds the file. The check cannot see a reuse within one inode: every
+ * next holder; '' when none still holds the file. The bpf engine needs none of this: its pass wrote each
+ * fd's name in the same visit as its inode (FdRows.nameOf), so those two always describe one file. The check cannot see a reuse within one inode: every
  * anon-inode fd (eventfd, timerfd, epoll, …) shares the anon inode, so an eventfd's number reused for a
  * timerfd in between passes it. It costs one statx per listed description (with --all at 100,000 fds,
  * about 15% of the scan).
@@ -20,10 +21,30 @@ export async function readNames(
   descriptions: readonly (readonly number[])[],
   pool: WorkerPool | undefined,
 ): Promise<string[]> {
-  const firsts = descriptions.map((members) => members[0] as number);
+  // The bpf engine's pass read each file's name with its inode: nothing to read again, nothing to check.
+  const names = descriptions.map((members) => rows.nameOf?.(members[0] as number) ?? '');
+  const unread = names.flatMap((name, i) => (name === '' ? [i] : []));
+  const read = await readChecked(
+    rows,
+    unread.map((i) => (descriptions[i] as readonly number[])[0] as number),
+    pool,
+  );
+  const dirs = new FdDirs();
+  try {
+    unread.forEach((i, j) => {
+      names[i] = read[j] || nextHolderName(rows, dirs, descriptions[i] as readonly number[]);
+    });
+  } finally {
+    dirs.close();
+  }
+  return names;
+}
+
+/** The checked name of each of `targets` (rows), '' where gone or reused: in jobs, on the workers if any. */
+async function readChecked(rows: FdRows, targets: readonly number[], pool: WorkerPool | undefined) {
   const jobs: number[][] = [];
-  for (let at = 0; at < firsts.length; at += JOB_SIZE) jobs.push(firsts.slice(at, at + JOB_SIZE));
-  const names: string[] = new Array<string>(firsts.length).fill('');
+  for (let at = 0; at < targets.length; at += JOB_SIZE) jobs.push(targets.slice(at, at + JOB_SIZE));
+  const names = new Array<string>(targets.length).fill('');
   const request = (job: number[]) => ({
     tids: Int32Array.from(job, (row) => tableOf(rows, row).tid),
     fds: Int32Array.from(job, (row) => rows.fd[row] as number),
@@ -42,12 +63,7 @@ export async function readNames(
       const { tids, fds, devs, inos } = request(job);
       done(job, verifiedNames(tids, fds, devs, inos));
     }
-  const dirs = new FdDirs();
-  try {
-    return names.map((name, i) => name || nextHolderName(rows, dirs, descriptions[i] as readonly number[]));
-  } finally {
-    dirs.close();
-  }
+  return names;
 }
 
 function nextHolderName(rows: FdRows, dirs: FdDirs, members: readonly number[]): string {
@@ -68,7 +84,7 @@ export class LinkReader {
   constructor(private readonly rows: FdRows) {}
 
   of(row: number): string {
-    let name = this.read.get(row);
+    let name = this.read.get(row) ?? this.rows.nameOf?.(row);
     if (name === undefined) {
       const { fd, dev, ino } = this.rows;
       const dir = this.dirs.get(tableOf(this.rows, row).tid);
