@@ -1,15 +1,17 @@
 /**
  * The pieces of the bpf engine below the kernel call: the assembler's encoding, the BTF reader on this
  * kernel's /sys/kernel/btf/vmlinux (skipped without it) and on malformed input, and the program built
- * from it. Loading and reading are exercised end to end by test/fds-bpf.test.ts.
+ * from it, with and without names. Loading and reading are exercised end to end by test/fds-bpf.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { mkfds } from '../../test/fixture/mkfds.js';
 import { Assembler } from './asm.js';
 import { Btf, BtfError, VMLINUX_BTF } from './btf.js';
+import { TaskFileIterator, type TaskFileRecords } from './task-file-iter.js';
 import { ITER_FUNC, RECORD, taskFileProgram } from './task-file-program.js';
 
 const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -54,9 +56,12 @@ test('BTF: struct members of this kernel, through anonymous unions; the program 
   assert.equal(btf.member('task_struct', 'tgid').size, 4);
   assert.throws(() => btf.member('file', 'no_such_member'), BtfError);
   assert.throws(() => btf.find('struct', 'no_such_struct_kcmp'), BtfError);
-  const program = taskFileProgram(btf);
-  assert.equal(program.length % 8, 0);
-  assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+  for (const names of [false, true]) {
+    const program = taskFileProgram(btf, names);
+    assert.equal(program.length % 8, 0);
+    assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+  }
+  assert.ok(taskFileProgram(btf, true).length > taskFileProgram(btf, false).length);
   assert.equal(RECORD.size % 8, 0);
 });
 
@@ -67,4 +72,36 @@ test('BTF: a file that is not BTF is refused with a BtfError', () => {
   assert.throws(() => Btf.load(bogus), BtfError);
   writeFileSync(bogus, Buffer.alloc(8));
   assert.throws(() => Btf.load(bogus), /too short/);
+});
+
+test('the program with names and the one without read the same records; only the first carries names', async (t) => {
+  if (process.getuid?.() !== 0 || !existsSync(VMLINUX_BTF)) return t.skip('loading BPF needs root and BTF');
+  const f = await mkfds(t, 'dups');
+  if (!f) return;
+  const pid = f.pids.main as number;
+  const read = (names: boolean) => {
+    const iter = TaskFileIterator.load(VMLINUX_BTF, { names });
+    try {
+      return { names: iter.names, records: iter.read(pid) };
+    } finally {
+      iter.close();
+    }
+  };
+  const plain = read(false);
+  const named = read(true);
+  if (!named.names) return t.skip('this kernel refuses bpf_d_path in iterators (before 5.12)');
+  assert.equal(plain.names, false);
+  assert.equal(plain.records.names, undefined);
+  const mine = (r: TaskFileRecords) =>
+    Array.from({ length: r.count }, (_, i) => [r.tid[i], r.fd[i], r.ino[i], r.mode[i]]).filter(
+      ([tid]) => tid === pid,
+    );
+  assert.deepEqual(mine(plain.records), mine(named.records), 'the same fds, inodes and modes');
+  const names = named.records.names as NonNullable<TaskFileRecords['names']>;
+  const nameOf = (fd: number) => {
+    const i = Array.from(named.records.fd).findIndex((x, j) => x === fd && named.records.tid[j] === pid);
+    const start = names.start[i] as number;
+    return names.bytes.subarray(start, start + (names.length[i] as number)).toString();
+  };
+  assert.equal(nameOf(f.fds.file as number), readlinkSync(`/proc/${pid}/fd/${f.fds.file}`));
 });

@@ -83,9 +83,11 @@ export class TaskFileIterator {
   /**
    * Loads the program. Throws BpfUnavailableError: no BTF (`btfPath` missing or unreadable), a kernel
    * without the iterator (< 5.8: the BTF lacks bpf_iter_task_file), or a refused load (EPERM: needs
-   * CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN; the verifier's message for anything else).
+   * CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN; the verifier's message for anything else). With names
+   * (the default) where the kernel allows bpf_d_path in iterators, else without; `names: false` loads the
+   * program without names, as on a kernel before 5.12.
    */
-  static load(btfPath: string = VMLINUX_BTF): TaskFileIterator {
+  static load(btfPath: string = VMLINUX_BTF, options: { names?: boolean } = {}): TaskFileIterator {
     let btf: Btf;
     let attachId: number;
     try {
@@ -118,6 +120,7 @@ export class TaskFileIterator {
         `${(error as Error).message}: the task_file BPF iterator needs Linux 5.8 or later`,
       );
     }
+    if (options.names === false) return new TaskFileIterator(loadProgram(programOf(false), attachId), false);
     try {
       return new TaskFileIterator(loadProgram(programOf(true), attachId), true);
     } catch (error) {
