@@ -38,7 +38,6 @@ import { buildOurs, OURS } from './lib/ours.mjs';
 import { comparePartitions, partitionOfReport } from './lib/partition.mjs';
 import { renderMarkdown, writeReadmeSection } from './lib/report.mjs';
 
-const MAIN = OURS;
 const run = promisify(execFile);
 
 const { values: opt } = parseArgs({
@@ -70,7 +69,7 @@ const ours = (pids, nodeFlags = [], engine = undefined) => {
     ...wrapper,
     process.execPath,
     ...nodeFlags,
-    MAIN,
+    OURS,
     'fds',
     '-p',
     pids.join(','),
@@ -82,7 +81,7 @@ const ours = (pids, nodeFlags = [], engine = undefined) => {
 
 /** `kcmp fds` exists once `kcmp fds --help` prints its own usage; until then the benchmark runs without it. */
 function oursAvailable() {
-  const r = spawnSync(process.execPath, [MAIN, 'fds', '--help'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [OURS, 'fds', '--help'], { encoding: 'utf8' });
   if (r.status === 0 && /Usage: kcmp fds/.test(r.stdout)) return null;
   return `\`kcmp fds --help\` ${r.status === 0 ? 'printed no fds usage' : `exited ${r.status}`}`;
 }
@@ -195,7 +194,7 @@ async function time(list) {
 async function main() {
   if (!opt['no-build']) {
     const failed = buildOurs();
-    if (failed) log(`npm run build failed: ${failed}`);
+    if (failed) log(`npm run build failed: ${failed.trim().split('\n')[0]}`);
   }
   for (const name of ['fdholder', 'ofd-ref', 'rusage']) buildC(name);
   const oursMissing = oursAvailable();

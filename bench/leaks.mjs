@@ -11,17 +11,15 @@
  * --against DIR, DIR/dist/bin/kcmp.js's `leaks --tree C -J` (another checkout, e.g. before a change).
  * Only the holder's processes are scanned, and the holder is torn down on every exit path (lib/holder.mjs).
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
+import { BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { startHolder } from './lib/holder.mjs';
 import { measure } from './lib/measure.mjs';
-import { OURS, oursIn } from './lib/ours.mjs';
+import { buildOurs, OURS, oursIn } from './lib/ours.mjs';
 
-const ROOT = join(BENCH_DIR, '..');
 const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
@@ -62,7 +60,7 @@ function contenders(root) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  if (!opt['no-build']) spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  if (!opt['no-build']) buildOurs();
   buildC('rusage');
   const workload = {
     procs: +opt.procs,

@@ -15,17 +15,16 @@
  *    ratio, which holds better when the machine's speed drifts); --write also replaces the "## Start-up
  *    (one small process)" section of bench/README.md.
  */
-import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR, buildC } from './lib/build-c.mjs';
 import { startHolder } from './lib/holder.mjs';
 import { measure } from './lib/measure.mjs';
+import { buildOurs, OURS, ROOT } from './lib/ours.mjs';
 import { writeReadmeSection } from './lib/report.mjs';
 
-const ROOT = join(BENCH_DIR, '..');
-const BUNDLE = join(ROOT, 'dist', 'bin', 'kcmp.js');
+const BUNDLE = OURS;
 const UNBUNDLED = join(ROOT, 'dist', 'cli', 'main.js');
 const HEADING = '## Start-up (one small process)';
 
@@ -118,8 +117,8 @@ function render(list, samples, load) {
 
 async function main() {
   if (!opt['no-build']) {
-    const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
+    const failed = buildOurs();
+    if (failed) throw new Error(`npm run build failed:\n${failed}`);
   }
   buildC('rusage');
   const holder = await startHolder({ procs: 1, fdsPerProc: 30, shared: 10, seed: 1 });

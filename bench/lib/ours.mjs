@@ -15,8 +15,8 @@ export function oursIn(root = ROOT) {
 
 export const OURS = oursIn();
 
-/** `npm run build` in this checkout; returns the first line of what failed, or null. */
+/** `npm run build` in this checkout; returns what it printed when it failed, or null. */
 export function buildOurs() {
   const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  return r.status === 0 ? null : `${(r.stderr || r.stdout).trim().split('\n')[0]}`;
+  return r.status === 0 ? null : `${r.stdout}${r.stderr}`;
 }
