@@ -66,14 +66,11 @@ export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRu
     listed.map((d) => d.rows),
     run.pool,
   );
-  const report = reportOf(rows, { kept, listed, names, replaced }, outcomes.comparisons, run);
-  if (!run.options.sockets && !run.options.peers) return report;
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
-  const related = describeRelations(
-    report,
-    { rows, kept, listed, command: (pid) => commands.get(pid) ?? '' },
-    run.options,
-  );
+  const command = (pid: number) => commands.get(pid) ?? '';
+  const report = reportOf(rows, { kept, listed, names, replaced, command }, outcomes.comparisons, run);
+  if (!run.options.sockets && !run.options.peers) return report;
+  const related = describeRelations(report, { rows, kept, listed, command }, run.options);
   return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - run.started) } };
 }
 
@@ -116,11 +113,17 @@ function draftsOf(rows: FdRows, outcomes: Outcomes, problems: Problems): Draft[]
 
 function reportOf(
   rows: FdRows,
-  found: { kept: Draft[]; listed: Draft[]; names: string[]; replaced: ReadonlySet<number> },
+  found: {
+    kept: Draft[];
+    listed: Draft[];
+    names: string[];
+    replaced: ReadonlySet<number>;
+    command(pid: number): string;
+  },
   comparisons: number,
   run: DescribeRun,
 ): FdsReport {
-  const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
+  const { command } = found;
   // A process with more than one fd table (a thread unshare(CLONE_FILES)d) has fds that look alike in
   // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
   const tablesOf = new Map<number, number>();
@@ -130,14 +133,14 @@ function reportOf(
     for (const row of members) {
       const table = tableOf(rows, row);
       const fd = rows.fd[row] as number;
-      const h: Holder = { pid: table.pid, fd, command: commands.get(table.pid) ?? '' };
+      const h: Holder = { pid: table.pid, fd, command: command(table.pid) };
       if (table.tid !== table.pid || (tablesOf.get(table.pid) ?? 0) > 1) h.tid = table.tid;
       if (run.options.fdinfo) addFdInfo(h, table.tid);
       out.push(h);
       // One fd of one table: the same description, position, flags and close-on-exec bit for every sharer.
       const { tid: _, ...details } = h;
       for (const pid of table.sharedBy) {
-        out.push({ ...details, pid, command: commands.get(pid) ?? '', fdTable: table.pid });
+        out.push({ ...details, pid, command: command(pid), fdTable: table.pid });
       }
     }
     return out.length === members.length ? out : out.sort((a, b) => a.pid - b.pid); // stable: fds stay in order

@@ -13,7 +13,7 @@ import { allocFdColumns, concatFdColumns, type FdColumns, listFds, scanFds } fro
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
-import { JOB_SIZE, type StatJob, type WorkerPool } from './work-split.js';
+import { JOB_SIZE, runJobs, type StatJob, type WorkerPool } from './work-split.js';
 
 /** Every fd read, one row each: the per-fd columns, and for each row the index of its table in `tables`. */
 export interface FdRows extends FdColumns {
@@ -32,6 +32,12 @@ export function tableOf(rows: FdRows, row: number): FdTable {
   return rows.tables[rows.table[row] as number] as FdTable;
 }
 
+/** A stat job, and the index of its table among the listed ones. */
+interface TableJob {
+  job: StatJob;
+  table: number;
+}
+
 /** Lists and reads every table; a table that cannot be listed, or that is replaced while listed, is said. */
 export async function readRows(
   tables: readonly FdTable[],
@@ -40,7 +46,7 @@ export async function readRows(
   onProgress?: (done: number, total: number) => void,
 ): Promise<FdRows> {
   const listed: FdTable[] = [];
-  const jobs: { job: StatJob; table: number }[] = [];
+  const jobs: TableJob[] = [];
   const unlisted: { table: FdTable; errno: ErrnoName }[] = [];
   for (const table of tables) {
     let fds: Int32Array;
@@ -60,7 +66,11 @@ export async function readRows(
   let done = 0;
   const parts = new Array<FdColumns>(jobs.length);
   const index = new Map(jobs.map((j, i) => [j, i]));
-  await runStatJobs(jobs, pool, (j, cols) => {
+  const stat = {
+    request: (j: TableJob) => ({ op: 'stat', job: j.job }) as const,
+    here: (j: TableJob) => statFds(j.job),
+  };
+  await runJobs(pool, jobs, stat, (j, cols) => {
     parts[index.get(j) as number] = cols;
     done += cols.fd.length;
     onProgress?.(done, total);
@@ -76,15 +86,6 @@ export async function readRows(
   const rows: FdRows = { ...cols, tables: listed, table };
   for (const { table, fds } of refilledTables(rows)) problems.refilled(table.pid, fds);
   return rows;
-}
-
-async function runStatJobs<J extends { job: StatJob }>(
-  jobs: J[],
-  pool: WorkerPool | undefined,
-  done: (job: J, cols: FdColumns) => void,
-): Promise<void> {
-  if (pool) await pool.drain(jobs, (j) => ({ op: 'stat', job: j.job }), done);
-  else for (const j of jobs) done(j, statFds(j.job));
 }
 
 /** Reads one job (a stat of each fd) into fresh columns: the work a worker thread does. */

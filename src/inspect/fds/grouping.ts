@@ -14,7 +14,6 @@
  * description with method 'none' (never merged on a guess), and so is any single-fd description of that
  * bucket (nothing proved it alone).
  */
-import type { FdComparator } from '../../compare/fd-comparator.js';
 import type { ScanMethod } from '../../compare/fd-scan-method.js';
 import type { SelectedProcess } from '../../procfs/select.js';
 import type { ErrnoName } from '../../sys/errno.js';
@@ -24,7 +23,7 @@ import { type FdRows, tableOf } from './fd-rows.js';
 import type { FdsMethod } from './fds-report.js';
 import { type BucketOutcome, type GroupJob, groupBuckets } from './group-bucket.js';
 import type { Fate, FdOutcome, Outcomes } from './outcomes.js';
-import { JOB_SIZE, type WorkerPool } from './work-split.js';
+import { JOB_SIZE, runJobs, type WorkerPool } from './work-split.js';
 
 /** How a bucket that needs no comparison is decided, by its plan. */
 const PLAN_METHOD: Readonly<Record<Exclude<Plan, 'compare'>, FdsMethod>> = {
@@ -105,32 +104,33 @@ function alone(fate: Fate): fate is Extract<Fate, { kind: 'uncompared' | 'unsett
   return fate.kind === 'uncompared' || fate.kind === 'unsettled' || fate.kind === 'uncalled';
 }
 
+/** A group job and the rows of its items, in order. */
+interface RowsJob {
+  rows: Int32Array;
+  group: GroupJob;
+}
+
 /** Binary insertion of the buckets `insert`, in jobs (see the header). */
 async function insertAll(rows: FdRows, insert: Int32Array[], run: GroupRun, out: OutcomeList) {
   const { how, pool } = run;
   const jobs = packJobs(rows, insert, how, inheritedTables(run.processes, rows));
   const total = jobs.reduce((n, j) => n + j.rows.length, 0);
   let done = 0;
-  const merge = (job: (typeof jobs)[number], outcome: BucketOutcome) => {
+  const merge = (job: RowsJob, outcome: BucketOutcome) => {
     mergeJob(job, outcome, how.method, out);
     done += job.rows.length;
     run.onProgress?.(done, total);
   };
-  const here = (comparator?: FdComparator) => {
-    for (const job of jobs) merge(job, groupBuckets(job.group, comparator));
+  const grouping = {
+    request: (job: RowsJob) => ({ op: 'group', job: job.group }) as const,
+    here: (job: RowsJob) => groupBuckets(job.group, how.comparator),
   };
-  if (how.comparator) here(how.comparator);
-  else if (pool) await pool.drain(jobs, (job) => ({ op: 'group', job: job.group }), merge);
-  else here();
+  // The borrow comparator holds fds of OUR process: its jobs run here.
+  await runJobs(how.comparator ? undefined : pool, jobs, grouping, merge);
 }
 
 /** A job's answer, bucket by bucket, as classes of rows and fates of rows. */
-function mergeJob(
-  job: { rows: Int32Array; group: GroupJob },
-  outcome: BucketOutcome,
-  method: FdsMethod,
-  out: OutcomeList,
-): void {
+function mergeJob(job: RowsJob, outcome: BucketOutcome, method: FdsMethod, out: OutcomeList): void {
   out.comparisons += outcome.comparisons;
   const fateOf = new Map(outcome.fates);
   let start = 0;
@@ -164,7 +164,7 @@ function packJobs(
   inheritedTid: (row: number) => number,
 ) {
   const order = [...insert].sort((a, b) => b.length - a.length);
-  const jobs: { rows: Int32Array; group: GroupJob }[] = [];
+  const jobs: RowsJob[] = [];
   let batch: Int32Array[] = [];
   let size = 0;
   const flush = () => {

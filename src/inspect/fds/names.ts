@@ -13,7 +13,7 @@
  */
 import { FdDirs, verifiedNames } from '../../procfs/fd-dir.js';
 import { type FdRows, tableOf } from './fd-rows.js';
-import { JOB_SIZE, type WorkerPool } from './work-split.js';
+import { JOB_SIZE, runJobs, type WorkerPool } from './work-split.js';
 
 /** The name of each description (given as its rows, first holder first); '' when no holder's link reads. */
 export async function readNames(
@@ -57,12 +57,14 @@ async function readChecked(rows: FdRows, targets: readonly number[], pool: Worke
       names[(offset.get(job) as number) + i] = name;
     });
   };
-  if (pool && jobs.length > 0) await pool.drain(jobs, (job) => ({ op: 'names', ...request(job) }), done);
-  else
-    for (const job of jobs) {
+  const check = {
+    request: (job: number[]) => ({ op: 'names', ...request(job) }) as const,
+    here: (job: number[]) => {
       const { tids, fds, devs, inos } = request(job);
-      done(job, verifiedNames(tids, fds, devs, inos));
-    }
+      return verifiedNames(tids, fds, devs, inos);
+    },
+  };
+  await runJobs(pool, jobs, check, done);
   return names;
 }
 

@@ -132,3 +132,18 @@ export class WorkerPool {
     return Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
+
+/**
+ * The policy's one loop: each job to the first free worker of `pool` (`request` is its message), or,
+ * without a pool, every job here in order (`here` does what the worker would); `done` hears each
+ * answer as it arrives.
+ */
+export async function runJobs<J, R>(
+  pool: WorkerPool | undefined,
+  jobs: J[],
+  work: { request(job: J): WorkerRequest; here(job: J): R },
+  done: (job: J, answer: R) => void,
+): Promise<void> {
+  if (pool) await pool.drain(jobs, work.request, done);
+  else for (const job of jobs) done(job, work.here(job));
+}
