@@ -176,26 +176,14 @@ test('metrics: one scan in the same format, and --textfile replaces the file ato
 test('exporter: --max-label-values folds the rest into "other" and says how many', async (t) => {
   const f = await mkfds(t, 'leaky');
   if (!f) return;
-  const r = runCli([
-    'metrics',
-    '--tree',
-    String(f.pids.main),
-    '--group-by',
-    'comm',
-    '--max-label-values',
-    '2',
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-  const one = runCli([
-    'metrics',
-    '--tree',
-    String(f.pids.main),
-    '--group-by',
-    'comm',
-    '--max-label-values',
-    '1',
-  ]);
-  assert.equal(one.code, 0, one.stderr);
+  const capped = (values: number) => {
+    const args = ['--group-by', 'comm', '--max-label-values', String(values)];
+    const run = runCli(['metrics', '--tree', String(f.pids.main), ...args]);
+    assert.equal(run.code, 0, run.stderr);
+    return run;
+  };
+  const r = capped(2);
+  const one = capped(1);
   const groups = (text: string) =>
     [...new Set([...text.matchAll(/group="([^"]*)"/g)].map((m) => m[1]))].sort();
   assert.deepEqual(groups(r.stdout), ['server', 'sleep'], 'two comms fit under a cap of two');
