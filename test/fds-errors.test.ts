@@ -38,11 +38,23 @@ test('kcmp fds -p ZOMBIE: an error row "zombie", as kcmp tasks gives', async (t)
   assert.match(tasks.stdout, /ERROR zombie/, 'the same word as kcmp tasks');
 });
 
-/** Waits (polling, bounded) until process `pid`'s comm is `comm`: how the test sees an exec complete. */
+/**
+ * Waits (polling, bounded) until process `pid`'s comm is `comm`: how the test sees an exec complete. While
+ * de_thread() hands the pid from the exited leader to the exec'ing thread, /proc/PID can be missing for a
+ * moment (ENOENT): that is "not yet", as is the old comm.
+ */
 function waitComm(pid: number, comm: string): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
+  const current = () => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  };
   for (let i = 0; i < 5000; i++) {
-    if (readFileSync(`/proc/${pid}/comm`, 'latin1').trim() === comm) return;
+    if (current() === comm) return;
     Atomics.wait(pause, 0, 0, 1);
   }
   throw new Error(`process ${pid} never became ${comm}`);
