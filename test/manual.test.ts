@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -99,7 +99,9 @@ test('zsh and fish completion scripts parse; an unknown shell is one line, exit 
       t.diagnostic(`${shell} is not installed: its script is not parsed`);
       continue;
     }
-    const file = join(mkdtempSync(join(tmpdir(), 'kcmp-completion-')), `kcmp.${shell}`);
+    const dir = mkdtempSync(join(tmpdir(), 'kcmp-completion-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, `kcmp.${shell}`);
     writeFileSync(file, script.stdout);
     const r = spawnSync(shell, ['-n', file], { encoding: 'utf8' });
     assert.equal(r.status, 0, `${shell} -n: ${r.stderr}`);

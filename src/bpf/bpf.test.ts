@@ -4,7 +4,7 @@
  * from it, with and without names. Loading and reading are exercised end to end by test/fds-bpf.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -65,8 +65,9 @@ test('BTF: struct members of this kernel, through anonymous unions; the program 
   assert.equal(RECORD.size % 8, 0);
 });
 
-test('BTF: a file that is not BTF is refused with a BtfError', () => {
+test('BTF: a file that is not BTF is refused with a BtfError', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const bogus = join(dir, 'vmlinux');
   writeFileSync(bogus, Buffer.alloc(64, 0x41));
   assert.throws(() => Btf.load(bogus), BtfError);
