@@ -108,14 +108,14 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
   const fds = Int32Array.from(Object.values(pick(f.fds, 'file', 'dup', 'otherOpen')));
   const cols = allocFdColumns(fds.length);
   scanFds(main, fds, cols, 0);
-  // Real fds of one file, and a comparator whose answer for a pair changes every time it is asked (as
-  // under churn, where each check sees other files): no grouping survives its check.
+  // Real fds of one file, and a comparator whose answer for a pair (in either order) changes every time it
+  // is asked (as under churn, where each check sees other files): no grouping survives its check.
   const asked = new Map<string, number>();
   const comparator: FdComparator = {
     method: 'kcmp',
     ordered: false,
     compare(_ta, fdA, _tb, fdB) {
-      const key = `${fdA} ${fdB}`;
+      const key = `${Math.min(fdA, fdB)} ${Math.max(fdA, fdB)}`;
       const n = (asked.get(key) ?? 0) + 1;
       asked.set(key, n);
       return n % 2 === 1 ? 0 : UNORDERED; // equal when grouped, different when checked
