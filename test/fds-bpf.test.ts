@@ -220,3 +220,21 @@ test('bpf engine: names come from the pass, byte for byte as the kcmp engine rea
     'a name that is not UTF-8',
   );
 });
+
+test('a description is labelled with what decided it: bpf-pass for one told apart by the pass alone', async (t) => {
+  const why = noBpf();
+  if (why) return t.skip(why);
+  const f = await mkfds(t, 'dups');
+  if (!f) return;
+  const main = String(f.pids.main);
+  const methodOf = (report: FdsReport, fd: number) =>
+    report.descriptions.find((d) => d.holders.some((h) => h.fd === fd))?.method;
+  const bpf = fdsJson(['-p', main, '--all', '--engine', 'bpf']);
+  const kcmp = fdsJson(['-p', main, '--all', '--engine', 'kcmp']);
+  // fd `file` and its dups share one description: kcmp proved it; `otherOpen` is a second open() of the
+  // file, alone in the pass's struct file: no kcmp call decided it under bpf, one did under kcmp.
+  assert.equal(methodOf(bpf, f.fds.file as number), 'kcmp');
+  assert.equal(methodOf(bpf, f.fds.otherOpen as number), 'bpf-pass');
+  assert.equal(methodOf(kcmp, f.fds.otherOpen as number), 'kcmp');
+  assert.equal(bpf.stats.engine, 'bpf');
+});

@@ -50,14 +50,16 @@ export interface Holder {
 }
 
 /**
- * The methods an fd scan decides by: kcmp (exact, ordered), borrowed-dupfd-query (`--borrow`),
- * different-inode (alone in its (dev, ino) bucket), socket-inode (the one I/O description of a socket),
- * o-path (an O_PATH fd beside I/O ones on a socket), or none (nothing could decide).
+ * What decided a description: kcmp (kcmp calls proved its holders share it and told it from the others of
+ * its inode), borrowed-dupfd-query (`--borrow`), bpf-pass (the bpf engine's pass alone: its one fd held a
+ * struct file no other fd of its inode held in the pass — a live description has one address — and no
+ * kcmp call was needed), different-inode (alone in its (dev, ino) bucket), socket-inode (the one I/O
+ * description of a socket), o-path (an O_PATH fd beside I/O ones on a socket), or none (nothing could
+ * decide).
  */
-export type FdsMethod = Extract<
-  Method,
-  'kcmp' | 'borrowed-dupfd-query' | 'different-inode' | 'socket-inode' | 'o-path' | 'none'
->;
+export type FdsMethod =
+  | Extract<Method, 'kcmp' | 'borrowed-dupfd-query' | 'different-inode' | 'socket-inode' | 'o-path' | 'none'>
+  | 'bpf-pass';
 
 /** One open file description (the kernel's `struct file`) and every scanned fd that holds it. */
 export interface Description {

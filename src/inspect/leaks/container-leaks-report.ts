@@ -2,9 +2,8 @@
  * The `kcmp.container-leaks/1` report: host files running containers can reach. Stable JSON contract
  * (README "kcmp leaks --container"); additive changes only.
  */
-import type { Method } from '../../compare/types.js';
 import type { KindName } from '../../procfs/kinds.js';
-import type { ScanError } from '../fds/fds-report.js';
+import type { FdsMethod, ScanError } from '../fds/fds-report.js';
 import type { Container } from './containers.js';
 
 /** The `schema` of a {@link ContainerLeaksReport}. */
@@ -77,7 +76,7 @@ export interface ContainerLeak {
   /** false: the holders are proven to share, but the description could not be told apart from others. */
   certain: boolean;
   /** How the sharing was proven; 'none' for mount findings, which compare mount ids only. */
-  method: Method;
+  method: FdsMethod;
 }
 
 /**
