@@ -131,3 +131,14 @@ test('the CLI answers every invalid input with one line and exit 2, and no kcmp 
     assert.match(r.stderr, /^kcmp: [^\n]+\n$/, what);
   }
 });
+
+test('kcmp same with one fd or none says what to type', () => {
+  for (const args of [['same', `${self}:1`], ['same']]) {
+    const r = runCli(args);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /^kcmp: two fds are needed, as PID:FD PID:FD \(e\.g\. kcmp same 1234:3 1235:3\): [^\n]+\n$/,
+    );
+  }
+});
