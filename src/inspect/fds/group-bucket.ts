@@ -28,8 +28,11 @@
  *         avoids any one fd: a churning R_C is skipped by the other list, a churning single fd by the
  *         jump over it.
  *
- * Each claim is then true at one moment even if one fd changes as it likes; a bucket that fails either
- * check is grouped again (twice at most; after that its fds are 'unsettled', never merged on a guess). Two
+ * Each claim is then true at one moment even if one fd changes as it likes. A check that fails names its
+ * suspects — the fds whose answers disagreed, one of which changed — which are set apart as 'unsettled'
+ * (each a description of its own, certain: false), and the rest of the bucket is grouped again (twice at
+ * most; after that all its fds are 'unsettled', never merged on a guess): a target churning one fd costs
+ * that fd and a few of its neighbours, not every holder of the file. Two
  * or more fds changing in concert are not covered: only --stop (a snapshot) is. An fd found gone meanwhile
  * (closed, exited) is marked gone and skipped — what remains is checked — so a scan under churn is not redone
  * for every fd that closes; a gone anchor hands over by the one rule of star.ts. An fd that could not be
@@ -194,7 +197,8 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, start: nu
       ...(hint && { hint }),
     });
     for (const { item, error } of grouping.unresolved) out.failed(item, error);
-    if (verified(grouping, compare, out)) {
+    const check = verified(grouping, compare, out);
+    if (check === true) {
       comparator.reset?.();
       grouping.classes.forEach((members, k) => {
         for (const i of members) if (out.live(i)) out.klass[i] = k;
@@ -202,18 +206,26 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, start: nu
       restat(job, dirs, grouping.classes.flat(), out);
       return;
     }
+    // One of the suspects changed under the check: set them apart (each a description of its own,
+    // unsettled) so that the fds that held still can settle without them.
+    for (const i of check.suspects) if (out.live(i)) out.set(i, { kind: 'unsettled' });
     items = items.filter((i) => out.live(i));
   }
   comparator.reset?.();
   for (const i of items) out.set(i, { kind: 'unsettled' }); // the bucket kept changing under us
 }
 
+/** A check that failed, and the fds whose answers disagreed: if one fd changed, it is one of these. */
+interface Failed {
+  suspects: number[];
+}
+
 /** Step 2 (see the header): both stars of every class, then the order of the classes' anchors. */
-function verified(grouping: Grouping<number, ErrnoName>, compare: Compare, out: Marks): boolean {
+function verified(grouping: Grouping<number, ErrnoName>, compare: Compare, out: Marks): true | Failed {
   const anchors = new Map<number, Anchors>();
   for (const members of grouping.classes) {
     const proven = provenTwice(members, grouping.evictions > 0, compare, out);
-    if (!proven) return false;
+    if ('suspects' in proven) return proven;
     anchors.set(members[0] as number, proven);
   }
   const order = grouping.buckets[0];
@@ -237,19 +249,27 @@ interface Anchors {
  * The two stars of one class: the grouping's own around its representative (rebuilt when a representative
  * was handed over during the grouping), and a second around its second member, which meets the
  * representative last — so that a gone second anchor hands over to another member, not to the first
- * star's anchor. Null when a member answers anything but equal.
+ * star's anchor. When a member answers anything but equal, the suspects are the two anchors: the members
+ * were each proven equal to both, so unless an anchor changed, a member did — and one churning member
+ * among several answers alone, while a churning anchor makes many answer.
  */
-function provenTwice(members: number[], evicted: boolean, compare: Compare, out: Marks): Anchors | null {
+function provenTwice(members: number[], evicted: boolean, compare: Compare, out: Marks): Anchors | Failed {
   let first = members;
   if (evicted && members.length > 1) {
     const star = proveStar(members[0] as number, members.slice(1), compare);
-    if (!settle(star, out)) return null;
+    if (!settle(star, out)) return { suspects: [members[0] as number, ...lone(star.unequal)] };
     first = star.equal;
   }
   if (first.length < 2) return { first, second: first };
   const star = proveStar(first[1] as number, [...first.slice(2), first[0] as number], compare);
-  if (!settle(star, out)) return null;
+  if (!settle(star, out))
+    return { suspects: [first[0] as number, first[1] as number, ...lone(star.unequal)] };
   return { first, second: star.equal };
+}
+
+/** The one member that answered unequal, when only one did (it, or an anchor, changed); none otherwise. */
+function lone(unequal: readonly number[]): number[] {
+  return unequal.length === 1 ? [unequal[0] as number] : [];
 }
 
 /** Marks a star's failed items; true when no member answered anything but equal. */
@@ -275,12 +295,13 @@ function anchorLists(reps: readonly number[], anchors: ReadonlyMap<number, Ancho
 /** "A compared fd was found gone: build the lists again without it." */
 const GONE = Symbol('gone');
 
-/** The anchors strictly increasing along both lists and across every class of one fd (the header). */
+/** The anchors strictly increasing along both lists and across every class of one fd (the header); a
+ * pair out of order makes its two fds the suspects. */
 function increasing({ r, r2 }: { r: number[]; r2: number[] }, compare: Compare, out: Marks) {
-  const less = (a: number, b: number): boolean | typeof GONE => {
+  const less = (a: number, b: number): true | Failed | typeof GONE => {
     const c = compare(a, b);
-    if (typeof c === 'number') return c < 0;
-    if (!(c instanceof CompareFailure)) return false;
+    if (typeof c === 'number' && c < 0) return true;
+    if (!(c instanceof CompareFailure)) return { suspects: [a, b] };
     out.failed(c.blame === 'a' ? a : b, c.error);
     return GONE;
   };
