@@ -74,7 +74,10 @@ for (const engine of ['kcmp', 'bpf'] as const) {
       else settled++;
     }
     t.diagnostic(`${engine}: ${caught} of ${run} runs caught the churn (fds set apart as unsettled)`);
-    assert.ok(caught >= CAUGHT, `the churn was caught ${caught} times in ${run} runs: this proves too little`);
+    assert.ok(
+      caught >= CAUGHT,
+      `the churn was caught ${caught} times in ${run} runs: this proves too little`,
+    );
     assert.ok(settled > 0, `no run settled in ${run}: the check never passes under churn`);
     await f.stop();
   });
