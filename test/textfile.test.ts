@@ -4,7 +4,7 @@
  * a symlink as a directory of the path; a FIFO, a device node, a symlink or a directory sits at the target.
  * Root must never write through a link nor replace what is not a regular file; the victim (a file this
  * test made, never a system file) stays as it was; no temporary file is left. Bad paths are one line and
- * exit 2. Runs as root (skipped otherwise).
+ * exit 2, and label values printed on a terminal are escaped. Runs as root (skipped otherwise).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { mkfds } from './fixture/mkfds.js';
-import { runCli } from './helpers/cli.js';
+import { CLI, runCli } from './helpers/cli.js';
 import { NOBODY } from './helpers/nobody.js';
 
 const NOBODY_UID = 65534;
@@ -191,4 +191,20 @@ test('--textfile: a path that names no file, or a missing directory, is one line
     assert.equal(r.stderr.split('\n').length, 2, 'one line');
     assert.equal(r.stdout, '');
   }
+});
+
+test('metrics on a terminal escapes control characters in label values; a pipe gets them as they are', async (t) => {
+  if (spawnSync('sh', ['-c', 'command -v script']).status !== 0) return t.skip('script(1) is not installed');
+  const f = await mkfds(t, 'names'); // its child's comm is "\e[2J\rkid\xff"
+  if (!f) return;
+  const args = ['metrics', '--group-by', 'comm', '-p', String(f.pids.child)];
+  const command = `"${process.execPath}" "${CLI}" ${args.join(' ')}`;
+  const terminal = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(terminal.status, 0, terminal.stdout + terminal.stderr);
+  assert.ok(!terminal.stdout.includes('\x1b'), 'no raw ESC reaches the terminal');
+  assert.match(terminal.stdout, /^process_unix_file_descriptors\{group="\\x1b\[2J\\x0dkid\\xff",/m);
+  const piped = runCli(args);
+  assert.equal(piped.code, 0, piped.stderr);
+  const raw = 'process_unix_file_descriptors{group="\x1b[2J\rkid\ufffd",';
+  assert.ok(piped.stdout.includes(raw), `the text format as it is:\n${piped.stdout}`);
 });

@@ -4,11 +4,16 @@
  * atomically and safely in a directory other users may write (replace-file.ts): the collector never reads
  * a partial file, and root never writes through a link. The directory is opened before the scan, so a bad
  * path, or a target that is not a regular file, fails at once (and is checked again before the rename).
+ *
+ * On a terminal, label values (a comm, a unit name) are escaped as table cells are (cell-text.ts): a
+ * process named "\e[2J" must not clear the screen. A file or a pipe gets the text format as it is, where
+ * a label value may hold any UTF-8 but a backslash, a double quote and a newline, which it escapes.
  */
 import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { fleetScan } from '../inspect/fleet/fleet-scan.js';
+import { escapeLines } from '../report/cell-text.js';
 import { EXIT } from './exit-codes.js';
 import { type FleetFlags, fleetOptionsOf, withFleetOptions } from './fleet-options.js';
 import { TargetDirectory } from './replace-file.js';
@@ -64,7 +69,7 @@ export function registerMetrics(program: Command): void {
           const state = { ...exporterState(), scans: 1, comparisons: sample.comparisons };
           const text = await renderSample(sample, state, 'prometheus');
           if (target) target.directory.replace(target.name, text);
-          else out(text);
+          else out(process.stdout.isTTY ? escapeLines(text) : text);
         } finally {
           target?.directory.close();
         }
