@@ -9,8 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { bpfBlocker } from '../src/inspect/fds/fd-engine.js';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
@@ -157,6 +158,30 @@ test('auto and --engine bpf fall back to kcmp, saying why: as nobody, and withou
   const policy = (JSON.parse(rootDoctor.stdout) as { fdsEngine: { large: string; small: string } }).fdsEngine;
   if (!noBpf())
     assert.deepEqual([policy.large, policy.small], ['bpf', 'kcmp'], 'root with BTF: bpf for large scans');
+});
+
+test('KCMP_BTF naming a device or a FIFO: --engine bpf falls back to kcmp at once, saying why', async (t) => {
+  const why = noBpf();
+  if (why) return t.skip(why);
+  const f = await mkfds(t, 'fork');
+  if (!f) return;
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, 'fifo');
+  const cases = [['/dev/zero', 'a character device']]; // read to its end, it never ends
+  if (spawnSync('mkfifo', [fifo]).status === 0) cases.push([fifo, 'a FIFO']); // its open(2) waits for a writer
+  for (const [path, kind] of cases) {
+    const r = runCli(['fds', '-p', String(f.pids.main), '--engine', 'bpf'], {
+      wrapper: ['env', `KCMP_BTF=${path}`],
+    });
+    assert.equal(r.signal, null, `${path}: it ends by itself`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stderr,
+      `kcmp: --engine bpf cannot run: cannot read the kernel's BTF at ${path}: ${kind}, not a regular file; ` +
+        'the kcmp engine runs instead\n',
+    );
+  }
 });
 
 test('bpf engine: threads, CLONE_FILES, an unshared table and an exited leader read as the kcmp engine reads them', async (t) => {

@@ -4,7 +4,16 @@
  * from it, with and without names. Loading and reading are exercised end to end by test/fds-bpf.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -73,6 +82,56 @@ test('BTF: a file that is not BTF is refused with a BtfError', (t) => {
   assert.throws(() => Btf.load(bogus), BtfError);
   writeFileSync(bogus, Buffer.alloc(8));
   assert.throws(() => Btf.load(bogus), /too short/);
+});
+
+test('BTF: what is not a regular file of a sane size is refused before any read', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'dir'));
+  writeFileSync(join(dir, 'huge'), '');
+  truncateSync(join(dir, 'huge'), 1024 ** 3); // sparse: no disk used
+  const cases: [string, RegExp][] = [
+    ['/dev/zero', /^a character device, not a regular file$/], // read to its end, it never ends
+    [join(dir, 'dir'), /^a directory, not a regular file$/],
+    [join(dir, 'huge'), /^1073741824 bytes, more than any kernel's BTF/],
+  ];
+  if (spawnSync('mkfifo', [join(dir, 'fifo')]).status === 0) {
+    cases.push([join(dir, 'fifo'), /^a FIFO, not a regular file$/]); // its open(2) waits for a writer
+  } else t.diagnostic('mkfifo failed: the FIFO case is not run');
+  for (const [path, message] of cases) {
+    assert.throws(
+      () => Btf.load(path),
+      (e: unknown) => e instanceof BtfError && message.test(e.message),
+      path,
+    );
+  }
+});
+
+/** A BTF file of these type records (u32 words) and strings, in this machine's byte order. */
+function btfOf(types: number[], strings: string): Buffer {
+  const header = [0xeb9f | (1 << 16), 24, 0, types.length * 4, types.length * 4, strings.length];
+  return Buffer.concat([
+    Buffer.from(new Uint32Array([...header, ...types]).buffer),
+    Buffer.from(strings, 'latin1'),
+  ]);
+}
+
+test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside itself) is refused, not followed forever', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'vmlinux');
+  const STRUCT = 4 << 24;
+  const TYPEDEF = 8 << 24;
+  // id 1: struct "s" { <anonymous> of type `inner`; }, 8 bytes; ids 2 and 3: typedefs "t" of each other.
+  const structWith = (inner: number) => [1, STRUCT | 1, 8, 0, inner, 0];
+  const typedefs = [3, TYPEDEF, 3, 3, TYPEDEF, 2];
+  writeFileSync(path, btfOf([...structWith(2), ...typedefs], '\0s\0t\0'));
+  assert.throws(() => Btf.load(path).member('s', 'x'), /a chain of typedefs and qualifiers longer than 32/);
+  writeFileSync(path, btfOf([...structWith(1), ...typedefs], '\0s\0t\0'));
+  assert.throws(() => Btf.load(path).member('s', 'x'), /anonymous members nested deeper than 32/);
+  const whole = btfOf([...structWith(1), ...typedefs], '\0s\0t\0');
+  writeFileSync(path, whole.subarray(0, whole.length - 2));
+  assert.throws(() => Btf.load(path), /malformed BTF header/, 'the strings end past the end of the file');
 });
 
 test('the program with names and the one without read the same records; only the first carries names', async (t) => {

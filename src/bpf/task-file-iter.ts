@@ -94,10 +94,13 @@ export class TaskFileIterator {
       btf = Btf.load(btfPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      // A missing file is a kernel without BTF; anything else (a device, a FIFO, a huge or malformed file) is
+      // what KCMP_BTF named.
+      const hint = code === 'ENOENT' ? ' (needs CONFIG_DEBUG_INFO_BTF)' : '';
       throw new BpfUnavailableError(
         'btf',
         code as ErrnoName | undefined,
-        `cannot read the kernel's BTF at ${btfPath}: ${code ?? (error as Error).message} (needs CONFIG_DEBUG_INFO_BTF)`,
+        `cannot read the kernel's BTF at ${btfPath}: ${code ?? (error as Error).message}${hint}`,
       );
     }
     const programOf = (names: boolean) => {
