@@ -101,7 +101,8 @@ export type {
 export type { KindName } from './procfs/kinds.js';
 export type { Selection } from './procfs/select.js';
 export { renderDot } from './report/dot.js';
-export { fdsGraph, type GraphOptions, type SharingGraph } from './report/graph.js';
+export type { GraphOptions, SharingGraph } from './report/graph.js';
+export { fdsGraph } from './report/graph-fds.js';
 export { tasksGraph } from './report/graph-tasks.js';
 export { fdsPicture, type Picture, tasksPicture } from './report/pictures.js';
 export { renderSvg } from './report/svg.js';

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { renderDot } from '../src/report/dot.js';
-import { fdsGraph, type SharingGraph } from '../src/report/graph.js';
+import type { SharingGraph } from '../src/report/graph.js';
+import { fdsGraph } from '../src/report/graph-fds.js';
 import { tasksGraph } from '../src/report/graph-tasks.js';
 import { HTML_TABLE_LIMIT, renderHtml } from '../src/report/html.js';
 import { renderSvg } from '../src/report/svg.js';
@@ -36,6 +37,12 @@ export function svgTexts(svg: string): string[] {
   }).parseFromString(svg, 'image/svg+xml');
   assert.equal(doc.documentElement?.nodeName, 'svg');
   return Array.from(doc.getElementsByTagName('text')).map((t) => t.textContent ?? '');
+}
+
+/** The `class` of every <g> of an SVG: "actor pid-10", "node", "edge", … */
+function svgClasses(svg: string): string[] {
+  const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+  return Array.from(doc.getElementsByTagName('g')).map((g) => g.getAttribute('class') ?? '');
 }
 
 /** A deterministic shuffle (reverse, rotate) of everything a scanner could emit in another order. */
@@ -132,31 +139,33 @@ test('quotes, backslashes, markup and newlines in names survive DOT and SVG', as
   assert.ok(texts.includes('201 x\\x0ay'), texts.join(' | '));
 });
 
-test('kcmp fds --format svg|dot on a live tree: well-formed, every process named, the same DOT twice', async (t) => {
+test('kcmp fds --format svg|dot on a live tree: well-formed, every process drawn, the like workers folded, the same DOT twice', async (t) => {
   const f = await mkfds(t, 'prefork');
   if (!f) return;
   const tree = ['fds', '--tree', String(f.pids.main)];
   const svg = runCli([...tree, '--format', 'svg']);
   assert.equal(svg.code, 0, svg.stderr);
   const texts = svgTexts(svg.stdout);
+  const boxes = svgClasses(svg.stdout).filter((c) => c.includes('actor'));
   for (const pid of Object.values(f.pids)) {
-    assert.ok(
-      texts.some((s) => s.startsWith(`${pid} `)),
-      `SVG names process ${pid}`,
-    );
+    assert.equal(boxes.filter((c) => c.split(' ').includes(`pid-${pid}`)).length, 1, `one box draws ${pid}`);
   }
+  // worker2 and worker3 hold the same descriptions under the same numbers; worker1 has a child.
+  assert.ok(texts.includes('2 × worker'), texts.join(' | '));
+  assert.ok(texts.includes(`${f.pids.worker1} worker`));
   const dot = runCli([...tree, '--format', 'dot']);
   assert.equal(dot.code, 0, dot.stderr);
   assert.equal(runCli([...tree, '--format', 'dot']).stdout, dot.stdout);
   const tasks = runCli(['tasks', '--tree', String(f.pids.main), '--format', 'svg']);
   assert.equal(tasks.code, 0, tasks.stderr);
   const taskTexts = svgTexts(tasks.stdout);
-  for (const pid of Object.values(f.pids)) {
-    assert.ok(
-      taskTexts.includes(
-        `${pid} ${pid === f.pids.main ? 'server' : pid === f.pids.helper ? 'helper' : 'worker'}`,
-      ),
-    );
+  for (const name of [
+    `${f.pids.main} server`,
+    `${f.pids.helper} helper`,
+    `${f.pids.worker1} worker`,
+    '2 × worker',
+  ]) {
+    assert.ok(taskTexts.includes(name), `${name} in ${taskTexts.join(' | ')}`);
   }
 });
 
@@ -170,11 +179,11 @@ test('kcmp fds --all pictures on a live tree: the caption counts shared descript
   assert.ok(unshared > 0, 'the fixture holds unshared fds');
   const dot = runCli([...tree, '--format', 'dot']);
   assert.equal(dot.code, 0, dot.stderr);
+  const boxes = dot.stdout.match(/class="actor /g)?.length ?? 0;
+  const caption = `${report.processes.length} processes in ${boxes} boxes, ${shared} shared descriptions`;
   assert.match(
     dot.stdout,
-    new RegExp(
-      `label="${report.processes.length} processes, ${shared} shared descriptions, ${unshared} unshared fds listed on their processes"`,
-    ),
+    new RegExp(`label="${caption}, ${unshared} unshared fds listed on their processes"`),
   );
   assert.equal(
     dot.stdout.match(/shape=ellipse/g)?.length,
@@ -183,16 +192,12 @@ test('kcmp fds --all pictures on a live tree: the caption counts shared descript
   );
   assert.equal(
     dot.stdout.match(/class="tree"/g)?.length,
-    report.processes.length - 1,
-    'a link from each parent to each child',
+    boxes - 1,
+    'a link from each parent to each child box',
   );
   const html = runCli([...tree, '--format', 'html']);
   assert.equal(html.code, 0, html.stderr);
-  assert.equal(
-    html.stdout.split(`${report.processes.length} processes, ${shared} shared descriptions`).length - 1,
-    1,
-    'the caption is printed once, above the picture',
-  );
+  assert.equal(html.stdout.split(caption).length - 1, 1, 'the caption is printed once, above the picture');
   const tasks = runCli(['tasks', '--tree', String(f.pids.main), '--format', 'html']);
   assert.equal(tasks.code, 0, tasks.stderr);
   assert.match(tasks.stdout, /placeholder="search a pid, tid or resource \(vm:1\)"/);
@@ -221,6 +226,7 @@ test('HTML: offline by policy, names inline, long tables cut with a note', () =>
     graph,
     svg: '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>t</text></svg>',
     searchHint: 'search a pid, tid or resource (vm:1)',
+    objectNoun: 'shared description',
     summary: 's',
     table: { caption: 'c', headings: ['N'], numeric: [true], rows },
     errors: [],

@@ -37,7 +37,7 @@ import { needsDetails } from '../report/process-columns.js';
 import { selectColumns } from '../report/table.js';
 import { EXIT } from './exit-codes.js';
 import { type FilterFlags, type RowSelection, rowSelectionOf, withFilterOptions } from './filter-options.js';
-import { formatOption, isPicture, resolveFormat, writePicture } from './format.js';
+import { cmdlinesOf, formatOption, isPicture, resolveFormat, writePicture } from './format.js';
 import { type JsonFlags, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
@@ -190,7 +190,8 @@ export function registerFds(program: Command): void {
         const fdinfo = needsFdinfo(shown);
         const options: FdsScanOptions = {
           selection: selectionOf(flags),
-          all: flags.all ?? false,
+          // A picture reads every fd: what a process holds alone is counted in its box, its listeners named.
+          all: (flags.all ?? false) || isPicture(kind),
           fdinfo,
           fileStat: needsFileStat(shown),
           sockets: needsSockets(shown),
@@ -229,7 +230,9 @@ export function registerFds(program: Command): void {
           : undefined;
         const unshared = flags.all ? 'show' : 'collapse';
         const picture = rows.filter ? filterFdsReport(report, rows.filter, details) : report;
-        if (await writePicture(kind, (p) => p.fdsPicture(picture, { unshared }))) return EXIT.OK;
+        const cmdlines = () => cmdlinesOf(report.processes.map((p) => p.pid));
+        if (await writePicture(kind, (p) => p.fdsPicture(picture, { unshared, cmdlines: cmdlines() })))
+          return EXIT.OK;
         const unread = readNothing(report.stats.fds, report.errors);
         if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
         const unit = report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call';

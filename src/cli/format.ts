@@ -7,6 +7,7 @@
  */
 import { Option } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
+import { readProcessDetailsOf } from '../procfs/process-details.js';
 import type { Picture } from '../report/pictures.js';
 import { out, warn } from './run.js';
 
@@ -58,4 +59,10 @@ export async function writePicture(
 /** What the user ran, for the HTML page's title: "kcmp fds --tree 1234 --format html". */
 function commandLine(): string {
   return ['kcmp', ...process.argv.slice(2)].join(' ');
+}
+
+/** The command line of each process (read now, after the scan), for the titles pictures name processes by:
+ * "nginx: worker process", not "nginx" (graph-names.ts). null for a process gone meanwhile. */
+export function cmdlinesOf(pids: Iterable<number>): Map<number, string | null> {
+  return new Map([...readProcessDetailsOf(pids)].map(([pid, d]) => [pid, d.cmdline]));
 }

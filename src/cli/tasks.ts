@@ -7,7 +7,7 @@ import { needsDetails } from '../report/process-columns.js';
 import { renderTable, selectColumns } from '../report/table.js';
 import { addTaskFields, TASK_COLUMNS, TASK_DEFAULT_COLUMNS, taskRows } from '../report/tasks-table.js';
 import { EXIT } from './exit-codes.js';
-import { formatOption, resolveFormat, writePicture } from './format.js';
+import { cmdlinesOf, formatOption, resolveFormat, writePicture } from './format.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { action, out, warn } from './run.js';
 import { announceRunMethod } from './run-notice.js';
@@ -49,7 +49,9 @@ export function registerTasks(program: Command): void {
           borrow: false,
         });
         const report = await inspectTasks({ selection: selectionOf(flags) });
-        if (await writePicture(format, (p) => p.tasksPicture(report))) return EXIT.OK;
+        const cmdlines = () => cmdlinesOf(report.tasks.map((t) => t.pid));
+        if (await writePicture(format, (p) => p.tasksPicture(report, { cmdlines: cmdlines() })))
+          return EXIT.OK;
         const processes = new Set(report.errors.map((e) => e.pid)).size;
         const unread = readNothing(report.tasks.length, report.errors);
         if (unread && format !== 'json') return nothingRead(processes, report.errors);

@@ -4,10 +4,17 @@
  * the same graph always gives byte-identical text. Node `id`s and `class`es reach the SVG, where the HTML
  * report's search uses them.
  */
-import type { GraphCluster, ObjectKind, SharingGraph } from './graph.js';
+import type { ActorNode, GraphCluster, ObjectKind, SharingGraph } from './graph.js';
 import { ACTOR_STYLE, PALETTE } from './palette.js';
 
-const FONT = 'Helvetica,Arial,sans-serif';
+/**
+ * Graphviz sizes every box from its own estimate of the text's width, from built-in metrics of a few
+ * fonts found by name: "Helvetica" gets Helvetica's (= Arial's = Liberation Sans's, the metric-compatible
+ * fonts browsers substitute for it). A name it does not know, such as a CSS list
+ * "Helvetica,Arial,sans-serif", silently gets Times's — about 10 % narrower — and labels then run past
+ * their boxes in every browser. The SVG it writes says font-family="Helvetica,sans-Serif".
+ */
+const FONT = 'Helvetica';
 
 /** A DOT string literal. Backslashes are doubled so Graphviz's escString codes (\N, \G, \l…) never fire;
  * control characters (a path may hold a newline) are shown as \xHH. Lines are joined with DOT's \n. */
@@ -71,7 +78,7 @@ export function renderDot(graph: SharingGraph, options: DotOptions = {}): string
     add(
       actorLines,
       a.cluster,
-      `${dotQuote(a.id)} [${attrs({ id: dotQuote(a.id), class: dotQuote(`actor pid-${a.pid}`), label: dotQuote(a.label), tooltip: dotQuote(a.label.join(' ')) })}];`,
+      `${dotQuote(a.id)} [${attrs({ id: dotQuote(a.id), class: dotQuote(actorClasses(a)), label: dotQuote(a.label), tooltip: dotQuote(a.label.join(' ')) })}];`,
     );
   }
   for (const o of graph.objects) {
@@ -127,6 +134,16 @@ export function renderDot(graph: SharingGraph, options: DotOptions = {}): string
   }
   out.push('}');
   return `${out.join('\n')}\n`;
+}
+
+/** A box's SVG classes: "actor", a class per pid (and tid) it stands for — `.pid-150` finds a folded
+ * box too — and "folded" when it stands for more than one. */
+function actorClasses(a: ActorNode): string {
+  const members =
+    a.tid === undefined
+      ? a.members.map((m) => `pid-${m}`)
+      : [`pid-${a.pid}`, ...a.members.map((m) => `tid-${m}`)];
+  return ['actor', ...members, ...(a.members.length > 1 ? ['folded'] : [])].join(' ');
 }
 
 /** The SVG id of the edge between an actor and an object. */

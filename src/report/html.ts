@@ -1,12 +1,17 @@
 /**
- * The HTML report: ONE self-contained file — the SVG picture, a legend, the summary, a search box and
- * the table beneath — with everything inline. A Content-Security-Policy of `default-src 'none'` (inline
- * style and script allowed) makes the browser refuse any fetch, so the file is provably offline.
+ * The HTML report: ONE self-contained file — the picture in two views (the SVG graph, and a matrix of
+ * boxes × objects), a legend, the summary, a search box and the table beneath — with everything inline.
+ * It opens with the view that reads better at the picture's size and says which and why (html-view.ts).
+ * A Content-Security-Policy of `default-src 'none'` (inline style and script allowed) makes the browser
+ * refuse any fetch, so the file is provably offline.
  */
 import { edgeId } from './dot.js';
 import type { ObjectKind, SharingGraph } from './graph.js';
+import { escapeHtml } from './html-escape.js';
+import { renderMatrix } from './html-matrix.js';
 import { HTML_SCRIPT } from './html-script.js';
 import { HTML_STYLE } from './html-style.js';
+import { openingView } from './html-view.js';
 import { PALETTE } from './palette.js';
 import { svgElement } from './svg.js';
 import type { Column, Columns } from './table.js';
@@ -28,18 +33,12 @@ export interface HtmlPage {
   svg: string;
   /** The search box's placeholder: what this page's nodes can be found by. */
   searchHint: string;
+  /** What the objects are, in the singular: "shared description", "shared resource". */
+  objectNoun: string;
   summary: string;
   table: HtmlTable;
   /** One line per error row of the report. */
   errors: string[];
-}
-
-/** Escapes text for HTML content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 }
 
 /** JSON that is safe inside <script>: no "</script>", no "<!--". */
@@ -95,13 +94,20 @@ function legend(graph: SharingGraph): string {
   );
   const item = (cls: string, style: string, text: string): string =>
     `<li><span class="swatch ${cls}"${style}></span>${escapeHtml(text)}</li>`;
-  const actor = graph.actors.some((a) => a.tid !== undefined)
-    ? 'task: pid/tid command'
-    : 'process: pid command';
+  const tasks = graph.actors.some((a) => a.tid !== undefined);
+  const actor = tasks ? 'task: pid/tid name' : 'process: pid title';
+  const folded = tasks
+    ? 'alike threads or processes in one box: "8 threads: worker"'
+    : 'processes holding the same fds in one box: "50 × title"';
   return [
     '<ul class="legend">',
     item('actor', '', actor),
+    graph.actors.some((a) => a.members.length > 1) ? item('actor', '', folded) : '',
     graph.clusters.length > 0 ? item('cluster', '', 'a process with its children (and threads)') : '',
+    graph.tree.length > 0 ? item('treelink', '', 'parent → child') : '',
+    graph.edges.some((e) => e.relation === 'peer')
+      ? item('peerlink', '', 'the two ends of one pipe, socket pair or connection')
+      : '',
     ...kinds.map((k: ObjectKind) =>
       item('', ` style="background:${PALETTE[k].fill};border-color:${PALETTE[k].stroke}"`, PALETTE[k].legend),
     ),
@@ -131,13 +137,29 @@ function table(t: HtmlTable): string {
   return `<h2>${escapeHtml(t.caption)}</h2>\n${cut}<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
+/** The matrix's legend: what a cell says. */
+function matrixLegend(graph: SharingGraph): string {
+  const modes = graph.objects.some((o) => o.mode !== undefined);
+  const cell = modes
+    ? 'a cell: the fds a box holds the description under; its colour the access mode:'
+    : 'a cell: the box uses the resource';
+  const swatches = modes
+    ? ['r', 'w', 'rw'].map((m) => `<li><span class="swatch mode-${m}"></span>${m}</li>`).join('')
+    : '';
+  return `<ul class="legend"><li>${escapeHtml(cell)}</li>${swatches}</ul>`;
+}
+
 export function renderHtml(page: HtmlPage): string {
   const { graph } = page;
+  const opening = openingView(graph, page.objectNoun);
   const data = {
     nodes: [...graph.actors, ...graph.objects].map((n) => ({
       id: n.id,
       keys: n.keys.map((k) => k.toLowerCase()),
       text: n.text.toLowerCase(),
+      // A box says what its label says; an object its tooltip (type, name, holders).
+      info: 'members' in n ? n.label.join(' · ') : n.title,
+      ...('members' in n && n.members.length > 1 ? { members: n.members } : {}),
     })),
     edges: graph.edges.map((e) => ({ id: edgeId(e.from, e.to), from: e.from, to: e.to })),
   };
@@ -161,13 +183,25 @@ export function renderHtml(page: HtmlPage): string {
 <h1>${escapeHtml(page.title)}</h1>
 <input id="search" type="search" placeholder="${escapeHtml(page.searchHint)}" aria-label="search" autocomplete="off">
 <span id="matches" aria-live="polite"></span>
+<span class="views" role="group" aria-label="view">
+<button type="button" id="view-graph" data-view="graph" aria-pressed="${opening.view === 'graph'}">graph</button>
+<button type="button" id="view-matrix" data-view="matrix" aria-pressed="${opening.view === 'matrix'}">matrix</button>
+</span>
 <label><input id="fit" type="checkbox"> fit to width</label>
 </header>
 <main>
 <p class="summary">${escapeHtml(graph.title)} — ${escapeHtml(page.summary)}</p>
+<p id="view-reason" class="summary">${escapeHtml(opening.reason)}</p>
 ${notes}${legend(graph)}
-<div class="graph">
+<p id="details" aria-live="polite"></p>
+<div class="graph"${opening.view === 'graph' ? '' : ' hidden'}>
 ${svgElement(page.svg)}
+</div>
+<div class="matrix"${opening.view === 'matrix' ? '' : ' hidden'}>
+${matrixLegend(graph)}
+<div class="grid-pane">
+${renderMatrix(graph)}
+</div>
 </div>
 ${table(page.table)}
 ${errors}

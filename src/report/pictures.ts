@@ -5,7 +5,9 @@
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import type { TasksReport } from '../inspect/tasks/tasks-report.js';
 import { FDS_COLUMNS, FDS_DEFAULT_COLUMNS, fdsRows, fdsSummary, needsFdinfo } from './fds-table.js';
-import { fdsGraph, type GraphOptions, numbersIn, type SharingGraph } from './graph.js';
+import type { GraphOptions, SharingGraph } from './graph.js';
+import { numbersIn } from './graph.js';
+import { fdsGraph } from './graph-fds.js';
 import { tasksGraph } from './graph-tasks.js';
 import { htmlTable, renderHtml, statsLine } from './html.js';
 import { renderSvg } from './svg.js';
@@ -30,7 +32,12 @@ export interface Picture {
  */
 export function fdsPicture(report: FdsReport, options: GraphOptions = {}): Picture {
   const graph = fdsGraph(report, options);
-  return { graph, html: (title) => fdsHtml(report, graph, title) };
+  // The table lists what `kcmp fds` would: shared descriptions, or with --all every one.
+  const listed =
+    options.unshared === 'show'
+      ? report
+      : { ...report, descriptions: report.descriptions.filter((d) => d.holders.length > 1) };
+  return { graph, html: (title) => fdsHtml(listed, graph, title) };
 }
 
 /**
@@ -56,7 +63,8 @@ async function fdsHtml(report: FdsReport, graph: SharingGraph, title: string): P
     graph,
     // The page prints the title and notes above the picture: the SVG does not repeat them.
     svg: await renderSvg(graph, { caption: false }),
-    searchHint: 'search a pid, path or description (d3)',
+    searchHint: 'search a pid, path, port or description (d3)',
+    objectNoun: 'shared description',
     summary: fdsSummary(report.stats),
     table: htmlTable(
       'Open file descriptions and their holders',
@@ -78,6 +86,7 @@ async function tasksHtml(report: TasksReport, graph: SharingGraph, title: string
     graph,
     svg: await renderSvg(graph, { caption: false }),
     searchHint: 'search a pid, tid or resource (vm:1)',
+    objectNoun: 'shared resource',
     summary: statsLine(report.stats),
     table: htmlTable(
       'Tasks and the resources they share',

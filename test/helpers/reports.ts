@@ -113,3 +113,102 @@ export function tasksReport(): TasksReport {
     stats: { processes: 2, tasks: 4, errors: 0, comparisons: 9, retries: 0, elapsedMs: 1 },
   };
 }
+
+/** The command line a process of {@link scaleReport} set as its title, by pid. */
+export type Titles = Map<number, string>;
+
+/**
+ * A pre-fork server at scale: master 100 ("myserver: master") with a UNIX control listener of its own,
+ * logger 101 reading a pipe whose write end the master and every worker hold, and `workers` workers 102…
+ * that inherit the TCP listener, the log (stdout and stderr: fds 1,2) and the pipe. Two workers differ:
+ * the last holds the pipe under another number, and the one before it has a child (helper). One worker
+ * holds /etc/hosts alone. Every process's comm is "myserver"; `titles` are their command lines.
+ */
+export function scaleReport(workers = 200): {
+  report: FdsReport;
+  titles: Titles;
+  odd: number;
+  parent: number;
+} {
+  const titles: Titles = new Map([
+    [100, 'myserver: master'],
+    [101, 'myserver: logger'],
+  ]);
+  const processes: ProcessInfo[] = [
+    { pid: 100, ppid: 1, command: 'myserver' },
+    { pid: 101, ppid: 100, command: 'myserver' },
+  ];
+  const first = 102;
+  const last = first + workers - 1;
+  for (let pid = first; pid <= last; pid++) {
+    processes.push({ pid, ppid: 100, command: 'myserver' });
+    titles.set(pid, 'myserver: worker');
+  }
+  const helper = last + 1;
+  processes.push({ pid: helper, ppid: last - 1, command: 'myserver' });
+  titles.set(helper, 'myserver: helper');
+  const all = processes.map((p) => p.pid);
+  const servers = all.filter((pid) => pid !== 101 && pid !== helper);
+  const held = (pids: number[], fds: (pid: number) => number[]): [number, number, string][] =>
+    pids.flatMap((pid) => fds(pid).map((fd): [number, number, string] => [pid, fd, 'myserver']));
+  const listener = desc(
+    'd3',
+    'SOCK',
+    'socket:[9003]',
+    9003,
+    held(servers, () => [3]),
+  );
+  listener.socket = {
+    ino: 9003,
+    protocol: 'TCP',
+    state: 'LISTEN',
+    local: { address: '127.0.0.1', port: 8080 },
+    netns: 1,
+    source: 'sock_diag',
+  };
+  const control = desc('d4', 'SOCK', 'socket:[9004]', 9004, [[100, 4, 'myserver']]);
+  control.socket = {
+    ino: 9004,
+    protocol: 'UNIX-STREAM',
+    state: 'LISTEN',
+    path: '/run/myserver/control.sock',
+    netns: 1,
+    source: 'sock_diag',
+  };
+  const writeEnd = desc(
+    'd5',
+    'FIFO',
+    'pipe:[9005]',
+    9005,
+    held(servers, (pid) => [pid === last ? 9 : 5]),
+  );
+  const readEnd = desc('d6', 'FIFO', 'pipe:[9005]', 9005, [[101, 5, 'myserver']]);
+  readEnd.peers = [{ pid: 100, fd: 5, command: 'myserver', description: 'd5' }];
+  writeEnd.peers = [{ pid: 101, fd: 5, command: 'myserver', description: 'd6' }];
+  return {
+    report: fdsReport(processes, [
+      desc(
+        'd1',
+        'CHR',
+        '/dev/null',
+        5,
+        held(all, () => [0]),
+      ),
+      desc(
+        'd2',
+        'REG',
+        '/var/log/myserver.log',
+        61,
+        held(all, () => [1, 2]),
+      ),
+      listener,
+      control,
+      writeEnd,
+      readEnd,
+      desc('d7', 'REG', '/etc/hosts', 52, [[150, 6, 'myserver']]),
+    ]),
+    titles,
+    odd: last,
+    parent: last - 1,
+  };
+}

@@ -8,7 +8,15 @@
  *   runCli(['fds', '--tree', String(nginx.master), '--format', 'html']);
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +80,9 @@ export function childrenOf(pid: number): number[] {
 /** The process title (/proc/PID/cmdline, NUL padding trimmed), or '' once it is gone. */
 export function titleOf(pid: number): string {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/[\0 ]+$/, '').replaceAll('\0', ' ');
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1')
+      .replace(/[\0 ]+$/, '')
+      .replaceAll('\0', ' ');
   } catch {
     return '';
   }
