@@ -141,8 +141,8 @@ function table(t: HtmlTable): string {
 function matrixLegend(graph: SharingGraph): string {
   const modes = graph.objects.some((o) => o.mode !== undefined);
   const cell = modes
-    ? 'a cell: the fds a box holds the description under; its colour the access mode:'
-    : 'a cell: the box uses the resource';
+    ? "a cell: the fd numbers the row's processes hold the column's description under, coloured by access mode:"
+    : "a cell: the row's tasks use the column's resource";
   const swatches = modes
     ? ['r', 'w', 'rw'].map((m) => `<li><span class="swatch mode-${m}"></span>${m}</li>`).join('')
     : '';

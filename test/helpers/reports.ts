@@ -212,3 +212,25 @@ export function scaleReport(workers = 200): {
     parent: last - 1,
   };
 }
+
+/**
+ * `processes` processes (100 and its children 101…) that share `descriptions` descriptions in a pattern
+ * where no two children hold the same ones: description j is held by master (fd 3 + j) and by the
+ * children i with (i + j) % 3 === 0 or i === j % (processes - 1) + 1, under the same number — so each
+ * row of a matrix is its own, and every description has at least two holders.
+ */
+export function gridReport(processes: number, descriptions: number): FdsReport {
+  const list: ProcessInfo[] = [{ pid: 100, ppid: 1, command: 'master' }];
+  for (let i = 1; i < processes; i++) list.push({ pid: 100 + i, ppid: 100, command: `child${i}` });
+  const descs: Description[] = [];
+  for (let j = 0; j < descriptions; j++) {
+    const holders: [number, number, string][] = [[100, 3 + j, 'master']];
+    for (let i = 1; i < processes; i++) {
+      if ((i + j) % 3 === 0 || i === (j % (processes - 1)) + 1) holders.push([100 + i, 3 + j, `child${i}`]);
+    }
+    const d = desc(`d${j + 1}`, 'REG', `/srv/data/table-${j + 1}.db`, 1000 + j, holders);
+    for (const h of d.holders) h.flags = j % 3 === 0 ? 0 : j % 3 === 1 ? 1 : 2;
+    descs.push(d);
+  }
+  return fdsReport(list, descs);
+}
