@@ -108,6 +108,22 @@ test('fd numbers are written once per description: in its node, and on the edges
   assert.equal(edgeLabels.length, 1, 'in the DOT text too, only that edge says an fd');
 });
 
+test('a description every process of a tree holds is drawn as one line from the border of the tree', () => {
+  const { report, titles } = scaleReport(200);
+  const g = fdsGraph(report, { cmdlines: titles });
+  const devNull = g.objects.find((o) => o.name === 'd1');
+  assert.equal(devNull?.cluster, null, 'beside the tree, not in it');
+  const edges = g.edges.filter((e) => e.to === 'desc-d1');
+  assert.equal(edges.length, 6, 'one edge per box in the model (the matrix has a cell for each)');
+  assert.ok(edges.every((e) => e.via === 'tree-100'));
+  const dot = renderDot(g);
+  const lines = dot.split('\n').filter((line) => line.includes('-> "desc-d1"'));
+  assert.equal(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0] ?? '', /ltail="cluster_tree-100"/);
+  // Held by all but the logger: a line from each box.
+  assert.equal(g.edges.filter((e) => e.to === 'desc-d3' && e.via !== undefined).length, 0);
+});
+
 test('sockets are named as the table names them; a listener held alone is named in its box', () => {
   const { report, titles } = scaleReport(3);
   const g = fdsGraph(report, { cmdlines: titles });

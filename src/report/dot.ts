@@ -4,7 +4,14 @@
  * the same graph always gives byte-identical text. Node `id`s and `class`es reach the SVG, where the HTML
  * report's search uses them.
  */
-import type { ActorNode, GraphCluster, ObjectKind, SharingGraph } from './graph.js';
+import {
+  type ActorNode,
+  type GraphCluster,
+  type GraphEdge,
+  type ObjectKind,
+  type SharingGraph,
+  treeDepths,
+} from './graph.js';
 import { ACTOR_STYLE, PALETTE } from './palette.js';
 
 /**
@@ -124,12 +131,26 @@ export function renderDot(graph: SharingGraph, options: DotOptions = {}): string
     );
   }
 
+  // Edges of a cluster whose every process holds the object: one line, clipped at the cluster's border.
+  // It starts from the cluster's deepest box, so the object ranks after the whole cluster, beside it.
+  const depth = treeDepths(graph);
+  const tails = new Map<string, string>();
+  for (const e of graph.edges) {
+    const id = drawnEdgeId(e);
+    const tail = tails.get(id);
+    if (tail === undefined || (depth.get(e.from) ?? 0) > (depth.get(tail) ?? 0)) tails.set(id, e.from);
+  }
+  const drawn = new Set<string>();
   for (const e of graph.edges) {
     const stroke = PALETTE[e.kind].stroke;
+    const id = drawnEdgeId(e);
+    if (drawn.has(id)) continue;
+    drawn.add(id);
     const edgeAttrs: Record<string, string> = {
-      id: dotQuote(edgeId(e.from, e.to)),
+      id: dotQuote(id),
       class: dotQuote(`${e.relation === 'peer' ? 'peer' : 'link'} ${kindClass(e.kind)}`),
       color: dotQuote(stroke),
+      ...(e.via === undefined ? {} : { ltail: dotQuote(`cluster_${e.via}`) }),
     };
     if (e.relation === 'peer') {
       // the other end: dashed and doubled, and not a rank constraint, so sharing keeps the layout
@@ -141,7 +162,7 @@ export function renderDot(graph: SharingGraph, options: DotOptions = {}): string
       edgeAttrs.label = dotQuote(e.label);
       edgeAttrs.fontcolor = dotQuote(stroke);
     }
-    out.push(`  ${dotQuote(e.from)} -> ${dotQuote(e.to)} [${attrs(edgeAttrs)}];`);
+    out.push(`  ${dotQuote(tails.get(id) ?? e.from)} -> ${dotQuote(e.to)} [${attrs(edgeAttrs)}];`);
   }
   out.push('}');
   return `${out.join('\n')}\n`;
@@ -160,4 +181,9 @@ function actorClasses(a: ActorNode): string {
 /** The SVG id of the edge between an actor and an object. */
 export function edgeId(from: string, to: string): string {
   return `edge-${from}--${to}`;
+}
+
+/** The SVG id of the line an edge is drawn as: its own, or its cluster's ("edge-tree-100--desc-d1"). */
+export function drawnEdgeId(e: GraphEdge): string {
+  return edgeId(e.via ?? e.from, e.to);
 }

@@ -148,6 +148,13 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       else boxes.set(node, { fds: held.get(pid)?.get(d.id) ?? [], processes: 1 });
     }
     const common = commonFds([...boxes.values()], pids.length);
+    // Held by every process of its cluster under one set of numbers: one line from the cluster's border,
+    // and the node outside it (a line cannot leave a cluster towards a node inside it).
+    const home = tree.lowestCommon(pids);
+    const whole =
+      home !== null && common?.everyone === true && tree.members(home).length === pids.length
+        ? home
+        : undefined;
     const name = descriptionName(d);
     const uncertain = d.certain ? '' : ' (uncertain)';
     const holders = [...boxes].map(
@@ -161,13 +168,13 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       label: [`${d.id} ${d.type}${uncertain}`, shortName(name, 40), ...(common ? [common.line] : [])],
       title: `${d.id} ${d.type} ${name} — held by ${holders.join(' ')}${uncertain}`,
       ...(flags === undefined ? {} : { mode: accessMode(flags) }),
-      cluster: tree.lowestCommon(pids),
+      cluster: whole === undefined ? home : tree.outer(whole),
       keys: [d.id, ...new Set([...numbersIn(d.name), ...numbersIn(name)])],
       text: describe(d),
     });
     for (const [node, { fds }] of boxes) {
       const label = common?.fds === fds.join(',') ? '' : fdLabel(fds);
-      edges.push({ from: node, to: id, label, kind, fds });
+      edges.push({ from: node, to: id, label, kind, fds, ...(whole === undefined ? {} : { via: whole }) });
     }
   }
   edges.push(
@@ -281,7 +288,7 @@ function heldFds(shown: readonly Description[]): Map<number, Map<string, number[
 function commonFds(
   boxes: readonly { fds: number[]; processes: number }[],
   total: number,
-): { fds: string; line: string } | undefined {
+): { fds: string; line: string; everyone: boolean } | undefined {
   const count = new Map<string, { fds: number[]; processes: number }>();
   for (const b of boxes) {
     const key = b.fds.join(',');
@@ -295,7 +302,11 @@ function commonFds(
   if (best === undefined || best.processes < 2) return undefined;
   const where =
     best.processes < total ? `${best.processes} of ${total}` : total === 2 ? 'both' : `all ${total}`;
-  return { fds: best.fds.join(','), line: `${fdLabel(best.fds)} in ${where}` };
+  return {
+    fds: best.fds.join(','),
+    line: `${fdLabel(best.fds)} in ${where}`,
+    everyone: best.processes === total,
+  };
 }
 
 /** A box's processes in a tooltip: "10", or "50× 11–60". */

@@ -56,6 +56,10 @@ export interface ClusterTree {
   home(key: number): string | null;
   /** The innermost cluster that contains every one of these actors. */
   lowestCommon(keys: readonly number[]): string | null;
+  /** Every actor a cluster contains, its nested clusters' too. */
+  members(cluster: string): number[];
+  /** The cluster a cluster is nested in, or null at the top level. */
+  outer(cluster: string): string | null;
 }
 
 /** Clusters for actors given in treeOrder: one per actor that has children, nested like the tree. */
@@ -92,9 +96,12 @@ export function clusterTree(
     }
     return out;
   };
+  const outer = new Map(clusters.map((c) => [c.id, c.parent]));
   return {
     clusters,
     home: (key) => chain(key)[0] ?? null,
+    members: (cluster) => actors.filter((a) => chain(a.key).includes(cluster)).map((a) => a.key),
+    outer: (cluster) => outer.get(cluster) ?? null,
     lowestCommon(list) {
       const [first, ...rest] = list;
       if (first === undefined) return null;

@@ -63,6 +63,9 @@ export interface GraphEdge {
   label: string;
   /** The fd numbers an actor holds a description under (every member of a folded box the same ones). */
   fds?: number[];
+  /** Set when every process of this cluster (a process and its descendants) holds the object, under the
+   * same numbers: renderers may draw the cluster's edges to it as one line from the cluster's border. */
+  via?: string;
   kind: ObjectKind;
   /** 'peer': between two descriptions that are the two ends of one pipe, socket pair, connection or pty
    * (fds-peers.ts), drawn apart from the holder edges of sharing. Absent: an actor holds the object. */
@@ -167,6 +170,22 @@ export function inBoxes(count: number, boxes: number, one: string, many = `${one
 export function capNote(shown: number, total: number, what: string, limit: number): string | undefined {
   if (shown >= total) return undefined;
   return `showing ${shown} of ${total} ${what} (limit ${limit}); narrow the selection with -p or --tree`;
+}
+
+/** How deep each box sits in the process tree of the picture (0 at the roots), by node id. */
+export function treeDepths(graph: SharingGraph): Map<string, number> {
+  const parent = new Map(graph.tree.map((t) => [t.to, t.from]));
+  const depth = new Map<string, number>();
+  const of = (id: string, seen: Set<string>): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    const up = parent.get(id);
+    const d = up === undefined || seen.has(up) ? 0 : of(up, seen.add(id)) + 1;
+    depth.set(id, d);
+    return d;
+  };
+  for (const a of graph.actors) of(a.id, new Set());
+  return depth;
 }
 
 /** Code-unit order of two strings, for stable sorts. */

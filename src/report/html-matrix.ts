@@ -10,28 +10,12 @@
  *   100 master     3                                   4
  *     200 × worker 3                                   4
  */
-import type { ActorNode, GraphEdge, SharingGraph } from './graph.js';
+import { type ActorNode, type GraphEdge, type SharingGraph, treeDepths } from './graph.js';
 import { escapeHtml } from './html-escape.js';
 
 /** The id of a box's row or an object's column in the matrix: "m-pid-10", "m-desc-d3". */
 export function matrixId(nodeId: string): string {
   return `m-${nodeId}`;
-}
-
-/** How deep each box sits in the process tree of the picture (0 at the roots). */
-function depths(graph: SharingGraph): Map<string, number> {
-  const parent = new Map(graph.tree.map((t) => [t.to, t.from]));
-  const depth = new Map<string, number>();
-  const of = (id: string, seen: Set<string>): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    const up = parent.get(id);
-    const d = up === undefined || seen.has(up) ? 0 : of(up, seen.add(id)) + 1;
-    depth.set(id, d);
-    return d;
-  };
-  for (const a of graph.actors) of(a.id, new Set());
-  return depth;
 }
 
 function rowHead(a: ActorNode, depth: number): string {
@@ -44,7 +28,7 @@ function rowHead(a: ActorNode, depth: number): string {
 export function renderMatrix(graph: SharingGraph): string {
   const held = new Map<string, GraphEdge>();
   for (const e of graph.edges) if (e.relation !== 'peer') held.set(`${e.from} ${e.to}`, e);
-  const depth = depths(graph);
+  const depth = treeDepths(graph);
   const heads = graph.objects
     .map(
       (o) =>

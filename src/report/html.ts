@@ -5,7 +5,7 @@
  * A Content-Security-Policy of `default-src 'none'` (inline style and script allowed) makes the browser
  * refuse any fetch, so the file is provably offline.
  */
-import { edgeId } from './dot.js';
+import { drawnEdgeId } from './dot.js';
 import type { ObjectKind, SharingGraph } from './graph.js';
 import { escapeHtml } from './html-escape.js';
 import { renderMatrix } from './html-matrix.js';
@@ -105,6 +105,9 @@ function legend(graph: SharingGraph): string {
     graph.actors.some((a) => a.members.length > 1) ? item('actor', '', folded) : '',
     graph.clusters.length > 0 ? item('cluster', '', 'a process with its children (and threads)') : '',
     graph.tree.length > 0 ? item('treelink', '', 'parent → child') : '',
+    graph.edges.some((e) => e.via !== undefined)
+      ? item('cluster', '', 'a line from a dashed box: every process in it holds that')
+      : '',
     graph.edges.some((e) => e.relation === 'peer')
       ? item('peerlink', '', 'the two ends of one pipe, socket pair or connection')
       : '',
@@ -161,7 +164,7 @@ export function renderHtml(page: HtmlPage): string {
       info: 'members' in n ? n.label.join(' · ') : n.title,
       ...('members' in n && n.members.length > 1 ? { members: n.members } : {}),
     })),
-    edges: graph.edges.map((e) => ({ id: edgeId(e.from, e.to), from: e.from, to: e.to })),
+    edges: graph.edges.map((e) => ({ id: drawnEdgeId(e), from: e.from, to: e.to })),
   };
   const notes = graph.notes.length
     ? `<ul class="notes">${graph.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
