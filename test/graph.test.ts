@@ -227,6 +227,7 @@ test('HTML: offline by policy, names inline, long tables cut with a note', () =>
     svg: '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>t</text></svg>',
     searchHint: 'search a pid, tid or resource (vm:1)',
     objectNoun: 'shared description',
+    matrixCorner: 'processes ╲ shared descriptions',
     summary: 's',
     table: { caption: 'c', headings: ['N'], numeric: [true], rows },
     errors: [],

@@ -238,13 +238,15 @@ test('200 workers: one box "200 × myserver: worker" that a search or a click st
 
   await page.fill('#search', '');
   await page.click('.graph svg g.folded');
-  const listed = await page.$$eval('#details button.pid', (els) => els.map((e) => Number(e.textContent)));
+  const listed = await page.$$eval('#graph-view .details button.pid', (els) =>
+    els.map((e) => Number(e.textContent)),
+  );
   assert.deepEqual(
     listed,
     workers.map((p) => p.pid).sort((a, b) => a - b),
     'a click lists every pid of the box',
   );
-  await page.click(`#details button.pid >> text="${someone}"`);
+  await page.click(`#graph-view .details button.pid >> text="${someone}"`);
   assert.equal(await page.inputValue('#search'), String(someone));
   assert.ok((await hitRowPids(page)).every((p) => p === String(someone)));
 });

@@ -67,7 +67,7 @@ async function screenshot(p: Page, name: string): Promise<void> {
   const file = join(DOCS, `pictures-${name}.png`);
   if (await p.isVisible('div.graph')) await p.check('#fit');
   // The window down to the shown view's pane: the table beneath is not the picture.
-  const pane = 'div.graph:not([hidden]), div.matrix:not([hidden])';
+  const pane = '#graph-view:not([hidden]) .graph, #matrix-view:not([hidden]) .grid-pane';
   const bottom = await p.$eval(pane, (el) => el.getBoundingClientRect().bottom);
   await p.screenshot({ path: file, clip: { x: 0, y: 0, width: 1000, height: Math.min(820, bottom + 8) } });
   assert.ok(statSync(file).size < 200_000, `${file} is ${statSync(file).size} bytes`);

@@ -24,8 +24,8 @@ function rowHead(a: ActorNode, depth: number): string {
   return `<th scope="row" class="row" style="padding-left:${0.4 + depth * 1.1}em" title="${escapeHtml(a.label.join('\n'))}">${escapeHtml(head ?? '')}${more}</th>`;
 }
 
-/** The matrix of a sharing graph, as one `<table>` in a scrolling `<div>`. */
-export function renderMatrix(graph: SharingGraph): string {
+/** The matrix of a sharing graph, as one `<table>`; `corner` says what its rows and columns are. */
+export function renderMatrix(graph: SharingGraph, corner: string): string {
   const held = new Map<string, GraphEdge>();
   for (const e of graph.edges) if (e.relation !== 'peer') held.set(`${e.from} ${e.to}`, e);
   const depth = treeDepths(graph);
@@ -45,5 +45,5 @@ export function renderMatrix(graph: SharingGraph): string {
     });
     return `<tr id="${matrixId(a.id)}">${rowHead(a, depth.get(a.id) ?? 0)}${cells.join('')}</tr>`;
   });
-  return `<table class="grid"><thead><tr><th class="corner"></th>${heads}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  return `<table class="grid"><thead><tr><th class="corner">${escapeHtml(corner)}</th>${heads}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }

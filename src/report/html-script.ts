@@ -22,7 +22,6 @@ export const HTML_SCRIPT = `
   const svg = document.querySelector('.graph svg');
   const input = document.getElementById('search');
   const count = document.getElementById('matches');
-  const details = document.getElementById('details');
   const rows = Array.from(document.querySelectorAll('tbody tr[data-keys]')).map((el) => ({
     el, keys: el.dataset.keys.split(' '), text: el.dataset.text,
   }));
@@ -66,9 +65,10 @@ export const HTML_SCRIPT = `
     if (first && !first.closest('[hidden]')) first.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   };
   const searchFor = (text) => { input.value = text; search(); };
-  const describe = (id) => {
+  const describe = (id, view) => {
     const node = byId.get(id);
     if (!node) return;
+    const details = view.querySelector('.details');
     details.replaceChildren(node.info);
     if (!node.members) return;
     details.append(' — pids:');
@@ -81,18 +81,18 @@ export const HTML_SCRIPT = `
       details.append(' ', b);
     }
   };
-  const clicked = (event) => {
-    const target = event.target.closest('g.node, tr[id^="m-"], th[id^="m-"]');
-    if (target) describe(target.id.replace(/^m-/, ''));
-  };
-  document.querySelector('.graph').addEventListener('click', clicked);
-  document.querySelector('.matrix').addEventListener('click', clicked);
   const views = Array.from(document.querySelectorAll('[data-view]'));
+  const viewOf = (button) => document.getElementById(button.dataset.view + '-view');
   for (const button of views) {
+    const view = viewOf(button);
+    view.addEventListener('click', (event) => {
+      const target = event.target.closest('g.node, tr[id^="m-"], th[id^="m-"]');
+      if (target) describe(target.id.replace(/^m-/, ''), view);
+    });
     button.addEventListener('click', () => {
       for (const b of views) {
         b.setAttribute('aria-pressed', String(b === button));
-        document.querySelector('.' + b.dataset.view).hidden = b !== button;
+        viewOf(b).hidden = b !== button;
       }
       fitLabels();
     });

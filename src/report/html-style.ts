@@ -34,8 +34,8 @@ main { padding: 0 1rem 2rem; }
 .legend .peerlink { border-top: 3px dashed #777; }
 .views button { font: inherit; padding: 0.15rem 0.7rem; border: 1px solid #bbb; background: #fff; cursor: pointer; }
 .views button[aria-pressed="true"] { background: #333; color: #fff; border-color: #333; }
-#details { min-height: 1.4em; margin: 0.3rem 0; font-size: 0.85rem; }
-#details button.pid { font: inherit; padding: 0 0.3em; margin: 0.1em 0; border: 1px solid #bbb; background: #fff; cursor: pointer; }
+p.details { min-height: 1.4em; margin: 0.3rem 0; font-size: 0.85rem; }
+p.details button.pid { font: inherit; padding: 0 0.3em; margin: 0.1em 0; border: 1px solid #bbb; background: #fff; cursor: pointer; }
 .graph, .grid-pane { overflow: auto; max-height: 75vh; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
 /* Graphviz sized the boxes for Helvetica's metrics: the fonts that share them come first. */
 .graph svg text { font-family: Helvetica, Arial, "Liberation Sans", "Nimbus Sans", sans-serif; }
@@ -48,7 +48,7 @@ main { padding: 0 1rem 2rem; }
 .grid th.col span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; font-weight: normal; }
 .grid th.row { position: sticky; left: 0; top: auto; z-index: 1; background: #fafafa; text-align: left; font-weight: normal; white-space: nowrap; }
 .grid th.row small { display: block; color: var(--muted); }
-.grid th.corner { left: 0; z-index: 2; }
+.grid th.corner { left: 0; z-index: 2; vertical-align: bottom; text-align: left; font-weight: normal; color: var(--muted); }
 .grid .hit, .grid th.hit { outline: 3px solid var(--hit); outline-offset: -3px; }
 .legend .swatch.mode-r, .legend .swatch.mode-w, .legend .swatch.mode-rw { border-color: #999; border-radius: 0.2em; }
 ${matrixFills}

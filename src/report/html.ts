@@ -35,6 +35,8 @@ export interface HtmlPage {
   searchHint: string;
   /** What the objects are, in the singular: "shared description", "shared resource". */
   objectNoun: string;
+  /** The matrix's corner: what its rows and columns are, "processes ╲ shared descriptions". */
+  matrixCorner: string;
   summary: string;
   table: HtmlTable;
   /** One line per error row of the report. */
@@ -195,15 +197,18 @@ export function renderHtml(page: HtmlPage): string {
 <main>
 <p class="summary">${escapeHtml(graph.title)} — ${escapeHtml(page.summary)}</p>
 <p id="view-reason" class="summary">${escapeHtml(opening.reason)}</p>
-${notes}${legend(graph)}
-<p id="details" aria-live="polite"></p>
-<div class="graph"${opening.view === 'graph' ? '' : ' hidden'}>
+${notes}<div id="graph-view"${opening.view === 'graph' ? '' : ' hidden'}>
+${legend(graph)}
+<p class="details" aria-live="polite"></p>
+<div class="graph">
 ${svgElement(page.svg)}
 </div>
-<div class="matrix"${opening.view === 'matrix' ? '' : ' hidden'}>
+</div>
+<div id="matrix-view" class="matrix"${opening.view === 'matrix' ? '' : ' hidden'}>
 ${matrixLegend(graph)}
+<p class="details" aria-live="polite"></p>
 <div class="grid-pane">
-${renderMatrix(graph)}
+${renderMatrix(graph, page.matrixCorner)}
 </div>
 </div>
 ${table(page.table)}

@@ -65,6 +65,7 @@ async function fdsHtml(report: FdsReport, graph: SharingGraph, title: string): P
     svg: await renderSvg(graph, { caption: false }),
     searchHint: 'search a pid, path, port or description (d3)',
     objectNoun: 'shared description',
+    matrixCorner: 'processes ╲ shared descriptions',
     summary: fdsSummary(report.stats),
     table: htmlTable(
       'Open file descriptions and their holders',
@@ -87,6 +88,7 @@ async function tasksHtml(report: TasksReport, graph: SharingGraph, title: string
     svg: await renderSvg(graph, { caption: false }),
     searchHint: 'search a pid, tid or resource (vm:1)',
     objectNoun: 'shared resource',
+    matrixCorner: 'tasks ╲ shared resources',
     summary: statsLine(report.stats),
     table: htmlTable(
       'Tasks and the resources they share',
