@@ -6,46 +6,21 @@
  * shape even in a wider font, "fit to width" fits the pane, and the matrix view stays legible.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { fdsPicture } from '../src/report/pictures.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
+import { chromiumForTests, chromiumMissing } from './helpers/browser.js';
 import { runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
 import { matrixProblems, pictureProblems } from './helpers/layout.js';
 import { gridReport } from './helpers/reports.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
-
-let browser: Browser | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'kcmp-html-'));
-
-before(async () => {
-  if (missing) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const missing = chromiumMissing;
+const { dir, browser } = chromiumForTests('kcmp-html-');
 
 interface Loaded {
   page: Page;
@@ -56,7 +31,7 @@ interface Loaded {
 /** Opens the file (`query`: "?view=graph"), collecting console errors, page errors and every request other
  * than the file itself. */
 async function open(file: string, query = ''): Promise<Loaded> {
-  const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 900 } });
+  const page = await browser().newPage({ viewport: { width: 1200, height: 900 } });
   const problems: string[] = [];
   const requests: string[] = [];
   const url = pathToFileURL(file).href + query;

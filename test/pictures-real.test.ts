@@ -8,42 +8,21 @@
  * shows (each under 200 KB).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { mkfds } from './fixture/mkfds.js';
+import type { Page } from 'playwright-core';
+import { type Fixture, mkfds } from './fixture/mkfds.js';
+import { chromiumForTests, chromiumMissing } from './helpers/browser.js';
 import { runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
 import { matrixProblems, pictureProblems } from './helpers/layout.js';
 import { startNginx, startPostgres, titleOf } from './helpers/servers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
 const DOCS = join(import.meta.dirname, '..', 'docs');
-const dir = mkdtempSync(join(tmpdir(), 'kcmp-real-'));
-let browser: Browser | undefined;
-
-before(async () => {
-  if (missing) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const missing = chromiumMissing;
+const { dir, browser } = chromiumForTests('kcmp-real-');
 
 /** `kcmp ARGS --format html`, opened (`view`: the graph or the matrix) in a 1000 × 820 window. */
 async function page(name: string, args: string[], view: 'graph' | 'matrix'): Promise<Page> {
@@ -51,7 +30,7 @@ async function page(name: string, args: string[], view: 'graph' | 'matrix'): Pro
   assert.equal(r.code, 0, r.stderr);
   const file = join(dir, `${name}.html`);
   writeFileSync(file, r.stdout);
-  const p = await (browser as Browser).newPage({ viewport: { width: 1000, height: 820 } });
+  const p = await browser().newPage({ viewport: { width: 1000, height: 820 } });
   const errors: string[] = [];
   p.on('pageerror', (e) => errors.push(e.message));
   await p.goto(`${pathToFileURL(file).href}?view=${view}`);
@@ -76,6 +55,34 @@ async function screenshot(p: Page, name: string): Promise<void> {
 /** The texts of the shown picture. */
 async function texts(p: Page): Promise<string[]> {
   return p.$$eval('.graph svg text', (els) => els.map((e) => e.textContent ?? ''));
+}
+
+/** A page of `kcmp KIND --tree MAIN` of an mkfds scenario, opened as a graph, and its texts; null (the test
+ * skipped) where the browser or the scenario is missing. */
+async function fixturePage(
+  t: Parameters<typeof mkfds>[0],
+  kind: 'fds' | 'tasks',
+  scenario: string,
+  args: string[],
+): Promise<{ f: Fixture; p: Page; drawn: string[] } | null> {
+  if (missing) {
+    t.skip(missing);
+    return null;
+  }
+  const f = await mkfds(t, scenario, args);
+  if (!f) return null;
+  const p = await page(scenario, [kind, '--tree', String(f.pids.main)], 'graph');
+  return { f, p, drawn: await texts(p) };
+}
+
+/** Each of `names` is a text of the picture (`part`: or a part of one). */
+function assertDrawn(drawn: readonly string[], names: readonly string[], part = false): void {
+  for (const name of names) {
+    assert.ok(
+      drawn.some((s) => (part ? s.includes(name) : s === name)),
+      `${name} in ${drawn.join(' | ')}`,
+    );
+  }
 }
 
 test('nginx, a master and 8 workers: named by their titles, both listeners named as the table names them', async (t) => {
@@ -111,12 +118,7 @@ test('nginx, a master and 8 workers: named by their titles, both listeners named
 
   const graph = await page('nginx', args, 'graph');
   const drawn = await texts(graph);
-  for (const name of [...listeners, 'nginx: worker process']) {
-    assert.ok(
-      drawn.some((s) => s.endsWith(name)),
-      `${name} in ${drawn.join(' | ')}`,
-    );
-  }
+  assertDrawn(drawn, [...listeners, 'nginx: worker process'], true);
   assert.deepEqual(await pictureProblems(graph, '.graph svg'), []);
 });
 
@@ -132,22 +134,21 @@ test('PostgreSQL, 37 processes: the postmaster with its listeners, each helper b
   const drawn = await texts(p);
   const backends = report.processes.filter((x) => titleOf(x.pid).includes('[local]'));
   assert.equal(backends.length, 31);
-  for (const name of [
-    `${pg.postmaster} postgres -D `,
-    `fd 5 SOCK TCP 127.0.0.1:${pg.port} (LISTEN)`,
-    `(LISTEN)`,
-    'postgres: checkpointer',
-    'postgres: background writer',
-    'postgres: walwriter',
-    'postgres: autovacuum launcher',
-    'postgres: logical replication launcher',
-    '31 × postgres: postgres postgres [local] idle',
-  ]) {
-    assert.ok(
-      drawn.some((s) => s.includes(name)),
-      `${name} in ${drawn.join(' | ')}`,
-    );
-  }
+  assertDrawn(
+    drawn,
+    [
+      `${pg.postmaster} postgres -D `,
+      `fd 5 SOCK TCP 127.0.0.1:${pg.port} (LISTEN)`,
+      `(LISTEN)`,
+      'postgres: checkpointer',
+      'postgres: background writer',
+      'postgres: walwriter',
+      'postgres: autovacuum launcher',
+      'postgres: logical replication launcher',
+      '31 × postgres: postgres postgres [local] idle',
+    ],
+    true,
+  );
   assert.ok(
     drawn.some((s) => s.includes(`UNIX-STREAM …/.s.PGSQL.${pg.port} (LISTEN)`)),
     'the UNIX listener',
@@ -163,39 +164,31 @@ test('PostgreSQL, 37 processes: the postmaster with its listeners, each helper b
 });
 
 test('a 200-worker pre-fork server: master, logger and "200 × myserver: worker"; its listeners named', async (t) => {
-  if (missing) return t.skip(missing);
-  const f = await mkfds(t, 'bigprefork', ['200']);
-  if (!f) return;
-  const p = await page('prefork', ['fds', '--tree', String(f.pids.main)], 'graph');
-  const drawn = await texts(p);
-  for (const name of [
+  const opened = await fixturePage(t, 'fds', 'bigprefork', ['200']);
+  if (!opened) return;
+  const { f, p, drawn } = opened;
+  assertDrawn(drawn, [
     `${f.pids.main} myserver: master`,
     'fd 4 SOCK UNIX-STREAM …/control.sock (LISTEN)',
     `${f.pids.logger} myserver: logger`,
     '200 × myserver: worker',
     'fd 3 in all 202',
-  ]) {
-    assert.ok(drawn.includes(name), `${name} in ${drawn.join(' | ')}`);
-  }
+  ]);
   assert.ok(drawn.some((s) => /^TCP 127\.0\.0\.1:\d+ \(LISTEN\)$/.test(s)));
   assert.deepEqual(await pictureProblems(p, '.graph svg'), []);
   await screenshot(p, 'prefork');
 });
 
 test('kcmp tasks of a thread pool: the process, its acceptor thread and "8 threads: worker" with one line per resource', async (t) => {
-  if (missing) return t.skip(missing);
-  const f = await mkfds(t, 'threadpool', ['8']);
-  if (!f) return;
-  const p = await page('threads', ['tasks', '--tree', String(f.pids.main)], 'graph');
-  const drawn = await texts(p);
-  for (const name of [
+  const opened = await fixturePage(t, 'tasks', 'threadpool', ['8']);
+  if (!opened) return;
+  const { f, p, drawn } = opened;
+  assertDrawn(drawn, [
     `${f.pids.main} pool`,
     `${f.pids.main}/${f.pids.acceptor} acceptor`,
     '8 threads: worker',
     `${f.pids.logger} logger`,
-  ]) {
-    assert.ok(drawn.includes(name), `${name} in ${drawn.join(' | ')}`);
-  }
+  ]);
   // One line from the folded box to each resource the threads share (not one per thread).
   const folded = await p.$eval('.graph svg g.folded', (g) => g.id);
   const resources = await p.locator('.graph svg g.object').count();
