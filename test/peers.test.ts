@@ -122,8 +122,8 @@ test('pictures draw peers as edges between descriptions, apart from holder edges
   const { main, child, m, c } = scenario(f);
   const args = ['-p', `${main},${child}`, '--all'];
   const report = fdsJson(args); // ids only: no peer column needed
-  // The node a description is drawn in: its own when shared, else (--all) its process's, where the
-  // edge's label names the fd.
+  // The node a description is drawn in: its own when shared, else (--all) its process's, where a line
+  // of the box names the fd.
   const drawn = (ref: string) => {
     const d = report.descriptions.find((x) => x.holders.some((h) => `${h.pid}:${h.fd}` === ref));
     if (d === undefined) return { node: undefined, fd: '' };
@@ -132,12 +132,15 @@ test('pictures draw peers as edges between descriptions, apart from holder edges
   };
   const dot = runCli(['fds', ...args, '--format', 'dot']);
   assert.equal(dot.code, 0, dot.stderr);
-  const peerEdges = dot.stdout.split('\n').filter((line) => line.includes('class="peer '));
+  const lines = dot.stdout.split('\n');
+  const peerEdges = lines.filter((line) => line.includes('class="peer '));
+  const label = (node: string | undefined) =>
+    lines.find((l) => l.trimStart().startsWith(`"${node}" [`))?.match(/label="([^"]*)"/)?.[1] ?? '';
   const between = (a: string, b: string) => {
     const [x, y] = [drawn(a), drawn(b)];
     return peerEdges.filter((l) => {
       const joins = l.includes(`"${x.node}" -> "${y.node}"`) || l.includes(`"${y.node}" -> "${x.node}"`);
-      const named = [x.fd, y.fd].every((fd) => fd === '' || new RegExp(`[ "]${fd}[ "]`).test(l));
+      const named = [x, y].every((end) => end.fd === '' || label(end.node).includes(`\\n${end.fd} `));
       return joins && named;
     });
   };
