@@ -48,7 +48,7 @@ function kindClass(kind: ObjectKind): string {
 }
 
 /** Past this many lines no layout untangles a picture (the HTML page opens it as a matrix). */
-export const DENSE_EDGES = 300;
+const DENSE_EDGES = 300;
 
 /**
  * A dense graph gets a tenth of dot's crossing minimisation (mclimit), whose cost grows with the square

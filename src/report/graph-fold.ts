@@ -46,7 +46,7 @@ export function foldGroups(candidates: readonly FoldCandidate[]): number[][] {
 }
 
 /** At most this many runs of numbers are written out in a folded node's label; the rest are counted. */
-export const LISTED_RUNS = 3;
+const LISTED_RUNS = 3;
 
 /**
  * Numbers as runs, for a folded node's label: "101–300", "7, 9, 12–14 +40 more". The first

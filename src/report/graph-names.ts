@@ -9,7 +9,7 @@
  */
 
 /** Titles longer than this keep their start: the program and its first words. */
-export const TITLE_MAX = 48;
+const TITLE_MAX = 48;
 
 /**
  * The title of a process: `cmdline` (NUL padding already trimmed, process-details.ts) when it names the
@@ -35,7 +35,7 @@ export function processTitle(command: string, cmdline: string | null | undefined
 }
 
 /** `text` cut to `max` characters, keeping its start: "postgres -D /srv/pg -c …". */
-export function clipEnd(text: string, max: number): string {
+function clipEnd(text: string, max: number): string {
   const chars = [...text];
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
@@ -58,7 +58,7 @@ export function shortName(name: string, max: number): string {
 
 /** `text` cut to `max` characters by replacing its middle with "…": both ends often matter (a program
  * and its last argument, a protocol and a port, a directory and a file name). */
-export function middleEllipsis(text: string, max: number): string {
+function middleEllipsis(text: string, max: number): string {
   const chars = [...text];
   if (chars.length <= max) return text;
   const head = Math.ceil((max - 1) / 3);

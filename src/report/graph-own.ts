@@ -31,7 +31,7 @@ export function descriptionName(d: Description): string {
 }
 
 /** A listening socket (TCP, UNIX, …), as sock_diag named it. */
-export function listening(d: Description): boolean {
+function listening(d: Description): boolean {
   return d.socket?.state === 'LISTEN';
 }
 

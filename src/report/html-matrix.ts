@@ -14,7 +14,7 @@ import { type ActorNode, type GraphEdge, type SharingGraph, treeDepths } from '.
 import { escapeHtml } from './html-escape.js';
 
 /** The id of a box's row or an object's column in the matrix: "m-pid-10", "m-desc-d3". */
-export function matrixId(nodeId: string): string {
+function matrixId(nodeId: string): string {
   return `m-${nodeId}`;
 }
 

@@ -9,7 +9,7 @@ import { drawnEdgeId } from './dot.js';
 import { plural, type SharingGraph } from './graph.js';
 
 /** Past any of these the page opens with the matrix. */
-export const READABLE_GRAPH = { boxes: 30, objects: 24, edges: 60 } as const;
+const READABLE_GRAPH = { boxes: 30, objects: 24, edges: 60 } as const;
 
 export interface OpeningView {
   view: 'graph' | 'matrix';
