@@ -194,8 +194,10 @@ function postgresUser(): { uid: number; gid: number } | undefined {
 
 /**
  * PostgreSQL as the test's own postmaster: a fresh cluster (initdb) in a temporary directory, listening
- * on a loopback port and a UNIX socket there, with `clients` idle psql sessions (one backend each); null
- * (the test skipped, saying why) where PostgreSQL is missing.
+ * on a loopback port and a UNIX socket there, with `clients` idle psql sessions (one backend each) and no
+ * autovacuum, so its processes stay put: the postmaster, its checkpointer, background writer, walwriter
+ * and logical replication launcher, and the backends. null (the test skipped, saying why) where
+ * PostgreSQL is missing.
  */
 export async function startPostgres(t: TestContext, options: { clients: number }): Promise<Postgres | null> {
   const bin = existsSync('/usr/lib/postgresql')
@@ -237,6 +239,9 @@ export async function startPostgres(t: TestContext, options: { clients: number }
       `max_connections=${options.clients + 10}`,
       '-c',
       'fsync=off',
+      // No autovacuum: its workers come and go every minute, and a picture would count them.
+      '-c',
+      'autovacuum=off',
     ],
     { ...user, signal: 'SIGINT', cleanup: () => rmSync(dir, { recursive: true, force: true }) },
   );
@@ -256,7 +261,8 @@ export async function startPostgres(t: TestContext, options: { clients: number }
     clients.push(c);
     started.add(c);
   }
-  const backends = () => childrenOf(postmaster).filter((p) => titleOf(p).includes('[local]')).length;
+  // A backend titles itself "… [local] startup" until it is ready for its client's queries.
+  const backends = () => childrenOf(postmaster).filter((p) => titleOf(p).endsWith('[local] idle')).length;
   await until(() => backends() === options.clients || child.exitCode !== null, `${options.clients} backends`);
   if (child.exitCode !== null) throw new Error(`postgres exited ${child.exitCode}: ${stderr()}`);
   return { postmaster, processes: [postmaster, ...childrenOf(postmaster)], port };
