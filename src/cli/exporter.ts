@@ -95,7 +95,7 @@ export function registerExporter(program: Command): void {
         // Imported here, not above: prom-client is a quarter of the bin, which --help need not load.
         const { Exporter } = await import('../serve/exporter.js');
         const exporter = new Exporter(options, intervalMs, {
-          onFailure: (name, message) => warn(`scan failed: ${name}: ${message}, serving the previous scan`),
+          onFailure: (reason, message) => warn(`scan failed: ${reason}: ${message}, serving the previous scan`),
           onCrash: (error) => {
             crashed = true;
             warn(`the scan thread died: ${error.message} (please report it; --debug shows where)`);

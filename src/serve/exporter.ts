@@ -32,7 +32,7 @@ export function renderSample(sample: FleetSample, state: ExporterState, format: 
 }
 
 export interface ExporterEvents {
-  onFailure(name: string, message: string): void;
+  onFailure(reason: string, message: string): void;
   onCrash(error: Error): void;
 }
 
@@ -56,10 +56,10 @@ export class Exporter {
         this.#sample = sample;
         this.#registries = {};
       },
-      onFailure: (name, message) => {
-        this.#state.failures.set(name, (this.#state.failures.get(name) ?? 0) + 1);
+      onFailure: (reason, message) => {
+        this.#state.failures.set(reason, (this.#state.failures.get(reason) ?? 0) + 1);
         this.#registries = {};
-        events.onFailure(name, message);
+        events.onFailure(reason, message);
       },
       onCrash: (error) => events.onCrash(error),
     });
