@@ -75,15 +75,18 @@ export function metricsServer(render: Render, options: EndpointOptions): Metrics
       answer(req, res, render);
       return;
     }
-    auth.check(req.headers.authorization).then((outcome) => {
-      if (outcome === 'allowed') answer(req, res, render);
-      else if (outcome === 'busy')
-        plain(res, 503, 'too many authentications in progress\n', { 'Retry-After': '1' });
-      else
-        plain(res, 401, 'unauthorized\n', {
-          'WWW-Authenticate': 'Basic realm="kcmp exporter", charset="UTF-8"',
-        });
-    });
+    auth.check(req.headers.authorization).then(
+      (outcome) => {
+        if (outcome === 'allowed') answer(req, res, render);
+        else if (outcome === 'busy')
+          plain(res, 503, 'too many authentications in progress\n', { 'Retry-After': '1' });
+        else
+          plain(res, 401, 'unauthorized\n', {
+            'WWW-Authenticate': 'Basic realm="kcmp exporter", charset="UTF-8"',
+          });
+      },
+      (error: Error) => plain(res, 500, `${error.message}\n`),
+    );
   };
   const http = {
     headersTimeout: timeouts.headers,
