@@ -16,8 +16,14 @@
  * Equal keys mean the same struct file AT THE TIME each fd was visited: the memory of a closed file can be
  * reused for a new one during a pass, so an equal key is a proposal, never a proof (the engine proves it
  * with kcmp).
+ *
+ * Its fds (program, link, iterator) come from bpf(2) through the sys layer, so they are closed through it
+ * too (sysClose), never with fs.closeSync: in a worker thread Node tracks the fds fs opened ("unmanaged
+ * fds", closed when the worker exits) and warns "File descriptor N closed but not opened in unmanaged
+ * mode" for each fd fs.closeSync closes that fs did not open — three times a pass in the exporter's scan
+ * thread. Reading one with fs.readSync is untracked and fine.
  */
-import { closeSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import {
   BPF_CMD,
   BPF_PROG_TYPE_TRACING,
@@ -27,6 +33,7 @@ import {
   sysBpf,
 } from '../sys/bpf.js';
 import { type ErrnoName, errnoName } from '../sys/errno.js';
+import { sysClose } from '../sys/fcntl.js';
 import { Btf, VMLINUX_BTF } from './btf.js';
 import { ITER_FUNC, NAME_ROOM, RECORD, taskFileProgram } from './task-file-program.js';
 
@@ -149,14 +156,14 @@ export class TaskFileIterator {
         bytes += n;
       }
     } finally {
-      closeSync(iterFd);
+      sysClose(iterFd);
     }
     return this.decode(bytes);
   }
 
   /** Closes the program and lets go of the pass buffer (megabytes at 100,000 fds) and the keys. */
   close(): void {
-    if (this.progFd >= 0) closeSync(this.progFd);
+    if (this.progFd >= 0) sysClose(this.progFd);
     this.progFd = -1;
     this.keys.clear();
     this.buffer = Buffer.alloc(0);
@@ -184,7 +191,7 @@ export class TaskFileIterator {
           iterAttr.free();
         }
       } finally {
-        closeSync(link);
+        sysClose(link);
       }
     } finally {
       attr.free();

@@ -28,7 +28,7 @@ export interface ExporterState {
   version: string;
   scans: number;
   comparisons: number;
-  /** Scans that failed as a whole, by reason (the error's name). */
+  /** Scans that failed as a whole, by reason (the errno name or error code: scan-worker.ts). */
   failures: Map<string, number>;
 }
 
@@ -137,7 +137,7 @@ export function registryOf(
   }).inc(state.comparisons);
   const failures = new Counter({
     name: 'kcmp_scan_failures_total',
-    help: 'Scans that failed as a whole (the previous scan is served meanwhile), by error.',
+    help: 'Scans that failed as a whole (the previous scan is served meanwhile), by errno name or error code.',
     labelNames: ['reason'],
     registers: [registry],
   });
