@@ -206,6 +206,8 @@ test('exporter: scans on the bpf engine print no warning (each fd is closed the 
   });
   const { body } = await e.scrape();
   assert.equal(sampleValue(body, 'kcmp_scan_processes'), 2);
+  // The engine the scan ran, as `kcmp fds --json` names it: bpf here, not the comparison method.
+  assert.match(body, /^kcmp_engine_info\{engine="bpf"\} 1$/m);
   await e.stop();
   assert.doesNotMatch(e.stderr(), /Warning|closed but not opened/);
 });

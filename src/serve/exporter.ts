@@ -6,7 +6,6 @@
 
 import type { AddressInfo } from 'node:net';
 import { detectCapabilities } from '../compare/probe.js';
-import { detectRunMethod } from '../compare/run-method.js';
 import type { FleetSample, FleetScanOptions } from '../inspect/fleet/fleet-scan.js';
 import { VERSION } from '../util/version.js';
 import { type EndpointOptions, type MetricsServer, metricsServer } from './http-endpoint.js';
@@ -17,7 +16,6 @@ import { BackgroundScanner } from './scanner.js';
 export function exporterState(): ExporterState {
   return {
     capabilities: detectCapabilities(),
-    engine: detectRunMethod({ borrow: false }).method,
     version: VERSION,
     scans: 0,
     comparisons: 0,

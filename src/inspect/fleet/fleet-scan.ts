@@ -15,6 +15,7 @@
  */
 import { readCgroupPath, unitOf } from '../../procfs/cgroup.js';
 import type { Selection } from '../../procfs/select.js';
+import type { EngineName } from '../fds/fd-engine.js';
 import { inspectFds } from '../fds/fds.js';
 import type { FdsReport } from '../fds/fds-report.js';
 import { auditContainers } from '../leaks/container-leaks.js';
@@ -50,6 +51,8 @@ export interface FleetSample {
   processes: number;
   /** kcmp calls made. */
   comparisons: number;
+  /** The identity engine the scan ran (kcmp, bpf, borrow, none), as the report's `stats.engine`. */
+  engine: EngineName;
   /** Fds, by group and description type. */
   fds: Count<'group' | 'type'>[];
   /** Open file descriptions, by group and type (once in each group that holds one). */
@@ -157,6 +160,7 @@ export async function fleetScan(
     durationSeconds: Math.round((performance.now() - started) * 1000) / 1e6,
     processes: report.stats.processes,
     comparisons: report.stats.comparisons,
+    engine: report.stats.engine,
     fds: fds.counts,
     descriptions: descriptions.counts,
     shared: shared.counts,
