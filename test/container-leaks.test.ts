@@ -5,7 +5,7 @@
  * selection (--tree of the unshare process) bounds what is compared: never the whole machine.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,14 +14,7 @@ import type { ContainerLeaksReport } from '../src/inspect/leaks/container-leaks-
 import { runCli } from './helpers/cli.js';
 import { waitFor } from './helpers/exporter.js';
 import { assertValid } from './helpers/schema.js';
-
-function cannotUnshare(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root: unshare --pid --mount needs CAP_SYS_ADMIN';
-  const r = spawnSync('unshare', ['--pid', '--mount', '--fork', '--mount-proc', 'true'], {
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? null : `unshare --pid --mount --fork --mount-proc fails here: ${r.stderr.trim()}`;
-}
+import { PID_NAMESPACE, unshareRefused } from './helpers/unshare.js';
 
 interface Container {
   runtime: ChildProcess;
@@ -52,7 +45,7 @@ async function startContainer(
   return { runtime, init };
 }
 
-const skip = cannotUnshare();
+const skip = unshareRefused([...PID_NAMESPACE, '--mount']);
 
 test('leaks --container: a host directory fd inherited into a container, and a cwd moved into it', {
   skip: skip ?? false,
