@@ -71,16 +71,26 @@ async function startContainer(
   return { runtime, init };
 }
 
+/**
+ * A container that inherited a host directory fd (its fd 3) and, as runc CVE-2024-21626's exploit ends,
+ * moved its cwd into it through /proc/self/fd; `dir` is that directory.
+ */
+async function startLeakyContainer(t: {
+  after(fn: () => unknown): void;
+}): Promise<{ c: Container; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-host-dir-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const hostFd = openSync(dir, 'r');
+  t.after(() => closeSync(hostFd));
+  return { c: await startContainer(t, 'cd /proc/self/fd/3 && exec sleep 300', { hostFd }), dir };
+}
+
 const skip = unshareRefused([...PID_NAMESPACE, '--mount']);
 
 test('leaks --container: a host directory fd inherited into a container, and a cwd moved into it', {
   skip: skip ?? false,
 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kcmp-host-dir-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const hostFd = openSync(dir, 'r');
-  t.after(() => closeSync(hostFd));
-  const c = await startContainer(t, 'cd /proc/self/fd/3 && exec sleep 300', { hostFd });
+  const { c, dir } = await startLeakyContainer(t);
 
   const r = runCli(['leaks', '--container', String(c.init), '--tree', String(c.runtime.pid), '-J']);
   assert.equal(r.code, 1, r.stderr);
@@ -151,11 +161,7 @@ function noNobody(): string | null {
 test('as nobody, root\'s container is undecided (exit 2), never "0 findings in 0 containers"', {
   skip: skip ?? noNobody() ?? false,
 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kcmp-host-dir-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const hostFd = openSync(dir, 'r');
-  t.after(() => closeSync(hostFd));
-  const c = await startContainer(t, 'cd /proc/self/fd/3 && exec sleep 300', { hostFd });
+  const { c } = await startLeakyContainer(t);
   const tree = ['--tree', String(c.runtime.pid)];
   const asNobody = { wrapper: nobodyWrapper() };
 
