@@ -113,7 +113,8 @@ function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
  * @example
  * const report = await inspectFds({ selection: { kind: 'tree', root: 1234 } });
  * for (const d of report.descriptions) console.log(d.id, d.name, d.holders.map((h) => `${h.pid}:${h.fd}`));
- * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or a refused --stop.
+ * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist, a refused --stop, or a
+ * selection with no user-space process (kernel threads only).
  */
 export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);

@@ -70,7 +70,8 @@ const MAX_RESELECT = 8;
  * @example
  * const report = await inspectContainerLeaks({ container: 'all', selection: { kind: 'all' } });
  * for (const l of report.leaks) console.log(l.container, l.kind, l.name);
- * @throws ProcessGoneError when the named container process does not exist.
+ * @throws ProcessGoneError when the named container process does not exist; AccessDeniedError when its
+ * namespaces cannot be read; InvalidArgumentError when the selection holds no user-space process.
  */
 export async function inspectContainerLeaks(
   options: Partial<ContainerLeaksOptions> & Pick<ContainerLeaksOptions, 'container' | 'selection'>,
