@@ -6,12 +6,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { EXIT } from '../src/cli/exit-codes.js';
+import { missedAny, readNothing } from '../src/cli/unreadable.js';
 import { CompareFailure, UNORDERED } from '../src/compare/comparison.js';
 import type { FdComparator } from '../src/compare/fd-comparator.js';
 import { type KcmpCall, kcmpComparison } from '../src/compare/kcmp-comparison.js';
 import { identify } from '../src/inspect/fds/buckets.js';
 import { describe } from '../src/inspect/fds/describe.js';
-import { readRows, refilledTables } from '../src/inspect/fds/fd-rows.js';
+import { missedTables, readRows } from '../src/inspect/fds/fd-rows.js';
 import { fdTables } from '../src/inspect/fds/fd-tables.js';
 import { Problems } from '../src/inspect/fds/fds-problems.js';
 import { group } from '../src/inspect/fds/grouping.js';
@@ -150,12 +152,33 @@ test("a leader's table that lists empty while a thread's execve replaces it is l
   const scan = await readRows([leaderTable], undefined, listing);
   assert.equal(scan.fd.length, 0, 'the released table lists no fds');
   assert.deepEqual(listing.list(), [], 'the listing succeeds, and finds it still empty: nothing to say');
-  assert.deepEqual(refilledTables(scan), [], 'still empty: nothing to say');
+  assert.deepEqual(missedTables(scan), [], 'still empty: nothing to say');
   process.kill(pid, 'SIGUSR1');
   waitComm(pid, 'sleep');
-  const refilled = refilledTables(scan);
-  assert.equal(refilled.length, 1);
-  assert.ok((refilled[0]?.fds ?? 0) > 0, 'the exec has handed the pid and the fds to the thread');
+  const missed = missedTables(scan);
+  assert.equal(missed.length, 1);
+  const fds = missed[0] && 'fds' in missed[0] ? missed[0].fds : 0;
+  assert.ok(fds > 0, 'the exec has handed the pid and the fds to the thread');
+  const problems = new Problems();
+  problems.missed(leaderTable, fds, 'proc');
+  assert.deepEqual(
+    problems.list().map((e) => [e.pid, e.fd, e.syscall, e.errno, e.reason]),
+    [[pid, null, null, null, 'missed']],
+    'an error row without a made-up errno: no call failed, the fds were missed',
+  );
+});
+
+test('a missed live process makes the scan no answer: exit 2 after one line, also beside processes read', (t) => {
+  const row = (reason: 'missed' | 'zombie') =>
+    ({ pid: 7, fd: null, syscall: null, errno: null, reason, message: `process 7: ${reason}` }) as const;
+  assert.equal(readNothing(0, [row('missed')]), true, 'nothing read: a missed process is no fact');
+  assert.equal(readNothing(0, [row('zombie')]), false, 'a zombie holds no fds: a fact, answered');
+  const lines: string[] = [];
+  t.mock.method(process.stderr, 'write', (line: string) => lines.push(line));
+  assert.equal(missedAny([row('zombie')]), EXIT.OK);
+  assert.deepEqual(lines, []);
+  assert.equal(missedAny([row('zombie'), row('missed')]), EXIT.TROUBLE);
+  assert.deepEqual(lines, ['kcmp: the scan missed a live process: process 7: missed\n']);
 });
 
 test('waitComm: ENOENT and ESRCH while de_thread hands the pid over are "not yet"; a process really gone fails, bounded', () => {

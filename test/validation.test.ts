@@ -5,14 +5,17 @@
  * produced — and the CLI prints one line and exits 2, even under a seccomp filter that kills on kcmp.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { kcmp } from '../src/compare/kcmp.js';
 import { sameFile } from '../src/compare/same-file.js';
 import { sameTaskResource } from '../src/compare/same-task.js';
 import type { FdRef, KcmpType, TaskResource } from '../src/compare/types.js';
 import { InvalidArgumentError } from '../src/errors.js';
+import { isKernelThread, readStat } from '../src/procfs/stat.js';
 import { seccompWrapper } from './fixture/seccomp.js';
-import { runCli } from './helpers/cli.js';
+import { CLI, runCli } from './helpers/cli.js';
+import { PID_NAMESPACE, unshareRefused } from './helpers/unshare.js';
 
 const self = process.pid;
 const BAD_PIDS: unknown[] = [
@@ -141,4 +144,50 @@ test('kcmp same with one fd or none says what to type', () => {
       /^kcmp: two fds are needed, as PID:FD PID:FD \(e\.g\. kcmp same 1234:3 1235:3\): [^\n]+\n$/,
     );
   }
+});
+
+/** kthreadd (pid 2), a kernel thread to name read-only, where this PID namespace shows it. */
+function kernelThread(): number | undefined {
+  try {
+    return isKernelThread(readStat(2)) ? 2 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+test('a selection of kernel threads alone is one line and exit 2 (nothing to scan), never "0 processes"', (t) => {
+  const k = kernelThread();
+  if (k === undefined)
+    return t.skip('no kernel thread at pid 2 here (kthreadd, in the initial PID namespace)');
+  for (const args of [
+    ['fds', '-p', String(k)],
+    ['fds', '--tree', String(k), '--all'],
+    ['leaks', '-p', String(k)],
+    ['leaks', '--tree', String(k)],
+    ['tasks', '-p', String(k)],
+    ['metrics', '-p', String(k)],
+  ]) {
+    const r = runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}: ${r.stdout}`);
+    assert.equal(r.stdout, '', args.join(' '));
+    assert.match(
+      r.stderr,
+      /^kcmp: nothing to scan: the selection \([^)]+\) holds no user-space process: [^\n]*kernel thread[^\n]*; name a user-space process[^\n]*\n$/,
+      args.join(' '),
+    );
+  }
+  const mixed = runCli(['fds', '-p', `${k},${self}`, '-J']);
+  assert.equal(mixed.code, 0, `named beside a user-space process, it is scanned (no fds): ${mixed.stderr}`);
+});
+
+test('a PID namespace holding no process but kcmp: one line and exit 2, not an empty report', (t) => {
+  const refusal = unshareRefused();
+  if (refusal) return t.skip(refusal);
+  const r = spawnSync('unshare', [...PID_NAMESPACE, process.execPath, CLI, 'leaks'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stdout);
+  assert.equal(r.stdout, '');
+  assert.match(
+    r.stderr,
+    /^kcmp: nothing to scan: the selection \(every process\) holds no process but kcmp itself;/,
+  );
 });

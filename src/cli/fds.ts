@@ -44,7 +44,7 @@ import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
-import { nothingRead, readNothing } from './unreadable.js';
+import { missedAny, nothingRead, readNothing } from './unreadable.js';
 
 interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
   all?: boolean;
@@ -234,7 +234,7 @@ export function registerFds(program: Command): void {
         if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
         const unit = report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call';
         out(format.render(report, flags, unit, rows, details));
-        return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;
+        return unread ? nothingRead(report.processes.length, report.errors) : missedAny(report.errors);
       }),
     );
 }

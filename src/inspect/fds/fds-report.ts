@@ -130,8 +130,9 @@ export interface ScanError {
   /** The errno the call failed with; null when none did: then `reason` says what happened. */
   errno: string | null;
   /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
-   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed),
-   * `reused` (the fd's number names another file than when it was read: closed and reused meanwhile),
+   * kept changing: the fds of one file while they were compared), `missed` (the scan saw no fd of a live
+   * process whose /proc/PID/fd lists some: its fds are missing from the report, and the scan is no answer
+   * for it), `reused` (the fd's number names another file than when it was read: closed and reused meanwhile),
    * `seccomp-kill` (not compared, and kcmp not called: a seccomp filter kills any process calling it, so
    * no errno exists), `probe-failed` (likewise, kcmp blocked and the probe that tells how could not run),
    * `method-none` (a library scan asked to compare with no method). */
@@ -144,6 +145,7 @@ export interface ScanError {
 export type ScanErrorReason =
   | 'zombie'
   | 'unsettled'
+  | 'missed'
   | 'reused'
   | 'seccomp-kill'
   | 'probe-failed'

@@ -16,7 +16,7 @@
  * read (EACCES, EPERM) are rows, never guesses, and a process whose start time changed during the scan
  * (it exited, maybe its pid was reused) is dropped, fds and all.
  */
-import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
+import type { TaskFileIterator } from '../../bpf/task-file-iter.js';
 import type { FdMethod } from '../../compare/fd-comparator.js';
 import { type ScanMethod, scanMethod } from '../../compare/fd-scan-method.js';
 import { countFds } from '../../procfs/fds.js';
@@ -25,8 +25,8 @@ import { type SelectedProcess, type Selection, selectProcesses } from '../../pro
 import { type Frozen, freeze } from '../freeze.js';
 import { identify } from './buckets.js';
 import { describe } from './describe.js';
-import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
-import { readRows } from './fd-rows.js';
+import { chooseEngine, type EngineChoice, type EngineRequest, openBpf } from './fd-engine.js';
+import { type FdRows, missedTables, readRows } from './fd-rows.js';
 import { readRowsBpf } from './fd-rows-bpf.js';
 import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
 import { Problems } from './fds-problems.js';
@@ -113,7 +113,8 @@ function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
  * @example
  * const report = await inspectFds({ selection: { kind: 'tree', root: 1234 } });
  * for (const d of report.descriptions) console.log(d.id, d.name, d.holders.map((h) => `${h.pid}:${h.fd}`));
- * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or a refused --stop.
+ * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist, a refused --stop, or a
+ * selection with no user-space process (kernel threads only).
  */
 export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
@@ -133,6 +134,7 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
       ? readRowsBpf(run.iterator, tables)
       : await readRows(tables, run.pool, problems, progress('scan'));
     run.iterator?.close();
+    noteMissed(rows, run.iterator ? 'bpf' : 'proc', problems);
     noteAssumed(found.assumed, rows.tables, problems);
     const buckets = identify(rows, options.paranoid);
     const outcomes = await group(rows, buckets, { ...run, processes, onProgress: progress('group') });
@@ -170,12 +172,9 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
   let choice = chooseEngine(options.engine, { ...options, estimateFds });
   let iterator: TaskFileIterator | undefined;
   if (choice.engine === 'bpf') {
-    try {
-      iterator = TaskFileIterator.load(options.btfPath);
-    } catch (error) {
-      if (!(error instanceof BpfUnavailableError)) throw error;
-      choice = { engine: 'kcmp', reason: `bpf cannot run: ${error.message}` };
-    }
+    const opened = openBpf(options.btfPath);
+    if ('iterator' in opened) iterator = opened.iterator;
+    else choice = opened.fallback;
   }
   options.onEngine?.(choice);
   // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
@@ -209,6 +208,15 @@ function noteZombies(
 ): void {
   const held = new Set(tables.flatMap((t) => [t.pid, ...t.sharedBy]));
   for (const p of processes) if (p.zombie && !held.has(p.pid)) problems.zombie(p.pid, p.command);
+}
+
+/** A live table that yielded no row while /proc lists fds in it is an error row, never "0 fds". */
+function noteMissed(rows: FdRows, rowsFrom: 'bpf' | 'proc', problems: Problems): void {
+  for (const missed of missedTables(rows)) {
+    const { pid, tid } = missed.table;
+    if ('errno' in missed) problems.add(pid, null, 'readdir', missed.errno, tid);
+    else problems.missed(missed.table, missed.fds, rowsFrom);
+  }
 }
 
 /** Threads taken to share their leader's table are an error row when that table could be read. */

@@ -136,7 +136,8 @@ export async function fleetScan(
     leaks.add({ group: group(l.child.pid), kind: l.kind, case: l.case });
   }
 
-  const audited = containers(report.processes.map((p) => p.pid));
+  const search = containers(report.processes.map((p) => p.pid));
+  const audited = search.containers;
   const audit = auditContainers(report, audited);
   const containerWeights = new Map(audited.map((c) => [c.unit ?? c.cgroup ?? 'unknown', c.processes.length]));
   const containerNames = capLabel(containerWeights, options.maxLabelValues);
@@ -154,6 +155,8 @@ export async function fleetScan(
       syscall: e.syscall ?? 'none',
       errno: e.errno ?? ('reason' in e ? (e.reason ?? 'none') : 'none'),
     });
+  // A process that may be in a container but could not be placed is an error, never "no container".
+  for (const u of search.unreadable) errors.add({ syscall: 'readlink', errno: u.errno });
 
   return {
     completedAt: Date.now(),
