@@ -4,21 +4,22 @@
  * changed between two calls (a thread's execve) is never blamed on the other, innocent side.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { CompareFailure, UNORDERED } from '../src/compare/comparison.js';
 import type { FdComparator } from '../src/compare/fd-comparator.js';
 import { type KcmpCall, kcmpComparison } from '../src/compare/kcmp-comparison.js';
 import { readRows, refilledTables } from '../src/inspect/fds/fd-rows.js';
+import { inspectFds } from '../src/inspect/fds/fds.js';
 import { Problems } from '../src/inspect/fds/fds-problems.js';
 import { groupBuckets } from '../src/inspect/fds/group-bucket.js';
 import { allocFdColumns, scanFds } from '../src/procfs/fds.js';
+import { readStat } from '../src/procfs/stat.js';
 import { errnoName } from '../src/sys/errno.js';
 import { KCMP, sysKcmp } from '../src/sys/kcmp.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
-import { pick } from './helpers/kernel.js';
+import { pick, waitStat } from './helpers/kernel.js';
 
 test('kcmp fds -p ZOMBIE: an error row "zombie", as kcmp tasks gives', async (t) => {
   const f = await mkfds(t, 'tasks_clone');
@@ -38,26 +39,9 @@ test('kcmp fds -p ZOMBIE: an error row "zombie", as kcmp tasks gives', async (t)
   assert.match(tasks.stdout, /ERROR zombie/, 'the same word as kcmp tasks');
 });
 
-/**
- * Waits (polling, bounded) until process `pid`'s comm is `comm`: how the test sees an exec complete. While
- * de_thread() hands the pid from the exited leader to the exec'ing thread, /proc/PID can be missing for a
- * moment (ENOENT): that is "not yet", as is the old comm.
- */
+/** Waits until process `pid`'s comm is `comm`: how the test sees an exec complete (waitStat). */
 function waitComm(pid: number, comm: string): void {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  const current = () => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-  };
-  for (let i = 0; i < 5000; i++) {
-    if (current() === comm) return;
-    Atomics.wait(pause, 0, 0, 1);
-  }
-  throw new Error(`process ${pid} never became ${comm}`);
+  waitStat(pid, (stat) => stat?.comm === comm, `became ${comm}`);
 }
 
 test('a side that changes between the kcmp calls (a thread execs) is asked again, never blamed on the other', async (t) => {
@@ -161,4 +145,37 @@ test("a leader's table that lists empty while a thread's execve replaces it is l
   const refilled = refilledTables(scan);
   assert.equal(refilled.length, 1);
   assert.ok((refilled[0]?.fds ?? 0) > 0, 'the exec has handed the pid and the fds to the thread');
+});
+
+test("a live process caught in a thread's execve (its leader a zombie) is read, never taken for a zombie with no fds", async (t) => {
+  const f = await mkfds(t, 'exec_held');
+  if (!f) return;
+  const { main, execer, sibling } = pick(f.pids, 'main', 'execer', 'sibling');
+  const { file } = pick(f.fds, 'file');
+  // The execve starts, and waits in de_thread for heldThread, which the fixture holds at its exit: the
+  // leader is a zombie by then, and stays one until the fixture lets heldThread go (SIGUSR2).
+  process.kill(execer, 'SIGUSR1');
+  waitStat(execer, (stat) => stat?.state === 'Z', 'showed its leader a zombie');
+  let selectedMidExec = false;
+  const report = await inspectFds({
+    selection: { kind: 'pids', pids: [execer, sibling] },
+    all: true,
+    engine: 'kcmp',
+    workers: 0,
+    // Told once the processes are selected, before any fd table is found: let the execve complete now.
+    onEngine: () => {
+      selectedMidExec = readStat(execer).state === 'Z';
+      process.kill(main, 'SIGUSR2');
+      waitComm(execer, 'sleep');
+    },
+  });
+  assert.ok(selectedMidExec, 'the race happened: the selection was made while the leader was a zombie');
+  assert.deepEqual(report.errors, [], 'no zombie row: the process lives');
+  const shared = report.descriptions.find((d) => d.holders.some((h) => h.pid === sibling && h.fd === file));
+  assert.deepEqual(
+    shared?.holders.map((h) => `${h.pid}:${h.fd}`),
+    [`${execer}:${file}`, `${sibling}:${file}`],
+    'the exec kept the inherited file: both hold it',
+  );
+  assert.equal(report.processes.find((p) => p.pid === execer)?.command, 'sleep', 'as it was read again');
 });

@@ -66,6 +66,19 @@ export class Problems {
     });
   }
 
+  /** --stop left the process running: `tracerPid` traces it, and only a tracer can continue a tracee
+   * that a SIGSTOP stopped (freeze.ts). */
+  notStopped(pid: number, tracerPid: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'not-stopped',
+      message: `process ${pid} was not stopped: process ${tracerPid} traces it (ptrace), and a stop would have left it stopped for its tracer, which alone can continue it; its fds were read while it ran, so its part of the snapshot is not exact`,
+    });
+  }
+
   /** The leader's table listed empty, then `fds` fds: it was released and replaced while it was read. */
   refilled(pid: number, fds: number): void {
     this.rows.push({
@@ -75,6 +88,32 @@ export class Problems {
       errno: null,
       reason: 'unsettled',
       message: `process ${pid}: its fd table listed no fds, then ${fds} a moment later: it was released and replaced while it was read (its leader exited, or another thread called execve); those fds are missing from this report; run again, or with --stop`,
+    });
+  }
+
+  /** A live process none of whose tasks could be read for its fd table, each time it was read again
+   * (unheld.ts): its leader had exited while other tasks lived on. */
+  leaderless(pid: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'unsettled',
+      message: `process ${pid}: no task of it could be read for its fd table: its leader had exited while other threads lived on, and those were exiting, calling execve (which hands the leader's pid to the exec'ing thread) or could not be compared each time it was read again; its fds are missing from this report; run again`,
+    });
+  }
+
+  /** Process `pid` shares the fd table that was read through `reader`, which exited each time it was read
+   * again (handover.ts). */
+  orphaned(pid: number, reader: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'unsettled',
+      message: `process ${pid}: its fd table, which it shares (CLONE_FILES), was read through process ${reader}, and that process exited during the scan, as each sharer the table was read through before it had; its fds are missing from this report; run again`,
     });
   }
 
@@ -180,6 +219,11 @@ export class Problems {
     }
     return rows.sort((a, b) => a.pid - b.pid || (a.fd ?? -1) - (b.fd ?? -1));
   }
+}
+
+/** A row that leaves nothing out: every fd of its process was read (not as an exact snapshot: not-stopped). */
+export function omitsNothing(e: Pick<ScanError, 'reason'>): boolean {
+  return e.reason === 'not-stopped';
 }
 
 /** The remedy a row ends with. A refused kcmp or pidfd_getfd gets remedyFor()'s, which names the real cause:
