@@ -142,6 +142,6 @@ test('--stop leaves a traced process as it was, and says its part of the snapsho
   assert.match(table.stdout, /, 1 error,.*\nnot an exact snapshot of process \d+: --stop left it running/);
   const leaks = await runCliAsync(['leaks', '-p', String(tracee), '--stop']);
   assert.equal(leaks.code, 0, `read in full, only not stopped: nothing undecided: ${leaks.stderr}`);
-  assert.match(leaks.stderr, new RegExp(`^kcmp: ${tracee}: not-stopped: .*not exact\\n$`));
+  assert.match(leaks.stderr, new RegExp(`^kcmp: process ${tracee} was not stopped: .*not exact\\n$`));
   assert.equal(stateOf(tracee), 'S');
 });

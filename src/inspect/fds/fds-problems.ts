@@ -28,17 +28,7 @@ export class Problems {
   /** One fd (or, with fd null, a whole process) that could not be read; `tid`: the task whose fd table
    * the call read, when it is not the process's leader. */
   add(pid: number, fd: number | null, syscall: string, errno: string, tid?: number): void {
-    const process = tid === undefined || tid === pid ? `process ${pid}` : `process ${pid} (thread ${tid})`;
-    const what = fd === null ? process : `fd ${fd} of ${process}`;
-    const message = `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${hint(errno, syscall)}`;
-    this.rows.push({
-      pid,
-      ...(tid === undefined || tid === pid ? {} : { tid }),
-      fd,
-      syscall,
-      errno,
-      message,
-    });
+    this.rows.push(failedCallRow(pid, fd, syscall, errno, tid));
   }
 
   /** The fd was closed and its number reused between the scan and the re-stat. */
@@ -219,6 +209,31 @@ export class Problems {
     }
     return rows.sort((a, b) => a.pid - b.pid || (a.fd ?? -1) - (b.fd ?? -1));
   }
+}
+
+/**
+ * The error row of a call that failed for fd `fd` of process `pid` (null: the whole process), made through
+ * task `tid` when that is not the leader. Its message names the call, the errno and its meaning once —
+ * "fd 3 of process 12: stat failed: ENOENT (No such file or directory); it went away during the scan" —
+ * and never quotes Node's text for the error.
+ */
+export function failedCallRow(
+  pid: number,
+  fd: number | null,
+  syscall: string,
+  errno: string,
+  tid?: number,
+): ScanError {
+  const process = tid === undefined || tid === pid ? `process ${pid}` : `process ${pid} (thread ${tid})`;
+  const what = fd === null ? process : `fd ${fd} of ${process}`;
+  return {
+    pid,
+    ...(tid === undefined || tid === pid ? {} : { tid }),
+    fd,
+    syscall,
+    errno,
+    message: `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${hint(errno, syscall)}`,
+  };
 }
 
 /** A row that leaves nothing out: every fd of its process was read (not as an exact snapshot: not-stopped). */
