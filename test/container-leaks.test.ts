@@ -10,6 +10,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { scanErrorLine } from '../src/cli/scan-error-line.js';
+import { FDS_SCHEMA, type FdsReport, type ScanError } from '../src/inspect/fds/fds-report.js';
+import { auditContainers } from '../src/inspect/leaks/container-leaks.js';
 import type { ContainerLeaksReport } from '../src/inspect/leaks/container-leaks-report.js';
 import { runCli } from './helpers/cli.js';
 import { waitFor } from './helpers/exporter.js';
@@ -217,4 +220,37 @@ test("a rootless container below a root process nobody cannot read: undecided, i
   );
   const root = runCli(['leaks', '--container', String(c.init), ...tree]);
   assert.equal(root.code, 0, `root reads every process: nothing found: ${root.stderr}`);
+});
+
+test('an error row names the call, its errno and their meaning once, in our words: never Node text', async () => {
+  // A process of the container that exits before it is read: a child of ours, reaped already.
+  const child = spawn('true', { stdio: 'ignore' });
+  await new Promise((resolve) => child.once('exit', resolve));
+  const gone = child.pid as number;
+  const container = {
+    pid: process.pid,
+    pidNamespace: '',
+    mountNamespace: '',
+    cgroup: null,
+    unit: null,
+    processes: [gone],
+  };
+  const stats = { processes: 0, fds: 0, descriptions: 0, shared: 0, errors: 0, comparisons: 0 };
+  const scan: FdsReport = {
+    schema: FDS_SCHEMA,
+    processes: [],
+    descriptions: [],
+    errors: [],
+    stats: { ...stats, engine: 'kcmp', elapsedMs: 0 },
+  };
+  const { errors } = auditContainers(scan, [container]);
+  assert.deepEqual(
+    errors.map((e) => [e.pid, e.fd, e.syscall, e.errno]),
+    [[gone, null, 'stat', 'ENOENT']],
+  );
+  const line = scanErrorLine(errors[0] as ScanError);
+  assert.equal(
+    line,
+    `process ${gone}: stat failed: ENOENT (no such file or directory); it went away during the scan, skipping`,
+  );
 });

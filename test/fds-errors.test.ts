@@ -15,15 +15,17 @@ import { identify } from '../src/inspect/fds/buckets.js';
 import { describe } from '../src/inspect/fds/describe.js';
 import { missedTables, readRows } from '../src/inspect/fds/fd-rows.js';
 import { fdTables } from '../src/inspect/fds/fd-tables.js';
+import { inspectFds } from '../src/inspect/fds/fds.js';
 import { Problems } from '../src/inspect/fds/fds-problems.js';
 import { group } from '../src/inspect/fds/grouping.js';
 import { selectProcesses } from '../src/procfs/select.js';
+import { readStat } from '../src/procfs/stat.js';
 import { errnoName } from '../src/sys/errno.js';
 import { KCMP, sysKcmp } from '../src/sys/kcmp.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
-import { pick } from './helpers/kernel.js';
+import { pick, waitStat } from './helpers/kernel.js';
 import { waitComm } from './helpers/wait.js';
 
 test('kcmp fds -p ZOMBIE: an error row "zombie", as kcmp tasks gives', async (t) => {
@@ -207,4 +209,37 @@ test('waitComm: ENOENT and ESRCH while de_thread hands the pid over are "not yet
   const started = Date.now();
   assert.throws(() => waitComm(gone, 'sleep'), new RegExp(`^Error: process ${gone} is gone: .* ENOENT`));
   assert.ok(Date.now() - started < 5_000, 'not the whole timeout');
+});
+
+test("a live process caught in a thread's execve (its leader a zombie) is read, never taken for a zombie with no fds", async (t) => {
+  const f = await mkfds(t, 'exec_held');
+  if (!f) return;
+  const { main, execer, sibling } = pick(f.pids, 'main', 'execer', 'sibling');
+  const { file } = pick(f.fds, 'file');
+  // The execve starts, and waits in de_thread for heldThread, which the fixture holds at its exit: the
+  // leader is a zombie by then, and stays one until the fixture lets heldThread go (SIGUSR2).
+  process.kill(execer, 'SIGUSR1');
+  waitStat(execer, (stat) => stat?.state === 'Z', 'showed its leader a zombie');
+  let selectedMidExec = false;
+  const report = await inspectFds({
+    selection: { kind: 'pids', pids: [execer, sibling] },
+    all: true,
+    engine: 'kcmp',
+    workers: 0,
+    // Told once the processes are selected, before any fd table is found: let the execve complete now.
+    onEngine: () => {
+      selectedMidExec = readStat(execer).state === 'Z';
+      process.kill(main, 'SIGUSR2');
+      waitComm(execer, 'sleep');
+    },
+  });
+  assert.ok(selectedMidExec, 'the race happened: the selection was made while the leader was a zombie');
+  assert.deepEqual(report.errors, [], 'no zombie row: the process lives');
+  const shared = report.descriptions.find((d) => d.holders.some((h) => h.pid === sibling && h.fd === file));
+  assert.deepEqual(
+    shared?.holders.map((h) => `${h.pid}:${h.fd}`),
+    [`${execer}:${file}`, `${sibling}:${file}`],
+    'the exec kept the inherited file: both hold it',
+  );
+  assert.equal(report.processes.find((p) => p.pid === execer)?.command, 'sleep', 'as it was read again');
 });

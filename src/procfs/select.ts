@@ -160,6 +160,20 @@ function named(pid: number, visible: ReadonlySet<number>): ProcStat {
   return stat;
 }
 
+/**
+ * Process `p` read again — its state, command and tasks as they are now — if it is still the process that
+ * was selected (the same start time); undefined if it is gone or its pid names another process.
+ */
+export function reselect(p: SelectedProcess): SelectedProcess | undefined {
+  let stat: ProcStat;
+  try {
+    stat = readStat(p.pid);
+  } catch {
+    return undefined;
+  }
+  return stat.startTime === p.startTime ? describe(p.pid, stat) : undefined;
+}
+
 function describe(pid: number, stat: ProcStat): SelectedProcess {
   return {
     pid,

@@ -394,12 +394,27 @@ export function fdsSummary(stats: FdsStats, unit = 'kcmp call'): string {
   );
 }
 
-/** The line that explains the "?" of uncertain descriptions, or '' when every listed one is certain. */
+/**
+ * The lines under the summary: what the "?" of uncertain descriptions means, and which processes --stop
+ * left running (traced: the snapshot of them is not exact); '' when neither applies.
+ */
 export function fdsFootnote(report: FdsReport): string {
-  if (report.descriptions.every((d) => d.certain)) return '';
-  return (
-    '?: uncertain: some fds of this file could not be compared (kcmp unavailable or refused, see the ' +
-    'ERROR rows); fds listed together do share one description, fds listed apart may share one too: ' +
-    'nothing is merged on a guess\n'
-  );
+  const notes: string[] = [];
+  if (!report.descriptions.every((d) => d.certain)) {
+    notes.push(
+      '?: uncertain: some fds of this file could not be compared (kcmp unavailable or refused, see the ' +
+        'ERROR rows); fds listed together do share one description, fds listed apart may share one too: ' +
+        'nothing is merged on a guess',
+    );
+  }
+  const running = report.errors.filter((e) => e.reason === 'not-stopped').map((e) => e.pid);
+  if (running.length > 0) {
+    const [them, processes, are] =
+      running.length === 1 ? ['it', 'process', 'is'] : ['them', 'processes', 'are'];
+    notes.push(
+      `not an exact snapshot of ${processes} ${running.join(', ')}: --stop left ${them} running: ${them} ` +
+        `${are} traced (ptrace), and a stopped tracee runs again only when its tracer says so (ERROR not-stopped)`,
+    );
+  }
+  return notes.map((note) => `${note}\n`).join('');
 }

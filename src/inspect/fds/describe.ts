@@ -37,6 +37,8 @@ export interface Draft {
 export interface DescribeRun {
   processes: readonly SelectedProcess[];
   problems: Problems;
+  /** Processes known to have exited during the scan (handover.ts): left out as the identity check does. */
+  exited: ReadonlySet<number>;
   pool: WorkerPool | undefined;
   options: { all: boolean; fdinfo: boolean; fileStat: boolean; sockets: boolean; peers: boolean };
   engine: EngineName;
@@ -49,15 +51,17 @@ export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRu
   const drafts = draftsOf(rows, outcomes, run.problems);
   const replaced = new Set<number>();
   for (const p of run.processes) {
-    if (!stillSame({ pid: p.pid, startTime: p.startTime })) {
+    if (run.exited.has(p.pid) || !stillSame({ pid: p.pid, startTime: p.startTime })) {
       replaced.add(p.pid);
       run.problems.replaced(p.pid);
     }
   }
+  // A row stays while any holder of its table is still the process selected: a shared table's reader
+  // that exits after it was read (handover.ts) takes only its own holders along.
+  const heldStill = (row: number) => holdersOf(tableOf(rows, row)).some((pid) => !replaced.has(pid));
   const kept: Draft[] = [];
   for (const draft of drafts) {
-    const live =
-      replaced.size === 0 ? draft.rows : draft.rows.filter((r) => !replaced.has(tableOf(rows, r).pid));
+    const live = replaced.size === 0 ? draft.rows : draft.rows.filter(heldStill);
     if (live.length > 0) kept.push(live === draft.rows ? draft : { ...draft, rows: live });
   }
   const listed = run.options.all ? kept : kept.filter((d) => d.rows.length > 1);
@@ -128,22 +132,25 @@ function reportOf(
   // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
   const tablesOf = new Map<number, number>();
   for (const t of rows.tables) tablesOf.set(t.pid, (tablesOf.get(t.pid) ?? 0) + 1);
+  const holding = (pid: number) => !found.replaced.has(pid);
   const holders = (members: readonly number[]): Holder[] => {
     const out: Holder[] = [];
+    let shared = false;
     for (const row of members) {
       const table = tableOf(rows, row);
       const fd = rows.fd[row] as number;
       const h: Holder = { pid: table.pid, fd, command: command(table.pid) };
       if (table.tid !== table.pid || (tablesOf.get(table.pid) ?? 0) > 1) h.tid = table.tid;
       if (run.options.fdinfo) addFdInfo(h, table.tid);
-      out.push(h);
+      if (holding(table.pid)) out.push(h);
       // One fd of one table: the same description, position, flags and close-on-exec bit for every sharer.
       const { tid: _, ...details } = h;
-      for (const pid of table.sharedBy) {
+      for (const pid of table.sharedBy.filter(holding)) {
+        shared = true;
         out.push({ ...details, pid, command: command(pid), fdTable: table.pid });
       }
     }
-    return out.length === members.length ? out : out.sort((a, b) => a.pid - b.pid); // stable: fds stay in order
+    return shared ? out.sort((a, b) => a.pid - b.pid) : out; // stable: fds stay in order
   };
   // Ids number every kept description, listed or not, so one description has the same id with --all and
   // without (the default view lists the shared ones, with gaps in their numbers).
@@ -168,7 +175,8 @@ function reportOf(
     };
   });
   const errors = run.problems.list().filter((e) => !found.replaced.has(e.pid) || e.syscall === 'identity');
-  const heldBy = (d: Draft) => d.rows.reduce((n, row) => n + 1 + tableOf(rows, row).sharedBy.length, 0);
+  const heldBy = (d: Draft) =>
+    d.rows.reduce((n, row) => n + holdersOf(tableOf(rows, row)).filter(holding).length, 0);
   return {
     schema: FDS_SCHEMA,
     processes: processInfo(run.processes, rows.tables),
@@ -185,6 +193,11 @@ function reportOf(
       elapsedMs: Math.round(performance.now() - run.started),
     },
   };
+}
+
+/** Every process that holds a table: the one it is read under, and the others that share it. */
+function holdersOf(table: FdTable): number[] {
+  return [table.pid, ...table.sharedBy];
 }
 
 /** pos, flags, mnt_id from fdinfo; left out if the fd is gone by now (these are details, not verdicts). */

@@ -28,17 +28,7 @@ export class Problems {
   /** One fd (or, with fd null, a whole process) that could not be read; `tid`: the task whose fd table
    * the call read, when it is not the process's leader. */
   add(pid: number, fd: number | null, syscall: string, errno: string, tid?: number): void {
-    const process = tid === undefined || tid === pid ? `process ${pid}` : `process ${pid} (thread ${tid})`;
-    const what = fd === null ? process : `fd ${fd} of ${process}`;
-    const message = `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${hint(errno, syscall)}`;
-    this.rows.push({
-      pid,
-      ...(tid === undefined || tid === pid ? {} : { tid }),
-      fd,
-      syscall,
-      errno,
-      message,
-    });
+    this.rows.push(failedCallRow(pid, fd, syscall, errno, tid));
   }
 
   /** The fd was closed and its number reused between the scan and the re-stat. */
@@ -66,6 +56,19 @@ export class Problems {
     });
   }
 
+  /** --stop left the process running: `tracerPid` traces it, and only a tracer can continue a tracee
+   * that a SIGSTOP stopped (freeze.ts). */
+  notStopped(pid: number, tracerPid: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'not-stopped',
+      message: `process ${pid} was not stopped: process ${tracerPid} traces it (ptrace), and a stop would have left it stopped for its tracer, which alone can continue it; its fds were read while it ran, so its part of the snapshot is not exact`,
+    });
+  }
+
   /**
    * A live process's table yielded no fd to the scan while /proc/TID/fd lists `fds` now: what was read
    * of it (`rowsFrom` a BPF pass, or a /proc listing) is no answer. Seen when the table was released and replaced while it was read (its leader
@@ -87,6 +90,32 @@ export class Problems {
       errno: null,
       reason: 'missed',
       message: `${process}: ${saw}: those fds are missing from this report (a table released and replaced while it was read, by its leader's exit or another thread's execve, looks so); run again, or with --stop`,
+    });
+  }
+
+  /** A live process none of whose tasks could be read for its fd table, each time it was read again
+   * (unheld.ts): its leader had exited while other tasks lived on. */
+  leaderless(pid: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'unsettled',
+      message: `process ${pid}: no task of it could be read for its fd table: its leader had exited while other threads lived on, and those were exiting, calling execve (which hands the leader's pid to the exec'ing thread) or could not be compared each time it was read again; its fds are missing from this report; run again`,
+    });
+  }
+
+  /** Process `pid` shares the fd table that was read through `reader`, which exited each time it was read
+   * again (handover.ts). */
+  orphaned(pid: number, reader: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'unsettled',
+      message: `process ${pid}: its fd table, which it shares (CLONE_FILES), was read through process ${reader}, and that process exited during the scan, as each sharer the table was read through before it had; its fds are missing from this report; run again`,
     });
   }
 
@@ -192,6 +221,36 @@ export class Problems {
     }
     return rows.sort((a, b) => a.pid - b.pid || (a.fd ?? -1) - (b.fd ?? -1));
   }
+}
+
+/**
+ * The error row of a call that failed for fd `fd` of process `pid` (null: the whole process), made through
+ * task `tid` when that is not the leader. Its message names the call, the errno and its meaning once —
+ * "fd 3 of process 12: stat failed: ENOENT (No such file or directory); it went away during the scan" —
+ * and never quotes Node's text for the error.
+ */
+export function failedCallRow(
+  pid: number,
+  fd: number | null,
+  syscall: string,
+  errno: string,
+  tid?: number,
+): ScanError {
+  const process = tid === undefined || tid === pid ? `process ${pid}` : `process ${pid} (thread ${tid})`;
+  const what = fd === null ? process : `fd ${fd} of ${process}`;
+  return {
+    pid,
+    ...(tid === undefined || tid === pid ? {} : { tid }),
+    fd,
+    syscall,
+    errno,
+    message: `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${hint(errno, syscall)}`,
+  };
+}
+
+/** A row that leaves nothing out: every fd of its process was read (not as an exact snapshot: not-stopped). */
+export function omitsNothing(e: Pick<ScanError, 'reason'>): boolean {
+  return e.reason === 'not-stopped';
 }
 
 /** The remedy a row ends with. A refused kcmp or pidfd_getfd gets remedyFor()'s, which names the real cause:

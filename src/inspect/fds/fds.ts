@@ -22,16 +22,18 @@ import { type ScanMethod, scanMethod } from '../../compare/fd-scan-method.js';
 import { countFds } from '../../procfs/fds.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
-import { type Frozen, freeze } from '../freeze.js';
+import { type Frozen, freeze, type TracedProcess } from '../freeze.js';
 import { identify } from './buckets.js';
 import { describe } from './describe.js';
 import { chooseEngine, type EngineChoice, type EngineRequest, openBpf } from './fd-engine.js';
 import { type FdRows, missedTables, readRows } from './fd-rows.js';
 import { readRowsBpf } from './fd-rows-bpf.js';
-import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
+import type { AssumedTable, FdTable } from './fd-tables.js';
 import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
 import { group } from './grouping.js';
+import { handOver, orphans } from './handover.js';
+import { settledFdTables } from './unheld.js';
 import { WorkerPool, workerCount } from './work-split.js';
 
 /** Every option of {@link inspectFds}; a caller passes {@link FdsScanOptions} (only `selection` required). */
@@ -120,36 +122,73 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
   const started = performance.now();
-  const processes = selectProcesses(options.selection);
-  const run = await startRun(processes, options);
+  const selected = selectProcesses(options.selection);
+  const run = await startRun(selected, options);
   try {
-    const problems = new Problems(run.how.blocked);
-    const found = fdTables(processes, run.how.blocked);
-    noteZombies(processes, found.tables, problems);
-    const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
+    const found = settledFdTables(selected, run.how.blocked);
+    const { processes } = found;
+    // What is known before any table is read, said again in each reading's fresh rows.
+    const problemsBefore = (): Problems => {
+      const problems = new Problems(run.how.blocked);
+      for (const { pid, tracerPid } of run.traced) problems.notStopped(pid, tracerPid);
+      for (const p of found.zombies) problems.zombie(p.pid, p.command);
+      for (const p of found.unsettled) problems.leaderless(p.pid);
+      return problems;
+    };
     const progress = (phase: FdsProgress['phase']) => (done: number, total: number) =>
       options.onProgress?.({ phase, done, total });
-
-    const rows = run.iterator
-      ? readRowsBpf(run.iterator, tables)
-      : await readRows(tables, run.pool, problems, progress('scan'));
-    run.iterator?.close();
-    noteMissed(rows, run.iterator ? 'bpf' : 'proc', problems);
-    noteAssumed(found.assumed, rows.tables, problems);
-    const buckets = identify(rows, options.paranoid);
-    const outcomes = await group(rows, buckets, { ...run, processes, onProgress: progress('group') });
-    return await describe(rows, outcomes, {
-      processes,
-      problems,
-      pool: run.pool,
-      options,
-      engine: run.choice.engine,
-      comparisons: found.comparisons,
-      started,
-    });
+    let tables = byPidAndTid(found.tables);
+    const exited = new Set<number>();
+    for (let reading = 1; ; reading++) {
+      const problems = problemsBefore();
+      let rows = run.iterator
+        ? readRowsBpf(run.iterator, tables)
+        : await readRows(tables, run.pool, problems, progress('scan'));
+      noteMissed(rows, run.iterator ? 'bpf' : 'proc', problems);
+      noteAssumed(found.assumed, rows.tables, problems);
+      const buckets = identify(rows, options.paranoid);
+      const outcomes = await group(rows, buckets, { ...run, processes, onProgress: progress('group') });
+      const handover = handOver(tables, processes);
+      for (const pid of handover.exited) exited.add(pid);
+      if (handover.reread && reading < READINGS) {
+        tables = byPidAndTid(handover.tables);
+        continue;
+      }
+      if (handover.reread) rows = withoutOrphans(rows, orphans(tables, handover.tables), problems);
+      run.iterator?.close();
+      return await describe(rows, outcomes, {
+        processes,
+        problems,
+        exited,
+        pool: run.pool,
+        options,
+        engine: run.choice.engine,
+        comparisons: found.comparisons,
+        started,
+      });
+    }
   } finally {
     await run.close();
   }
+}
+
+/** How many times a scan reads its tables: once, and again for each time a shared table's reader exits
+ * (handover.ts), up to this many. */
+const READINGS = 3;
+
+function byPidAndTid(tables: readonly FdTable[]): FdTable[] {
+  return [...tables].sort((a, b) => a.pid - b.pid || a.tid - b.tid);
+}
+
+/**
+ * The rows, with the sharers of each table whose reader exited in the last reading no longer its holders:
+ * those rows are left out with their reader (the identity check), and each sharer that lives gets an error
+ * row instead.
+ */
+function withoutOrphans(rows: FdRows, lost: ReturnType<typeof orphans>, problems: Problems): FdRows {
+  for (const { table, survivors } of lost) for (const pid of survivors) problems.orphaned(pid, table.pid);
+  const orphaned = new Set(lost.map((l) => l.table));
+  return { ...rows, tables: rows.tables.map((t) => (orphaned.has(t) ? { ...t, sharedBy: [] } : t)) };
 }
 
 /** What one scan holds from start to end: its engine, its comparison method, workers, stopped processes. */
@@ -158,6 +197,8 @@ interface Run {
   how: ScanMethod;
   iterator: TaskFileIterator | undefined;
   pool: WorkerPool | undefined;
+  /** With --stop: the processes left running because another process traces them (freeze.ts). */
+  traced: readonly TracedProcess[];
   close(): Promise<void>;
 }
 
@@ -193,21 +234,11 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
       await pool?.ready();
       frozen = await freeze(processes);
     }
-    return { choice, how, iterator, pool, close };
+    return { choice, how, iterator, pool, traced: frozen?.traced ?? [], close };
   } catch (error) {
     await close();
     throw error;
   }
-}
-
-/** A zombie has no live task, so no fd table to read: an error row says so, as `kcmp tasks` does. */
-function noteZombies(
-  processes: readonly SelectedProcess[],
-  tables: readonly FdTable[],
-  problems: Problems,
-): void {
-  const held = new Set(tables.flatMap((t) => [t.pid, ...t.sharedBy]));
-  for (const p of processes) if (p.zombie && !held.has(p.pid)) problems.zombie(p.pid, p.command);
 }
 
 /** A live table that yielded no row while /proc lists fds in it is an error row, never "0 fds". */

@@ -35,6 +35,7 @@ import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { readStat } from '../../procfs/stat.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
+import { failedCallRow } from '../fds/fds-problems.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
 import {
   CONTAINER_LEAK_TIER,
@@ -312,6 +313,5 @@ function linkTarget(pid: number, link: 'cwd' | 'root'): string {
 
 /** An error row; a process or fd gone mid-scan is one too (ENOENT, ESRCH): counted, never fatal. */
 function problem(pid: number, fd: number | null, syscall: string, error: unknown): ScanError {
-  const errno = fsErrno(error);
-  return { pid, fd, syscall, errno, message: error instanceof Error ? error.message : String(error) };
+  return failedCallRow(pid, fd, syscall, fsErrno(error));
 }

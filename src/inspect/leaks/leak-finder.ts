@@ -23,6 +23,7 @@ import { accessMode, readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
 import { readStat } from '../../procfs/stat.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
+import { omitsNothing } from '../fds/fds-problems.js';
 import type { Description, FdsReport, Holder, ScanError } from '../fds/fds-report.js';
 import { adviceFor } from './leak-advice.js';
 import { leakCase, type ProgramFacts } from './leak-case.js';
@@ -274,14 +275,15 @@ export function wentAway(e: ScanError): boolean {
 }
 
 /**
- * Processes whose fds could not all be read or compared (error rows other than "it went away"), when a
+ * Processes whose fds could not all be read or compared (error rows other than "it went away" and those
+ * that leave nothing out, as a traced process --stop did not stop: read as a scan without --stop), when a
  * selected process is their ancestor or descendant: leaks between them cannot be ruled out.
  */
 function undecided(report: FdsReport, ancestors: (pid: number) => number[]): UndecidedProcess[] {
   const command = new Map(report.processes.map((p) => [p.pid, p.command]));
   const failed = new Map<number, UndecidedProcess>();
   for (const e of report.errors) {
-    if (wentAway(e) || failed.has(e.pid)) continue;
+    if (wentAway(e) || omitsNothing(e) || failed.has(e.pid)) continue;
     const { pid, syscall, errno, message } = e;
     const reason = e.reason === undefined ? {} : { reason: e.reason };
     failed.set(pid, {
