@@ -117,6 +117,7 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
   const report = await describe(rows, outcomes, {
     processes,
     problems,
+    exited: new Set(),
     pool: undefined,
     options: { all: true, fdinfo: false, fileStat: false, sockets: false, peers: false },
     engine: 'kcmp',
