@@ -12,6 +12,7 @@ import { sameFile } from '../src/compare/same-file.js';
 import { sameTaskResource } from '../src/compare/same-task.js';
 import type { FdRef, KcmpType, TaskResource } from '../src/compare/types.js';
 import { InvalidArgumentError } from '../src/errors.js';
+import { inspectFds } from '../src/inspect/fds/fds.js';
 import { isKernelThread, readStat } from '../src/procfs/stat.js';
 import { seccompWrapper } from './fixture/seccomp.js';
 import { CLI, runCli } from './helpers/cli.js';
@@ -190,4 +191,43 @@ test('a PID namespace holding no process but kcmp: one line and exit 2, not an e
     r.stderr,
     /^kcmp: nothing to scan: the selection \(every process\) holds no process but kcmp itself;/,
   );
+});
+
+test('inspectFds(): one engine knob; malformed or contradictory options throw InvalidArgumentError', async () => {
+  const call = inspectFds as (options: unknown) => Promise<unknown>;
+  const bad: [unknown, RegExp][] = [
+    [undefined, /options must be an object/],
+    [{}, /a selection is required/],
+    [{ selection: { kind: 'pid' } }, /unknown selection kind "pid"/],
+    [{ selection: { kind: 'pids', pids: 12 } }, /selection pids must be an array of pids/],
+    [{ selection: { kind: 'pids', pids: [0] } }, /invalid pid in selection pids 0/],
+    [{ selection: { kind: 'tree', root: '1' } }, /invalid selection root "1"/],
+    [{ selection: { kind: 'all' }, all: 'yes' }, /option all must be true or false/],
+    [{ selection: { kind: 'all' }, engine: 'ebpf' }, /option engine must be one of auto, kcmp, borrow, bpf/],
+    [{ selection: { kind: 'all' }, workers: -1 }, /option workers must be 'auto' or 0 to 64/],
+    [
+      { selection: { kind: 'all' }, borrow: true, engine: 'kcmp' },
+      /borrow: true and engine: 'kcmp' contradict/,
+    ],
+    [{ selection: { kind: 'all' }, onProgress: 1 }, /option onProgress must be a function/],
+  ];
+  for (const [options, message] of bad) {
+    await assert.rejects(call(options), (error: unknown) => {
+      assert.ok(error instanceof InvalidArgumentError, `${JSON.stringify(options)}: ${String(error)}`);
+      assert.equal(error.code, 'ERR_INVALID_ARG_VALUE');
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+  // borrow: true is the borrow engine: with kcmp usable here, the kcmp engine runs and says so.
+  let reason = '';
+  const report = await inspectFds({
+    selection: { kind: 'pids', pids: [self] },
+    borrow: true,
+    onEngine: (choice) => {
+      reason = choice.reason;
+    },
+  });
+  assert.equal(report.stats.engine, 'kcmp');
+  assert.match(reason, /borrow is used only where kcmp is blocked/);
 });

@@ -73,9 +73,9 @@ export function bpfBlocker(btfPath: string = VMLINUX_BTF): string | null {
  */
 export function chooseEngine(
   request: EngineRequest,
-  options: { borrow: boolean; btfPath?: string; estimateFds: () => number },
+  options: { btfPath?: string; estimateFds: () => number },
 ): EngineChoice {
-  const run = detectRunMethod({ borrow: options.borrow || request === 'borrow' });
+  const run = detectRunMethod({ borrow: request === 'borrow' });
   if (run.method !== 'kcmp') {
     const engine = run.method === 'borrowed-dupfd-query' ? 'borrow' : 'none';
     const what = engine === 'borrow' ? 'pidfd_getfd + F_DUPFD_QUERY instead' : 'nothing can compare fds';
@@ -126,7 +126,6 @@ export interface EnginePolicy {
 /** Like chooseEngine for a large selection, and where that is bpf, the program is loaded to be sure. */
 export function enginePolicy(btfPath?: string): EnginePolicy {
   let large = chooseEngine('auto', {
-    borrow: false,
     ...(btfPath ? { btfPath } : {}),
     estimateFds: () => BPF_MIN_FDS,
   });

@@ -49,7 +49,7 @@ import { wentAway } from './leak-finder.js';
 import type { UndecidedProcess } from './leaks-report.js';
 
 /** Which containers {@link inspectContainerLeaks} audits, and against which processes outside. */
-export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'method' | 'borrow'> {
+export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'engine'> {
   /** One container, named by any of its processes; or every container among `selection`. */
   container: number | 'all';
   /** The processes outside the containers to compare against (and, with 'all', where to look for

@@ -11,7 +11,7 @@ import { LEAKS_SCHEMA, type LeaksReport } from './leaks-report.js';
 
 /** The selection (never implied: `{ kind: 'all' }` scans every visible process), scan and finder options. */
 export type LeaksOptions = Pick<FdsOptions, 'selection'> &
-  Partial<Pick<FdsOptions, 'paranoid' | 'stop' | 'workers' | 'method'> & FinderOptions>;
+  Partial<Pick<FdsOptions, 'paranoid' | 'stop' | 'workers' | 'engine'> & FinderOptions>;
 
 /** Nothing of the selection could be read: there is nothing to judge, and "no leak" would be a guess. */
 function assertSomethingRead(fds: FdsReport): void {
