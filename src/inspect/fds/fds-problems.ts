@@ -4,10 +4,12 @@
  * fds kcmp refused to compare (privilege, not supported) are counted per process and errno, so a blocked
  * kcmp yields one row per process, not one per fd.
  */
+
 import type { ProbeResult } from '../../compare/probe.js';
 import { probeRemedy, REMEDY, remedyFor } from '../../compare/remedies.js';
 import { uncalledReason } from '../../compare/run-method.js';
 import { type ErrnoName, errnoMessage, isGone, isNotSupported, isPrivilege } from '../../sys/errno.js';
+import type { NotStopped } from '../freeze.js';
 import type { ScanError } from './fds-report.js';
 import { ATTEMPTS } from './group-bucket.js';
 
@@ -56,16 +58,20 @@ export class Problems {
     });
   }
 
-  /** --stop left the process running: `tracerPid` traces it, and only a tracer can continue a tracee
-   * that a SIGSTOP stopped (freeze.ts). */
-  notStopped(pid: number, tracerPid: number): void {
+  /** --stop did not hold the process still (freeze.ts): another traces it, and only a tracer can continue a
+   * tracee that a SIGSTOP stopped; or it had not stopped by the deadline (an uninterruptible wait). */
+  notStopped(p: NotStopped): void {
+    const why =
+      'tracerPid' in p
+        ? `process ${p.tracerPid} traces it (ptrace), and a stop would have left it stopped for its tracer, which alone can continue it`
+        : `it had not stopped ${p.waitedMs / 1000} s after SIGSTOP (state ${p.state}${p.state === 'D' ? ': in an uninterruptible wait, which a stop does not interrupt' : ''})`;
     this.rows.push({
-      pid,
+      pid: p.pid,
       fd: null,
       syscall: null,
       errno: null,
       reason: 'not-stopped',
-      message: `process ${pid} was not stopped: process ${tracerPid} traces it (ptrace), and a stop would have left it stopped for its tracer, which alone can continue it; its fds were read while it ran, so its part of the snapshot is not exact`,
+      message: `process ${p.pid} was not stopped: ${why}; its fds were read while it ran, so its part of the snapshot is not exact`,
     });
   }
 
@@ -171,16 +177,22 @@ export class Problems {
     return {
       syscall: null,
       errno: null,
-      reason: this.blocked ? uncalledReason(this.blocked) : 'method-none',
+      reason: uncalledReason(this.blockedProbe()),
     };
   }
 
   private notCalled(): string {
-    return this.blocked?.detail ?? 'the scan was asked to compare with no method';
+    return this.blockedProbe().detail;
   }
 
   private uncalledRemedy(): string {
-    return (this.blocked && probeRemedy('kcmp', this.blocked.outcome)) ?? REMEDY.probeFailed;
+    return probeRemedy('kcmp', this.blockedProbe().outcome) ?? REMEDY.probeFailed;
+  }
+
+  /** What probing kcmp found: an fd is left uncalled only in a run whose kcmp is blocked (fd-scan-method.ts). */
+  private blockedProbe(): ProbeResult {
+    if (!this.blocked) throw new Error('fd scan: an fd was left uncompared in a run whose kcmp is usable');
+    return this.blocked;
   }
 
   /** An fd of a file whose fds kept changing while they were compared: listed alone, `certain: false`. */

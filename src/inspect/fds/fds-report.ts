@@ -135,8 +135,8 @@ export interface ScanError {
    * for it), `reused` (the fd's number names another file than when it was read: closed and reused meanwhile),
    * `seccomp-kill` (not compared, and kcmp not called: a seccomp filter kills any process calling it, so
    * no errno exists), `probe-failed` (likewise, kcmp blocked and the probe that tells how could not run),
-   * `method-none` (a library scan asked to compare with no method), `not-stopped` (--stop left it running:
-   * another process traces it; its fds were read, but not as an exact snapshot). */
+   * `not-stopped` (--stop did not hold it still: another process traces it, or it had not stopped by the
+   * deadline; its fds were read, but not as an exact snapshot). */
   reason?: ScanErrorReason;
   /** One line for people: what failed and what it means for the report. */
   message: string;
@@ -150,7 +150,6 @@ export type ScanErrorReason =
   | 'reused'
   | 'seccomp-kill'
   | 'probe-failed'
-  | 'method-none'
   | 'not-stopped';
 
 /** A scanned process. */

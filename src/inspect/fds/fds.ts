@@ -21,7 +21,7 @@ import { type ScanMethod, scanMethod } from '../../compare/fd-scan-method.js';
 import { countFds } from '../../procfs/fds.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
-import { type Frozen, freeze, type TracedProcess } from '../freeze.js';
+import { type Frozen, freeze, type NotStopped } from '../freeze.js';
 import { identify } from './buckets.js';
 import { describe } from './describe.js';
 import { chooseEngine, type EngineChoice, openBpf } from './fd-engine.js';
@@ -69,7 +69,7 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
     // What is known before any table is read, said again in each reading's fresh rows.
     const problemsBefore = (): Problems => {
       const problems = new Problems(run.how.blocked);
-      for (const { pid, tracerPid } of run.traced) problems.notStopped(pid, tracerPid);
+      for (const p of run.notStopped) problems.notStopped(p);
       for (const p of found.zombies) problems.zombie(p.pid, p.command);
       for (const p of found.unsettled) problems.leaderless(p.pid);
       return problems;
@@ -137,7 +137,7 @@ interface Run {
   iterator: TaskFileIterator | undefined;
   pool: WorkerPool | undefined;
   /** With --stop: the processes left running because another process traces them (freeze.ts). */
-  traced: readonly TracedProcess[];
+  notStopped: readonly NotStopped[];
   close(): Promise<void>;
 }
 
@@ -173,7 +173,7 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
       await pool?.ready();
       frozen = await freeze(processes);
     }
-    return { choice, how, iterator, pool, traced: frozen?.traced ?? [], close };
+    return { choice, how, iterator, pool, notStopped: frozen?.notStopped ?? [], close };
   } catch (error) {
     await close();
     throw error;
