@@ -24,12 +24,12 @@ export class Problems {
   private readonly uncalledFds = new Map<number, number>();
   private readonly uncompared = new Map<
     string,
-    { pid: number; syscall: string; errno: string; count: number }
+    { pid: number; syscall: string; errno: ErrnoName; count: number }
   >();
 
   /** One fd (or, with fd null, a whole process) that could not be read; `tid`: the task whose fd table
    * the call read, when it is not the process's leader. */
-  add(pid: number, fd: number | null, syscall: string, errno: string, tid?: number): void {
+  add(pid: number, fd: number | null, syscall: string, errno: ErrnoName, tid?: number): void {
     this.rows.push(failedCallRow(pid, fd, syscall, errno, tid));
   }
 
@@ -130,15 +130,16 @@ export class Problems {
     this.rows.push({
       pid,
       fd: null,
-      syscall: 'identity',
-      errno: 'ESRCH',
+      syscall: null, // its start time was read again and differs, or it is gone: no call failed
+      errno: null,
+      reason: 'replaced',
       message: `process ${pid} exited (or its pid was reused) during the scan; its fds are left out`,
     });
   }
 
   /** Threads whose fd table could not be compared with the leader's; taken to share it, not read. `errno`
    * null: kcmp was not called (blocked in this run without an errno). */
-  assumedShared(pid: number, tids: readonly number[], errno: string | null): void {
+  assumedShared(pid: number, tids: readonly number[], errno: ErrnoName | null): void {
     const which = tids.length === 1 ? `thread ${tids[0]}` : `threads ${tids.join(', ')}`;
     const effect = `taken to share the leader's fd table, so fds a thread holds after unshare(CLONE_FILES) would be missing`;
     if (errno === null) {
@@ -155,12 +156,12 @@ export class Problems {
       fd: null,
       syscall: 'kcmp',
       errno,
-      message: `process ${pid}: kcmp(KCMP_FILES) failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${which}; ${effect}${hint(errno, 'kcmp')}`,
+      message: `process ${pid}: kcmp(KCMP_FILES) failed: ${errno} (${errnoMessage(errno)}) for ${which}; ${effect}${hint(errno, 'kcmp')}`,
     });
   }
 
   /** An fd that could not be compared (`syscall` failed): it is listed alone, `certain: false`. */
-  uncomparedFd(pid: number, syscall: string, errno: string): void {
+  uncomparedFd(pid: number, syscall: string, errno: ErrnoName): void {
     const key = `${pid} ${syscall} ${errno}`;
     const entry = this.uncompared.get(key);
     if (entry) entry.count++;
@@ -228,7 +229,7 @@ export class Problems {
         fd: null,
         syscall,
         errno,
-        message: `process ${pid}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${fds}; each is listed as a description of its own, certain: false${hint(errno, syscall)}`,
+        message: `process ${pid}: ${syscall} failed: ${errno} (${errnoMessage(errno)}) for ${fds}; each is listed as a description of its own, certain: false${hint(errno, syscall)}`,
       });
     }
     return rows.sort((a, b) => a.pid - b.pid || (a.fd ?? -1) - (b.fd ?? -1));
@@ -245,7 +246,7 @@ export function failedCallRow(
   pid: number,
   fd: number | null,
   syscall: string,
-  errno: string,
+  errno: ErrnoName,
   tid?: number,
 ): ScanError {
   const process = tid === undefined || tid === pid ? `process ${pid}` : `process ${pid} (thread ${tid})`;
@@ -256,19 +257,20 @@ export function failedCallRow(
     fd,
     syscall,
     errno,
-    message: `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${hint(errno, syscall)}`,
+    message: `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno)})${hint(errno, syscall)}`,
   };
 }
 
-/** A row that leaves nothing out: every fd of its process was read (not as an exact snapshot: not-stopped). */
-export function omitsNothing(e: Pick<ScanError, 'reason'>): boolean {
-  return e.reason === 'not-stopped';
+/** A row that leaves nothing out: every fd of its process was read (not as an exact snapshot:
+ * not-stopped), or only a detail is missing: a name (readlink) or a holder's fdinfo. */
+export function omitsNothing(e: Pick<ScanError, 'reason' | 'syscall'>): boolean {
+  return e.reason === 'not-stopped' || e.syscall === 'readlink' || e.syscall === 'fdinfo';
 }
 
 /** The remedy a row ends with. A refused kcmp or pidfd_getfd gets remedyFor()'s, which names the real cause:
  * a seccomp filter (refusing or killing) rather than the ptrace check, or a kernel without the call. */
-function hint(errno: string, syscall = ''): string {
-  const e = errno as ErrnoName;
+function hint(errno: ErrnoName, syscall = ''): string {
+  const e = errno;
   if ((syscall === 'kcmp' || syscall === 'pidfd_getfd') && (isPrivilege(e) || isNotSupported(e))) {
     const remedy = remedyFor({ syscall, errno: e });
     if (remedy) return `; ${remedy}`;
@@ -277,8 +279,8 @@ function hint(errno: string, syscall = ''): string {
   if (errno === 'EMFILE') {
     return '; its file has more open file descriptions than --borrow may hold borrowed at once (half the fds RLIMIT_NOFILE leaves free): raise the limit (ulimit -n)';
   }
-  if (isPrivilege(errno as ErrnoName)) {
+  if (isPrivilege(errno)) {
     return '; run as the same user as the process (which must be dumpable) or with CAP_SYS_PTRACE';
   }
-  return isGone(errno as ErrnoName) ? '; it went away during the scan' : '';
+  return isGone(errno) ? '; it went away during the scan' : '';
 }
