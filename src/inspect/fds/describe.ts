@@ -1,7 +1,7 @@
 /**
- * Stage 5, describe: from rows and their outcomes to the kcmp.fds/1 report.
+ * Stage 5, describe: from rows and their verdicts to the kcmp.fds/1 report.
  *
- *   outcomes ─▶ error rows for what failed ─▶ identity check (a process whose start time changed is
+ *   verdicts ─▶ error rows for what failed ─▶ identity check (a process whose start time changed is
  *     dropped, fds and all) ─▶ descriptions in the order of their first holder (pid, then fd), numbered
  *     d1, d2, … ─▶ the listed ones (all, or those held more than once) named (names.ts), typed (kinds.ts),
  *     with their holders (and fdinfo, when asked) ─▶ sockets named, peers found, when asked (fds-relations.ts)
@@ -19,14 +19,16 @@ import { FsMagics } from '../../procfs/fs-magic.js';
 import { stillSame } from '../../procfs/identity.js';
 import { kindOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
+import { errnoName } from '../../sys/errno.js';
 import type { EngineName } from './fd-engine.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
 import { describeRelations } from './fds-relations.js';
 import { type Description, FDS_SCHEMA, type FdsReport, type Holder, type ProcessInfo } from './fds-report.js';
+import type { Grouped } from './grouping.js';
 import { readNames } from './names.js';
-import type { Outcomes } from './outcomes.js';
+import { CALLS, FATE, METHODS } from './verdicts.js';
 import type { WorkerPool } from './work-split.js';
 
 /** One description's rows (first holder first), and how it was decided. */
@@ -49,8 +51,8 @@ export interface DescribeRun {
   started: number;
 }
 
-export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRun): Promise<FdsReport> {
-  const drafts = draftsOf(rows, outcomes, run.problems);
+export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun): Promise<FdsReport> {
+  const drafts = draftsOf(rows, grouped, run.problems);
   const replaced = new Set<number>();
   for (const p of run.processes) {
     if (run.exited.has(p.pid) || !stillSame({ pid: p.pid, startTime: p.startTime })) {
@@ -75,45 +77,46 @@ export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRu
   );
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
   const command = (pid: number) => commands.get(pid) ?? '';
-  const report = reportOf(rows, { kept, listed, names, replaced, command }, outcomes.comparisons, run);
+  const report = reportOf(rows, { kept, listed, names, replaced, command }, grouped.comparisons, run);
   if (!run.options.sockets && !run.options.peers) return report;
   const related = describeRelations(report, { rows, kept, listed, command }, run.options);
   return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - run.started) } };
 }
 
 /** Every description with its rows, in the order of its first row; an error row for each fd left out. */
-function draftsOf(rows: FdRows, outcomes: Outcomes, problems: Problems): Draft[] {
+function draftsOf(rows: FdRows, { verdicts: v }: Grouped, problems: Problems): Draft[] {
   const drafts = new Map<number, Draft>();
-  for (let row = 0; row < outcomes.of.length; row++) {
-    const outcome = outcomes.of[row];
-    // every row is failed (stat) or in a bucket that the group stage decided
-    assert(outcome, `fds: row ${row} was given no outcome by the group stage`);
+  for (let row = 0; row < rows.fd.length; row++) {
     const { pid, tid } = tableOf(rows, row);
     const fd = rows.fd[row] as number;
-    switch (outcome.kind) {
-      case 'failed':
-        problems.add(pid, fd, outcome.syscall, outcome.errno, tid);
+    const fate = v.fate[row] as number;
+    const call = CALLS[v.call[row] as number] as (typeof CALLS)[number];
+    const errno = errnoName(v.errno[row] as number);
+    switch (fate) {
+      case FATE.failed:
+        problems.add(pid, fd, call, errno, tid);
         continue;
-      case 'reused':
+      case FATE.reused:
         problems.reused(pid, fd, tid);
         continue;
-      case 'uncompared':
-        problems.uncomparedFd(pid, outcome.syscall, outcome.errno);
+      case FATE.uncompared:
+        problems.uncomparedFd(pid, call, errno);
         break;
-      case 'unsettled':
+      case FATE.unsettled:
         problems.unsettled(pid);
         break;
-      case 'uncalled':
+      case FATE.uncalled:
         problems.uncalledFd(pid);
         break;
-      case 'member':
-        break;
     }
-    const draft = drafts.get(outcome.description);
+    const key = v.description[row] as number;
+    // every row is failed (stat) or in a bucket that the group stage decided
+    assert(key >= 0 && key <= row, `fds: row ${row} was given no description by the group stage`);
+    const draft = drafts.get(key);
     if (draft) draft.rows.push(row);
     else {
-      const { method, certain } = outcomes.descriptions[outcome.description] as Outcomes['descriptions'][0];
-      drafts.set(outcome.description, { rows: [row], method, certain });
+      const method = METHODS[v.method[key] as number] as Description['method'];
+      drafts.set(key, { rows: [row], method, certain: v.certain[key] === 1 });
     }
   }
   return [...drafts.values()];

@@ -6,7 +6,7 @@
  *   Selection ─ select ─▶ SelectedProcess[] ─ fd tables ─▶ FdTable[]      (fd-tables.ts: one per KCMP_FILES class)
  *     ─ read rows ─▶ FdRows        (fd-rows.ts: readdir + stat of /proc/TID/fd, or fd-rows-bpf.ts: one BPF pass)
  *     ─ identify ──▶ Buckets       (buckets.ts: (dev, ino), and the plan that decides each bucket)
- *     ─ group ─────▶ Outcomes      (grouping.ts: binary insertion by kcmp order, or BPF proposals kcmp proves)
+ *     ─ group ─────▶ Verdicts      (grouping.ts: binary insertion by kcmp order, or BPF proposals kcmp proves)
  *     ─ describe ──▶ FdsReport     (describe.ts: error rows, identity check, names, holders, sockets, peers)
  *
  * The identity engine (fd-engine.ts) is chosen once, before anything is read: it decides how rows are
@@ -86,7 +86,7 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
       noteMissed(rows, run.iterator ? 'bpf' : 'proc', problems);
       noteAssumed(found.assumed, rows.tables, problems);
       const buckets = identify(rows, options.paranoid);
-      const outcomes = await group(rows, buckets, { ...run, processes, onProgress: progress('group') });
+      const grouped = await group(rows, buckets, { ...run, processes, onProgress: progress('group') });
       const handover = handOver(tables, processes);
       for (const pid of handover.exited) exited.add(pid);
       if (handover.reread && reading < READINGS) {
@@ -95,7 +95,7 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
       }
       if (handover.reread) rows = withoutOrphans(rows, orphans(tables, handover.tables), problems);
       run.iterator?.close();
-      return await describe(rows, outcomes, {
+      return await describe(rows, grouped, {
         processes,
         problems,
         exited,

@@ -12,14 +12,13 @@
  * about 15% of the scan).
  */
 import { type FdDir, FdDirs } from '../../procfs/fd-dir.js';
-import { errnoName } from '../../sys/errno.js';
+import { type ErrnoName, errnoName } from '../../sys/errno.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { Problems } from './fds-problems.js';
-import type { Fate } from './outcomes.js';
 import { JOB_SIZE, runJobs, type WorkerPool } from './work-split.js';
 
 /** Why a name could not be read: the readlink or the stat after it failed, or the number was reused. */
-export type Unnamed = Extract<Fate, { kind: 'failed' | 'reused' }>;
+export type Unnamed = { kind: 'failed'; syscall: 'readlink' | 'stat'; errno: ErrnoName } | { kind: 'reused' };
 
 /** The name of each description (given as its rows, first holder first); '' when no holder's link reads,
  * and then an error row says why the first holder's did not. */
