@@ -7,7 +7,6 @@
  */
 import { SocketTables } from '../../netlink/socket-tables.js';
 import { readFdInfoLine } from '../../procfs/fdinfo.js';
-import type { Kept } from './describe.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import { findPeers, type Slot } from './fds-peers.js';
 import type { Description, Peer, ScanError } from './fds-report.js';
@@ -17,8 +16,8 @@ import { LinkReader } from './names.js';
 
 export interface RelationScan {
   rows: FdRows;
-  /** Every description the scan kept, by its key (its first holder's row). */
-  kept: Kept;
+  /** Every description the scan kept, by its key (its first holder's row), with its rows (describe.ts). */
+  kept: { keys: readonly number[]; members(key: number): ArrayLike<number> };
   command(pid: number): string;
 }
 
