@@ -147,3 +147,38 @@ test('when every reading of a shared table loses its reader, the sharers that li
   const row = report.errors.find((e) => e.pid === survivor);
   assert.match(row?.message ?? '', new RegExp(`read through process ${killed[2]}, .* exited .* missing`));
 });
+
+test('a CLONE_FILES sharer whose thread calls execve mid-scan leaves the table: read again through the other, and said', async (t) => {
+  const f = await mkfds(t, 'exec_held', ['shared']);
+  if (!f) return;
+  const { execer, filesSharer } = pick(f.pids, 'execer', 'filesSharer');
+  if (filesSharer < execer) return t.skip('pids wrapped around: the table would be read through filesSharer');
+  let execStarted = false;
+  const report = await inspectFds({
+    selection: { kind: 'pids', pids: [execer, filesSharer] },
+    all: true,
+    engine: 'kcmp',
+    workers: 0,
+    // Once the table is read through execer: its execve starts, and the fixture holds it in de_thread
+    // with execer's leader a zombie, so execer runs on but no longer reads (nor, once done, holds) it.
+    onProgress: (p) => {
+      if (p.phase !== 'scan' || execStarted) return;
+      process.kill(execer, 'SIGUSR1');
+      waitStat(execer, (stat) => stat?.state === 'Z', 'showed its leader a zombie');
+      execStarted = true;
+    },
+  });
+  assert.ok(execStarted, 'the race happened: the execve started after the table was read through execer');
+  assert.deepEqual(
+    report.errors.map((e) => [e.pid, e.syscall, e.reason]),
+    [[execer, null, 'unsettled']],
+  );
+  assert.match(report.errors[0]?.message ?? '', /left the fd table it shared .* missing/);
+  const holders = report.descriptions.flatMap((d) => d.holders);
+  assert.ok(!holders.some((h) => h.pid === execer), 'execer holds nothing it could be said to hold');
+  assert.deepEqual(
+    holders.filter((h) => h.pid === filesSharer).map((h) => h.fd),
+    [...listFds(filesSharer)],
+    'the table, read again through filesSharer',
+  );
+});

@@ -39,6 +39,8 @@ export interface DescribeRun {
   problems: Problems;
   /** Processes known to have exited during the scan (handover.ts): left out as the identity check does. */
   exited: ReadonlySet<number>;
+  /** Processes that live on but left a shared table during the scan (handover.ts): no holders of it. */
+  left: ReadonlySet<number>;
   pool: WorkerPool | undefined;
   options: { all: boolean; fdinfo: boolean; fileStat: boolean; sockets: boolean; peers: boolean };
   engine: EngineName;
@@ -56,12 +58,13 @@ export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRu
       run.problems.replaced(p.pid);
     }
   }
-  // A row stays while any holder of its table is still the process selected: a shared table's reader
-  // that exits after it was read (handover.ts) takes only its own holders along.
-  const heldStill = (row: number) => holdersOf(tableOf(rows, row)).some((pid) => !replaced.has(pid));
+  // A row stays while any holder of its table still holds it: a shared table's reader that exits after
+  // it was read (handover.ts) takes only its own holders along.
+  const holding = (pid: number) => !replaced.has(pid) && !run.left.has(pid);
+  const heldStill = (row: number) => holdersOf(tableOf(rows, row)).some(holding);
   const kept: Draft[] = [];
   for (const draft of drafts) {
-    const live = replaced.size === 0 ? draft.rows : draft.rows.filter(heldStill);
+    const live = replaced.size + run.left.size === 0 ? draft.rows : draft.rows.filter(heldStill);
     if (live.length > 0) kept.push(live === draft.rows ? draft : { ...draft, rows: live });
   }
   const listed = run.options.all ? kept : kept.filter((d) => d.rows.length > 1);
@@ -72,7 +75,12 @@ export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRu
   );
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
   const command = (pid: number) => commands.get(pid) ?? '';
-  const report = reportOf(rows, { kept, listed, names, replaced, command }, outcomes.comparisons, run);
+  const report = reportOf(
+    rows,
+    { kept, listed, names, replaced, holding, command },
+    outcomes.comparisons,
+    run,
+  );
   if (!run.options.sockets && !run.options.peers) return report;
   const related = describeRelations(report, { rows, kept, listed, command }, run.options);
   return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - run.started) } };
@@ -122,17 +130,18 @@ function reportOf(
     listed: Draft[];
     names: string[];
     replaced: ReadonlySet<number>;
+    /** Does process `pid` still hold the tables it was read with? */
+    holding(pid: number): boolean;
     command(pid: number): string;
   },
   comparisons: number,
   run: DescribeRun,
 ): FdsReport {
-  const { command } = found;
+  const { command, holding } = found;
   // A process with more than one fd table (a thread unshare(CLONE_FILES)d) has fds that look alike in
   // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
   const tablesOf = new Map<number, number>();
   for (const t of rows.tables) tablesOf.set(t.pid, (tablesOf.get(t.pid) ?? 0) + 1);
-  const holding = (pid: number) => !found.replaced.has(pid);
   const holders = (members: readonly number[]): Holder[] => {
     const out: Holder[] = [];
     let shared = false;

@@ -94,6 +94,19 @@ export class Problems {
     });
   }
 
+  /** Process `pid` lives on but left a shared fd table during the scan (handover.ts): its leader turned
+   * zombie while other threads lived, as in a thread's execve, which gives it a table of its own. */
+  leftTable(pid: number): void {
+    this.rows.push({
+      pid,
+      fd: null,
+      syscall: null,
+      errno: null,
+      reason: 'unsettled',
+      message: `process ${pid}: it left the fd table it shared (CLONE_FILES) during the scan — its leader exited while other threads lived on, as when a thread calls execve, which gives it a table of its own — so the fds it holds now are missing from this report; run again`,
+    });
+  }
+
   /** Process `pid` shares the fd table that was read through `reader`, which exited each time it was read
    * again (handover.ts). */
   orphaned(pid: number, reader: number): void {
