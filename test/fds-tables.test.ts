@@ -16,7 +16,8 @@ import { mkfds } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
 import { runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
-import { pick, waitStat } from './helpers/kernel.js';
+import { pick } from './helpers/kernel.js';
+import { waitStat } from './helpers/wait.js';
 
 test('a CLONE_FILES child holds every fd of the table it shares: holders, table rows, stats', async (t) => {
   const f = await mkfds(t, 'files_shared');

@@ -4,7 +4,16 @@
  * from it, with and without names. Loading and reading are exercised end to end by test/fds-bpf.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -57,11 +66,15 @@ test('BTF: struct members of this kernel, through anonymous unions; the program 
   assert.throws(() => btf.member('file', 'no_such_member'), BtfError);
   assert.throws(() => btf.find('struct', 'no_such_struct_kcmp'), BtfError);
   for (const names of [false, true]) {
-    const program = taskFileProgram(btf, names);
-    assert.equal(program.length % 8, 0);
-    assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+    for (const pids of ['initial', 'reader'] as const) {
+      const program = taskFileProgram(btf, { names, pids });
+      assert.equal(program.length % 8, 0);
+      assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+    }
   }
-  assert.ok(taskFileProgram(btf, true).length > taskFileProgram(btf, false).length);
+  const size = (names: boolean, pids: 'initial' | 'reader') => taskFileProgram(btf, { names, pids }).length;
+  assert.ok(size(true, 'initial') > size(false, 'initial'));
+  assert.ok(size(false, 'reader') > size(false, 'initial'), 'a copy of the pid loads per namespace level');
   assert.equal(RECORD.size % 8, 0);
 });
 
@@ -75,13 +88,63 @@ test('BTF: a file that is not BTF is refused with a BtfError', (t) => {
   assert.throws(() => Btf.load(bogus), /too short/);
 });
 
+test('BTF: what is not a regular file of a sane size is refused before any read', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'dir'));
+  writeFileSync(join(dir, 'huge'), '');
+  truncateSync(join(dir, 'huge'), 1024 ** 3); // sparse: no disk used
+  const cases: [string, RegExp][] = [
+    ['/dev/zero', /^a character device, not a regular file$/], // read to its end, it never ends
+    [join(dir, 'dir'), /^a directory, not a regular file$/],
+    [join(dir, 'huge'), /^1073741824 bytes, more than any kernel's BTF/],
+  ];
+  if (spawnSync('mkfifo', [join(dir, 'fifo')]).status === 0) {
+    cases.push([join(dir, 'fifo'), /^a FIFO, not a regular file$/]); // its open(2) waits for a writer
+  } else t.diagnostic('mkfifo failed: the FIFO case is not run');
+  for (const [path, message] of cases) {
+    assert.throws(
+      () => Btf.load(path),
+      (e: unknown) => e instanceof BtfError && message.test(e.message),
+      path,
+    );
+  }
+});
+
+/** A BTF file of these type records (u32 words) and strings, in this machine's byte order. */
+function btfOf(types: number[], strings: string): Buffer {
+  const header = [0xeb9f | (1 << 16), 24, 0, types.length * 4, types.length * 4, strings.length];
+  return Buffer.concat([
+    Buffer.from(new Uint32Array([...header, ...types]).buffer),
+    Buffer.from(strings, 'latin1'),
+  ]);
+}
+
+test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside itself) is refused, not followed forever', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'vmlinux');
+  const STRUCT = 4 << 24;
+  const TYPEDEF = 8 << 24;
+  // id 1: struct "s" { <anonymous> of type `inner`; }, 8 bytes; ids 2 and 3: typedefs "t" of each other.
+  const structWith = (inner: number) => [1, STRUCT | 1, 8, 0, inner, 0];
+  const typedefs = [3, TYPEDEF, 3, 3, TYPEDEF, 2];
+  writeFileSync(path, btfOf([...structWith(2), ...typedefs], '\0s\0t\0'));
+  assert.throws(() => Btf.load(path).member('s', 'x'), /a chain of typedefs and qualifiers longer than 32/);
+  writeFileSync(path, btfOf([...structWith(1), ...typedefs], '\0s\0t\0'));
+  assert.throws(() => Btf.load(path).member('s', 'x'), /anonymous members nested deeper than 32/);
+  const whole = btfOf([...structWith(1), ...typedefs], '\0s\0t\0');
+  writeFileSync(path, whole.subarray(0, whole.length - 2));
+  assert.throws(() => Btf.load(path), /malformed BTF header/, 'the strings end past the end of the file');
+});
+
 test('the program with names and the one without read the same records; only the first carries names', async (t) => {
   if (process.getuid?.() !== 0 || !existsSync(VMLINUX_BTF)) return t.skip('loading BPF needs root and BTF');
   const f = await mkfds(t, 'dups');
   if (!f) return;
   const pid = f.pids.main as number;
-  const read = (names: boolean) => {
-    const iter = TaskFileIterator.load(VMLINUX_BTF, { names });
+  const read = (names: boolean, pids: 'initial' | 'reader' = 'initial') => {
+    const iter = TaskFileIterator.load(VMLINUX_BTF, { names, pids });
     try {
       return { names: iter.names, records: iter.read(pid) };
     } finally {
@@ -90,6 +153,7 @@ test('the program with names and the one without read the same records; only the
   };
   const plain = read(false);
   const named = read(true);
+  const readerPids = read(false, 'reader');
   if (!named.names) return t.skip('this kernel refuses bpf_d_path in iterators (before 5.12)');
   assert.equal(plain.names, false);
   assert.equal(plain.records.names, undefined);
@@ -98,6 +162,11 @@ test('the program with names and the one without read the same records; only the
       ([tid]) => tid === pid,
     );
   assert.deepEqual(mine(plain.records), mine(named.records), 'the same fds, inodes and modes');
+  // In the initial PID namespace the reader's numbers are task->tgid and task->pid (level 0).
+  const ids = (r: TaskFileRecords) =>
+    Array.from({ length: r.count }, (_, i) => [r.tgid[i], r.tid[i], r.fd[i]]);
+  assert.ok(mine(readerPids.records).length > 0);
+  assert.deepEqual(ids(readerPids.records), ids(plain.records), 'pids as the initial namespace numbers them');
   const names = named.records.names as NonNullable<TaskFileRecords['names']>;
   const nameOf = (fd: number) => {
     const i = Array.from(named.records.fd).findIndex((x, j) => x === fd && named.records.tid[j] === pid);

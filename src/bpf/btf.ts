@@ -11,9 +11,20 @@
  * by kind-specific data, ids counted from 1 — and a string section of NUL-terminated names. The kernel
  * writes it in its own byte order, which is ours: a file in the other order is refused.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { O_PATH } from '../sys/fcntl.js';
+import { fileTypeWords } from '../util/file-type.js';
 
 export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
+
+/**
+ * The largest BTF file read: vmlinux's is 5–6 MiB on distribution kernels (5,482,429 bytes on Linux 6.18
+ * x86_64), a few tens of MiB with every option built in. A path chosen by KCMP_BTF may name anything.
+ */
+const MAX_BYTES = 256 * 2 ** 20;
+/** The longest chain of typedefs and qualifiers followed, and the deepest nesting of anonymous members:
+ * the kernel's own verifier stops at 32 (MAX_RESOLVE_DEPTH, kernel/bpf/btf.c). A malformed file may loop. */
+const MAX_DEPTH = 32;
 
 const KIND = {
   INT: 1,
@@ -67,14 +78,20 @@ export class Btf {
     const typeStart = hdrLen + this.u32(8);
     const typeEnd = typeStart + this.u32(12);
     this.strings = hdrLen + this.u32(16);
-    if (typeStart % 4 !== 0 || typeEnd > bytes.length) throw new BtfError('malformed BTF header');
+    const stringsEnd = this.strings + this.u32(20);
+    if (typeStart % 4 !== 0 || typeEnd > bytes.length || stringsEnd > bytes.length) {
+      throw new BtfError('malformed BTF header');
+    }
     this.at = indexTypes(this.words, typeStart >>> 2, typeEnd >>> 2);
     this.count = this.at.length;
   }
 
-  /** Reads and indexes a BTF file. Throws the fs error, or BtfError for a malformed file. */
+  /**
+   * Reads and indexes a BTF file. Throws the fs error, or BtfError for a file that is not a regular one of
+   * at most MAX_BYTES, or is malformed.
+   */
   static load(path: string = VMLINUX_BTF): Btf {
-    return new Btf(readFileSync(path));
+    return new Btf(readBounded(path));
   }
 
   /** The id of the type of kind `kind` named `name`. Throws BtfError when there is none. */
@@ -105,7 +122,13 @@ export class Btf {
     return found;
   }
 
-  private memberOf(id: number, target: Buffer): Member | undefined {
+  /** The size in bytes of struct `struct` (an element's stride in an array of them). */
+  structSize(struct: string): number {
+    return this.sizeOf(this.find('struct', struct));
+  }
+
+  private memberOf(id: number, target: Buffer, depth = 0): Member | undefined {
+    if (depth > MAX_DEPTH) throw new BtfError(`anonymous members nested deeper than ${MAX_DEPTH}`);
     const w = this.at[id] as number;
     const kindFlag = ((this.words[w + 1] as number) & 0x80000000) !== 0;
     for (let i = 0, m = w + 3; i < this.vlen(w); i++, m += 3) {
@@ -116,7 +139,7 @@ export class Btf {
         const inner = this.resolve(type);
         const k = this.kind(this.at[inner] as number);
         if (k !== KIND.STRUCT && k !== KIND.UNION) continue;
-        const found = this.memberOf(inner, target);
+        const found = this.memberOf(inner, target, depth + 1);
         if (found) return { offset: bits / 8 + found.offset, size: found.size };
       } else if (this.nameIs(this.words[m] as number, target)) {
         if (bits % 8 !== 0)
@@ -129,7 +152,7 @@ export class Btf {
 
   /** Skips typedefs and qualifiers. */
   private resolve(id: number): number {
-    for (;;) {
+    for (let hops = 0; hops <= MAX_DEPTH; hops++) {
       const w = this.at[id];
       if (w === undefined || id <= 0 || id >= this.count) throw new BtfError(`type id ${id} out of range`);
       const k = this.kind(w);
@@ -143,6 +166,7 @@ export class Btf {
         return id;
       id = this.words[w + 2] as number;
     }
+    throw new BtfError(`a chain of typedefs and qualifiers longer than ${MAX_DEPTH}`);
   }
 
   private sizeOf(id: number): number {
@@ -175,6 +199,39 @@ export class Btf {
   /** The 32-bit header field at byte offset `p`. */
   private u32(p: number): number {
     return this.words[p >>> 2] as number;
+  }
+}
+
+/**
+ * The bytes of file `path`, read within bounds. It is opened O_PATH first — no open(2) of a device, which
+ * may act on being opened, nor a FIFO's wait for a writer — and refused unless it is a regular file of at
+ * most MAX_BYTES; then the same inode is reopened for reading through /proc/self/fd (whatever the name
+ * points to by then) and read up to the size fstat(2) gave: a file that grows meanwhile is cut there, one
+ * that shrinks ends early. sysfs gives /sys/kernel/btf/vmlinux its real size (a bin_attribute, 5.5+).
+ */
+function readBounded(path: string): Buffer {
+  const handle = openSync(path, O_PATH);
+  try {
+    const st = fstatSync(handle);
+    if (!st.isFile()) throw new BtfError(`${fileTypeWords(st)}, not a regular file`);
+    if (st.size > MAX_BYTES) {
+      throw new BtfError(`${st.size} bytes, more than any kernel's BTF (at most ${MAX_BYTES} read)`);
+    }
+    const fd = openSync(`/proc/self/fd/${handle}`, 'r');
+    try {
+      const bytes = Buffer.allocUnsafeSlow(st.size); // its own memory at offset 0: the word view needs 4-byte alignment
+      let length = 0;
+      while (length < bytes.length) {
+        const n = readSync(fd, bytes, length, bytes.length - length, null);
+        if (n === 0) break;
+        length += n;
+      }
+      return bytes.subarray(0, length);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    closeSync(handle);
   }
 }
 

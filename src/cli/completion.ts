@@ -3,13 +3,13 @@
  * the manual pages (the build runs it into dist/man). Both read the definitions of every subcommand
  * (commands.ts loads all of them for these two), so neither can drift from `--help`.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { completionScript, SHELLS, type Shell } from './completion-script.js';
 import { EXIT } from './exit-codes.js';
 import { manPages } from './man-page.js';
+import { TargetDirectory } from './replace-file.js';
 import { action, out } from './run.js';
 
 export function registerCompletion(program: Command): void {
@@ -42,10 +42,13 @@ export function registerCompletion(program: Command): void {
     .action(
       action((flags: { dir: string }) => {
         mkdirSync(flags.dir, { recursive: true });
-        for (const page of manPages(program, program.version() ?? '')) {
-          const file = join(flags.dir, page.file);
-          writeFileSync(`${file}.tmp`, page.text); // whole pages only: a partial one is never left behind
-          renameSync(`${file}.tmp`, file);
+        const directory = TargetDirectory.open(flags.dir);
+        try {
+          // Whole pages only, each replaced as --textfile is: a partial one is never left behind.
+          for (const page of manPages(program, program.version() ?? ''))
+            directory.replace(page.file, page.text);
+        } finally {
+          directory.close();
         }
         return EXIT.OK;
       }),

@@ -12,7 +12,8 @@ import type { Command } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
 import { ENGINE_REQUESTS, type EngineRequest } from '../inspect/fds/fd-engine.js';
-import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
+import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
+import { normalizeFdsOptions } from '../inspect/fds/fds-options.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
 import { renderCounters } from '../report/counters.js';
@@ -44,7 +45,7 @@ import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
-import { nothingRead, readNothing } from './unreadable.js';
+import { missedAny, nothingRead, readNothing } from './unreadable.js';
 
 interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
   all?: boolean;
@@ -123,8 +124,8 @@ function shownColumns(flags: FdsFlags, report: FdsReport): string[] {
 }
 
 /** --workers: more threads than cores only cost memory (each has its own V8 heap): capped, and said. */
-function workers(text: string | undefined): FdsOptions['workers'] {
-  if (text === undefined || text === 'auto') return 'auto';
+function workers(text: string | undefined): FdsOptions['workers'] | undefined {
+  if (text === undefined || text === 'auto') return text;
   if (!/^\d{1,2}$/.test(text))
     throw new InvalidArgumentError(`invalid --workers ${JSON.stringify(text)}: 0..99 or auto`);
   const asked = Number(text);
@@ -134,8 +135,8 @@ function workers(text: string | undefined): FdsOptions['workers'] {
   return cores;
 }
 
-function engine(text: string | undefined): EngineRequest {
-  if (text === undefined) return 'auto';
+function engine(text: string | undefined): EngineRequest | undefined {
+  if (text === undefined) return undefined;
   if (!(ENGINE_REQUESTS as readonly string[]).includes(text))
     throw new InvalidArgumentError(`invalid --engine ${JSON.stringify(text)}: ${ENGINE_REQUESTS.join(', ')}`);
   return text as EngineRequest;
@@ -188,21 +189,23 @@ export function registerFds(program: Command): void {
         const rows = rowSelectionOf<FdsRow>(flags, FDS_COLUMNS);
         const shown = [...format.columns(flags), ...rows.columns]; // also validates -o before the scan
         const fdinfo = needsFdinfo(shown);
-        const options: FdsScanOptions = {
+        // Only what the flags say: the defaults live in normalizeFdsOptions, which also reads --borrow
+        // as the borrow engine (and refuses it beside another engine).
+        const options = normalizeFdsOptions({
           selection: selectionOf(flags),
-          all: flags.all ?? false,
+          all: flags.all,
           fdinfo,
           fileStat: needsFileStat(shown),
           sockets: needsSockets(shown),
           peers: isPicture(kind) || needsPeers(shown),
-          paranoid: flags.paranoid ?? false,
-          stop: flags.stop ?? false,
+          paranoid: flags.paranoid,
+          stop: flags.stop,
           workers: workers(flags.workers),
-          borrow: flags.borrow ?? false,
+          borrow: flags.borrow,
           engine: engine(flags.engine),
           ...(process.env.KCMP_BTF ? { btfPath: process.env.KCMP_BTF } : {}),
-        };
-        const borrow = (flags.borrow ?? false) || options.engine === 'borrow';
+        });
+        const borrow = options.engine === 'borrow';
         const run = detectRunMethod({ borrow });
         announceRunMethod(run, {
           effect: 'fds of one file cannot be told apart: each is listed alone, marked "?" (certain: false)',
@@ -210,7 +213,7 @@ export function registerFds(program: Command): void {
           borrow,
         });
         const progress = new Progress();
-        const report = await whileStopping(options.stop ?? false, () =>
+        const report = await whileStopping(options.stop, () =>
           inspectFds({
             ...options,
             onProgress: (p) => progress.update(p),
@@ -234,7 +237,7 @@ export function registerFds(program: Command): void {
         if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
         const unit = report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call';
         out(format.render(report, flags, unit, rows, details));
-        return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;
+        return unread ? nothingRead(report.processes.length, report.errors) : missedAny(report.errors);
       }),
     );
 }

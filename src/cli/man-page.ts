@@ -87,7 +87,7 @@ function programPage(program: Command, version: string): ManPage {
   const text = [
     header(program.name(), version),
     '.SH NAME',
-    `${roff(program.name())} \\- ${roff(program.description())}`,
+    `${roff(program.name())} \\- ${roff(program.summary())}`,
     '.SH SYNOPSIS',
     `.B ${roff(program.name())}`,
     '[\\fIOPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR]',
@@ -97,7 +97,9 @@ function programPage(program: Command, version: string): ManPage {
     ...visible.flatMap((c) => [
       '.TP',
       `.B ${roff(`${program.name()} ${c.name()}`)}`,
-      `${roff(c.summary() || c.description())} See \\fB${roff(`${program.name()}-${c.name()}`)}\\fR(1).`,
+      roff(c.summary() || c.description()),
+      '.br',
+      `See \\fB${roff(`${program.name()}-${c.name()}`)}\\fR(1).`,
     ]),
     '.SH OPTIONS',
     ...optionItems(new Help().visibleOptions(program)),

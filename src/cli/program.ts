@@ -6,7 +6,15 @@ import { EXIT } from './exit-codes.js';
 import { setDebug } from './run.js';
 
 const program = new Command('kcmp')
-  .description('Are these two kernel objects the same thing? kcmp(2) for file descriptions, tasks and epoll.')
+  .summary('are these two kernel objects the same thing? kcmp(2) for file descriptions, tasks and epoll')
+  .description(
+    'kcmp answers, with the kcmp(2) system call, whether two processes share one kernel object: an open ' +
+      'file description, an address space, an fd table, fs information, signal handlers, an I/O context, a ' +
+      'SysV undo list or an epoll target. It groups every fd of a set of processes (or the machine) into ' +
+      'the open file descriptions they share, beside the other end of each pipe and socket; maps which ' +
+      'tasks share what; finds fds leaked across exec; and says how each answer was decided. Where kcmp ' +
+      'is missing or blocked it says why, and never reports a guess as a fact.',
+  )
   .version(VERSION, '-V, --version')
   .option('--debug', 'show stack traces with errors')
   .exitOverride()

@@ -1,9 +1,11 @@
 /** `kcmp same PID:FD PID:FD [--borrow] [-J]`: one pair, answered like cmp(1): 0 same, 1 different, 2 undecided. */
+
 import type { Command } from 'commander';
 import { REMEDY, remedyFor } from '../compare/remedies.js';
 import { detectRunMethod } from '../compare/run-method.js';
 import { sameFile } from '../compare/same-file.js';
 import type { ChangedReason, FdRef, Method, StepReason, Verdict } from '../compare/types.js';
+import { InvalidArgumentError } from '../errors.js';
 import { escapeCell } from '../report/cell-text.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
@@ -79,8 +81,8 @@ export function registerSame(program: Command): void {
         'identical, dupfd-query, different-inode, socket-inode, o-path, kcmp, borrowed-dupfd-query; when none ' +
         'can decide, it says undecided and why. Exit status as cmp(1): 0 same, 1 different, 2 undecided or error.',
     )
-    .argument('<a>', 'first fd, as PID:FD')
-    .argument('<b>', 'second fd, as PID:FD')
+    .argument('[a]', 'first fd, as PID:FD')
+    .argument('[b]', 'second fd, as PID:FD')
     .option(
       '--borrow',
       'if kcmp cannot answer, borrow both fds with pidfd_getfd and compare them with F_DUPFD_QUERY ' +
@@ -100,8 +102,14 @@ export function registerSame(program: Command): void {
         '  kcmp same -s 1234:3 1235:3 && echo shared',
     )
     .action(
-      action((aText: string, bText: string, flags: SameFlags) => {
-        const a = parseFdRef(aText);
+      action((aText: string | undefined, bText: string | undefined, flags: SameFlags) => {
+        if (bText === undefined) {
+          const given = aText === undefined ? 'none was given' : `only ${JSON.stringify(aText)} was given`;
+          throw new InvalidArgumentError(
+            `two fds are needed, as PID:FD PID:FD (e.g. kcmp same 1234:3 1235:3): ${given}`,
+          );
+        }
+        const a = parseFdRef(aText as string);
         const b = parseFdRef(bText);
         announceRunMethod(detectRunMethod({ borrow: Boolean(flags.borrow) }), {
           effect: 'fds of one file cannot be compared (fds of different files, and of one socket, still can)',

@@ -8,12 +8,28 @@ import { EXIT } from './exit-codes.js';
 import { warn } from './run.js';
 
 /**
- * Did the scan read nothing? No fd (or task) was found and some call failed. Errors where no call failed
- * (a zombie: `syscall` null) are facts about the process, not failures to read it: a selection of
- * zombies is answered (no fds), exit 0.
+ * Did the scan read nothing? No fd (or task) was found and some call failed, or a live process was missed
+ * (reason `missed`). Other errors where no call failed (a zombie: `syscall` null) are facts about the
+ * process, not failures to read it: a selection of zombies is answered (no fds), exit 0.
  */
-export function readNothing(found: number, errors: readonly { syscall: string | null }[]): boolean {
-  return found === 0 && errors.some((e) => e.syscall !== null);
+export function readNothing(
+  found: number,
+  errors: readonly { syscall: string | null; reason?: string }[],
+): boolean {
+  return found === 0 && errors.some((e) => e.syscall !== null || e.reason === 'missed');
+}
+
+/**
+ * Returns EXIT.TROUBLE after one line when the scan missed a live process (reason `missed`: none of its
+ * fds was read, yet /proc lists some): the report is no answer for it. EXIT.OK when none was missed.
+ */
+export function missedAny(errors: readonly { reason?: string; message: string }[]): number {
+  const missed = errors.filter((e) => e.reason === 'missed');
+  const first = missed[0];
+  if (!first) return EXIT.OK;
+  const more = missed.length > 1 ? ` (and ${missed.length - 1} more; -J lists them)` : '';
+  warn(`the scan missed a live process: ${first.message}${more}`);
+  return EXIT.TROUBLE;
 }
 
 /** Returns EXIT.TROUBLE after the line: "could not read any of the 3 selected processes: …". */

@@ -5,23 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededRandom as rng } from '../../test/helpers/seeded.js';
 import { CompareFailure, type Comparison, UNORDERED } from '../compare/comparison.js';
 import { type Comparator, groupItems } from './engine.js';
 
 interface Item {
   id: number;
   label: number;
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 function makeItems(seed: number): { items: Item[]; rank: number[]; keyOf: (i: Item) => number } {

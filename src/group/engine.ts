@@ -15,9 +15,12 @@
  * A comparison that FAILS never merges anything. The comparator says which operand failed:
  * - the item (`blame: 'a'`, the default): the item goes to `unresolved` with the failure;
  * - the representative (`blame: 'b'`, e.g. its fd was closed since the scan): the representative leaves its
- *   class for `unresolved`, the next member of the class (equal to it when compared) represents the class
- *   from then on — a class left empty is dropped — and the item's search starts again. One dead
- *   representative thus costs one item's retry, not the whole bucket.
+ *   class for `unresolved` and hands over to the next member of the class, which joined by an equal answer
+ *   from it (the one rule for a gone anchor, star.ts) — a class left empty is dropped — and the item's
+ *   search starts again. One dead representative thus costs one item's retry, not the whole bucket.
+ *
+ * Every member joins its class by an equal answer from the class's representative of that moment: a class
+ * is a star around its representative (star.ts) until a representative is handed over (`evictions`).
  *
  * A hint (`Comparator.hint`) names an earlier item the caller expects the item to equal (an fd inherited
  * across fork: the parent's fd of the same number). The item is first compared with the representative
@@ -30,6 +33,7 @@
  */
 
 import { CompareFailure, type Comparison, UNORDERED } from '../compare/comparison.js';
+import { handOver } from './star.js';
 
 export interface Comparator<T, E> {
   /** false for equality-only comparators: then only 0 (equal) vs non-zero/UNORDERED (different) counts. */
@@ -47,6 +51,9 @@ export interface Grouping<T, E> {
   comparisons: number;
   /** Buckets that needed a linear scan (equality-only or unordered comparator). */
   linearBuckets: number;
+  /** Representatives that failed and handed their class over: members that joined before then were
+   * compared with the gone one only, so a class is no longer a star around its first member. */
+  evictions: number;
   /** Each bucket's class representatives (first members), in comparator order when `ordered`: callers
    * can check that order again later (a representative that changed meanwhile breaks it). */
   buckets: { representatives: T[]; ordered: boolean }[];
@@ -76,6 +83,7 @@ export function groupItems<T, K, E>(
   let comparisons = 0;
   let linearBuckets = 0;
   const states: BucketState<T, E>[] = [];
+  let evictions = 0;
   const compare = (a: T, b: T): Comparison<E> => {
     comparisons++;
     return comparator.compare(a, b);
@@ -89,6 +97,7 @@ export function groupItems<T, K, E>(
       if (klass) classes.push(klass);
     }
     if (bucket.linear && indexes.length > 1) linearBuckets++;
+    evictions += bucket.evictions;
   }
   const live = classes
     .filter((c) => c.members.length > 0)
@@ -98,6 +107,7 @@ export function groupItems<T, K, E>(
     unresolved,
     comparisons,
     linearBuckets,
+    evictions,
     buckets: states.map((b) => ({
       representatives: b.reps.map((k) => k.members[0] as T),
       ordered: !b.linear,
@@ -109,6 +119,7 @@ export function groupItems<T, K, E>(
 class BucketState<T, E> {
   readonly reps: Klass<T>[] = [];
   linear: boolean;
+  evictions = 0;
   /** The class of each placed item, kept only when there are hints to follow. */
   private readonly classOf: Map<T, Klass<T>> | undefined;
 
@@ -202,8 +213,9 @@ class BucketState<T, E> {
     const klass = this.reps[i] as Klass<T>;
     const c = this.compare(item, klass.members[0] as T);
     if (!(c instanceof CompareFailure) || c.blame === 'a') return c;
-    this.unresolved.push({ item: klass.members.shift() as T, error: c.error });
+    this.unresolved.push({ item: handOver(klass.members), error: c.error });
     klass.positions.shift();
+    this.evictions++;
     if (klass.members.length === 0) this.reps.splice(i, 1);
     return EVICTED;
   }

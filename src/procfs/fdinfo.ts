@@ -13,6 +13,7 @@
  * reentrant, like the buffer it reuses.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { O_PATH } from '../sys/fcntl.js';
 
 export interface FdInfo {
   pos: number;
@@ -26,7 +27,6 @@ export interface FdInfo {
 }
 
 const O_ACCMODE = 0o3;
-const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
 
 const buffer = Buffer.alloc(512); // the generic lines come first and fit easily

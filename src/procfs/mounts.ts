@@ -11,10 +11,8 @@
  *   Opening the link needs ptrace READ access to PID (EACCES otherwise); ENOENT: PID is gone.
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { O_PATH } from '../sys/fcntl.js';
 import { readFdInfo } from './fdinfo.js';
-
-/** O_PATH on every Linux architecture Node runs on (include/uapi/asm-generic/fcntl.h). */
-const O_PATH = 0o10000000;
 
 /** The mount ids of PID's mount namespace. Throws the fs error. */
 export function mountIds(pid: number): Set<number> {

@@ -12,7 +12,8 @@ export interface ProcessDetails {
   uid: number | null;
   /** The user name of `uid` from /etc/passwd, or the number when it has none. */
   user: string | null;
-  /** The arguments joined by spaces. */
+  /** The arguments joined by spaces, as the program set them: a title written over argv (PostgreSQL,
+   * nginx, setproctitle) keeps its words, and the NUL padding and blanks after them are trimmed. */
   cmdline: string | null;
 }
 
@@ -25,13 +26,23 @@ export function readProcessDetails(pid: number): ProcessDetails {
     // gone
   }
   try {
-    const bytes = readFileSync(`/proc/${pid}/cmdline`);
-    const end = bytes.at(-1) === 0 ? bytes.length - 1 : bytes.length;
-    cmdline = decodeLossless(bytes.subarray(0, end)).replaceAll('\0', ' ');
+    cmdline = commandLine(readFileSync(`/proc/${pid}/cmdline`));
   } catch {
     // gone
   }
   return { uid, user: uid === null ? null : userName(uid), cmdline };
+}
+
+/**
+ * /proc/PID/cmdline as one line: NUL-separated arguments joined by spaces. A program that overwrites its
+ * argv with a title pads the rest of the area with NULs (PostgreSQL's ps_status.c on Linux) or blanks, and
+ * the kernel returns the whole area (get_mm_cmdline): the trailing run of NULs and blanks is trimmed, as
+ * ps(1) shows it. (An empty last argument is trimmed with it, as ps does.)
+ */
+export function commandLine(bytes: Uint8Array): string {
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 0 || bytes[end - 1] === 0x20)) end--;
+  return decodeLossless(bytes.subarray(0, end)).replaceAll('\0', ' ');
 }
 
 /** The details of each pid, by pid. */

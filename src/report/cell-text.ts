@@ -56,6 +56,14 @@ export function escapeCell(text: string, raw = false): string {
   return out;
 }
 
+/** Text of many lines, each escaped as a cell: the line breaks are kept, every other control escaped. */
+export function escapeLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => escapeCell(line))
+    .join('\n');
+}
+
 /** Display columns of an escaped cell. */
 export function displayWidth(text: string): number {
   return PLAIN.test(text) ? text.length : stringWidth(text);

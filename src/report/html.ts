@@ -70,10 +70,22 @@ export function htmlTable<R>(
   };
 }
 
-/** "4 processes · 11 fds · 2 ms" from a report's stats. */
+/** The singular of a stats key, where a count of one reads otherwise ("1 process", not "1 processes"). */
+const ONE: Readonly<Record<string, string>> = {
+  processes: 'process',
+  tasks: 'task',
+  fds: 'fd',
+  descriptions: 'description',
+  errors: 'error',
+  comparisons: 'comparison',
+};
+
+/** "4 processes · 11 fds · 2 ms" (or "1 process · 1 fd") from a report's stats. */
 export function statsLine(stats: object): string {
   return Object.entries(stats)
-    .map(([key, value]) => (key === 'elapsedMs' ? `${value} ms` : `${value} ${key}`))
+    .map(([key, value]) =>
+      key === 'elapsedMs' ? `${value} ms` : value === 1 ? `1 ${ONE[key] ?? key}` : `${value} ${key}`,
+    )
     .join(' · ');
 }
 

@@ -3,6 +3,14 @@
  */
 import { libc } from './libc.js';
 
+/**
+ * O_PATH (since 2.6.39), the same on every Linux architecture Node runs on (include/uapi/asm-generic/
+ * fcntl.h): an fd that names a file without opening it — no device open, no FIFO wait; fstat(2), *at()
+ * lookups, readlinkat(fd, "") of a symlink (with O_NOFOLLOW) and a reopen through /proc/self/fd/N work on
+ * it. node:fs has no name for it.
+ */
+export const O_PATH = 0o10000000;
+
 /** F_LINUX_SPECIFIC_BASE + 3. linux-libc-dev 6.1 lacks it; glibc defines it since 2.41. */
 export const F_DUPFD_QUERY = 1027;
 

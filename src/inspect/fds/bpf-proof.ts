@@ -2,7 +2,7 @@
  * The bpf engine's group stage for one compare bucket: BPF proposes, kcmp proves.
  *
  *   bucket rows ─ struct file key (the pass) ─▶ proposed classes
- *     ─▶ every class of n > 1 fds: kcmp(first, other) for the n − 1 others (the proof)
+ *     ─▶ every class of n > 1 fds: kcmp(anchor, other) for the n − 1 others (a star, src/group/star.ts)
  *         all 0: the classes stand │ any other answer: the bucket goes to binary insertion (group-bucket.ts)
  *     ─▶ re-stat one fd of each proven class: a changed inode means its fds were closed and reused: dropped
  *
@@ -11,12 +11,19 @@
  * kcmp compares the files the fds hold at the time of the call; equal answers for all n − 1 pairs mean the
  * class shares one description then. A singleton needs no proof: two different addresses seen in one
  * pass are two files (a description never moves).
+ *
+ * Why one star suffices here, where the kcmp engine checks each class with two (group-bucket.ts): an fd
+ * that changes under the proof (re-pointed with dup2, closed and its number reused) cannot join two
+ * descriptions. Members of one proposed class had one struct file address in the pass; two fds that held
+ * their descriptions throughout and shared an address shared the file (a live file has one address), so a
+ * churning anchor can only be reported with fds of the file it held when the pass saw it — true at that
+ * moment. Claims of "different" rest on the pass alone (different live addresses), not on a kcmp answer.
  */
-import { CompareFailure } from '../../compare/comparison.js';
-import { kcmpComparison } from '../../compare/kcmp-comparison.js';
+import { type KcmpCall, kcmpComparison } from '../../compare/kcmp-comparison.js';
+import { proveStar } from '../../group/star.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
 import { isGone } from '../../sys/errno.js';
-import { KCMP } from '../../sys/kcmp.js';
+import { KCMP, sysKcmp } from '../../sys/kcmp.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { Fate } from './outcomes.js';
 
@@ -28,29 +35,37 @@ export interface Proof {
   calls: number;
 }
 
-export function proveProposal(rows: FdRows & { fileKey: Int32Array }, bucket: Int32Array): Proof {
+/**
+ * `call`: the raw kcmp call; a test passes a wrapper around sysKcmp that closes, reuses or re-points an fd
+ * between two calls, to script each branch of the gone-anchor rule (star.ts).
+ */
+export function proveProposal(
+  rows: FdRows & { fileKey: Int32Array },
+  bucket: Int32Array,
+  call: KcmpCall = sysKcmp,
+): Proof {
   const classes = proposedClasses(rows.fileKey, bucket);
   const fates: [number, Fate][] = [];
   let calls = 0;
   const fd = (row: number) => rows.fd[row] as number;
   const tid = (row: number) => tableOf(rows, row).tid;
+  const compare = (a: number, b: number) => {
+    calls++;
+    return kcmpComparison(KCMP.FILE, tid(a), fd(a), tid(b), fd(b), call);
+  };
+  const proven: number[][] = [];
   for (const members of classes) {
-    // A gone anchor hands over to the fd it was compared with, which it equalled as long as both were there.
-    let a = members[0] as number;
-    for (let m = 1; m < members.length; m++) {
-      const b = members[m] as number;
-      calls++;
-      const c = kcmpComparison(KCMP.FILE, tid(a), fd(a), tid(b), fd(b));
-      if (c === 0) continue;
-      if (!(c instanceof CompareFailure) || !isGone(c.error)) return { classes: null, fates: [], calls };
-      const gone = c.blame === 'a' ? a : b;
-      fates.push([gone, { kind: 'failed', syscall: 'kcmp', errno: c.error }]);
-      if (gone === a) a = b;
-    }
+    // One star around the class's first fd; a gone anchor hands over by the one rule (star.ts).
+    const star = proveStar(members[0] as number, members.slice(1), compare);
+    const refused = star.failed.some(({ error }) => !isGone(error));
+    if (star.unequal.length > 0 || refused) return { classes: null, fates: [], calls };
+    for (const { item, error } of star.failed)
+      fates.push([item, { kind: 'failed', syscall: 'kcmp', errno: error }]);
+    proven.push(star.equal);
   }
-  restatProven(rows, classes, fates);
+  restatProven(rows, proven, fates);
   const dropped = new Set(fates.map(([row]) => row));
-  const live = classes.map((members) => members.filter((row) => !dropped.has(row)));
+  const live = proven.map((members) => members.filter((row) => !dropped.has(row)));
   return { classes: live.filter((members) => members.length > 0), fates, calls };
 }
 

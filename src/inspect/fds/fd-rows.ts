@@ -83,9 +83,7 @@ export async function readRows(
     table.fill(j.table, at, at + n);
     at += n;
   });
-  const rows: FdRows = { ...cols, tables: listed, table };
-  for (const { table, fds } of refilledTables(rows)) problems.refilled(table.pid, fds);
-  return rows;
+  return { ...cols, tables: listed, table };
 }
 
 /** Reads one job (a stat of each fd) into fresh columns: the work a worker thread does. */
@@ -112,26 +110,33 @@ function noteUnlisted(
   }
 }
 
+/** A table that yielded no row, as /proc lists it again: the fds it holds now, or why it cannot be listed. */
+export type MissedTable = { table: FdTable; fds: number } | { table: FdTable; errno: ErrnoName };
+
 /**
- * Leaders' tables that listed no fds, listed again: how many fds each holds now (only those that hold
- * some). A leader's /proc/PID/fd lists nothing once its table is released (exit_files), and a
- * non-leader thread's execve releases it before handing the pid, and the same fds, to that thread
- * (de_thread): a listing in between is empty, though the process never was. An empty leader table is
- * rare, so asking again costs next to nothing.
+ * Tables that yielded no row, listed again: those that hold fds now, and those that cannot be listed for
+ * another reason than their task being gone (that the identity check reports). Either engine can miss a
+ * live table: /proc/PID/fd lists nothing once a table is released (exit_files), and a non-leader thread's
+ * execve releases the leader's before handing the pid, and the same fds, to that thread (de_thread), so a
+ * listing in between is empty though the process never was; a BPF pass whose records name a process
+ * otherwise than /proc does sees none of its fds. A table with no fds is rare, so asking again costs next
+ * to nothing, and a scan never reports a live process it did not read as holding none.
  */
-export function refilledTables(rows: Pick<FdRows, 'tables' | 'table'>): { table: FdTable; fds: number }[] {
+export function missedTables(rows: Pick<FdRows, 'tables' | 'table'>): MissedTable[] {
   const read = new Uint8Array(rows.tables.length);
   for (const i of rows.table) read[i] = 1;
-  const refilled: { table: FdTable; fds: number }[] = [];
+  const missed: MissedTable[] = [];
   rows.tables.forEach((table, i) => {
-    if (read[i] === 1 || table.tid !== table.pid) return;
-    let fds = 0;
+    if (read[i] === 1) return;
+    let fds: number;
     try {
       fds = listFds(table.tid).length;
-    } catch {
-      return; // gone now: the identity check reports a process that exited
+    } catch (error) {
+      const errno = fsErrno(error);
+      if (!isGone(errno)) missed.push({ table, errno });
+      return;
     }
-    if (fds > 0) refilled.push({ table, fds });
+    if (fds > 0) missed.push({ table, fds });
   });
-  return refilled;
+  return missed;
 }

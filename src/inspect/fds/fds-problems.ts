@@ -69,15 +69,27 @@ export class Problems {
     });
   }
 
-  /** The leader's table listed empty, then `fds` fds: it was released and replaced while it was read. */
-  refilled(pid: number, fds: number): void {
+  /**
+   * A live process's table yielded no fd to the scan while /proc/TID/fd lists `fds` now: what was read
+   * of it (`rowsFrom` a BPF pass, or a /proc listing) is no answer. Seen when the table was released and replaced while it was read (its leader
+   * exited, or another thread called execve), or when an engine's records name the process otherwise than
+   * /proc does.
+   */
+  missed(table: { pid: number; tid: number }, fds: number, rowsFrom: 'bpf' | 'proc'): void {
+    const { pid, tid } = table;
+    const process = tid === pid ? `process ${pid}` : `process ${pid} (thread ${tid})`;
+    const saw =
+      rowsFrom === 'bpf'
+        ? `the BPF pass saw no fd of its table, yet /proc/${tid}/fd lists ${fds}`
+        : `its fd table listed no fds, then ${fds} a moment later`;
     this.rows.push({
       pid,
+      ...(tid === pid ? {} : { tid }),
       fd: null,
       syscall: null,
       errno: null,
-      reason: 'unsettled',
-      message: `process ${pid}: its fd table listed no fds, then ${fds} a moment later: it was released and replaced while it was read (its leader exited, or another thread called execve); those fds are missing from this report; run again, or with --stop`,
+      reason: 'missed',
+      message: `${process}: ${saw}: those fds are missing from this report (a table released and replaced while it was read, by its leader's exit or another thread's execve, looks so); run again, or with --stop`,
     });
   }
 

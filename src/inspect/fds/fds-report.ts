@@ -50,14 +50,16 @@ export interface Holder {
 }
 
 /**
- * The methods an fd scan decides by: kcmp (exact, ordered), borrowed-dupfd-query (`--borrow`),
- * different-inode (alone in its (dev, ino) bucket), socket-inode (the one I/O description of a socket),
- * o-path (an O_PATH fd beside I/O ones on a socket), or none (nothing could decide).
+ * What decided a description: kcmp (kcmp calls proved its holders share it and told it from the others of
+ * its inode), borrowed-dupfd-query (`--borrow`), bpf-pass (the bpf engine's pass alone: its one fd held a
+ * struct file no other fd of its inode held in the pass — a live description has one address — and no
+ * kcmp call was needed), different-inode (alone in its (dev, ino) bucket), socket-inode (the one I/O
+ * description of a socket), o-path (an O_PATH fd beside I/O ones on a socket), or none (nothing could
+ * decide).
  */
-export type FdsMethod = Extract<
-  Method,
-  'kcmp' | 'borrowed-dupfd-query' | 'different-inode' | 'socket-inode' | 'o-path' | 'none'
->;
+export type FdsMethod =
+  | Extract<Method, 'kcmp' | 'borrowed-dupfd-query' | 'different-inode' | 'socket-inode' | 'o-path' | 'none'>
+  | 'bpf-pass';
 
 /** One open file description (the kernel's `struct file`) and every scanned fd that holds it. */
 export interface Description {
@@ -128,8 +130,9 @@ export interface ScanError {
   /** The errno the call failed with; null when none did: then `reason` says what happened. */
   errno: string | null;
   /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
-   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed),
-   * `reused` (the fd's number names another file than when it was read: closed and reused meanwhile),
+   * kept changing: the fds of one file while they were compared), `missed` (the scan saw no fd of a live
+   * process whose /proc/PID/fd lists some: its fds are missing from the report, and the scan is no answer
+   * for it), `reused` (the fd's number names another file than when it was read: closed and reused meanwhile),
    * `seccomp-kill` (not compared, and kcmp not called: a seccomp filter kills any process calling it, so
    * no errno exists), `probe-failed` (likewise, kcmp blocked and the probe that tells how could not run),
    * `method-none` (a library scan asked to compare with no method), `not-stopped` (--stop left it running:
@@ -143,6 +146,7 @@ export interface ScanError {
 export type ScanErrorReason =
   | 'zombie'
   | 'unsettled'
+  | 'missed'
   | 'reused'
   | 'seccomp-kill'
   | 'probe-failed'

@@ -16,94 +16,33 @@
  * read (EACCES, EPERM) are rows, never guesses, and a process whose start time changed during the scan
  * (it exited, maybe its pid was reused) is dropped, fds and all.
  */
-import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
-import type { FdMethod } from '../../compare/fd-comparator.js';
+import type { TaskFileIterator } from '../../bpf/task-file-iter.js';
 import { type ScanMethod, scanMethod } from '../../compare/fd-scan-method.js';
 import { countFds } from '../../procfs/fds.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
-import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
+import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
 import { type Frozen, freeze, type TracedProcess } from '../freeze.js';
 import { identify } from './buckets.js';
 import { describe } from './describe.js';
-import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
-import { type FdRows, readRows } from './fd-rows.js';
+import { chooseEngine, type EngineChoice, openBpf } from './fd-engine.js';
+import { type FdRows, missedTables, readRows } from './fd-rows.js';
 import { readRowsBpf } from './fd-rows-bpf.js';
 import type { AssumedTable, FdTable } from './fd-tables.js';
+import {
+  type FdsOptions,
+  type FdsProgress,
+  type FdsScanOptions,
+  normalizeFdsOptions,
+} from './fds-options.js';
+
+export type { FdsOptions, FdsProgress, FdsScanOptions };
+
 import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
 import { group } from './grouping.js';
 import { handOver } from './handover.js';
 import { type SettledTables, settledFdTables } from './unheld.js';
 import { WorkerPool, workerCount } from './work-split.js';
-
-/** Every option of {@link inspectFds}; a caller passes {@link FdsScanOptions} (only `selection` required). */
-export interface FdsOptions {
-  /** Which processes to scan; never implied (`{ kind: 'all' }` scans every visible process). */
-  selection: Selection;
-  /** List every description, not only those held more than once. */
-  all: boolean;
-  /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
-  fdinfo: boolean;
-  /** Read stat(2) of the file of each listed description (its `file`: size, link count). */
-  fileStat: boolean;
-  /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag (fds-sockets.ts). */
-  sockets: boolean;
-  /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
-  peers: boolean;
-  /** Compare socket inodes with kcmp too, instead of trusting "one description per socket" (kinds.ts). */
-  paranoid: boolean;
-  /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
-  stop: boolean;
-  /** Worker threads (at most as many as cores); 'auto': as many as cores (≤ 4), when the scan is large and the cores are free (work-split.ts). */
-  workers: number | 'auto';
-  /** 'auto': kcmp if usable, else (with `borrow`) pidfd_getfd + F_DUPFD_QUERY, else none (run-method.ts). */
-  method: FdMethod | 'auto';
-  /** Where kcmp cannot be used, borrow each fd with pidfd_getfd to compare it (fd-borrow-comparator.ts). */
-  borrow: boolean;
-  /** The identity engine (fd-engine.ts); 'auto' takes bpf where it can run and pays, else kcmp. */
-  engine: EngineRequest;
-  /** The kernel BTF the bpf engine reads struct layouts from (default /sys/kernel/btf/vmlinux). */
-  btfPath?: string;
-  /** Told once which engine runs and why, before the scan starts. */
-  onEngine?: (choice: EngineChoice) => void;
-  /** Called as fds are read and grouped, e.g. to draw a progress bar. */
-  onProgress?: (progress: FdsProgress) => void;
-}
-
-/** How far a scan is, as passed to {@link FdsOptions.onProgress}. */
-export interface FdsProgress {
-  /** 'scan': reading fd tables from /proc; 'group': comparing the fds into descriptions. */
-  phase: 'scan' | 'group';
-  /** Fds done so far in this phase. */
-  done: number;
-  /** Fds this phase will handle. */
-  total: number;
-}
-
-/** What a caller passes: the selection (never implied: `{ kind: 'all' }` scans every visible process),
- * and any of the other options, whose defaults live in normalizeFdsOptions. */
-export type FdsScanOptions = Partial<FdsOptions> & Pick<FdsOptions, 'selection'>;
-
-/** The only place defaults live. */
-function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
-  return {
-    selection: options.selection,
-    all: options.all ?? false,
-    fdinfo: options.fdinfo ?? false,
-    fileStat: options.fileStat ?? false,
-    sockets: options.sockets ?? false,
-    peers: options.peers ?? false,
-    paranoid: options.paranoid ?? false,
-    stop: options.stop ?? false,
-    workers: options.workers ?? 'auto',
-    method: options.method ?? 'auto',
-    borrow: options.borrow ?? false,
-    engine: options.engine ?? 'auto',
-    ...(options.btfPath ? { btfPath: options.btfPath } : {}),
-    ...(options.onEngine ? { onEngine: options.onEngine } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  };
-}
 
 /**
  * Scans the fd tables of the selected processes and groups their fds into open file descriptions: fds
@@ -115,7 +54,8 @@ function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
  * @example
  * const report = await inspectFds({ selection: { kind: 'tree', root: 1234 } });
  * for (const d of report.descriptions) console.log(d.id, d.name, d.holders.map((h) => `${h.pid}:${h.fd}`));
- * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or a refused --stop.
+ * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist, a refused --stop, or a
+ * selection with no user-space process (kernel threads only).
  */
 export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
@@ -163,6 +103,7 @@ async function readTables(found: SettledTables, run: Run, options: FdsOptions) {
     const rows = run.iterator
       ? readRowsBpf(run.iterator, tables)
       : await readRows(tables, run.pool, problems, progress('scan'));
+    noteMissed(rows, run.iterator ? 'bpf' : 'proc', problems);
     noteAssumed(found.assumed, rows.tables, problems);
     const buckets = identify(rows, options.paranoid);
     const onProgress = progress('group');
@@ -240,12 +181,9 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
   let choice = chooseEngine(options.engine, { ...options, estimateFds });
   let iterator: TaskFileIterator | undefined;
   if (choice.engine === 'bpf') {
-    try {
-      iterator = TaskFileIterator.load(options.btfPath);
-    } catch (error) {
-      if (!(error instanceof BpfUnavailableError)) throw error;
-      choice = { engine: 'kcmp', reason: `bpf cannot run: ${error.message}` };
-    }
+    const opened = openBpf(options.btfPath);
+    if ('iterator' in opened) iterator = opened.iterator;
+    else choice = opened.fallback;
   }
   options.onEngine?.(choice);
   // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
@@ -259,7 +197,7 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
     await pool?.close();
   };
   try {
-    how = scanMethod(options.method, options.borrow || options.engine === 'borrow');
+    how = scanMethod(options.engine === 'borrow');
     if (options.stop) {
       await pool?.ready();
       frozen = await freeze(processes);
@@ -268,6 +206,15 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/** A live table that yielded no row while /proc lists fds in it is an error row, never "0 fds". */
+function noteMissed(rows: FdRows, rowsFrom: 'bpf' | 'proc', problems: Problems): void {
+  for (const missed of missedTables(rows)) {
+    const { pid, tid } = missed.table;
+    if ('errno' in missed) problems.add(pid, null, 'readdir', missed.errno, tid);
+    else problems.missed(missed.table, missed.fds, rowsFrom);
   }
 }
 

@@ -7,14 +7,40 @@
  *   1. group: binary insertion by the comparator's order (src/group/engine.ts), an fd first compared with the
  *      class of the same fd number in the table it was likely inherited from (its parent's, else its
  *      previous sibling's): one call proves an inherited fd, instead of log2(classes);
- *   2. verify: compare every member of a class with the class's representative once more, and each
- *      representative with the next in order. kcmp compares whatever file each fd number names AT THAT
- *      MOMENT, holding no reference: if a representative's fd was closed and its number reused while the
- *      bucket was being grouped, members that joined before and after hold different files (a false "same"),
- *      and the binary search may have sent later items the wrong way (a false "different"). Either breaks
- *      this check; the bucket is then grouped again (twice at most; after that its fds are 'unsettled',
- *      never merged on a guess). About one extra call per fd;
+ *   2. verify, so that no single fd that changes under the comparisons can make a false answer (below);
  *   3. re-stat every fd that was compared: a changed (dev, ino) means its number was reused; it is dropped.
+ *
+ * Why step 2. kcmp compares whatever file each fd number names AT THAT MOMENT, holding no reference. A target
+ * that re-points one fd with dup2 between two opens D1, D2 of a file (or closes it and reuses its number)
+ * answers "equal" to D1's holders at one call and to D2's at the next: if that fd represents a class, the
+ * class's star (every member ═ the representative, engine.ts) joins D1 and D2, and a binary search through
+ * it sends items the wrong way (a false "different"). Each answer is true at its own moment; a CLAIM about
+ * two fds x, y is sound when it follows from answers in which neither x nor y nor any fd on the way
+ * changed — so the proof of every claim must survive the removal of any ONE fd on its way (a churner):
+ *
+ *   same: every class is proven by TWO stars with different anchors, R (the representative it was grouped
+ *         by) and R' (its second member):  x ═ R ═ y  and  x ═ R' ═ y.  Whichever of R, R' churns, the
+ *         other star holds. A second star costs what the old re-check cost (one call per member); when the
+ *         grouping handed a gone representative over (engine.ts `evictions`) the first is rebuilt too.
+ *   different: the classes' anchors must be strictly increasing in kcmp's order, checked between
+ *         neighbours twice: along the R's and along the R''s (a class of one fd has R = R'), and across
+ *         each class of one fd (its left and right neighbours' R), so that a chain  x ═ R_A < … < R_B ═ y
+ *         avoids any one fd: a churning R_C is skipped by the other list, a churning single fd by the
+ *         jump over it.
+ *
+ * Each claim is then true at one moment even if one fd changes as it likes. A check that fails names its
+ * suspects — the fds whose answers disagreed, one of which changed — which are set apart as 'unsettled'
+ * (each a description of its own, certain: false), and the rest of the bucket is grouped again (twice at
+ * most; after that all its fds are 'unsettled', never merged on a guess): a target churning one fd costs
+ * that fd and a few of its neighbours, not every holder of the file. Two
+ * or more fds changing in concert are not covered: only --stop (a snapshot) is. An fd found gone meanwhile
+ * (closed, exited) is marked gone and skipped — what remains is checked — so a scan under churn is not redone
+ * for every fd that closes; a gone anchor hands over by the one rule of star.ts. An fd that could not be
+ * compared this time (--borrow at its fd limit: EMFILE) is marked uncompared and skipped alike.
+ *
+ * The borrow comparator (equality only, linear buckets) compares copies of the representatives it HOLDS:
+ * a held copy is one description for as long as it is held, so its stars cannot be fooled and no order
+ * exists to check; the second star is made all the same (it costs a borrow per member, no more).
  *
  * Per item: its class within the bucket, or its fate (outcomes.ts) — failed (closed, exited: dropped as an
  * error), uncompared (privilege, not supported: listed alone, `certain: false`), unsettled or reused.
@@ -22,7 +48,8 @@
 import { CompareFailure, type Comparison } from '../../compare/comparison.js';
 import { type FdComparator, type FdMethod, fdComparator } from '../../compare/fd-comparator.js';
 import type { ProbeResult } from '../../compare/probe.js';
-import { groupItems } from '../../group/engine.js';
+import { type Grouping, groupItems } from '../../group/engine.js';
+import { proveStar, type Star } from '../../group/star.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import type { ComparingCall, Fate } from './outcomes.js';
@@ -170,8 +197,8 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, start: nu
       ...(hint && { hint }),
     });
     for (const { item, error } of grouping.unresolved) out.failed(item, error);
-    const order = grouping.buckets[0];
-    if (consistent(grouping.classes, order?.ordered ? order.representatives : undefined, compare, out)) {
+    const check = verified(grouping, compare, out);
+    if (check === true) {
       comparator.reset?.();
       grouping.classes.forEach((members, k) => {
         for (const i of members) if (out.live(i)) out.klass[i] = k;
@@ -179,61 +206,112 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, start: nu
       restat(job, dirs, grouping.classes.flat(), out);
       return;
     }
+    // One of the suspects changed under the check: set them apart (each a description of its own,
+    // unsettled) so that the fds that held still can settle without them.
+    for (const i of check.suspects) if (out.live(i)) out.set(i, { kind: 'unsettled' });
     items = items.filter((i) => out.live(i));
   }
   comparator.reset?.();
   for (const i of items) out.set(i, { kind: 'unsettled' }); // the bucket kept changing under us
 }
 
-/**
- * The verification pass. Every member must still equal its class's representative, and the
- * representatives (of an ordered bucket) must still be strictly increasing. An fd found gone meanwhile
- * (closed, exited) is marked gone and skipped — what remains is still checked — so a scan under churn
- * is not redone for every fd that closes; an fd that could not be compared this time (--borrow at its
- * fd limit: EMFILE) is marked uncompared with that errno and skipped alike — its grouping is not
- * trusted, and regrouping would meet the same limit. Any other disagreement returns false.
- */
-function consistent(
-  classes: readonly number[][],
-  reps: readonly number[] | undefined,
-  compare: (a: number, b: number) => Comparison<ErrnoName>,
-  out: Marks,
-): boolean {
-  const liveRep = new Map<number, number>();
-  for (const members of classes) {
-    let rep = members[0] as number;
-    for (let m = 1; m < members.length; m++) {
-      const member = members[m] as number;
-      const c = compare(member, rep);
-      if (c === 0) continue;
-      if (!(c instanceof CompareFailure)) return false;
-      if (c.blame === 'a') out.failed(member, c.error);
-      else {
-        out.failed(rep, c.error);
-        rep = member;
-      }
-    }
-    liveRep.set(members[0] as number, rep);
+/** A check that failed, and the fds whose answers disagreed: if one fd changed, it is one of these. */
+interface Failed {
+  suspects: number[];
+}
+
+/** Step 2 (see the header): both stars of every class, then the order of the classes' anchors. */
+function verified(grouping: Grouping<number, ErrnoName>, compare: Compare, out: Marks): true | Failed {
+  const anchors = new Map<number, Anchors>();
+  for (const members of grouping.classes) {
+    const proven = provenTwice(members, grouping.evictions > 0, compare, out);
+    if ('suspects' in proven) return proven;
+    anchors.set(members[0] as number, proven);
   }
-  let prev: number | undefined;
-  for (const r of reps ?? []) {
-    const cur = liveRep.get(r) ?? r;
-    if (!out.live(cur)) continue;
-    if (prev === undefined) {
-      prev = cur;
-      continue;
-    }
-    const c = compare(prev, cur);
-    if (typeof c === 'number') {
-      if (c >= 0) return false;
-      prev = cur;
-    } else if (!(c instanceof CompareFailure)) {
-      return false;
-    } else if (c.blame === 'a') {
-      out.failed(prev, c.error);
-      prev = cur;
-    } else {
-      out.failed(cur, c.error);
+  const order = grouping.buckets[0];
+  if (!order?.ordered) return true;
+  for (;;) {
+    const lists = anchorLists(order.representatives, anchors, out);
+    const answer = increasing(lists, compare, out);
+    if (answer !== GONE) return answer;
+  }
+}
+
+type Compare = (a: number, b: number) => Comparison<ErrnoName>;
+
+/** A class's two stars, each as its members proven equal to its anchor (the anchor first). */
+interface Anchors {
+  first: number[];
+  second: number[];
+}
+
+/**
+ * The two stars of one class: the grouping's own around its representative (rebuilt when a representative
+ * was handed over during the grouping), and a second around its second member, which meets the
+ * representative last — so that a gone second anchor hands over to another member, not to the first
+ * star's anchor. When a member answers anything but equal, the suspects are the two anchors: the members
+ * were each proven equal to both, so unless an anchor changed, a member did — and one churning member
+ * among several answers alone, while a churning anchor makes many answer.
+ */
+function provenTwice(members: number[], evicted: boolean, compare: Compare, out: Marks): Anchors | Failed {
+  let first = members;
+  if (evicted && members.length > 1) {
+    const star = proveStar(members[0] as number, members.slice(1), compare);
+    if (!settle(star, out)) return { suspects: [members[0] as number, ...lone(star.unequal)] };
+    first = star.equal;
+  }
+  if (first.length < 2) return { first, second: first };
+  const star = proveStar(first[1] as number, [...first.slice(2), first[0] as number], compare);
+  if (!settle(star, out))
+    return { suspects: [first[0] as number, first[1] as number, ...lone(star.unequal)] };
+  return { first, second: star.equal };
+}
+
+/** The one member that answered unequal, when only one did (it, or an anchor, changed); none otherwise. */
+function lone(unequal: readonly number[]): number[] {
+  return unequal.length === 1 ? [unequal[0] as number] : [];
+}
+
+/** Marks a star's failed items; true when no member answered anything but equal. */
+function settle(star: Star<number, ErrnoName>, out: Marks): boolean {
+  for (const { item, error } of star.failed) out.failed(item, error);
+  return star.unequal.length === 0;
+}
+
+/** Per live class, in comparator order: its anchor R (first star) and R' (second star; R for one fd). */
+function anchorLists(reps: readonly number[], anchors: ReadonlyMap<number, Anchors>, out: Marks) {
+  const r: number[] = [];
+  const r2: number[] = [];
+  for (const rep of reps) {
+    const a = anchors.get(rep);
+    const first = a?.first.find((i) => out.live(i));
+    if (a === undefined || first === undefined) continue;
+    r.push(first);
+    r2.push(a.second.find((i) => i !== first && out.live(i)) ?? first);
+  }
+  return { r, r2 };
+}
+
+/** "A compared fd was found gone: build the lists again without it." */
+const GONE = Symbol('gone');
+
+/** The anchors strictly increasing along both lists and across every class of one fd (the header); a
+ * pair out of order makes its two fds the suspects. */
+function increasing({ r, r2 }: { r: number[]; r2: number[] }, compare: Compare, out: Marks) {
+  const less = (a: number, b: number): true | Failed | typeof GONE => {
+    const c = compare(a, b);
+    if (typeof c === 'number' && c < 0) return true;
+    if (!(c instanceof CompareFailure)) return { suspects: [a, b] };
+    out.failed(c.blame === 'a' ? a : b, c.error);
+    return GONE;
+  };
+  for (let i = 0; i + 1 < r.length; i++) {
+    const checks: [number, number][] = [[r[i] as number, r[i + 1] as number]];
+    if (r2[i] !== r[i] || r2[i + 1] !== r[i + 1]) checks.push([r2[i] as number, r2[i + 1] as number]);
+    if (i > 0 && r2[i] === r[i]) checks.push([r[i - 1] as number, r[i + 1] as number]);
+    for (const [a, b] of checks) {
+      const ok = less(a, b);
+      if (ok !== true) return ok;
     }
   }
   return true;

@@ -3,6 +3,7 @@
  *
  *   bucket plan ─┬─ single, socket, o-path ─▶ one description, by its kernel guarantee (buckets.ts)
  *                └─ compare ─┬─ bpf engine: the pass's proposal, proven by kcmp (bpf-proof.ts) ─┐ failed
+ *                            │    (a class of one: 'bpf-pass', the pass decided; of more: 'kcmp')  │
  *                            └─ kcmp, borrow: binary insertion by the comparator (group-bucket.ts) ◀┘
  *
  * Binary insertion runs in jobs of whole buckets (work-split.ts), largest first, on workers when the scan
@@ -53,7 +54,8 @@ export async function group(rows: FdRows, buckets: Buckets, run: GroupRun): Prom
       const proof = proveProposal(rows as FdRows & { fileKey: Int32Array }, members);
       out.comparisons += proof.calls;
       if (proof.classes) {
-        out.settle(proof.classes, proof.fates, 'kcmp');
+        // kcmp proved each class of two or more; a class of one was told apart by the pass alone
+        out.settle(proof.classes, proof.fates, (members) => (members.length > 1 ? 'kcmp' : 'bpf-pass'));
         continue;
       }
     }
@@ -85,11 +87,18 @@ class OutcomeList {
     return description;
   }
 
-  /** One compared bucket: its classes (rows) and the fate of each row without one (see the header). */
-  settle(classes: readonly number[][], fates: readonly [number, Fate][], method: FdsMethod): void {
+  /** One compared bucket: its classes (rows) and the fate of each row without one (see the header);
+   * `method`: what decided a class, or a function of its members that says. */
+  settle(
+    classes: readonly number[][],
+    fates: readonly [number, Fate][],
+    method: FdsMethod | ((members: readonly number[]) => FdsMethod),
+  ): void {
     const certain = !fates.some(([, f]) => alone(f));
-    for (const members of classes)
-      this.describe(members, certain || members.length > 1 ? method : 'none', certain);
+    for (const members of classes) {
+      const decided = typeof method === 'function' ? method(members) : method;
+      this.describe(members, certain || members.length > 1 ? decided : 'none', certain);
+    }
     for (const [row, fate] of fates) {
       if (alone(fate)) {
         const description = this.describe([], 'none', false);

@@ -2,10 +2,10 @@
  * The `kcmp.container-leaks/1` report: host files running containers can reach. Stable JSON contract
  * (README "kcmp leaks --container"); additive changes only.
  */
-import type { Method } from '../../compare/types.js';
 import type { KindName } from '../../procfs/kinds.js';
-import type { ScanError } from '../fds/fds-report.js';
+import type { FdsMethod, ScanError } from '../fds/fds-report.js';
 import type { Container } from './containers.js';
+import type { UndecidedProcess } from './leaks-report.js';
 
 /** The `schema` of a {@link ContainerLeaksReport}. */
 export const CONTAINER_LEAKS_SCHEMA = 'kcmp.container-leaks/1';
@@ -77,7 +77,7 @@ export interface ContainerLeak {
   /** false: the holders are proven to share, but the description could not be told apart from others. */
   certain: boolean;
   /** How the sharing was proven; 'none' for mount findings, which compare mount ids only. */
-  method: Method;
+  method: FdsMethod;
 }
 
 /**
@@ -93,6 +93,10 @@ export interface ContainerLeaksReport {
   leaks: ContainerLeak[];
   /** Processes and fds that could not be read or compared. */
   errors: ScanError[];
+  /** What leaves the audit undecided: processes that may be in an audited container but could not be
+   * placed (their namespaces unreadable), container processes that could not be wholly read, and processes
+   * above them (the runtime) that could not. `descendants`: the audited processes below one. */
+  undecided: UndecidedProcess[];
   /** What the audit found and cost. */
   stats: {
     /** Containers audited. */
@@ -105,6 +109,8 @@ export interface ContainerLeaksReport {
     truncated: number;
     /** Error rows. */
     errors: number;
+    /** Processes in `undecided`: what makes the exit code 2, whatever was found. */
+    undecided: number;
     /** kcmp calls made. */
     comparisons: number;
     /** Wall-clock time of the audit, in milliseconds. */

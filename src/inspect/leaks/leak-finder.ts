@@ -270,7 +270,7 @@ function ranked(leaks: Leak[]): Leak[] {
 }
 
 /** An fd or process that is gone (closed, exited, a zombie with no fd table left) leaks nothing now. */
-function wentAway(e: ScanError): boolean {
+export function wentAway(e: ScanError): boolean {
   return e.errno === null ? e.reason === 'zombie' : isGone(e.errno as ErrnoName);
 }
 

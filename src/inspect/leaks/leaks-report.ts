@@ -6,9 +6,8 @@
  * `undecided` and the stats `forkShared`/`undecided` were added to /1 without changing a field's meaning
  * or type (`fix` was always "the fix for this leak"; it is now written for the fd it is printed for).
  */
-import type { Method } from '../../compare/types.js';
 import type { KindName } from '../../procfs/kinds.js';
-import type { ScanError, ScanErrorReason } from '../fds/fds-report.js';
+import type { FdsMethod, ScanError, ScanErrorReason } from '../fds/fds-report.js';
 
 /** The `schema` of a {@link LeaksReport}. */
 export const LEAKS_SCHEMA = 'kcmp.leaks/1';
@@ -51,7 +50,7 @@ export interface Leak {
   kind: LeakKind;
   /** 1 (most likely a bug) … 6; the list is sorted by it. */
   tier: number;
-  /** The description's id in the fds scan ("d3"), its type and name as in kcmp.fds/1. */
+  /** The description's id in the fds scan ("d3"), its type and name as in kcmp.fds. */
   description: string;
   /** The description's type, as in kcmp.fds/1 ("FIFO", "SOCK", "REG", …). */
   type: KindName;
@@ -82,8 +81,8 @@ export interface Leak {
   /** From the fds scan: false when the holders are proven to share, but the description could not be told
    * apart from others of its inode. */
   certain: boolean;
-  /** How the sharing was decided (kcmp, socket-inode, …), as in kcmp.fds/1. */
-  method: Method;
+  /** How the sharing was decided (kcmp, socket-inode, …), as in kcmp.fds. */
+  method: FdsMethod;
   /** The fix, in one line, true of these fds (their case and close-on-exec bits). */
   fix: string;
   /** Only with `-J -o PROGRAM`: `sameProgram` as the table shows it: "same", "other", or "?" (unknown). */
