@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inspectFds } from '../src/inspect/fds/fds.js';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import type { LeaksReport } from '../src/inspect/leaks/leaks-report.js';
 import { listFds } from '../src/procfs/fds.js';
@@ -15,7 +14,7 @@ import { isZombie } from '../src/procfs/stat.js';
 import { mkfds } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
 import { runCli } from './helpers/cli.js';
-import { fdsJson } from './helpers/fds.js';
+import { fdsJson, scanHere } from './helpers/fds.js';
 import { pick } from './helpers/kernel.js';
 import { waitStat } from './helpers/wait.js';
 
@@ -83,11 +82,7 @@ async function scanKillingReaders(
   kills: number,
 ): Promise<{ report: FdsReport; killed: number[] }> {
   const killed: number[] = [];
-  const report = await inspectFds({
-    selection: { kind: 'pids', pids: sharers },
-    all: true,
-    engine: 'kcmp',
-    workers: 0,
+  const report = await scanHere(sharers, {
     onProgress: (p) => {
       if (p.phase !== 'scan' || killed.length === kills) return;
       const reader = Math.min(...sharers.filter((pid) => !killed.includes(pid)));
@@ -155,11 +150,7 @@ test('a CLONE_FILES sharer whose thread calls execve mid-scan leaves the table: 
   const { execer, filesSharer } = pick(f.pids, 'execer', 'filesSharer');
   if (filesSharer < execer) return t.skip('pids wrapped around: the table would be read through filesSharer');
   let execStarted = false;
-  const report = await inspectFds({
-    selection: { kind: 'pids', pids: [execer, filesSharer] },
-    all: true,
-    engine: 'kcmp',
-    workers: 0,
+  const report = await scanHere([execer, filesSharer], {
     // Once the table is read through execer: its execve starts, and the fixture holds it in de_thread
     // with execer's leader a zombie, so execer runs on but no longer reads (nor, once done, holds) it.
     onProgress: (p) => {
