@@ -3,10 +3,12 @@
  * One pipeline, read top to bottom in inspectFds; each stage is one module, and five types flow between
  * them:
  *
- *   Selection ─ select ─▶ SelectedProcess[] ─ fd tables ─▶ FdTable[]      (fd-tables.ts: one per KCMP_FILES class)
+ *   Selection ─ select ─▶ SelectedProcess[] ─ fd tables ─▶ FdTable[]      (fd-tables.ts: one per KCMP_FILES class;
+ *                                                                          unheld.ts: no live process left without one)
  *     ─ read rows ─▶ FdRows        (fd-rows.ts: readdir + stat of /proc/TID/fd, or fd-rows-bpf.ts: one BPF pass)
  *     ─ identify ──▶ Buckets       (buckets.ts: (dev, ino), and the plan that decides each bucket)
  *     ─ group ─────▶ Outcomes      (grouping.ts: binary insertion by kcmp order, or BPF proposals kcmp proves)
+ *       (handover.ts: a shared table whose reader left is handed to a sharer that runs, and read again)
  *     ─ describe ──▶ FdsReport     (describe.ts: error rows, identity check, names, holders, sockets, peers)
  *
  * The identity engine (fd-engine.ts) is chosen once, before anything is read: it decides how rows are
