@@ -104,8 +104,8 @@ test('a CLONE_FILES sharer whose table is being read exits mid-scan: the table i
   const [reader] = killed as [number];
   const survivors = sharers.filter((pid) => pid !== reader).sort((a, b) => a - b);
   assert.deepEqual(
-    report.errors.map((e) => [e.pid, e.syscall, e.errno]),
-    [[reader, 'identity', 'ESRCH']],
+    report.errors.map((e) => [e.pid, e.syscall, e.reason ?? e.errno]),
+    [[reader, null, 'replaced']],
     'the exited reader is said, and nothing else went wrong',
   );
   const holders = report.descriptions.flatMap((d) => d.holders);
@@ -136,7 +136,7 @@ test('when every reading of a shared table loses its reader, the sharers that li
   assert.equal(report.stats.fds, 0);
   assert.deepEqual(
     report.errors.map((e) => [e.pid, e.syscall, e.reason ?? e.errno]),
-    [...killed.map((pid) => [pid, 'identity', 'ESRCH']), [survivor, null, 'unsettled']].sort(
+    [...killed.map((pid) => [pid, null, 'replaced']), [survivor, null, 'unsettled']].sort(
       (a, b) => (a[0] as number) - (b[0] as number),
     ),
   );

@@ -19,17 +19,28 @@ export function readNothing(
   return found === 0 && errors.some((e) => e.syscall !== null || e.reason === 'missed');
 }
 
+/** What makes an fd scan's report no answer for a process, in the words of its one line. */
+const INEXACT: Readonly<Record<string, string>> = {
+  missed: 'the scan missed a live process',
+  'not-stopped': '--stop did not hold every process still',
+};
+
 /**
- * Returns EXIT.TROUBLE after one line when the scan missed a live process (reason `missed`: none of its
- * fds was read, yet /proc lists some): the report is no answer for it. EXIT.OK when none was missed.
+ * Returns EXIT.TROUBLE after one line when the report is no exact answer for some process: the scan
+ * missed it (reason `missed`: none of its fds was read, yet /proc lists some), or --stop did not hold it
+ * still (`not-stopped`: traced, or not stopped by the deadline; its fds were read while it ran). The full
+ * report has been printed. EXIT.OK when neither happened.
  */
 export function missedAny(errors: readonly { reason?: string; message: string }[]): number {
-  const missed = errors.filter((e) => e.reason === 'missed');
-  const first = missed[0];
-  if (!first) return EXIT.OK;
-  const more = missed.length > 1 ? ` (and ${missed.length - 1} more; -J lists them)` : '';
-  warn(`the scan missed a live process: ${first.message}${more}`);
-  return EXIT.TROUBLE;
+  for (const [reason, what] of Object.entries(INEXACT)) {
+    const rows = errors.filter((e) => e.reason === reason);
+    const first = rows[0];
+    if (!first) continue;
+    const more = rows.length > 1 ? ` (and ${rows.length - 1} more; -J lists them)` : '';
+    warn(`${what}: ${first.message}${more}`);
+    return EXIT.TROUBLE;
+  }
+  return EXIT.OK;
 }
 
 /** Returns EXIT.TROUBLE after the line: "could not read any of the 3 selected processes: …". */

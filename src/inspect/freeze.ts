@@ -10,7 +10,7 @@
  *   after our SIGCONT it runs in the background and stops again (SIGTTIN) at its next terminal read.
  * A process that was already stopped (state T or t) is left alone and NOT continued afterwards.
  * A traced process (TracerPid in /proc/PID/status: a debugger, strace) is left alone too, and said
- * (`traced`): a SIGSTOP sent to a tracee stops it for its tracer (a signal-delivery-stop, state t), and a
+ * (`notStopped`): a SIGSTOP sent to a tracee stops it for its tracer (a signal-delivery-stop, state t), and a
  * SIGCONT cannot end a ptrace stop — only the tracer's PTRACE_CONT can (ptrace(2)) — so we could not give
  * back what it had. Its fds are read while it runs: that part of the snapshot is not exact. TracerPid is
  * read before the watchdog starts (which would SIGCONT what it holds should kcmp die) and again right
@@ -41,18 +41,19 @@ import { sysPidfdOpen, sysPidfdSendSignal } from '../sys/pidfd.js';
 import { nodeScript } from '../util/node-script.js';
 
 export interface Frozen {
-  /** The pids we stopped (and will continue). */
+  /** The pids we sent SIGSTOP (and will continue). */
   readonly stopped: readonly number[];
-  /** The selected processes left running because another process traces them (see the header). */
-  readonly traced: readonly TracedProcess[];
+  /** The selected processes that were running during the scan after all: traced ones, left alone, and
+   * ones that had not stopped by the deadline (see the header). */
+  readonly notStopped: readonly NotStopped[];
   resume(): void;
 }
 
-/** A process --stop did not stop: `tracerPid` traces it (ptrace). */
-export interface TracedProcess {
-  pid: number;
-  tracerPid: number;
-}
+/** A process --stop did not hold still: another process traces it (`tracerPid`: it was left alone), or it
+ * had not stopped by the deadline (`state`: the state it was in then, D for an uninterruptible wait). */
+export type NotStopped =
+  | { pid: number; tracerPid: number }
+  | { pid: number; state: string; waitedMs: number };
 
 const SIGCONT = 18;
 const SIGSTOP = 19;
@@ -70,7 +71,7 @@ let hooked = false;
 /** Stops `processes` and waits (up to `timeoutMs`) until each reports state T. */
 export async function freeze(processes: readonly ProcessIdentity[], timeoutMs = 2000): Promise<Frozen> {
   const { wanted, traced } = stoppable(processes);
-  if (wanted.length === 0) return { stopped: [], traced, resume: () => {} };
+  if (wanted.length === 0) return { stopped: [], notStopped: traced, resume: () => {} };
   const targets = openTargets(wanted);
   let watchdog: Watchdog;
   try {
@@ -106,7 +107,14 @@ export async function freeze(processes: readonly ProcessIdentity[], timeoutMs = 
   for (const { pid } of stopped) {
     while (isStopped(pid) === false && Date.now() < deadline) Atomics.wait(waiter, 0, 0, 1);
   }
-  return { stopped: stopped.map((t) => t.pid), traced, resume };
+  // A SIGSTOP takes effect when the task next returns to user space: one in an uninterruptible wait (D: a
+  // hung NFS server, a device) stops only when the wait ends. It is scanned while it runs, and said; it is
+  // continued with the others (the pending stop would otherwise hold it once it wakes).
+  const late: NotStopped[] = [];
+  for (const { pid } of stopped) {
+    if (isStopped(pid) === false) late.push({ pid, state: statOf(pid)?.state ?? '?', waitedMs: timeoutMs });
+  }
+  return { stopped: stopped.map((t) => t.pid), notStopped: [...traced, ...late], resume };
 }
 
 /** SIGCONT every process a freeze() stopped and has not resumed yet. */
@@ -116,10 +124,10 @@ export function resumeAll(): void {
 
 /** The selected pids to stop: running ones, not traced (those are `traced`). Refuses (before stopping
  * anything) what must not be stopped. */
-function stoppable(processes: readonly ProcessIdentity[]): { wanted: number[]; traced: TracedProcess[] } {
+function stoppable(processes: readonly ProcessIdentity[]): { wanted: number[]; traced: NotStopped[] } {
   const forbidden = ancestry();
   const pids: number[] = [];
-  const traced: TracedProcess[] = [];
+  const traced: NotStopped[] = [];
   for (const { pid } of processes) {
     if (forbidden.has(pid)) {
       throw new InvalidArgumentError(

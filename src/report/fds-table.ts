@@ -409,11 +409,10 @@ export function fdsFootnote(report: FdsReport): string {
   }
   const running = report.errors.filter((e) => e.reason === 'not-stopped').map((e) => e.pid);
   if (running.length > 0) {
-    const [them, processes, are] =
-      running.length === 1 ? ['it', 'process', 'is'] : ['them', 'processes', 'are'];
+    const [them, processes] = running.length === 1 ? ['it', 'process'] : ['them', 'processes'];
     notes.push(
-      `not an exact snapshot of ${processes} ${running.join(', ')}: --stop left ${them} running: ${them} ` +
-        `${are} traced (ptrace), and a stopped tracee runs again only when its tracer says so (ERROR not-stopped)`,
+      `not an exact snapshot of ${processes} ${running.join(', ')}: --stop did not hold ${them} still ` +
+        `(traced, or not stopped in time: ERROR not-stopped says which)`,
     );
   }
   return notes.map((note) => `${note}\n`).join('');

@@ -143,8 +143,12 @@ export function assertChurnSound(report: FdsReport, top: number, what: string): 
   }
   for (const e of report.errors) {
     // gone during the scan, a file whose fds kept changing while they were compared, or an fd number
-    // reused for another file (these two with no errno: no call failed)
+    // reused for another file, a process that exited (these three with no errno: no call failed)
     const why = e.errno ?? `(${e.reason})`;
-    assert.match(why, /^(ENOENT|ESRCH|EBADF|\(unsettled\)|\(reused\))$/, `${what}: ${e.message}`);
+    assert.match(
+      why,
+      /^(ENOENT|ESRCH|EBADF|\(unsettled\)|\(reused\)|\(replaced\))$/,
+      `${what}: ${e.message}`,
+    );
   }
 }

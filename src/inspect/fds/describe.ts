@@ -10,6 +10,8 @@
  * them: every process holding it is a holder, the others marked with the pid the table was read under
  * (`fdTable`), as lsfd lists both.
  */
+import assert from 'node:assert/strict';
+import { fsErrno } from '../../procfs/errors.js';
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import { formatDev } from '../../procfs/fds.js';
 import { fileStatOf } from '../../procfs/file-stat.js';
@@ -72,6 +74,7 @@ export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRu
     rows,
     listed.map((d) => d.rows),
     run.pool,
+    run.problems,
   );
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
   const command = (pid: number) => commands.get(pid) ?? '';
@@ -91,7 +94,8 @@ function draftsOf(rows: FdRows, outcomes: Outcomes, problems: Problems): Draft[]
   const drafts = new Map<number, Draft>();
   for (let row = 0; row < outcomes.of.length; row++) {
     const outcome = outcomes.of[row];
-    if (!outcome) continue; // not in any bucket: cannot happen, every row is decided or failed
+    // every row is failed (stat) or in a bucket that the group stage decided
+    assert(outcome, `fds: row ${row} was given no outcome by the group stage`);
     const { pid, tid } = tableOf(rows, row);
     const fd = rows.fd[row] as number;
     switch (outcome.kind) {
@@ -150,7 +154,7 @@ function reportOf(
       const fd = rows.fd[row] as number;
       const h: Holder = { pid: table.pid, fd, command: command(table.pid) };
       if (table.tid !== table.pid || (tablesOf.get(table.pid) ?? 0) > 1) h.tid = table.tid;
-      if (run.options.fdinfo) addFdInfo(h, table.tid);
+      if (run.options.fdinfo) addFdInfo(h, table, run.problems);
       if (holding(table.pid)) out.push(h);
       // One fd of one table: the same description, position, flags and close-on-exec bit for every sharer.
       const { tid: _, ...details } = h;
@@ -183,7 +187,7 @@ function reportOf(
       ...(file && { file }),
     };
   });
-  const errors = run.problems.list().filter((e) => !found.replaced.has(e.pid) || e.syscall === 'identity');
+  const errors = run.problems.list().filter((e) => !found.replaced.has(e.pid) || e.reason === 'replaced');
   const heldBy = (d: Draft) =>
     d.rows.reduce((n, row) => n + holdersOf(tableOf(rows, row)).filter(holding).length, 0);
   return {
@@ -209,17 +213,20 @@ function holdersOf(table: FdTable): number[] {
   return [table.pid, ...table.sharedBy];
 }
 
-/** pos, flags, mnt_id from fdinfo; left out if the fd is gone by now (these are details, not verdicts). */
-function addFdInfo(holder: Holder, tid: number): void {
+/** pos, flags, mnt_id from fdinfo; left out, with an error row, if it cannot be read (the fd is gone by
+ * now: these are details, not verdicts, so the holder stays). */
+function addFdInfo(holder: Holder, table: FdTable, problems: Problems): void {
+  let info: ReturnType<typeof readFdInfo>;
   try {
-    const info = readFdInfo(tid, holder.fd);
-    holder.pos = info.pos;
-    holder.flags = info.flags;
-    holder.cloexec = info.cloexec;
-    holder.mntId = info.mntId;
-  } catch {
-    // closed since the scan
+    info = readFdInfo(table.tid, holder.fd);
+  } catch (error) {
+    problems.add(table.pid, holder.fd, 'fdinfo', fsErrno(error), table.tid);
+    return;
   }
+  holder.pos = info.pos;
+  holder.flags = info.flags;
+  holder.cloexec = info.cloexec;
+  holder.mntId = info.mntId;
 }
 
 function processInfo(processes: readonly SelectedProcess[], tables: readonly FdTable[]): ProcessInfo[] {

@@ -1,15 +1,15 @@
 /**
  * Stage 2, read rows: every fd of every fd table, one row each, as parallel arrays (FdRows: the per-fd
  * fields of procfs/fds.ts, and the table each row was read from). This is the kcmp engine's /proc path:
- * each table is listed (readdir of /proc/TID/fd) here, then stat'ed in jobs (work-split.ts: on worker
- * threads when the scan has them). The bpf engine makes the same rows from one iterator pass instead
+ * each table is listed (readdir of /proc/TID/fd) here, then stat'ed in jobs of row ranges (work-split.ts:
+ * on worker threads when the scan has them, writing the shared rows in place). The bpf engine makes the same rows from one iterator pass instead
  * (fd-rows-bpf.ts). Rows are in (table, fd) order, tables in (pid, tid) order.
  *
  * A table that cannot be listed is an error row, and so is every fd whose stat fails (later, in the
  * describe stage): nothing is guessed.
  */
 import { fsErrno } from '../../procfs/errors.js';
-import { allocFdColumns, concatFdColumns, type FdColumns, listFds, scanFds } from '../../procfs/fds.js';
+import { allocFdColumns, type FdColumns, listFds, scanFds } from '../../procfs/fds.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
@@ -32,13 +32,9 @@ export function tableOf(rows: FdRows, row: number): FdTable {
   return rows.tables[rows.table[row] as number] as FdTable;
 }
 
-/** A stat job, and the index of its table among the listed ones. */
-interface TableJob {
-  job: StatJob;
-  table: number;
-}
-
-/** Lists and reads every table; a table that cannot be listed, or that is replaced while listed, is said. */
+/** Lists and reads every table; a table that cannot be listed, or that is replaced while listed, is said.
+ * Every table is listed first (here), then the rows are allocated once, in shared memory when the scan
+ * has workers, and each stat job — a table's rows [from, to) — is written in place by whoever runs it. */
 export async function readRows(
   tables: readonly FdTable[],
   pool: WorkerPool | undefined,
@@ -46,51 +42,47 @@ export async function readRows(
   onProgress?: (done: number, total: number) => void,
 ): Promise<FdRows> {
   const listed: FdTable[] = [];
-  const jobs: TableJob[] = [];
+  const lists: Int32Array[] = [];
   const unlisted: { table: FdTable; errno: ErrnoName }[] = [];
   for (const table of tables) {
-    let fds: Int32Array;
     try {
-      fds = listFds(table.tid);
+      lists.push(listFds(table.tid));
     } catch (error) {
       unlisted.push({ table, errno: fsErrno(error) });
       continue;
     }
     listed.push(table);
-    for (let from = 0; from < fds.length; from += JOB_SIZE) {
-      jobs.push({ job: { tid: table.tid, fds: fds.slice(from, from + JOB_SIZE) }, table: listed.length - 1 });
-    }
   }
   noteUnlisted(unlisted, listed, problems);
-  const total = jobs.reduce((n, j) => n + j.job.fds.length, 0);
-  let done = 0;
-  const parts = new Array<FdColumns>(jobs.length);
-  const index = new Map(jobs.map((j, i) => [j, i]));
-  const stat = {
-    request: (j: TableJob) => ({ op: 'stat', job: j.job }) as const,
-    here: (j: TableJob) => statFds(j.job),
-  };
-  await runJobs(pool, jobs, stat, (j, cols) => {
-    parts[index.get(j) as number] = cols;
-    done += cols.fd.length;
-    onProgress?.(done, total);
-  });
-  const cols = concatFdColumns(parts.length > 0 ? parts : [allocFdColumns(0)]);
-  const table = new Int32Array(cols.fd.length);
+  const total = lists.reduce((n, fds) => n + fds.length, 0);
+  const cols = allocFdColumns(total, pool !== undefined);
+  const table = new Int32Array(total);
+  const jobs: StatJob[] = [];
   let at = 0;
-  jobs.forEach((j, i) => {
-    const n = (parts[i] as FdColumns).fd.length;
-    table.fill(j.table, at, at + n);
-    at += n;
+  lists.forEach((fds, t) => {
+    cols.fd.set(fds, at);
+    table.fill(t, at, at + fds.length);
+    for (let from = 0; from < fds.length; from += JOB_SIZE) {
+      const to = Math.min(from + JOB_SIZE, fds.length);
+      jobs.push({ tid: (listed[t] as FdTable).tid, cols, from: at + from, to: at + to });
+    }
+    at += fds.length;
+  });
+  let done = 0;
+  const stat = {
+    request: (job: StatJob) => ({ op: 'stat', job }) as const,
+    here: statFds,
+  };
+  await runJobs(pool, jobs, stat, (job) => {
+    done += job.to - job.from;
+    onProgress?.(done, total);
   });
   return { ...cols, tables: listed, table };
 }
 
-/** Reads one job (a stat of each fd) into fresh columns: the work a worker thread does. */
-export function statFds(job: StatJob): FdColumns {
-  const out = allocFdColumns(job.fds.length);
-  scanFds(job.tid, job.fds, out, 0);
-  return out;
+/** Reads one job (a stat of each fd of its rows) into its rows: the work a worker thread does. */
+export function statFds(job: StatJob): void {
+  scanFds(job.tid, job.cols, job.from, job.to);
 }
 
 /**

@@ -4,10 +4,12 @@
  * fds kcmp refused to compare (privilege, not supported) are counted per process and errno, so a blocked
  * kcmp yields one row per process, not one per fd.
  */
+
 import type { ProbeResult } from '../../compare/probe.js';
 import { probeRemedy, REMEDY, remedyFor } from '../../compare/remedies.js';
 import { uncalledReason } from '../../compare/run-method.js';
 import { type ErrnoName, errnoMessage, isGone, isNotSupported, isPrivilege } from '../../sys/errno.js';
+import type { NotStopped } from '../freeze.js';
 import type { ScanError, ScanErrorReason } from './fds-report.js';
 import { ATTEMPTS } from './group-bucket.js';
 
@@ -22,12 +24,12 @@ export class Problems {
   private readonly uncalledFds = new Map<number, number>();
   private readonly uncompared = new Map<
     string,
-    { pid: number; syscall: string; errno: string; count: number }
+    { pid: number; syscall: string; errno: ErrnoName; count: number }
   >();
 
   /** One fd (or, with fd null, a whole process) that could not be read; `tid`: the task whose fd table
    * the call read, when it is not the process's leader. */
-  add(pid: number, fd: number | null, syscall: string, errno: string, tid?: number): void {
+  add(pid: number, fd: number | null, syscall: string, errno: ErrnoName, tid?: number): void {
     this.rows.push(failedCallRow(pid, fd, syscall, errno, tid));
   }
 
@@ -53,13 +55,17 @@ export class Problems {
     );
   }
 
-  /** --stop left the process running: `tracerPid` traces it, and only a tracer can continue a tracee
-   * that a SIGSTOP stopped (freeze.ts). */
-  notStopped(pid: number, tracerPid: number): void {
+  /** --stop did not hold the process still (freeze.ts): another traces it, and only a tracer can continue a
+   * tracee that a SIGSTOP stopped; or it had not stopped by the deadline (an uninterruptible wait). */
+  notStopped(p: NotStopped): void {
+    const why =
+      'tracerPid' in p
+        ? `process ${p.tracerPid} traces it (ptrace), and a stop would have left it stopped for its tracer, which alone can continue it`
+        : `it had not stopped ${p.waitedMs / 1000} s after SIGSTOP (state ${p.state}${p.state === 'D' ? ': in an uninterruptible wait, which a stop does not interrupt' : ''})`;
     this.aboutProcess(
-      pid,
+      p.pid,
       'not-stopped',
-      `process ${pid} was not stopped: process ${tracerPid} traces it (ptrace), and a stop would have left it stopped for its tracer, which alone can continue it; its fds were read while it ran, so its part of the snapshot is not exact`,
+      `process ${p.pid} was not stopped: ${why}; its fds were read while it ran, so its part of the snapshot is not exact`,
     );
   }
 
@@ -127,15 +133,16 @@ export class Problems {
     this.rows.push({
       pid,
       fd: null,
-      syscall: 'identity',
-      errno: 'ESRCH',
+      syscall: null, // its start time was read again and differs, or it is gone: no call failed
+      errno: null,
+      reason: 'replaced',
       message: `process ${pid} exited (or its pid was reused) during the scan; its fds are left out`,
     });
   }
 
   /** Threads whose fd table could not be compared with the leader's; taken to share it, not read. `errno`
    * null: kcmp was not called (blocked in this run without an errno). */
-  assumedShared(pid: number, tids: readonly number[], errno: string | null): void {
+  assumedShared(pid: number, tids: readonly number[], errno: ErrnoName | null): void {
     const which = tids.length === 1 ? `thread ${tids[0]}` : `threads ${tids.join(', ')}`;
     const effect = `taken to share the leader's fd table, so fds a thread holds after unshare(CLONE_FILES) would be missing`;
     if (errno === null) {
@@ -152,12 +159,12 @@ export class Problems {
       fd: null,
       syscall: 'kcmp',
       errno,
-      message: `process ${pid}: kcmp(KCMP_FILES) failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${which}; ${effect}${hint(errno, 'kcmp')}`,
+      message: `process ${pid}: kcmp(KCMP_FILES) failed: ${errno} (${errnoMessage(errno)}) for ${which}; ${effect}${hint(errno, 'kcmp')}`,
     });
   }
 
   /** An fd that could not be compared (`syscall` failed): it is listed alone, `certain: false`. */
-  uncomparedFd(pid: number, syscall: string, errno: string): void {
+  uncomparedFd(pid: number, syscall: string, errno: ErrnoName): void {
     const key = `${pid} ${syscall} ${errno}`;
     const entry = this.uncompared.get(key);
     if (entry) entry.count++;
@@ -174,16 +181,22 @@ export class Problems {
     return {
       syscall: null,
       errno: null,
-      reason: this.blocked ? uncalledReason(this.blocked) : 'method-none',
+      reason: uncalledReason(this.blockedProbe()),
     };
   }
 
   private notCalled(): string {
-    return this.blocked?.detail ?? 'the scan was asked to compare with no method';
+    return this.blockedProbe().detail;
   }
 
   private uncalledRemedy(): string {
-    return (this.blocked && probeRemedy('kcmp', this.blocked.outcome)) ?? REMEDY.probeFailed;
+    return probeRemedy('kcmp', this.blockedProbe().outcome) ?? REMEDY.probeFailed;
+  }
+
+  /** What probing kcmp found: an fd is left uncalled only in a run whose kcmp is blocked (fd-scan-method.ts). */
+  private blockedProbe(): ProbeResult {
+    if (!this.blocked) throw new Error('fd scan: an fd was left uncompared in a run whose kcmp is usable');
+    return this.blocked;
   }
 
   /** An fd of a file whose fds kept changing while they were compared: listed alone, `certain: false`. */
@@ -219,7 +232,7 @@ export class Problems {
         fd: null,
         syscall,
         errno,
-        message: `process ${pid}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)}) for ${fds}; each is listed as a description of its own, certain: false${hint(errno, syscall)}`,
+        message: `process ${pid}: ${syscall} failed: ${errno} (${errnoMessage(errno)}) for ${fds}; each is listed as a description of its own, certain: false${hint(errno, syscall)}`,
       });
     }
     return rows.sort((a, b) => a.pid - b.pid || (a.fd ?? -1) - (b.fd ?? -1));
@@ -236,7 +249,7 @@ export function failedCallRow(
   pid: number,
   fd: number | null,
   syscall: string,
-  errno: string,
+  errno: ErrnoName,
   tid?: number,
 ): ScanError {
   const process = tid === undefined || tid === pid ? `process ${pid}` : `process ${pid} (thread ${tid})`;
@@ -247,19 +260,20 @@ export function failedCallRow(
     fd,
     syscall,
     errno,
-    message: `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno as ErrnoName)})${hint(errno, syscall)}`,
+    message: `${what}: ${syscall} failed: ${errno} (${errnoMessage(errno)})${hint(errno, syscall)}`,
   };
 }
 
-/** A row that leaves nothing out: every fd of its process was read (not as an exact snapshot: not-stopped). */
-export function omitsNothing(e: Pick<ScanError, 'reason'>): boolean {
-  return e.reason === 'not-stopped';
+/** A row that leaves nothing out: every fd of its process was read (not as an exact snapshot:
+ * not-stopped), or only a detail is missing: a name (readlink) or a holder's fdinfo. */
+export function omitsNothing(e: Pick<ScanError, 'reason' | 'syscall'>): boolean {
+  return e.reason === 'not-stopped' || e.syscall === 'readlink' || e.syscall === 'fdinfo';
 }
 
 /** The remedy a row ends with. A refused kcmp or pidfd_getfd gets remedyFor()'s, which names the real cause:
  * a seccomp filter (refusing or killing) rather than the ptrace check, or a kernel without the call. */
-function hint(errno: string, syscall = ''): string {
-  const e = errno as ErrnoName;
+function hint(errno: ErrnoName, syscall = ''): string {
+  const e = errno;
   if ((syscall === 'kcmp' || syscall === 'pidfd_getfd') && (isPrivilege(e) || isNotSupported(e))) {
     const remedy = remedyFor({ syscall, errno: e });
     if (remedy) return `; ${remedy}`;
@@ -268,8 +282,8 @@ function hint(errno: string, syscall = ''): string {
   if (errno === 'EMFILE') {
     return '; its file has more open file descriptions than --borrow may hold borrowed at once (half the fds RLIMIT_NOFILE leaves free): raise the limit (ulimit -n)';
   }
-  if (isPrivilege(errno as ErrnoName)) {
+  if (isPrivilege(errno)) {
     return '; run as the same user as the process (which must be dumpable) or with CAP_SYS_PTRACE';
   }
-  return isGone(errno as ErrnoName) ? '; it went away during the scan' : '';
+  return isGone(errno) ? '; it went away during the scan' : '';
 }

@@ -23,7 +23,7 @@ import { type ScanMethod, scanMethod } from '../../compare/fd-scan-method.js';
 import { countFds } from '../../procfs/fds.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
-import { type Frozen, freeze, type TracedProcess } from '../freeze.js';
+import { type Frozen, freeze, type NotStopped } from '../freeze.js';
 import { identify } from './buckets.js';
 import { describe } from './describe.js';
 import { chooseEngine, type EngineChoice, openBpf } from './fd-engine.js';
@@ -125,7 +125,7 @@ async function readTables(found: SettledTables, run: Run, options: FdsOptions) {
 /** What is known before a reading: processes --stop left running, zombies, processes found in flux. */
 function problemsBefore(found: SettledTables, run: Run): Problems {
   const problems = new Problems(run.how.blocked);
-  for (const { pid, tracerPid } of run.traced) problems.notStopped(pid, tracerPid);
+  for (const p of run.notStopped) problems.notStopped(p);
   for (const p of found.zombies) problems.zombie(p.pid, p.command);
   for (const p of found.unsettled) problems.leaderless(p.pid);
   return problems;
@@ -168,7 +168,7 @@ interface Run {
   iterator: TaskFileIterator | undefined;
   pool: WorkerPool | undefined;
   /** With --stop: the processes left running because another process traces them (freeze.ts). */
-  traced: readonly TracedProcess[];
+  notStopped: readonly NotStopped[];
   close(): Promise<void>;
 }
 
@@ -204,7 +204,7 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
       await pool?.ready();
       frozen = await freeze(processes);
     }
-    return { choice, how, iterator, pool, traced: frozen?.traced ?? [], close };
+    return { choice, how, iterator, pool, notStopped: frozen?.notStopped ?? [], close };
   } catch (error) {
     await close();
     throw error;

@@ -18,11 +18,11 @@
  */
 import { SocketTables } from '../../netlink/socket-tables.js';
 import { readExeIdentity } from '../../procfs/exe.js';
-import { readLinks } from '../../procfs/fd-dir.js';
+import { FdDir } from '../../procfs/fd-dir.js';
 import { accessMode, readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
 import { readStat } from '../../procfs/stat.js';
-import { type ErrnoName, isGone } from '../../sys/errno.js';
+import { isGone } from '../../sys/errno.js';
 import { omitsNothing } from '../fds/fds-problems.js';
 import type { Description, FdsReport, Holder, ScanError } from '../fds/fds-report.js';
 import { adviceFor } from './leak-advice.js';
@@ -88,13 +88,18 @@ function linksOf(pid: number): Map<string, number[]> | null {
   } catch {
     return null;
   }
-  const links = readLinks(new Int32Array(fds.length).fill(pid), fds);
   const byLink = new Map<string, number[]>();
-  links.forEach((link, i) => {
-    const list = byLink.get(link);
-    if (list) list.push(fds[i] as number);
-    else if (link !== '') byLink.set(link, [fds[i] as number]);
-  });
+  const dir = new FdDir(pid);
+  try {
+    for (const fd of fds) {
+      if (dir.readlink(fd) !== 0) continue; // closed since it was listed: not a leak to report
+      const list = byLink.get(dir.name);
+      if (list) list.push(fd);
+      else byLink.set(dir.name, [fd]);
+    }
+  } finally {
+    dir.close();
+  }
   return byLink;
 }
 
@@ -269,9 +274,9 @@ function ranked(leaks: Leak[]): Leak[] {
   );
 }
 
-/** An fd or process that is gone (closed, exited, a zombie with no fd table left) leaks nothing now. */
+/** An fd or process that is gone (closed, exited, replaced, a zombie with no fd table left) leaks nothing now. */
 export function wentAway(e: ScanError): boolean {
-  return e.errno === null ? e.reason === 'zombie' : isGone(e.errno as ErrnoName);
+  return e.errno === null ? e.reason === 'zombie' || e.reason === 'replaced' : isGone(e.errno);
 }
 
 /**
