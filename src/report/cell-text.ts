@@ -64,9 +64,13 @@ export function escapeLines(text: string): string {
     .join('\n');
 }
 
+/** One column per character, as string-width measures them: printable ASCII, and Latin-1 and Latin
+ * Extended (U+00A0..U+02FF: "×" of a fold, "é") less the soft hyphen, which takes none. */
+const NARROW = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff]*$/;
+
 /** Display columns of an escaped cell. */
 export function displayWidth(text: string): number {
-  return PLAIN.test(text) ? text.length : stringWidth(text);
+  return NARROW.test(text) ? text.length : stringWidth(text);
 }
 
 /** Made at the first cut: the first Intl.Segmenter of a process loads ICU's break rules (~10 ms). */

@@ -2,8 +2,9 @@
  * first, NAME last and never below 24 columns), scale. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import stringWidth from 'string-width';
 import { decodeLossless, textBytes } from '../sys/lossless-text.js';
-import { escapeCell, truncateCell, truncateList } from './cell-text.js';
+import { displayWidth, escapeCell, truncateCell, truncateList } from './cell-text.js';
 import { stringifyLossless } from './json-text.js';
 import { type Columns, KEEP, listColumn, renderTable, selectColumns } from './table.js';
 
@@ -130,6 +131,13 @@ test('renderTable on a terminal: lists and command lines give way first, widest 
     whole.includes(`${pgWal} ${peers.join(' ')} ${cmdline}`),
     'off a terminal (and with -u) nothing is cut',
   );
+});
+
+test('displayWidth: one column for each Latin-1 and Latin Extended character, as string-width says', () => {
+  for (let code = 0xa0; code <= 0x2ff; code++) {
+    const ch = String.fromCodePoint(code);
+    assert.equal(displayWidth(`a${ch}×`), stringWidth(`a${ch}×`), `U+${code.toString(16)}`);
+  }
 });
 
 test('truncateList: whole items and the count of the others; the first one left out cut when it fits', () => {
