@@ -36,6 +36,11 @@ test('heldBy: the master alone, the workers folded with their count; other fds o
     ['7 gone'],
     'an error row',
   );
+  assert.deepEqual(
+    heldBy([{ pid: 8, fd: 4, command: '' }], (_, c) => c),
+    ['8 fd 4'],
+    'a process not listed',
+  );
 });
 
 test('HELDBY on 5,000 rows of one description: summarised once, not once per row', () => {

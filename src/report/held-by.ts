@@ -41,7 +41,7 @@ export function heldBy(
   return [...folds.values()]
     .sort((a, b) => a.lowest - b.lowest)
     .map(({ lowest, count, title, fds }) => {
-      const who = count === 1 ? `${lowest} ${title}` : `${count} × ${title}`;
-      return fds.length === 0 ? who : `${who} ${fdLabel(fds)}`;
+      const who = count === 1 ? [lowest] : [count, '×'];
+      return [...who, title, fds.length === 0 ? '' : fdLabel(fds)].filter((part) => part !== '').join(' ');
     });
 }
