@@ -21,7 +21,7 @@ export interface RowProcess {
   details?: ProcessDetails;
 }
 
-/** The RowProcess of any pid of the report (a holder's, a peer's). */
+/** The RowProcess of any pid of the report: a row's own, and every holder's for HELDBY. */
 export type ProcessLookup = (pid: number) => RowProcess;
 
 export type FdsRow = { process: RowProcess; processOf: ProcessLookup } & (
