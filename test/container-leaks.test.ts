@@ -16,6 +16,7 @@ import { auditContainers } from '../src/inspect/leaks/container-leaks.js';
 import type { ContainerLeaksReport } from '../src/inspect/leaks/container-leaks-report.js';
 import { runCli } from './helpers/cli.js';
 import { waitFor } from './helpers/exporter.js';
+import { stateOf } from './helpers/mid-scan.js';
 import { NOBODY, nobodyWrapper } from './helpers/nobody.js';
 import { assertValid } from './helpers/schema.js';
 import { PID_NAMESPACE, unshareRefused } from './helpers/unshare.js';
@@ -69,8 +70,17 @@ async function startContainer(
   // A process group of its own, killed whole at the end: the container's init too, which would outlive
   // unshare (it is only reparented).
   const runtime = spawn('bash', ['-c', `${closeOthers}; ${unshare}`, script], { stdio, detached: true });
-  t.after(() => process.kill(-(runtime.pid as number), 'SIGKILL'));
-  const init = await waitFor('the container to run sleep', async () => sleepBelow(runtime.pid as number));
+  let init: number | undefined;
+  // Gone before the next test starts: a container init still dying would be one more process of a later
+  // test's host scan (seen: an extra undecided row).
+  t.after(async () => {
+    process.kill(-(runtime.pid as number), 'SIGKILL');
+    const running = (pid: number | undefined) => pid !== undefined && !['gone', 'Z'].includes(stateOf(pid));
+    await waitFor('the container to be gone', async () =>
+      running(runtime.pid) || running(init) ? undefined : true,
+    );
+  });
+  init = await waitFor('the container to run sleep', async () => sleepBelow(runtime.pid as number));
   return { runtime, init };
 }
 

@@ -15,7 +15,6 @@ import { identify } from '../src/inspect/fds/buckets.js';
 import { describe } from '../src/inspect/fds/describe.js';
 import { missedTables, readRows } from '../src/inspect/fds/fd-rows.js';
 import { fdTables } from '../src/inspect/fds/fd-tables.js';
-import { inspectFds } from '../src/inspect/fds/fds.js';
 import { Problems } from '../src/inspect/fds/fds-problems.js';
 import { group } from '../src/inspect/fds/grouping.js';
 import { selectProcesses } from '../src/procfs/select.js';
@@ -24,9 +23,9 @@ import { errnoName } from '../src/sys/errno.js';
 import { KCMP, sysKcmp } from '../src/sys/kcmp.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
-import { fdsJson } from './helpers/fds.js';
-import { pick, waitStat } from './helpers/kernel.js';
-import { waitComm } from './helpers/wait.js';
+import { fdsJson, scanHere } from './helpers/fds.js';
+import { pick } from './helpers/kernel.js';
+import { waitComm, waitStat } from './helpers/wait.js';
 
 test('kcmp fds -p ZOMBIE: an error row "zombie", as kcmp tasks gives', async (t) => {
   const f = await mkfds(t, 'tasks_clone');
@@ -118,6 +117,7 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
     processes,
     problems,
     exited: new Set(),
+    left: new Set(),
     pool: undefined,
     options: { all: true, fdinfo: false, fileStat: false, sockets: false, peers: false },
     engine: 'kcmp',
@@ -222,11 +222,7 @@ test("a live process caught in a thread's execve (its leader a zombie) is read, 
   process.kill(execer, 'SIGUSR1');
   waitStat(execer, (stat) => stat?.state === 'Z', 'showed its leader a zombie');
   let selectedMidExec = false;
-  const report = await inspectFds({
-    selection: { kind: 'pids', pids: [execer, sibling] },
-    all: true,
-    engine: 'kcmp',
-    workers: 0,
+  const report = await scanHere([execer, sibling], {
     // Told once the processes are selected, before any fd table is found: let the execve complete now.
     onEngine: () => {
       selectedMidExec = readStat(execer).state === 'Z';

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inspectFds } from '../src/inspect/fds/fds.js';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import type { LeaksReport } from '../src/inspect/leaks/leaks-report.js';
 import { listFds } from '../src/procfs/fds.js';
@@ -15,8 +14,9 @@ import { isZombie } from '../src/procfs/stat.js';
 import { mkfds } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
 import { runCli } from './helpers/cli.js';
-import { fdsJson } from './helpers/fds.js';
-import { pick, waitStat } from './helpers/kernel.js';
+import { fdsJson, scanHere } from './helpers/fds.js';
+import { pick } from './helpers/kernel.js';
+import { waitStat } from './helpers/wait.js';
 
 test('a CLONE_FILES child holds every fd of the table it shares: holders, table rows, stats', async (t) => {
   const f = await mkfds(t, 'files_shared');
@@ -82,11 +82,7 @@ async function scanKillingReaders(
   kills: number,
 ): Promise<{ report: FdsReport; killed: number[] }> {
   const killed: number[] = [];
-  const report = await inspectFds({
-    selection: { kind: 'pids', pids: sharers },
-    all: true,
-    engine: 'kcmp',
-    workers: 0,
+  const report = await scanHere(sharers, {
     onProgress: (p) => {
       if (p.phase !== 'scan' || killed.length === kills) return;
       const reader = Math.min(...sharers.filter((pid) => !killed.includes(pid)));
@@ -146,4 +142,35 @@ test('when every reading of a shared table loses its reader, the sharers that li
   );
   const row = report.errors.find((e) => e.pid === survivor);
   assert.match(row?.message ?? '', new RegExp(`read through process ${killed[2]}, .* exited .* missing`));
+});
+
+test('a CLONE_FILES sharer whose thread calls execve mid-scan leaves the table: read again through the other, and said', async (t) => {
+  const f = await mkfds(t, 'exec_held', ['shared']);
+  if (!f) return;
+  const { execer, filesSharer } = pick(f.pids, 'execer', 'filesSharer');
+  if (filesSharer < execer) return t.skip('pids wrapped around: the table would be read through filesSharer');
+  let execStarted = false;
+  const report = await scanHere([execer, filesSharer], {
+    // Once the table is read through execer: its execve starts, and the fixture holds it in de_thread
+    // with execer's leader a zombie, so execer runs on but no longer reads (nor, once done, holds) it.
+    onProgress: (p) => {
+      if (p.phase !== 'scan' || execStarted) return;
+      process.kill(execer, 'SIGUSR1');
+      waitStat(execer, (stat) => stat?.state === 'Z', 'showed its leader a zombie');
+      execStarted = true;
+    },
+  });
+  assert.ok(execStarted, 'the race happened: the execve started after the table was read through execer');
+  assert.deepEqual(
+    report.errors.map((e) => [e.pid, e.syscall, e.reason]),
+    [[execer, null, 'unsettled']],
+  );
+  assert.match(report.errors[0]?.message ?? '', /left the fd table it shared .* missing/);
+  const holders = report.descriptions.flatMap((d) => d.holders);
+  assert.ok(!holders.some((h) => h.pid === execer), 'execer holds nothing it could be said to hold');
+  assert.deepEqual(
+    holders.filter((h) => h.pid === filesSharer).map((h) => h.fd),
+    [...listFds(filesSharer)],
+    'the table, read again through filesSharer',
+  );
 });

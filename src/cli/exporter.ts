@@ -18,13 +18,14 @@ import { type FleetFlags, fleetOptionsOf, withFleetOptions } from './fleet-optio
 import { action, warn } from './run.js';
 
 interface ExporterFlags extends FleetFlags {
-  listen: string;
-  interval: string;
+  listen?: string;
+  interval?: string;
   webConfig?: string;
   maxConnections?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:9848';
+const DEFAULT_INTERVAL = '60';
 /** Prometheus scrapes over one or two connections per server; probes and a person with curl add a few. */
 const DEFAULT_MAX_CONNECTIONS = 64;
 const LIMIT_MAX_CONNECTIONS = 10_000;
@@ -99,12 +100,13 @@ export function registerExporter(program: Command): void {
         'F_DUPFD_QUERY work here. Labels never carry a pid, fd, inode or path, and each label has at most ' +
         '--max-label-values values. Scans never overlap and never stop processes.',
     )
+    // Defaults are said in the help text, not given to commander: it would print them a second time, and
+    // the manual page (the help text alone) would leave them out.
+    .option('--listen <addr:port>', `where to listen (default ${DEFAULT_LISTEN}; port 0: any free port)`)
     .option(
-      '--listen <addr:port>',
-      `where to listen (default ${DEFAULT_LISTEN}; port 0: any free port)`,
-      DEFAULT_LISTEN,
+      '--interval <seconds>',
+      `seconds from the end of one scan to the start of the next (default ${DEFAULT_INTERVAL})`,
     )
-    .option('--interval <seconds>', 'seconds from the end of one scan to the start of the next', '60')
     .option(
       `${WEB_CONFIG_FLAG}, --web-config <file>`,
       'TLS and basic authentication, in the web configuration format of the Prometheus exporter toolkit',
@@ -126,8 +128,9 @@ export function registerExporter(program: Command): void {
           process.once('SIGTERM', resolve);
           process.once('SIGINT', resolve);
         });
-        const { host, port } = parseListen(flags.listen);
-        const intervalMs = parseInterval(flags.interval) * 1000;
+        const listen = flags.listen ?? DEFAULT_LISTEN;
+        const { host, port } = parseListen(listen);
+        const intervalMs = parseInterval(flags.interval ?? DEFAULT_INTERVAL) * 1000;
         const maxConnections = parseMaxConnections(flags.maxConnections);
         const web = flags.webConfig === undefined ? {} : readWebConfig(flags.webConfig);
         const options = fleetOptionsOf(flags);
@@ -151,7 +154,7 @@ export function registerExporter(program: Command): void {
           },
         );
         const address = await exporter.listen(host, port).catch((error: NodeJS.ErrnoException) => {
-          throw listenError(error, flags.listen);
+          throw listenError(error, listen);
         });
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         const scheme = web.tls ? 'https' : 'http';

@@ -2,8 +2,8 @@
  * `kcmp fds [-p PIDS | --tree PID] [--all] [-J] [-o COLS] [-r] [-n] [--paranoid] [--stop]`: which fds share
  * one open file description. Output formats live in FORMATS (one place to add `--format`).
  *
- * The table lists descriptions held more than once (all with --all), one row per holder, then error rows,
- * then a summary line on stdout (as lsfd --summary=append; left out with -r or -n, which are for scripts).
+ * The table lists descriptions held more than once (all with --all), one row per holder (with -D one per
+ * description, fds-descriptions.ts), then error rows, then a summary line on stdout (as lsfd --summary=append; left out with -r or -n, which are for scripts).
  * -J prints the kcmp.fds/1 document and nothing else. Progress goes to stderr, only when it is a terminal
  * and the scan takes more than a second.
  */
@@ -17,6 +17,11 @@ import { normalizeFdsOptions } from '../inspect/fds/fds-options.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
 import { renderCounters } from '../report/counters.js';
+import {
+  DESCRIPTION_COLUMNS,
+  descriptionColumns,
+  renderDescriptionTable,
+} from '../report/fds-descriptions.js';
 import { filterFdsReport } from '../report/fds-filter.js';
 import {
   addHolderFields,
@@ -49,6 +54,7 @@ import { missedAny, nothingRead, readNothing } from './unreadable.js';
 
 interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
   all?: boolean;
+  descriptions?: boolean;
   format?: string;
   paranoid?: boolean;
   stop?: boolean;
@@ -79,7 +85,10 @@ const FORMATS = {
     *render(report, flags, unit, rows, details) {
       const keep = rows.filter ? (row: FdsRow) => rows.filter?.test(row) === true : undefined;
       const summary = rows.summary;
-      if (summary !== 'only') {
+      if (summary !== 'only' && flags.descriptions) {
+        const shown = rows.filter ? filterFdsReport(report, rows.filter, details) : report;
+        yield* renderDescriptionTable(shown, requestedColumns(flags), tableOptionsOf(flags), details);
+      } else if (summary !== 'only') {
         yield* renderFdsTable(report, shownColumns(flags, report), tableOptionsOf(flags), details, keep);
       }
       if (summary === 'only' || summary === 'append') {
@@ -106,10 +115,12 @@ const FORMATS = {
 } satisfies Record<string, Format>;
 
 /**
- * The columns -o asks for (the defaults without -o). -J prints the whole kcmp.fds/1 document, and with -o
- * also the fields of the listed columns that it leaves out by default.
+ * The columns -o asks for (the defaults without -o), of the view asked for (-D: descriptions). -J prints
+ * the whole kcmp.fds/1 document, and with -o also the fields of the listed columns that it leaves out by
+ * default.
  */
 function requestedColumns(flags: FdsFlags): string[] {
+  if (flags.descriptions) return descriptionColumns(flags.output);
   return selectColumns(FDS_COLUMNS, FDS_DEFAULT_COLUMNS, flags.output);
 }
 
@@ -152,6 +163,10 @@ export function registerFds(program: Command): void {
         'rows (NAME = syscall:ERRNO); nothing is merged on a guess.',
     )
     .option('--all', 'list every description, also those held by one fd only')
+    .option(
+      '-D, --descriptions',
+      'one row per open file description, its holders summarised by process (HELDBY), instead of one per fd',
+    )
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
     .addOption(prettyOption())
     .addOption(formatOption())
@@ -177,13 +192,14 @@ export function registerFds(program: Command): void {
       'after',
       '\nExamples:\n  kcmp fds --tree $(pgrep -o nginx)     which workers share which sockets and logs\n' +
         '  kcmp fds -p 1234,1235 --all -J        every fd of two processes, grouped, as JSON\n' +
+        '  kcmp fds -D --tree $(pgrep -o nginx)  one row per description: who holds it, folded\n' +
         '  kcmp fds -o +FLAGS,METHOD             more columns\n' +
         '  kcmp fds -Q "SOCK.STATE == \'LISTEN\'"   only rows of listening sockets\n' +
         '  kcmp fds -o +PEERS --all              who holds the other end of each pipe and socket',
     )
     .action(
       action(async (flags: FdsFlags) => {
-        if (listedColumns(flags, FDS_COLUMNS)) return EXIT.OK;
+        if (listedColumns(flags, flags.descriptions ? DESCRIPTION_COLUMNS : FDS_COLUMNS)) return EXIT.OK;
         const kind = resolveFormat(flags);
         const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
         const rows = rowSelectionOf<FdsRow>(flags, FDS_COLUMNS);

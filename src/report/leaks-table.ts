@@ -51,7 +51,7 @@ export const LEAK_COLUMNS = {
   NAME: {
     help: 'the description: path, pipe:[ino], socket:[ino]',
     json: 'string',
-    truncate: true,
+    truncate: 'late',
     get: (l) => l.name,
   },
   FIX: { help: 'the fix, in one line', json: 'string', get: (l) => l.fix },

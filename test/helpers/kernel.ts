@@ -1,7 +1,6 @@
 /** Helpers for tests that check the kernel's answers (kcmp-spec.md §9.2) through our binding. */
 import { existsSync } from 'node:fs';
 import type { Order } from '../../src/compare/types.js';
-import { type ProcStat, readStat } from '../../src/procfs/stat.js';
 import { type ErrnoName, errnoName } from '../../src/sys/errno.js';
 import { sysClose } from '../../src/sys/fcntl.js';
 import { sysKcmp } from '../../src/sys/kcmp.js';
@@ -57,28 +56,6 @@ export async function waitReaped(pid: number, timeoutMs = 5000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`process ${pid} was not reaped within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-/**
- * Waits (sleeping 1 ms between looks, bounded) until `until` holds for the stat of task `pid` (undefined
- * while /proc/PID/stat cannot be read: gone, or for a moment while an execve hands the pid to the exec'ing
- * thread). Synchronous, for callbacks a scan runs in the middle of its work; only for processes a test
- * started.
- */
-export function waitStat(pid: number, until: (stat: ProcStat | undefined) => boolean, what: string): void {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  const current = () => {
-    try {
-      return readStat(pid);
-    } catch {
-      return undefined;
-    }
-  };
-  for (let i = 0; i < 5000; i++) {
-    if (until(current())) return;
-    Atomics.wait(pause, 0, 0, 1);
-  }
-  throw new Error(`process ${pid} never ${what}`);
 }
 
 /** Picks named pids or fds from a fixture report, failing loudly if the fixture did not report one. */

@@ -4,6 +4,7 @@
  * thread sleeps in Atomics.wait, so the processes under test keep both cores of a small machine.
  */
 import { readFileSync } from 'node:fs';
+import { type ProcStat, readStat } from '../../src/procfs/stat.js';
 
 const cell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -48,6 +49,31 @@ export function waitComm(pid: number, comm: string, timeoutMs = 10_000, read = r
         );
     }
     if (Date.now() > deadline) throw new Error(`process ${pid} never became ${comm} (last: ${last})`);
+    sleepSync(1);
+  }
+}
+
+/**
+ * Waits (polling every millisecond, at most `timeoutMs`) until `until` holds for the stat of process
+ * `pid` — undefined while /proc/PID/stat cannot be read: gone, or for a moment while an execve hands the
+ * pid over. For a state a test brought about itself (a SIGKILL taking effect, a leader turned zombie).
+ */
+export function waitStat(
+  pid: number,
+  until: (stat: ProcStat | undefined) => boolean,
+  what: string,
+  timeoutMs = 5000,
+): void {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let stat: ProcStat | undefined;
+    try {
+      stat = readStat(pid);
+    } catch {
+      stat = undefined;
+    }
+    if (until(stat)) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} never ${what}`);
     sleepSync(1);
   }
 }

@@ -36,6 +36,8 @@ export interface DescribeRun {
   problems: Problems;
   /** Processes known to have exited during the scan (handover.ts): left out as the identity check does. */
   exited: ReadonlySet<number>;
+  /** Processes that live on but left a shared table during the scan (handover.ts): no holders of it. */
+  left: ReadonlySet<number>;
   pool: WorkerPool | undefined;
   options: { all: boolean; fdinfo: boolean; fileStat: boolean; sockets: boolean; peers: boolean };
   engine: EngineName;
@@ -49,7 +51,15 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   for (const p of run.processes) {
     if (run.exited.has(p.pid) || !stillSame({ pid: p.pid, startTime: p.startTime })) replaced.add(p.pid);
   }
-  const kept = keptDescriptions(rows, grouped.verdicts, replaced, run.problems);
+  // A row stays while any holder of its table still holds it: a shared table's reader that exits after
+  // it was read (handover.ts) takes only its own holders along.
+  const holding = (pid: number) => !replaced.has(pid) && !run.left.has(pid);
+  const kept = keptDescriptions(
+    rows,
+    grouped.verdicts,
+    replaced.size + run.left.size > 0 && holding,
+    run.problems,
+  );
   for (const pid of replaced) run.problems.replaced(pid);
   const listed = run.options.all ? kept.keys : kept.keys.filter((key) => kept.members(key).length > 1);
   const names = await readNames(
@@ -60,7 +70,6 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   );
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
   const command = (pid: number) => commands.get(pid) ?? '';
-  const holding = (pid: number) => !replaced.has(pid);
   const byKey = new Map<number, Description>();
   const describeOne = descriptionOf(rows, grouped.verdicts, kept, holding, command, run);
   listed.forEach((key, i) => {
@@ -116,18 +125,19 @@ export interface Kept {
 function keptDescriptions(
   rows: FdRows,
   v: Verdicts,
-  replaced: ReadonlySet<number>,
+  holding: false | ((pid: number) => boolean),
   problems: Problems,
 ): Kept {
   const n = rows.fd.length;
-  const heldStill = (row: number) => holdersOf(tableOf(rows, row)).some((pid) => !replaced.has(pid));
+  // false: every process read still holds its tables
+  const heldStill = (row: number) => !holding || holdersOf(tableOf(rows, row)).some(holding);
   const count = new Int32Array(n);
   for (let row = 0; row < n; row++) {
     if (!noteFate(rows, v, row, problems)) continue;
     const key = v.description[row] as number;
     // every row is failed (stat) or in a bucket that the group stage decided
     assert(key >= 0 && key <= row, `fds: row ${row} was given no description by the group stage`);
-    if (replaced.size === 0 || heldStill(row)) count[key] = (count[key] as number) + 1;
+    if (heldStill(row)) count[key] = (count[key] as number) + 1;
   }
   // CSR: the members of key k are members[start[k] .. start[k] + count[k]).
   const keys: number[] = [];
@@ -146,7 +156,7 @@ function keptDescriptions(
   for (let row = 0; row < n; row++) {
     if (v.fate[row] === FATE.failed || v.fate[row] === FATE.reused) continue;
     const key = v.description[row] as number;
-    if (count[key] === 0 || (replaced.size > 0 && !heldStill(row))) continue;
+    if (count[key] === 0 || !heldStill(row)) continue;
     members[(start[key] as number) + (filled[key] as number)] = row;
     filled[key] = (filled[key] as number) + 1;
   }

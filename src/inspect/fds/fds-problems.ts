@@ -10,7 +10,7 @@ import { probeRemedy, REMEDY, remedyFor } from '../../compare/remedies.js';
 import { uncalledReason } from '../../compare/run-method.js';
 import { type ErrnoName, errnoMessage, isGone, isNotSupported, isPrivilege } from '../../sys/errno.js';
 import type { NotStopped } from '../freeze.js';
-import type { ScanError } from './fds-report.js';
+import type { ScanError, ScanErrorReason } from './fds-report.js';
 import { ATTEMPTS } from './group-bucket.js';
 
 export class Problems {
@@ -48,14 +48,11 @@ export class Problems {
 
   /** An exited, unreaped process: it has no fd table left (the kernel dropped it at exit). */
   zombie(pid: number, command: string): void {
-    this.rows.push({
+    this.aboutProcess(
       pid,
-      fd: null,
-      syscall: null,
-      errno: null,
-      reason: 'zombie',
-      message: `process ${pid} (${command}) is a zombie (exited, not yet reaped): it holds no fds any more`,
-    });
+      'zombie',
+      `process ${pid} (${command}) is a zombie (exited, not yet reaped): it holds no fds any more`,
+    );
   }
 
   /** --stop did not hold the process still (freeze.ts): another traces it, and only a tracer can continue a
@@ -65,14 +62,11 @@ export class Problems {
       'tracerPid' in p
         ? `process ${p.tracerPid} traces it (ptrace), and a stop would have left it stopped for its tracer, which alone can continue it`
         : `it had not stopped ${p.waitedMs / 1000} s after SIGSTOP (state ${p.state}${p.state === 'D' ? ': in an uninterruptible wait, which a stop does not interrupt' : ''})`;
-    this.rows.push({
-      pid: p.pid,
-      fd: null,
-      syscall: null,
-      errno: null,
-      reason: 'not-stopped',
-      message: `process ${p.pid} was not stopped: ${why}; its fds were read while it ran, so its part of the snapshot is not exact`,
-    });
+    this.aboutProcess(
+      p.pid,
+      'not-stopped',
+      `process ${p.pid} was not stopped: ${why}; its fds were read while it ran, so its part of the snapshot is not exact`,
+    );
   }
 
   /**
@@ -102,27 +96,36 @@ export class Problems {
   /** A live process none of whose tasks could be read for its fd table, each time it was read again
    * (unheld.ts): its leader had exited while other tasks lived on. */
   leaderless(pid: number): void {
-    this.rows.push({
+    this.aboutProcess(
       pid,
-      fd: null,
-      syscall: null,
-      errno: null,
-      reason: 'unsettled',
-      message: `process ${pid}: no task of it could be read for its fd table: its leader had exited while other threads lived on, and those were exiting, calling execve (which hands the leader's pid to the exec'ing thread) or could not be compared each time it was read again; its fds are missing from this report; run again`,
-    });
+      'unsettled',
+      `process ${pid}: no task of it could be read for its fd table: its leader had exited while other threads lived on, and those were exiting, calling execve (which hands the leader's pid to the exec'ing thread) or could not be compared each time it was read again; its fds are missing from this report; run again`,
+    );
+  }
+
+  /** Process `pid` lives on but left a shared fd table during the scan (handover.ts): its leader turned
+   * zombie while other threads lived, as in a thread's execve, which gives it a table of its own. */
+  leftTable(pid: number): void {
+    this.aboutProcess(
+      pid,
+      'unsettled',
+      `process ${pid}: it left the fd table it shared (CLONE_FILES) during the scan — its leader exited while other threads lived on, as when a thread calls execve, which gives it a table of its own — so the fds it holds now are missing from this report; run again`,
+    );
   }
 
   /** Process `pid` shares the fd table that was read through `reader`, which exited each time it was read
    * again (handover.ts). */
   orphaned(pid: number, reader: number): void {
-    this.rows.push({
+    this.aboutProcess(
       pid,
-      fd: null,
-      syscall: null,
-      errno: null,
-      reason: 'unsettled',
-      message: `process ${pid}: its fd table, which it shares (CLONE_FILES), was read through process ${reader}, and that process exited during the scan, as each sharer the table was read through before it had; its fds are missing from this report; run again`,
-    });
+      'unsettled',
+      `process ${pid}: its fd table, which it shares (CLONE_FILES), was read through process ${reader}, and that process exited during the scan, as each sharer the table was read through before it had; its fds are missing from this report; run again`,
+    );
+  }
+
+  /** A row about a whole process where no call failed: `reason` says what happened. */
+  private aboutProcess(pid: number, reason: ScanErrorReason, message: string): void {
+    this.rows.push({ pid, fd: null, syscall: null, errno: null, reason, message });
   }
 
   /** The process is not the one we selected any more (exited; maybe its pid was reused). */

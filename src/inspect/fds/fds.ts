@@ -3,10 +3,12 @@
  * One pipeline, read top to bottom in inspectFds; each stage is one module, and five types flow between
  * them:
  *
- *   Selection ─ select ─▶ SelectedProcess[] ─ fd tables ─▶ FdTable[]      (fd-tables.ts: one per KCMP_FILES class)
+ *   Selection ─ select ─▶ SelectedProcess[] ─ fd tables ─▶ FdTable[]      (fd-tables.ts: one per KCMP_FILES class;
+ *                                                                          unheld.ts: no live process left without one)
  *     ─ read rows ─▶ FdRows        (fd-rows.ts: readdir + stat of /proc/TID/fd, or fd-rows-bpf.ts: one BPF pass)
  *     ─ identify ──▶ Buckets       (buckets.ts: (dev, ino), and the plan that decides each bucket)
  *     ─ group ─────▶ Verdicts      (grouping.ts: binary insertion by kcmp order, or BPF proposals kcmp proves)
+ *       (handover.ts: a shared table whose reader left is handed to a sharer that runs, and read again)
  *     ─ describe ──▶ FdsReport     (describe.ts: error rows, identity check, names, holders, sockets, peers)
  *
  * The identity engine (fd-engine.ts) is chosen once, before anything is read: it decides how rows are
@@ -40,8 +42,8 @@ export type { FdsOptions, FdsProgress, FdsScanOptions };
 import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
 import { group } from './grouping.js';
-import { handOver, orphans } from './handover.js';
-import { settledFdTables } from './unheld.js';
+import { handOver } from './handover.js';
+import { type SettledTables, settledFdTables } from './unheld.js';
 import { WorkerPool, workerCount } from './work-split.js';
 
 /**
@@ -65,47 +67,19 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const run = await startRun(selected, options);
   try {
     const found = settledFdTables(selected, run.how.blocked);
-    const { processes } = found;
-    // What is known before any table is read, said again in each reading's fresh rows.
-    const problemsBefore = (): Problems => {
-      const problems = new Problems(run.how.blocked);
-      for (const p of run.notStopped) problems.notStopped(p);
-      for (const p of found.zombies) problems.zombie(p.pid, p.command);
-      for (const p of found.unsettled) problems.leaderless(p.pid);
-      return problems;
-    };
-    const progress = (phase: FdsProgress['phase']) => (done: number, total: number) =>
-      options.onProgress?.({ phase, done, total });
-    let tables = byPidAndTid(found.tables);
-    const exited = new Set<number>();
-    for (let reading = 1; ; reading++) {
-      const problems = problemsBefore();
-      let rows = run.iterator
-        ? readRowsBpf(run.iterator, tables)
-        : await readRows(tables, run.pool, problems, progress('scan'));
-      noteMissed(rows, run.iterator ? 'bpf' : 'proc', problems);
-      noteAssumed(found.assumed, rows.tables, problems);
-      const buckets = identify(rows, options.paranoid);
-      const grouped = await group(rows, buckets, { ...run, processes, onProgress: progress('group') });
-      const handover = handOver(tables, processes);
-      for (const pid of handover.exited) exited.add(pid);
-      if (handover.reread && reading < READINGS) {
-        tables = byPidAndTid(handover.tables);
-        continue;
-      }
-      if (handover.reread) rows = withoutOrphans(rows, orphans(tables, handover.tables), problems);
-      run.iterator?.close();
-      return await describe(rows, grouped, {
-        processes,
-        problems,
-        exited,
-        pool: run.pool,
-        options,
-        engine: run.choice.engine,
-        comparisons: found.comparisons,
-        started,
-      });
-    }
+    const read = await readTables(found, run, options);
+    run.iterator?.close();
+    return await describe(read.rows, read.grouped, {
+      processes: found.processes,
+      problems: read.problems,
+      exited: read.exited,
+      left: read.left,
+      pool: run.pool,
+      options,
+      engine: run.choice.engine,
+      comparisons: found.comparisons,
+      started,
+    });
   } finally {
     await run.close();
   }
@@ -115,19 +89,76 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
  * (handover.ts), up to this many. */
 const READINGS = 3;
 
+/**
+ * Reads the tables and groups their fds — again, with the table handed to a sharer that runs, when a
+ * shared table's reader left during the reading (handover.ts), up to READINGS times. The problems are the
+ * last reading's, with what was known before it.
+ */
+async function readTables(found: SettledTables, run: Run, options: FdsOptions) {
+  const progress = (phase: FdsProgress['phase']) => (done: number, total: number) =>
+    options.onProgress?.({ phase, done, total });
+  let tables = byPidAndTid(found.tables);
+  const exited = new Set<number>();
+  const left = new Set<number>();
+  for (let reading = 1; ; reading++) {
+    const problems = problemsBefore(found, run);
+    const rows = run.iterator
+      ? readRowsBpf(run.iterator, tables)
+      : await readRows(tables, run.pool, problems, progress('scan'));
+    noteMissed(rows, run.iterator ? 'bpf' : 'proc', problems);
+    noteAssumed(found.assumed, rows.tables, problems);
+    const buckets = identify(rows, options.paranoid);
+    const onProgress = progress('group');
+    const grouped = await group(rows, buckets, { ...run, processes: found.processes, onProgress });
+    const handover = handOver(tables, found.processes);
+    for (const pid of handover.exited) exited.add(pid);
+    for (const pid of handover.unsettled) left.add(pid);
+    if (handover.reread && reading < READINGS) {
+      tables = byPidAndTid(handover.tables);
+      continue;
+    }
+    for (const pid of left) if (!exited.has(pid)) problems.leftTable(pid);
+    return { rows: handedOver(rows, tables, handover.tables, problems), grouped, problems, exited, left };
+  }
+}
+
+/** What is known before a reading: processes --stop left running, zombies, processes found in flux. */
+function problemsBefore(found: SettledTables, run: Run): Problems {
+  const problems = new Problems(run.how.blocked);
+  for (const p of run.notStopped) problems.notStopped(p);
+  for (const p of found.zombies) problems.zombie(p.pid, p.command);
+  for (const p of found.unsettled) problems.leaderless(p.pid);
+  return problems;
+}
+
 function byPidAndTid(tables: readonly FdTable[]): FdTable[] {
   return [...tables].sort((a, b) => a.pid - b.pid || a.tid - b.tid);
 }
 
 /**
- * The rows, with the sharers of each table whose reader exited in the last reading no longer its holders:
- * those rows are left out with their reader (the identity check), and each sharer that lives gets an error
- * row instead.
+ * The rows, each table as the last check left it (`before` and `after`: the tables of that reading and
+ * what handOver made of them, in one order). A table that only lost sharers was read through a process
+ * that runs: its rows stand, held by the sharers that remain. A table whose reader left in the last
+ * reading keeps its rows under that reader alone (who exited or left, so they are left out), and each
+ * sharer that runs gets an error row instead.
  */
-function withoutOrphans(rows: FdRows, lost: ReturnType<typeof orphans>, problems: Problems): FdRows {
-  for (const { table, survivors } of lost) for (const pid of survivors) problems.orphaned(pid, table.pid);
-  const orphaned = new Set(lost.map((l) => l.table));
-  return { ...rows, tables: rows.tables.map((t) => (orphaned.has(t) ? { ...t, sharedBy: [] } : t)) };
+function handedOver(
+  rows: FdRows,
+  before: readonly FdTable[],
+  after: readonly FdTable[],
+  problems: Problems,
+): FdRows {
+  const now = new Map<FdTable, FdTable>();
+  before.forEach((table, i) => {
+    const next = after[i] as FdTable;
+    if (next === table) return;
+    if (next.pid === table.pid) now.set(table, next);
+    else {
+      for (const pid of [next.pid, ...next.sharedBy]) problems.orphaned(pid, table.pid);
+      now.set(table, { ...table, sharedBy: [] });
+    }
+  });
+  return now.size === 0 ? rows : { ...rows, tables: rows.tables.map((t) => now.get(t) ?? t) };
 }
 
 /** What one scan holds from start to end: its engine, its comparison method, workers, stopped processes. */

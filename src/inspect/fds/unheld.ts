@@ -16,9 +16,8 @@
  * one that stays gone, or whose pid now names another process, is left to the identity check (describe.ts).
  */
 import type { ProbeResult } from '../../compare/probe.js';
-import { listTasks } from '../../procfs/processes.js';
+import { processState } from '../../procfs/identity.js';
 import { reselect, type SelectedProcess } from '../../procfs/select.js';
-import { isZombie, readStat } from '../../procfs/stat.js';
 import { type FdTablesFound, fdTables } from './fd-tables.js';
 
 /** How often the processes left without a table are selected again, and the pause before each time. */
@@ -35,40 +34,29 @@ export interface SettledTables extends FdTablesFound {
   unsettled: SelectedProcess[];
 }
 
-/** What a process without a table is now. */
-type Unheld = 'zombie' | 'replaced' | 'gone' | 'in-flux';
-
 /** fdTables of `processes`, with the processes left without a table settled as the header says. */
 export function settledFdTables(processes: readonly SelectedProcess[], blocked?: ProbeResult): SettledTables {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   let current = [...processes];
+  let comparisons = 0;
   for (let round = 1; ; round++) {
     const found = fdTables(current, blocked);
+    comparisons += found.comparisons;
     const held = new Set(found.tables.flatMap((t) => [t.pid, ...t.sharedBy]));
-    const unheld = current.filter((p) => !held.has(p.pid)).map((p) => ({ p, now: unheldState(p) }));
-    const retry = unheld.filter(({ now }) => now === 'in-flux' || now === 'gone');
+    const unheld = current.filter((p) => !held.has(p.pid)).map((p) => ({ p, now: processState(p) }));
+    // Running again or still mid-exec: read it again; not found: maybe the moment of the pid's handover.
+    const retry = unheld.filter(({ now }) => now === 'running' || now === 'in-flux' || now === 'gone');
     if (retry.length === 0 || round === ROUNDS) {
       return {
         ...found,
+        comparisons,
         processes: current,
         zombies: unheld.filter(({ now }) => now === 'zombie').map(({ p }) => p),
-        unsettled: unheld.filter(({ now }) => now === 'in-flux').map(({ p }) => p),
+        unsettled: unheld.filter(({ now }) => now === 'running' || now === 'in-flux').map(({ p }) => p),
       };
     }
     Atomics.wait(pause, 0, 0, PAUSE_MS);
     const again = new Map(retry.map(({ p }) => [p.pid, reselect(p) ?? p]));
     current = current.map((p) => again.get(p.pid) ?? p);
   }
-}
-
-function unheldState(p: SelectedProcess): Unheld {
-  let stat: ReturnType<typeof readStat>;
-  try {
-    stat = readStat(p.pid);
-  } catch {
-    return 'gone';
-  }
-  if (stat.startTime !== p.startTime) return 'replaced';
-  const tasks = listTasks(p.pid);
-  return isZombie(stat) && tasks.every((tid) => tid === p.pid) ? 'zombie' : 'in-flux';
 }
