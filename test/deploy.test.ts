@@ -20,6 +20,9 @@ const CAPABILITIES = ['SYS_PTRACE', 'DAC_READ_SEARCH', 'BPF', 'PERFMON'];
 
 interface Container {
   args: string[];
+  volumeMounts: { name: string; mountPath: string; readOnly: boolean }[];
+  readinessProbe: object;
+  livenessProbe: object;
   ports: { containerPort: number }[];
   securityContext: {
     readOnlyRootFilesystem: boolean;
@@ -48,6 +51,19 @@ test('the DaemonSet: hostPID, only the capabilities it needs, the seccomp profil
   assert.equal(c.args[0], 'exporter');
   assert.equal(c.ports[0]?.containerPort, 9848);
   assert.ok(c.args.includes('0.0.0.0:9848'), 'listens where the pod IP reaches it');
+  // ...so only over TLS with basic authentication, from a Secret mounted read-only.
+  const config = c.args[c.args.indexOf('--web.config.file') + 1] ?? '';
+  const mount = c.volumeMounts.find((m) => config.startsWith(`${m.mountPath}/`));
+  assert.ok(mount?.readOnly, `${config} is on a read-only mount`);
+  const volume = (pod.volumes as { name: string; secret?: { secretName: string } }[]).find(
+    (v) => v.name === mount?.name,
+  );
+  assert.ok(volume?.secret?.secretName, 'the web configuration comes from a Secret');
+  assert.equal(ds.spec.template.metadata.annotations['prometheus.io/scheme'], 'https');
+  assert.ok(
+    !JSON.stringify([c.readinessProbe, c.livenessProbe]).includes('httpGet'),
+    'a probe has no credentials',
+  );
   assert.equal(c.securityContext.readOnlyRootFilesystem, true);
   assert.equal(c.securityContext.allowPrivilegeEscalation, false);
   assert.equal(c.securityContext.privileged, false);
@@ -55,6 +71,22 @@ test('the DaemonSet: hostPID, only the capabilities it needs, the seccomp profil
   assert.deepEqual([...c.securityContext.capabilities.add].sort(), [...CAPABILITIES].sort());
   assert.match(c.resources.limits.cpu, /^\d+m?$/);
   assert.match(c.resources.limits.memory, /^\d+Mi$/);
+});
+
+test('the NetworkPolicy admits only Prometheus, and only to the exporter port', () => {
+  const ds = parse(readFileSync(join(DEPLOY, 'kubernetes', 'daemonset.yaml'), 'utf8'));
+  const np = parse(readFileSync(join(DEPLOY, 'kubernetes', 'networkpolicy.yaml'), 'utf8'));
+  assert.equal(np.kind, 'NetworkPolicy');
+  assert.equal(np.metadata.namespace, ds.metadata.namespace);
+  assert.deepEqual(np.spec.podSelector.matchLabels, ds.spec.selector.matchLabels);
+  assert.deepEqual(np.spec.policyTypes, ['Ingress']);
+  const [rule, ...more] = np.spec.ingress;
+  assert.equal(more.length, 0);
+  assert.deepEqual(rule.ports, [{ protocol: 'TCP', port: 9848 }]);
+  assert.ok(
+    rule.from.length > 0 && rule.from.every((peer: object) => 'podSelector' in peer),
+    'not open to all',
+  );
 });
 
 function profileAllows(): Set<string> {

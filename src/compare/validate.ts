@@ -29,6 +29,7 @@ export function parseDecimal(text: string): number | undefined {
   return /^\d{1,10}$/.test(text) ? Number(text) : undefined;
 }
 
-function describe(value: unknown): string {
+/** A value as an error message shows it: a string quoted, anything else as String() writes it. */
+export function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

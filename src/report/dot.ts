@@ -158,6 +158,7 @@ export function renderDot(graph: SharingGraph, options: DotOptions = {}): string
       edgeAttrs.penwidth = '2';
       edgeAttrs.constraint = 'false';
     }
+    // Peer edges carry no label (graph-peers.ts): only holder edges whose fd numbers differ do.
     if (e.label !== '') {
       edgeAttrs.label = dotQuote(e.label);
       edgeAttrs.fontcolor = dotQuote(stroke);

@@ -2,8 +2,10 @@
  * Peer edges: between the nodes of two descriptions that are each other's other end (a pipe's two ends, a
  * socket pair, a loopback connection, a pty; fds-peers.ts found them). A description drawn as a node of its
  * own is that node; one held alone is drawn in its process's box, so the edge ends there, and a line of
- * the box names it (graph-own.ts). Peer edges carry no label: Graphviz places the label of an edge that
- * is no rank constraint (as peer edges are not, dot.ts) without keeping other edges off it.
+ * the box names it (graph-own.ts). Peer edges carry no label. A peer edge is no rank constraint (dot.ts),
+ * so its ends may share a rank: a flat edge, which dot routes around a label node of its own when it has
+ * a `label` — in nested clusters that routing can fail (Graphviz 16: "triangulation failed" on stderr,
+ * the edge drawn astray) — while an `xlabel` is placed after routing without keeping other edges off it.
  */
 import type { Description } from '../inspect/fds/fds-report.js';
 import { fileKind, type GraphEdge } from './graph.js';

@@ -23,12 +23,10 @@ export const CONTENT_TYPE: Readonly<Record<Format, RegistryContentType>> = {
 /** What stays the same for the exporter's life, or accumulates over it. */
 export interface ExporterState {
   capabilities: Capabilities;
-  /** The method the scans compare with: kcmp, borrowed-dupfd-query or none. */
-  engine: string;
   version: string;
   scans: number;
   comparisons: number;
-  /** Scans that failed as a whole, by reason (the error's name). */
+  /** Scans that failed as a whole, by reason (the errno name or error code: scan-worker.ts). */
   failures: Map<string, number>;
 }
 
@@ -137,12 +135,18 @@ export function registryOf(
   }).inc(state.comparisons);
   const failures = new Counter({
     name: 'kcmp_scan_failures_total',
-    help: 'Scans that failed as a whole (the previous scan is served meanwhile), by error.',
+    help: 'Scans that failed as a whole (the previous scan is served meanwhile), by errno name or error code.',
     labelNames: ['reason'],
     registers: [registry],
   });
   for (const [reason, n] of state.failures) failures.inc({ reason }, n);
   capabilityGauges(registry, state);
+  gauge(
+    registry,
+    'kcmp_engine_info',
+    'The identity engine the last scan ran (value 1), as --json stats.engine.',
+    ['engine'],
+  ).set({ engine: sample.engine }, 1);
   return registry;
 }
 
@@ -164,10 +168,6 @@ function capabilityGauges(registry: Registry<RegistryContentType>, state: Export
     usable.set({ call }, probe.outcome === 'usable' ? 1 : 0);
     outcome.set({ call, outcome: probe.outcome, errno: probe.errno ?? '' }, 1);
   }
-  gauge(registry, 'kcmp_engine_info', 'The method scans compare fds with (value 1).', ['engine']).set(
-    { engine: state.engine },
-    1,
-  );
   gauge(registry, 'kcmp_build_info', 'The kcmp version (value 1).', ['version']).set(
     { version: state.version },
     1,

@@ -34,7 +34,8 @@ import type { FdRows } from './fd-rows.js';
 export type Plan = 'single' | 'socket' | 'o-path' | 'compare';
 
 export interface Buckets {
-  /** The rows of every fd read without error, bucket after bucket, each bucket in row order. */
+  /** The rows of every fd read without error, bucket after bucket, each bucket in row order (in shared
+   * memory when the rows are: group jobs name ranges of it). */
   rows: Int32Array;
   /** The exclusive end of each bucket in `rows`. */
   ends: Int32Array;
@@ -69,7 +70,17 @@ export function identify(rows: FdRows, paranoid: boolean): Buckets {
       push(path, path.length === 1 ? 'o-path' : 'compare');
     }
   }
-  return { rows: Int32Array.from(out), ends: Int32Array.from(ends), plan };
+  return { rows: sharedLike(rows.fd, out), ends: Int32Array.from(ends), plan };
+}
+
+/** `values` in an Int32Array, in shared memory when `like` is (the scan's workers read it in place). */
+function sharedLike(like: Int32Array, values: readonly number[]): Int32Array {
+  const bytes = values.length * Int32Array.BYTES_PER_ELEMENT;
+  const buffer =
+    like.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const out = new Int32Array(buffer as ArrayBuffer);
+  out.set(values);
+  return out;
 }
 
 /** The rows read without error, by (dev, ino), buckets in order of their first row. */
@@ -79,7 +90,7 @@ function inodeBuckets(rows: FdRows): number[][] {
   const byBoth = new Map<string, number[]>();
   const buckets: number[][] = [];
   for (let row = 0; row < rows.fd.length; row++) {
-    if (rows.failed[row]) continue;
+    if (rows.errno[row] !== 0) continue;
     const ino = rows.ino[row] as number;
     const dev = rows.dev[row] as number;
     let bucket = byIno.get(ino);

@@ -1,24 +1,23 @@
 /** The worker side of work-split.ts: stats fds, groups buckets and reads link targets, as the main thread would. */
 import { parentPort } from 'node:worker_threads';
-import { verifiedNames } from '../../procfs/fd-dir.js';
-import { fdColumnBuffers } from '../../procfs/fds.js';
 import { statFds } from './fd-rows.js';
 import { groupBuckets } from './group-bucket.js';
+import { verifiedNames } from './names.js';
 import type { WorkerRequest } from './work-split.js';
 
 parentPort?.on('message', (request: WorkerRequest) => {
   try {
     if (request.op === 'stat') {
-      const columns = statFds(request.job);
-      parentPort?.postMessage({ ok: true, value: columns }, fdColumnBuffers(columns));
+      statFds(request.job);
+      parentPort?.postMessage({ ok: true, value: null });
     } else if (request.op === 'names') {
       parentPort?.postMessage({
         ok: true,
         value: verifiedNames(request.tids, request.fds, request.devs, request.inos),
       });
     } else {
-      const outcome = groupBuckets(request.job);
-      parentPort?.postMessage({ ok: true, value: outcome }, [outcome.klass.buffer as ArrayBuffer]);
+      // the verdicts are written in place (shared memory): only the count of comparisons travels back
+      parentPort?.postMessage({ ok: true, value: groupBuckets(request.job) });
     }
   } catch (error) {
     parentPort?.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) });

@@ -173,7 +173,8 @@ export interface TasksOptions {
  * const report = await inspectTasks({ selection: { kind: 'tree', root: 1234 } });
  * report.groups.files   // [[1234, 1236], [1235]]: 1236 shares 1234's fd table
  * report.absent.io      // tids with no I/O context at all
- * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or is a thread;
+ * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or is a thread, or a
+ *   selection with no user-space process (kernel threads only);
  *   never for kcmp itself being unavailable (ENOSYS, seccomp EPERM or SIGSYS): the report then has
  *   `certain: false`, no groups, and an error row saying why.
  */
