@@ -1,5 +1,5 @@
 /**
- * The sharing graph of a kcmp.fds/1 report. Each process is a box named by its title (graph-names.ts),
+ * The sharing graph of a kcmp.fds/2 report. Each process is a box named by its title (graph-names.ts),
  * clustered by process tree; each description held by more than one fd is a node named as the table names
  * it (a socket as "TCP 127.0.0.1:80 (LISTEN)"), joined to every box holding it.
  *
@@ -43,7 +43,7 @@ import { nodeOfDescription, peerEdges, peerNodes } from './graph-peers.js';
 import { capObjects, clusterTree, treeOrder } from './graph-tree.js';
 
 /**
- * The graph of a kcmp.fds/1 report: each process holding a listed description is an actor, clustered by
+ * The graph of a kcmp.fds/2 report: each process holding a listed description is an actor, clustered by
  * process tree and folded with its like siblings, each shared description an object with an edge per box
  * holding it. A report scanned with `all` also tells what each process holds alone (graph-own.ts).
  *

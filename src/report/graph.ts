@@ -2,7 +2,7 @@
  * The sharing graph: a renderer-neutral picture of who shares what. Actors (processes, or tasks) are
  * boxes; every shared kernel object (an open file description, or a task resource such as an address
  * space) is a node of its own, joined to each actor that holds it. graph-fds.ts builds it from a
- * kcmp.fds/1 report, graph-tasks.ts from a kcmp.tasks/1 report; dot.ts, svg.ts and the HTML page's matrix
+ * kcmp.fds/2 report, graph-tasks.ts from a kcmp.tasks/1 report; dot.ts, svg.ts and the HTML page's matrix
  * (html-matrix.ts) draw it. This module is the model they share, and the words its labels are made of.
  */
 
@@ -121,7 +121,7 @@ export interface GraphOptions {
   cmdlines?: ReadonlyMap<number, string | null>;
 }
 
-/** The colour class of a description, from its kcmp.fds/1 type. */
+/** The colour class of a description, from its kcmp.fds/2 type. */
 export function fileKind(type: string): FileKind {
   switch (type) {
     case 'REG':

@@ -1,5 +1,5 @@
 /**
- * Stage 5, describe: from rows and their verdicts to the kcmp.fds/1 report.
+ * Stage 5, describe: from rows and their verdicts to the kcmp.fds/2 report.
  *
  *   verdicts ─▶ error rows for what failed ─▶ identity check (a process whose start time changed is
  *     dropped, fds and all) ─▶ descriptions in the order of their first holder (pid, then fd), numbered

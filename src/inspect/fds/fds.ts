@@ -1,5 +1,5 @@
 /**
- * `kcmp fds`: every fd of the selected processes, grouped into open file descriptions (kcmp.fds/1).
+ * `kcmp fds`: every fd of the selected processes, grouped into open file descriptions (kcmp.fds/2).
  * One pipeline, read top to bottom in inspectFds; each stage is one module, and five types flow between
  * them:
  *
