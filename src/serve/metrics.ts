@@ -60,7 +60,7 @@ const GAUGES = {
   ],
   errors: [
     'kcmp_scan_errors',
-    'Error rows of the last scan (processes that exited mid-scan among them).',
+    'Error rows of the last scan (processes that exited mid-scan among them), by the call that failed and its errno; syscall "none" where no call failed, with what happened as errno.',
     ['syscall', 'errno'],
   ],
   folded: [
@@ -88,6 +88,17 @@ function gauge(
   return new Gauge({ name, help, labelNames, registers: [registry] });
 }
 
+/**
+ * The labels of one `kcmp_scan_errors` series. `syscall` names a call that failed; where none did, it is
+ * "none" and `errno` says what happened. The fds scan's identity check is no call: it reads each process's
+ * start time again after the scan, and a process that exited or whose pid was reused meanwhile gets a row
+ * saying `identity` and ESRCH although no call returned ESRCH. It is counted as such rows are, by what
+ * happened: "replaced".
+ */
+function scanErrorLabels(labels: Record<'syscall' | 'errno', string>): Record<'syscall' | 'errno', string> {
+  return labels.syscall === 'identity' ? { syscall: 'none', errno: 'replaced' } : labels;
+}
+
 function counts<L extends string>(
   registry: Registry<RegistryContentType>,
   key: keyof typeof GAUGES,
@@ -95,7 +106,8 @@ function counts<L extends string>(
 ): void {
   const [name, help, labels] = GAUGES[key];
   const g = gauge(registry, name, help, labels);
-  for (const c of values) g.set(c.labels, c.value);
+  // inc, not set: error rows relabelled alike add up.
+  for (const c of values) g.inc(c.labels, c.value);
 }
 
 /** The registry of one completed scan in one format. `now` gives the scrape time for the age gauge. */
@@ -126,8 +138,12 @@ export function registryOf(
     'kcmp_containers',
     "Containers (pid + mount namespace not the host's) in the last scan.",
   ).set(sample.containers);
+  const labelled = {
+    ...sample,
+    errors: sample.errors.map((c) => ({ labels: scanErrorLabels(c.labels), value: c.value })),
+  };
   for (const key of Object.keys(GAUGES) as (keyof typeof GAUGES)[]) {
-    counts(registry, key, sample[key] as Count<string>[]);
+    counts(registry, key, labelled[key] as Count<string>[]);
   }
   new Counter({ name: 'kcmp_scans_total', help: 'Completed scans.', registers: [registry] }).inc(state.scans);
   new Counter({
