@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { FleetScanOptions, GroupBy } from '../inspect/fleet/fleet-scan.js';
+import { type FleetScanOptions, GROUP_BY, type GroupBy } from '../inspect/fleet/fleet-scan.js';
 import { DEFAULT_MAX_LABEL_VALUES, LIMIT_MAX_LABEL_VALUES } from '../inspect/fleet/label-cap.js';
 import { completes } from './completion-values.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
@@ -11,8 +11,6 @@ export interface FleetFlags extends SelectionFlags {
   groupBy?: string;
   maxLabelValues?: string;
 }
-
-const GROUP_BY: readonly GroupBy[] = ['unit', 'cgroup', 'comm'];
 
 export function withFleetOptions(command: Command): Command {
   return withSelectionOptions(command)

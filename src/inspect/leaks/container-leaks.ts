@@ -16,6 +16,7 @@
  * left to (a): their link names no path. (b) reads each process's own fd table (its leader's); a thread
  * that unshared its table (unshare(CLONE_FILES)) is covered by (a), which scans every table.
  */
+import { assertOptionalBoolean, assertPid } from '../../compare/validate.js';
 import { ProcessGoneError } from '../../errors.js';
 import { fsErrno } from '../../procfs/errors.js';
 import { readDirectoryLink } from '../../procfs/exe.js';
@@ -31,6 +32,7 @@ import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { readStat } from '../../procfs/stat.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
+import { assertScanOptions } from '../scan-options.js';
 import {
   CONTAINER_LEAK_TIER,
   CONTAINER_LEAKS_SCHEMA,
@@ -68,6 +70,9 @@ const MAX_RESELECT = 8;
 export async function inspectContainerLeaks(
   options: Partial<ContainerLeaksOptions> & Pick<ContainerLeaksOptions, 'container' | 'selection'>,
 ): Promise<ContainerLeaksReport> {
+  assertScanOptions(options, 'inspectContainerLeaks');
+  if (options.container !== 'all') assertPid(options.container, "container (a pid in it, or 'all')");
+  for (const flag of ['paranoid', 'borrow'] as const) assertOptionalBoolean(options[flag], `${flag} option`);
   assertProcPidsAreOurs();
   const started = performance.now();
   const { selection } = options;
