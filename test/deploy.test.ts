@@ -10,52 +10,102 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { parse } from 'yaml';
+import { DaemonSet } from 'kubernetes-models/apps/v1';
+import { Namespace } from 'kubernetes-models/v1';
 import { mkfds } from './fixture/mkfds.js';
 import { CLI } from './helpers/cli.js';
 import { waitFor } from './helpers/exporter.js';
+import { DEPLOY, daemonSet, manifests } from './helpers/manifests.js';
 import { ROOT } from './helpers/schema.js';
+import { typecheck } from './helpers/typecheck.js';
 
-const DEPLOY = join(ROOT, 'deploy');
 const CAPABILITIES = ['SYS_PTRACE', 'DAC_READ_SEARCH', 'BPF', 'PERFMON'];
 
-interface Container {
-  args: string[];
-  ports: { containerPort: number }[];
-  securityContext: {
-    readOnlyRootFilesystem: boolean;
-    allowPrivilegeEscalation: boolean;
-    privileged: boolean;
-    capabilities: { drop: string[]; add: string[] };
-  };
-  resources: { limits: { cpu: string; memory: string }; requests: object };
-}
-
 test('the DaemonSet: hostPID, only the capabilities it needs, the seccomp profile, read-only root, limits', () => {
-  const ds = parse(readFileSync(join(DEPLOY, 'kubernetes', 'daemonset.yaml'), 'utf8'));
-  assert.equal(ds.apiVersion, 'apps/v1');
-  assert.equal(ds.kind, 'DaemonSet');
-  const pod = ds.spec.template.spec;
-  assert.deepEqual(ds.spec.selector.matchLabels, ds.spec.template.metadata.labels);
+  const { ds, exporter: c } = daemonSet();
+  const pod = ds.spec?.template.spec;
+  assert.ok(pod);
+  assert.deepEqual(ds.spec?.selector.matchLabels, ds.spec?.template.metadata?.labels);
   assert.equal(pod.hostPID, true);
   assert.notEqual(pod.hostNetwork, true, 'no host network: Prometheus scrapes the pod');
-  assert.deepEqual(pod.securityContext.seccompProfile, {
+  assert.deepEqual(pod.securityContext?.seccompProfile, {
     type: 'Localhost',
     localhostProfile: 'profiles/kcmp.json',
   });
-  const [c, ...others] = pod.containers as Container[];
-  assert.equal(others.length, 0);
-  assert.ok(c);
-  assert.equal(c.args[0], 'exporter');
-  assert.equal(c.ports[0]?.containerPort, 9848);
-  assert.ok(c.args.includes('0.0.0.0:9848'), 'listens where the pod IP reaches it');
-  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
-  assert.equal(c.securityContext.allowPrivilegeEscalation, false);
-  assert.equal(c.securityContext.privileged, false);
-  assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
-  assert.deepEqual([...c.securityContext.capabilities.add].sort(), [...CAPABILITIES].sort());
-  assert.match(c.resources.limits.cpu, /^\d+m?$/);
-  assert.match(c.resources.limits.memory, /^\d+Mi$/);
+  assert.equal(pod.containers.length, 1);
+  const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  assert.equal(c.image, `localhost/kcmp:${version}`, 'the image deploy/container/build-image.sh tags');
+  assert.equal(c.imagePullPolicy, 'Never', 'no registry serves it: loaded into the nodes');
+  assert.equal(c.args?.[0], 'exporter');
+  assert.equal(c.ports?.[0]?.containerPort, 9848);
+  assert.ok(c.args?.includes('0.0.0.0:9848'), 'listens where the pod IP reaches it');
+  const sc = c.securityContext;
+  assert.equal(sc?.readOnlyRootFilesystem, true);
+  assert.equal(sc?.allowPrivilegeEscalation, false);
+  assert.equal(sc?.privileged, false);
+  assert.deepEqual(sc?.capabilities?.drop, ['ALL']);
+  assert.deepEqual([...(sc?.capabilities?.add ?? [])].sort(), [...CAPABILITIES].sort());
+  assert.match(String(c.resources?.limits?.cpu), /^\d+m?$/);
+  assert.match(String(c.resources?.limits?.memory), /^\d+Mi$/);
+});
+
+/** How each kind of the manifest is checked: its model class, and the type its fields must fit. */
+const MODELS: Record<string, { model: new (data: never) => { validate(): void }; type: string }> = {
+  'v1 Namespace': {
+    model: Namespace,
+    type: "import type { INamespace as Manifest } from 'kubernetes-models/v1';",
+  },
+  'apps/v1 DaemonSet': {
+    model: DaemonSet,
+    type: "import type { IDaemonSet as Manifest } from 'kubernetes-models/apps/v1';",
+  },
+};
+
+/** What is wrong with a manifest document by the Kubernetes API's schemas: the model's validation (types,
+ * formats, enums, required fields), and, since the schemas let unknown fields pass where the API server's
+ * strict field validation refuses them, a TypeScript literal of the model's type (an unknown field does
+ * not compile). */
+function schemaProblems(docs: Record<string, unknown>[]): string[] {
+  const problems: string[] = [];
+  const literals = new Map<string, string>();
+  docs.forEach((doc, i) => {
+    const which = `${doc.apiVersion} ${doc.kind}`;
+    const checked = MODELS[which];
+    if (checked === undefined) {
+      problems.push(`document ${i + 1}: no model for ${which}`);
+      return;
+    }
+    try {
+      new checked.model(doc as never).validate();
+    } catch (e) {
+      problems.push(`${which}: ${(e as Error).message}`);
+    }
+    literals.set(`manifest${i}`, `${checked.type}\nexport const m: Manifest = ${JSON.stringify(doc)};\n`);
+  });
+  for (const [name, diagnostics] of typecheck(literals))
+    problems.push(...diagnostics.map((d) => `${name}: ${d}`));
+  return problems;
+}
+
+test('the manifests validate against the Kubernetes API schemas (kubernetes-models), unknown fields too', () => {
+  const docs = manifests();
+  assert.deepEqual(
+    docs.map((d) => `${d.apiVersion} ${d.kind}`),
+    ['v1 Namespace', 'apps/v1 DaemonSet'],
+  );
+  assert.deepEqual(schemaProblems(docs), []);
+  const { ds } = daemonSet();
+  const namespace = docs[0]?.metadata as { name?: string } | undefined;
+  assert.equal(ds.metadata?.namespace, namespace?.name, 'its namespace is created');
+  // The check finds what it is for: a field of the wrong type, a misspelt one.
+  const podOf = (d: unknown) =>
+    (d as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
+  const [wrongType, misspelt] = [structuredClone(docs[1]), structuredClone(docs[1])];
+  podOf(wrongType).hostPID = 'yes';
+  podOf(misspelt).hostNetwrok = false;
+  const found = schemaProblems([wrongType, misspelt] as Record<string, unknown>[]).join('\n');
+  assert.match(found, /hostPID must be boolean/);
+  assert.match(found, /'"hostNetwrok"' does not exist/);
 });
 
 function profileAllows(): Set<string> {

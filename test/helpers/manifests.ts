@@ -1,0 +1,28 @@
+/**
+ * The Kubernetes manifests in deploy/kubernetes/, parsed and typed with kubernetes-models (the Kubernetes
+ * API's own schemas): the tests of the manifests and the container test, which runs the image exactly as
+ * the DaemonSet asks, read them here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IDaemonSet } from 'kubernetes-models/apps/v1';
+import type { IContainer } from 'kubernetes-models/v1';
+import { parseAllDocuments } from 'yaml';
+import { ROOT } from './schema.js';
+
+export const DEPLOY = join(ROOT, 'deploy');
+export const MANIFEST = join(DEPLOY, 'kubernetes', 'daemonset.yaml');
+
+/** Every document of the manifest, as plain objects. */
+export function manifests(): Record<string, unknown>[] {
+  return parseAllDocuments(readFileSync(MANIFEST, 'utf8')).map((d) => d.toJS() as Record<string, unknown>);
+}
+
+/** The DaemonSet, and its one container (the exporter). */
+export function daemonSet(): { ds: IDaemonSet; exporter: IContainer } {
+  const ds = manifests().find((d) => d.kind === 'DaemonSet') as IDaemonSet | undefined;
+  const exporter = ds?.spec?.template.spec?.containers[0];
+  if (ds === undefined || exporter === undefined)
+    throw new Error(`${MANIFEST}: no DaemonSet with a container`);
+  return { ds, exporter };
+}
