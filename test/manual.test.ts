@@ -46,6 +46,10 @@ test('every subcommand has a manual page naming each option --help lists', () =>
     for (const option of options) assert.ok(page.includes(option), `kcmp-${cmd}.1 documents ${option}`);
   }
   assert.match(readFileSync(join(MAN_DIR, 'kcmp.1'), 'utf8'), /\.B kcmp fds\n/);
+  // npm links only the pages package.json `man` lists (it no longer reads `directories.man` of an
+  // installed package): every built page, and only those.
+  const pkg = JSON.parse(readFileSync(join(MAN_DIR, '..', '..', 'package.json'), 'utf8'));
+  assert.deepEqual([...pkg.man].sort(), pages.map((p) => `./dist/man/${p}`).sort());
 });
 
 test('man -l renders every page without warnings', (t) => {
