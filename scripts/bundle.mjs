@@ -9,7 +9,8 @@
  * - koffi: a native .node addon, loaded at run time with createRequire (src/sys/libc.ts);
  * - @hpcc-js/wasm-graphviz: 800 kB with its WebAssembly inlined, imported dynamically by the graph renderer;
  * - prom-client (with @opentelemetry/api, 170 kB: a quarter of the bundle), which only the exporter and
- *   `kcmp metrics` use: Node parses every byte of the one file at start-up, whatever the command.
+ *   `kcmp metrics` use: Node parses every byte of the one file at start-up, whatever the command. So are
+ *   yaml and bcryptjs, which only the exporter's --web.config.file uses.
  *
  * Inside the bundle, each module's body runs when it is first imported, as without the bundle: a
  * subcommand's modules run only for that subcommand (src/cli/commands.ts). Two things the bundle changes:
@@ -64,7 +65,7 @@ function siblingScripts() {
 }
 
 /** CommonJS packages kept outside the bundle and required when their importer runs (see the header). */
-const REQUIRED_WHEN_USED = ['prom-client'];
+const REQUIRED_WHEN_USED = ['prom-client', 'yaml', 'bcryptjs'];
 
 /** `import … from 'node:NAME'` (or from a REQUIRED_WHEN_USED package) becomes a CommonJS module that
  * requires it: run when the module importing it runs. */

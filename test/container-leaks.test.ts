@@ -10,58 +10,100 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { scanErrorLine } from '../src/cli/scan-error-line.js';
+import { FDS_SCHEMA, type FdsReport, type ScanError } from '../src/inspect/fds/fds-report.js';
+import { auditContainers } from '../src/inspect/leaks/container-leaks.js';
 import type { ContainerLeaksReport } from '../src/inspect/leaks/container-leaks-report.js';
 import { runCli } from './helpers/cli.js';
 import { waitFor } from './helpers/exporter.js';
+import { stateOf } from './helpers/mid-scan.js';
+import { NOBODY, nobodyWrapper } from './helpers/nobody.js';
 import { assertValid } from './helpers/schema.js';
-
-function cannotUnshare(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root: unshare --pid --mount needs CAP_SYS_ADMIN';
-  const r = spawnSync('unshare', ['--pid', '--mount', '--fork', '--mount-proc', 'true'], {
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? null : `unshare --pid --mount --fork --mount-proc fails here: ${r.stderr.trim()}`;
-}
+import { PID_NAMESPACE, unshareRefused } from './helpers/unshare.js';
 
 interface Container {
+  /** The shell that starts the "runtime" (unshare), leader of the process group the test kills at its end. */
   runtime: ChildProcess;
   /** The container's init as the host sees it. */
   init: number;
 }
 
-/** unshare (the "runtime") and its child, pid 1 of the new namespaces, once it runs `sleep`. */
+/** The first `sleep` below `pid`, breadth-first, or undefined. */
+function sleepBelow(pid: number): number | undefined {
+  const queue = [pid];
+  for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+    let children: string;
+    try {
+      children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+    } catch {
+      continue; // exited (an exec'ing shell, a finished command)
+    }
+    for (const child of children
+      .split(' ')
+      .filter((c) => c !== '')
+      .map(Number)) {
+      if (readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'sleep') return child;
+      queue.push(child);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * unshare (the "runtime") and its child, pid 1 of the new namespaces, once it runs `sleep`. By default
+ * root's, as a root runtime's; `nobody`: a rootless one, started by a root shell that stays above it
+ * (`--user --map-root-user`: nobody owns the container's namespaces, so nobody can read it).
+ */
 async function startContainer(
   t: { after(fn: () => unknown): void },
   script: string,
-  hostFd?: number,
+  options: { hostFd?: number; nobody?: boolean } = {},
 ): Promise<Container> {
   const stdio: ('ignore' | number)[] = ['ignore', 'ignore', 'ignore'];
-  if (hostFd !== undefined) stdio.push(hostFd); // becomes fd 3 of unshare, and of the container
+  if (options.hostFd !== undefined) stdio.push(options.hostFd); // becomes fd 3 of unshare, and of the container
   // As a runtime does, close every fd it does not mean to pass (this test's own parent may leak some).
   const closeOthers =
     'for f in /proc/$$/fd/*; do n=$(basename "$f"); [ "$n" -gt 3 ] && eval "exec $n>&-"; done 2>/dev/null';
-  const unshare = 'exec unshare --pid --mount --fork --mount-proc sh -c "$0"';
-  const runtime = spawn('bash', ['-c', `${closeOthers}; ${unshare}`, script], { stdio });
-  t.after(() => runtime.kill('SIGKILL'));
-  const init = await waitFor('the container to run sleep', async () => {
-    const children = readFileSync(`/proc/${runtime.pid}/task/${runtime.pid}/children`, 'utf8').trim();
-    const pid = Number(children.split(' ')[0]);
-    if (!pid) return undefined;
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep' ? pid : undefined;
+  const unshare = options.nobody
+    ? `${NOBODY.join(' ')} unshare --user --map-root-user --pid --mount --fork --mount-proc sh -c "$0"; true`
+    : 'exec unshare --pid --mount --fork --mount-proc sh -c "$0"';
+  // A process group of its own, killed whole at the end: the container's init too, which would outlive
+  // unshare (it is only reparented).
+  const runtime = spawn('bash', ['-c', `${closeOthers}; ${unshare}`, script], { stdio, detached: true });
+  let init: number | undefined;
+  // Gone before the next test starts: a container init still dying would be one more process of a later
+  // test's host scan (seen: an extra undecided row).
+  t.after(async () => {
+    process.kill(-(runtime.pid as number), 'SIGKILL');
+    const running = (pid: number | undefined) => pid !== undefined && !['gone', 'Z'].includes(stateOf(pid));
+    await waitFor('the container to be gone', async () =>
+      running(runtime.pid) || running(init) ? undefined : true,
+    );
   });
+  init = await waitFor('the container to run sleep', async () => sleepBelow(runtime.pid as number));
   return { runtime, init };
 }
 
-const skip = cannotUnshare();
-
-test('leaks --container: a host directory fd inherited into a container, and a cwd moved into it', {
-  skip: skip ?? false,
-}, async (t) => {
+/**
+ * A container that inherited a host directory fd (its fd 3) and, as runc CVE-2024-21626's exploit ends,
+ * moved its cwd into it through /proc/self/fd; `dir` is that directory.
+ */
+async function startLeakyContainer(t: {
+  after(fn: () => unknown): void;
+}): Promise<{ c: Container; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kcmp-host-dir-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const hostFd = openSync(dir, 'r');
   t.after(() => closeSync(hostFd));
-  const c = await startContainer(t, 'cd /proc/self/fd/3 && exec sleep 300', hostFd);
+  return { c: await startContainer(t, 'cd /proc/self/fd/3 && exec sleep 300', { hostFd }), dir };
+}
+
+const skip = unshareRefused([...PID_NAMESPACE, '--mount']);
+
+test('leaks --container: a host directory fd inherited into a container, and a cwd moved into it', {
+  skip: skip ?? false,
+}, async (t) => {
+  const { c, dir } = await startLeakyContainer(t);
 
   const r = runCli(['leaks', '--container', String(c.init), '--tree', String(c.runtime.pid), '-J']);
   assert.equal(r.code, 1, r.stderr);
@@ -120,5 +162,105 @@ test('leaks --container: a process outside any container is refused in one line'
   assert.match(
     r.stderr,
     /^kcmp: process \d+ is not in a container: it shares kcmp's pid and mount namespaces[^\n]*\n$/,
+  );
+});
+
+/** Why the CLI cannot be run as nobody here, or null. */
+function noNobody(): string | null {
+  const r = spawnSync(NOBODY[0], [...NOBODY.slice(1), 'true']);
+  return r.status === 0 ? null : 'setpriv cannot switch to uid 65534 here';
+}
+
+test('as nobody, root\'s container is undecided (exit 2), never "0 findings in 0 containers"', {
+  skip: skip ?? noNobody() ?? false,
+}, async (t) => {
+  const { c } = await startLeakyContainer(t);
+  const tree = ['--tree', String(c.runtime.pid)];
+  const asNobody = { wrapper: nobodyWrapper() };
+
+  const all = runCli(['leaks', '--containers', ...tree, '-J'], asNobody);
+  assert.equal(all.code, 2, `${all.stdout}\n${all.stderr}`);
+  assertValid('kcmp.container-leaks/1', all.stdout);
+  const report = JSON.parse(all.stdout) as ContainerLeaksReport;
+  assert.deepEqual(report.containers, [], 'nobody can place no process of it');
+  assert.deepEqual(
+    report.undecided.map((u) => [u.pid, u.command, u.syscall, u.errno]),
+    [[c.init, 'sleep', 'readlink', 'EACCES']],
+    'the container init is undecided; the runtime, in the host PID namespace, is in no container',
+  );
+  assert.equal(report.stats.undecided, 1);
+  const text = runCli(['leaks', '--containers', ...tree], asNobody);
+  assert.equal(text.code, 2);
+  assert.match(
+    text.stderr,
+    new RegExp(`^kcmp: undecided: process ${c.init} \\(sleep\\): readlink: EACCES: `, 'm'),
+  );
+  assert.match(text.stdout, /0 findings in 0 containers: .*, 1 process undecided,/);
+
+  const one = runCli(['leaks', '--container', String(c.init), ...tree], asNobody);
+  assert.equal(one.code, 2);
+  assert.equal(one.stdout, '');
+  assert.match(
+    one.stderr,
+    new RegExp(
+      `^kcmp: cannot tell which container process ${c.init} is in: readlink /proc/${c.init}/ns/pid failed: EACCES \\(permission denied\\); [^\\n]*run as root[^\\n]*\\n$`,
+    ),
+    'not "does not exist": it exists, its namespaces are unreadable',
+  );
+  assert.equal(runCli(['leaks', '--containers', ...tree]).code, 1, 'root sees the host directory');
+});
+
+test("a rootless container below a root process nobody cannot read: undecided, its runtime's parent named", {
+  skip: skip ?? noNobody() ?? false,
+}, async (t) => {
+  const c = await startContainer(t, 'exec sleep 300', { nobody: true });
+  const tree = ['--tree', String(c.runtime.pid)];
+  const r = runCli(['leaks', '--container', String(c.init), ...tree, '-J'], { wrapper: nobodyWrapper() });
+  assert.equal(r.code, 2, r.stderr);
+  const report = JSON.parse(r.stdout) as ContainerLeaksReport;
+  assert.deepEqual(
+    report.containers.map((x) => x.processes),
+    [[c.init]],
+    'nobody reads its own container',
+  );
+  assert.deepEqual(
+    report.undecided.map((u) => [u.pid, u.syscall, u.errno, u.descendants]),
+    [[c.runtime.pid, 'readdir', 'EACCES', [c.init]]],
+    'the root shell above it could have passed it a host fd',
+  );
+  const root = runCli(['leaks', '--container', String(c.init), ...tree]);
+  assert.equal(root.code, 0, `root reads every process: nothing found: ${root.stderr}`);
+});
+
+test('an error row names the call, its errno and their meaning once, in our words: never Node text', async () => {
+  // A process of the container that exits before it is read: a child of ours, reaped already.
+  const child = spawn('true', { stdio: 'ignore' });
+  await new Promise((resolve) => child.once('exit', resolve));
+  const gone = child.pid as number;
+  const container = {
+    pid: process.pid,
+    pidNamespace: '',
+    mountNamespace: '',
+    cgroup: null,
+    unit: null,
+    processes: [gone],
+  };
+  const stats = { processes: 0, fds: 0, descriptions: 0, shared: 0, errors: 0, comparisons: 0 };
+  const scan: FdsReport = {
+    schema: FDS_SCHEMA,
+    processes: [],
+    descriptions: [],
+    errors: [],
+    stats: { ...stats, engine: 'kcmp', elapsedMs: 0 },
+  };
+  const { errors } = auditContainers(scan, [container]);
+  assert.deepEqual(
+    errors.map((e) => [e.pid, e.fd, e.syscall, e.errno]),
+    [[gone, null, 'stat', 'ENOENT']],
+  );
+  const line = scanErrorLine(errors[0] as ScanError);
+  assert.equal(
+    line,
+    `process ${gone}: stat failed: ENOENT (no such file or directory); it went away during the scan, skipping`,
   );
 });

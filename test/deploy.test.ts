@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { DaemonSet } from 'kubernetes-models/apps/v1';
+import { type INetworkPolicy, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Namespace } from 'kubernetes-models/v1';
 import { mkfds } from './fixture/mkfds.js';
 import { CLI } from './helpers/cli.js';
@@ -39,6 +40,18 @@ test('the DaemonSet: hostPID, only the capabilities it needs, the seccomp profil
   assert.equal(c.args?.[0], 'exporter');
   assert.equal(c.ports?.[0]?.containerPort, 9848);
   assert.ok(c.args?.includes('0.0.0.0:9848'), 'listens where the pod IP reaches it');
+  // ...so only over TLS with basic authentication, from a Secret mounted read-only.
+  const args = c.args ?? [];
+  const config = args[args.indexOf('--web.config.file') + 1] ?? '';
+  const mount = c.volumeMounts?.find((m) => config.startsWith(`${m.mountPath}/`));
+  assert.ok(mount?.readOnly, `${config} is on a read-only mount`);
+  const volume = pod.volumes?.find((v) => v.name === mount?.name);
+  assert.ok(volume?.secret?.secretName, 'the web configuration comes from a Secret');
+  assert.equal(ds.spec?.template.metadata?.annotations?.['prometheus.io/scheme'], 'https');
+  assert.ok(
+    !JSON.stringify([c.readinessProbe, c.livenessProbe]).includes('httpGet'),
+    'a probe has no credentials',
+  );
   const sc = c.securityContext;
   assert.equal(sc?.readOnlyRootFilesystem, true);
   assert.equal(sc?.allowPrivilegeEscalation, false);
@@ -58,6 +71,10 @@ const MODELS: Record<string, { model: new (data: never) => { validate(): void };
   'apps/v1 DaemonSet': {
     model: DaemonSet,
     type: "import type { IDaemonSet as Manifest } from 'kubernetes-models/apps/v1';",
+  },
+  'networking.k8s.io/v1 NetworkPolicy': {
+    model: NetworkPolicy,
+    type: "import type { INetworkPolicy as Manifest } from 'kubernetes-models/networking.k8s.io/v1';",
   },
 };
 
@@ -91,7 +108,7 @@ test('the manifests validate against the Kubernetes API schemas (kubernetes-mode
   const docs = manifests();
   assert.deepEqual(
     docs.map((d) => `${d.apiVersion} ${d.kind}`),
-    ['v1 Namespace', 'apps/v1 DaemonSet'],
+    ['v1 Namespace', 'apps/v1 DaemonSet', 'networking.k8s.io/v1 NetworkPolicy'],
   );
   assert.deepEqual(schemaProblems(docs), []);
   const { ds } = daemonSet();
@@ -106,6 +123,22 @@ test('the manifests validate against the Kubernetes API schemas (kubernetes-mode
   const found = schemaProblems([wrongType, misspelt] as Record<string, unknown>[]).join('\n');
   assert.match(found, /hostPID must be boolean/);
   assert.match(found, /'"hostNetwrok"' does not exist/);
+});
+
+test('the NetworkPolicy admits only Prometheus, and only to the exporter port', () => {
+  const { ds } = daemonSet();
+  const np = manifests().find((d) => d.kind === 'NetworkPolicy') as INetworkPolicy | undefined;
+  assert.ok(np);
+  assert.equal(np.metadata?.namespace, ds.metadata?.namespace);
+  assert.deepEqual(np.spec?.podSelector.matchLabels, ds.spec?.selector.matchLabels);
+  assert.deepEqual(np.spec?.policyTypes, ['Ingress']);
+  const [rule, ...more] = np.spec?.ingress ?? [];
+  assert.equal(more.length, 0);
+  assert.deepEqual(rule?.ports, [{ protocol: 'TCP', port: 9848 }]);
+  assert.ok(
+    (rule?.from ?? []).length > 0 && (rule?.from ?? []).every((peer) => 'podSelector' in peer),
+    'not open to all',
+  );
 });
 
 function profileAllows(): Set<string> {

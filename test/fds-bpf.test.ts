@@ -2,8 +2,9 @@
  * `kcmp fds --engine bpf`: the task_file BPF iterator proposes, kcmp proves. On random trees its partition
  * must equal the kcmp engine's and the pidfd_getfd + F_DUPFD_QUERY oracle's; under churn (fds closed and
  * reopened while the pass runs, so a freed struct file's address can come back for a new file) it must
- * never report a false "same"; no output may carry a kernel address; and auto must fall back to kcmp,
- * saying why, as an unprivileged user and without BTF.
+ * never report a false "same" — and the test runs passes until it has seen kcmp refute such proposals, or
+ * fails: a run that never met a reused address proves nothing; no output may carry a kernel address; and
+ * auto must fall back to kcmp, saying why, as an unprivileged user and without BTF.
  *
  * Needs root and /sys/kernel/btf/vmlinux for the bpf runs (skipped, saying why, otherwise).
  */
@@ -13,9 +14,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { TaskFileIterator } from '../src/bpf/task-file-iter.js';
+import type { KcmpCall } from '../src/compare/kcmp-comparison.js';
+import { proveProposal } from '../src/inspect/fds/bpf-proof.js';
+import { bucketRows, identify } from '../src/inspect/fds/buckets.js';
 import { bpfBlocker } from '../src/inspect/fds/fd-engine.js';
+import { type FdRows, tableOf } from '../src/inspect/fds/fd-rows.js';
+import { readRowsBpf } from '../src/inspect/fds/fd-rows-bpf.js';
+import { fdTables } from '../src/inspect/fds/fd-tables.js';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
+import { selectProcesses } from '../src/procfs/select.js';
 import { sysDupfdQuery } from '../src/sys/fcntl.js';
+import { sysKcmp } from '../src/sys/kcmp.js';
 import { mkfds, startFixture } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 import { assertChurnSound, fdsJson, oracle, partition } from './helpers/fds.js';
@@ -68,14 +78,108 @@ test('bpf engine: the partition equals the kcmp engine and the oracle on random 
   }
 });
 
+/**
+ * Churners for the reuse test. The more there are, the faster struct files are freed and allocated while
+ * a pass runs, and the more often an address the pass saw for one file comes back for another. Measured
+ * here, passes in which kcmp refuted a proposal: 1 to 6 in 60 with 3 churners, 21 to 29 in 60 with 8
+ * (which take about one core of two, for the second or so the test needs).
+ */
+const CHURNERS = 8;
+/** How many times the reuse test waits for kcmp to refute a proposal, in at most MAX_PASSES passes (about
+ * 30 ms each). */
+const WANTED = 3;
+const MAX_PASSES = 150;
+
+/** What the proof of one compare bucket met, and what it decided; fds as "tid:fd". */
+interface BucketProof {
+  /** Proposed classes (fds of one struct file key) of more than one fd that hold a churn fd. */
+  reused: string[][];
+  /** Pairs kcmp answered "different" for (1, 2 or 3): fds of one proposed class that hold two files. */
+  refuted: [string, string][];
+  /** The classes the proof let stand, or null: the bucket goes to binary insertion. */
+  proven: string[][] | null;
+}
+
+/**
+ * One bpf pass over the tree of `root`, read as the engine reads it (fd-rows-bpf.ts), and each compare
+ * bucket proven as the engine proves it (bpf-proof.ts), through a kcmp call that records the answers.
+ * `top`: the churn fixture's first churn fd. A churn fd's file is held by that one fd only, so a proposed
+ * class that holds one with any other fd joined two struct files that had one address at two moments of
+ * the pass: the address was freed and reused. (A reused address with another inode falls in another
+ * bucket: no proof meets it.)
+ */
+function provePass(root: number, top: number): BucketProof[] {
+  const iterator = TaskFileIterator.load();
+  let rows: FdRows & { fileKey: Int32Array };
+  try {
+    const { tables } = fdTables(selectProcesses({ kind: 'tree', root }));
+    rows = readRowsBpf(iterator, tables) as FdRows & { fileKey: Int32Array };
+  } finally {
+    iterator.close();
+  }
+  const name = (row: number) => `${tableOf(rows, row).tid}:${rows.fd[row]}`;
+  const buckets = identify(rows, false);
+  const proofs: BucketProof[] = [];
+  for (let b = 0; b < buckets.plan.length; b++) {
+    if (buckets.plan[b] !== 'compare') continue;
+    const members = bucketRows(buckets, b);
+    const byKey = new Map<number, number[]>();
+    for (const row of members) {
+      const key = rows.fileKey[row] as number;
+      byKey.set(key, [...(byKey.get(key) ?? []), row]);
+    }
+    const reused = [...byKey.values()]
+      .filter((c) => c.length > 1 && c.some((row) => (rows.fd[row] as number) >= top))
+      .map((c) => c.map(name));
+    const refuted: [string, string][] = [];
+    const call: KcmpCall = (pid1, pid2, type, idx1, idx2) => {
+      const r = sysKcmp(pid1, pid2, type, idx1, idx2);
+      if (r > 0) refuted.push([`${pid1}:${idx1}`, `${pid2}:${idx2}`]);
+      return r;
+    };
+    const proof = proveProposal(rows, members, call);
+    proofs.push({ reused, refuted, proven: proof.classes?.map((c) => c.map(name)) ?? null });
+  }
+  return proofs;
+}
+
 test('bpf engine under churn: a reused struct file address never makes a false "same"', async (t) => {
   const why = noBpf();
   if (why) return t.skip(why);
-  const f = await mkfds(t, 'churn', ['3']);
+  const f = await mkfds(t, 'churn', [String(CHURNERS)]);
   if (!f) return;
   const top = Number(f.values.stableTop);
   const main = f.pids.main as number;
-  for (let round = 0; round < 6; round++) {
+  const churnFd = (fd: string) => Number(fd.split(':')[1]) >= top;
+  // Passes until kcmp has refuted proposals WANTED times: a run in which no proof met a reused address
+  // proves nothing.
+  let passes = 0;
+  let reused = 0;
+  let refuted = 0;
+  while (passes < MAX_PASSES && refuted < WANTED) {
+    passes++;
+    for (const bucket of provePass(main, top)) {
+      const where = `pass ${passes}, proposals ${JSON.stringify(bucket.reused)}`;
+      reused += bucket.reused.length;
+      refuted += bucket.refuted.length;
+      for (const members of bucket.proven ?? []) {
+        if (members.length < 2) continue;
+        assert.deepEqual(members.filter(churnFd), [], `${where}: false "same": ${members.join(' ')}`);
+        for (const [a, b] of bucket.refuted)
+          assert.ok(!(members.includes(a) && members.includes(b)), `${where}: ${a} ≠ ${b} by kcmp, yet one`);
+      }
+    }
+  }
+  t.diagnostic(
+    `${passes} passes: ${reused} proposals joined a reused address; kcmp refuted ${refuted} pairs`,
+  );
+  assert.ok(
+    refuted >= WANTED,
+    `kcmp refuted ${refuted} pairs of proposed fds in ${passes} passes (${reused} proposals joined a reused address), not ${WANTED}: the proof never met the reuse it guards against, so this run proves nothing`,
+  );
+  // And the engine end to end under the same churn (the fallback for a refuted bucket, the re-stat, the
+  // report): sound whether or not an address came back during these runs.
+  for (let round = 0; round < 3; round++) {
     const report = fdsJson(['--tree', String(main), '--all', '--engine', 'bpf']);
     assert.equal(report.stats.engine, 'bpf');
     // A bucket whose proof failed is the kcmp engine's, which may list fds apart as uncertain while

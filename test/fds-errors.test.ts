@@ -4,21 +4,28 @@
  * changed between two calls (a thread's execve) is never blamed on the other, innocent side.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { EXIT } from '../src/cli/exit-codes.js';
+import { missedAny, readNothing } from '../src/cli/unreadable.js';
 import { CompareFailure, UNORDERED } from '../src/compare/comparison.js';
 import type { FdComparator } from '../src/compare/fd-comparator.js';
 import { type KcmpCall, kcmpComparison } from '../src/compare/kcmp-comparison.js';
-import { readRows, refilledTables } from '../src/inspect/fds/fd-rows.js';
+import { identify } from '../src/inspect/fds/buckets.js';
+import { describe } from '../src/inspect/fds/describe.js';
+import { missedTables, readRows } from '../src/inspect/fds/fd-rows.js';
+import { fdTables } from '../src/inspect/fds/fd-tables.js';
 import { Problems } from '../src/inspect/fds/fds-problems.js';
-import { groupBuckets } from '../src/inspect/fds/group-bucket.js';
-import { allocFdColumns, scanFds } from '../src/procfs/fds.js';
+import { group } from '../src/inspect/fds/grouping.js';
+import { selectProcesses } from '../src/procfs/select.js';
+import { readStat } from '../src/procfs/stat.js';
 import { errnoName } from '../src/sys/errno.js';
 import { KCMP, sysKcmp } from '../src/sys/kcmp.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
-import { fdsJson } from './helpers/fds.js';
+import { fdsJson, scanHere } from './helpers/fds.js';
 import { pick } from './helpers/kernel.js';
+import { waitComm, waitStat } from './helpers/wait.js';
 
 test('kcmp fds -p ZOMBIE: an error row "zombie", as kcmp tasks gives', async (t) => {
   const f = await mkfds(t, 'tasks_clone');
@@ -37,28 +44,6 @@ test('kcmp fds -p ZOMBIE: an error row "zombie", as kcmp tasks gives', async (t)
   const tasks = runCli(['tasks', '-p', String(zombie)]);
   assert.match(tasks.stdout, /ERROR zombie/, 'the same word as kcmp tasks');
 });
-
-/**
- * Waits (polling, bounded) until process `pid`'s comm is `comm`: how the test sees an exec complete. While
- * de_thread() hands the pid from the exited leader to the exec'ing thread, /proc/PID can be missing for a
- * moment (ENOENT): that is "not yet", as is the old comm.
- */
-function waitComm(pid: number, comm: string): void {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  const current = () => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-  };
-  for (let i = 0; i < 5000; i++) {
-    if (current() === comm) return;
-    Atomics.wait(pause, 0, 0, 1);
-  }
-  throw new Error(`process ${pid} never became ${comm}`);
-}
 
 test('a side that changes between the kcmp calls (a thread execs) is asked again, never blamed on the other', async (t) => {
   const f = await mkfds(t, 'kernel_leader_exit', ['exec']);
@@ -105,11 +90,13 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
   const f = await mkfds(t, 'dups');
   if (!f) return;
   const { main } = pick(f.pids, 'main');
-  const fds = Int32Array.from(Object.values(pick(f.fds, 'file', 'dup', 'otherOpen')));
-  const cols = allocFdColumns(fds.length);
-  scanFds(main, fds, cols, 0);
-  // Real fds of one file, and a comparator whose answer for a pair (in either order) changes every time it
-  // is asked (as under churn, where each check sees other files): no grouping survives its check.
+  // Every fd of main (the file's ten, and the runner's pipes), read as the scan reads them; a comparator
+  // whose answer for a pair (in either order) changes every time it is asked (as under churn, where each
+  // check sees other files): no grouping survives its check. Grouped and described by the scan's own
+  // stages, so the row below is what a user reads, not what Problems was just told.
+  const processes = selectProcesses({ kind: 'pids', pids: [main] });
+  const problems = new Problems();
+  const rows = await readRows(fdTables(processes).tables, undefined, problems);
   const asked = new Map<string, number>();
   const comparator: FdComparator = {
     method: 'kcmp',
@@ -121,28 +108,39 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
       return n % 2 === 1 ? 0 : UNORDERED; // equal when grouped, different when checked
     },
   };
-  const job = {
-    method: 'kcmp' as const,
-    tid: new Int32Array(fds.length).fill(main),
-    fd: fds,
-    dev: cols.dev,
-    ino: cols.ino,
-    ends: Int32Array.of(fds.length),
-  };
-  const out = groupBuckets(job, comparator);
-  const classes = [...out.klass].filter((k) => k >= 0);
-  assert.equal(new Set(classes).size, classes.length, 'nothing is merged on a guess');
-  assert.ok(out.fates.length >= 2, 'the fds whose answers disagreed are set apart');
+  const outcomes = await group(rows, identify(rows, false), {
+    how: { method: 'kcmp', comparator },
+    pool: undefined,
+    processes,
+  });
+  const report = await describe(rows, outcomes, {
+    processes,
+    problems,
+    exited: new Set(),
+    left: new Set(),
+    pool: undefined,
+    options: { all: true, fdinfo: false, fileStat: false, sockets: false, peers: false },
+    engine: 'kcmp',
+    comparisons: 0,
+    started: performance.now(),
+  });
+  const fileFds = Object.values(f.fds).sort((a, b) => a - b);
+  const ofFile = report.descriptions.filter((d) => d.holders.some((h) => fileFds.includes(h.fd)));
   assert.deepEqual(
-    out.fates.map(([, fate]) => fate),
-    out.fates.map(() => ({ kind: 'unsettled' })),
+    ofFile.map((d) => [d.holders.map((h) => h.fd), d.certain, d.method]),
+    fileFds.map((fd) => [[fd], false, 'none']),
+    'nothing is merged on a guess: each fd alone, uncertain',
+  );
+  assert.deepEqual(
+    report.errors.map((e) => [e.pid, e.fd, e.syscall, e.errno, e.reason]),
+    [[main, null, null, null, 'unsettled']],
     'unsettled, with no errno: no call failed',
   );
-  const problems = new Problems();
-  problems.unsettled(main);
-  assert.deepEqual(
-    problems.list().map((e) => [e.pid, e.fd, e.syscall, e.errno, e.reason]),
-    [[main, null, null, null, 'unsettled']],
+  assert.match(
+    report.errors[0]?.message ?? '',
+    new RegExp(
+      `^process ${main}: ${fileFds.length} fds of a file whose fds kept changing while they were compared .*; --stop holds the processes still$`,
+    ),
   );
 });
 
@@ -157,10 +155,88 @@ test("a leader's table that lists empty while a thread's execve replaces it is l
   const scan = await readRows([leaderTable], undefined, listing);
   assert.equal(scan.fd.length, 0, 'the released table lists no fds');
   assert.deepEqual(listing.list(), [], 'the listing succeeds, and finds it still empty: nothing to say');
-  assert.deepEqual(refilledTables(scan), [], 'still empty: nothing to say');
+  assert.deepEqual(missedTables(scan), [], 'still empty: nothing to say');
   process.kill(pid, 'SIGUSR1');
   waitComm(pid, 'sleep');
-  const refilled = refilledTables(scan);
-  assert.equal(refilled.length, 1);
-  assert.ok((refilled[0]?.fds ?? 0) > 0, 'the exec has handed the pid and the fds to the thread');
+  const missed = missedTables(scan);
+  assert.equal(missed.length, 1);
+  const fds = missed[0] && 'fds' in missed[0] ? missed[0].fds : 0;
+  assert.ok(fds > 0, 'the exec has handed the pid and the fds to the thread');
+  const problems = new Problems();
+  problems.missed(leaderTable, fds, 'proc');
+  assert.deepEqual(
+    problems.list().map((e) => [e.pid, e.fd, e.syscall, e.errno, e.reason]),
+    [[pid, null, null, null, 'missed']],
+    'an error row without a made-up errno: no call failed, the fds were missed',
+  );
+});
+
+test('a missed live process makes the scan no answer: exit 2 after one line, also beside processes read', (t) => {
+  const row = (reason: 'missed' | 'zombie') =>
+    ({ pid: 7, fd: null, syscall: null, errno: null, reason, message: `process 7: ${reason}` }) as const;
+  assert.equal(readNothing(0, [row('missed')]), true, 'nothing read: a missed process is no fact');
+  assert.equal(readNothing(0, [row('zombie')]), false, 'a zombie holds no fds: a fact, answered');
+  const lines: string[] = [];
+  t.mock.method(process.stderr, 'write', (line: string) => lines.push(line));
+  assert.equal(missedAny([row('zombie')]), EXIT.OK);
+  assert.deepEqual(lines, []);
+  assert.equal(missedAny([row('zombie'), row('missed')]), EXIT.TROUBLE);
+  assert.deepEqual(lines, ['kcmp: the scan missed a live process: process 7: missed\n']);
+});
+
+test('waitComm: ENOENT and ESRCH while de_thread hands the pid over are "not yet"; a process really gone fails, bounded', () => {
+  const errno = (code: string) => Object.assign(new Error(code), { code });
+  /** A reader answering `answers` in turn (the comm, or an error thrown). */
+  const script = (answers: (string | Error)[]) => () => {
+    const next = answers.shift();
+    if (next === undefined) throw new Error('read after the script ended');
+    if (next instanceof Error) throw next;
+    return next;
+  };
+  // What a poll can meet mid-exec: the old comm, no task at the lookup, no task at the read, the new comm.
+  // (The scripted reads ignore the pid; ours only names the process in messages.)
+  const pid = process.pid;
+  const midExec = ['mkfds', errno('ENOENT'), errno('ESRCH'), 'mkfds', 'sleep'];
+  waitComm(pid, 'sleep', 10_000, script(midExec));
+  assert.deepEqual(midExec, [], 'read until the new comm');
+  assert.throws(
+    () => waitComm(pid, 'sleep', 10_000, script([errno('EACCES')])),
+    /EACCES/,
+    'any other error is not a moment of exec',
+  );
+  // A child of ours, exited and reaped: its pid names no process (reused within a second: not on a test
+  // machine's pid space).
+  const gone = spawnSync('true').pid;
+  const started = Date.now();
+  assert.throws(() => waitComm(gone, 'sleep'), new RegExp(`^Error: process ${gone} is gone: .* ENOENT`));
+  assert.ok(Date.now() - started < 5_000, 'not the whole timeout');
+});
+
+test("a live process caught in a thread's execve (its leader a zombie) is read, never taken for a zombie with no fds", async (t) => {
+  const f = await mkfds(t, 'exec_held');
+  if (!f) return;
+  const { main, execer, sibling } = pick(f.pids, 'main', 'execer', 'sibling');
+  const { file } = pick(f.fds, 'file');
+  // The execve starts, and waits in de_thread for heldThread, which the fixture holds at its exit: the
+  // leader is a zombie by then, and stays one until the fixture lets heldThread go (SIGUSR2).
+  process.kill(execer, 'SIGUSR1');
+  waitStat(execer, (stat) => stat?.state === 'Z', 'showed its leader a zombie');
+  let selectedMidExec = false;
+  const report = await scanHere([execer, sibling], {
+    // Told once the processes are selected, before any fd table is found: let the execve complete now.
+    onEngine: () => {
+      selectedMidExec = readStat(execer).state === 'Z';
+      process.kill(main, 'SIGUSR2');
+      waitComm(execer, 'sleep');
+    },
+  });
+  assert.ok(selectedMidExec, 'the race happened: the selection was made while the leader was a zombie');
+  assert.deepEqual(report.errors, [], 'no zombie row: the process lives');
+  const shared = report.descriptions.find((d) => d.holders.some((h) => h.pid === sibling && h.fd === file));
+  assert.deepEqual(
+    shared?.holders.map((h) => `${h.pid}:${h.fd}`),
+    [`${execer}:${file}`, `${sibling}:${file}`],
+    'the exec kept the inherited file: both hold it',
+  );
+  assert.equal(report.processes.find((p) => p.pid === execer)?.command, 'sleep', 'as it was read again');
 });

@@ -2,16 +2,21 @@
  * Processes that share one fd table (CLONE_FILES): the table is read once, and every process holding it
  * is a holder of each of its fds (kcmp.fds/1: every fd of the selection in exactly one description), the
  * others marked `fdTable`. A shared table is no leak — neither when kcmp proves it nor when kcmp is
- * blocked and the tables cannot be compared.
+ * blocked and the tables cannot be compared. A sharer that exits while the table is read through it takes
+ * none of the others' fds along.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import type { LeaksReport } from '../src/inspect/leaks/leaks-report.js';
+import { listFds } from '../src/procfs/fds.js';
+import { isZombie } from '../src/procfs/stat.js';
 import { mkfds } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
 import { runCli } from './helpers/cli.js';
-import { fdsJson } from './helpers/fds.js';
+import { fdsJson, scanHere } from './helpers/fds.js';
 import { pick } from './helpers/kernel.js';
+import { waitStat } from './helpers/wait.js';
 
 test('a CLONE_FILES child holds every fd of the table it shares: holders, table rows, stats', async (t) => {
   const f = await mkfds(t, 'files_shared');
@@ -66,5 +71,106 @@ test('kcmp leaks: a parent and its CLONE_FILES child share a table, not leaks �
     sock?.holders.map((h) => h.pid),
     [main, files],
     'listed apart, each still a holder',
+  );
+});
+
+/** The sharers of a files_shared_exit fixture, and a scan of them that SIGKILLs the lowest pid still alive —
+ * the sharer the table is read through (fd-tables.ts: under its first process) — each time a reading of
+ * the table has stat'ed its fds (once per reading: the table is one job), `kills` times. */
+async function scanKillingReaders(
+  sharers: readonly number[],
+  kills: number,
+): Promise<{ report: FdsReport; killed: number[] }> {
+  const killed: number[] = [];
+  const report = await scanHere(sharers, {
+    onProgress: (p) => {
+      if (p.phase !== 'scan' || killed.length === kills) return;
+      const reader = Math.min(...sharers.filter((pid) => !killed.includes(pid)));
+      process.kill(reader, 'SIGKILL');
+      waitStat(reader, (stat) => stat === undefined || isZombie(stat), 'exited');
+      killed.push(reader);
+    },
+  });
+  return { report, killed };
+}
+
+test('a CLONE_FILES sharer whose table is being read exits mid-scan: the table is read again through one that lives', async (t) => {
+  const f = await mkfds(t, 'files_shared_exit', ['3']);
+  if (!f) return;
+  const sharers = Object.values(pick(f.pids, 'sharer1', 'sharer2', 'sharer3'));
+  const fd = pick(f.fds, 'file', 'dup', 'sock0');
+  const { report, killed } = await scanKillingReaders(sharers, 1);
+  assert.equal(killed.length, 1, 'the race happened: the reader exited after its fds were read');
+  const [reader] = killed as [number];
+  const survivors = sharers.filter((pid) => pid !== reader).sort((a, b) => a - b);
+  assert.deepEqual(
+    report.errors.map((e) => [e.pid, e.syscall, e.reason ?? e.errno]),
+    [[reader, null, 'replaced']],
+    'the exited reader is said, and nothing else went wrong',
+  );
+  const holders = report.descriptions.flatMap((d) => d.holders);
+  assert.ok(!holders.some((h) => h.pid === reader), 'the exited reader holds nothing');
+  const fdsOf = (pid: number) => holders.filter((h) => h.pid === pid).map((h) => h.fd);
+  for (const pid of survivors) {
+    assert.deepEqual(fdsOf(pid), [...listFds(pid)], `${pid} holds every fd of the table, as /proc shows it`);
+  }
+  const file = report.descriptions.find((d) => d.holders.some((h) => h.fd === fd.file));
+  assert.deepEqual(
+    file?.holders.map((h) => `${h.pid}:${h.fd}`),
+    survivors.flatMap((pid) => [`${pid}:${fd.file}`, `${pid}:${fd.dup}`]),
+  );
+  const sock = report.descriptions.find((d) => d.holders.some((h) => h.fd === fd.sock0));
+  assert.ok(sock?.name.startsWith('socket:['), 'named through a sharer that lives');
+  assert.equal(report.stats.fds, survivors.length * fdsOf(survivors[0] as number).length);
+});
+
+test('when every reading of a shared table loses its reader, the sharers that live get error rows, never silence', async (t) => {
+  const f = await mkfds(t, 'files_shared_exit', ['4']);
+  if (!f) return;
+  const sharers = Object.values(pick(f.pids, 'sharer1', 'sharer2', 'sharer3', 'sharer4'));
+  // The table is read three times at most: each reading's reader is killed.
+  const { report, killed } = await scanKillingReaders(sharers, 3);
+  assert.equal(killed.length, 3, 'the race happened in each of the three readings');
+  const [survivor] = sharers.filter((pid) => !killed.includes(pid)) as [number];
+  assert.deepEqual(report.descriptions, []);
+  assert.equal(report.stats.fds, 0);
+  assert.deepEqual(
+    report.errors.map((e) => [e.pid, e.syscall, e.reason ?? e.errno]),
+    [...killed.map((pid) => [pid, null, 'replaced']), [survivor, null, 'unsettled']].sort(
+      (a, b) => (a[0] as number) - (b[0] as number),
+    ),
+  );
+  const row = report.errors.find((e) => e.pid === survivor);
+  assert.match(row?.message ?? '', new RegExp(`read through process ${killed[2]}, .* exited .* missing`));
+});
+
+test('a CLONE_FILES sharer whose thread calls execve mid-scan leaves the table: read again through the other, and said', async (t) => {
+  const f = await mkfds(t, 'exec_held', ['shared']);
+  if (!f) return;
+  const { execer, filesSharer } = pick(f.pids, 'execer', 'filesSharer');
+  if (filesSharer < execer) return t.skip('pids wrapped around: the table would be read through filesSharer');
+  let execStarted = false;
+  const report = await scanHere([execer, filesSharer], {
+    // Once the table is read through execer: its execve starts, and the fixture holds it in de_thread
+    // with execer's leader a zombie, so execer runs on but no longer reads (nor, once done, holds) it.
+    onProgress: (p) => {
+      if (p.phase !== 'scan' || execStarted) return;
+      process.kill(execer, 'SIGUSR1');
+      waitStat(execer, (stat) => stat?.state === 'Z', 'showed its leader a zombie');
+      execStarted = true;
+    },
+  });
+  assert.ok(execStarted, 'the race happened: the execve started after the table was read through execer');
+  assert.deepEqual(
+    report.errors.map((e) => [e.pid, e.syscall, e.reason]),
+    [[execer, null, 'unsettled']],
+  );
+  assert.match(report.errors[0]?.message ?? '', /left the fd table it shared .* missing/);
+  const holders = report.descriptions.flatMap((d) => d.holders);
+  assert.ok(!holders.some((h) => h.pid === execer), 'execer holds nothing it could be said to hold');
+  assert.deepEqual(
+    holders.filter((h) => h.pid === filesSharer).map((h) => h.fd),
+    [...listFds(filesSharer)],
+    'the table, read again through filesSharer',
   );
 });

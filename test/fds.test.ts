@@ -4,15 +4,16 @@
  * by seccomp, an unprivileged caller, bad -p values, and --stop.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { linkSync, unlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { kcmp } from '../src/compare/kcmp.js';
 import { readStat } from '../src/procfs/stat.js';
 import { mkfds, startFixture } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
-import { CLI, runCli } from './helpers/cli.js';
+import { runCli } from './helpers/cli.js';
 import { descriptionOf, fdsJson, partition } from './helpers/fds.js';
+import { catchMidScan, stillStopped } from './helpers/mid-scan.js';
 import { nobodyWrapper } from './helpers/nobody.js';
 
 test('dups share one description; another open and a /proc reopen do not', async (t) => {
@@ -244,23 +245,17 @@ test('--stop freezes the selection while scanning and continues it afterwards, a
   process.kill(already, 'SIGCONT');
   await until(() => state(already) !== 'T');
 
-  const cli = spawn(process.execPath, [
-    CLI,
-    'fds',
-    '-p',
-    pids.join(','),
-    '--stop',
-    '--all',
-    '-J',
-    '--workers',
-    '0',
-  ]);
-  cli.stdout.resume();
-  await until(() => pids.every((pid) => state(pid) === 'T') || cli.exitCode !== null);
-  cli.kill('SIGINT');
-  const code = await new Promise((resolve) => cli.on('exit', (c, s) => resolve(c ?? s)));
-  assert.ok(code === 'SIGINT' || code === 0, `exit ${code}`); // continues the targets, then dies of the signal
-  for (const pid of pids) assert.notEqual(state(pid), 'T', `pid ${pid} left stopped`);
+  // SIGINT while kcmp holds them stopped (caught mid-scan, so the scan cannot have ended first): it
+  // continues them, then dies of the signal — an exit 0 would be a scan that never read it.
+  const { cli, ended } = await catchMidScan(
+    ['fds', '-p', pids.join(','), '--stop', '--all', '-J', '--workers', '0'],
+    pids,
+  );
+  process.kill(cli.pid as number, 'SIGINT');
+  process.kill(cli.pid as number, 'SIGCONT');
+  const end = await ended;
+  assert.equal(end.signal, 'SIGINT', `died of ${end.signal ?? `exit ${end.code}`}`);
+  assert.deepEqual(await stillStopped(pids), [], 'left stopped');
 
   const self = runCli(['fds', '-p', String(process.pid), '--stop']);
   assert.equal(self.code, 2);

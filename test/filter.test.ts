@@ -68,6 +68,8 @@ const CASES: [string, string][] = [
   ['true', 'abcd'],
   ['false or PID == 200', 'd'],
   ['PID == 0x0a', 'a'],
+  ['PID == 1e1', 'a'],
+  ['PID == 10.0', 'a'],
 ];
 
 for (const [expression, expected] of CASES) {
@@ -92,6 +94,15 @@ const ERRORS: [string, number, RegExp][] = [
   ['PID == 1 and', 13, /found end of expression/],
   ['PID = 1', 5, /unexpected character "="/],
   ['PID == 1 PID == 2', 10, /expected an operator/],
+  [
+    'PID == 1e999',
+    8,
+    /number 1e999 is out of range \(numbers are compared exactly up to ±9007199254740991\)/,
+  ],
+  ['PID == -1e999', 8, /number -1e999 is out of range/],
+  ['PID == 9007199254740993', 8, /number 9007199254740993 is out of range/],
+  ['PID == 1e-999', 8, /number 1e-999 is out of range/],
+  ['PID == 12abc', 8, /invalid number "12abc" \(quote a string: "12abc"\)/],
 ];
 
 for (const [expression, at, reason] of ERRORS) {

@@ -17,7 +17,7 @@ import { renderSvg } from '../src/report/svg.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
-import { awkwardReport, preforkReport, tasksReport } from './helpers/reports.js';
+import { awkwardReport, flatPeerReport, preforkReport, tasksReport } from './helpers/reports.js';
 
 const EXPECTED = join(import.meta.dirname, 'expected');
 
@@ -130,6 +130,32 @@ test('quotes, backslashes, markup and newlines in names survive DOT and SVG', as
   const texts = svgTexts(await renderSvg(graph));
   assert.ok(texts.includes('200 a "q" \\n <b>&'), texts.join(' | '));
   assert.ok(texts.includes('201 x\\x0ay'), texts.join(' | '));
+});
+
+/** What `run` writes to this process's stderr (Graphviz's WebAssembly prints its diagnostics there). */
+async function stderrOf<T>(run: () => Promise<T>): Promise<{ value: T; stderr: string }> {
+  let stderr = '';
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { value: await run(), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+test('a labelled peer edge whose ends share a rank in nested clusters: laid out without Graphviz complaints', async () => {
+  const graph = fdsGraph(flatPeerReport());
+  const { value: svg, stderr } = await stderrOf(() => renderSvg(graph));
+  assert.equal(stderr, '', 'dot routed every edge (a label on the flat edge made it fail)');
+  assert.match(renderDot(graph), /"desc-d61" -> "desc-d76" \[.*class="peer kind-socket".*xlabel="peer/);
+  assert.ok(
+    svgTexts(svg).some((t) => t.startsWith('peer')),
+    'the peer label is still drawn',
+  );
 });
 
 test('kcmp fds --format svg|dot on a live tree: well-formed, every process named, the same DOT twice', async (t) => {

@@ -52,6 +52,32 @@ test('every subcommand has a manual page naming each option --help lists', () =>
   assert.deepEqual([...pkg.man].sort(), pages.map((p) => `./dist/man/${p}`).sort());
 });
 
+/** Each option of `kcmp CMD --help`, its flags and help text on one line. */
+function helpEntries(cmd: string): Map<string, string> {
+  const options = runCli([cmd, '--help'])
+    .stdout.split(/\n\n/)
+    .find((block) => block.startsWith('Options:'));
+  const entries = new Map<string, string>();
+  for (const entry of (options ?? '').split(/\n(?= {2}-)/).slice(1)) {
+    const [flags = '', ...help] = entry.trim().split(/ {2,}|\n\s+/);
+    entries.set(flags, help.join(' '));
+  }
+  return entries;
+}
+
+test('every option says its default once, in --help and on its manual page alike', () => {
+  for (const cmd of SUBCOMMANDS) {
+    const page = readFileSync(join(MAN_DIR, `kcmp-${cmd}.1`), 'utf8').replace(/\\-/g, '-');
+    for (const [flags, help] of helpEntries(cmd)) {
+      const defaults = help.match(/\bdefault\b/g)?.length ?? 0;
+      assert.ok(defaults <= 1, `kcmp ${cmd} --help: ${flags}: ${help}`);
+      if (defaults === 0) continue;
+      const item = page.split(`.B ${flags}\n`)[1]?.split('\n.')[0] ?? '';
+      assert.match(item, /\bdefault\b/, `kcmp-${cmd}.1 says the default of ${flags} as --help does: ${help}`);
+    }
+  }
+});
+
 test('man -l renders every page without warnings', (t) => {
   if (!which('man')) return t.skip('man(1) is not installed');
   for (const page of readdirSync(MAN_DIR)) {

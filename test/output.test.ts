@@ -13,10 +13,11 @@ import { fileURLToPath } from 'node:url';
 import stringWidth from 'string-width';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { type Fixture, mkfds } from './fixture/mkfds.js';
-import { CLI, runCli } from './helpers/cli.js';
+import { runCli } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { nobodyWrapper } from './helpers/nobody.js';
 import { assertValid } from './helpers/schema.js';
+import { onTerminal } from './helpers/terminal.js';
 
 const EXPECTED = join(dirname(fileURLToPath(import.meta.url)), 'expected');
 
@@ -101,15 +102,6 @@ test('fds: a CJK name is measured in display columns, so the columns after it st
   const ends = new Set(lines.map((l) => stringWidth(l)));
   assert.equal(ends.size, 1, `every row ends in the same column:\n${lines.join('\n')}`);
 });
-
-/** Runs the CLI on a pseudo-terminal `columns` wide (script(1)), and returns what it printed. */
-function onTerminal(args: string[], columns: number): string | null {
-  const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
-  const r = spawnSync('script', ['-qec', `stty cols ${columns} rows 50; ${command}`, '/dev/null'], {
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? r.stdout.replaceAll('\r\n', '\n') : null;
-}
 
 test('fds on a terminal cuts NAME to fit its width, -u does not, and a pipe never does', async (t) => {
   if (spawnSync('script', ['--version']).status !== 0) return t.skip('script(1) is not installed');

@@ -14,17 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI } from './helpers/cli.js';
+import { unshareRefused } from './helpers/unshare.js';
 
 const DIST_INDEX = join(CLI, '..', '..', 'index.js');
-
-/** Why `unshare --pid --fork --mount-proc` cannot run here, or undefined when it can. */
-function unshareRefused(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root to create PID namespaces (unshare --pid)';
-  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { encoding: 'utf8' });
-  if (r.error) return `unshare is not installed: ${r.error.message}`;
-  if (r.status !== 0) return `unshare --pid --fork --mount-proc is not permitted here: ${r.stderr.trim()}`;
-  return undefined;
-}
 
 /** Each library entry point that reads /proc pids, called on the two sleeps: the error's name. */
 const LIBRARY = `

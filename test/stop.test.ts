@@ -1,13 +1,16 @@
 /**
  * `--stop` never leaves a target stopped: whatever ends kcmp mid-scan — any catchable terminating signal,
  * SIGKILL, a crash — the processes it stopped run again, and kcmp dies of the signal it got. And it refuses
- * to stop a foreground job of a terminal, which its shell would leave stopped.
+ * to stop a foreground job of a terminal, which its shell would leave stopped, and leaves a traced process
+ * alone, which only its tracer could continue.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCliAsync } from './helpers/cli-async.js';
+import { pick } from './helpers/kernel.js';
 import { catchMidScan, stateOf, stillStopped } from './helpers/mid-scan.js';
 
 /** The signals the old handlers missed, and those they had: every one must continue the targets. */
@@ -109,4 +112,67 @@ test('--stop: a foreground job of a terminal is refused in one line, exit 2, and
   }
   // Without --stop it is scanned as usual.
   assert.equal((await runCliAsync(['fds', '-p', String(job)])).code, 0);
+});
+
+test('--stop leaves a traced process as it was, and says its part of the snapshot is not exact', async (t) => {
+  const f = await mkfds(t, 'traced'); // main traces tracee (PTRACE_SEIZE): it runs on, as under a debugger
+  if (!f) return;
+  const { main, tracee } = pick(f.pids, 'main', 'tracee');
+  assert.equal(stateOf(tracee), 'S', 'the tracee runs (it pauses in a sleep)');
+  const r = await runCliAsync(['fds', '-p', String(tracee), '--stop', '--all', '-J']);
+  assert.equal(r.code, 2, 'asked for an exact snapshot, it got none: exit 2, with the full report');
+  assert.match(
+    r.stderr,
+    new RegExp(`^kcmp: --stop did not hold every process still: process ${tracee} was not stopped: `),
+  );
+  assert.equal(
+    stateOf(tracee),
+    'S',
+    'never stopped: a SIGSTOP would have left it stopped for its tracer (t)',
+  );
+  const report = JSON.parse(r.stdout) as FdsReport;
+  assert.ok(report.stats.fds > 0, 'its fds were read all the same');
+  assert.deepEqual(
+    report.errors.map((e) => [e.pid, e.fd, e.syscall, e.errno, e.reason]),
+    [[tracee, null, null, null, 'not-stopped']],
+  );
+  assert.match(
+    report.errors[0]?.message ?? '',
+    new RegExp(`not stopped: process ${main} traces it .* not exact`),
+  );
+  const table = await runCliAsync(['fds', '-p', String(tracee), '--stop']);
+  assert.equal(table.code, 2, table.stderr);
+  assert.match(table.stdout, new RegExp(`^ +${tracee} \\S+ +ERROR +not-stopped$`, 'm'), table.stdout);
+  assert.match(
+    table.stdout,
+    /, 1 error,.*\nnot an exact snapshot of process \d+: --stop did not hold it still/,
+  );
+  const leaks = await runCliAsync(['leaks', '-p', String(tracee), '--stop']);
+  assert.equal(leaks.code, 0, `read in full, only not stopped: nothing undecided: ${leaks.stderr}`);
+  assert.match(leaks.stderr, new RegExp(`^kcmp: process ${tracee} was not stopped: .*not exact\\n$`));
+  assert.equal(stateOf(tracee), 'S');
+});
+
+test('--stop says which target had not stopped by the deadline (D: an uninterruptible wait), exit 2', async (t) => {
+  const f = await mkfds(t, 'vfork_wait');
+  if (!f) return;
+  const { waiter } = pick(f.pids, 'waiter');
+  assert.equal(stateOf(waiter), 'D', 'held in its vfork wait');
+  const r = await runCliAsync(['fds', '-p', String(waiter), '--stop', '--all', '-J']);
+  assert.equal(r.code, 2, r.stderr);
+  const report = JSON.parse(r.stdout) as FdsReport;
+  assert.ok(report.stats.fds > 0, 'its fds were read all the same');
+  assert.deepEqual(
+    report.errors.map((e) => [e.pid, e.syscall, e.errno, e.reason]),
+    [[waiter, null, null, 'not-stopped']],
+  );
+  assert.match(
+    report.errors[0]?.message ?? '',
+    /had not stopped 2 s after SIGSTOP \(state D: in an uninterruptible wait/,
+  );
+  assert.match(
+    r.stderr,
+    new RegExp(`^kcmp: --stop did not hold every process still: process ${waiter} was not stopped`),
+  );
+  assert.equal(stateOf(waiter), 'D', 'continued as it was: the pending stop was taken back by SIGCONT');
 });

@@ -5,14 +5,18 @@
  * produced — and the CLI prints one line and exits 2, even under a seccomp filter that kills on kcmp.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { kcmp } from '../src/compare/kcmp.js';
 import { sameFile } from '../src/compare/same-file.js';
 import { sameTaskResource } from '../src/compare/same-task.js';
 import type { FdRef, KcmpType, TaskResource } from '../src/compare/types.js';
 import { InvalidArgumentError } from '../src/errors.js';
+import { inspectFds } from '../src/inspect/fds/fds.js';
+import { isKernelThread, readStat } from '../src/procfs/stat.js';
 import { seccompWrapper } from './fixture/seccomp.js';
-import { runCli } from './helpers/cli.js';
+import { CLI, runCli } from './helpers/cli.js';
+import { PID_NAMESPACE, unshareRefused } from './helpers/unshare.js';
 
 const self = process.pid;
 const BAD_PIDS: unknown[] = [
@@ -208,4 +212,89 @@ test('kcmp same with one fd or none says what to type', () => {
       /^kcmp: two fds are needed, as PID:FD PID:FD \(e\.g\. kcmp same 1234:3 1235:3\): [^\n]+\n$/,
     );
   }
+});
+
+/** kthreadd (pid 2), a kernel thread to name read-only, where this PID namespace shows it. */
+function kernelThread(): number | undefined {
+  try {
+    return isKernelThread(readStat(2)) ? 2 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+test('a selection of kernel threads alone is one line and exit 2 (nothing to scan), never "0 processes"', (t) => {
+  const k = kernelThread();
+  if (k === undefined)
+    return t.skip('no kernel thread at pid 2 here (kthreadd, in the initial PID namespace)');
+  for (const args of [
+    ['fds', '-p', String(k)],
+    ['fds', '--tree', String(k), '--all'],
+    ['leaks', '-p', String(k)],
+    ['leaks', '--tree', String(k)],
+    ['tasks', '-p', String(k)],
+    ['metrics', '-p', String(k)],
+  ]) {
+    const r = runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}: ${r.stdout}`);
+    assert.equal(r.stdout, '', args.join(' '));
+    assert.match(
+      r.stderr,
+      /^kcmp: nothing to scan: the selection \([^)]+\) holds no user-space process: [^\n]*kernel thread[^\n]*; name a user-space process[^\n]*\n$/,
+      args.join(' '),
+    );
+  }
+  const mixed = runCli(['fds', '-p', `${k},${self}`, '-J']);
+  assert.equal(mixed.code, 0, `named beside a user-space process, it is scanned (no fds): ${mixed.stderr}`);
+});
+
+test('a PID namespace holding no process but kcmp: one line and exit 2, not an empty report', (t) => {
+  const refusal = unshareRefused();
+  if (refusal) return t.skip(refusal);
+  const r = spawnSync('unshare', [...PID_NAMESPACE, process.execPath, CLI, 'leaks'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stdout);
+  assert.equal(r.stdout, '');
+  assert.match(
+    r.stderr,
+    /^kcmp: nothing to scan: the selection \(every process\) holds no process but kcmp itself;/,
+  );
+});
+
+test('inspectFds(): one engine knob; malformed or contradictory options throw InvalidArgumentError', async () => {
+  const call = inspectFds as (options: unknown) => Promise<unknown>;
+  const bad: [unknown, RegExp][] = [
+    [undefined, /options must be an object/],
+    [{}, /a selection is required/],
+    [{ selection: { kind: 'pid' } }, /unknown selection kind "pid"/],
+    [{ selection: { kind: 'pids', pids: 12 } }, /selection pids must be an array of pids/],
+    [{ selection: { kind: 'pids', pids: [0] } }, /invalid pid in selection pids 0/],
+    [{ selection: { kind: 'tree', root: '1' } }, /invalid selection root "1"/],
+    [{ selection: { kind: 'all' }, all: 'yes' }, /option all must be true or false/],
+    [{ selection: { kind: 'all' }, engine: 'ebpf' }, /option engine must be one of auto, kcmp, borrow, bpf/],
+    [{ selection: { kind: 'all' }, workers: -1 }, /option workers must be 'auto' or 0 to 64/],
+    [
+      { selection: { kind: 'all' }, borrow: true, engine: 'kcmp' },
+      /borrow: true and engine: 'kcmp' contradict/,
+    ],
+    [{ selection: { kind: 'all' }, onProgress: 1 }, /option onProgress must be a function/],
+  ];
+  for (const [options, message] of bad) {
+    await assert.rejects(call(options), (error: unknown) => {
+      assert.ok(error instanceof InvalidArgumentError, `${JSON.stringify(options)}: ${String(error)}`);
+      assert.equal(error.code, 'ERR_INVALID_ARG_VALUE');
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+  // borrow: true is the borrow engine: with kcmp usable here, the kcmp engine runs and says so.
+  let reason = '';
+  const report = await inspectFds({
+    selection: { kind: 'pids', pids: [self] },
+    borrow: true,
+    onEngine: (choice) => {
+      reason = choice.reason;
+    },
+  });
+  assert.equal(report.stats.engine, 'kcmp');
+  assert.match(reason, /borrow is used only where kcmp is blocked/);
 });

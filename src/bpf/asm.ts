@@ -23,9 +23,12 @@ const OP = {
   MOV64_IMM: 0xb7, // BPF_ALU64 | BPF_MOV | BPF_K
   ADD64_IMM: 0x07, // BPF_ALU64 | BPF_ADD | BPF_K
   AND64_IMM: 0x57, // BPF_ALU64 | BPF_AND | BPF_K
+  JA: 0x05, // BPF_JMP | BPF_JA
   JEQ_IMM: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
+  JNE_REG: 0x5d, // BPF_JMP | BPF_JNE | BPF_X
   JGT_IMM: 0x25, // BPF_JMP | BPF_JGT | BPF_K (unsigned)
   JSGT_IMM: 0x65, // BPF_JMP | BPF_JSGT | BPF_K (signed)
+  JLT_IMM: 0xa5, // BPF_JMP | BPF_JLT | BPF_K (unsigned)
   JSLE_IMM: 0xd5, // BPF_JMP | BPF_JSLE | BPF_K (signed)
   CALL: 0x85, // BPF_JMP | BPF_CALL
   EXIT: 0x95, // BPF_JMP | BPF_EXIT
@@ -76,6 +79,11 @@ export class Assembler {
     return this.emit(OP.AND64_IMM, dst, 0, 0, imm);
   }
 
+  /** goto label */
+  ja(label: string): this {
+    return this.jump(OP.JA, 0, 0, label);
+  }
+
   /** if (dst == imm) goto label */
   jeqImm(dst: Reg, imm: number, label: string): this {
     return this.jump(OP.JEQ_IMM, dst, imm, label);
@@ -84,6 +92,16 @@ export class Assembler {
   /** if (dst > imm) goto label, unsigned */
   jgtImm(dst: Reg, imm: number, label: string): this {
     return this.jump(OP.JGT_IMM, dst, imm, label);
+  }
+
+  /** if (dst < imm) goto label, unsigned */
+  jltImm(dst: Reg, imm: number, label: string): this {
+    return this.jump(OP.JLT_IMM, dst, imm, label);
+  }
+
+  /** if (dst != src) goto label */
+  jneReg(dst: Reg, src: Reg, label: string): this {
+    return this.jump(OP.JNE_REG, dst, 0, label, src);
   }
 
   /** if ((s64)dst > imm) goto label */
@@ -130,8 +148,8 @@ export class Assembler {
     return out;
   }
 
-  private jump(op: number, dst: Reg, imm: number, label: string): this {
-    this.insns.push({ op, dst, src: 0, off: 0, imm, target: label });
+  private jump(op: number, dst: Reg, imm: number, label: string, src: Reg = 0): this {
+    this.insns.push({ op, dst, src, off: 0, imm, target: label });
     return this;
   }
 

@@ -66,11 +66,15 @@ test('BTF: struct members of this kernel, through anonymous unions; the program 
   assert.throws(() => btf.member('file', 'no_such_member'), BtfError);
   assert.throws(() => btf.find('struct', 'no_such_struct_kcmp'), BtfError);
   for (const names of [false, true]) {
-    const program = taskFileProgram(btf, names);
-    assert.equal(program.length % 8, 0);
-    assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+    for (const pids of ['initial', 'reader'] as const) {
+      const program = taskFileProgram(btf, { names, pids });
+      assert.equal(program.length % 8, 0);
+      assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+    }
   }
-  assert.ok(taskFileProgram(btf, true).length > taskFileProgram(btf, false).length);
+  const size = (names: boolean, pids: 'initial' | 'reader') => taskFileProgram(btf, { names, pids }).length;
+  assert.ok(size(true, 'initial') > size(false, 'initial'));
+  assert.ok(size(false, 'reader') > size(false, 'initial'), 'a copy of the pid loads per namespace level');
   assert.equal(RECORD.size % 8, 0);
 });
 
@@ -139,8 +143,8 @@ test('the program with names and the one without read the same records; only the
   const f = await mkfds(t, 'dups');
   if (!f) return;
   const pid = f.pids.main as number;
-  const read = (names: boolean) => {
-    const iter = TaskFileIterator.load(VMLINUX_BTF, { names });
+  const read = (names: boolean, pids: 'initial' | 'reader' = 'initial') => {
+    const iter = TaskFileIterator.load(VMLINUX_BTF, { names, pids });
     try {
       return { names: iter.names, records: iter.read(pid) };
     } finally {
@@ -149,6 +153,7 @@ test('the program with names and the one without read the same records; only the
   };
   const plain = read(false);
   const named = read(true);
+  const readerPids = read(false, 'reader');
   if (!named.names) return t.skip('this kernel refuses bpf_d_path in iterators (before 5.12)');
   assert.equal(plain.names, false);
   assert.equal(plain.records.names, undefined);
@@ -157,6 +162,11 @@ test('the program with names and the one without read the same records; only the
       ([tid]) => tid === pid,
     );
   assert.deepEqual(mine(plain.records), mine(named.records), 'the same fds, inodes and modes');
+  // In the initial PID namespace the reader's numbers are task->tgid and task->pid (level 0).
+  const ids = (r: TaskFileRecords) =>
+    Array.from({ length: r.count }, (_, i) => [r.tgid[i], r.tid[i], r.fd[i]]);
+  assert.ok(mine(readerPids.records).length > 0);
+  assert.deepEqual(ids(readerPids.records), ids(plain.records), 'pids as the initial namespace numbers them');
   const names = named.records.names as NonNullable<TaskFileRecords['names']>;
   const nameOf = (fd: number) => {
     const i = Array.from(named.records.fd).findIndex((x, j) => x === fd && named.records.tid[j] === pid);

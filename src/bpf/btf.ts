@@ -122,6 +122,11 @@ export class Btf {
     return found;
   }
 
+  /** The size in bytes of struct `struct` (an element's stride in an array of them). */
+  structSize(struct: string): number {
+    return this.sizeOf(this.find('struct', struct));
+  }
+
   private memberOf(id: number, target: Buffer, depth = 0): Member | undefined {
     if (depth > MAX_DEPTH) throw new BtfError(`anonymous members nested deeper than ${MAX_DEPTH}`);
     const w = this.at[id] as number;

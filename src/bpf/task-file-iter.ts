@@ -16,8 +16,14 @@
  * Equal keys mean the same struct file AT THE TIME each fd was visited: the memory of a closed file can be
  * reused for a new one during a pass, so an equal key is a proposal, never a proof (the engine proves it
  * with kcmp).
+ *
+ * Its fds (program, link, iterator) come from bpf(2) through the sys layer, so they are closed through it
+ * too (sysClose), never with fs.closeSync: in a worker thread Node tracks the fds fs opened ("unmanaged
+ * fds", closed when the worker exits) and warns "File descriptor N closed but not opened in unmanaged
+ * mode" for each fd fs.closeSync closes that fs did not open — three times a pass in the exporter's scan
+ * thread. Reading one with fs.readSync is untracked and fine.
  */
-import { closeSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import {
   BPF_CMD,
   BPF_PROG_TYPE_TRACING,
@@ -27,8 +33,9 @@ import {
   sysBpf,
 } from '../sys/bpf.js';
 import { type ErrnoName, errnoName } from '../sys/errno.js';
+import { sysClose } from '../sys/fcntl.js';
 import { Btf, VMLINUX_BTF } from './btf.js';
-import { ITER_FUNC, NAME_ROOM, RECORD, taskFileProgram } from './task-file-program.js';
+import { ITER_FUNC, NAME_ROOM, RECORD, type RecordPids, taskFileProgram } from './task-file-program.js';
 
 /** Why the iterator cannot run here: the failing step, its errno (if a syscall), and what it means. */
 export class BpfUnavailableError extends Error {
@@ -85,9 +92,15 @@ export class TaskFileIterator {
    * without the iterator (< 5.8: the BTF lacks bpf_iter_task_file), or a refused load (EPERM: needs
    * CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN; the verifier's message for anything else). With names
    * (the default) where the kernel allows bpf_d_path in iterators, else without; `names: false` loads the
-   * program without names, as on a kernel before 5.12.
+   * program without names, as on a kernel before 5.12. `pids: 'reader'` (for a reader outside the initial
+   * PID namespace) writes pids as the reader's namespace numbers them (task-file-program.ts), which needs
+   * Linux 6.5; the default writes the initial namespace's.
    */
-  static load(btfPath: string = VMLINUX_BTF, options: { names?: boolean } = {}): TaskFileIterator {
+  static load(
+    btfPath: string = VMLINUX_BTF,
+    options: { names?: boolean; pids?: RecordPids } = {},
+  ): TaskFileIterator {
+    const pids = options.pids ?? 'initial';
     let btf: Btf;
     let attachId: number;
     try {
@@ -105,7 +118,7 @@ export class TaskFileIterator {
     }
     const programOf = (names: boolean) => {
       try {
-        return taskFileProgram(btf, names);
+        return taskFileProgram(btf, { names, pids });
       } catch (error) {
         throw new BpfUnavailableError(
           'btf',
@@ -123,13 +136,19 @@ export class TaskFileIterator {
         `${(error as Error).message}: the task_file BPF iterator needs Linux 5.8 or later`,
       );
     }
-    if (options.names === false) return new TaskFileIterator(loadProgram(programOf(false), attachId), false);
+    const what =
+      pids === 'reader'
+        ? "the task_file iterator program that reads pids as this nested PID namespace numbers them (it needs Linux 6.5 or later: bpf_get_current_task_btf, and struct pid's numbers[] a flexible array)"
+        : 'the task_file iterator program';
+    const loaded = (names: boolean) =>
+      new TaskFileIterator(loadProgram(programOf(names), attachId, what), names);
+    if (options.names === false) return loaded(false);
     try {
-      return new TaskFileIterator(loadProgram(programOf(true), attachId), true);
+      return loaded(true);
     } catch (error) {
       // A verifier that refuses bpf_d_path here (before 5.12): the same program without names.
       if (!(error instanceof BpfUnavailableError) || error.step !== 'bpf_prog_load') throw error;
-      return new TaskFileIterator(loadProgram(programOf(false), attachId), false);
+      return loaded(false);
     }
   }
 
@@ -149,14 +168,14 @@ export class TaskFileIterator {
         bytes += n;
       }
     } finally {
-      closeSync(iterFd);
+      sysClose(iterFd);
     }
     return this.decode(bytes);
   }
 
   /** Closes the program and lets go of the pass buffer (megabytes at 100,000 fds) and the keys. */
   close(): void {
-    if (this.progFd >= 0) closeSync(this.progFd);
+    if (this.progFd >= 0) sysClose(this.progFd);
     this.progFd = -1;
     this.keys.clear();
     this.buffer = Buffer.alloc(0);
@@ -184,7 +203,7 @@ export class TaskFileIterator {
           iterAttr.free();
         }
       } finally {
-        closeSync(link);
+        sysClose(link);
       }
     } finally {
       attr.free();
@@ -335,7 +354,8 @@ function check(step: string, r: number): number {
   throw new BpfUnavailableError(step.toLowerCase(), errno, `bpf(${step}) failed: ${errno}: ${why}`);
 }
 
-function loadProgram(program: Uint8Array, attachId: number): number {
+/** `what`: the program, in words, for the error when the kernel refuses it. */
+function loadProgram(program: Uint8Array, attachId: number, what: string): number {
   const first = tryLoad(program, attachId, 0);
   if (first.fd >= 0) return first.fd;
   const errno = errnoName(-first.fd);
@@ -345,7 +365,7 @@ function loadProgram(program: Uint8Array, attachId: number): number {
   throw new BpfUnavailableError(
     'bpf_prog_load',
     errno,
-    `bpf(BPF_PROG_LOAD) failed: ${errno}: the kernel refused the task_file iterator program: ${logged.log.trim().split('\n').slice(-3).join(' | ')}`,
+    `bpf(BPF_PROG_LOAD) failed: ${errno}: the kernel refused ${what}: ${logged.log.trim().split('\n').slice(-3).join(' | ')}`,
   );
 }
 

@@ -27,6 +27,28 @@
  * unexplained binary for a reader) and libbpf at run time, for no gain in speed — loading and reading
  * cost the same kernel work either way.
  *
+ * Pids: task->tgid and task->pid are the pids of the INITIAL PID namespace. The iterator itself works in
+ * the reader's namespace — it visits only the tasks visible there and takes its pid filter as that
+ * namespace numbers them (kernel/bpf/task_iter.c: common->ns = task_active_pid_ns(current) when the
+ * iterator fd is created) — so a reader in a nested namespace (a container) that recorded task->tgid would
+ * match none of the pids its /proc shows. There the program writes pid_nr_ns(pid, reader's namespace)
+ * instead (`pids: 'reader'`):
+ *
+ *   struct pid { …; unsigned int level; …; struct upid numbers[]; }   numbers[i] = { nr, ns } for each
+ *   level i from the initial namespace (0) down to the task's own (level)
+ *
+ *   L  = current->thread_pid->level            (current: the reader, whose read(2) runs the program)
+ *   ns = current->thread_pid->numbers[L].ns    (task_active_pid_ns(current))
+ *   tid  = nr of task->thread_pid                        ┐ numbers[L].nr if that pid's level ≥ L and
+ *   tgid = nr of task->signal->pids[PIDTYPE_TGID]        ┘ numbers[L].ns == ns, else 0 (not visible)
+ *
+ * The verifier allows only constant offsets into BTF-typed memory, so the program branches on L (at most
+ * MAX_PID_NS_LEVEL) to a constant-offset copy of these loads for each level. It needs
+ * bpf_get_current_task_btf (Linux 5.11) and numbers[] declared as a flexible array in the kernel's BTF
+ * (Linux 6.5; before it was numbers[1], and the verifier refuses numbers[1] and beyond): a kernel that
+ * refuses the program leaves the scan to the kcmp engine. In the initial namespace the plain loads stay
+ * (`pids: 'initial'`): no helper, every kernel since 5.8.
+ *
  * The kernel's iterator visits each process's leader and, of its other threads, only those whose fd table
  * differs from the leader's (task_file_seq_get_next skips `task->files == leader->files`). A task's fds
  * appear in ascending order. The record's file pointer is a kernel address: it never leaves the reader
@@ -39,6 +61,12 @@ import type { Btf } from './btf.js';
 const BPF_FUNC_SEQ_WRITE = 127;
 /** enum bpf_func_id: long bpf_d_path(struct path *path, char *buf, u32 sz) (5.10; in iterators 5.12). */
 const BPF_FUNC_D_PATH = 147;
+/** enum bpf_func_id: struct task_struct *bpf_get_current_task_btf(void) (5.11): the task running the program. */
+const BPF_FUNC_GET_CURRENT_TASK_BTF = 158;
+/** include/linux/pid_namespace.h: a PID namespace's level is at most 32 (the initial one's is 0). */
+const MAX_PID_NS_LEVEL = 32;
+/** enum pid_type (include/linux/pid_types.h): signal_struct.pids[PIDTYPE_TGID] is the thread group's pid (4.19). */
+const PIDTYPE_TGID = 1;
 
 /**
  * Room for a name on the stack, below the record (the stack is 512 bytes). A longer path makes
@@ -67,20 +95,26 @@ export const RECORD = {
 /** The BTF function the iterator program attaches to (its arguments are the context's fields). */
 export const ITER_FUNC = 'bpf_iter_task_file';
 
+/** Which pids the records carry: the initial PID namespace's (task->tgid, task->pid), or the reader's. */
+export type RecordPids = 'initial' | 'reader';
+
+export interface ProgramOptions {
+  names: boolean;
+  pids: RecordPids;
+}
+
 /**
  * `names`: also write each fd's name, as `bpf_d_path(&file->f_path)` gives it — the d_path() behind
  * readlink of /proc/PID/fd/N, relative to the reader's root, "pipe:[123]" and "socket:[456]" for pseudo
  * files, " (deleted)" after a deleted one — read in the same visit as the record's inode, so the two
  * always describe one file. Kernels before 5.12 refuse bpf_d_path in iterators: load without names there.
  */
-export function taskFileProgram(btf: Btf, names: boolean): Uint8Array {
+export function taskFileProgram(btf: Btf, { names, pids }: ProgramOptions): Uint8Array {
   const ctx = (field: string) => btf.member('bpf_iter__task_file', field).offset;
   const field = (struct: string, name: string) => {
     const m = btf.member(struct, name);
     return { off: m.offset, size: m.size as 1 | 2 | 4 | 8 };
   };
-  const tgid = field('task_struct', 'tgid');
-  const pid = field('task_struct', 'pid');
   const fFlags = field('file', 'f_flags');
   const fMode = field('file', 'f_mode');
   const fInode = field('file', 'f_inode');
@@ -99,12 +133,17 @@ export function taskFileProgram(btf: Btf, names: boolean): Uint8Array {
     .load(8, 7, 6, ctx('file')) // r7 = ctx->file
     .jeqImm(7, 0, 'out')
     .load(8, 8, 6, ctx('task')) // r8 = ctx->task
-    .jeqImm(8, 0, 'out')
-    .load(tgid.size, 2, 8, tgid.off)
-    .store(4, 10, at(RECORD.tgid), 2)
-    .load(pid.size, 2, 8, pid.off)
-    .store(4, 10, at(RECORD.tid), 2)
-    .load(4, 2, 6, ctx('fd'))
+    .jeqImm(8, 0, 'out');
+  if (pids === 'reader') readerPids(a, btf, at);
+  else {
+    const tgid = field('task_struct', 'tgid');
+    const pid = field('task_struct', 'pid');
+    a.load(tgid.size, 2, 8, tgid.off)
+      .store(4, 10, at(RECORD.tgid), 2)
+      .load(pid.size, 2, 8, pid.off)
+      .store(4, 10, at(RECORD.tid), 2);
+  }
+  a.load(4, 2, 6, ctx('fd'))
     .store(4, 10, at(RECORD.fd), 2)
     .load(fFlags.size, 2, 7, fFlags.off)
     .store(4, 10, at(RECORD.fFlags), 2)
@@ -154,4 +193,48 @@ export function taskFileProgram(btf: Btf, names: boolean): Uint8Array {
   }
   a.label('out').movImm(0, 0).exit();
   return a.assemble();
+}
+
+/**
+ * Writes the task's tid and tgid as the reader's PID namespace numbers them (0 where it does not see them),
+ * as pid_nr_ns() computes them: see the header. Uses r0–r5 and r9; r8 is the task.
+ */
+function readerPids(a: Assembler, btf: Btf, at: (offset: number) => number): void {
+  const offset = (struct: string, name: string) => btf.member(struct, name).offset;
+  const threadPid = offset('task_struct', 'thread_pid');
+  const level = offset('pid', 'level');
+  const numbers = offset('pid', 'numbers');
+  const upid = btf.structSize('upid');
+  const nr = offset('upid', 'nr');
+  const ns = offset('upid', 'ns');
+  const slots = [
+    { reg: 2, slot: RECORD.tid },
+    { reg: 3, slot: RECORD.tgid },
+  ] as const;
+  a.call(BPF_FUNC_GET_CURRENT_TASK_BTF) // r0 = the reader
+    .load(8, 9, 0, threadPid) // r9 = its struct pid
+    .load(4, 1, 9, level) // r1 = L, its namespace's level
+    .load(8, 2, 8, threadPid) // r2 = the task's pid
+    .load(8, 3, 8, offset('task_struct', 'signal'))
+    .load(8, 3, 3, offset('signal_struct', 'pids') + 8 * PIDTYPE_TGID) // r3 = its thread group's pid
+    .storeImm(4, 10, at(RECORD.tid), 0)
+    .storeImm(4, 10, at(RECORD.tgid), 0);
+  for (let l = 0; l <= MAX_PID_NS_LEVEL; l++) a.jeqImm(1, l, `level ${l}`);
+  a.ja('pids');
+  for (let l = 0; l <= MAX_PID_NS_LEVEL; l++) {
+    const upidAt = numbers + l * upid;
+    a.label(`level ${l}`).load(8, 4, 9, upidAt + ns); // r4 = the reader's namespace
+    for (const { reg, slot } of slots) {
+      const skip = `level ${l} slot ${slot}`;
+      a.load(4, 5, reg, level)
+        .jltImm(5, l, skip) // the pid has no number that deep
+        .load(8, 5, reg, upidAt + ns)
+        .jneReg(5, 4, skip) // a number in another namespace at that level
+        .load(4, 5, reg, upidAt + nr)
+        .store(4, 10, at(slot), 5)
+        .label(skip);
+    }
+    a.ja('pids');
+  }
+  a.label('pids');
 }

@@ -12,6 +12,7 @@ import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parsePid, parsePidList } from './parse.js';
 import { action, out, warn } from './run.js';
+import { scanErrorLine } from './scan-error-line.js';
 import { collect } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
 
@@ -77,7 +78,7 @@ export function registerEpoll(program: Command): void {
           outJson(report, flags);
           return EXIT.OK;
         }
-        for (const error of report.errors) warn(`${error.message}, skipping`);
+        for (const error of report.errors) warn(scanErrorLine(error));
         // A heading alone reads as "output cut off"; scripts (-r, -n) get the empty table as it is.
         if (report.targets.length === 0 && !flags.raw && !flags.noheadings) {
           out(`no registrations: epoll fd ${epfd} of process ${pid} watches nothing\n`);

@@ -1,24 +1,34 @@
 /**
- * `kcmp exporter [--listen ADDR:PORT] [-p PIDS | --tree PID] [--interval S]`: serves /metrics (Prometheus
- * text or OpenMetrics) from scans that run in the background every S seconds. Listens on loopback unless
- * told otherwise; port 0 picks a free one. The address it listens on is printed on stderr. SIGTERM or
- * SIGINT ends it (exit 0) at once, mid-scan too.
+ * `kcmp exporter [--listen ADDR:PORT] [-p PIDS | --tree PID] [--interval S] [--web.config.file FILE]
+ * [--max-connections N]`: serves /metrics (Prometheus text or OpenMetrics) from scans that run in the
+ * background every S seconds. Listens on loopback unless told otherwise; port 0 picks a free one. The
+ * address it listens on is printed on stderr. SIGTERM or SIGINT ends it (exit 0) at once, mid-scan too.
+ * The web configuration file (TLS, basic authentication) is read and checked before it listens.
  */
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
+import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { selectProcesses } from '../procfs/select.js';
+import { readWebConfig, WEB_CONFIG_FLAG } from '../serve/web-config.js';
+import { sysGetFileLimit } from '../sys/rlimit.js';
 import { EXIT } from './exit-codes.js';
 import { type FleetFlags, fleetOptionsOf, withFleetOptions } from './fleet-options.js';
 import { action, warn } from './run.js';
 
 interface ExporterFlags extends FleetFlags {
-  listen: string;
-  interval: string;
+  listen?: string;
+  interval?: string;
+  webConfig?: string;
+  maxConnections?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:9848';
+const DEFAULT_INTERVAL = '60';
+/** Prometheus scrapes over one or two connections per server; probes and a person with curl add a few. */
+const DEFAULT_MAX_CONNECTIONS = 64;
+const LIMIT_MAX_CONNECTIONS = 10_000;
 const MIN_INTERVAL = 0.01;
 const MAX_INTERVAL = 86_400;
 
@@ -46,6 +56,29 @@ function parseInterval(text: string): number {
   return seconds;
 }
 
+/**
+ * Connections may take at most half the open-file limit (RLIMIT_NOFILE, the soft limit once main.ts
+ * raised it to the hard one): the other half stays for scans, which hold a directory fd per process and a
+ * sock_diag socket per network namespace at once.
+ */
+function parseMaxConnections(text: string | undefined): number {
+  const limit = sysGetFileLimit();
+  const allowed = typeof limit === 'number' ? LIMIT_MAX_CONNECTIONS : Math.floor(limit.soft / 2);
+  if (text === undefined) return Math.min(DEFAULT_MAX_CONNECTIONS, allowed);
+  const max = parseDecimal(text);
+  if (max === undefined || max < 1 || max > LIMIT_MAX_CONNECTIONS) {
+    throw new InvalidArgumentError(
+      `invalid --max-connections ${JSON.stringify(text)}: expected a number from 1 to ${LIMIT_MAX_CONNECTIONS}`,
+    );
+  }
+  if (typeof limit !== 'number' && max > allowed) {
+    throw new InvalidArgumentError(
+      `invalid --max-connections ${max}: the open-file limit (RLIMIT_NOFILE) is ${limit.soft} and half of it stays for scans, so at most ${allowed}; raise the limit (LimitNOFILE= in a systemd unit, ulimit -n in a shell)`,
+    );
+  }
+  return max;
+}
+
 function listenError(error: NodeJS.ErrnoException, listen: string): InvalidArgumentError {
   const why: Record<string, string> = {
     EADDRINUSE: 'the port is taken by another process; choose another port',
@@ -67,16 +100,25 @@ export function registerExporter(program: Command): void {
         'F_DUPFD_QUERY work here. Labels never carry a pid, fd, inode or path, and each label has at most ' +
         '--max-label-values values. Scans never overlap and never stop processes.',
     )
+    // Defaults are said in the help text, not given to commander: it would print them a second time, and
+    // the manual page (the help text alone) would leave them out.
+    .option('--listen <addr:port>', `where to listen (default ${DEFAULT_LISTEN}; port 0: any free port)`)
     .option(
-      '--listen <addr:port>',
-      `where to listen (default ${DEFAULT_LISTEN}; port 0: any free port)`,
-      DEFAULT_LISTEN,
+      '--interval <seconds>',
+      `seconds from the end of one scan to the start of the next (default ${DEFAULT_INTERVAL})`,
     )
-    .option('--interval <seconds>', 'seconds from the end of one scan to the start of the next', '60')
+    .option(
+      `${WEB_CONFIG_FLAG}, --web-config <file>`,
+      'TLS and basic authentication, in the web configuration format of the Prometheus exporter toolkit',
+    )
+    .option(
+      '--max-connections <n>',
+      `connections held at once, the oldest idle one closed for a new one (default ${DEFAULT_MAX_CONNECTIONS}; at most half the open-file limit)`,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  kcmp exporter                              on 127.0.0.1:9848, every minute\n' +
-        '  kcmp exporter --listen 0.0.0.0:9848 --interval 30\n' +
+        '  kcmp exporter --listen 0.0.0.0:9848 --web.config.file /etc/kcmp/web-config.yml\n' +
         '  kcmp exporter --tree $(pgrep -o nginx) --group-by comm',
     )
     .action(
@@ -86,27 +128,39 @@ export function registerExporter(program: Command): void {
           process.once('SIGTERM', resolve);
           process.once('SIGINT', resolve);
         });
-        const { host, port } = parseListen(flags.listen);
-        const intervalMs = parseInterval(flags.interval) * 1000;
+        const listen = flags.listen ?? DEFAULT_LISTEN;
+        const { host, port } = parseListen(listen);
+        const intervalMs = parseInterval(flags.interval ?? DEFAULT_INTERVAL) * 1000;
+        const maxConnections = parseMaxConnections(flags.maxConnections);
+        const web = flags.webConfig === undefined ? {} : readWebConfig(flags.webConfig);
         const options = fleetOptionsOf(flags);
         assertProcPidsAreOurs(); // refused now, not in every scan later
         selectProcesses(options.selection); // a bad named pid is one line now, not a failed scan later
         let crashed = false;
         // Imported here, not above: prom-client is a quarter of the bin, which --help need not load.
         const { Exporter } = await import('../serve/exporter.js');
-        const exporter = new Exporter(options, intervalMs, {
-          onFailure: (name, message) => warn(`scan failed: ${name}: ${message}, serving the previous scan`),
-          onCrash: (error) => {
-            crashed = true;
-            warn(`the scan thread died: ${error.message} (please report it; --debug shows where)`);
-            process.kill(process.pid, 'SIGTERM');
+        const exporter = new Exporter(
+          options,
+          intervalMs,
+          { maxConnections, web },
+          {
+            onFailure: (reason, message) =>
+              warn(`scan failed: ${reason}: ${message}, serving the previous scan`),
+            onCrash: (error) => {
+              crashed = true;
+              warn(`the scan thread died: ${error.message} (please report it; --debug shows where)`);
+              process.kill(process.pid, 'SIGTERM');
+            },
           },
-        });
+        );
         const address = await exporter.listen(host, port).catch((error: NodeJS.ErrnoException) => {
-          throw listenError(error, flags.listen);
+          throw listenError(error, listen);
         });
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-        warn(`listening on http://${shown}:${address.port}/metrics`);
+        const scheme = web.tls ? 'https' : 'http';
+        warn(
+          `listening on ${scheme}://${shown}:${address.port}/metrics${web.users ? ' (basic authentication)' : ''}`,
+        );
         await terminated;
         await exporter.close();
         return crashed ? EXIT.TROUBLE : EXIT.OK;

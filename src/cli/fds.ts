@@ -2,8 +2,8 @@
  * `kcmp fds [-p PIDS | --tree PID] [--all] [-J] [-o COLS] [-r] [-n] [--paranoid] [--stop]`: which fds share
  * one open file description. Output formats live in FORMATS (one place to add `--format`).
  *
- * The table lists descriptions held more than once (all with --all), one row per holder, then error rows,
- * then a summary line on stdout (as lsfd --summary=append; left out with -r or -n, which are for scripts).
+ * The table lists descriptions held more than once (all with --all), one row per holder (with -D one per
+ * description, fds-descriptions.ts), then error rows, then a summary line on stdout (as lsfd --summary=append; left out with -r or -n, which are for scripts).
  * -J prints the kcmp.fds/1 document and nothing else. Progress goes to stderr, only when it is a terminal
  * and the scan takes more than a second.
  */
@@ -12,10 +12,16 @@ import { type Command, Option } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
 import { ENGINE_REQUESTS, type EngineRequest } from '../inspect/fds/fd-engine.js';
-import { type FdsOptions, type FdsProgress, type FdsScanOptions, inspectFds } from '../inspect/fds/fds.js';
+import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
+import { normalizeFdsOptions } from '../inspect/fds/fds-options.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
 import { renderCounters } from '../report/counters.js';
+import {
+  DESCRIPTION_COLUMNS,
+  descriptionColumns,
+  renderDescriptionTable,
+} from '../report/fds-descriptions.js';
 import { filterFdsReport } from '../report/fds-filter.js';
 import {
   addHolderFields,
@@ -45,10 +51,11 @@ import { announceRunMethod } from './run-notice.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 import { whileStopping } from './stopping.js';
 import { listedColumns, type TableFlags, tableOptionsOf, withTableOptions } from './table-options.js';
-import { nothingRead, readNothing } from './unreadable.js';
+import { missedAny, nothingRead, readNothing } from './unreadable.js';
 
 interface FdsFlags extends SelectionFlags, TableFlags, FilterFlags, JsonFlags {
   all?: boolean;
+  descriptions?: boolean;
   format?: string;
   paranoid?: boolean;
   stop?: boolean;
@@ -79,7 +86,10 @@ const FORMATS = {
     *render(report, flags, unit, rows, details) {
       const keep = rows.filter ? (row: FdsRow) => rows.filter?.test(row) === true : undefined;
       const summary = rows.summary;
-      if (summary !== 'only') {
+      if (summary !== 'only' && flags.descriptions) {
+        const shown = rows.filter ? filterFdsReport(report, rows.filter, details) : report;
+        yield* renderDescriptionTable(shown, requestedColumns(flags), tableOptionsOf(flags), details);
+      } else if (summary !== 'only') {
         yield* renderFdsTable(report, shownColumns(flags, report), tableOptionsOf(flags), details, keep);
       }
       if (summary === 'only' || summary === 'append') {
@@ -106,10 +116,12 @@ const FORMATS = {
 } satisfies Record<string, Format>;
 
 /**
- * The columns -o asks for (the defaults without -o). -J prints the whole kcmp.fds/1 document, and with -o
- * also the fields of the listed columns that it leaves out by default.
+ * The columns -o asks for (the defaults without -o), of the view asked for (-D: descriptions). -J prints
+ * the whole kcmp.fds/1 document, and with -o also the fields of the listed columns that it leaves out by
+ * default.
  */
 function requestedColumns(flags: FdsFlags): string[] {
+  if (flags.descriptions) return descriptionColumns(flags.output);
   return selectColumns(FDS_COLUMNS, FDS_DEFAULT_COLUMNS, flags.output);
 }
 
@@ -124,8 +136,8 @@ function shownColumns(flags: FdsFlags, report: FdsReport): string[] {
 }
 
 /** --workers: more threads than cores only cost memory (each has its own V8 heap): capped, and said. */
-function workers(text: string | undefined): FdsOptions['workers'] {
-  if (text === undefined || text === 'auto') return 'auto';
+function workers(text: string | undefined): FdsOptions['workers'] | undefined {
+  if (text === undefined || text === 'auto') return text;
   if (!/^\d{1,2}$/.test(text))
     throw new InvalidArgumentError(`invalid --workers ${JSON.stringify(text)}: 0..99 or auto`);
   const asked = Number(text);
@@ -135,8 +147,8 @@ function workers(text: string | undefined): FdsOptions['workers'] {
   return cores;
 }
 
-function engine(text: string | undefined): EngineRequest {
-  if (text === undefined) return 'auto';
+function engine(text: string | undefined): EngineRequest | undefined {
+  if (text === undefined) return undefined;
   if (!(ENGINE_REQUESTS as readonly string[]).includes(text))
     throw new InvalidArgumentError(`invalid --engine ${JSON.stringify(text)}: ${ENGINE_REQUESTS.join(', ')}`);
   return text as EngineRequest;
@@ -152,6 +164,10 @@ export function registerFds(program: Command): void {
         'rows (NAME = syscall:ERRNO); nothing is merged on a guess.',
     )
     .option('--all', 'list every description, also those held by one fd only')
+    .option(
+      '-D, --descriptions',
+      'one row per open file description, its holders summarised by process (HELDBY), instead of one per fd',
+    )
     .option('-J, --json', 'print the kcmp.fds/1 JSON report')
     .addOption(prettyOption())
     .addOption(formatOption())
@@ -182,33 +198,36 @@ export function registerFds(program: Command): void {
       'after',
       '\nExamples:\n  kcmp fds --tree $(pgrep -o nginx)     which workers share which sockets and logs\n' +
         '  kcmp fds -p 1234,1235 --all -J        every fd of two processes, grouped, as JSON\n' +
+        '  kcmp fds -D --tree $(pgrep -o nginx)  one row per description: who holds it, folded\n' +
         '  kcmp fds -o +FLAGS,METHOD             more columns\n' +
         '  kcmp fds -Q "SOCK.STATE == \'LISTEN\'"   only rows of listening sockets\n' +
         '  kcmp fds -o +PEERS --all              who holds the other end of each pipe and socket',
     )
     .action(
       action(async (flags: FdsFlags) => {
-        if (listedColumns(flags, FDS_COLUMNS)) return EXIT.OK;
+        if (listedColumns(flags, flags.descriptions ? DESCRIPTION_COLUMNS : FDS_COLUMNS)) return EXIT.OK;
         const kind = resolveFormat(flags);
         const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
         const rows = rowSelectionOf<FdsRow>(flags, FDS_COLUMNS);
         const shown = [...format.columns(flags), ...rows.columns]; // also validates -o before the scan
         const fdinfo = needsFdinfo(shown);
-        const options: FdsScanOptions = {
+        // Only what the flags say: the defaults live in normalizeFdsOptions, which also reads --borrow
+        // as the borrow engine (and refuses it beside another engine).
+        const options = normalizeFdsOptions({
           selection: selectionOf(flags),
-          all: flags.all ?? false,
+          all: flags.all,
           fdinfo,
           fileStat: needsFileStat(shown),
           sockets: needsSockets(shown),
           peers: isPicture(kind) || needsPeers(shown),
-          paranoid: flags.paranoid ?? false,
-          stop: flags.stop ?? false,
+          paranoid: flags.paranoid,
+          stop: flags.stop,
           workers: workers(flags.workers),
-          borrow: flags.borrow ?? false,
+          borrow: flags.borrow,
           engine: engine(flags.engine),
           ...(process.env.KCMP_BTF ? { btfPath: process.env.KCMP_BTF } : {}),
-        };
-        const borrow = (flags.borrow ?? false) || options.engine === 'borrow';
+        });
+        const borrow = options.engine === 'borrow';
         const run = detectRunMethod({ borrow });
         announceRunMethod(run, {
           effect: 'fds of one file cannot be told apart: each is listed alone, marked "?" (certain: false)',
@@ -216,7 +235,7 @@ export function registerFds(program: Command): void {
           borrow,
         });
         const progress = new Progress();
-        const report = await whileStopping(options.stop ?? false, () =>
+        const report = await whileStopping(options.stop, () =>
           inspectFds({
             ...options,
             onProgress: (p) => progress.update(p),
@@ -240,7 +259,7 @@ export function registerFds(program: Command): void {
         if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
         const unit = report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call';
         out(format.render(report, flags, unit, rows, details));
-        return unread ? nothingRead(report.processes.length, report.errors) : EXIT.OK;
+        return unread ? nothingRead(report.processes.length, report.errors) : missedAny(report.errors);
       }),
     );
 }

@@ -23,7 +23,10 @@ export function withTableOptions(command: Command, columns: readonly string[]): 
     )
     .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
     .option('-n, --noheadings', 'do not print the column headings')
-    .option('-u, --notruncate', 'on a terminal, do not cut NAME and CMDLINE to fit its width')
+    .option(
+      '-u, --notruncate',
+      'on a terminal, cut nothing to fit its width (else lists and CMDLINE give way first, NAME keeps 24 columns)',
+    )
     .option('-H, --list-columns', 'list the available columns and exit');
 }
 

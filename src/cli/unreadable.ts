@@ -8,12 +8,39 @@ import { EXIT } from './exit-codes.js';
 import { warn } from './run.js';
 
 /**
- * Did the scan read nothing? No fd (or task) was found and some call failed. Errors where no call failed
- * (a zombie: `syscall` null) are facts about the process, not failures to read it: a selection of
- * zombies is answered (no fds), exit 0.
+ * Did the scan read nothing? No fd (or task) was found and some call failed, or a live process was missed
+ * (reason `missed`). Other errors where no call failed (a zombie: `syscall` null) are facts about the
+ * process, not failures to read it: a selection of zombies is answered (no fds), exit 0.
  */
-export function readNothing(found: number, errors: readonly { syscall: string | null }[]): boolean {
-  return found === 0 && errors.some((e) => e.syscall !== null);
+export function readNothing(
+  found: number,
+  errors: readonly { syscall: string | null; reason?: string }[],
+): boolean {
+  return found === 0 && errors.some((e) => e.syscall !== null || e.reason === 'missed');
+}
+
+/** What makes an fd scan's report no answer for a process, in the words of its one line. */
+const INEXACT: Readonly<Record<string, string>> = {
+  missed: 'the scan missed a live process',
+  'not-stopped': '--stop did not hold every process still',
+};
+
+/**
+ * Returns EXIT.TROUBLE after one line when the report is no exact answer for some process: the scan
+ * missed it (reason `missed`: none of its fds was read, yet /proc lists some), or --stop did not hold it
+ * still (`not-stopped`: traced, or not stopped by the deadline; its fds were read while it ran). The full
+ * report has been printed. EXIT.OK when neither happened.
+ */
+export function missedAny(errors: readonly { reason?: string; message: string }[]): number {
+  for (const [reason, what] of Object.entries(INEXACT)) {
+    const rows = errors.filter((e) => e.reason === reason);
+    const first = rows[0];
+    if (!first) continue;
+    const more = rows.length > 1 ? ` (and ${rows.length - 1} more; -J lists them)` : '';
+    warn(`${what}: ${first.message}${more}`);
+    return EXIT.TROUBLE;
+  }
+  return EXIT.OK;
 }
 
 /** Returns EXIT.TROUBLE after the line: "could not read any of the 3 selected processes: …". */

@@ -18,6 +18,12 @@ import type { Comparison } from './comparison.js';
 import { kcmpComparison } from './kcmp-comparison.js';
 import type { Method } from './types.js';
 
+/**
+ * The comparison method of a run (run-method.ts decides it once): what compares two fds of one inode —
+ * kcmp, borrowed-dupfd-query, or none. Users see it through the engine that ran (`stats.engine`: kcmp or
+ * bpf compare with kcmp, borrow with borrowed-dupfd-query, none with nothing), and each description's
+ * `method` (FdsMethod) says what decided that description.
+ */
 export type FdMethod = Extract<Method, 'kcmp' | 'borrowed-dupfd-query' | 'none'>;
 
 export interface FdComparator {

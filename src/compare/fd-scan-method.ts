@@ -21,10 +21,10 @@ export interface ScanMethod {
   comparator?: FdComparator;
 }
 
-/** `method`: 'auto' uses the detected method; a named one is used as given (tests, benchmarks). */
-export function scanMethod(method: FdMethod | 'auto', borrow: boolean): ScanMethod {
+/** The detected method: kcmp if usable, else (with `borrow`) pidfd_getfd + F_DUPFD_QUERY, else none. */
+export function scanMethod(borrow: boolean): ScanMethod {
   const run = detectRunMethod({ borrow });
-  const chosen = method === 'auto' ? run.method : method;
+  const chosen = run.method;
   const blocked = run.kcmp.outcome === 'usable' ? {} : { blocked: run.kcmp };
   if (chosen !== 'borrowed-dupfd-query') return { method: chosen, ...blocked };
   const session = BorrowSession.open();

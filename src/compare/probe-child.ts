@@ -6,6 +6,7 @@
  * Not part of the library API; started only by probe.ts. Its stdout is that protocol pipe to the parent,
  * not user output (which only src/cli writes).
  */
+import '../util/sigusr1-guard.js'; // first: SIGUSR1 must not open an inspector (see there)
 import { writeSync } from 'node:fs';
 import { errnoName } from '../sys/errno.js';
 import { runProbeCalls } from './probe-calls.js';

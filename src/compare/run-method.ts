@@ -14,10 +14,9 @@
  * do the probes run in a child (probe.ts) — and then their answers also say whether --borrow could work.
  */
 import { readSysctl } from '../procfs/sysctl.js';
+import type { FdMethod } from './fd-comparator.js';
 import { type Capabilities, detectCapabilities, type ProbeResult } from './probe.js';
 import { probeRemedy, REMEDY } from './remedies.js';
-
-export type RunMethodName = 'kcmp' | 'borrowed-dupfd-query' | 'none';
 
 /** Why pidfd_getfd + F_DUPFD_QUERY cannot stand in for kcmp here. */
 export interface BorrowBlocker {
@@ -28,7 +27,7 @@ export interface BorrowBlocker {
 }
 
 export interface RunMethod {
-  method: RunMethodName;
+  method: FdMethod;
   /** kcmp on our own process: outcome 'usable' exactly when `method` is 'kcmp'. */
   kcmp: ProbeResult;
   /** The remedy for a blocked kcmp. */

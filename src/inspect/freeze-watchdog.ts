@@ -17,6 +17,7 @@
  * It runs in its own session (kcmp spawns it detached), so a terminal's SIGINT/SIGHUP does not reach it,
  * and it ignores every catchable terminating signal besides.
  */
+import '../util/sigusr1-guard.js'; // first: SIGUSR1 must not open an inspector (see there)
 import { readStat } from '../procfs/stat.js';
 import { sysPidfdOpen, sysPidfdSendSignal } from '../sys/pidfd.js';
 import { CATCHABLE_TERMINATING_SIGNALS } from './terminating-signals.js';

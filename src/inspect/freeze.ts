@@ -9,6 +9,13 @@
  *   another group): its shell sees the job stop, takes the terminal back and makes it a background job, so
  *   after our SIGCONT it runs in the background and stops again (SIGTTIN) at its next terminal read.
  * A process that was already stopped (state T or t) is left alone and NOT continued afterwards.
+ * A traced process (TracerPid in /proc/PID/status: a debugger, strace) is left alone too, and said
+ * (`notStopped`): a SIGSTOP sent to a tracee stops it for its tracer (a signal-delivery-stop, state t), and a
+ * SIGCONT cannot end a ptrace stop — only the tracer's PTRACE_CONT can (ptrace(2)) — so we could not give
+ * back what it had. Its fds are read while it runs: that part of the snapshot is not exact. TracerPid is
+ * read before the watchdog starts (which would SIGCONT what it holds should kcmp die) and again right
+ * before each SIGSTOP; a tracer that attaches in the microseconds between is not seen, and one outside our
+ * PID namespace shows as 0 (proc(5)).
  *
  * What can fail is done before the first SIGSTOP: the caller starts its workers and loads its modules
  * first, and here every target gets a pidfd (opened, then its start time checked, so it names the
@@ -27,16 +34,26 @@ import { wouldBeKilled } from '../compare/probe.js';
 import { InvalidArgumentError, KcmpError } from '../errors.js';
 import type { ProcessIdentity } from '../procfs/identity.js';
 import { isZombie, type ProcStat, readStat } from '../procfs/stat.js';
+import { readStatus } from '../procfs/status.js';
 import { errnoMessage, errnoName } from '../sys/errno.js';
 import { libc } from '../sys/libc.js';
 import { sysPidfdOpen, sysPidfdSendSignal } from '../sys/pidfd.js';
 import { nodeScript } from '../util/node-script.js';
 
 export interface Frozen {
-  /** The pids we stopped (and will continue). */
+  /** The pids we sent SIGSTOP (and will continue). */
   readonly stopped: readonly number[];
+  /** The selected processes that were running during the scan after all: traced ones, left alone, and
+   * ones that had not stopped by the deadline (see the header). */
+  readonly notStopped: readonly NotStopped[];
   resume(): void;
 }
+
+/** A process --stop did not hold still: another process traces it (`tracerPid`: it was left alone), or it
+ * had not stopped by the deadline (`state`: the state it was in then, D for an uninterruptible wait). */
+export type NotStopped =
+  | { pid: number; tracerPid: number }
+  | { pid: number; state: string; waitedMs: number };
 
 const SIGCONT = 18;
 const SIGSTOP = 19;
@@ -53,8 +70,8 @@ let hooked = false;
 
 /** Stops `processes` and waits (up to `timeoutMs`) until each reports state T. */
 export async function freeze(processes: readonly ProcessIdentity[], timeoutMs = 2000): Promise<Frozen> {
-  const wanted = stoppable(processes);
-  if (wanted.length === 0) return { stopped: [], resume: () => {} };
+  const { wanted, traced } = stoppable(processes);
+  if (wanted.length === 0) return { stopped: [], notStopped: traced, resume: () => {} };
   const targets = openTargets(wanted);
   let watchdog: Watchdog;
   try {
@@ -80,13 +97,24 @@ export async function freeze(processes: readonly ProcessIdentity[], timeoutMs = 
     watchdog.done();
   };
   active.add(resume);
-  for (const t of held) if (sysPidfdSendSignal(t.pidfd, SIGSTOP) === 0) stopped.push(t);
+  for (const t of held) {
+    const tracerPid = tracerOf(t.pid);
+    if (tracerPid !== 0) traced.push({ pid: t.pid, tracerPid });
+    else if (sysPidfdSendSignal(t.pidfd, SIGSTOP) === 0) stopped.push(t);
+  }
   const deadline = Date.now() + timeoutMs;
   const waiter = new Int32Array(new SharedArrayBuffer(4));
   for (const { pid } of stopped) {
     while (isStopped(pid) === false && Date.now() < deadline) Atomics.wait(waiter, 0, 0, 1);
   }
-  return { stopped: stopped.map((t) => t.pid), resume };
+  // A SIGSTOP takes effect when the task next returns to user space: one in an uninterruptible wait (D: a
+  // hung NFS server, a device) stops only when the wait ends. It is scanned while it runs, and said; it is
+  // continued with the others (the pending stop would otherwise hold it once it wakes).
+  const late: NotStopped[] = [];
+  for (const { pid } of stopped) {
+    if (isStopped(pid) === false) late.push({ pid, state: statOf(pid)?.state ?? '?', waitedMs: timeoutMs });
+  }
+  return { stopped: stopped.map((t) => t.pid), notStopped: [...traced, ...late], resume };
 }
 
 /** SIGCONT every process a freeze() stopped and has not resumed yet. */
@@ -94,10 +122,12 @@ export function resumeAll(): void {
   for (const resume of [...active]) resume();
 }
 
-/** The selected pids to stop: running ones. Refuses (before stopping anything) what must not be stopped. */
-function stoppable(processes: readonly ProcessIdentity[]): number[] {
+/** The selected pids to stop: running ones, not traced (those are `traced`). Refuses (before stopping
+ * anything) what must not be stopped. */
+function stoppable(processes: readonly ProcessIdentity[]): { wanted: number[]; traced: NotStopped[] } {
   const forbidden = ancestry();
   const pids: number[] = [];
+  const traced: NotStopped[] = [];
   for (const { pid } of processes) {
     if (forbidden.has(pid)) {
       throw new InvalidArgumentError(
@@ -105,7 +135,13 @@ function stoppable(processes: readonly ProcessIdentity[]): number[] {
       );
     }
     const stat = statOf(pid);
-    if (!stat || isZombie(stat) || stat.state === 'T' || stat.state === 't') continue;
+    if (!stat || isZombie(stat)) continue;
+    const tracerPid = tracerOf(pid);
+    if (tracerPid !== 0) {
+      traced.push({ pid, tracerPid });
+      continue;
+    }
+    if (stat.state === 'T' || stat.state === 't') continue;
     if (isForegroundJob(stat)) {
       throw new InvalidArgumentError(
         `refusing to stop process ${pid}: it is in the foreground process group of its terminal, whose ` +
@@ -115,7 +151,7 @@ function stoppable(processes: readonly ProcessIdentity[]): number[] {
     }
     pids.push(pid);
   }
-  return pids;
+  return { wanted: pids, traced };
 }
 
 /**
@@ -220,6 +256,15 @@ function statOf(pid: number): ProcStat | undefined {
     return readStat(pid);
   } catch {
     return undefined;
+  }
+}
+
+/** The pid of the process tracing `pid` (TracerPid), 0 when none, or when `pid` is gone (nothing to stop). */
+function tracerOf(pid: number): number {
+  try {
+    return readStatus(pid).tracerPid;
+  } catch {
+    return 0;
   }
 }
 

@@ -5,19 +5,26 @@
  * which walks the whole path each time. Where that is unavailable (no statx wrapper in the C library, or
  * the directory cannot be opened), the same answers come from node:fs by path.
  *
- * Errors are those of stat(2) on the link: ENOENT (fd closed, or the task exited), EACCES (no ptrace
- * read access to the task). Not reentrant: `dev`, `ino`, `mode` belong to the last successful stat.
+ * One convention for every call: it returns 0, with its answer in this object's fields (reused, so a
+ * 50,000-fd scan allocates nothing per call), or the errno number (errnoName() names it). Errors are those
+ * of stat(2)/readlink(2) on the link: ENOENT (fd closed, or the task exited), EACCES (no ptrace read access
+ * to the task). Not reentrant: each field belongs to the last successful call that sets it.
  */
 import { closeSync, constants, lstatSync, openSync, readlinkSync, statSync } from 'node:fs';
-import { type ErrnoName, errnoName } from '../sys/errno.js';
 import { decodeLossless } from '../sys/lossless-text.js';
 import { hasStatxAt, statxResult, sysLinkModeAt, sysReadlinkAt, sysStatxAt } from '../sys/proc-fd.js';
-import { fsErrno } from './errors.js';
+import { ENOENT, fsErrnoNumber } from './errors.js';
 
 export class FdDir {
+  /** What the last successful stat() saw: the file's st_dev, st_ino and st_mode. */
   dev = 0;
   ino = 0;
   mode = 0;
+  /** What the last successful statLink() saw: the st_mode of the link itself. */
+  linkMode = 0;
+  /** What the last successful readlink() read: "/var/log/x.log", "pipe:[123]", "socket:[456]",
+   * "anon_inode:[eventfd]" (never empty: no link target is). */
+  name = '';
   private readonly path: string;
   private readonly dirfd: number | undefined;
 
@@ -32,72 +39,68 @@ export class FdDir {
     this.dirfd = dirfd;
   }
 
-  /** stat of fd `fd`: undefined, with `dev`, `ino`, `mode` set; or the errno. */
-  stat(fd: number): ErrnoName | undefined {
+  /** stat of fd `fd` (the link followed): 0, with `dev`, `ino`, `mode` set; or the errno. */
+  stat(fd: number): number {
     if (this.dirfd !== undefined) {
       const r = sysStatxAt(this.dirfd, String(fd));
-      if (r < 0) return errnoName(-r);
+      if (r < 0) return -r;
       this.dev = statxResult.dev;
       this.ino = statxResult.ino;
       this.mode = statxResult.mode;
-      return undefined;
+      return 0;
     }
     try {
       const st = statSync(`${this.path}/${fd}`, { throwIfNoEntry: false });
-      if (st === undefined) return 'ENOENT';
+      if (st === undefined) return ENOENT;
       this.dev = st.dev;
       this.ino = st.ino;
       this.mode = st.mode;
-      return undefined;
+      return 0;
     } catch (error) {
-      return fsErrno(error);
+      return fsErrnoNumber(error);
     }
   }
 
   /**
-   * Does fd `fd` still refer to inode (dev, ino)? undefined if so; the errno if the stat fails; 'reused'
-   * when it now refers to another file — the fd that was read has been closed and its number reused.
+   * Did the last successful stat() see inode (dev, ino)? After a stat of an fd read earlier, false means
+   * the fd that was read has been closed and its number reused for another file.
    */
-  restat(fd: number, dev: number, ino: number): ErrnoName | 'reused' | undefined {
-    const errno = this.stat(fd);
-    if (errno !== undefined) return errno;
-    return this.dev === dev && this.ino === ino ? undefined : 'reused';
+  holds(dev: number, ino: number): boolean {
+    return this.dev === dev && this.ino === ino;
   }
 
-  /** The st_mode of fd `fd`'s link itself (its r/w bits are the fd's f_mode: fd-access.ts), or the errno. */
-  linkMode(fd: number): number | ErrnoName {
+  /** lstat of fd `fd`'s link itself: 0, with `linkMode` set (its r/w bits are the fd's f_mode:
+   * fd-access.ts); or the errno. */
+  statLink(fd: number): number {
     if (this.dirfd !== undefined) {
       const r = sysLinkModeAt(this.dirfd, String(fd));
-      return r < 0 ? errnoName(-r) : r;
+      if (r < 0) return -r;
+      this.linkMode = r;
+      return 0;
     }
     try {
-      return lstatSync(`${this.path}/${fd}`).mode;
+      this.linkMode = lstatSync(`${this.path}/${fd}`).mode;
+      return 0;
     } catch (error) {
-      return fsErrno(error);
+      return fsErrnoNumber(error);
     }
   }
 
-  /**
-   * The link target of fd `fd`, if the fd still refers to inode (dev, ino) once it is read: readlink,
-   * then stat. The fd's number may have been closed and reused since (dev, ino) were read; a stat that
-   * still shows them after the readlink means the name read was that file's ('' otherwise).
-   */
-  verifiedName(fd: number, dev: number, ino: number): string {
-    const name = this.readlink(fd);
-    return name !== '' && this.restat(fd, dev, ino) === undefined ? name : '';
-  }
-
-  /** The link target of fd `fd`: "/var/log/x.log", "pipe:[123]", "socket:[456]",
-   * "anon_inode:[eventfd]"; '' when it cannot be read (no link target is empty). */
-  readlink(fd: number): string {
+  /** readlink of fd `fd`: 0, with `name` set to the link target; or the errno. The fd's number may have
+   * been closed and reused since it was stat'ed: a stat after it that still holds() the inode read then
+   * means the name is that file's. */
+  readlink(fd: number): number {
     if (this.dirfd !== undefined) {
       const r = sysReadlinkAt(this.dirfd, String(fd));
-      return typeof r === 'string' ? r : '';
+      if (typeof r === 'number') return -r;
+      this.name = r;
+      return 0;
     }
     try {
-      return readLink(`${this.path}/${fd}`);
-    } catch {
-      return '';
+      this.name = readLink(`${this.path}/${fd}`);
+      return 0;
+    } catch (error) {
+      return fsErrnoNumber(error);
     }
   }
 
@@ -128,33 +131,5 @@ export class FdDirs {
   close(): void {
     for (const dir of this.dirs.values()) dir.close();
     this.dirs.clear();
-  }
-}
-
-/** The name of fd `fds[i]` of task `tids[i]` if it still refers to inode (devs[i], inos[i]), for each i
- * ('' when gone or reused: see FdDir.verifiedName). */
-export function verifiedNames(
-  tids: Int32Array,
-  fds: Int32Array,
-  devs: Float64Array,
-  inos: Float64Array,
-): string[] {
-  const dirs = new FdDirs();
-  try {
-    return Array.from(fds, (fd, i) =>
-      dirs.get(tids[i] as number).verifiedName(fd, devs[i] as number, inos[i] as number),
-    );
-  } finally {
-    dirs.close();
-  }
-}
-
-/** The link target of fd `fds[i]` of task `tids[i]`, for each i ('' when gone). */
-export function readLinks(tids: Int32Array, fds: Int32Array): string[] {
-  const dirs = new FdDirs();
-  try {
-    return Array.from(fds, (fd, i) => dirs.get(tids[i] as number).readlink(fd));
-  } finally {
-    dirs.close();
   }
 }

@@ -67,22 +67,23 @@ test('accessOf: an fd link without r/w bits is O_PATH or access mode 3', () => {
   assert.equal(accessOf(0o120000), 'none');
 });
 
-test('FdDir: statx/readlinkat through the directory fd agree with node:fs, and a closed fd is ENOENT', () => {
+test('FdDir: statx/readlinkat through the directory fd agree with node:fs; every call answers 0 or the errno', () => {
   const fd = openSync('/proc/self/status', 'r');
   try {
     const dir = new FdDir(process.pid);
     try {
       const st = fstatSync(fd);
-      assert.equal(dir.stat(fd), undefined);
+      assert.equal(dir.stat(fd), 0);
       assert.deepEqual([dir.dev, dir.ino, dir.mode], [st.dev, st.ino, st.mode]);
-      assert.equal(dir.restat(fd, st.dev, st.ino), undefined);
-      assert.equal(dir.restat(fd, st.dev, st.ino + 1), 'reused');
-      assert.match(dir.readlink(fd), /^\/proc\/\d+\/status$/);
-      assert.equal(dir.stat(99_999), 'ENOENT');
-      assert.equal(dir.readlink(99_999), '');
-      assert.match(dir.verifiedName(fd, st.dev, st.ino), /^\/proc\/\d+\/status$/);
-      assert.equal(dir.verifiedName(fd, st.dev, st.ino + 1), '', 'the number now names another file');
-      assert.equal(dir.verifiedName(99_999, st.dev, st.ino), '', 'closed');
+      assert.equal(dir.holds(st.dev, st.ino), true);
+      assert.equal(dir.holds(st.dev, st.ino + 1), false, 'the number now names another file');
+      assert.equal(dir.readlink(fd), 0);
+      assert.match(dir.name, /^\/proc\/\d+\/status$/);
+      assert.equal(dir.statLink(fd), 0);
+      assert.equal(dir.linkMode & 0o170000, 0o120000, 'the link itself');
+      assert.equal(dir.stat(99_999), 2, 'ENOENT');
+      assert.equal(dir.readlink(99_999), 2, 'ENOENT, not an empty name');
+      assert.equal(dir.statLink(99_999), 2, 'ENOENT');
     } finally {
       dir.close();
     }

@@ -8,7 +8,7 @@
  * dumpable): EACCES. ENOENT: the fd was closed, or the task exited (a zombie's table is already released).
  *
  * Results go into caller-owned parallel arrays (`FdColumns`), one slot per fd: a 50,000-fd scan makes no
- * per-fd object, and a worker thread can transfer the arrays back without copying.
+ * per-fd object, and worker threads write their slots of shared columns in place.
  * Node has no readlinkat/fstatat, so each call resolves the path again; that is most of the gap to C.
  */
 import { readdirSync, statSync } from 'node:fs';
@@ -41,9 +41,9 @@ export function countFds(tid: number): number {
 }
 
 /**
- * The numeric per-fd fields, declared once: the type of each column. Allocating, concatenating,
- * reordering and transferring columns between threads all go through this list, so a new stat-derived
- * field is one entry here and the line of scanFds that fills it.
+ * The per-fd fields, declared once: the type of each column. Allocating, reordering and sharing columns
+ * between threads all go through this list, so a new stat-derived field is one entry here and the line of
+ * scanFds that fills it. Every column is a typed array, so all of them can live in shared memory.
  */
 const NUMERIC_COLUMNS = {
   fd: Int32Array,
@@ -57,8 +57,8 @@ const NUMERIC_COLUMNS = {
    * for kinds whose shortcut needs it (kinds.ts: sockets) right after the stat; 0 for the others.
    */
   linkMode: Uint16Array,
-  /** 1 when the stat of the slot failed. */
-  failed: Uint8Array,
+  /** The errno number the stat of the slot failed with (errnoName() names it); 0 when it did not fail. */
+  errno: Uint16Array,
 } as const;
 
 /** The names of the numeric columns. */
@@ -67,28 +67,21 @@ export type NumericColumn = keyof typeof NUMERIC_COLUMNS;
 /** The numeric columns, in declaration order. */
 export const NUMERIC_COLUMN_NAMES = Object.keys(NUMERIC_COLUMNS) as NumericColumn[];
 
-/** Parallel arrays, one slot per fd (see NUMERIC_COLUMNS), and the errno of each failed slot ('' if none). */
-export type FdColumns = { [K in NumericColumn]: InstanceType<(typeof NUMERIC_COLUMNS)[K]> } & {
-  errno: string[];
-};
+/** Parallel arrays, one slot per fd (see NUMERIC_COLUMNS). */
+export type FdColumns = { [K in NumericColumn]: InstanceType<(typeof NUMERIC_COLUMNS)[K]> };
 
-export function allocFdColumns(size: number): FdColumns {
-  const cols = { errno: new Array<string>(size).fill('') } as Partial<FdColumns>;
-  for (const name of NUMERIC_COLUMN_NAMES) Object.assign(cols, { [name]: new NUMERIC_COLUMNS[name](size) });
-  return cols as FdColumns;
-}
-
-/** The columns of consecutive parts, as one. */
-export function concatFdColumns(parts: readonly FdColumns[]): FdColumns {
-  if (parts.length === 1) return parts[0] as FdColumns;
-  const out = allocFdColumns(parts.reduce((n, p) => n + p.fd.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    for (const name of NUMERIC_COLUMN_NAMES) out[name].set(part[name], at);
-    for (let i = 0; i < part.fd.length; i++) out.errno[at + i] = part.errno[i] as string;
-    at += part.fd.length;
+/**
+ * Columns of `size` slots, zeroed. `shared`: in SharedArrayBuffers, so that worker threads write their
+ * slots in place (a SharedArrayBuffer is zero-filled too) and nothing is copied back.
+ */
+export function allocFdColumns(size: number, shared = false): FdColumns {
+  const cols: Partial<Record<NumericColumn, unknown>> = {};
+  for (const name of NUMERIC_COLUMN_NAMES) {
+    const Column = NUMERIC_COLUMNS[name];
+    const bytes = size * Column.BYTES_PER_ELEMENT;
+    cols[name] = new Column((shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)) as ArrayBuffer);
   }
-  return out;
+  return cols as FdColumns;
 }
 
 /** Reorders slots [from, from + order.length) of `cols` so that slot from + i holds what slot order[i] held. */
@@ -100,45 +93,30 @@ export function permuteFdColumns(cols: FdColumns, from: number, order: readonly 
       from,
     );
   }
-  const errno = order.map((s) => cols.errno[s] as string);
-  errno.forEach((e, i) => {
-    cols.errno[from + i] = e;
-  });
-}
-
-/** The buffers of the numeric columns, to transfer them to another thread without copying. */
-export function fdColumnBuffers(cols: FdColumns): ArrayBuffer[] {
-  return NUMERIC_COLUMN_NAMES.map((name) => cols[name].buffer as ArrayBuffer);
 }
 
 /**
- * stat()s fds `fds` of task `tid` into `out` from slot `at` on: (dev, ino) for bucketing, st_mode for the
- * kind, and for a socket the mode of its link too (one more statx, right after the first, so both describe
- * the same file unless its number was closed and reused within those microseconds). A failing stat marks
- * the slot and the scan goes on. The link target is read later, and only for the fds whose description is
- * reported: half the syscalls of a 50,000-fd scan.
+ * stat()s the fds in slots [from, to) of `cols` (their `fd` already set) of task `tid`: (dev, ino) for
+ * bucketing, st_mode for the kind, and for a socket the mode of its link too (one more statx, right after
+ * the first, so both describe the same file unless its number was closed and reused within those
+ * microseconds). A failing stat sets the slot's errno and the scan goes on. The link target is read
+ * later, and only for the fds whose description is reported: half the syscalls of a 50,000-fd scan.
  */
-export function scanFds(tid: number, fds: Int32Array, out: FdColumns, at: number): void {
+export function scanFds(tid: number, cols: FdColumns, from: number, to: number): void {
   const dir = new FdDir(tid);
   try {
-    for (let i = 0; i < fds.length; i++) {
-      const slot = at + i;
-      const fd = fds[i] as number;
-      out.fd[slot] = fd;
+    for (let slot = from; slot < to; slot++) {
+      const fd = cols.fd[slot] as number;
       let errno = dir.stat(fd);
-      if (errno === undefined && kindOf(dir.mode, '').oneIoDescriptionPerInode) {
-        const linkMode = dir.linkMode(fd);
-        if (typeof linkMode === 'string') errno = linkMode;
-        else out.linkMode[slot] = linkMode;
+      if (errno === 0 && kindOf(dir.mode, '').oneIoDescriptionPerInode) {
+        errno = dir.statLink(fd);
+        if (errno === 0) cols.linkMode[slot] = dir.linkMode;
       }
-      if (errno === undefined) {
-        out.dev[slot] = dir.dev;
-        out.ino[slot] = dir.ino;
-        out.mode[slot] = dir.mode;
-      } else {
-        out.failed[slot] = 1;
-        out.errno[slot] = errno;
-      }
+      if (errno === 0) {
+        cols.dev[slot] = dir.dev;
+        cols.ino[slot] = dir.ino;
+        cols.mode[slot] = dir.mode;
+      } else cols.errno[slot] = errno;
     }
   } finally {
     dir.close();

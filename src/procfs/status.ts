@@ -25,6 +25,9 @@ export interface ProcStatus {
   noNewPrivs: boolean;
   /** This task's pid in each PID namespace from ours inward: more than one entry = nested namespace. */
   nspid: readonly number[];
+  /** The pid of the process tracing this one (ptrace: a debugger, strace), 0 when none. Shown to every
+   * reader; 0 also when the tracer is outside our PID namespace. */
+  tracerPid: number;
 }
 
 const SECCOMP_MODES: Readonly<Record<string, SeccompMode>> = { 0: 'disabled', 1: 'strict', 2: 'filter' };
@@ -59,6 +62,7 @@ export function parseStatus(text: string): ProcStatus {
     seccompFilters: filters === undefined ? undefined : Number(filters),
     noNewPrivs: fields.get('NoNewPrivs') === '1',
     nspid: numbers('NSpid'),
+    tracerPid: Number(fields.get('TracerPid') ?? 0),
   };
 }
 

@@ -64,9 +64,13 @@ export function escapeLines(text: string): string {
     .join('\n');
 }
 
+/** One column per character, as string-width measures them: printable ASCII, and Latin-1 and Latin
+ * Extended (U+00A0..U+02FF: "×" of a fold, "é") less the soft hyphen, which takes none. */
+const NARROW = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff]*$/;
+
 /** Display columns of an escaped cell. */
 export function displayWidth(text: string): number {
-  return PLAIN.test(text) ? text.length : stringWidth(text);
+  return NARROW.test(text) ? text.length : stringWidth(text);
 }
 
 /** Made at the first cut: the first Intl.Segmenter of a process loads ICU's break rules (~10 ms). */
@@ -86,4 +90,34 @@ export function truncateCell(text: string, width: number): string {
     used += w;
   }
   return `${out}…`;
+}
+
+/** Columns of an item cut to make room: less says nothing. */
+const ITEM_PART = 8;
+
+/**
+ * A list cell (escaped items joined by `separator`) cut to `width` columns at an item, the others counted:
+ * "961,postgres,3 962,postgres,3 +34 more". The first item left out is shown cut, when at least ITEM_PART
+ * columns of it fit beside the count ("671 myserver: master fd 0; 40 × myserver: wor…"); when nothing fits
+ * beside the count, the text is cut as any cell.
+ */
+export function truncateList(items: readonly string[], separator: string, width: number): string {
+  const whole = items.join(separator);
+  if (displayWidth(whole) <= width) return whole;
+  const gap = displayWidth(separator);
+  const more = (shown: number) => (shown < items.length ? `${separator}+${items.length - shown} more` : '');
+  const shown: string[] = [];
+  let used = -gap; // the width of `shown` joined
+  for (const item of items) {
+    const next = used + gap + displayWidth(item);
+    const after = displayWidth(more(shown.length + 1));
+    if (next + after > width) {
+      const room = width - used - gap - after;
+      if (room >= ITEM_PART) shown.push(truncateCell(item, room));
+      break;
+    }
+    shown.push(item);
+    used = next;
+  }
+  return shown.length === 0 ? truncateCell(whole, width) : shown.join(separator) + more(shown.length);
 }

@@ -61,8 +61,10 @@ export function containerLeaksSummary(report: ContainerLeaksReport): string {
   });
   const { stats } = report;
   const truncated = stats.truncated > 0 ? `, ${stats.truncated} more not listed` : '';
+  const undecided =
+    stats.undecided === 0 ? '' : `, ${plural(stats.undecided, 'process', 'processes')} undecided`;
   return (
     `${lines.join('')}${plural(stats.found, 'finding')}${truncated} in ${plural(stats.containers, 'container')}: ` +
-    `${plural(stats.processes, 'process', 'processes')} scanned, ${plural(stats.errors, 'error')}, ${stats.elapsedMs} ms\n`
+    `${plural(stats.processes, 'process', 'processes')} scanned, ${plural(stats.errors, 'error')}${undecided}, ${stats.elapsedMs} ms\n`
   );
 }

@@ -120,7 +120,11 @@ export function renderDot(graph: SharingGraph, options: DotOptions = {}): string
       edgeAttrs.constraint = 'false';
     }
     if (e.label !== '') {
-      edgeAttrs.label = dotQuote(e.label);
+      // A peer edge is no rank constraint, so its ends may share a rank: a flat edge, which dot routes
+      // around a label node of its own when it has a `label` — and in nested clusters that routing can
+      // fail (Graphviz 16: "triangulation failed" on stderr, the edge drawn astray). An `xlabel` is
+      // placed once the edges are routed.
+      edgeAttrs[e.relation === 'peer' ? 'xlabel' : 'label'] = dotQuote(e.label);
       edgeAttrs.fontcolor = dotQuote(stroke);
     }
     out.push(`  ${dotQuote(e.from)} -> ${dotQuote(e.to)} [${attrs(edgeAttrs)}];`);

@@ -6,7 +6,7 @@
  */
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import type { ProcessDetails } from '../procfs/process-details.js';
-import { type FdsRow, rowProcesses } from './fds-table.js';
+import { type FdsRow, rowMaker } from './fds-table.js';
 import type { RowFilter } from './filter.js';
 
 /** `details`: the user and command line of each process, when the filter uses a column that shows them. */
@@ -15,17 +15,12 @@ export function filterFdsReport(
   filter: RowFilter<FdsRow>,
   details?: ReadonlyMap<number, ProcessDetails>,
 ): FdsReport {
-  const commands = new Map(report.processes.map((p) => [p.pid, p.command]));
-  const processOf = rowProcesses(report, details);
+  const row = rowMaker(report, details);
   return {
     ...report,
     descriptions: report.descriptions.filter((description) =>
-      description.holders.some((holder) =>
-        filter.test({ description, holder, process: processOf(holder.pid) }),
-      ),
+      description.holders.some((holder) => filter.test(row.holder(description, holder))),
     ),
-    errors: report.errors.filter((error) =>
-      filter.test({ error, command: commands.get(error.pid) ?? '', process: processOf(error.pid) }),
-    ),
+    errors: report.errors.filter((error) => filter.test(row.error(error))),
   };
 }

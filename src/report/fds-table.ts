@@ -1,16 +1,19 @@
 /**
  * `kcmp fds` as a table: one row per holder, the holders of one description together, then one row per
  * error (TYPE=ERROR, NAME=syscall:ERRNO, as lsfd shows them), then a one-line summary. Every column is
- * declared once here; -o, --list-columns, what needs fdinfo or process details, and the fields -J adds
- * for -o all derive from FDS_COLUMNS.
+ * declared once here; -o, --list-columns, what needs fdinfo or process details, the fields -J adds for
+ * -o, and the description view's columns (fds-descriptions.ts: those not `perFd`) all derive from
+ * FDS_COLUMNS.
  */
 import type { Description, FdsReport, FdsStats, Holder, Peer, ScanError } from '../inspect/fds/fds-report.js';
 import { type SocketInfo, socketName } from '../netlink/socket-info.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import type { ProcessDetails } from '../procfs/process-details.js';
 import { addColumnFields, type FieldColumn } from './column-fields.js';
+import { heldBy } from './held-by.js';
 import { detailColumns } from './process-columns.js';
-import { renderTable, type TableOptions } from './table.js';
+import { processTitle } from './process-title.js';
+import { listColumn, renderTable, type TableOptions } from './table.js';
 
 /** The process of a row: its parent from the scan, its user and command line when asked for. */
 export interface RowProcess {
@@ -18,7 +21,10 @@ export interface RowProcess {
   details?: ProcessDetails;
 }
 
-export type FdsRow = { process: RowProcess } & (
+/** The RowProcess of any pid of the report: a row's own, and every holder's for HELDBY. */
+export type ProcessLookup = (pid: number) => RowProcess;
+
+export type FdsRow = { process: RowProcess; processOf: ProcessLookup } & (
   | { description: Description; holder: Holder; error?: undefined }
   | { error: ScanError; command: string; description?: undefined; holder?: undefined }
 );
@@ -34,6 +40,8 @@ type FdsColumn = FieldColumn<FdsRow> & {
   peers?: true;
   /** Needs /proc/PID/status and cmdline (read only when a shown column needs them). */
   details?: true;
+  /** A value of one fd or its process, not of the description: not a column of the description view. */
+  perFd?: true;
 };
 
 /** A cell from the description and holder of a row, or from its error (empty by default). */
@@ -45,6 +53,22 @@ const h = <V>(get: (d: Description, h: Holder) => V, orError: (e: ScanError) => 
 const both = (key: 'pid' | 'fd') => (row: FdsRow) => (row.error ? row.error[key] : row.holder[key]);
 
 const IDENTITY = detailColumns<FdsRow>((row) => row.process.details);
+
+/** HELDBY of each description, summarised once per report's rows (their ProcessLookup): every row of a
+ * description shows the same summary, and 8,000 holders summarised on each of their 8,000 rows took 90 s. */
+const heldBySummaries = new WeakMap<ProcessLookup, WeakMap<Description, string[]>>();
+
+/** "961 myserver: master fd 3; 40 × myserver: worker fd 3": the description's holders by process, or the
+ * process (and fd) of an error row. */
+function heldByItems(row: FdsRow): string[] {
+  const title = (pid: number, command: string) => processTitle(command, row.processOf(pid).details?.cmdline);
+  if (row.error) return heldBy([{ pid: row.error.pid, fd: row.error.fd, command: row.command }], title);
+  const summaries = heldBySummaries.get(row.processOf) ?? new WeakMap<Description, string[]>();
+  heldBySummaries.set(row.processOf, summaries);
+  const items = summaries.get(row.description) ?? heldBy(row.description.holders, title);
+  summaries.set(row.description, items);
+  return items;
+}
 
 // ── Socket columns (lsfd's names) and peer columns, from the description's `socket` object ───────────────────────────
 /** A cell of a socket description's `socket` object (empty for other rows and unnamed sockets). */
@@ -127,27 +151,28 @@ const SOCKET_COLUMNS = {
 /** A comm inside a `pid,comm,fd` list: its separators and backslash escaped, as lsfd's ENDPOINTS. */
 const listedComm = (command: string) =>
   command.replace(/[\\, ]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-const peerList = (peers: readonly Peer[] | undefined) =>
-  peers === undefined ? null : peers.map((p) => `${p.pid},${listedComm(p.command)},${p.fd}`).join(' ');
+/** `pid,comm,fd` items, one space apart: on a terminal the list is cut at an item, the rest counted. */
+const peerList = (peers: (d: Description) => readonly Peer[] | undefined) =>
+  listColumn<FdsRow>(
+    ' ',
+    h((d) => peers(d)?.map((p) => `${p.pid},${listedComm(p.command)},${p.fd}`) ?? null),
+  );
 
 const PEER_COLUMNS = {
   PEERS: {
     help: 'holders of the other end (pipe ends, UNIX peers, loopback connections, ptys): pid,comm,fd …',
-    json: 'string',
     peers: true,
-    get: h((d) => peerList(d.peers)),
+    ...peerList((d) => d.peers),
   },
   'EPOLL.WATCHERS': {
     help: 'epoll instances watching this description (verified with KCMP_EPOLL_TFD): pid,comm,epfd …',
-    json: 'string',
     peers: true,
-    get: h((d) => peerList(d.watchers)),
+    ...peerList((d) => d.watchers),
   },
   'EPOLL.TARGETS': {
     help: 'on an epoll fd: the holders of what it watches (verified with KCMP_EPOLL_TFD): pid,comm,fd …',
-    json: 'string',
     peers: true,
-    get: h((d) => peerList(d.watching ?? (d.type === 'eventpoll' && d.peers ? [] : undefined))),
+    ...peerList((d) => d.watching ?? (d.type === 'eventpoll' && d.peers ? [] : undefined)),
   },
   'EVENTFD.ID': {
     help: 'eventfd id (fdinfo eventfd-id, Linux 6.8+): one per eventfd',
@@ -171,11 +196,12 @@ export const FDS_COLUMNS = {
     json: 'string',
     get: h((d) => (d.certain ? d.id : `${d.id}?`)),
   },
-  PID: { help: 'process ID', json: 'number', align: 'right', get: both('pid') },
+  PID: { help: 'process ID', json: 'number', align: 'right', perFd: true, get: both('pid') },
   TID: {
     help: 'thread ID, when the fd table was read through a thread (shown when any row is)',
     json: 'number',
     align: 'right',
+    perFd: true,
     get: h(
       (_, x) => x.tid ?? null,
       (e) => e.tid ?? null,
@@ -186,17 +212,19 @@ export const FDS_COLUMNS = {
     json: 'number',
     align: 'right',
     field: 'ppid',
+    perFd: true,
     get: (row) => row.process.ppid,
   },
-  USER: IDENTITY.USER,
-  UID: IDENTITY.UID,
+  USER: { ...IDENTITY.USER, perFd: true },
+  UID: { ...IDENTITY.UID, perFd: true },
   COMMAND: {
     help: 'command name of the process (comm: 15 bytes, set by the process)',
     json: 'string',
+    perFd: true,
     get: (row) => (row.error ? row.command : row.holder.command),
   },
-  CMDLINE: IDENTITY.CMDLINE,
-  FD: { help: 'file descriptor number', json: 'number', align: 'right', get: both('fd') },
+  CMDLINE: { ...IDENTITY.CMDLINE, perFd: true },
+  FD: { help: 'file descriptor number', json: 'number', align: 'right', perFd: true, get: both('fd') },
   TYPE: {
     help: 'file type: REG, DIR, FIFO, SOCK, CHR, BLK, eventfd, pidfd, …; ERROR for an error row',
     json: 'string',
@@ -223,6 +251,7 @@ export const FDS_COLUMNS = {
     help: 'open flags beyond the access mode; cloexec is per fd (JSON: flags, f_flags as a number, and cloexec)',
     json: 'number',
     fdinfo: true,
+    perFd: true,
     get: h((_, x) => (x.flags === undefined ? null : flagNames(x.flags, x.cloexec ?? false))),
   },
   MNTID: {
@@ -252,7 +281,7 @@ export const FDS_COLUMNS = {
     help: 'file name, or pipe:[ino], anon_inode:[…]; a socket as "TCP 127.0.0.1:80 (LISTEN)" (socket:[ino] if unknown); syscall:ERRNO for an error row',
     json: 'string',
     sockets: true,
-    truncate: true,
+    truncate: 'late',
     get: h(
       (d) => (d.socket ? socketName(d.socket) : d.name),
       (e) => (e.errno === null ? (e.reason ?? null) : `${e.syscall}:${e.errno}`),
@@ -273,6 +302,14 @@ export const FDS_COLUMNS = {
     json: 'number',
     align: 'right',
     get: h((d) => d.holders.length),
+  },
+  HELDBY: {
+    help:
+      'who holds the description: "PID TITLE fds N,…" per process, processes with one title and the same fds ' +
+      'folded as "COUNT × TITLE fds N,…" (TITLE: the "name: status" title a process set over its arguments, ' +
+      'as postgres and nginx do, else its comm); for an error row, its process',
+    details: true,
+    ...listColumn('; ', heldByItems),
   },
   MESSAGE: {
     help: 'what an error row means',
@@ -324,10 +361,7 @@ export function needsPeers(names: readonly string[]): boolean {
 }
 
 /** The RowProcess of each pid of the report; `details` by pid when a column needs them. */
-export function rowProcesses(
-  report: FdsReport,
-  details?: ReadonlyMap<number, ProcessDetails>,
-): (pid: number) => RowProcess {
+function rowProcesses(report: FdsReport, details?: ReadonlyMap<number, ProcessDetails>): ProcessLookup {
   const processes = new Map<number, RowProcess>();
   for (const p of report.processes) {
     const known = details?.get(p.pid);
@@ -336,18 +370,28 @@ export function rowProcesses(
   return (pid) => processes.get(pid) ?? { ppid: null };
 }
 
-/** Every holder, then every error, as rows; `details` by pid when a column needs them. */
-export function fdsRows(report: FdsReport, details?: ReadonlyMap<number, ProcessDetails>): FdsRow[] {
+/** Makes the rows of one report, a holder's or an error's; `details` by pid when a column needs them. */
+export function rowMaker(report: FdsReport, details?: ReadonlyMap<number, ProcessDetails>) {
   const processOf = rowProcesses(report, details);
   const commands = new Map(report.processes.map((p) => [p.pid, p.command]));
+  return {
+    holder: (description: Description, holder: Holder): FdsRow => {
+      return { description, holder, process: processOf(holder.pid), processOf };
+    },
+    error: (error: ScanError): FdsRow => {
+      return { error, command: commands.get(error.pid) ?? '', process: processOf(error.pid), processOf };
+    },
+  };
+}
+
+/** Every holder, then every error, as rows; `details` by pid when a column needs them. */
+export function fdsRows(report: FdsReport, details?: ReadonlyMap<number, ProcessDetails>): FdsRow[] {
+  const row = rowMaker(report, details);
   const rows: FdsRow[] = [];
   for (const description of report.descriptions) {
-    for (const holder of description.holders)
-      rows.push({ description, holder, process: processOf(holder.pid) });
+    for (const holder of description.holders) rows.push(row.holder(description, holder));
   }
-  for (const error of report.errors) {
-    rows.push({ error, command: commands.get(error.pid) ?? '', process: processOf(error.pid) });
-  }
+  for (const error of report.errors) rows.push(row.error(error));
   return rows;
 }
 
@@ -394,12 +438,26 @@ export function fdsSummary(stats: FdsStats, unit = 'kcmp call'): string {
   );
 }
 
-/** The line that explains the "?" of uncertain descriptions, or '' when every listed one is certain. */
+/**
+ * The lines under the summary: what the "?" of uncertain descriptions means, and which processes --stop
+ * left running (traced: the snapshot of them is not exact); '' when neither applies.
+ */
 export function fdsFootnote(report: FdsReport): string {
-  if (report.descriptions.every((d) => d.certain)) return '';
-  return (
-    '?: uncertain: some fds of this file could not be compared (kcmp unavailable or refused, see the ' +
-    'ERROR rows); fds listed together do share one description, fds listed apart may share one too: ' +
-    'nothing is merged on a guess\n'
-  );
+  const notes: string[] = [];
+  if (!report.descriptions.every((d) => d.certain)) {
+    notes.push(
+      '?: uncertain: some fds of this file could not be compared (kcmp unavailable or refused, see the ' +
+        'ERROR rows); fds listed together do share one description, fds listed apart may share one too: ' +
+        'nothing is merged on a guess',
+    );
+  }
+  const running = report.errors.filter((e) => e.reason === 'not-stopped').map((e) => e.pid);
+  if (running.length > 0) {
+    const [them, processes] = running.length === 1 ? ['it', 'process'] : ['them', 'processes'];
+    notes.push(
+      `not an exact snapshot of ${processes} ${running.join(', ')}: --stop did not hold ${them} still ` +
+        `(traced, or not stopped in time: ERROR not-stopped says which)`,
+    );
+  }
+  return notes.map((note) => `${note}\n`).join('');
 }

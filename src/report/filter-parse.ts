@@ -87,14 +87,43 @@ function tokenize(text: string): Token[] {
       const m = /^[A-Za-z0-9_.:+-]+/.exec(text.slice(i));
       if (!m) throw new FilterSyntaxError(`unexpected character ${JSON.stringify(ch)}`, text, i);
       const word = m[0];
-      const number = /^-?(\d+(\.\d+)?|0x[0-9a-fA-F]+)$/.test(word) ? Number(word) : Number.NaN;
-      if (!Number.isNaN(number)) tokens.push({ kind: 'number', value: number, text: word, at: i });
+      if (/^-?\d/.test(word))
+        tokens.push({ kind: 'number', value: numberOf(word, text, i), text: word, at: i });
       else tokens.push({ kind: 'word', text: word, at: i });
       i += word.length;
     }
   }
   tokens.push({ kind: 'end', text: 'end of expression', at: text.length });
   return tokens;
+}
+
+const NUMBER = /^(-?)(0x[0-9a-fA-F]+|(\d+)(\.\d+)?([eE][+-]?\d+)?)$/;
+
+/**
+ * The value of a word that starts like a number (no column name does): decimal, with a fraction or an
+ * exponent, or hexadecimal (0x). A number a double cannot hold exactly — beyond ±(2^53 − 1) as an
+ * integer, too large for any double (1e999), or too small (1e-999 would become 0) — would make a
+ * comparison silently wrong: it is refused, as is a word that is not a number at all.
+ */
+function numberOf(word: string, text: string, at: number): number {
+  const m = NUMBER.exec(word);
+  if (!m)
+    throw new FilterSyntaxError(
+      `invalid number ${JSON.stringify(word)} (quote a string: "${word}")`,
+      text,
+      at,
+    );
+  const [, sign, body] = m as unknown as [string, string, string];
+  const value = (sign === '-' ? -1 : 1) * Number(body);
+  const lost = value === 0 && /[1-9]/.test(body.replace(/[eE].*$/, ''));
+  if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value)) || lost) {
+    throw new FilterSyntaxError(
+      `number ${word} is out of range (numbers are compared exactly up to ±${Number.MAX_SAFE_INTEGER})`,
+      text,
+      at,
+    );
+  }
+  return value;
 }
 
 /** Parses `text`; `isColumn` says which words name columns (and gives their canonical name). */

@@ -51,7 +51,7 @@ export const LEAK_COLUMNS = {
   NAME: {
     help: 'the description: path, pipe:[ino], socket:[ino]',
     json: 'string',
-    truncate: true,
+    truncate: 'late',
     get: (l) => l.name,
   },
   FIX: { help: 'the fix, in one line', json: 'string', get: (l) => l.fix },
@@ -75,13 +75,17 @@ export function fixLines(report: LeaksReport): string {
   return [...lines].join('');
 }
 
-/** One stderr line for a process whose leaks could not be decided. */
-export function undecidedLine(u: UndecidedProcess): string {
+/** One stderr line for a process whose leaks could not be decided: "undecided: process 12 (x): readdir:
+ * EACCES: " and what it leaves undecided (`consequence`). */
+export function undecidedLine(
+  u: UndecidedProcess,
+  consequence = 'leaks to or from it cannot be ruled out',
+): string {
   const below =
     u.descendants.length === 0
       ? ''
       : `, with ${u.descendants.length} selected below it (${u.descendants.join(', ')})`;
-  return `undecided: process ${u.pid}${u.command ? ` (${u.command})` : ''}${below}: ${u.syscall === null ? u.reason : `${u.syscall}: ${u.errno}`}: leaks to or from it cannot be ruled out`;
+  return `undecided: process ${u.pid}${u.command ? ` (${u.command})` : ''}${below}: ${u.syscall === null ? u.reason : `${u.syscall}: ${u.errno}`}: ${consequence}`;
 }
 
 export function leaksSummary(report: LeaksReport): string {

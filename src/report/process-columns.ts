@@ -29,7 +29,7 @@ export function detailColumns<R>(of: (row: R) => ProcessDetails | undefined) {
       help: 'command line of the process (its arguments, space separated)',
       json: 'string',
       details: true,
-      truncate: true,
+      truncate: 'early',
       field: 'cmdline',
       get: (row) => of(row)?.cmdline ?? null,
     },

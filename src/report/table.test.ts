@@ -1,10 +1,12 @@
-/** The table renderer and cell escaping on synthetic rows: libsmartcols' escapes, widths, cutting, scale. */
+/** The table renderer and cell escaping on synthetic rows: libsmartcols' escapes, widths, cutting (lists
+ * first, NAME last and never below 24 columns), scale. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import stringWidth from 'string-width';
 import { decodeLossless, textBytes } from '../sys/lossless-text.js';
-import { escapeCell, truncateCell } from './cell-text.js';
+import { displayWidth, escapeCell, truncateCell, truncateList } from './cell-text.js';
 import { stringifyLossless } from './json-text.js';
-import { type Columns, renderTable, selectColumns } from './table.js';
+import { type Columns, KEEP, listColumn, renderTable, selectColumns } from './table.js';
 
 interface Row {
   n: number;
@@ -13,7 +15,7 @@ interface Row {
 
 const COLUMNS: Columns<Row> = {
   N: { help: 'number', json: 'number', align: 'right', get: (r) => r.n },
-  NAME: { help: 'name', json: 'string', truncate: true, get: (r) => r.name },
+  NAME: { help: 'name', json: 'string', truncate: 'late', get: (r) => r.name },
   AFTER: { help: 'after', json: 'string', get: () => 'x' },
 };
 
@@ -63,7 +65,7 @@ test('JSON: a string with invalid bytes is readable text (U+FFFD) with its bytes
   assert.deepEqual(doc.list[0], { name: 'a\ufffd', nameBytes: 'Yf8=', ok: '😀', message: 'a\ufffd' });
 });
 
-test('renderTable: display widths align columns after CJK text; a terminal width cuts NAME with …', () => {
+test('renderTable: display widths align columns after CJK text; a terminal width cuts a long NAME to 24 columns with …', () => {
   const rows = [
     { n: 1, name: '中文名' },
     { n: 22, name: 'ascii-name' },
@@ -72,13 +74,84 @@ test('renderTable: display widths align columns after CJK text; a terminal width
     text(renderTable(rows, COLUMNS, ['N', 'NAME', 'AFTER'])),
     ' N NAME       AFTER\n 1 中文名     x\n22 ascii-name x\n',
   );
-  const cut = text(renderTable(rows, COLUMNS, ['N', 'NAME', 'AFTER'], { fitWidth: 16 }));
-  assert.equal(cut, ' N NAME    AFTER\n 1 中文名  x\n22 ascii-… x\n');
+  assert.equal(
+    text(renderTable(rows, COLUMNS, ['N', 'NAME', 'AFTER'], { fitWidth: 16 })),
+    ' N NAME       AFTER\n 1 中文名     x\n22 ascii-name x\n',
+    'a NAME of up to 24 columns is never cut',
+  );
+  const long = [{ n: 1, name: '中文名'.repeat(5) }, ...rows];
+  assert.equal(
+    text(renderTable(long, COLUMNS, ['N', 'NAME', 'AFTER'], { fitWidth: 20 })),
+    ' N NAME                     AFTER\n 1 中文名中文名中文名中文…  x\n 1 中文名                   x\n22 ascii-name               x\n',
+  );
   assert.equal(truncateCell('中文名', 4), '中…');
   assert.equal(
     text(renderTable(rows, COLUMNS, ['N', 'AFTER'], { raw: true, noHeadings: true })),
     '1 x\n22 x\n',
   );
+});
+
+interface Holding {
+  name: string;
+  peers: string[];
+  cmdline: string;
+}
+
+const HOLDING: Columns<Holding> = {
+  NAME: { help: 'name', json: 'string', truncate: 'late', get: (r) => r.name },
+  PEERS: { help: 'peers', ...listColumn(' ', (r: Holding) => r.peers) },
+  CMDLINE: { help: 'command line', json: 'string', truncate: 'early', get: (r) => r.cmdline },
+};
+
+test('renderTable on a terminal: lists and command lines give way first, widest first; NAME keeps 24 columns; a list counts what it left out', () => {
+  const peers = Array.from({ length: 36 }, (_, i) => `${961 + i},postgres,3`);
+  const cmdline = 'postgres: 16/main: checkpointer';
+  const table = (name: string, width: number) =>
+    text(renderTable([{ name, peers, cmdline }], HOLDING, ['NAME', 'PEERS', 'CMDLINE'], { fitWidth: width }));
+  const pgWal = '/var/lib/postgresql/16/pg_wal/00000001';
+  assert.equal(
+    table(pgWal, 100),
+    'NAME                                   PEERS                          CMDLINE\n' +
+      `${pgWal} 961,postgres,3 +35 more        postgres: 16/main: checkpoint…\n`,
+    'NAME whole: the lists give way, to one width',
+  );
+  assert.equal(
+    table(`${pgWal}/000000010000000000000001`, 80),
+    'NAME                           PEERS                    CMDLINE\n' +
+      '/var/lib/postgresql/16/pg_wal… 961,postgres,3 +35 more  postgres: 16/main: chec…\n',
+    'the lists at 24 columns, then NAME gives way',
+  );
+  const narrow = table(`${pgWal}/000000010000000000000001`, 40).split('\n')[1] as string;
+  assert.ok(
+    narrow.startsWith('/var/lib/postgresql/16/… '),
+    `NAME keeps ${KEEP} columns at any width: ${narrow}`,
+  );
+  const whole = text(renderTable([{ name: pgWal, peers, cmdline }], HOLDING, ['NAME', 'PEERS', 'CMDLINE']));
+  assert.ok(
+    whole.includes(`${pgWal} ${peers.join(' ')} ${cmdline}`),
+    'off a terminal (and with -u) nothing is cut',
+  );
+});
+
+test('displayWidth: one column for each Latin-1 and Latin Extended character, as string-width says', () => {
+  for (let code = 0xa0; code <= 0x2ff; code++) {
+    const ch = String.fromCodePoint(code);
+    assert.equal(displayWidth(`a${ch}×`), stringWidth(`a${ch}×`), `U+${code.toString(16)}`);
+  }
+});
+
+test('truncateList: whole items and the count of the others; the first one left out cut when it fits', () => {
+  const items = ['671 myserver: master fd 0', '40 × myserver: worker fd 0'];
+  assert.equal(truncateList(items, '; ', 60), items.join('; '));
+  assert.equal(truncateList(items, '; ', 46), '671 myserver: master fd 0; 40 × myserver: wor…');
+  assert.equal(truncateList(['a1', 'b22', 'c333', 'd4444', 'e55555'], ' ', 16), 'a1 b22 +3 more');
+  assert.equal(truncateList(['a1', 'b22', 'c333', 'd4444', 'e55555'], ' ', 20), 'a1 b22 c333 +2 more');
+  assert.equal(
+    truncateList(['12345678901234', 'x', 'y'], ' ', 17),
+    '12345678… +2 more',
+    'the first item cut',
+  );
+  assert.equal(truncateList(['12345678901234', 'x', 'y'], ' ', 10), '123456789…', 'no room for a count');
 });
 
 test('selectColumns: "," and "" name no column and are errors; unknown names too', () => {

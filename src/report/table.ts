@@ -1,14 +1,20 @@
 /**
  * Tables in the util-linux ls* style: UPPERCASE headings, columns declared once (name, alignment, JSON
  * type, help), `-o LIST` / `-o +LIST` to choose, `-r` raw (one space between cells), `-n` no headings.
- * Every cell is escaped (cell-text.ts) and measured in display columns; on a terminal the columns marked
- * `truncate` (NAME, CMDLINE, as lsfd) are cut to fit its width.
+ * Every cell is escaped (cell-text.ts) and measured in display columns.
+ *
+ * On a terminal (and never with -u, never into a pipe) a table wider than the terminal gives way in an
+ * order that keeps the answer: first the `early` columns — command lines and lists (CMDLINE, PEERS),
+ * whose cells say how many items they left out ("961,postgres,3 +35 more") — down to KEEP columns; then
+ * the `late` ones (NAME), down to KEEP columns or their widest cell; then the early ones again, down to
+ * their heading; widest first within each step. NAME is never cut below KEEP: a table that still does not
+ * fit wraps, as lsfd's does.
  *
  * Scale: a table is rendered in two passes over its rows — widths, then lines — and handed out in chunks
  * of lines, so a million rows cost neither a million-argument call nor one giant string.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { displayWidth, escapeCell, truncateCell } from './cell-text.js';
+import { displayWidth, escapeCell, truncateCell, truncateList } from './cell-text.js';
 
 export type Cell = string | number | boolean | null;
 
@@ -17,9 +23,22 @@ export interface Column<R> {
   help: string;
   align?: 'left' | 'right';
   json: 'string' | 'number' | 'boolean';
-  /** On a terminal, cut this column to make the table fit its width (unless -u). */
-  truncate?: true;
+  /** On a terminal, the column gives way to fit its width (unless -u): 'early' before any 'late' one. */
+  truncate?: 'early' | 'late';
+  /** A list (PEERS, HELDBY): `get` joins these items with `separator`. Cut, it keeps whole items and
+   * counts the others. */
+  list?: { separator: string; items(row: R): readonly string[] | null };
   get(row: R): Cell;
+}
+
+/** A column of items joined by `separator` (see Column.list), which gives way early on a terminal. */
+export function listColumn<R>(separator: string, items: (row: R) => readonly string[] | null) {
+  return {
+    json: 'string',
+    truncate: 'early',
+    list: { separator, items },
+    get: (row: R): Cell => items(row)?.join(separator) ?? null,
+  } as const satisfies Partial<Column<R>>;
 }
 
 export type Columns<R> = Record<string, Column<R>>;
@@ -27,12 +46,23 @@ export type Columns<R> = Record<string, Column<R>>;
 export interface TableOptions {
   raw?: boolean;
   noHeadings?: boolean;
-  /** The terminal's width, to fit by cutting the `truncate` columns; undefined: never cut. */
+  /** The terminal's width, to fit by cutting the `truncate` columns; undefined: never cut (-u, a pipe). */
   fitWidth?: number;
 }
 
 /** Lines per chunk handed to the writer: about 100 KB. */
 const CHUNK_LINES = 1000;
+
+/** Columns a cut column keeps while any other can still give way: room for a path's last components, an
+ * address with its port and state, or a list's first item and its count. */
+export const KEEP = 24;
+
+/** Who gives way, in turn, and how far: see the header. */
+const GIVE_WAY: readonly { truncate: 'early' | 'late'; floor: (heading: number) => number }[] = [
+  { truncate: 'early', floor: (heading) => Math.max(heading, KEEP) },
+  { truncate: 'late', floor: (heading) => Math.max(heading, KEEP) },
+  { truncate: 'early', floor: (heading) => Math.max(heading, 5) },
+];
 
 /** Parses -o: "PID,FD" replaces the defaults, "+POS,FLAGS" appends to them. Names are case-insensitive. */
 export function selectColumns<R>(columns: Columns<R>, defaults: readonly string[], spec?: string): string[] {
@@ -71,20 +101,32 @@ export function* renderTable<R>(
   const specs = names.map((n) => columns[n] as Column<R>);
   const raw = options.raw === true;
   const cellsOf = (row: R): string[] => specs.map((spec) => escapeCell(text(spec.get(row)), raw));
-  let line: (values: readonly string[]) => string;
+  let line: (values: readonly string[], row?: R) => string;
   if (raw) {
     line = (values) => values.join(' ');
   } else {
     const widths = columnWidths(rows, specs, names, cellsOf, options);
     const last = names.length - 1;
-    line = (values) => {
+    /** The cell cut to `width`: a list at an item, with the count of the others; other text with "…". */
+    const cut = (i: number, value: string, width: number, row: R | undefined): string => {
+      const list = specs[i]?.list;
+      const items = list && row !== undefined ? list.items(row) : null;
+      if (list && items)
+        return truncateList(
+          items.map((item) => escapeCell(item)),
+          list.separator,
+          width,
+        );
+      return truncateCell(value, width);
+    };
+    line = (values, row) => {
       let out = '';
       for (let i = 0; i <= last; i++) {
         const width = widths[i] as number;
         let v = values[i] as string;
         let w = displayWidth(v);
         if (w > width) {
-          v = truncateCell(v, width);
+          v = cut(i, v, width, row);
           w = displayWidth(v);
         }
         const pad = ' '.repeat(width - w);
@@ -97,7 +139,7 @@ export function* renderTable<R>(
   let chunk: string[] = [];
   if (!options.noHeadings) chunk.push(line(names));
   for (const row of rows) {
-    chunk.push(line(cellsOf(row)));
+    chunk.push(line(cellsOf(row), row));
     if (chunk.length >= CHUNK_LINES) {
       yield `${chunk.join('\n')}\n`;
       chunk = [];
@@ -106,7 +148,7 @@ export function* renderTable<R>(
   if (chunk.length > 0) yield `${chunk.join('\n')}\n`;
 }
 
-/** Each column's width: its widest cell (and heading); on a terminal, cut to fit `fitWidth`. */
+/** Each column's width: its widest cell (and heading); on a terminal, narrowed to fit `fitWidth`. */
 function columnWidths<R>(
   rows: readonly R[],
   specs: readonly Column<R>[],
@@ -123,18 +165,46 @@ function columnWidths<R>(
     }
   }
   if (options.fitWidth !== undefined) {
-    // Narrow the truncatable columns, last first, until a line fits; never below the heading's width
-    // (at least 5 columns), so a table that cannot fit still names every column.
     let excess = widths.reduce((sum, w) => sum + w, 0) + widths.length - 1 - options.fitWidth;
-    for (let i = widths.length - 1; i >= 0 && excess > 0; i--) {
-      if (!specs[i]?.truncate) continue;
-      const floor = Math.max((names[i] as string).length, 5);
-      const cut = Math.min(excess, Math.max(0, (widths[i] as number) - floor));
-      widths[i] = (widths[i] as number) - cut;
-      excess -= cut;
+    for (const { truncate, floor } of GIVE_WAY) {
+      if (excess <= 0) break;
+      const members = specs.flatMap((spec, i) => (spec.truncate === truncate ? [i] : []));
+      excess = narrow(widths, members, (i) => floor((names[i] as string).length), excess);
     }
   }
   return widths;
+}
+
+/**
+ * Narrows the `members` columns, widest first (to one common width, each no lower than its floor), by
+ * `excess` columns in all where they can; returns the excess left. Widest first: a list of 36 peers gives
+ * way before a command line beside it that fits.
+ */
+function narrow(widths: number[], members: readonly number[], floor: (i: number) => number, excess: number) {
+  const width = (i: number) => widths[i] as number;
+  const cutAt = (cap: number) =>
+    members.reduce((sum, i) => sum + Math.max(0, width(i) - Math.max(cap, floor(i))), 0);
+  // The widest common width that removes the whole excess (0 when not even the floors do).
+  let cap = 0;
+  let high = members.reduce((w, i) => Math.max(w, width(i)), 0);
+  while (cap < high) {
+    const mid = Math.ceil((cap + high) / 2);
+    if (cutAt(mid) >= excess) cap = mid;
+    else high = mid - 1;
+  }
+  let spare = cutAt(cap) - excess; // cut beyond the need, handed back one column to each at the cap
+  let left = excess;
+  for (const i of members) {
+    let target = Math.max(cap, floor(i));
+    if (width(i) <= target) continue;
+    if (spare > 0 && target === cap) {
+      target++;
+      spare--;
+    }
+    left -= width(i) - target;
+    widths[i] = target;
+  }
+  return left;
 }
 
 /** --list-columns: NAME, type and help, one per line. */

@@ -4,13 +4,11 @@
  * its life. What is probed once — the capabilities and the comparison method — is probed at start.
  */
 
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { detectCapabilities } from '../compare/probe.js';
-import { detectRunMethod } from '../compare/run-method.js';
 import type { FleetSample, FleetScanOptions } from '../inspect/fleet/fleet-scan.js';
 import { VERSION } from '../util/version.js';
-import { metricsServer } from './http-endpoint.js';
+import { type EndpointOptions, type MetricsServer, metricsServer } from './http-endpoint.js';
 import { type ExporterState, type Format, registryOf } from './metrics.js';
 import { BackgroundScanner } from './scanner.js';
 
@@ -18,7 +16,6 @@ import { BackgroundScanner } from './scanner.js';
 export function exporterState(): ExporterState {
   return {
     capabilities: detectCapabilities(),
-    engine: detectRunMethod({ borrow: false }).method,
     version: VERSION,
     scans: 0,
     comparisons: 0,
@@ -32,23 +29,28 @@ export function renderSample(sample: FleetSample, state: ExporterState, format: 
 }
 
 export interface ExporterEvents {
-  onFailure(name: string, message: string): void;
+  onFailure(reason: string, message: string): void;
   onCrash(error: Error): void;
 }
 
 export class Exporter {
   readonly #state = exporterState();
-  readonly #server: Server;
+  readonly #server: MetricsServer;
   readonly #scanner: BackgroundScanner;
   #registries: Partial<Record<Format, ReturnType<typeof registryOf>>> = {};
   #sample: FleetSample | undefined;
 
-  constructor(options: FleetScanOptions, intervalMs: number, events: ExporterEvents) {
+  constructor(
+    options: FleetScanOptions,
+    intervalMs: number,
+    endpoint: EndpointOptions,
+    events: ExporterEvents,
+  ) {
     this.#server = metricsServer((format) => {
       if (!this.#sample) return null;
       this.#registries[format] ??= registryOf(this.#sample, { ...this.#state }, format);
       return this.#registries[format].metrics();
-    });
+    }, endpoint);
     this.#scanner = new BackgroundScanner(options, intervalMs, {
       onSample: (sample) => {
         this.#state.scans++;
@@ -56,10 +58,10 @@ export class Exporter {
         this.#sample = sample;
         this.#registries = {};
       },
-      onFailure: (name, message) => {
-        this.#state.failures.set(name, (this.#state.failures.get(name) ?? 0) + 1);
+      onFailure: (reason, message) => {
+        this.#state.failures.set(reason, (this.#state.failures.get(reason) ?? 0) + 1);
         this.#registries = {};
-        events.onFailure(name, message);
+        events.onFailure(reason, message);
       },
       onCrash: (error) => events.onCrash(error),
     });

@@ -23,12 +23,10 @@ export const CONTENT_TYPE: Readonly<Record<Format, RegistryContentType>> = {
 /** What stays the same for the exporter's life, or accumulates over it. */
 export interface ExporterState {
   capabilities: Capabilities;
-  /** The method the scans compare with: kcmp, borrowed-dupfd-query or none. */
-  engine: string;
   version: string;
   scans: number;
   comparisons: number;
-  /** Scans that failed as a whole, by reason (the error's name). */
+  /** Scans that failed as a whole, by reason (the errno name or error code: scan-worker.ts). */
   failures: Map<string, number>;
 }
 
@@ -88,17 +86,6 @@ function gauge(
   return new Gauge({ name, help, labelNames, registers: [registry] });
 }
 
-/**
- * The labels of one `kcmp_scan_errors` series. `syscall` names a call that failed; where none did, it is
- * "none" and `errno` says what happened. The fds scan's identity check is no call: it reads each process's
- * start time again after the scan, and a process that exited or whose pid was reused meanwhile gets a row
- * saying `identity` and ESRCH although no call returned ESRCH. It is counted as such rows are, by what
- * happened: "replaced".
- */
-function scanErrorLabels(labels: Record<'syscall' | 'errno', string>): Record<'syscall' | 'errno', string> {
-  return labels.syscall === 'identity' ? { syscall: 'none', errno: 'replaced' } : labels;
-}
-
 function counts<L extends string>(
   registry: Registry<RegistryContentType>,
   key: keyof typeof GAUGES,
@@ -106,8 +93,7 @@ function counts<L extends string>(
 ): void {
   const [name, help, labels] = GAUGES[key];
   const g = gauge(registry, name, help, labels);
-  // inc, not set: error rows relabelled alike add up.
-  for (const c of values) g.inc(c.labels, c.value);
+  for (const c of values) g.set(c.labels, c.value);
 }
 
 /** The registry of one completed scan in one format. `now` gives the scrape time for the age gauge. */
@@ -138,12 +124,8 @@ export function registryOf(
     'kcmp_containers',
     "Containers (pid + mount namespace not the host's) in the last scan.",
   ).set(sample.containers);
-  const labelled = {
-    ...sample,
-    errors: sample.errors.map((c) => ({ labels: scanErrorLabels(c.labels), value: c.value })),
-  };
   for (const key of Object.keys(GAUGES) as (keyof typeof GAUGES)[]) {
-    counts(registry, key, labelled[key] as Count<string>[]);
+    counts(registry, key, sample[key] as Count<string>[]);
   }
   new Counter({ name: 'kcmp_scans_total', help: 'Completed scans.', registers: [registry] }).inc(state.scans);
   new Counter({
@@ -153,12 +135,18 @@ export function registryOf(
   }).inc(state.comparisons);
   const failures = new Counter({
     name: 'kcmp_scan_failures_total',
-    help: 'Scans that failed as a whole (the previous scan is served meanwhile), by error.',
+    help: 'Scans that failed as a whole (the previous scan is served meanwhile), by errno name or error code.',
     labelNames: ['reason'],
     registers: [registry],
   });
   for (const [reason, n] of state.failures) failures.inc({ reason }, n);
   capabilityGauges(registry, state);
+  gauge(
+    registry,
+    'kcmp_engine_info',
+    'The identity engine the last scan ran (value 1), as --json stats.engine.',
+    ['engine'],
+  ).set({ engine: sample.engine }, 1);
   return registry;
 }
 
@@ -180,10 +168,6 @@ function capabilityGauges(registry: Registry<RegistryContentType>, state: Export
     usable.set({ call }, probe.outcome === 'usable' ? 1 : 0);
     outcome.set({ call, outcome: probe.outcome, errno: probe.errno ?? '' }, 1);
   }
-  gauge(registry, 'kcmp_engine_info', 'The method scans compare fds with (value 1).', ['engine']).set(
-    { engine: state.engine },
-    1,
-  );
   gauge(registry, 'kcmp_build_info', 'The kcmp version (value 1).', ['version']).set(
     { version: state.version },
     1,

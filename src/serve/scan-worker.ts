@@ -7,7 +7,17 @@ import { type FleetScanOptions, fleetScan } from '../inspect/fleet/fleet-scan.js
 
 export type ScanReply =
   | { ok: true; sample: Awaited<ReturnType<typeof fleetScan>> }
-  | { ok: false; name: string; message: string };
+  | { ok: false; reason: string; message: string };
+
+/**
+ * What a failed scan is counted by: the error's `code` — the errno name for a refused call (EMFILE, as
+ * Node's fs errors and SysError carry it), kcmp's code for a typed error (ESRCH: a selected process is
+ * gone) — else its class name. Never the bare `Error` every untyped error shares.
+ */
+export function failureReason(error: Error): string {
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' && code !== '' ? code : error.name;
+}
 
 parentPort?.on('message', async (options: FleetScanOptions) => {
   let reply: ScanReply;
@@ -15,7 +25,7 @@ parentPort?.on('message', async (options: FleetScanOptions) => {
     reply = { ok: true, sample: await fleetScan(options) };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    reply = { ok: false, name: e.name, message: e.message };
+    reply = { ok: false, reason: failureReason(e), message: e.message };
   }
   parentPort?.postMessage(reply);
 });

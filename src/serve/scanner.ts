@@ -13,7 +13,8 @@ const SCRIPT = new URL('./scan-worker.js', import.meta.url);
 
 export interface ScannerEvents {
   onSample(sample: FleetSample): void;
-  onFailure(name: string, message: string): void;
+  /** A scan failed as a whole; `reason` is its errno name or error code (scan-worker.ts). */
+  onFailure(reason: string, message: string): void;
   /** The scan thread itself died (a bug): no more scans will come. */
   onCrash(error: Error): void;
 }
@@ -34,7 +35,7 @@ export class BackgroundScanner {
     const worker = new Worker(SCRIPT);
     worker.on('message', (reply: ScanReply) => {
       if (reply.ok) this.events.onSample(reply.sample);
-      else this.events.onFailure(reply.name, reply.message);
+      else this.events.onFailure(reply.reason, reply.message);
       if (!this.#stopped) this.#timer = setTimeout(() => this.#scan(), this.intervalMs);
     });
     worker.on('error', (error) => this.events.onCrash(error));

@@ -5,15 +5,20 @@
  * deploy/kubernetes/daemonset.yaml asks: the host's PID namespace, all capabilities dropped but the four it
  * adds, its seccomp profile, no privilege escalation, a read-only root, uid 0 and its memory and CPU
  * limits. Inside, `kcmp doctor` must find kcmp usable on the host's processes, and the exporter, started
- * with the DaemonSet's arguments on a fixture tree of the host, is scraped from the host through the
- * published port. Skips, saying why, without root, podman or runc.
+ * with the DaemonSet's arguments on a fixture tree of the host and its web configuration (the Secret's
+ * files, made as docs/exporter.md says: a self-signed certificate, a bcrypt password) mounted read-only
+ * where the DaemonSet mounts it, is scraped over HTTPS with basic authentication from the host through the
+ * published port. Skips, saying why, without root, podman, runc or openssl.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
+import bcrypt from 'bcryptjs';
 import { mkfds } from '../fixture/mkfds.js';
 import { sampleValue, waitFor } from '../helpers/exporter.js';
 import { DEPLOY, daemonSet } from '../helpers/manifests.js';
@@ -79,6 +84,59 @@ function asTheDaemonSetRunsIt(): string[] {
   ];
 }
 
+/** The Secret the DaemonSet mounts, as files in a directory: a self-signed certificate for 127.0.0.1 and
+ * the web configuration (TLS, basic authentication), made as docs/exporter.md says. */
+function webSecret(t: TestContext, password: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-image-web-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cert = spawnSync(
+    'openssl',
+    [
+      ...[
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+      ],
+      ...['-subj', '/CN=kcmp-exporter', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      ...['-keyout', 'tls.key', '-out', 'tls.crt'],
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  );
+  assert.equal(cert.status, 0, cert.stderr);
+  const hash = bcrypt.hashSync(password, 4); // the lowest cost: the check is who gets in, not bcrypt's speed
+  writeFileSync(
+    join(dir, 'web-config.yml'),
+    `tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\nbasic_auth_users:\n  prometheus: ${hash}\n`,
+  );
+  // The Secret's defaultMode: read by root only.
+  for (const f of ['web-config.yml', 'tls.crt', 'tls.key']) chmodSync(join(dir, f), 0o400);
+  return dir;
+}
+
+/** GET https://127.0.0.1:PORT/metrics, trusting the self-signed certificate, as user prometheus. */
+function scrape(port: number, ca: string, password: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/metrics', ca, auth: `prometheus:${password}`, timeout: 10_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject).on('timeout', () => req.destroy(new Error('timed out')));
+    req.end();
+  });
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -121,32 +179,41 @@ test('the image builds, and runs kcmp doctor and the exporter as the DaemonSet d
   const port = await freePort();
   const containerPort = exporter.ports?.[0]?.containerPort;
   const args = [...(exporter.args ?? []), '--tree', String(f.pids.main), '--interval', '1'];
+  const config = args[args.indexOf('--web.config.file') + 1] ?? '';
+  const mount = exporter.volumeMounts?.find((m) => config.startsWith(`${m.mountPath}/`));
+  assert.ok(mount?.readOnly, 'the DaemonSet mounts its web configuration read-only');
+  const password = 's3cret';
+  const secret = webSecret(t, password);
   t.after(() => podman(['rm', '--force', '--time=0', name]));
   const detached = podman([
     'run',
     '--detach',
     `--name=${name}`,
     `--publish=127.0.0.1:${port}:${containerPort}`,
+    `--volume=${secret}:${mount.mountPath}:ro`,
     ...run,
     tag,
     ...args,
   ]);
   assert.equal(detached.status, 0, detached.stderr);
+  const ca = readFileSync(join(secret, 'tls.crt'), 'utf8');
   const body = await waitFor('a scan served on the published port', async () => {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-      const text = await res.text();
-      return res.status === 200 && (sampleValue(text, 'kcmp_scans_total') ?? 0) >= 1 ? text : undefined;
+      const res = await scrape(port, ca, password);
+      return res.status === 200 && (sampleValue(res.body, 'kcmp_scans_total') ?? 0) >= 1
+        ? res.body
+        : undefined;
     } catch {
       return undefined; // not listening yet
     }
   });
+  assert.equal((await scrape(port, ca, 'wrong')).status, 401, 'a wrong password is refused');
   assert.match(body, /^kcmp_capability_usable\{call="kcmp"\} 1$/m);
   assert.equal(sampleValue(body, 'kcmp_scan_processes'), 2, "the fixture's two host processes");
   assert.match(body, /^kcmp_leaked_fds\{group="[^"]*",kind="listening-socket",case="exec"\} 1$/m);
   assert.match(body, /^kcmp_leaked_fds\{group="[^"]*",kind="pipe-write-end",case="exec"\} 1$/m);
   const logs = podman(['logs', name]);
-  assert.match(logs.stderr + logs.stdout, /listening on http:\/\/0\.0\.0\.0:9848\/metrics/);
+  assert.match(logs.stderr + logs.stdout, /listening on https:\/\/0\.0\.0\.0:9848\/metrics/);
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
   assert.match(body, new RegExp(`^kcmp_build_info\\{version="${version.replaceAll('.', '\\.')}"\\} 1$`, 'm'));
   t.diagnostic(`built, run and scraped in ${Math.round((performance.now() - started) / 1000)} s`);

@@ -49,7 +49,7 @@ export async function startExporter(t: AfterContext, args: string[]): Promise<Ru
   t.after(() => child.kill('SIGKILL'));
   const port = await waitFor('the exporter to listen', async () => {
     if (child.exitCode !== null) throw new Error(`exporter exited ${child.exitCode}: ${stderr}`);
-    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr);
+    const m = /listening on https?:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr);
     return m ? Number(m[1]) : undefined;
   });
   const scrape = async (accept?: string) => {

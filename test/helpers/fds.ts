@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { type FdsScanOptions, inspectFds } from '../../src/inspect/fds/fds.js';
 import type { FdsReport } from '../../src/inspect/fds/fds-report.js';
 import { sysClose, sysDupfdQuery } from '../../src/sys/fcntl.js';
 import { sysPidfdGetfd, sysPidfdOpen } from '../../src/sys/pidfd.js';
@@ -20,6 +21,18 @@ export function fdsJson(args: string[], options: { wrapper?: string[] } = {}): F
   if (options.wrapper) assert.match(r.stderr, /^(kcmp: [^\n]+\n)*$/);
   else assert.equal(r.stderr, '');
   return JSON.parse(r.stdout) as FdsReport;
+}
+
+/**
+ * A scan of `pids` run here, every description listed, with the kcmp engine and no worker threads, so
+ * that `hooks` run on this thread between the scan's stages — where a test makes a race happen at a
+ * point it chooses (onEngine: once the processes are selected; onProgress: as fds are read and grouped).
+ */
+export function scanHere(
+  pids: readonly number[],
+  hooks: Pick<FdsScanOptions, 'onEngine' | 'onProgress'>,
+): Promise<FdsReport> {
+  return inspectFds({ selection: { kind: 'pids', pids }, all: true, engine: 'kcmp', workers: 0, ...hooks });
 }
 
 /** The descriptions as sorted lists of "pid:fd", sorted. */
@@ -130,8 +143,12 @@ export function assertChurnSound(report: FdsReport, top: number, what: string): 
   }
   for (const e of report.errors) {
     // gone during the scan, a file whose fds kept changing while they were compared, or an fd number
-    // reused for another file (these two with no errno: no call failed)
+    // reused for another file, a process that exited (these three with no errno: no call failed)
     const why = e.errno ?? `(${e.reason})`;
-    assert.match(why, /^(ENOENT|ESRCH|EBADF|\(unsettled\)|\(reused\))$/, `${what}: ${e.message}`);
+    assert.match(
+      why,
+      /^(ENOENT|ESRCH|EBADF|\(unsettled\)|\(reused\)|\(replaced\))$/,
+      `${what}: ${e.message}`,
+    );
   }
 }

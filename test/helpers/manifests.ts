@@ -1,9 +1,9 @@
 /**
- * The Kubernetes manifests in deploy/kubernetes/, parsed and typed with kubernetes-models (the Kubernetes
+ * The Kubernetes manifests in deploy/kubernetes/ (every *.yaml), parsed and typed with kubernetes-models (the Kubernetes
  * API's own schemas): the tests of the manifests and the container test, which runs the image exactly as
  * the DaemonSet asks, read them here.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IDaemonSet } from 'kubernetes-models/apps/v1';
 import type { IContainer } from 'kubernetes-models/v1';
@@ -11,11 +11,15 @@ import { parseAllDocuments } from 'yaml';
 import { ROOT } from './schema.js';
 
 export const DEPLOY = join(ROOT, 'deploy');
-export const MANIFEST = join(DEPLOY, 'kubernetes', 'daemonset.yaml');
+const KUBERNETES = join(DEPLOY, 'kubernetes');
 
-/** Every document of the manifest, as plain objects. */
+/** Every document of every manifest (daemonset.yaml, then networkpolicy.yaml), as plain objects. */
 export function manifests(): Record<string, unknown>[] {
-  return parseAllDocuments(readFileSync(MANIFEST, 'utf8')).map((d) => d.toJS() as Record<string, unknown>);
+  return readdirSync(KUBERNETES)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => parseAllDocuments(readFileSync(join(KUBERNETES, f), 'utf8')))
+    .map((d) => d.toJS() as Record<string, unknown>);
 }
 
 /** The DaemonSet, and its one container (the exporter). */

@@ -7,6 +7,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readStat } from '../../src/procfs/stat.js';
 import { CLI } from './cli.js';
+import { sleepSync } from './wait.js';
+
+/** Between two reads of /proc/PID/stat while waiting for a state. */
+const POLL_MS = 0.2;
 
 export function stateOf(pid: number): string {
   try {
@@ -42,16 +46,17 @@ export async function catchMidScan(
       cli.on('exit', (code, signal) => resolve({ code, signal })),
     );
     const pid = cli.pid as number;
-    // A busy wait: a timer's few milliseconds could miss a small scan's whole stop.
+    // Polled synchronously, 0.2 ms apart: a timer's turn of the event loop (a millisecond or more) could
+    // miss a small scan's whole stop, and a spin would take a core from the scan it waits for.
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && stateOf(pid) !== 'gone' && cli.exitCode === null) {
+    while (Date.now() < deadline && !['gone', 'Z'].includes(stateOf(pid))) {
       if (targets.every((t) => stateOf(t) === 'T')) break;
+      sleepSync(POLL_MS);
     }
     if (targets.every((t) => stateOf(t) === 'T') && cli.exitCode === null) {
       process.kill(pid, 'SIGSTOP');
-      while (!['T', 'gone', 'Z'].includes(stateOf(pid))) {
-        // until it is stopped
-      }
+      // SIGSTOP takes effect when kcmp next returns to user mode: microseconds, unless it is off a core.
+      while (!['T', 'gone', 'Z'].includes(stateOf(pid))) sleepSync(POLL_MS);
       if (targets.every((t) => stateOf(t) === 'T')) return { cli, ended };
       process.kill(pid, 'SIGCONT');
     }

@@ -113,3 +113,57 @@ export function tasksReport(): TasksReport {
     stats: { processes: 2, tasks: 4, errors: 0, comparisons: 9, retries: 0, elapsedMs: 1 },
   };
 }
+
+/**
+ * A seeded random tree (mkfds `random 7 12 40`, cut down to what matters): two UNIX sockets connected to
+ * each other, each held across the tree, so the peer edge between their descriptions joins two nodes
+ * that dot puts in one rank. A label on such a flat edge made dot route around a label node and fail
+ * ("triangulation failed" on stderr).
+ */
+export function flatPeerReport(): FdsReport {
+  const tree: [number, number][] = [
+    [5632, 5629],
+    [5635, 5632],
+    [5637, 5632],
+    [5636, 5635],
+    [5638, 5635],
+    [5639, 5637],
+    [5641, 5637],
+    [5640, 5639],
+    [5642, 5641],
+    [5643, 5641],
+    [5645, 5641],
+    [5644, 5642],
+  ];
+  const held = (pid: number, fd: number): [number, number, string] => [pid, fd, 'mkfds'];
+  const holders = (fd: number, pids: number[]) => pids.map((pid) => held(pid, fd));
+  const end1 = desc('d61', 'SOCK', 'socket:[3988644]', 3988644, [held(5645, 31), held(5645, 68)]);
+  const end2 = desc('d76', 'SOCK', 'socket:[3988645]', 3988645, holders(32, [5639, 5640]));
+  end1.peers = [5639, 5640].map((pid) => ({ pid, fd: 32, command: 'mkfds', description: 'd76' }));
+  end2.peers = [5637, 5641, 5642, 5643, 5644, 5645, 5645].map((pid, i) => ({
+    pid,
+    fd: i === 6 ? 68 : 31,
+    command: 'mkfds',
+    description: 'd61',
+  }));
+  return fdsReport(
+    tree.map(([pid, ppid]) => ({ pid, ppid, command: 'mkfds' })),
+    [
+      desc('d3', 'CHR', '/dev/null', 5, holders(2, [5635, 5638, 5641, 5643, 5644, 5645])),
+      desc('d6', 'CHR', '/dev/null', 6, holders(6, [5638, 5640, 5641, 5642, 5644, 5645])),
+      desc('d7', 'CHR', '/dev/null', 7, [
+        held(5636, 7),
+        held(5639, 14),
+        held(5640, 14),
+        held(5641, 62),
+        held(5642, 44),
+        held(5643, 59),
+        held(5644, 44),
+        held(5645, 62),
+      ]),
+      desc('d19', 'REG', '/tmp/mkfds-J0T2rN/a', 19, holders(46, [5643, 5644, 5645])),
+      end1,
+      end2,
+    ],
+  );
+}

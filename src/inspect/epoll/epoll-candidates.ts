@@ -15,21 +15,12 @@ import { readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
 import { isGone, isPrivilege } from '../../sys/errno.js';
 import { KCMP } from '../../sys/kcmp.js';
+import { failedCallRow } from '../fds/fds-problems.js';
 import type { ScanError } from '../fds/fds-report.js';
 
 export interface Candidate {
   pid: number;
   fd: number;
-}
-
-export function scanError(
-  pid: number,
-  fd: number | null,
-  syscall: string,
-  errno: string,
-  message: string,
-): ScanError {
-  return { pid, fd, syscall, errno, message };
 }
 
 /**
@@ -47,10 +38,7 @@ export function collectCandidates(
       fds = listFds(pid);
     } catch (error) {
       const errno = fsErrno(error);
-      if (!isGone(errno))
-        errors.push(
-          scanError(pid, null, 'readdir', errno, `cannot list the fds of process ${pid}: ${errno}`),
-        );
+      if (!isGone(errno)) errors.push(failedCallRow(pid, null, 'readdir', errno));
       continue;
     }
     for (const fd of fds) {
@@ -60,15 +48,7 @@ export function collectCandidates(
       } catch (error) {
         const errno = fsErrno(error);
         if (isGone(errno)) continue;
-        errors.push(
-          scanError(
-            pid,
-            isPrivilege(errno) ? null : fd,
-            'fdinfo',
-            errno,
-            `cannot read the fdinfo of process ${pid}${isPrivilege(errno) ? '' : ` fd ${fd}`}: ${errno}`,
-          ),
-        );
+        errors.push(failedCallRow(pid, isPrivilege(errno) ? null : fd, 'fdinfo', errno));
         if (isPrivilege(errno)) break;
         continue;
       }
@@ -90,16 +70,7 @@ export function describeBucket(
     compare: (a, b) => kcmpComparison(KCMP.FILE, a.pid, a.fd, b.pid, b.fd),
   });
   for (const { item, error } of grouping.unresolved) {
-    if (!isGone(error))
-      errors.push(
-        scanError(
-          item.pid,
-          item.fd,
-          'kcmp',
-          error,
-          `cannot compare fd ${item.fd} of process ${item.pid}: ${error}`,
-        ),
-      );
+    if (!isGone(error)) errors.push(failedCallRow(item.pid, item.fd, 'kcmp', error));
   }
   return { descriptions: grouping.classes, comparisons: grouping.comparisons };
 }

@@ -31,9 +31,10 @@ import { fdDir } from '../../procfs/fds.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { isGone, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
+import { failedCallRow } from '../fds/fds-problems.js';
 import type { ScanError } from '../fds/fds-report.js';
-import { assertPids } from '../scan-options.js';
-import { type Candidate, collectCandidates, describeBucket, scanError } from './epoll-candidates.js';
+import { assertPidList } from '../selection.js';
+import { type Candidate, collectCandidates, describeBucket } from './epoll-candidates.js';
 import { EPOLL_SCHEMA, type EpollReport, type EpollTarget } from './epoll-report.js';
 
 /** What {@link inspectEpoll} looks at: one epoll instance, and where to search for its targets. */
@@ -96,7 +97,7 @@ function findHolders(
         if (!(error instanceof SysError)) throw error;
         if (error.errno === 'ENOENT') throw new ItemsChanged();
         if (!isGone(error.errno)) {
-          ctx.errors.push(scanError(member.pid, member.fd, 'kcmp', error.errno, error.message));
+          ctx.errors.push(failedCallRow(member.pid, member.fd, 'kcmp', error.errno));
           break;
         }
       }
@@ -177,7 +178,7 @@ function check(ctx: Context, items: readonly EpollItem[], buckets: Map<string | 
  */
 export async function inspectEpoll(options: EpollOptions): Promise<EpollReport> {
   assertOptions(options, 'inspectEpoll');
-  if (options.search !== undefined) assertPids(options.search, 'search');
+  if (options.search !== undefined) assertPidList(options.search, 'search');
   return scanEpoll(options);
 }
 

@@ -25,7 +25,7 @@ import { FdDirs } from '../../procfs/fd-dir.js';
 import { isGone } from '../../sys/errno.js';
 import { KCMP, sysKcmp } from '../../sys/kcmp.js';
 import { type FdRows, tableOf } from './fd-rows.js';
-import type { Fate } from './outcomes.js';
+import { type Fate, restatFate } from './outcomes.js';
 
 /** A bucket's classes as proven (each a list of rows), with the rows found gone on the way; or null when
  * the proof failed and the bucket must be grouped by kcmp order instead. */
@@ -101,12 +101,14 @@ function restatProven(rows: FdRows, classes: readonly number[][], fates: [number
       for (const row of members) {
         if (gone.has(row)) continue;
         const dir = dirs.get(tableOf(rows, row).tid);
-        const found = dir.restat(rows.fd[row] as number, rows.dev[row] as number, rows.ino[row] as number);
-        if (found === undefined) break;
-        fates.push([
-          row,
-          found === 'reused' ? { kind: 'reused' } : { kind: 'failed', syscall: 'stat', errno: found },
-        ]);
+        const fate = restatFate(
+          dir,
+          rows.fd[row] as number,
+          rows.dev[row] as number,
+          rows.ino[row] as number,
+        );
+        if (fate === undefined) break;
+        fates.push([row, fate]);
       }
     }
   } finally {

@@ -79,7 +79,7 @@ function inodeBuckets(rows: FdRows): number[][] {
   const byBoth = new Map<string, number[]>();
   const buckets: number[][] = [];
   for (let row = 0; row < rows.fd.length; row++) {
-    if (rows.failed[row]) continue;
+    if (rows.errno[row] !== 0) continue;
     const ino = rows.ino[row] as number;
     const dev = rows.dev[row] as number;
     let bucket = byIno.get(ino);

@@ -10,6 +10,8 @@
  * them: every process holding it is a holder, the others marked with the pid the table was read under
  * (`fdTable`), as lsfd lists both.
  */
+import assert from 'node:assert/strict';
+import { fsErrno } from '../../procfs/errors.js';
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import { formatDev } from '../../procfs/fds.js';
 import { fileStatOf } from '../../procfs/file-stat.js';
@@ -37,6 +39,10 @@ export interface Draft {
 export interface DescribeRun {
   processes: readonly SelectedProcess[];
   problems: Problems;
+  /** Processes known to have exited during the scan (handover.ts): left out as the identity check does. */
+  exited: ReadonlySet<number>;
+  /** Processes that live on but left a shared table during the scan (handover.ts): no holders of it. */
+  left: ReadonlySet<number>;
   pool: WorkerPool | undefined;
   options: { all: boolean; fdinfo: boolean; fileStat: boolean; sockets: boolean; peers: boolean };
   engine: EngineName;
@@ -49,15 +55,18 @@ export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRu
   const drafts = draftsOf(rows, outcomes, run.problems);
   const replaced = new Set<number>();
   for (const p of run.processes) {
-    if (!stillSame({ pid: p.pid, startTime: p.startTime })) {
+    if (run.exited.has(p.pid) || !stillSame({ pid: p.pid, startTime: p.startTime })) {
       replaced.add(p.pid);
       run.problems.replaced(p.pid);
     }
   }
+  // A row stays while any holder of its table still holds it: a shared table's reader that exits after
+  // it was read (handover.ts) takes only its own holders along.
+  const holding = (pid: number) => !replaced.has(pid) && !run.left.has(pid);
+  const heldStill = (row: number) => holdersOf(tableOf(rows, row)).some(holding);
   const kept: Draft[] = [];
   for (const draft of drafts) {
-    const live =
-      replaced.size === 0 ? draft.rows : draft.rows.filter((r) => !replaced.has(tableOf(rows, r).pid));
+    const live = replaced.size + run.left.size === 0 ? draft.rows : draft.rows.filter(heldStill);
     if (live.length > 0) kept.push(live === draft.rows ? draft : { ...draft, rows: live });
   }
   const listed = run.options.all ? kept : kept.filter((d) => d.rows.length > 1);
@@ -65,10 +74,16 @@ export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRu
     rows,
     listed.map((d) => d.rows),
     run.pool,
+    run.problems,
   );
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
   const command = (pid: number) => commands.get(pid) ?? '';
-  const report = reportOf(rows, { kept, listed, names, replaced, command }, outcomes.comparisons, run);
+  const report = reportOf(
+    rows,
+    { kept, listed, names, replaced, holding, command },
+    outcomes.comparisons,
+    run,
+  );
   if (!run.options.sockets && !run.options.peers) return report;
   const related = describeRelations(report, { rows, kept, listed, command }, run.options);
   return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - run.started) } };
@@ -79,7 +94,8 @@ function draftsOf(rows: FdRows, outcomes: Outcomes, problems: Problems): Draft[]
   const drafts = new Map<number, Draft>();
   for (let row = 0; row < outcomes.of.length; row++) {
     const outcome = outcomes.of[row];
-    if (!outcome) continue; // not in any bucket: cannot happen, every row is decided or failed
+    // every row is failed (stat) or in a bucket that the group stage decided
+    assert(outcome, `fds: row ${row} was given no outcome by the group stage`);
     const { pid, tid } = tableOf(rows, row);
     const fd = rows.fd[row] as number;
     switch (outcome.kind) {
@@ -118,32 +134,36 @@ function reportOf(
     listed: Draft[];
     names: string[];
     replaced: ReadonlySet<number>;
+    /** Does process `pid` still hold the tables it was read with? */
+    holding(pid: number): boolean;
     command(pid: number): string;
   },
   comparisons: number,
   run: DescribeRun,
 ): FdsReport {
-  const { command } = found;
+  const { command, holding } = found;
   // A process with more than one fd table (a thread unshare(CLONE_FILES)d) has fds that look alike in
   // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
   const tablesOf = new Map<number, number>();
   for (const t of rows.tables) tablesOf.set(t.pid, (tablesOf.get(t.pid) ?? 0) + 1);
   const holders = (members: readonly number[]): Holder[] => {
     const out: Holder[] = [];
+    let shared = false;
     for (const row of members) {
       const table = tableOf(rows, row);
       const fd = rows.fd[row] as number;
       const h: Holder = { pid: table.pid, fd, command: command(table.pid) };
       if (table.tid !== table.pid || (tablesOf.get(table.pid) ?? 0) > 1) h.tid = table.tid;
-      if (run.options.fdinfo) addFdInfo(h, table.tid);
-      out.push(h);
+      if (run.options.fdinfo) addFdInfo(h, table, run.problems);
+      if (holding(table.pid)) out.push(h);
       // One fd of one table: the same description, position, flags and close-on-exec bit for every sharer.
       const { tid: _, ...details } = h;
-      for (const pid of table.sharedBy) {
+      for (const pid of table.sharedBy.filter(holding)) {
+        shared = true;
         out.push({ ...details, pid, command: command(pid), fdTable: table.pid });
       }
     }
-    return out.length === members.length ? out : out.sort((a, b) => a.pid - b.pid); // stable: fds stay in order
+    return shared ? out.sort((a, b) => a.pid - b.pid) : out; // stable: fds stay in order
   };
   // Ids number every kept description, listed or not, so one description has the same id with --all and
   // without (the default view lists the shared ones, with gaps in their numbers).
@@ -167,8 +187,9 @@ function reportOf(
       ...(file && { file }),
     };
   });
-  const errors = run.problems.list().filter((e) => !found.replaced.has(e.pid) || e.syscall === 'identity');
-  const heldBy = (d: Draft) => d.rows.reduce((n, row) => n + 1 + tableOf(rows, row).sharedBy.length, 0);
+  const errors = run.problems.list().filter((e) => !found.replaced.has(e.pid) || e.reason === 'replaced');
+  const heldBy = (d: Draft) =>
+    d.rows.reduce((n, row) => n + holdersOf(tableOf(rows, row)).filter(holding).length, 0);
   return {
     schema: FDS_SCHEMA,
     processes: processInfo(run.processes, rows.tables),
@@ -187,17 +208,25 @@ function reportOf(
   };
 }
 
-/** pos, flags, mnt_id from fdinfo; left out if the fd is gone by now (these are details, not verdicts). */
-function addFdInfo(holder: Holder, tid: number): void {
+/** Every process that holds a table: the one it is read under, and the others that share it. */
+function holdersOf(table: FdTable): number[] {
+  return [table.pid, ...table.sharedBy];
+}
+
+/** pos, flags, mnt_id from fdinfo; left out, with an error row, if it cannot be read (the fd is gone by
+ * now: these are details, not verdicts, so the holder stays). */
+function addFdInfo(holder: Holder, table: FdTable, problems: Problems): void {
+  let info: ReturnType<typeof readFdInfo>;
   try {
-    const info = readFdInfo(tid, holder.fd);
-    holder.pos = info.pos;
-    holder.flags = info.flags;
-    holder.cloexec = info.cloexec;
-    holder.mntId = info.mntId;
-  } catch {
-    // closed since the scan
+    info = readFdInfo(table.tid, holder.fd);
+  } catch (error) {
+    problems.add(table.pid, holder.fd, 'fdinfo', fsErrno(error), table.tid);
+    return;
   }
+  holder.pos = info.pos;
+  holder.flags = info.flags;
+  holder.cloexec = info.cloexec;
+  holder.mntId = info.mntId;
 }
 
 function processInfo(processes: readonly SelectedProcess[], tables: readonly FdTable[]): ProcessInfo[] {

@@ -19,9 +19,11 @@ import { accessSync, constants } from 'node:fs';
 import { release } from 'node:os';
 import { VMLINUX_BTF } from '../../bpf/btf.js';
 import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
+import type { RecordPids } from '../../bpf/task-file-program.js';
 import { seccompFilterActive } from '../../compare/probe.js';
 import { detectRunMethod } from '../../compare/run-method.js';
 import { hasCapability } from '../../procfs/capabilities.js';
+import { inInitialPidNamespace } from '../../procfs/namespaces.js';
 import { readStatus } from '../../procfs/status.js';
 
 export type EngineName = 'kcmp' | 'borrow' | 'bpf' | 'none';
@@ -71,9 +73,9 @@ export function bpfBlocker(btfPath: string = VMLINUX_BTF): string | null {
  */
 export function chooseEngine(
   request: EngineRequest,
-  options: { borrow: boolean; btfPath?: string; estimateFds: () => number },
+  options: { btfPath?: string; estimateFds: () => number },
 ): EngineChoice {
-  const run = detectRunMethod({ borrow: options.borrow || request === 'borrow' });
+  const run = detectRunMethod({ borrow: request === 'borrow' });
   if (run.method !== 'kcmp') {
     const engine = run.method === 'borrowed-dupfd-query' ? 'borrow' : 'none';
     const what = engine === 'borrow' ? 'pidfd_getfd + F_DUPFD_QUERY instead' : 'nothing can compare fds';
@@ -92,6 +94,25 @@ export function chooseEngine(
     : { engine: 'kcmp', reason: `about ${fds} fds: below ${BPF_MIN_FDS}, /proc is faster than loading BPF` };
 }
 
+/**
+ * The pids the iterator's records must carry to match this process's /proc: the initial PID namespace's
+ * (task->tgid) where it runs there, else its own namespace's (a container's kcmp would otherwise match
+ * none of the pids it scans, and report every process empty).
+ */
+function recordPids(): RecordPids {
+  return inInitialPidNamespace() ? 'initial' : 'reader';
+}
+
+/** Loads the bpf engine's iterator, or says why bpf cannot run after all (the kcmp engine runs instead). */
+export function openBpf(btfPath?: string): { iterator: TaskFileIterator } | { fallback: EngineChoice } {
+  try {
+    return { iterator: TaskFileIterator.load(btfPath, { pids: recordPids() }) };
+  } catch (error) {
+    if (!(error instanceof BpfUnavailableError)) throw error;
+    return { fallback: { engine: 'kcmp', reason: `bpf cannot run: ${error.message}` } };
+  }
+}
+
 /** What auto runs here, for `kcmp doctor`: for a large selection, for a small one, and why. */
 export interface EnginePolicy {
   /** The engine for a scan of many fds (auto takes bpf from about 3,000 fds where bpf can run). */
@@ -105,24 +126,21 @@ export interface EnginePolicy {
 /** Like chooseEngine for a large selection, and where that is bpf, the program is loaded to be sure. */
 export function enginePolicy(btfPath?: string): EnginePolicy {
   let large = chooseEngine('auto', {
-    borrow: false,
     ...(btfPath ? { btfPath } : {}),
     estimateFds: () => BPF_MIN_FDS,
   });
   if (large.engine === 'bpf') {
-    try {
-      TaskFileIterator.load(btfPath).close();
-    } catch (error) {
-      if (!(error instanceof BpfUnavailableError)) throw error;
-      large = { engine: 'kcmp', reason: `bpf cannot run: ${error.message}` };
-    }
+    const opened = openBpf(btfPath);
+    if ('iterator' in opened) opened.iterator.close();
+    else large = opened.fallback;
   }
   if (large.engine !== 'bpf') return { large: large.engine, small: large.engine, reason: large.reason };
+  const pids = recordPids() === 'reader' ? ', reading pids as this PID namespace numbers them' : '';
   return {
     large: 'bpf',
     small: 'kcmp',
     reason:
-      `bpf from ${BPF_MIN_FDS} fds up (its program loads and passes the verifier here), kcmp below: ` +
+      `bpf from ${BPF_MIN_FDS} fds up (its program loads and passes the verifier here${pids}), kcmp below: ` +
       'loading BPF costs more than reading a few fds through /proc',
   };
 }

@@ -1,15 +1,15 @@
 /**
  * Stage 2, read rows: every fd of every fd table, one row each, as parallel arrays (FdRows: the per-fd
  * fields of procfs/fds.ts, and the table each row was read from). This is the kcmp engine's /proc path:
- * each table is listed (readdir of /proc/TID/fd) here, then stat'ed in jobs (work-split.ts: on worker
- * threads when the scan has them). The bpf engine makes the same rows from one iterator pass instead
+ * each table is listed (readdir of /proc/TID/fd) here, then stat'ed in jobs of row ranges (work-split.ts:
+ * on worker threads when the scan has them, writing the shared rows in place). The bpf engine makes the same rows from one iterator pass instead
  * (fd-rows-bpf.ts). Rows are in (table, fd) order, tables in (pid, tid) order.
  *
  * A table that cannot be listed is an error row, and so is every fd whose stat fails (later, in the
  * describe stage): nothing is guessed.
  */
 import { fsErrno } from '../../procfs/errors.js';
-import { allocFdColumns, concatFdColumns, type FdColumns, listFds, scanFds } from '../../procfs/fds.js';
+import { allocFdColumns, type FdColumns, listFds, scanFds } from '../../procfs/fds.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
@@ -32,13 +32,9 @@ export function tableOf(rows: FdRows, row: number): FdTable {
   return rows.tables[rows.table[row] as number] as FdTable;
 }
 
-/** A stat job, and the index of its table among the listed ones. */
-interface TableJob {
-  job: StatJob;
-  table: number;
-}
-
-/** Lists and reads every table; a table that cannot be listed, or that is replaced while listed, is said. */
+/** Lists and reads every table; a table that cannot be listed, or that is replaced while listed, is said.
+ * Every table is listed first (here), then the rows are allocated once, in shared memory when the scan
+ * has workers, and each stat job — a table's rows [from, to) — is written in place by whoever runs it. */
 export async function readRows(
   tables: readonly FdTable[],
   pool: WorkerPool | undefined,
@@ -46,53 +42,47 @@ export async function readRows(
   onProgress?: (done: number, total: number) => void,
 ): Promise<FdRows> {
   const listed: FdTable[] = [];
-  const jobs: TableJob[] = [];
+  const lists: Int32Array[] = [];
   const unlisted: { table: FdTable; errno: ErrnoName }[] = [];
   for (const table of tables) {
-    let fds: Int32Array;
     try {
-      fds = listFds(table.tid);
+      lists.push(listFds(table.tid));
     } catch (error) {
       unlisted.push({ table, errno: fsErrno(error) });
       continue;
     }
     listed.push(table);
-    for (let from = 0; from < fds.length; from += JOB_SIZE) {
-      jobs.push({ job: { tid: table.tid, fds: fds.slice(from, from + JOB_SIZE) }, table: listed.length - 1 });
-    }
   }
   noteUnlisted(unlisted, listed, problems);
-  const total = jobs.reduce((n, j) => n + j.job.fds.length, 0);
+  const total = lists.reduce((n, fds) => n + fds.length, 0);
+  const cols = allocFdColumns(total, pool !== undefined);
+  const table = new Int32Array(total);
+  const jobs: StatJob[] = [];
+  let at = 0;
+  lists.forEach((fds, t) => {
+    cols.fd.set(fds, at);
+    table.fill(t, at, at + fds.length);
+    for (let from = 0; from < fds.length; from += JOB_SIZE) {
+      const to = Math.min(from + JOB_SIZE, fds.length);
+      jobs.push({ tid: (listed[t] as FdTable).tid, cols, from: at + from, to: at + to });
+    }
+    at += fds.length;
+  });
   let done = 0;
-  const parts = new Array<FdColumns>(jobs.length);
-  const index = new Map(jobs.map((j, i) => [j, i]));
   const stat = {
-    request: (j: TableJob) => ({ op: 'stat', job: j.job }) as const,
-    here: (j: TableJob) => statFds(j.job),
+    request: (job: StatJob) => ({ op: 'stat', job }) as const,
+    here: statFds,
   };
-  await runJobs(pool, jobs, stat, (j, cols) => {
-    parts[index.get(j) as number] = cols;
-    done += cols.fd.length;
+  await runJobs(pool, jobs, stat, (job) => {
+    done += job.to - job.from;
     onProgress?.(done, total);
   });
-  const cols = concatFdColumns(parts.length > 0 ? parts : [allocFdColumns(0)]);
-  const table = new Int32Array(cols.fd.length);
-  let at = 0;
-  jobs.forEach((j, i) => {
-    const n = (parts[i] as FdColumns).fd.length;
-    table.fill(j.table, at, at + n);
-    at += n;
-  });
-  const rows: FdRows = { ...cols, tables: listed, table };
-  for (const { table, fds } of refilledTables(rows)) problems.refilled(table.pid, fds);
-  return rows;
+  return { ...cols, tables: listed, table };
 }
 
-/** Reads one job (a stat of each fd) into fresh columns: the work a worker thread does. */
-export function statFds(job: StatJob): FdColumns {
-  const out = allocFdColumns(job.fds.length);
-  scanFds(job.tid, job.fds, out, 0);
-  return out;
+/** Reads one job (a stat of each fd of its rows) into its rows: the work a worker thread does. */
+export function statFds(job: StatJob): void {
+  scanFds(job.tid, job.cols, job.from, job.to);
 }
 
 /**
@@ -112,26 +102,33 @@ function noteUnlisted(
   }
 }
 
+/** A table that yielded no row, as /proc lists it again: the fds it holds now, or why it cannot be listed. */
+export type MissedTable = { table: FdTable; fds: number } | { table: FdTable; errno: ErrnoName };
+
 /**
- * Leaders' tables that listed no fds, listed again: how many fds each holds now (only those that hold
- * some). A leader's /proc/PID/fd lists nothing once its table is released (exit_files), and a
- * non-leader thread's execve releases it before handing the pid, and the same fds, to that thread
- * (de_thread): a listing in between is empty, though the process never was. An empty leader table is
- * rare, so asking again costs next to nothing.
+ * Tables that yielded no row, listed again: those that hold fds now, and those that cannot be listed for
+ * another reason than their task being gone (that the identity check reports). Either engine can miss a
+ * live table: /proc/PID/fd lists nothing once a table is released (exit_files), and a non-leader thread's
+ * execve releases the leader's before handing the pid, and the same fds, to that thread (de_thread), so a
+ * listing in between is empty though the process never was; a BPF pass whose records name a process
+ * otherwise than /proc does sees none of its fds. A table with no fds is rare, so asking again costs next
+ * to nothing, and a scan never reports a live process it did not read as holding none.
  */
-export function refilledTables(rows: Pick<FdRows, 'tables' | 'table'>): { table: FdTable; fds: number }[] {
+export function missedTables(rows: Pick<FdRows, 'tables' | 'table'>): MissedTable[] {
   const read = new Uint8Array(rows.tables.length);
   for (const i of rows.table) read[i] = 1;
-  const refilled: { table: FdTable; fds: number }[] = [];
+  const missed: MissedTable[] = [];
   rows.tables.forEach((table, i) => {
-    if (read[i] === 1 || table.tid !== table.pid) return;
-    let fds = 0;
+    if (read[i] === 1) return;
+    let fds: number;
     try {
       fds = listFds(table.tid).length;
-    } catch {
-      return; // gone now: the identity check reports a process that exited
+    } catch (error) {
+      const errno = fsErrno(error);
+      if (!isGone(errno)) missed.push({ table, errno });
+      return;
     }
-    if (fds > 0) refilled.push({ table, fds });
+    if (fds > 0) missed.push({ table, fds });
   });
-  return refilled;
+  return missed;
 }

@@ -49,14 +49,14 @@ export interface AssumedTable {
   errno: ErrnoName | null;
 }
 
-export function fdTables(
-  processes: readonly SelectedProcess[],
-  blocked?: ProbeResult,
-): {
+/** The tables to read, the threads assumed to share one, and the KCMP_FILES calls it took. */
+export interface FdTablesFound {
   tables: FdTable[];
   assumed: AssumedTable[];
   comparisons: number;
-} {
+}
+
+export function fdTables(processes: readonly SelectedProcess[], blocked?: ProbeResult): FdTablesFound {
   const tasks: Task[] = [];
   for (const p of processes) {
     for (const tid of p.tasks.length > 0 ? p.tasks : [p.pid]) {

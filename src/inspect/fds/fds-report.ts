@@ -6,6 +6,7 @@ import type { Method } from '../../compare/types.js';
 import type { SocketInfo } from '../../netlink/socket-info.js';
 import type { FileStat } from '../../procfs/file-stat.js';
 import type { KindName } from '../../procfs/kinds.js';
+import type { ErrnoName } from '../../sys/errno.js';
 import type { EngineName } from './fd-engine.js';
 
 /** The `schema` of an {@link FdsReport}. */
@@ -125,16 +126,19 @@ export interface ScanError {
   tid?: number;
   /** The fd the error concerns, or null when it concerns the whole process or table. */
   fd: number | null;
-  /** readdir, readlink, stat, fdinfo, kcmp, identity (pid reused), …; null when no call failed (`reason`). */
+  /** readdir, readlink, stat, fdinfo, kcmp, pidfd_getfd, …; null when no call failed (`reason`). */
   syscall: string | null;
   /** The errno the call failed with; null when none did: then `reason` says what happened. */
-  errno: string | null;
+  errno: ErrnoName | null;
   /** Set when `errno` is null: `zombie` (exited, not reaped: no fd table left), `unsettled` (what was read
-   * kept changing: the fds of one file while they were compared, or a table replaced while it was listed),
-   * `reused` (the fd's number names another file than when it was read: closed and reused meanwhile),
+   * kept changing: the fds of one file while they were compared), `missed` (the scan saw no fd of a live
+   * process whose /proc/PID/fd lists some: its fds are missing from the report, and the scan is no answer
+   * for it), `reused` (the fd's number names another file than when it was read: closed and reused meanwhile),
    * `seccomp-kill` (not compared, and kcmp not called: a seccomp filter kills any process calling it, so
    * no errno exists), `probe-failed` (likewise, kcmp blocked and the probe that tells how could not run),
-   * `method-none` (a library scan asked to compare with no method). */
+   * `not-stopped` (--stop did not hold it still: another process traces it, or it had not stopped by the
+   * deadline; its fds were read, but not as an exact snapshot), `replaced` (the process exited, or its pid
+   * now names another process, during the scan: its start time changed; its fds are left out). */
   reason?: ScanErrorReason;
   /** One line for people: what failed and what it means for the report. */
   message: string;
@@ -144,10 +148,12 @@ export interface ScanError {
 export type ScanErrorReason =
   | 'zombie'
   | 'unsettled'
+  | 'missed'
   | 'reused'
   | 'seccomp-kill'
   | 'probe-failed'
-  | 'method-none';
+  | 'not-stopped'
+  | 'replaced';
 
 /** A scanned process. */
 export interface ProcessInfo {

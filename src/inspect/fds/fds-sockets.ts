@@ -43,7 +43,7 @@ function unnamed(d: Description, pid: number, fd: number, why: Unnamed): ScanErr
     pid,
     fd,
     syscall: why.syscall,
-    errno: why.errno,
+    errno,
     message: `${d.name} (fd ${fd} of process ${pid}) could not be named: ${via}`,
   };
 }

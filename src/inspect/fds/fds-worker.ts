@@ -1,16 +1,15 @@
 /** The worker side of work-split.ts: stats fds, groups buckets and reads link targets, as the main thread would. */
 import { parentPort } from 'node:worker_threads';
-import { verifiedNames } from '../../procfs/fd-dir.js';
-import { fdColumnBuffers } from '../../procfs/fds.js';
 import { statFds } from './fd-rows.js';
 import { groupBuckets } from './group-bucket.js';
+import { verifiedNames } from './names.js';
 import type { WorkerRequest } from './work-split.js';
 
 parentPort?.on('message', (request: WorkerRequest) => {
   try {
     if (request.op === 'stat') {
-      const columns = statFds(request.job);
-      parentPort?.postMessage({ ok: true, value: columns }, fdColumnBuffers(columns));
+      statFds(request.job);
+      parentPort?.postMessage({ ok: true, value: null });
     } else if (request.op === 'names') {
       parentPort?.postMessage({
         ok: true,

@@ -3,10 +3,12 @@
  * One pipeline, read top to bottom in inspectFds; each stage is one module, and five types flow between
  * them:
  *
- *   Selection ─ select ─▶ SelectedProcess[] ─ fd tables ─▶ FdTable[]      (fd-tables.ts: one per KCMP_FILES class)
+ *   Selection ─ select ─▶ SelectedProcess[] ─ fd tables ─▶ FdTable[]      (fd-tables.ts: one per KCMP_FILES class;
+ *                                                                          unheld.ts: no live process left without one)
  *     ─ read rows ─▶ FdRows        (fd-rows.ts: readdir + stat of /proc/TID/fd, or fd-rows-bpf.ts: one BPF pass)
  *     ─ identify ──▶ Buckets       (buckets.ts: (dev, ino), and the plan that decides each bucket)
  *     ─ group ─────▶ Outcomes      (grouping.ts: binary insertion by kcmp order, or BPF proposals kcmp proves)
+ *       (handover.ts: a shared table whose reader left is handed to a sharer that runs, and read again)
  *     ─ describe ──▶ FdsReport     (describe.ts: error rows, identity check, names, holders, sockets, peers)
  *
  * The identity engine (fd-engine.ts) is chosen once, before anything is read: it decides how rows are
@@ -16,92 +18,33 @@
  * read (EACCES, EPERM) are rows, never guesses, and a process whose start time changed during the scan
  * (it exited, maybe its pid was reused) is dropped, fds and all.
  */
-import { BpfUnavailableError, TaskFileIterator } from '../../bpf/task-file-iter.js';
-import type { FdMethod } from '../../compare/fd-comparator.js';
+import type { TaskFileIterator } from '../../bpf/task-file-iter.js';
 import { type ScanMethod, scanMethod } from '../../compare/fd-scan-method.js';
 import { countFds } from '../../procfs/fds.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
-import { type SelectedProcess, type Selection, selectProcesses } from '../../procfs/select.js';
-import { type Frozen, freeze } from '../freeze.js';
+import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
+import { type Frozen, freeze, type NotStopped } from '../freeze.js';
 import { identify } from './buckets.js';
 import { describe } from './describe.js';
-import { chooseEngine, type EngineChoice, type EngineRequest } from './fd-engine.js';
-import { readRows } from './fd-rows.js';
+import { chooseEngine, type EngineChoice, openBpf } from './fd-engine.js';
+import { type FdRows, missedTables, readRows } from './fd-rows.js';
 import { readRowsBpf } from './fd-rows-bpf.js';
-import { type AssumedTable, type FdTable, fdTables } from './fd-tables.js';
+import type { AssumedTable, FdTable } from './fd-tables.js';
+import {
+  type FdsOptions,
+  type FdsProgress,
+  type FdsScanOptions,
+  normalizeFdsOptions,
+} from './fds-options.js';
+
+export type { FdsOptions, FdsProgress, FdsScanOptions };
+
 import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
 import { group } from './grouping.js';
+import { handOver } from './handover.js';
+import { type SettledTables, settledFdTables } from './unheld.js';
 import { WorkerPool, workerCount } from './work-split.js';
-
-/** Every option of {@link inspectFds}; a caller passes {@link FdsScanOptions} (only `selection` required). */
-export interface FdsOptions {
-  /** Which processes to scan; never implied (`{ kind: 'all' }` scans every visible process). */
-  selection: Selection;
-  /** List every description, not only those held more than once. */
-  all: boolean;
-  /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
-  fdinfo: boolean;
-  /** Read stat(2) of the file of each listed description (its `file`: size, link count). */
-  fileStat: boolean;
-  /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag (fds-sockets.ts). */
-  sockets: boolean;
-  /** Find the other ends (peers) and epoll watchers of the listed descriptions (fds-relations.ts). */
-  peers: boolean;
-  /** Compare socket inodes with kcmp too, instead of trusting "one description per socket" (kinds.ts). */
-  paranoid: boolean;
-  /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors). */
-  stop: boolean;
-  /** Worker threads (at most as many as cores); 'auto': as many as cores (≤ 4), when the scan is large and the cores are free (work-split.ts). */
-  workers: number | 'auto';
-  /** 'auto': kcmp if usable, else (with `borrow`) pidfd_getfd + F_DUPFD_QUERY, else none (run-method.ts). */
-  method: FdMethod | 'auto';
-  /** Where kcmp cannot be used, borrow each fd with pidfd_getfd to compare it (fd-borrow-comparator.ts). */
-  borrow: boolean;
-  /** The identity engine (fd-engine.ts); 'auto' takes bpf where it can run and pays, else kcmp. */
-  engine: EngineRequest;
-  /** The kernel BTF the bpf engine reads struct layouts from (default /sys/kernel/btf/vmlinux). */
-  btfPath?: string;
-  /** Told once which engine runs and why, before the scan starts. */
-  onEngine?: (choice: EngineChoice) => void;
-  /** Called as fds are read and grouped, e.g. to draw a progress bar. */
-  onProgress?: (progress: FdsProgress) => void;
-}
-
-/** How far a scan is, as passed to {@link FdsOptions.onProgress}. */
-export interface FdsProgress {
-  /** 'scan': reading fd tables from /proc; 'group': comparing the fds into descriptions. */
-  phase: 'scan' | 'group';
-  /** Fds done so far in this phase. */
-  done: number;
-  /** Fds this phase will handle. */
-  total: number;
-}
-
-/** What a caller passes: the selection (never implied: `{ kind: 'all' }` scans every visible process),
- * and any of the other options, whose defaults live in normalizeFdsOptions. */
-export type FdsScanOptions = Partial<FdsOptions> & Pick<FdsOptions, 'selection'>;
-
-/** The only place defaults live. */
-function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
-  return {
-    selection: options.selection,
-    all: options.all ?? false,
-    fdinfo: options.fdinfo ?? false,
-    fileStat: options.fileStat ?? false,
-    sockets: options.sockets ?? false,
-    peers: options.peers ?? false,
-    paranoid: options.paranoid ?? false,
-    stop: options.stop ?? false,
-    workers: options.workers ?? 'auto',
-    method: options.method ?? 'auto',
-    borrow: options.borrow ?? false,
-    engine: options.engine ?? 'auto',
-    ...(options.btfPath ? { btfPath: options.btfPath } : {}),
-    ...(options.onEngine ? { onEngine: options.onEngine } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  };
-}
 
 /**
  * Scans the fd tables of the selected processes and groups their fds into open file descriptions: fds
@@ -113,32 +56,24 @@ function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
  * @example
  * const report = await inspectFds({ selection: { kind: 'tree', root: 1234 } });
  * for (const d of report.descriptions) console.log(d.id, d.name, d.holders.map((h) => `${h.pid}:${h.fd}`));
- * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or a refused --stop.
+ * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist, a refused --stop, or a
+ * selection with no user-space process (kernel threads only).
  */
 export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
   const started = performance.now();
-  const processes = selectProcesses(options.selection);
-  const run = await startRun(processes, options);
+  const selected = selectProcesses(options.selection);
+  const run = await startRun(selected, options);
   try {
-    const problems = new Problems(run.how.blocked);
-    const found = fdTables(processes, run.how.blocked);
-    noteZombies(processes, found.tables, problems);
-    const tables = found.tables.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
-    const progress = (phase: FdsProgress['phase']) => (done: number, total: number) =>
-      options.onProgress?.({ phase, done, total });
-
-    const rows = run.iterator
-      ? readRowsBpf(run.iterator, tables)
-      : await readRows(tables, run.pool, problems, progress('scan'));
+    const found = settledFdTables(selected, run.how.blocked);
+    const read = await readTables(found, run, options);
     run.iterator?.close();
-    noteAssumed(found.assumed, rows.tables, problems);
-    const buckets = identify(rows, options.paranoid);
-    const outcomes = await group(rows, buckets, { ...run, processes, onProgress: progress('group') });
-    return await describe(rows, outcomes, {
-      processes,
-      problems,
+    return await describe(read.rows, read.outcomes, {
+      processes: found.processes,
+      problems: read.problems,
+      exited: read.exited,
+      left: read.left,
       pool: run.pool,
       options,
       engine: run.choice.engine,
@@ -150,12 +85,90 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   }
 }
 
+/** How many times a scan reads its tables: once, and again for each time a shared table's reader exits
+ * (handover.ts), up to this many. */
+const READINGS = 3;
+
+/**
+ * Reads the tables and groups their fds — again, with the table handed to a sharer that runs, when a
+ * shared table's reader left during the reading (handover.ts), up to READINGS times. The problems are the
+ * last reading's, with what was known before it.
+ */
+async function readTables(found: SettledTables, run: Run, options: FdsOptions) {
+  const progress = (phase: FdsProgress['phase']) => (done: number, total: number) =>
+    options.onProgress?.({ phase, done, total });
+  let tables = byPidAndTid(found.tables);
+  const exited = new Set<number>();
+  const left = new Set<number>();
+  for (let reading = 1; ; reading++) {
+    const problems = problemsBefore(found, run);
+    const rows = run.iterator
+      ? readRowsBpf(run.iterator, tables)
+      : await readRows(tables, run.pool, problems, progress('scan'));
+    noteMissed(rows, run.iterator ? 'bpf' : 'proc', problems);
+    noteAssumed(found.assumed, rows.tables, problems);
+    const buckets = identify(rows, options.paranoid);
+    const onProgress = progress('group');
+    const outcomes = await group(rows, buckets, { ...run, processes: found.processes, onProgress });
+    const handover = handOver(tables, found.processes);
+    for (const pid of handover.exited) exited.add(pid);
+    for (const pid of handover.unsettled) left.add(pid);
+    if (handover.reread && reading < READINGS) {
+      tables = byPidAndTid(handover.tables);
+      continue;
+    }
+    for (const pid of left) if (!exited.has(pid)) problems.leftTable(pid);
+    return { rows: handedOver(rows, tables, handover.tables, problems), outcomes, problems, exited, left };
+  }
+}
+
+/** What is known before a reading: processes --stop left running, zombies, processes found in flux. */
+function problemsBefore(found: SettledTables, run: Run): Problems {
+  const problems = new Problems(run.how.blocked);
+  for (const p of run.notStopped) problems.notStopped(p);
+  for (const p of found.zombies) problems.zombie(p.pid, p.command);
+  for (const p of found.unsettled) problems.leaderless(p.pid);
+  return problems;
+}
+
+function byPidAndTid(tables: readonly FdTable[]): FdTable[] {
+  return [...tables].sort((a, b) => a.pid - b.pid || a.tid - b.tid);
+}
+
+/**
+ * The rows, each table as the last check left it (`before` and `after`: the tables of that reading and
+ * what handOver made of them, in one order). A table that only lost sharers was read through a process
+ * that runs: its rows stand, held by the sharers that remain. A table whose reader left in the last
+ * reading keeps its rows under that reader alone (who exited or left, so they are left out), and each
+ * sharer that runs gets an error row instead.
+ */
+function handedOver(
+  rows: FdRows,
+  before: readonly FdTable[],
+  after: readonly FdTable[],
+  problems: Problems,
+): FdRows {
+  const now = new Map<FdTable, FdTable>();
+  before.forEach((table, i) => {
+    const next = after[i] as FdTable;
+    if (next === table) return;
+    if (next.pid === table.pid) now.set(table, next);
+    else {
+      for (const pid of [next.pid, ...next.sharedBy]) problems.orphaned(pid, table.pid);
+      now.set(table, { ...table, sharedBy: [] });
+    }
+  });
+  return now.size === 0 ? rows : { ...rows, tables: rows.tables.map((t) => now.get(t) ?? t) };
+}
+
 /** What one scan holds from start to end: its engine, its comparison method, workers, stopped processes. */
 interface Run {
   choice: EngineChoice;
   how: ScanMethod;
   iterator: TaskFileIterator | undefined;
   pool: WorkerPool | undefined;
+  /** With --stop: the processes left running because another process traces them (freeze.ts). */
+  notStopped: readonly NotStopped[];
   close(): Promise<void>;
 }
 
@@ -170,12 +183,9 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
   let choice = chooseEngine(options.engine, { ...options, estimateFds });
   let iterator: TaskFileIterator | undefined;
   if (choice.engine === 'bpf') {
-    try {
-      iterator = TaskFileIterator.load(options.btfPath);
-    } catch (error) {
-      if (!(error instanceof BpfUnavailableError)) throw error;
-      choice = { engine: 'kcmp', reason: `bpf cannot run: ${error.message}` };
-    }
+    const opened = openBpf(options.btfPath);
+    if ('iterator' in opened) iterator = opened.iterator;
+    else choice = opened.fallback;
   }
   options.onEngine?.(choice);
   // Workers take ~50 ms to start: start them first, so they boot while the fd tables are listed.
@@ -189,26 +199,25 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
     await pool?.close();
   };
   try {
-    how = scanMethod(options.method, options.borrow || options.engine === 'borrow');
+    how = scanMethod(options.engine === 'borrow');
     if (options.stop) {
       await pool?.ready();
       frozen = await freeze(processes);
     }
-    return { choice, how, iterator, pool, close };
+    return { choice, how, iterator, pool, notStopped: frozen?.notStopped ?? [], close };
   } catch (error) {
     await close();
     throw error;
   }
 }
 
-/** A zombie has no live task, so no fd table to read: an error row says so, as `kcmp tasks` does. */
-function noteZombies(
-  processes: readonly SelectedProcess[],
-  tables: readonly FdTable[],
-  problems: Problems,
-): void {
-  const held = new Set(tables.flatMap((t) => [t.pid, ...t.sharedBy]));
-  for (const p of processes) if (p.zombie && !held.has(p.pid)) problems.zombie(p.pid, p.command);
+/** A live table that yielded no row while /proc lists fds in it is an error row, never "0 fds". */
+function noteMissed(rows: FdRows, rowsFrom: 'bpf' | 'proc', problems: Problems): void {
+  for (const missed of missedTables(rows)) {
+    const { pid, tid } = missed.table;
+    if ('errno' in missed) problems.add(pid, null, 'readdir', missed.errno, tid);
+    else problems.missed(missed.table, missed.fds, rowsFrom);
+  }
 }
 
 /** Threads taken to share their leader's table are an error row when that table could be read. */

@@ -52,7 +52,7 @@ import { type Grouping, groupItems } from '../../group/engine.js';
 import { proveStar, type Star } from '../../group/star.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
-import type { ComparingCall, Fate } from './outcomes.js';
+import { type ComparingCall, type Fate, restatFate } from './outcomes.js';
 
 export interface GroupJob {
   method: FdMethod;
@@ -321,9 +321,12 @@ function increasing({ r, r2 }: { r: number[]; r2: number[] }, compare: Compare, 
 function restat(job: GroupJob, dirs: FdDirs, items: readonly number[], out: Marks): void {
   for (const i of items) {
     if (!out.live(i)) continue;
-    const dir = dirs.get(job.tid[i] as number);
-    const found = dir.restat(job.fd[i] as number, job.dev[i] as number, job.ino[i] as number);
-    if (found === 'reused') out.set(i, { kind: 'reused' });
-    else if (found !== undefined) out.set(i, { kind: 'failed', syscall: 'stat', errno: found });
+    const fate = restatFate(
+      dirs.get(job.tid[i] as number),
+      job.fd[i] as number,
+      job.dev[i] as number,
+      job.ino[i] as number,
+    );
+    if (fate) out.set(i, fate);
   }
 }

@@ -17,7 +17,7 @@
  */
 import type { ScanMethod } from '../../compare/fd-scan-method.js';
 import type { SelectedProcess } from '../../procfs/select.js';
-import type { ErrnoName } from '../../sys/errno.js';
+import { errnoName } from '../../sys/errno.js';
 import { proveProposal } from './bpf-proof.js';
 import { type Buckets, bucketRows, type Plan } from './buckets.js';
 import { type FdRows, tableOf } from './fd-rows.js';
@@ -74,8 +74,8 @@ class OutcomeList {
   constructor(rows: FdRows) {
     this.of = new Array<FdOutcome>(rows.fd.length);
     for (let row = 0; row < rows.fd.length; row++) {
-      if (rows.failed[row])
-        this.of[row] = { kind: 'failed', syscall: 'stat', errno: rows.errno[row] as ErrnoName };
+      const errno = rows.errno[row] as number;
+      if (errno !== 0) this.of[row] = { kind: 'failed', syscall: 'stat', errno: errnoName(errno) };
     }
   }
 

@@ -11,15 +11,23 @@
  * timerfd in between passes it. It costs one statx per listed description (with --all at 100,000 fds,
  * about 15% of the scan).
  */
-import { FdDirs, verifiedNames } from '../../procfs/fd-dir.js';
+import { type FdDir, FdDirs } from '../../procfs/fd-dir.js';
+import { errnoName } from '../../sys/errno.js';
 import { type FdRows, tableOf } from './fd-rows.js';
+import type { Problems } from './fds-problems.js';
+import type { Fate } from './outcomes.js';
 import { JOB_SIZE, runJobs, type WorkerPool } from './work-split.js';
 
-/** The name of each description (given as its rows, first holder first); '' when no holder's link reads. */
+/** Why a name could not be read: the readlink or the stat after it failed, or the number was reused. */
+export type Unnamed = Extract<Fate, { kind: 'failed' | 'reused' }>;
+
+/** The name of each description (given as its rows, first holder first); '' when no holder's link reads,
+ * and then an error row says why the first holder's did not. */
 export async function readNames(
   rows: FdRows,
   descriptions: readonly (readonly number[])[],
   pool: WorkerPool | undefined,
+  problems: Problems,
 ): Promise<string[]> {
   // The bpf engine's pass read each file's name with its inode: nothing to read again, nothing to check.
   const names = descriptions.map((members) => rows.nameOf?.(members[0] as number) ?? '');
@@ -32,7 +40,10 @@ export async function readNames(
   const dirs = new FdDirs();
   try {
     unread.forEach((i, j) => {
-      names[i] = read[j] || nextHolderName(rows, dirs, descriptions[i] as readonly number[]);
+      const members = descriptions[i] as readonly number[];
+      const why = read.unnamed.get(j);
+      names[i] = why ? nextHolderName(rows, dirs, members) : (read.names[j] as string);
+      if (why && names[i] === '') noteUnnamed(rows, members[0] as number, why, problems);
     });
   } finally {
     dirs.close();
@@ -40,11 +51,64 @@ export async function readNames(
   return names;
 }
 
-/** The checked name of each of `targets` (rows), '' where gone or reused: in jobs, on the workers if any. */
-async function readChecked(rows: FdRows, targets: readonly number[], pool: WorkerPool | undefined) {
+/** The error row of a description none of whose holders' names could be read: its first holder's cause. */
+function noteUnnamed(rows: FdRows, row: number, why: Unnamed, problems: Problems): void {
+  const { pid, tid } = tableOf(rows, row);
+  const fd = rows.fd[row] as number;
+  if (why.kind === 'reused') problems.reused(pid, fd, tid);
+  else problems.add(pid, fd, why.syscall, why.errno, tid);
+}
+
+/**
+ * The link target of fd `fd` of `dir`'s task, if it still refers to inode (dev, ino) once it is read:
+ * readlink, then stat. The fd's number may have been closed and reused since (dev, ino) were read; a stat
+ * that still shows them after the readlink means the name read was that file's. Else why not.
+ */
+export function verifiedName(dir: FdDir, fd: number, dev: number, ino: number): string | Unnamed {
+  let errno = dir.readlink(fd);
+  if (errno !== 0) return { kind: 'failed', syscall: 'readlink', errno: errnoName(errno) };
+  const name = dir.name;
+  errno = dir.stat(fd);
+  if (errno !== 0) return { kind: 'failed', syscall: 'stat', errno: errnoName(errno) };
+  return dir.holds(dev, ino) ? name : { kind: 'reused' };
+}
+
+/** The checked names of a job ('' where unread), and why each unread one is (by index in the job). */
+export interface CheckedNames {
+  names: string[];
+  unnamed: Map<number, Unnamed>;
+}
+
+/** verifiedName of fd `fds[i]` of task `tids[i]` for each i: the work of a names job (fds-worker.ts). */
+export function verifiedNames(
+  tids: Int32Array,
+  fds: Int32Array,
+  devs: Float64Array,
+  inos: Float64Array,
+): CheckedNames {
+  const dirs = new FdDirs();
+  const out: CheckedNames = { names: new Array<string>(fds.length).fill(''), unnamed: new Map() };
+  try {
+    fds.forEach((fd, i) => {
+      const name = verifiedName(dirs.get(tids[i] as number), fd, devs[i] as number, inos[i] as number);
+      if (typeof name === 'string') out.names[i] = name;
+      else out.unnamed.set(i, name);
+    });
+  } finally {
+    dirs.close();
+  }
+  return out;
+}
+
+/** The checked name of each of `targets` (rows): in jobs, on the workers if any. */
+async function readChecked(
+  rows: FdRows,
+  targets: readonly number[],
+  pool: WorkerPool | undefined,
+): Promise<CheckedNames> {
   const jobs: number[][] = [];
   for (let at = 0; at < targets.length; at += JOB_SIZE) jobs.push(targets.slice(at, at + JOB_SIZE));
-  const names = new Array<string>(targets.length).fill('');
+  const out: CheckedNames = { names: new Array<string>(targets.length).fill(''), unnamed: new Map() };
   const request = (job: number[]) => ({
     tids: Int32Array.from(job, (row) => tableOf(rows, row).tid),
     fds: Int32Array.from(job, (row) => rows.fd[row] as number),
@@ -52,10 +116,12 @@ async function readChecked(rows: FdRows, targets: readonly number[], pool: Worke
     inos: Float64Array.from(job, (row) => rows.ino[row] as number),
   });
   const offset = new Map(jobs.map((job, i) => [job, i * JOB_SIZE]));
-  const done = (job: number[], read: string[]) => {
-    read.forEach((name, i) => {
-      names[(offset.get(job) as number) + i] = name;
+  const done = (job: number[], read: CheckedNames) => {
+    const at = offset.get(job) as number;
+    read.names.forEach((name, i) => {
+      out.names[at + i] = name;
     });
+    for (const [i, why] of read.unnamed) out.unnamed.set(at + i, why);
   };
   const check = {
     request: (job: number[]) => ({ op: 'names', ...request(job) }) as const,
@@ -65,20 +131,26 @@ async function readChecked(rows: FdRows, targets: readonly number[], pool: Worke
     },
   };
   await runJobs(pool, jobs, check, done);
-  return names;
+  return out;
+}
+
+/** The checked name of any row, '' when it cannot be read (gone, unreadable or reused). */
+function checkedName(rows: FdRows, dirs: FdDirs, row: number): string {
+  const dir = dirs.get(tableOf(rows, row).tid);
+  const name = verifiedName(dir, rows.fd[row] as number, rows.dev[row] as number, rows.ino[row] as number);
+  return typeof name === 'string' ? name : '';
 }
 
 function nextHolderName(rows: FdRows, dirs: FdDirs, members: readonly number[]): string {
   for (let m = 1; m < members.length; m++) {
-    const row = members[m] as number;
-    const dir = dirs.get(tableOf(rows, row).tid);
-    const name = dir.verifiedName(rows.fd[row] as number, rows.dev[row] as number, rows.ino[row] as number);
+    const name = checkedName(rows, dirs, members[m] as number);
     if (name !== '') return name;
   }
   return '';
 }
 
-/** The name of any row (checked as above), read once and kept (the peer finders ask for the same rows again). */
+/** The name of any row (checked as above; '' when it cannot be read: the finders then match nothing), read
+ * once and kept (the peer finders ask for the same rows again). */
 export class LinkReader {
   private readonly dirs = new FdDirs();
   private readonly read = new Map<number, string>();
@@ -88,9 +160,7 @@ export class LinkReader {
   of(row: number): string {
     let name = this.read.get(row) ?? this.rows.nameOf?.(row);
     if (name === undefined) {
-      const { fd, dev, ino } = this.rows;
-      const dir = this.dirs.get(tableOf(this.rows, row).tid);
-      name = dir.verifiedName(fd[row] as number, dev[row] as number, ino[row] as number);
+      name = checkedName(this.rows, this.dirs, row);
       this.read.set(row, name);
     }
     return name;

@@ -3,7 +3,8 @@
  * Every failure carries the call that failed and the errno that call returned; what no call explains
  * (a bucket that never held still, an fd number reused) has a kind of its own, never a made-up errno.
  */
-import type { ErrnoName } from '../../sys/errno.js';
+import type { FdDir } from '../../procfs/fd-dir.js';
+import { type ErrnoName, errnoName } from '../../sys/errno.js';
 import type { FdsMethod } from './fds-report.js';
 
 /** The calls that compare two fds: kcmp(KCMP_FILE), or pidfd_getfd to borrow them for F_DUPFD_QUERY. */
@@ -21,8 +22,9 @@ export type FdOutcome =
   /** Not compared, and no call made: kcmp cannot be used in this run and answered no errno (a seccomp
    * filter kills any process calling it). A description of its own, uncertain. */
   | { kind: 'uncalled'; description: number }
-  /** Read or compared, it failed (`syscall`: gone, or unreadable): left out, an error row. */
-  | { kind: 'failed'; syscall: 'stat' | ComparingCall; errno: ErrnoName }
+  /** Read or compared, it failed (`syscall`: gone, or unreadable): left out, an error row (readlink:
+   * only its description's name is left out, names.ts). */
+  | { kind: 'failed'; syscall: 'stat' | 'readlink' | ComparingCall; errno: ErrnoName }
   /** Its number names another file than when it was read (closed and reused meanwhile): left out. */
   | { kind: 'reused' };
 
@@ -32,6 +34,16 @@ export type Fate =
   | { kind: 'unsettled' }
   | { kind: 'uncalled' }
   | Extract<FdOutcome, { kind: 'failed' | 'reused' }>;
+
+/**
+ * Does fd `fd` of `dir`'s task still refer to inode (dev, ino)? undefined if so; else the row's fate: the
+ * stat failed (closed, exited), or its number now names another file (closed and reused since it was read).
+ */
+export function restatFate(dir: FdDir, fd: number, dev: number, ino: number): Fate | undefined {
+  const errno = dir.stat(fd);
+  if (errno !== 0) return { kind: 'failed', syscall: 'stat', errno: errnoName(errno) };
+  return dir.holds(dev, ino) ? undefined : { kind: 'reused' };
+}
 
 /** The outcomes of one scan. */
 export interface Outcomes {

@@ -36,10 +36,13 @@ export function workerCount(workers: number | 'auto', estimateFds: () => number)
   return estimateFds() >= WORKER_THRESHOLD ? Math.min(cores, 4) : 0;
 }
 
-/** One stat job: fds of one task. */
+/** One stat job: rows [from, to) of `cols`, all of one task's table (their `fd` set; shared memory when
+ * the scan has workers, so the worker writes its answers in place). */
 export interface StatJob {
   tid: number;
-  fds: Int32Array;
+  cols: import('../../procfs/fds.js').FdColumns;
+  from: number;
+  to: number;
 }
 
 export type WorkerRequest =

@@ -17,12 +17,13 @@ import { assertOneOf, describe } from '../../compare/validate.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { readCgroupPath, unitOf } from '../../procfs/cgroup.js';
 import type { Selection } from '../../procfs/select.js';
+import type { EngineName } from '../fds/fd-engine.js';
 import { inspectFds } from '../fds/fds.js';
 import type { FdsReport } from '../fds/fds-report.js';
 import { auditContainers } from '../leaks/container-leaks.js';
 import { containers } from '../leaks/containers.js';
 import { findSystemLeaks } from '../leaks/leak-finder.js';
-import { assertScanOptions } from '../scan-options.js';
+import { assertScanOptions } from '../selection.js';
 import { capLabel, DEFAULT_MAX_LABEL_VALUES, LIMIT_MAX_LABEL_VALUES } from './label-cap.js';
 
 /** What a process's group label is named after, in the order `--group-by` lists them. */
@@ -56,6 +57,8 @@ export interface FleetSample {
   processes: number;
   /** kcmp calls made. */
   comparisons: number;
+  /** The identity engine the scan ran (kcmp, bpf, borrow, none), as the report's `stats.engine`. */
+  engine: EngineName;
   /** Fds, by group and description type. */
   fds: Count<'group' | 'type'>[];
   /** Open file descriptions, by group and type (once in each group that holds one). */
@@ -150,7 +153,8 @@ export async function fleetScan(
     leaks.add({ group: group(l.child.pid), kind: l.kind, case: l.case });
   }
 
-  const audited = containers(report.processes.map((p) => p.pid));
+  const search = containers(report.processes.map((p) => p.pid));
+  const audited = search.containers;
   const audit = auditContainers(report, audited);
   const containerWeights = new Map(audited.map((c) => [c.unit ?? c.cgroup ?? 'unknown', c.processes.length]));
   const containerNames = capLabel(containerWeights, options.maxLabelValues);
@@ -168,12 +172,15 @@ export async function fleetScan(
       syscall: e.syscall ?? 'none',
       errno: e.errno ?? ('reason' in e ? (e.reason ?? 'none') : 'none'),
     });
+  // A process that may be in a container but could not be placed is an error, never "no container".
+  for (const u of search.unreadable) errors.add({ syscall: 'readlink', errno: u.errno });
 
   return {
     completedAt: Date.now(),
     durationSeconds: Math.round((performance.now() - started) * 1000) / 1e6,
     processes: report.stats.processes,
     comparisons: report.stats.comparisons,
+    engine: report.stats.engine,
     fds: fds.counts,
     descriptions: descriptions.counts,
     shared: shared.counts,

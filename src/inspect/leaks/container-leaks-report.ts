@@ -5,6 +5,7 @@
 import type { KindName } from '../../procfs/kinds.js';
 import type { FdsMethod, ScanError } from '../fds/fds-report.js';
 import type { Container } from './containers.js';
+import type { UndecidedProcess } from './leaks-report.js';
 
 /** The `schema` of a {@link ContainerLeaksReport}. */
 export const CONTAINER_LEAKS_SCHEMA = 'kcmp.container-leaks/1';
@@ -92,6 +93,10 @@ export interface ContainerLeaksReport {
   leaks: ContainerLeak[];
   /** Processes and fds that could not be read or compared. */
   errors: ScanError[];
+  /** What leaves the audit undecided: processes that may be in an audited container but could not be
+   * placed (their namespaces unreadable), container processes that could not be wholly read, and processes
+   * above them (the runtime) that could not. `descendants`: the audited processes below one. */
+  undecided: UndecidedProcess[];
   /** What the audit found and cost. */
   stats: {
     /** Containers audited. */
@@ -104,6 +109,8 @@ export interface ContainerLeaksReport {
     truncated: number;
     /** Error rows. */
     errors: number;
+    /** Processes in `undecided`: what makes the exit code 2, whatever was found. */
+    undecided: number;
     /** kcmp calls made. */
     comparisons: number;
     /** Wall-clock time of the audit, in milliseconds. */

@@ -10,13 +10,18 @@
  *            /proc/PID/{cwd,root} link) on a mount its container's mount namespace does not contain
  *            (/proc/INIT/mountinfo) — found even when the process that passed the fd is gone
  *
+ * What could not be read is never "nothing found": a process that may be in an audited container but
+ * whose namespaces cannot be read (another user's, for an unprivileged caller: containers.ts), an audited
+ * process that could not be wholly read, or one above it (its runtime) that could not, makes the audit
+ * `undecided`.
+ *
  * A container fd in (a) is one finding, whatever (b) says of it. fds 0–2 are the runtime's stdio (the
  * console, the log pipe): passed on purpose, they are listed as 'runtime-stdio' and do not count as found.
  * Files on kernel-internal mounts (pipes, sockets, anon inodes, memfds) are in no mountinfo at all and are
  * left to (a): their link names no path. (b) reads each process's own fd table (its leader's); a thread
  * that unshared its table (unshare(CLONE_FILES)) is covered by (a), which scans every table.
  */
-import { assertOptionalBoolean, assertPid } from '../../compare/validate.js';
+import { assertOneOf, assertOptionalBoolean, assertPid } from '../../compare/validate.js';
 import { ProcessGoneError } from '../../errors.js';
 import { fsErrno } from '../../procfs/errors.js';
 import { readDirectoryLink } from '../../procfs/exe.js';
@@ -30,9 +35,11 @@ import { linkMountId, mountIds } from '../../procfs/mounts.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { readStat } from '../../procfs/stat.js';
+import { ENGINE_REQUESTS } from '../fds/fd-engine.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
+import { failedCallRow } from '../fds/fds-problems.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
-import { assertScanOptions } from '../scan-options.js';
+import { assertScanOptions } from '../selection.js';
 import {
   CONTAINER_LEAK_TIER,
   CONTAINER_LEAKS_SCHEMA,
@@ -40,10 +47,12 @@ import {
   type ContainerLeakKind,
   type ContainerLeaksReport,
 } from './container-leaks-report.js';
-import { type Container, containerOf, containers } from './containers.js';
+import { type Container, containerOf, containers, type UnreadableProcess } from './containers.js';
+import { wentAway } from './leak-finder.js';
+import type { UndecidedProcess } from './leaks-report.js';
 
 /** Which containers {@link inspectContainerLeaks} audits, and against which processes outside. */
-export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'method' | 'borrow'> {
+export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'engine'> {
   /** One container, named by any of its processes; or every container among `selection`. */
   container: number | 'all';
   /** The processes outside the containers to compare against (and, with 'all', where to look for
@@ -65,37 +74,44 @@ const MAX_RESELECT = 8;
  * @example
  * const report = await inspectContainerLeaks({ container: 'all', selection: { kind: 'all' } });
  * for (const l of report.leaks) console.log(l.container, l.kind, l.name);
- * @throws ProcessGoneError when the named container process does not exist.
+ * @throws ProcessGoneError when the named container process does not exist; AccessDeniedError when its
+ * namespaces cannot be read; InvalidArgumentError when the selection holds no user-space process.
  */
 export async function inspectContainerLeaks(
   options: Partial<ContainerLeaksOptions> & Pick<ContainerLeaksOptions, 'container' | 'selection'>,
 ): Promise<ContainerLeaksReport> {
   assertScanOptions(options, 'inspectContainerLeaks');
   if (options.container !== 'all') assertPid(options.container, "container (a pid in it, or 'all')");
-  for (const flag of ['paranoid', 'borrow'] as const) assertOptionalBoolean(options[flag], `${flag} option`);
+  assertOptionalBoolean(options.paranoid, 'paranoid option');
+  if (options.engine !== undefined) assertOneOf(options.engine, ENGINE_REQUESTS, 'engine option');
   assertProcPidsAreOurs();
   const started = performance.now();
   const { selection } = options;
   const outside = selection.kind === 'all' ? null : selectProcesses(selection).map((p) => p.pid);
-  const audited =
-    options.container === 'all' ? containers(outside ?? undefined) : [containerOf(options.container)];
+  const search =
+    options.container === 'all' ? containers(outside ?? undefined) : containerOf(options.container);
+  const audited = search.containers;
   const errors: ScanError[] = [];
 
   const fds = await scanShared(audited, outside, options, errors);
   const { leaks, errors: mountErrors } = auditContainers(fds, audited);
+  errors.unshift(...fds.errors);
   errors.push(...mountErrors);
+  const undecided = undecidedOf(fds, audited, errors, search.unreadable);
   const listed = leaks.slice(0, MAX_FINDINGS);
   return {
     schema: CONTAINER_LEAKS_SCHEMA,
     containers: audited,
     leaks: listed,
-    errors: [...fds.errors, ...errors],
+    errors,
+    undecided,
     stats: {
       containers: audited.length,
       processes: fds.stats.processes,
       found: leaks.filter((l) => l.kind !== 'runtime-stdio').length,
       truncated: leaks.length - listed.length,
-      errors: fds.errors.length + errors.length,
+      errors: errors.length,
+      undecided: undecided.length,
       comparisons: fds.stats.comparisons,
       elapsedMs: Math.round(performance.now() - started),
     },
@@ -118,6 +134,49 @@ export function auditContainers(
   for (const c of audited) leaks.push(...foreignMounts(c, reported, errors));
   leaks.sort((x, y) => x.tier - y.tier || x.pid - y.pid || (x.fd ?? -1) - (y.fd ?? -1));
   return { leaks, errors };
+}
+
+/**
+ * The processes that leave the audit undecided: `unreadable` ones (may be in a container, not placed);
+ * audited processes with an error row other than "it went away"; and processes above an audited one with
+ * such a row, with the audited processes below them.
+ */
+function undecidedOf(
+  fds: FdsReport,
+  audited: readonly Container[],
+  errors: readonly ScanError[],
+  unreadable: readonly UnreadableProcess[],
+): UndecidedProcess[] {
+  const command = new Map(fds.processes.map((p) => [p.pid, p.command]));
+  const parent = new Map(fds.processes.map((p) => [p.pid, p.ppid]));
+  const members = new Set(audited.flatMap((c) => c.processes));
+  /** Each scanned process above an audited one, with the audited ones below it. */
+  const below = new Map<number, number[]>();
+  for (const pid of members) {
+    const seen = new Set<number>();
+    for (let p = parent.get(pid); p !== undefined && !seen.has(p); p = parent.get(p)) {
+      seen.add(p);
+      below.set(p, [...(below.get(p) ?? []), pid]);
+    }
+  }
+  const undecided = new Map<number, UndecidedProcess>();
+  for (const u of unreadable) {
+    const { pid, command, errno, message } = u;
+    undecided.set(pid, { pid, command, syscall: 'readlink', errno, message, descendants: [] });
+  }
+  for (const e of errors) {
+    if (wentAway(e) || undecided.has(e.pid) || !(members.has(e.pid) || below.has(e.pid))) continue;
+    undecided.set(e.pid, {
+      pid: e.pid,
+      command: command.get(e.pid) ?? '',
+      syscall: e.syscall,
+      errno: e.errno,
+      ...(e.reason === undefined ? {} : { reason: e.reason }),
+      message: e.message,
+      descendants: members.has(e.pid) ? [] : (below.get(e.pid) ?? []),
+    });
+  }
+  return [...undecided.values()].sort((a, b) => a.pid - b.pid);
 }
 
 /** The fds scan of the containers and everything outside them the selection names. */
@@ -261,6 +320,5 @@ function linkTarget(pid: number, link: 'cwd' | 'root'): string {
 
 /** An error row; a process or fd gone mid-scan is one too (ENOENT, ESRCH): counted, never fatal. */
 function problem(pid: number, fd: number | null, syscall: string, error: unknown): ScanError {
-  const errno = fsErrno(error);
-  return { pid, fd, syscall, errno, message: error instanceof Error ? error.message : String(error) };
+  return failedCallRow(pid, fd, syscall, fsErrno(error));
 }

@@ -18,11 +18,12 @@
  */
 import { SocketTables } from '../../netlink/socket-tables.js';
 import { readExeIdentity } from '../../procfs/exe.js';
-import { readLinks } from '../../procfs/fd-dir.js';
+import { FdDir } from '../../procfs/fd-dir.js';
 import { accessMode, readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
 import { readStat } from '../../procfs/stat.js';
-import { type ErrnoName, isGone } from '../../sys/errno.js';
+import { isGone } from '../../sys/errno.js';
+import { omitsNothing } from '../fds/fds-problems.js';
 import type { Description, FdsReport, Holder, ScanError } from '../fds/fds-report.js';
 import { adviceFor } from './leak-advice.js';
 import { leakCase, type ProgramFacts } from './leak-case.js';
@@ -87,13 +88,18 @@ function linksOf(pid: number): Map<string, number[]> | null {
   } catch {
     return null;
   }
-  const links = readLinks(new Int32Array(fds.length).fill(pid), fds);
   const byLink = new Map<string, number[]>();
-  links.forEach((link, i) => {
-    const list = byLink.get(link);
-    if (list) list.push(fds[i] as number);
-    else if (link !== '') byLink.set(link, [fds[i] as number]);
-  });
+  const dir = new FdDir(pid);
+  try {
+    for (const fd of fds) {
+      if (dir.readlink(fd) !== 0) continue; // closed since it was listed: not a leak to report
+      const list = byLink.get(dir.name);
+      if (list) list.push(fd);
+      else byLink.set(dir.name, [fd]);
+    }
+  } finally {
+    dir.close();
+  }
   return byLink;
 }
 
@@ -268,20 +274,21 @@ function ranked(leaks: Leak[]): Leak[] {
   );
 }
 
-/** An fd or process that is gone (closed, exited, a zombie with no fd table left) leaks nothing now. */
-function wentAway(e: ScanError): boolean {
-  return e.errno === null ? e.reason === 'zombie' : isGone(e.errno as ErrnoName);
+/** An fd or process that is gone (closed, exited, replaced, a zombie with no fd table left) leaks nothing now. */
+export function wentAway(e: ScanError): boolean {
+  return e.errno === null ? e.reason === 'zombie' || e.reason === 'replaced' : isGone(e.errno);
 }
 
 /**
- * Processes whose fds could not all be read or compared (error rows other than "it went away"), when a
+ * Processes whose fds could not all be read or compared (error rows other than "it went away" and those
+ * that leave nothing out, as a traced process --stop did not stop: read as a scan without --stop), when a
  * selected process is their ancestor or descendant: leaks between them cannot be ruled out.
  */
 function undecided(report: FdsReport, ancestors: (pid: number) => number[]): UndecidedProcess[] {
   const command = new Map(report.processes.map((p) => [p.pid, p.command]));
   const failed = new Map<number, UndecidedProcess>();
   for (const e of report.errors) {
-    if (wentAway(e) || failed.has(e.pid)) continue;
+    if (wentAway(e) || omitsNothing(e) || failed.has(e.pid)) continue;
     const { pid, syscall, errno, message } = e;
     const reason = e.reason === undefined ? {} : { reason: e.reason };
     failed.set(pid, {

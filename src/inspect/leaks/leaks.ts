@@ -7,13 +7,13 @@ import { assertOptionalBoolean } from '../../compare/validate.js';
 import { KcmpError } from '../../errors.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
-import { assertScanOptions } from '../scan-options.js';
+import { assertScanOptions } from '../selection.js';
 import { type FinderOptions, findSystemLeaks } from './leak-finder.js';
 import { LEAKS_SCHEMA, type LeaksReport } from './leaks-report.js';
 
 /** The selection (never implied: `{ kind: 'all' }` scans every visible process), scan and finder options. */
 export type LeaksOptions = Pick<FdsOptions, 'selection'> &
-  Partial<Pick<FdsOptions, 'paranoid' | 'stop' | 'workers' | 'method'> & FinderOptions>;
+  Partial<Pick<FdsOptions, 'paranoid' | 'stop' | 'workers' | 'engine'> & FinderOptions>;
 
 /** Nothing of the selection could be read: there is nothing to judge, and "no leak" would be a guess. */
 function assertSomethingRead(fds: FdsReport): void {
@@ -31,7 +31,8 @@ function assertSomethingRead(fds: FdsReport): void {
  * @example
  * const { leaks } = await inspectLeaks({ selection: { kind: 'tree', root: 1234 } });
  * for (const l of leaks) console.log(`${l.ancestor.pid}:${l.ancestor.fd} → ${l.child.pid}:${l.child.fd} ${l.kind}`);
- * @throws KcmpError when not one fd of the selection could be read.
+ * @throws KcmpError when not one fd of the selection could be read; InvalidArgumentError when the
+ * selection holds no user-space process (kernel threads only).
  */
 export async function inspectLeaks(options: LeaksOptions): Promise<LeaksReport> {
   assertScanOptions(options, 'inspectLeaks');

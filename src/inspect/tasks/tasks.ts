@@ -32,7 +32,7 @@ import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { isNotSupported, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
-import { assertScanOptions } from '../scan-options.js';
+import { assertScanOptions } from '../selection.js';
 import { inferRelations } from './relations.js';
 import { type Candidate, collectTasks, recheck } from './task-list.js';
 import {
@@ -174,7 +174,8 @@ export interface TasksOptions {
  * const report = await inspectTasks({ selection: { kind: 'tree', root: 1234 } });
  * report.groups.files   // [[1234, 1236], [1235]]: 1236 shares 1234's fd table
  * report.absent.io      // tids with no I/O context at all
- * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or is a thread;
+ * @throws ProcessGoneError / InvalidArgumentError for a named pid that does not exist or is a thread, or a
+ *   selection with no user-space process (kernel threads only);
  *   never for kcmp itself being unavailable (ENOSYS, seccomp EPERM or SIGSYS): the report then has
  *   `certain: false`, no groups, and an error row saying why.
  */

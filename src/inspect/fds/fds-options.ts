@@ -1,0 +1,130 @@
+/**
+ * The options of an fd scan, their defaults and their validation, in one place. One knob chooses how fds
+ * are compared: `engine` (fd-engine.ts) — `borrow: true` is another way to say `engine: 'borrow'`, and a
+ * call that says both differently is refused. A call from plain JavaScript with a malformed option gets an
+ * InvalidArgumentError (`code: 'ERR_INVALID_ARG_VALUE'`) naming it, never a TypeError from inside.
+ */
+import { describe as describeValue } from '../../compare/validate.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { Selection } from '../../procfs/select.js';
+import { assertSelection } from '../selection.js';
+import { ENGINE_REQUESTS, type EngineChoice, type EngineRequest } from './fd-engine.js';
+
+/** Every option of {@link inspectFds}; a caller passes {@link FdsScanOptions} (only `selection` required). */
+export interface FdsOptions {
+  /** Which processes to scan; never implied (`{ kind: 'all' }` scans every visible process). */
+  selection: Selection;
+  /** List every description, not only those held more than once. */
+  all: boolean;
+  /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
+  fdinfo: boolean;
+  /** Read stat(2) of the file of each listed description (its `file`: size, link count). */
+  fileStat: boolean;
+  /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag. */
+  sockets: boolean;
+  /** Find the other ends (peers) and epoll watchers of the listed descriptions. */
+  peers: boolean;
+  /** Compare socket inodes with kcmp too, instead of trusting "one description per socket". */
+  paranoid: boolean;
+  /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors; a traced
+   * process is left running and said so). */
+  stop: boolean;
+  /** Worker threads (at most as many as cores); 'auto': as many as cores (≤ 4), when the scan is large
+   * and the cores are free. */
+  workers: number | 'auto';
+  /**
+   * How fds are read and compared: 'kcmp' (/proc and kcmp), 'bpf' (one BPF pass, kcmp proves; root),
+   * 'borrow' (where kcmp is blocked: pidfd_getfd + F_DUPFD_QUERY), or 'auto' (bpf where it can run and
+   * pays, else kcmp). The engine that ran is the report's `stats.engine` — 'none' when nothing could
+   * compare.
+   */
+  engine: EngineRequest;
+  /** The kernel BTF the bpf engine reads struct layouts from (default /sys/kernel/btf/vmlinux). */
+  btfPath?: string;
+  /** Told once which engine runs and why, before the scan starts. */
+  onEngine?: (choice: EngineChoice) => void;
+  /** Called as fds are read and grouped, e.g. to draw a progress bar. */
+  onProgress?: (progress: FdsProgress) => void;
+}
+
+/** How far a scan is, as passed to {@link FdsOptions.onProgress}. */
+export interface FdsProgress {
+  /** 'scan': reading fd tables from /proc; 'group': comparing the fds into descriptions. */
+  phase: 'scan' | 'group';
+  /** Fds done so far in this phase. */
+  done: number;
+  /** Fds this phase will handle. */
+  total: number;
+}
+
+/** What a caller passes: the selection (never implied: `{ kind: 'all' }` scans every visible process),
+ * and any of the other options, whose defaults live in {@link normalizeFdsOptions}. `borrow: true` is
+ * `engine: 'borrow'`. */
+export type FdsScanOptions = Partial<FdsOptions> &
+  Pick<FdsOptions, 'selection'> & {
+    /** The same as `engine: 'borrow'` (the CLI's --borrow). */
+    borrow?: boolean;
+  };
+
+const FLAGS = ['all', 'fdinfo', 'fileStat', 'sockets', 'peers', 'paranoid', 'stop', 'borrow'] as const;
+
+/** The options with every default filled in; throws InvalidArgumentError for any malformed one. */
+export function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`fd scan options must be an object, got ${describeValue(options)}`);
+  }
+  assertSelection(options.selection);
+  for (const flag of FLAGS) {
+    const value = options[flag];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new InvalidArgumentError(`option ${flag} must be true or false, got ${describeValue(value)}`);
+    }
+  }
+  const { workers = 'auto' } = options;
+  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
+    throw new InvalidArgumentError(`option workers must be 'auto' or 0 to 64, got ${describeValue(workers)}`);
+  }
+  for (const hook of ['onEngine', 'onProgress'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
+      throw new InvalidArgumentError(
+        `option ${hook} must be a function, got ${describeValue(options[hook])}`,
+      );
+    }
+  }
+  if (options.btfPath !== undefined && (typeof options.btfPath !== 'string' || options.btfPath === '')) {
+    throw new InvalidArgumentError(
+      `option btfPath must be a file path, got ${describeValue(options.btfPath)}`,
+    );
+  }
+  return {
+    selection: options.selection,
+    all: options.all ?? false,
+    fdinfo: options.fdinfo ?? false,
+    fileStat: options.fileStat ?? false,
+    sockets: options.sockets ?? false,
+    peers: options.peers ?? false,
+    paranoid: options.paranoid ?? false,
+    stop: options.stop ?? false,
+    workers,
+    engine: engineOf(options),
+    ...(options.btfPath ? { btfPath: options.btfPath } : {}),
+    ...(options.onEngine ? { onEngine: options.onEngine } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+}
+
+/** `engine`, with `borrow: true` read as 'borrow'; the two saying different things is refused. */
+function engineOf({ engine, borrow }: FdsScanOptions): EngineRequest {
+  if (engine !== undefined && !ENGINE_REQUESTS.includes(engine)) {
+    throw new InvalidArgumentError(
+      `option engine must be one of ${ENGINE_REQUESTS.join(', ')}, got ${describeValue(engine)}`,
+    );
+  }
+  if (borrow && engine !== undefined && engine !== 'auto' && engine !== 'borrow') {
+    throw new InvalidArgumentError(
+      `options borrow: true and engine: '${engine}' contradict each other: borrow is the borrow engine`,
+      { remedy: "pass engine: 'borrow' alone (the CLI: --engine borrow, or --borrow)" },
+    );
+  }
+  return borrow ? 'borrow' : (engine ?? 'auto');
+}

@@ -1,0 +1,63 @@
+/** Reading the names of descriptions: a name that cannot be read is an error row, never silence. */
+import assert from 'node:assert/strict';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { test } from 'node:test';
+import { allocFdColumns } from '../../procfs/fds.js';
+import type { FdRows } from './fd-rows.js';
+import { Problems } from './fds-problems.js';
+import { readNames } from './names.js';
+
+/** An fd number this process never has open (the runner's soft RLIMIT_NOFILE is far below it): readlink
+ * and stat of it are ENOENT. Not one we close: the runner may reuse a closed number at any time. */
+const closed = 99_999;
+
+/** Rows of fds of OUR process (the test opens and closes them itself), one table. */
+function ownRows(fds: readonly number[], stats: readonly { dev: number; ino: number }[]): FdRows {
+  const cols = allocFdColumns(fds.length);
+  fds.forEach((fd, i) => {
+    cols.fd[i] = fd;
+    cols.dev[i] = stats[i]?.dev ?? 0;
+    cols.ino[i] = stats[i]?.ino ?? 0;
+  });
+  const table = { pid: process.pid, tid: process.pid, sharedBy: [], compared: true };
+  return { ...cols, tables: [table], table: new Int32Array(fds.length) };
+}
+
+test('readNames: a description no holder of which can be read gets an error row naming the call and errno', async () => {
+  const open = openSync('/proc/self/status', 'r');
+  const reused = openSync('/proc/self/stat', 'r');
+  try {
+    const st = fstatSync(open);
+    const other = fstatSync(reused);
+    const gone = { dev: st.dev, ino: st.ino };
+    const rows = ownRows([open, closed, reused], [st, gone, { dev: other.dev, ino: other.ino + 1 }]);
+    const problems = new Problems();
+    const names = await readNames(rows, [[0], [1], [2]], undefined, problems);
+    assert.match(names[0] as string, /^\/proc\/\d+\/status$/);
+    assert.deepEqual(names.slice(1), ['', '']);
+    assert.deepEqual(
+      problems.list().map((e) => [e.fd, e.syscall, e.errno, e.reason ?? null]),
+      [
+        [reused, null, null, 'reused'],
+        [closed, 'readlink', 'ENOENT', null],
+      ],
+    );
+  } finally {
+    closeSync(open);
+    closeSync(reused);
+  }
+});
+
+test('readNames: a first holder that is gone hands over to the next one, and no error row is made', async () => {
+  const open = openSync('/proc/self/status', 'r');
+  try {
+    const st = fstatSync(open);
+    const rows = ownRows([closed, open], [st, st]);
+    const problems = new Problems();
+    const names = await readNames(rows, [[0, 1]], undefined, problems);
+    assert.match(names[0] as string, /^\/proc\/\d+\/status$/);
+    assert.deepEqual(problems.list(), []);
+  } finally {
+    closeSync(open);
+  }
+});
