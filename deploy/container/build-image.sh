@@ -18,7 +18,7 @@ base="${BASE:-localhost/kcmp-base:bookworm-node20}"
 # explicit RLIMIT_NOFILE: the runtime's default may exceed what this root may set. Both work anywhere.
 podman=(podman --runtime runc --cgroup-manager=cgroupfs)
 
-"${podman[@]}" image exists "$base" || deploy/container/base-image.sh "$base"
+"${podman[@]}" image exists "$base" || deploy/container/base-image.sh "$base" >&2
 context="$(mktemp -d)"
 trap 'rm -rf "$context"' EXIT
 npm run --silent build >&2
