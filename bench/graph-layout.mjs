@@ -2,7 +2,7 @@
 /**
  * Graph layout engines on a synthetic 500-process sharing graph: Graphviz compiled to WebAssembly
  * (@hpcc-js/wasm-graphviz, `dot`) against ELK (elkjs, `layered`, hierarchy included). Both get the same
- * graph, built by the shipped code (dist/report/graph.js) from a made-up kcmp.fds/1 report, so no
+ * graph, built by the shipped code (dist/report/graph.js) from a made-up kcmp.fds/2 report, so no
  * process is touched. For each engine: the first load, layout time (median of RUNS after one warm-up),
  * the size of the SVG, the drawing's area, and overlapping node boxes (the readability floor).
  *
@@ -79,7 +79,7 @@ function syntheticReport() {
   }
   const fds = descriptions.reduce((n, d) => n + d.holders.length, 0);
   return {
-    schema: 'kcmp.fds/1',
+    schema: 'kcmp.fds/2',
     processes,
     descriptions,
     errors: [],

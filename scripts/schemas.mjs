@@ -14,11 +14,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The schema name (the report's `schema` field), the type and the file that declares it. */
 export const REPORTS = [
-  ['kcmp.fds/1', 'FdsReport', 'src/inspect/fds/fds-report.ts'],
+  ['kcmp.fds/2', 'FdsReport', 'src/inspect/fds/fds-report.ts'],
   ['kcmp.tasks/1', 'TasksReport', 'src/inspect/tasks/tasks-report.ts'],
-  ['kcmp.epoll/1', 'EpollReport', 'src/inspect/epoll/epoll-report.ts'],
-  ['kcmp.leaks/1', 'LeaksReport', 'src/inspect/leaks/leaks-report.ts'],
-  ['kcmp.container-leaks/1', 'ContainerLeaksReport', 'src/inspect/leaks/container-leaks-report.ts'],
+  ['kcmp.epoll/2', 'EpollReport', 'src/inspect/epoll/epoll-report.ts'],
+  ['kcmp.leaks/2', 'LeaksReport', 'src/inspect/leaks/leaks-report.ts'],
+  ['kcmp.container-leaks/2', 'ContainerLeaksReport', 'src/inspect/leaks/container-leaks-report.ts'],
   ['kcmp.same/1', 'SameReport', 'src/cli/same.ts'],
   ['kcmp.raw/1', 'RawReport', 'src/cli/raw.ts'],
   ['kcmp.doctor/1', 'DoctorReport', 'src/cli/doctor.ts'],

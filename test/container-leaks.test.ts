@@ -107,7 +107,7 @@ test('leaks --container: a host directory fd inherited into a container, and a c
 
   const r = runCli(['leaks', '--container', String(c.init), '--tree', String(c.runtime.pid), '-J']);
   assert.equal(r.code, 1, r.stderr);
-  assertValid('kcmp.container-leaks/1', r.stdout);
+  assertValid('kcmp.container-leaks/2', r.stdout);
   const report = JSON.parse(r.stdout) as ContainerLeaksReport;
   assert.deepEqual(
     report.containers.map((x) => x.processes),
@@ -180,7 +180,7 @@ test('as nobody, root\'s container is undecided (exit 2), never "0 findings in 0
 
   const all = runCli(['leaks', '--containers', ...tree, '-J'], asNobody);
   assert.equal(all.code, 2, `${all.stdout}\n${all.stderr}`);
-  assertValid('kcmp.container-leaks/1', all.stdout);
+  assertValid('kcmp.container-leaks/2', all.stdout);
   const report = JSON.parse(all.stdout) as ContainerLeaksReport;
   assert.deepEqual(report.containers, [], 'nobody can place no process of it');
   assert.deepEqual(

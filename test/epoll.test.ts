@@ -27,7 +27,7 @@ test('epoll: each stale registration is found and named as the fixture made it',
   const f = await mkfds(t, 'epoll_bugs');
   if (!f) return;
   const report = epoll(f, 'epoll');
-  assert.equal(report.schema, 'kcmp.epoll/1');
+  assert.equal(report.schema, 'kcmp.epoll/2');
   assert.equal(report.pid, f.pids.main);
   assert.equal(report.epfd, f.fds.epoll);
   assert.deepEqual(report.errors, []);
@@ -113,7 +113,7 @@ test('epoll -J -o: each target carries the listed columns the document leaves ou
   if (!f) return;
   const types = columnTypes('epoll');
   const report = epoll(f, 'epoll', ['-o', 'TFD,EVENTS,NOTE']);
-  assertValid('kcmp.epoll/1', JSON.stringify(report));
+  assertValid('kcmp.epoll/2', JSON.stringify(report));
   const closed = report.targets.find((x) => x.tfd === 100) as EpollTarget;
   assertTyped(closed, { EVENTS: 'eventNames', NOTE: 'note' }, types);
   assert.equal(closed.eventNames, eventNames(closed.events));

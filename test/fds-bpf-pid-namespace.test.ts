@@ -155,6 +155,8 @@ console.log(JSON.stringify(out));
   const files = inPidNamespace(
     `${RUN}
 sleep 60 </dev/null 3</dev/null 4</dev/null & pid=$!
+# Counted once it runs sleep: the forked shell opens the redirections before it execs (seen: 4 fds).
+i=0; while [ "$(cat /proc/$pid/comm)" != sleep ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
 ls "/proc/$pid/fd" | wc -l >"$OUT/fds"
 PID=$pid run library "$NODE" --input-type=module -e "$LIBRARY"
 kill "$pid"

@@ -23,6 +23,7 @@ import { type FdRows, tableOf } from '../src/inspect/fds/fd-rows.js';
 import { readRowsBpf } from '../src/inspect/fds/fd-rows-bpf.js';
 import { fdTables } from '../src/inspect/fds/fd-tables.js';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
+import { allocVerdicts } from '../src/inspect/fds/verdicts.js';
 import { selectProcesses } from '../src/procfs/select.js';
 import { sysDupfdQuery } from '../src/sys/fcntl.js';
 import { sysKcmp } from '../src/sys/kcmp.js';
@@ -30,6 +31,7 @@ import { mkfds, startFixture } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 import { assertChurnSound, fdsJson, oracle, partition } from './helpers/fds.js';
 import { nobodyWrapper } from './helpers/nobody.js';
+import { decided } from './helpers/verdicts.js';
 
 const BASE = Number(process.env.KCMP_TEST_SEED ?? Math.floor(Math.random() * 1e6));
 
@@ -137,8 +139,10 @@ function provePass(root: number, top: number): BucketProof[] {
       if (r > 0) refuted.push([`${pid1}:${idx1}`, `${pid2}:${idx2}`]);
       return r;
     };
-    const proof = proveProposal(rows, members, call);
-    proofs.push({ reused, refuted, proven: proof.classes?.map((c) => c.map(name)) ?? null });
+    const verdicts = allocVerdicts(rows.errno, false);
+    const proof = proveProposal(rows, members, verdicts, call);
+    const classes = decided(verdicts, members).classes;
+    proofs.push({ reused, refuted, proven: proof.proven ? classes.map((c) => c.map(name)) : null });
   }
   return proofs;
 }

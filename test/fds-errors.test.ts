@@ -108,12 +108,12 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
       return n % 2 === 1 ? 0 : UNORDERED; // equal when grouped, different when checked
     },
   };
-  const outcomes = await group(rows, identify(rows, false), {
+  const grouped = await group(rows, identify(rows, false), {
     how: { method: 'kcmp', comparator },
     pool: undefined,
     processes,
   });
-  const report = await describe(rows, outcomes, {
+  const report = await describe(rows, grouped, {
     processes,
     problems,
     exited: new Set(),

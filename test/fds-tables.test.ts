@@ -1,6 +1,6 @@
 /**
  * Processes that share one fd table (CLONE_FILES): the table is read once, and every process holding it
- * is a holder of each of its fds (kcmp.fds/1: every fd of the selection in exactly one description), the
+ * is a holder of each of its fds (kcmp.fds/2: every fd of the selection in exactly one description), the
  * others marked `fdTable`. A shared table is no leak — neither when kcmp proves it nor when kcmp is
  * blocked and the tables cannot be compared. A sharer that exits while the table is read through it takes
  * none of the others' fds along.

@@ -38,6 +38,6 @@ test('open-file limit: soft raised to hard; a hard limit too low is one line nam
   for (const limit of [`${FILE_LIMIT_NEEDED}:${FILE_LIMIT_NEEDED}`, `${floor}:4096`]) {
     const r = await underLimit(limit, args);
     assert.equal(r.code, 0, `nofile ${limit}: ${r.stderr}`);
-    assert.equal(JSON.parse(r.stdout).schema, 'kcmp.fds/1', limit);
+    assert.equal(JSON.parse(r.stdout).schema, 'kcmp.fds/2', limit);
   }
 });

@@ -48,7 +48,7 @@ function handMade(): FdsReport {
     holders,
   });
   return {
-    schema: 'kcmp.fds/1',
+    schema: 'kcmp.fds/2',
     processes: [
       { pid: 10, ppid: 1, command: 'server' },
       { pid: 11, ppid: 10, command: 'server' },
@@ -130,7 +130,7 @@ test('a child exec()ed without close-on-exec: the listening socket and the pipe 
   if (!f) return;
   const { main, child } = f.pids as { main: number; child: number };
   const report = leaksOf(main, 1);
-  assert.equal(report.schema, 'kcmp.leaks/1');
+  assert.equal(report.schema, 'kcmp.leaks/2');
   const found = report.leaks.map((l) => [l.kind, l.ancestor.pid, l.ancestor.fd, l.child.pid, l.child.fd]);
   assert.deepEqual(found, [
     ['listening-socket', main, f.fds.listen, child, f.fds.listen],
@@ -320,7 +320,7 @@ test('leaks -J -o: each leak carries the listed columns the document leaves out,
   const types = columnTypes('leaks');
   const main = f.pids.main as number;
   const report = leaksOf(main, 1, ['-o', 'KIND,CHILD,PROGRAM,CLOEXEC']);
-  assertValid('kcmp.leaks/1', JSON.stringify(report));
+  assertValid('kcmp.leaks/2', JSON.stringify(report));
   const lock = report.leaks.find((l) => l.kind === 'lock-file') as Leak;
   assertTyped(lock, { PROGRAM: 'program', CLOEXEC: 'cloexecs' }, types);
   assert.equal(lock.program, 'other', 'sleep is another program than mkfds');

@@ -67,7 +67,7 @@ test('fds -J keeps bytes that are not UTF-8: readable text with U+FFFD, and the 
   if (!f) return;
   const r = runCli(['fds', '-p', `${f.pids.main},${f.pids.child}`, '-J']);
   assert.equal(r.code, 0, r.stderr);
-  assertValid('kcmp.fds/1', r.stdout);
+  assertValid('kcmp.fds/2', r.stdout);
   const report = JSON.parse(r.stdout) as FdsReport;
   type Bytes = { nameBytes?: string; commandBytes?: string };
   const bad = report.descriptions.find((d) =>
@@ -156,7 +156,7 @@ test('fds -J carries the -o columns, typed as -H -J lists them', async (t) => {
   const columns = 'PID,FD,POS,FLAGS,MNTID,MODE,PPID,UID,USER,CMDLINE';
   const r = runCli(['fds', '-p', String(f.pids.child), '--all', '-J', '-o', columns]);
   assert.equal(r.code, 0, r.stderr);
-  assertValid('kcmp.fds/1', r.stdout);
+  assertValid('kcmp.fds/2', r.stdout);
   const report = JSON.parse(r.stdout) as FdsReport;
   const holder = report.descriptions.flatMap((d) => d.holders).find((h) => h.fd === 3) as unknown as Record<
     string,

@@ -64,7 +64,7 @@ test('npm pack installs into a fresh project: ESM, CommonJS, strict TypeScript a
     'dist/bin/probe-child.js',
     'dist/bin/freeze-watchdog.js',
     'dist/man/kcmp-fds.1',
-    'schemas/kcmp.fds-1.json',
+    'schemas/kcmp.fds-2.json',
   ])
     assert.ok(files.includes(wanted), `the tarball ships ${wanted}`);
   assert.deepEqual(

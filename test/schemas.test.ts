@@ -23,10 +23,10 @@ test('fds, tasks, leaks, same, doctor and raw output validate against their sche
   if (!f) return;
   const pids = Object.values(f.pids).join(',');
   const main = String(f.pids.main);
-  assertValid('kcmp.fds/1', runCli(['fds', '-p', pids, '--all', '-J', '-o', '+POS,FLAGS,MNTID']).stdout);
+  assertValid('kcmp.fds/2', runCli(['fds', '-p', pids, '--all', '-J', '-o', '+POS,FLAGS,MNTID']).stdout);
   assertValid('kcmp.tasks/1', runCli(['tasks', '-p', pids, '-J']).stdout);
-  assertValid('kcmp.leaks/1', runCli(['leaks', '--tree', main, '-J']).stdout);
-  assertValid('kcmp.container-leaks/1', runCli(['leaks', '--containers', '--tree', main, '-J']).stdout);
+  assertValid('kcmp.leaks/2', runCli(['leaks', '--tree', main, '-J']).stdout);
+  assertValid('kcmp.container-leaks/2', runCli(['leaks', '--containers', '--tree', main, '-J']).stdout);
   assertValid('kcmp.same/1', runCli(['same', '--json', `${main}:0`, `${main}:1`]).stdout);
   assertValid('kcmp.same/1', runCli(['same', '--json', `${main}:0`, `${f.pids.child}:0`]).stdout);
   assertValid('kcmp.doctor/1', runCli(['doctor', '--json']).stdout);
@@ -37,5 +37,5 @@ test('fds, tasks, leaks, same, doctor and raw output validate against their sche
 test('epoll output validates against its schema', async (t) => {
   const f = await mkfds(t, 'epoll_bugs');
   if (!f) return;
-  assertValid('kcmp.epoll/1', runCli(['epoll', String(f.pids.main), String(f.fds.epoll), '-J']).stdout);
+  assertValid('kcmp.epoll/2', runCli(['epoll', String(f.pids.main), String(f.fds.epoll), '-J']).stdout);
 });

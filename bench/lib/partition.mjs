@@ -6,7 +6,7 @@
 
 const byHolder = (a, b) => a.pid - b.pid || a.fd - b.fd;
 
-/** From a kcmp.fds/1 report (run with --all, so every fd is in exactly one description). */
+/** From a kcmp.fds/2 report (run with --all, so every fd is in exactly one description). */
 export function partitionOfReport(report) {
   const classes = report.descriptions.map((d) => [...d.holders].sort(byHolder));
   classes.sort((a, b) => byHolder(a[0], b[0]));

@@ -55,7 +55,7 @@ export function registerEpoll(program: Command): void {
       ).argParser(collect),
     )
     .option('--all-processes', 'also search the fds of every visible process')
-    .option('-J, --json', 'print the kcmp.epoll/1 JSON report')
+    .option('-J, --json', 'print the kcmp.epoll/2 JSON report')
     .addOption(prettyOption())
     .addHelpText('after', '\nExamples:\n  kcmp epoll 1234 4\n  kcmp epoll 1234 4 --all-processes -J')
     .action(

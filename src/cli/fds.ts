@@ -4,7 +4,7 @@
  *
  * The table lists descriptions held more than once (all with --all), one row per holder (with -D one per
  * description, fds-descriptions.ts), then error rows, then a summary line on stdout (as lsfd --summary=append; left out with -r or -n, which are for scripts).
- * -J prints the kcmp.fds/1 document and nothing else. Progress goes to stderr, only when it is a terminal
+ * -J prints the kcmp.fds/2 document and nothing else. Progress goes to stderr, only when it is a terminal
  * and the scan takes more than a second.
  */
 import { availableParallelism } from 'node:os';
@@ -117,7 +117,7 @@ const FORMATS = {
 
 /**
  * The columns -o asks for (the defaults without -o), of the view asked for (-D: descriptions). -J prints
- * the whole kcmp.fds/1 document, and with -o also the fields of the listed columns that it leaves out by
+ * the whole kcmp.fds/2 document, and with -o also the fields of the listed columns that it leaves out by
  * default.
  */
 function requestedColumns(flags: FdsFlags): string[] {
@@ -168,7 +168,7 @@ export function registerFds(program: Command): void {
       '-D, --descriptions',
       'one row per open file description, its holders summarised by process (HELDBY), instead of one per fd',
     )
-    .option('-J, --json', 'print the kcmp.fds/1 JSON report')
+    .option('-J, --json', 'print the kcmp.fds/2 JSON report')
     .addOption(prettyOption())
     .addOption(formatOption())
     .option(

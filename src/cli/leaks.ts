@@ -53,7 +53,7 @@ export function registerLeaks(program: Command): void {
         'workers) is not a leak; --fork lists it where it is risky. Exit status: 0 no leaks, 1 leaks found, ' +
         '2 an error, or a process that could not be read or compared (undecided).',
     )
-    .option('-J, --json', 'print the kcmp.leaks/1 JSON report')
+    .option('-J, --json', 'print the kcmp.leaks/2 JSON report')
     .addOption(prettyOption())
     .option(
       '--fork',

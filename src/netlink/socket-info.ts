@@ -1,6 +1,6 @@
 /**
  * What one socket is, as sock_diag (or, as a fallback, /proc/PID/net/*) tells it: the `socket` object of a
- * kcmp.fds/1 description, and the text of its NAME (`TCP 127.0.0.1:8080 (LISTEN)`, `UNIX-STREAM /run/x.sock`,
+ * kcmp.fds/2 description, and the text of its NAME (`TCP 127.0.0.1:8080 (LISTEN)`, `UNIX-STREAM /run/x.sock`,
  * `UNIX-STREAM @abstract`, `NETLINK route portid=123`), in the manner of lsof and ss.
  */
 

@@ -91,7 +91,7 @@ const ANON_NAMES = [
 ] as const satisfies readonly (readonly [kernel: string, type: string])[];
 
 /**
- * Every file kind `kcmp fds` can name: the `type` of a description in `kcmp.fds/1` and of a leak. From the
+ * Every file kind `kcmp fds` can name: the `type` of a description in `kcmp.fds/2` and of a leak. From the
  * file type in st_mode (`REG`, `DIR`, `FIFO`, `SOCK`, `CHR`, `BLK`, and `LINK` for an O_PATH fd on a
  * symlink), from the filesystem of a regular file (`mqueue`, `memfd_secret`), or from the name of an
  * anonymous inode (`eventfd`, `pidfd`, `bpf-link`, …: lsfd's names); `UNKNOWN` for any other, whose link

@@ -99,7 +99,7 @@ export const EPOLL_COLUMNS = {
 
 export const EPOLL_DEFAULT_COLUMNS = ['TFD', 'TOFF', 'EVENTS', 'NAME', 'HOLDERS', 'STATUS', 'NOTE'];
 
-/** For `-J -o LIST`: each target gains the fields of the listed columns kcmp.epoll/1 leaves out
+/** For `-J -o LIST`: each target gains the fields of the listed columns kcmp.epoll/2 leaves out
  * (eventNames, note), as the table shows them; the other columns are target fields already. */
 export function addTargetFields(report: EpollReport, names: readonly string[]): void {
   addColumnFields<EpollTarget>(EPOLL_COLUMNS, names, report.targets, (t) => t);

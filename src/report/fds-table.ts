@@ -396,7 +396,7 @@ export function fdsRows(report: FdsReport, details?: ReadonlyMap<number, Process
 }
 
 /**
- * For `-J -o LIST`: each holder gains the fields of the listed columns that kcmp.fds/1 leaves out
+ * For `-J -o LIST`: each holder gains the fields of the listed columns that kcmp.fds/2 leaves out
  * (`field`: mode, ppid, user, uid, cmdline), with the value the table would show; the others are in
  * the document already (pos, flags, cloexec, mntId once fdinfo is read; tid; the description's fields).
  */

@@ -112,7 +112,7 @@ export interface GraphOptions {
   maxObjects?: number;
 }
 
-/** The colour class of a description, from its kcmp.fds/1 type. */
+/** The colour class of a description, from its kcmp.fds/2 type. */
 export function fileKind(type: string): FileKind {
   switch (type) {
     case 'REG':
@@ -172,7 +172,7 @@ export function capNote(shown: number, total: number, what: string, limit: numbe
 }
 
 /**
- * The graph of a kcmp.fds/1 report: each process holding a listed description is an actor, clustered by
+ * The graph of a kcmp.fds/2 report: each process holding a listed description is an actor, clustered by
  * process tree, each description an object with an edge per holding process (labelled with its fds).
  *
  * @example

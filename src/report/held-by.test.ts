@@ -46,7 +46,7 @@ test('heldBy: the master alone, the workers folded with their count; other fds o
 test('HELDBY on 5,000 rows of one description: summarised once, not once per row', () => {
   const holders = Array.from({ length: 5_000 }, (_, i) => ({ pid: 1000 + i, fd: 1, command: 'worker' }));
   const report: FdsReport = {
-    schema: 'kcmp.fds/1',
+    schema: 'kcmp.fds/2',
     processes: holders.map((h) => ({ pid: h.pid, ppid: 1, command: h.command })),
     descriptions: [
       {

@@ -57,7 +57,7 @@ export const LEAK_COLUMNS = {
   FIX: { help: 'the fix, in one line', json: 'string', get: (l) => l.fix },
 } satisfies Record<string, FieldColumn<Leak>>;
 
-/** For `-J -o LIST`: each leak gains the fields of the listed columns kcmp.leaks/1 leaves out (program,
+/** For `-J -o LIST`: each leak gains the fields of the listed columns kcmp.leaks/2 leaves out (program,
  * cloexecs), as the table shows them; the other columns are leak fields already. */
 export function addLeakFields(report: LeaksReport, names: readonly string[]): void {
   addColumnFields<Leak>(LEAK_COLUMNS, names, report.leaks, (l) => l);

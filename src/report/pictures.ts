@@ -20,7 +20,7 @@ export interface Picture {
 }
 
 /**
- * The picture of a kcmp.fds/1 report: {@link fdsGraph}, and an HTML page with its SVG, the summary and
+ * The picture of a kcmp.fds/2 report: {@link fdsGraph}, and an HTML page with its SVG, the summary and
  * the table `kcmp fds` prints.
  *
  * @example

@@ -6,7 +6,7 @@ function fdsReport(processes: ProcessInfo[], descriptions: Description[]): FdsRe
   const fds = descriptions.reduce((n, d) => n + d.holders.length, 0);
   const shared = descriptions.filter((d) => d.holders.length > 1).length;
   return {
-    schema: 'kcmp.fds/1',
+    schema: 'kcmp.fds/2',
     processes,
     descriptions,
     errors: [],

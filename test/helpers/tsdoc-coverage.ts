@@ -61,7 +61,7 @@ function collectMembers(node: ts.Node | undefined, owner: string, out: [string, 
     for (const m of node.members) {
       const name = m.name !== undefined && ts.isIdentifier(m.name) ? m.name.text : m.name?.getText();
       if (name === undefined) continue;
-      // A field whose type is one literal (a union's discriminant, `schema: 'kcmp.fds/1'`) says what it is.
+      // A field whose type is one literal (a union's discriminant, `schema: 'kcmp.fds/2'`) says what it is.
       if (!(ts.isPropertySignature(m) && m.type !== undefined && ts.isLiteralTypeNode(m.type))) {
         out.push([`${owner}.${name}`, m]);
       }

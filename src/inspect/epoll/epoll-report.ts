@@ -1,12 +1,12 @@
 /**
- * The `kcmp.epoll/1` report: what one epoll instance really watches, and whether each registration still
+ * The `kcmp.epoll/2` report: what one epoll instance really watches, and whether each registration still
  * matches its fd number. A stable JSON contract (additive changes only; anything else bumps the schema).
  */
 import type { EpollItem } from '../../procfs/fdinfo-epoll.js';
 import type { ScanError } from '../fds/fds-report.js';
 
 /** The `schema` of an {@link EpollReport}. */
-export const EPOLL_SCHEMA = 'kcmp.epoll/1';
+export const EPOLL_SCHEMA = 'kcmp.epoll/2';
 
 /**
  * Whether a registration still matches its fd number:

@@ -9,11 +9,13 @@ import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { decided } from '../../../test/helpers/verdicts.js';
 import { allocFdColumns } from '../../procfs/fds.js';
 import { errnoNumber } from '../../sys/errno.js';
 import { KCMP } from '../../sys/kcmp.js';
-import { proveProposal } from './bpf-proof.js';
+import { proveProposal as writeProof } from './bpf-proof.js';
 import type { FdRows } from './fd-rows.js';
+import { allocVerdicts } from './verdicts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kcmp-proof-'));
 const path = join(dir, 'file');
@@ -69,6 +71,18 @@ function script(names: Record<number, number | undefined>, before: (call: number
 }
 
 const bucket = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+/** The proof, and what it wrote for the bucket's rows: its classes (null when not proven) and fates. */
+function proveProposal(
+  r: FdRows & { fileKey: Int32Array },
+  members: Int32Array,
+  call: Parameters<typeof writeProof>[3],
+) {
+  const verdicts = allocVerdicts(r.errno, false);
+  const proof = writeProof(r, members, verdicts, call);
+  const { classes, fates } = decided(verdicts, members);
+  return { calls: proof.calls, classes: proof.proven ? classes : null, fates };
+}
 
 test('a proposal whose every fd answers equal is proven with one call per fd beyond the first', () => {
   const [a, x, b] = fds(3) as [number, number, number];

@@ -22,30 +22,34 @@
 import { type KcmpCall, kcmpComparison } from '../../compare/kcmp-comparison.js';
 import { proveStar } from '../../group/star.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
-import { isGone } from '../../sys/errno.js';
+import { type ErrnoName, errnoNumber, isGone } from '../../sys/errno.js';
 import { KCMP, sysKcmp } from '../../sys/kcmp.js';
 import { type FdRows, tableOf } from './fd-rows.js';
-import { type Fate, restatFate } from './outcomes.js';
+import { FATE, fail, live, restatRow, settleBucket, type Verdicts } from './verdicts.js';
 
-/** A bucket's classes as proven (each a list of rows), with the rows found gone on the way; or null when
- * the proof failed and the bucket must be grouped by kcmp order instead. */
+/** Whether the proposal was proven (its verdicts written), and the kcmp calls it took. When not, nothing
+ * is written: the bucket must be grouped by kcmp order instead. */
 export interface Proof {
-  classes: number[][] | null;
-  fates: [row: number, fate: Fate][];
+  proven: boolean;
   calls: number;
 }
 
 /**
+ * Proves the pass's proposal for one compare bucket and, when it stands, writes the verdicts of its rows:
+ * each proven class of two or more fds decided by 'kcmp', a class of one by 'bpf-pass' (the pass told it
+ * apart alone); rows found gone or reused on the way are failed.
+ *
  * `call`: the raw kcmp call; a test passes a wrapper around sysKcmp that closes, reuses or re-points an fd
  * between two calls, to script each branch of the gone-anchor rule (star.ts).
  */
 export function proveProposal(
   rows: FdRows & { fileKey: Int32Array },
   bucket: Int32Array,
+  verdicts: Verdicts,
   call: KcmpCall = sysKcmp,
 ): Proof {
   const classes = proposedClasses(rows.fileKey, bucket);
-  const fates: [number, Fate][] = [];
+  const gone: [row: number, errno: ErrnoName][] = [];
   let calls = 0;
   const fd = (row: number) => rows.fd[row] as number;
   const tid = (row: number) => tableOf(rows, row).tid;
@@ -58,15 +62,14 @@ export function proveProposal(
     // One star around the class's first fd; a gone anchor hands over by the one rule (star.ts).
     const star = proveStar(members[0] as number, members.slice(1), compare);
     const refused = star.failed.some(({ error }) => !isGone(error));
-    if (star.unequal.length > 0 || refused) return { classes: null, fates: [], calls };
-    for (const { item, error } of star.failed)
-      fates.push([item, { kind: 'failed', syscall: 'kcmp', errno: error }]);
+    if (star.unequal.length > 0 || refused) return { proven: false, calls };
+    for (const { item, error } of star.failed) gone.push([item, error]);
     proven.push(star.equal);
   }
-  restatProven(rows, proven, fates);
-  const dropped = new Set(fates.map(([row]) => row));
-  const live = proven.map((members) => members.filter((row) => !dropped.has(row)));
-  return { classes: live.filter((members) => members.length > 0), fates, calls };
+  for (const [row, errno] of gone) fail(verdicts, row, FATE.failed, 'kcmp', errnoNumber(errno));
+  restatProven(rows, proven, verdicts);
+  settleBucket(verdicts, bucket, proven, (size) => (size > 1 ? 'kcmp' : 'bpf-pass'));
+  return { proven: true, calls };
 }
 
 /** Classes of one bucket by struct file key, in order of their first row. */
@@ -92,23 +95,16 @@ function proposedClasses(key: Int32Array, bucket: Int32Array): number[][] {
  * means the fd was closed and its number reused since (like the kcmp engine's re-stat, but once per
  * class: the others are the same file). A gone or changed fd leaves the class; the next one is tried.
  */
-function restatProven(rows: FdRows, classes: readonly number[][], fates: [number, Fate][]): void {
-  const gone = new Set(fates.map(([row]) => row));
+function restatProven(rows: FdRows, classes: readonly number[][], verdicts: Verdicts): void {
   const dirs = new FdDirs();
   try {
     for (const members of classes) {
       if (members.length < 2) continue;
       for (const row of members) {
-        if (gone.has(row)) continue;
+        if (!live(verdicts, row)) continue;
         const dir = dirs.get(tableOf(rows, row).tid);
-        const fate = restatFate(
-          dir,
-          rows.fd[row] as number,
-          rows.dev[row] as number,
-          rows.ino[row] as number,
-        );
-        if (fate === undefined) break;
-        fates.push([row, fate]);
+        const { fd, dev, ino } = rows;
+        if (restatRow(verdicts, row, dir, fd[row] as number, dev[row] as number, ino[row] as number)) break;
       }
     }
   } finally {

@@ -34,7 +34,8 @@ import type { FdRows } from './fd-rows.js';
 export type Plan = 'single' | 'socket' | 'o-path' | 'compare';
 
 export interface Buckets {
-  /** The rows of every fd read without error, bucket after bucket, each bucket in row order. */
+  /** The rows of every fd read without error, bucket after bucket, each bucket in row order (in shared
+   * memory when the rows are: group jobs name ranges of it). */
   rows: Int32Array;
   /** The exclusive end of each bucket in `rows`. */
   ends: Int32Array;
@@ -69,7 +70,17 @@ export function identify(rows: FdRows, paranoid: boolean): Buckets {
       push(path, path.length === 1 ? 'o-path' : 'compare');
     }
   }
-  return { rows: Int32Array.from(out), ends: Int32Array.from(ends), plan };
+  return { rows: sharedLike(rows.fd, out), ends: Int32Array.from(ends), plan };
+}
+
+/** `values` in an Int32Array, in shared memory when `like` is (the scan's workers read it in place). */
+function sharedLike(like: Int32Array, values: readonly number[]): Int32Array {
+  const bytes = values.length * Int32Array.BYTES_PER_ELEMENT;
+  const buffer =
+    like.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const out = new Int32Array(buffer as ArrayBuffer);
+  out.set(values);
+  return out;
 }
 
 /** The rows read without error, by (dev, ino), buckets in order of their first row. */

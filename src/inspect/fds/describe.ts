@@ -1,7 +1,7 @@
 /**
- * Stage 5, describe: from rows and their outcomes to the kcmp.fds/1 report.
+ * Stage 5, describe: from rows and their verdicts to the kcmp.fds/2 report.
  *
- *   outcomes ─▶ error rows for what failed ─▶ identity check (a process whose start time changed is
+ *   verdicts ─▶ error rows for what failed ─▶ identity check (a process whose start time changed is
  *     dropped, fds and all) ─▶ descriptions in the order of their first holder (pid, then fd), numbered
  *     d1, d2, … ─▶ the listed ones (all, or those held more than once) named (names.ts), typed (kinds.ts),
  *     with their holders (and fdinfo, when asked) ─▶ sockets named, peers found, when asked (fds-relations.ts)
@@ -19,22 +19,17 @@ import { FsMagics } from '../../procfs/fs-magic.js';
 import { stillSame } from '../../procfs/identity.js';
 import { kindOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
+import { errnoName } from '../../sys/errno.js';
 import type { EngineName } from './fd-engine.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
 import { describeRelations } from './fds-relations.js';
 import { type Description, FDS_SCHEMA, type FdsReport, type Holder, type ProcessInfo } from './fds-report.js';
+import type { Grouped } from './grouping.js';
 import { readNames } from './names.js';
-import type { Outcomes } from './outcomes.js';
+import { CALLS, FATE, METHODS, type Verdicts } from './verdicts.js';
 import type { WorkerPool } from './work-split.js';
-
-/** One description's rows (first holder first), and how it was decided. */
-export interface Draft {
-  rows: number[];
-  certain: boolean;
-  method: Description['method'];
-}
 
 export interface DescribeRun {
   processes: readonly SelectedProcess[];
@@ -51,102 +46,169 @@ export interface DescribeRun {
   started: number;
 }
 
-export async function describe(rows: FdRows, outcomes: Outcomes, run: DescribeRun): Promise<FdsReport> {
-  const drafts = draftsOf(rows, outcomes, run.problems);
+export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun): Promise<FdsReport> {
   const replaced = new Set<number>();
   for (const p of run.processes) {
-    if (run.exited.has(p.pid) || !stillSame({ pid: p.pid, startTime: p.startTime })) {
-      replaced.add(p.pid);
-      run.problems.replaced(p.pid);
-    }
+    if (run.exited.has(p.pid) || !stillSame({ pid: p.pid, startTime: p.startTime })) replaced.add(p.pid);
   }
   // A row stays while any holder of its table still holds it: a shared table's reader that exits after
   // it was read (handover.ts) takes only its own holders along.
   const holding = (pid: number) => !replaced.has(pid) && !run.left.has(pid);
-  const heldStill = (row: number) => holdersOf(tableOf(rows, row)).some(holding);
-  const kept: Draft[] = [];
-  for (const draft of drafts) {
-    const live = replaced.size + run.left.size === 0 ? draft.rows : draft.rows.filter(heldStill);
-    if (live.length > 0) kept.push(live === draft.rows ? draft : { ...draft, rows: live });
-  }
-  const listed = run.options.all ? kept : kept.filter((d) => d.rows.length > 1);
+  const kept = keptDescriptions(
+    rows,
+    grouped.verdicts,
+    replaced.size + run.left.size > 0 && holding,
+    run.problems,
+  );
+  for (const pid of replaced) run.problems.replaced(pid);
+  const listed = run.options.all ? kept.keys : kept.keys.filter((key) => kept.members(key).length > 1);
   const names = await readNames(
     rows,
-    listed.map((d) => d.rows),
+    listed.map((key) => kept.members(key)),
     run.pool,
     run.problems,
   );
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
   const command = (pid: number) => commands.get(pid) ?? '';
-  const report = reportOf(
-    rows,
-    { kept, listed, names, replaced, holding, command },
-    outcomes.comparisons,
-    run,
-  );
-  if (!run.options.sockets && !run.options.peers) return report;
-  const related = describeRelations(report, { rows, kept, listed, command }, run.options);
-  return { ...related, stats: { ...related.stats, elapsedMs: Math.round(performance.now() - run.started) } };
-}
-
-/** Every description with its rows, in the order of its first row; an error row for each fd left out. */
-function draftsOf(rows: FdRows, outcomes: Outcomes, problems: Problems): Draft[] {
-  const drafts = new Map<number, Draft>();
-  for (let row = 0; row < outcomes.of.length; row++) {
-    const outcome = outcomes.of[row];
-    // every row is failed (stat) or in a bucket that the group stage decided
-    assert(outcome, `fds: row ${row} was given no outcome by the group stage`);
-    const { pid, tid } = tableOf(rows, row);
-    const fd = rows.fd[row] as number;
-    switch (outcome.kind) {
-      case 'failed':
-        problems.add(pid, fd, outcome.syscall, outcome.errno, tid);
-        continue;
-      case 'reused':
-        problems.reused(pid, fd, tid);
-        continue;
-      case 'uncompared':
-        problems.uncomparedFd(pid, outcome.syscall, outcome.errno);
-        break;
-      case 'unsettled':
-        problems.unsettled(pid);
-        break;
-      case 'uncalled':
-        problems.uncalledFd(pid);
-        break;
-      case 'member':
-        break;
-    }
-    const draft = drafts.get(outcome.description);
-    if (draft) draft.rows.push(row);
-    else {
-      const { method, certain } = outcomes.descriptions[outcome.description] as Outcomes['descriptions'][0];
-      drafts.set(outcome.description, { rows: [row], method, certain });
-    }
+  const byKey = new Map<number, Description>();
+  const describeOne = descriptionOf(rows, grouped.verdicts, kept, holding, command, run);
+  listed.forEach((key, i) => {
+    byKey.set(key, describeOne(key, names[i] as string));
+  });
+  const relationErrors =
+    run.options.sockets || run.options.peers
+      ? describeRelations(byKey, { rows, kept, command }, run.options)
+      : [];
+  const errors = [
+    ...run.problems.list().filter((e) => !replaced.has(e.pid) || e.reason === 'replaced'),
+    ...relationErrors,
+  ];
+  let fds = 0;
+  let shared = 0;
+  for (const key of kept.keys) {
+    const members = kept.members(key);
+    for (const row of members) fds += holdersOf(tableOf(rows, row)).filter(holding).length;
+    if (members.length > 1) shared++;
   }
-  return [...drafts.values()];
+  return {
+    schema: FDS_SCHEMA,
+    processes: processInfo(run.processes, rows.tables),
+    descriptions: [...byKey.values()],
+    errors,
+    stats: {
+      processes: run.processes.length,
+      fds,
+      descriptions: kept.keys.length,
+      shared,
+      errors: errors.length,
+      comparisons: run.comparisons + grouped.comparisons,
+      engine: run.engine,
+      elapsedMs: Math.round(performance.now() - run.started),
+    },
+  };
 }
 
-function reportOf(
+/**
+ * The descriptions kept, each by its key — its first holder's row as the verdicts name it — with its
+ * members: the rows still held by a process that is the one selected (a shared table's reader that exits
+ * after it was read, handover.ts, takes only its own holders along), in row order. Keys in row order: the
+ * order of the descriptions' first holders (pid, then fd). A description none of whose rows is kept is
+ * none. One pass over the rows, which also makes the error row of each fd left out.
+ */
+export interface Kept {
+  keys: number[];
+  members(key: number): Int32Array;
+  /** The description's number (1, 2, …: its place among the kept ones). */
+  number(key: number): number;
+}
+
+function keptDescriptions(
   rows: FdRows,
-  found: {
-    kept: Draft[];
-    listed: Draft[];
-    names: string[];
-    replaced: ReadonlySet<number>;
-    /** Does process `pid` still hold the tables it was read with? */
-    holding(pid: number): boolean;
-    command(pid: number): string;
-  },
-  comparisons: number,
+  v: Verdicts,
+  holding: false | ((pid: number) => boolean),
+  problems: Problems,
+): Kept {
+  const n = rows.fd.length;
+  // false: every process read still holds its tables
+  const heldStill = (row: number) => !holding || holdersOf(tableOf(rows, row)).some(holding);
+  const count = new Int32Array(n);
+  for (let row = 0; row < n; row++) {
+    if (!noteFate(rows, v, row, problems)) continue;
+    const key = v.description[row] as number;
+    // every row is failed (stat) or in a bucket that the group stage decided
+    assert(key >= 0 && key <= row, `fds: row ${row} was given no description by the group stage`);
+    if (heldStill(row)) count[key] = (count[key] as number) + 1;
+  }
+  // CSR: the members of key k are members[start[k] .. start[k] + count[k]).
+  const keys: number[] = [];
+  const start = new Int32Array(n);
+  const numberOf = new Int32Array(n);
+  let at = 0;
+  for (let row = 0; row < n; row++) {
+    if (count[row] === 0) continue;
+    keys.push(row);
+    numberOf[row] = keys.length;
+    start[row] = at;
+    at += count[row] as number;
+  }
+  const members = new Int32Array(at);
+  const filled = new Int32Array(n);
+  for (let row = 0; row < n; row++) {
+    if (v.fate[row] === FATE.failed || v.fate[row] === FATE.reused) continue;
+    const key = v.description[row] as number;
+    if (count[key] === 0 || !heldStill(row)) continue;
+    members[(start[key] as number) + (filled[key] as number)] = row;
+    filled[key] = (filled[key] as number) + 1;
+  }
+  return {
+    keys,
+    members: (key) => members.subarray(start[key], (start[key] as number) + (count[key] as number)),
+    number: (key) => numberOf[key] as number,
+  };
+}
+
+/** The error row a row's fate calls for; false when the row is left out (failed, reused). */
+function noteFate(rows: FdRows, v: Verdicts, row: number, problems: Problems): boolean {
+  const fate = v.fate[row] as number;
+  if (fate === FATE.member) return true;
+  const { pid, tid } = tableOf(rows, row);
+  const fd = rows.fd[row] as number;
+  const call = CALLS[v.call[row] as number] as (typeof CALLS)[number];
+  const errno = errnoName(v.errno[row] as number);
+  switch (fate) {
+    case FATE.failed:
+      problems.add(pid, fd, call, errno, tid);
+      return false;
+    case FATE.reused:
+      problems.reused(pid, fd, tid);
+      return false;
+    case FATE.uncompared:
+      problems.uncomparedFd(pid, call, errno);
+      return true;
+    case FATE.unsettled:
+      problems.unsettled(pid);
+      return true;
+    default:
+      assert.equal(fate, FATE.uncalled, `fds: row ${row} has an unknown fate ${fate}`);
+      problems.uncalledFd(pid);
+      return true;
+  }
+}
+
+/** How one listed description is written: by its key, with its name. */
+function descriptionOf(
+  rows: FdRows,
+  v: Verdicts,
+  kept: Kept,
+  holding: (pid: number) => boolean,
+  command: (pid: number) => string,
   run: DescribeRun,
-): FdsReport {
-  const { command, holding } = found;
+): (key: number, name: string) => Description {
   // A process with more than one fd table (a thread unshare(CLONE_FILES)d) has fds that look alike in
   // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
   const tablesOf = new Map<number, number>();
   for (const t of rows.tables) tablesOf.set(t.pid, (tablesOf.get(t.pid) ?? 0) + 1);
-  const holders = (members: readonly number[]): Holder[] => {
+  const holders = (members: Int32Array): Holder[] => {
     const out: Holder[] = [];
     let shared = false;
     for (const row of members) {
@@ -165,46 +227,26 @@ function reportOf(
     }
     return shared ? out.sort((a, b) => a.pid - b.pid) : out; // stable: fds stay in order
   };
-  // Ids number every kept description, listed or not, so one description has the same id with --all and
-  // without (the default view lists the shared ones, with gaps in their numbers).
-  const number = new Map(found.kept.map((draft, i) => [draft, i + 1]));
   const magics = new FsMagics();
-  const descriptions: Description[] = found.listed.map((draft, i) => {
-    const first = draft.rows[0] as number;
-    const name = found.names[i] as string;
+  return (key, name) => {
+    const members = kept.members(key);
+    const first = members[0] as number;
     const [mode, dev] = [rows.mode[first] as number, rows.dev[first] as number];
     const [tid, fd, ino] = [tableOf(rows, first).tid, rows.fd[first] as number, rows.ino[first] as number];
     const file = run.options.fileStat ? fileStatOf(tid, fd, dev, ino) : undefined;
+    // Ids number every kept description, listed or not, so one description has the same id with --all
+    // and without (the default view lists the shared ones, with gaps in their numbers).
     return {
-      id: `d${number.get(draft)}`,
+      id: `d${kept.number(key)}`,
       type: kindOf(mode, name, magics.of(tid, fd, dev, mode)).name,
       name,
       dev: formatDev(dev),
       ino,
-      certain: draft.certain,
-      method: draft.method,
-      holders: holders(draft.rows),
+      certain: v.certain[key] === 1,
+      method: METHODS[v.method[key] as number] as Description['method'],
+      holders: holders(members),
       ...(file && { file }),
     };
-  });
-  const errors = run.problems.list().filter((e) => !found.replaced.has(e.pid) || e.reason === 'replaced');
-  const heldBy = (d: Draft) =>
-    d.rows.reduce((n, row) => n + holdersOf(tableOf(rows, row)).filter(holding).length, 0);
-  return {
-    schema: FDS_SCHEMA,
-    processes: processInfo(run.processes, rows.tables),
-    descriptions,
-    errors,
-    stats: {
-      processes: run.processes.length,
-      fds: found.kept.reduce((n, d) => n + heldBy(d), 0),
-      descriptions: found.kept.length,
-      shared: found.kept.reduce((n, d) => n + (d.rows.length > 1 ? 1 : 0), 0),
-      errors: errors.length,
-      comparisons: run.comparisons + comparisons,
-      engine: run.engine,
-      elapsedMs: Math.round(performance.now() - run.started),
-    },
   };
 }
 

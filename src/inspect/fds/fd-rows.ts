@@ -56,7 +56,9 @@ export async function readRows(
   noteUnlisted(unlisted, listed, problems);
   const total = lists.reduce((n, fds) => n + fds.length, 0);
   const cols = allocFdColumns(total, pool !== undefined);
-  const table = new Int32Array(total);
+  const table = new Int32Array(
+    (pool ? new SharedArrayBuffer(total * 4) : new ArrayBuffer(total * 4)) as ArrayBuffer,
+  );
   const jobs: StatJob[] = [];
   let at = 0;
   lists.forEach((fds, t) => {

@@ -37,7 +37,7 @@ export interface Slot {
 export interface PeerScan<D> {
   /** Every description of the scan, with its fds. */
   descriptions: readonly D[];
-  slots(d: D): readonly number[];
+  slots(d: D): ArrayLike<number>;
   at(slot: number): Slot;
   cols: FdColumns;
   /** The link target of a slot's fd ('' if it is gone). */
@@ -97,7 +97,7 @@ function pipePeers<D>(scan: PeerScan<D>, pipes: readonly D[], found: Peers<D>, l
     const readers = group.filter((_, i) => modes[i]?.includes('r'));
     const writers = group.filter((_, i) => modes[i]?.includes('w'));
     for (const r of readers) for (const w of writers) both(link, r, w);
-    const pids = (d: D) => scan.slots(d).map((s) => scan.at(s).pid);
+    const pids = (d: D) => Array.from(scan.slots(d), (s) => scan.at(s).pid);
     for (const r of readers) {
       const readerPids = new Set(pids(r));
       const others = writers.filter((w) => w !== r);

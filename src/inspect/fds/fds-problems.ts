@@ -1,5 +1,5 @@
 /**
- * The error rows of an fd scan (kcmp.fds/1 `errors`): what could not be read or compared, with the
+ * The error rows of an fd scan (kcmp.fds/2 `errors`): what could not be read or compared, with the
  * syscall, the errno and one line saying what it means. Errors are rows, never verdicts: the scan goes on.
  * fds kcmp refused to compare (privilege, not supported) are counted per process and errno, so a blocked
  * kcmp yields one row per process, not one per fd.

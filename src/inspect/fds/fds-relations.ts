@@ -1,41 +1,40 @@
 /**
  * Socket names (fds-sockets.ts), then peers, epoll watchers (and, on each epoll, what it watches) and
- * eventfd ids, attached to the listed descriptions of a finished report: the finders
- * (fds-peers.ts, fds-watchers.ts) look at every description the scan kept, so the other end of a listed
- * pipe is found even where that end is held once and not listed itself (its `description` is then null).
+ * eventfd ids, added to the listed descriptions (by their key, the first holder's row): the finders
+ * (fds-peers.ts, fds-watchers.ts) look at every description the scan kept, by key, so the other end of a
+ * listed pipe is found even where that end is held once and not listed itself (its `description` is then
+ * null).
  */
 import { SocketTables } from '../../netlink/socket-tables.js';
 import { readFdInfoLine } from '../../procfs/fdinfo.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import { findPeers, type Slot } from './fds-peers.js';
-import type { FdsReport, Peer } from './fds-report.js';
+import type { Description, Peer, ScanError } from './fds-report.js';
 import { nameSockets } from './fds-sockets.js';
 import { findWatchers } from './fds-watchers.js';
 import { LinkReader } from './names.js';
 
-/** A description of the scan, as its rows (first holder first). */
-export interface DescriptionRows {
-  rows: readonly number[];
-}
-
 export interface RelationScan {
   rows: FdRows;
-  kept: readonly DescriptionRows[];
-  /** The listed drafts, in the order of the report's descriptions. */
-  listed: readonly DescriptionRows[];
+  /** Every description the scan kept, by its key (its first holder's row), with its rows (describe.ts). */
+  kept: { keys: readonly number[]; members(key: number): ArrayLike<number> };
   command(pid: number): string;
 }
 
-/** Names the sockets and/or finds the peers, as asked; the socket tables are read once for both. */
+/**
+ * Names the sockets and/or finds the peers of the listed descriptions (`listed`, by key), as asked,
+ * adding them to those descriptions; the socket tables are read once for both. The error rows it makes.
+ */
 export function describeRelations(
-  report: FdsReport,
+  listed: ReadonlyMap<number, Description>,
   scan: RelationScan,
   options: { sockets: boolean; peers: boolean },
-): FdsReport {
+): ScanError[] {
   const tables = new SocketTables();
   try {
-    const named = options.sockets ? nameSockets(report, tables) : report;
-    return options.peers ? withRelations(named, scan, tables) : named;
+    const errors = options.sockets ? nameSockets(listed.values(), tables) : [];
+    if (options.peers) addRelations(listed, scan, tables);
+    return errors;
   } finally {
     tables.close();
   }
@@ -50,7 +49,8 @@ function eventfdIdOf({ tid, fd }: Slot): string {
   }
 }
 
-function withRelations(report: FdsReport, scan: RelationScan, sockets: SocketTables): FdsReport {
+function addRelations(listed: ReadonlyMap<number, Description>, scan: RelationScan, sockets: SocketTables) {
+  const { kept } = scan;
   const links = new LinkReader(scan.rows);
   try {
     const at = (row: number): Slot => {
@@ -59,43 +59,37 @@ function withRelations(report: FdsReport, scan: RelationScan, sockets: SocketTab
     };
     const link = (row: number) => links.of(row);
     const peerScan = {
-      descriptions: scan.kept,
-      slots: (d: DescriptionRows) => d.rows,
+      descriptions: kept.keys,
+      slots: (key: number) => kept.members(key),
       at,
       cols: scan.rows,
       link,
       sockets,
     };
     const { peers, onlyWriterIsReader } = findPeers(peerScan);
-    const anonymous = scan.kept.filter(
-      (d) => ((scan.rows.mode[d.rows[0] as number] as number) & 0o170000) === 0,
-    );
-    const epolls = anonymous.filter((d) => link(d.rows[0] as number) === 'anon_inode:[eventpoll]');
+    const first = (key: number) => kept.members(key)[0] as number;
+    const anonymous = kept.keys.filter((key) => ((scan.rows.mode[first(key)] as number) & 0o170000) === 0);
+    const epolls = anonymous.filter((key) => link(first(key)) === 'anon_inode:[eventpoll]');
     const watchers = findWatchers(peerScan, epolls);
 
-    const ids = new Map(scan.listed.map((d, i) => [d, report.descriptions[i]?.id ?? null]));
-    const holders = (d: DescriptionRows, slots: readonly number[] = d.rows): Peer[] =>
-      slots.map((slot) => {
+    const holders = (key: number, slots: ArrayLike<number> = kept.members(key)): Peer[] =>
+      Array.from(slots, (slot) => {
         const { pid, fd } = at(slot);
-        return { pid, fd, command: scan.command(pid), description: ids.get(d) ?? null };
+        return { pid, fd, command: scan.command(pid), description: listed.get(key)?.id ?? null };
       });
-    const watching = new Map<DescriptionRows, DescriptionRows[]>();
+    const watching = new Map<number, number[]>();
     for (const [target, list] of watchers) {
       for (const { epoll } of list) watching.set(epoll, [...(watching.get(epoll) ?? []), target]);
     }
-    const descriptions = report.descriptions.map((description, i) => {
-      const draft = scan.listed[i] as DescriptionRows;
-      const eventfdId = description.type === 'eventfd' ? eventfdIdOf(at(draft.rows[0] as number)) : '';
-      return {
-        ...description,
-        peers: (peers.get(draft) ?? []).flatMap((p) => holders(p)),
-        watchers: (watchers.get(draft) ?? []).flatMap((w) => holders(w.epoll, [w.slot])),
-        ...(watching.has(draft) && { watching: (watching.get(draft) ?? []).flatMap((t) => holders(t)) }),
-        ...(onlyWriterIsReader.has(draft) && { onlyWriterIsReader: true as const }),
-        ...(eventfdId !== '' && { eventfdId: Number(eventfdId) }),
-      };
-    });
-    return { ...report, descriptions };
+    for (const [key, description] of listed) {
+      const eventfdId = description.type === 'eventfd' ? eventfdIdOf(at(first(key))) : '';
+      description.peers = (peers.get(key) ?? []).flatMap((p) => holders(p));
+      description.watchers = (watchers.get(key) ?? []).flatMap((w) => holders(w.epoll, [w.slot]));
+      const watched = watching.get(key);
+      if (watched) description.watching = watched.flatMap((t) => holders(t));
+      if (onlyWriterIsReader.has(key)) description.onlyWriterIsReader = true;
+      if (eventfdId !== '') description.eventfdId = Number(eventfdId);
+    }
   } finally {
     links.close();
   }

@@ -1,5 +1,5 @@
 /**
- * The `kcmp.fds/1` report: every fd of the selected processes, grouped into open file descriptions.
+ * The `kcmp.fds/2` report: every fd of the selected processes, grouped into open file descriptions.
  * This is a JSON contract (stable; additive changes only, anything else bumps the schema).
  */
 import type { Method } from '../../compare/types.js';
@@ -10,7 +10,7 @@ import type { ErrnoName } from '../../sys/errno.js';
 import type { EngineName } from './fd-engine.js';
 
 /** The `schema` of an {@link FdsReport}. */
-export const FDS_SCHEMA = 'kcmp.fds/1';
+export const FDS_SCHEMA = 'kcmp.fds/2';
 
 /** One fd that holds a description. `tid` is set when the fd table was reached through a thread, and on
  * every holder of a process that has more than one fd table (a thread unshared it). */

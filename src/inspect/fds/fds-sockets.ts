@@ -12,25 +12,27 @@
 
 import type { SocketTables, Unnamed } from '../../netlink/socket-tables.js';
 import { type ErrnoName, errnoMessage } from '../../sys/errno.js';
-import type { Description, FdsReport, ScanError } from './fds-report.js';
+import type { Description, ScanError } from './fds-report.js';
 
-export function nameSockets(report: FdsReport, tables: SocketTables): FdsReport {
+/** Adds its `socket` to each SOCK description of `descriptions`; the error rows of those left unnamed. */
+export function nameSockets(descriptions: Iterable<Description>, tables: SocketTables): ScanError[] {
   const errors: ScanError[] = [];
-  const descriptions = report.descriptions.map((d): Description => {
-    if (d.type !== 'SOCK') return d;
+  for (const d of descriptions) {
+    if (d.type !== 'SOCK') continue;
     let why: Unnamed | undefined;
     for (const tid of [...d.holders.map((x) => x.tid ?? x.pid), 'self' as const]) {
       const found = tables.find(tid, d.ino);
-      if (found !== undefined && 'ino' in found) return { ...d, socket: found };
+      if (found !== undefined && 'ino' in found) {
+        d.socket = found;
+        why = undefined;
+        break;
+      }
       why ??= found ?? tables.fallback(tid);
     }
     const first = d.holders[0];
     if (why && first) errors.push(unnamed(d, first.pid, first.fd, why));
-    return d;
-  });
-  if (errors.length === 0) return { ...report, descriptions };
-  const all = [...report.errors, ...errors];
-  return { ...report, descriptions, errors: all, stats: { ...report.stats, errors: all.length } };
+  }
+  return errors;
 }
 
 function unnamed(d: Description, pid: number, fd: number, why: Unnamed): ScanError {

@@ -16,8 +16,8 @@ parentPort?.on('message', (request: WorkerRequest) => {
         value: verifiedNames(request.tids, request.fds, request.devs, request.inos),
       });
     } else {
-      const outcome = groupBuckets(request.job);
-      parentPort?.postMessage({ ok: true, value: outcome }, [outcome.klass.buffer as ArrayBuffer]);
+      // the verdicts are written in place (shared memory): only the count of comparisons travels back
+      parentPort?.postMessage({ ok: true, value: groupBuckets(request.job) });
     }
   } catch (error) {
     parentPort?.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) });

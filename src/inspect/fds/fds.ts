@@ -1,5 +1,5 @@
 /**
- * `kcmp fds`: every fd of the selected processes, grouped into open file descriptions (kcmp.fds/1).
+ * `kcmp fds`: every fd of the selected processes, grouped into open file descriptions (kcmp.fds/2).
  * One pipeline, read top to bottom in inspectFds; each stage is one module, and five types flow between
  * them:
  *
@@ -7,7 +7,7 @@
  *                                                                          unheld.ts: no live process left without one)
  *     ─ read rows ─▶ FdRows        (fd-rows.ts: readdir + stat of /proc/TID/fd, or fd-rows-bpf.ts: one BPF pass)
  *     ─ identify ──▶ Buckets       (buckets.ts: (dev, ino), and the plan that decides each bucket)
- *     ─ group ─────▶ Outcomes      (grouping.ts: binary insertion by kcmp order, or BPF proposals kcmp proves)
+ *     ─ group ─────▶ Verdicts      (grouping.ts: binary insertion by kcmp order, or BPF proposals kcmp proves)
  *       (handover.ts: a shared table whose reader left is handed to a sharer that runs, and read again)
  *     ─ describe ──▶ FdsReport     (describe.ts: error rows, identity check, names, holders, sockets, peers)
  *
@@ -69,7 +69,7 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
     const found = settledFdTables(selected, run.how.blocked);
     const read = await readTables(found, run, options);
     run.iterator?.close();
-    return await describe(read.rows, read.outcomes, {
+    return await describe(read.rows, read.grouped, {
       processes: found.processes,
       problems: read.problems,
       exited: read.exited,
@@ -109,7 +109,7 @@ async function readTables(found: SettledTables, run: Run, options: FdsOptions) {
     noteAssumed(found.assumed, rows.tables, problems);
     const buckets = identify(rows, options.paranoid);
     const onProgress = progress('group');
-    const outcomes = await group(rows, buckets, { ...run, processes: found.processes, onProgress });
+    const grouped = await group(rows, buckets, { ...run, processes: found.processes, onProgress });
     const handover = handOver(tables, found.processes);
     for (const pid of handover.exited) exited.add(pid);
     for (const pid of handover.unsettled) left.add(pid);
@@ -118,7 +118,7 @@ async function readTables(found: SettledTables, run: Run, options: FdsOptions) {
       continue;
     }
     for (const pid of left) if (!exited.has(pid)) problems.leftTable(pid);
-    return { rows: handedOver(rows, tables, handover.tables, problems), outcomes, problems, exited, left };
+    return { rows: handedOver(rows, tables, handover.tables, problems), grouped, problems, exited, left };
   }
 }
 

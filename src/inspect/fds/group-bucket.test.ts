@@ -12,10 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { seededRandom as random } from '../../../test/helpers/seeded.js';
+import { decided, memberOf } from '../../../test/helpers/verdicts.js';
 import { CompareFailure, type Comparison } from '../../compare/comparison.js';
 import type { FdComparator } from '../../compare/fd-comparator.js';
+import { allocFdColumns } from '../../procfs/fds.js';
 import type { ErrnoName } from '../../sys/errno.js';
 import { type GroupJob, groupBuckets } from './group-bucket.js';
+import { allocVerdicts, type Verdicts } from './verdicts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kcmp-bucket-'));
 const fds = Array.from({ length: 9 }, () => openSync(join(dir, 'file'), 'a+'));
@@ -24,16 +27,27 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** One bucket of fds `items` of this process: row i is fd items[i]. */
 function job(items: number[]): GroupJob {
   const st = fstatSync(items[0] as number);
+  const rows = allocFdColumns(items.length);
+  rows.fd.set(items);
+  rows.dev.fill(st.dev);
+  rows.ino.fill(st.ino);
   return {
     method: 'kcmp',
-    tid: new Int32Array(items.length).fill(process.pid),
-    fd: Int32Array.from(items),
-    dev: new Float64Array(items.length).fill(st.dev),
-    ino: new Float64Array(items.length).fill(st.ino),
-    ends: Int32Array.of(items.length),
+    rows: { ...rows, table: new Int32Array(items.length) },
+    tid: Int32Array.of(process.pid),
+    bucketRows: Int32Array.from(items, (_, i) => i),
+    ranges: Int32Array.of(0, items.length),
+    verdicts: allocVerdicts(rows.errno, false),
   };
+}
+
+/** Groups the job's one bucket; what it wrote. */
+function grouped(j: GroupJob, comparator: FdComparator) {
+  const comparisons = groupBuckets(j, comparator);
+  return { comparisons, verdicts: j.verdicts, ...decided(j.verdicts, j.bucketRows) };
 }
 
 /** kcmp's order over descriptions 1..n; `churner` names `a` or `b` (chosen anew at each call). */
@@ -54,12 +68,12 @@ function churning(truth: Map<number, number>, churner: number, next: () => numbe
  * Checks one grouping against the truth: two fds that never changed are in one class only if they name one
  * description, and in two settled classes only if they name two. The churner may land anywhere.
  */
-function assertSound(items: number[], truth: Map<number, number>, churner: number, klass: Int32Array) {
+function assertSound(items: number[], truth: Map<number, number>, churner: number, verdicts: Verdicts) {
   for (let i = 0; i < items.length; i++) {
     for (let j = i + 1; j < items.length; j++) {
       const [a, b] = [items[i] as number, items[j] as number];
       if (a === churner || b === churner) continue;
-      const [ka, kb] = [klass[i] as number, klass[j] as number];
+      const [ka, kb] = [memberOf(verdicts, i), memberOf(verdicts, j)];
       if (ka < 0 || kb < 0) continue; // unsettled: no claim
       const same = truth.get(a) === truth.get(b);
       assert.equal(ka === kb, same, `fds ${a} and ${b}: ${same ? 'false "different"' : 'false "same"'}`);
@@ -79,8 +93,8 @@ test('one churning fd never makes a false "same" or "different" about fds that h
     const truth = new Map(items.map((fd, i) => [fd, 1 + (i % descriptions)]));
     const churner = items[Math.floor(next() * n)] as number;
     const flip = () => (next() < 0.5 ? 1 : 2);
-    const outcome = groupBuckets(job(items), churning(truth, churner, flip));
-    assertSound(items, truth, churner, outcome.klass);
+    const outcome = grouped(job(items), churning(truth, churner, flip));
+    assertSound(items, truth, churner, outcome.verdicts);
     if (outcome.fates.some(([, f]) => f.kind === 'unsettled')) unsettled++;
     else settled++;
   }
@@ -98,7 +112,7 @@ test('without churn every bucket settles in one grouping, within binary insertio
     const truth = new Map(items.map((fd) => [fd, 1 + Math.floor(next() * 4)]));
     const calls: number[] = [];
     const counting = churning(truth, -1, () => 0);
-    const outcome = groupBuckets(job(items), {
+    const outcome = grouped(job(items), {
       ...counting,
       compare: (...args) => {
         calls.push(0);
@@ -106,7 +120,7 @@ test('without churn every bucket settles in one grouping, within binary insertio
       },
     });
     assert.deepEqual(outcome.fates, []);
-    assertSound(items, truth, -1, outcome.klass);
+    assertSound(items, truth, -1, outcome.verdicts);
     const classes = new Set(truth.values()).size;
     // grouping ≤ n·⌈log2(classes+1)⌉; the check ≤ n − classes (second stars) + 3·classes (anchor order)
     const bound = n * Math.ceil(Math.log2(classes + 1)) + n + 2 * classes;
@@ -119,7 +133,7 @@ test('a gone representative hands over and the bucket still settles without a fa
   const truth = new Map(items.map((fd, i) => [fd, 1 + (i % 2)]));
   const gone = items[0] as number;
   let calls = 0;
-  const outcome = groupBuckets(job(items), {
+  const outcome = grouped(job(items), {
     method: 'kcmp',
     ordered: true,
     compare(_ta, a, _tb, b) {
@@ -133,6 +147,6 @@ test('a gone representative hands over and the bucket still settles without a fa
     },
   });
   assert.deepEqual(outcome.fates, [[0, { kind: 'failed', syscall: 'kcmp', errno: 'EBADF' }]]);
-  assertSound(items, truth, gone, outcome.klass);
-  assert.ok(items.every((_, i) => i === 0 || (outcome.klass[i] as number) >= 0));
+  assertSound(items, truth, gone, outcome.verdicts);
+  assert.ok(items.every((_, i) => i === 0 || memberOf(outcome.verdicts, i) >= 0));
 });

@@ -1,7 +1,8 @@
 /**
  * Grouping the fds of same-inode buckets by binary insertion, bucket by bucket — the part of the kcmp (and
- * borrow) engine that calls kcmp. It runs on the main thread or in a worker (fds-worker.ts): plain arrays
- * in, plain arrays out.
+ * borrow) engine that calls kcmp. It runs on the main thread or in a worker (fds-worker.ts) with the same
+ * code: a job names bucket ranges of the scan's shared rows, and writes each row's verdict in place
+ * (verdicts.ts); only its count of comparisons travels back.
  *
  * For each bucket:
  *   1. group: binary insertion by the comparator's order (src/group/engine.ts), an fd first compared with the
@@ -42,8 +43,9 @@
  * a held copy is one description for as long as it is held, so its stars cannot be fooled and no order
  * exists to check; the second star is made all the same (it costs a borrow per member, no more).
  *
- * Per item: its class within the bucket, or its fate (outcomes.ts) — failed (closed, exited: dropped as an
- * error), uncompared (privilege, not supported: listed alone, `certain: false`), unsettled or reused.
+ * Per row: its description (the least row of its class), or its fate (verdicts.ts) — failed (closed,
+ * exited: dropped as an error), uncompared (privilege, not supported: listed alone, `certain: false`),
+ * unsettled or reused.
  */
 import { CompareFailure, type Comparison } from '../../compare/comparison.js';
 import { type FdComparator, type FdMethod, fdComparator } from '../../compare/fd-comparator.js';
@@ -51,58 +53,66 @@ import type { ProbeResult } from '../../compare/probe.js';
 import { type Grouping, groupItems } from '../../group/engine.js';
 import { proveStar, type Star } from '../../group/star.js';
 import { FdDirs } from '../../procfs/fd-dir.js';
-import { type ErrnoName, isGone } from '../../sys/errno.js';
-import { type ComparingCall, type Fate, restatFate } from './outcomes.js';
+import type { FdColumns } from '../../procfs/fds.js';
+import { type ErrnoName, errnoNumber, isGone } from '../../sys/errno.js';
+import { type ComparingCall, FATE, fail, live, restatRow, settleBucket, type Verdicts } from './verdicts.js';
 
+/** Some buckets of a scan, by reference to its rows (shared memory when the scan has workers). */
 export interface GroupJob {
   method: FdMethod;
+  /** The scan's rows: each row's fd, (dev, ino) and the index of its table. */
+  rows: Pick<FdColumns, 'fd' | 'dev' | 'ino'> & { table: Int32Array };
+  /** Per table: its tid. */
   tid: Int32Array;
-  /** Per item, the tid of the fd table it was most likely inherited from (its parent's), or 0. */
+  /** Per table: the tid of the fd table it was most likely inherited from (its parent's), or 0. */
   inheritedTid?: Int32Array;
-  fd: Int32Array;
-  dev: Float64Array;
-  ino: Float64Array;
-  /** The exclusive end of each bucket's items, in order. */
-  ends: Int32Array;
+  /** The rows of every bucket (Buckets.rows), and this job's buckets as [start, end) index pairs into it. */
+  bucketRows: Int32Array;
+  ranges: Int32Array;
+  /** Where each row's verdict is written. */
+  verdicts: Verdicts;
   /** When kcmp cannot be used here: what probing it found (its errno, if it answered one). */
   blocked?: ProbeResult;
-}
-
-/** Per item of a job: its class within its bucket (0, 1, …) or -1, and the fate of each item without one. */
-export interface BucketOutcome {
-  klass: Int32Array;
-  fates: [item: number, fate: Fate][];
-  comparisons: number;
 }
 
 /** Groupings of one bucket before its fds are given up as uncertain. */
 export const ATTEMPTS = 3;
 
-/** `comparator`: one the caller built (borrowed-dupfd-query); by default the one `job.method` names. */
-export function groupBuckets(job: GroupJob, comparator = fdComparator(job.method)): BucketOutcome {
-  const out = new Marks(job.fd.length, FAILING_CALL[job.method]);
+/** Groups the job's buckets, writing each row's verdict; returns the comparisons made. `comparator`: one
+ * the caller built (borrowed-dupfd-query); by default the one `job.method` names. */
+export function groupBuckets(job: GroupJob, comparator = fdComparator(job.method)): number {
+  const out = new Marks(job.verdicts, FAILING_CALL[job.method]);
   const dirs = new FdDirs();
   // One comparison function for the whole job: a closure per bucket made V8 deoptimize and recompile the
   // engine's hot loop over and over (measured in the 50,000-fd benchmark).
   const compare = comparator && comparisonOf(job, comparator, out);
+  const method = () => job.method;
   try {
-    let start = 0;
-    for (const end of job.ends) {
-      if (comparator && compare) groupBucket({ job, comparator, compare, dirs, out }, start, end);
-      else for (let i = start; i < end; i++) uncompared(out, i, job.blocked?.errno);
-      start = end;
+    for (let r = 0; r < job.ranges.length; r += 2) {
+      const bucket = job.bucketRows.subarray(job.ranges[r], job.ranges[r + 1]);
+      const classes =
+        comparator && compare
+          ? groupBucket({ job, comparator, compare, dirs, out }, bucket)
+          : uncomparedAll(out, bucket, job.blocked?.errno);
+      settleBucket(job.verdicts, bucket, classes, method);
     }
   } finally {
     dirs.close();
   }
-  return { klass: out.klass, fates: [...out.fates], comparisons: out.comparisons };
+  return out.comparisons;
+}
+
+/** The fds of a bucket in a run without a comparator: no classes. */
+function uncomparedAll(out: Marks, bucket: Int32Array, errno: ErrnoName | undefined): number[][] {
+  for (const row of bucket) uncompared(out, row, errno);
+  return [];
 }
 
 /** An fd of a run without a comparator: refused with the errno kcmp answered on our own process, or not
  * compared at all when it answered none (a seccomp kill policy: no call is made, so no errno exists). */
 function uncompared(out: Marks, i: number, errno: ErrnoName | undefined): void {
   if (errno) out.refused(i, errno);
-  else out.set(i, { kind: 'uncalled' });
+  else out.set(i, FATE.uncalled);
 }
 
 /** The call whose failure leaves an fd uncompared, per method: borrowing it, or kcmp. */
@@ -112,36 +122,31 @@ const FAILING_CALL: Readonly<Record<FdMethod, ComparingCall>> = {
   none: 'kcmp',
 };
 
-/** The outcome of a job as it is being decided: classes, and the fate of each item that has none. */
+/** The fates of a job's rows as they are decided (items are rows), and its comparisons. */
 class Marks {
-  readonly klass: Int32Array;
-  readonly fates = new Map<number, Fate>();
   comparisons = 0;
 
   constructor(
-    n: number,
+    readonly verdicts: Verdicts,
     private readonly call: ComparingCall,
-  ) {
-    this.klass = new Int32Array(n).fill(-1);
-  }
+  ) {}
 
   live(i: number): boolean {
-    return !this.fates.has(i);
+    return live(this.verdicts, i);
   }
 
   /** A comparison failed, blamed on item i: gone (closed, exited), or refused. */
   failed(i: number, errno: ErrnoName): void {
-    if (isGone(errno)) this.fates.set(i, { kind: 'failed', syscall: this.call, errno });
+    if (isGone(errno)) fail(this.verdicts, i, FATE.failed, this.call, errnoNumber(errno));
     else this.refused(i, errno);
   }
 
   refused(i: number, errno: ErrnoName): void {
-    this.fates.set(i, { kind: 'uncompared', syscall: this.call, errno });
+    fail(this.verdicts, i, FATE.uncompared, this.call, errnoNumber(errno));
   }
 
-  set(i: number, fate: Fate): void {
-    this.klass[i] = -1;
-    this.fates.set(i, fate);
+  set(i: number, fate: typeof FATE.unsettled | typeof FATE.uncalled): void {
+    fail(this.verdicts, i, fate);
   }
 }
 
@@ -154,12 +159,15 @@ interface Context {
   out: Marks;
 }
 
-/** Compares two items (slots) of the job, counting the calls. */
+/** Compares two items (rows) of the job, counting the calls. */
 function comparisonOf(job: GroupJob, comparator: FdComparator, out: Marks) {
-  const { tid, fd } = job;
+  const { tid } = job;
+  const { fd, table } = job.rows;
   return (a: number, b: number): Comparison<ErrnoName> => {
     out.comparisons++;
-    return comparator.compare(tid[a] as number, fd[a] as number, tid[b] as number, fd[b] as number);
+    const ta = tid[table[a] as number] as number;
+    const tb = tid[table[b] as number] as number;
+    return comparator.compare(ta, fd[a] as number, tb, fd[b] as number);
   };
 }
 
@@ -170,25 +178,22 @@ const ONE_BUCKET = () => 0;
 const tidFd = (tid: number, fd: number) => tid * 2 ** 21 + fd;
 
 /** Per item of the bucket, the item holding the same fd number in the table it was inherited from. */
-function parentHint(
-  job: GroupJob,
-  start: number,
-  end: number,
-): ((item: number) => number | undefined) | undefined {
+function parentHint(job: GroupJob, bucket: Int32Array): ((item: number) => number | undefined) | undefined {
   const parent = job.inheritedTid;
   if (!parent) return undefined;
+  const { fd, table } = job.rows;
   const at = new Map<number, number>();
-  for (let i = start; i < end; i++) at.set(tidFd(job.tid[i] as number, job.fd[i] as number), i);
+  for (const row of bucket) at.set(tidFd(job.tid[table[row] as number] as number, fd[row] as number), row);
   return (item) => {
-    const p = parent[item] as number;
-    return p === 0 ? undefined : at.get(tidFd(p, job.fd[item] as number));
+    const p = parent[table[item] as number] as number;
+    return p === 0 ? undefined : at.get(tidFd(p, fd[item] as number));
   };
 }
 
-function groupBucket({ job, comparator, compare, dirs, out }: Context, start: number, end: number) {
-  let items: number[] = [];
-  for (let i = start; i < end; i++) items.push(i);
-  const hint = comparator.ordered ? parentHint(job, start, end) : undefined;
+/** Groups one bucket (see the header); its classes, of rows (some may have been given a fate since). */
+function groupBucket({ job, comparator, compare, dirs, out }: Context, bucket: Int32Array): number[][] {
+  let items = Array.from(bucket);
+  const hint = comparator.ordered ? parentHint(job, bucket) : undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     comparator.reset?.();
     const grouping = groupItems(items, ONE_BUCKET, {
@@ -200,19 +205,17 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, start: nu
     const check = verified(grouping, compare, out);
     if (check === true) {
       comparator.reset?.();
-      grouping.classes.forEach((members, k) => {
-        for (const i of members) if (out.live(i)) out.klass[i] = k;
-      });
       restat(job, dirs, grouping.classes.flat(), out);
-      return;
+      return grouping.classes;
     }
     // One of the suspects changed under the check: set them apart (each a description of its own,
     // unsettled) so that the fds that held still can settle without them.
-    for (const i of check.suspects) if (out.live(i)) out.set(i, { kind: 'unsettled' });
+    for (const i of check.suspects) if (out.live(i)) out.set(i, FATE.unsettled);
     items = items.filter((i) => out.live(i));
   }
   comparator.reset?.();
-  for (const i of items) out.set(i, { kind: 'unsettled' }); // the bucket kept changing under us
+  for (const i of items) out.set(i, FATE.unsettled); // the bucket kept changing under us
+  return [];
 }
 
 /** A check that failed, and the fds whose answers disagreed: if one fd changed, it is one of these. */
@@ -319,14 +322,10 @@ function increasing({ r, r2 }: { r: number[]; r2: number[] }, compare: Compare, 
 
 /** Re-stats each item still live: an fd gone since, or whose number now names another file, is dropped. */
 function restat(job: GroupJob, dirs: FdDirs, items: readonly number[], out: Marks): void {
+  const { fd, dev, ino, table } = job.rows;
   for (const i of items) {
     if (!out.live(i)) continue;
-    const fate = restatFate(
-      dirs.get(job.tid[i] as number),
-      job.fd[i] as number,
-      job.dev[i] as number,
-      job.ino[i] as number,
-    );
-    if (fate) out.set(i, fate);
+    const dir = dirs.get(job.tid[table[i] as number] as number);
+    restatRow(out.verdicts, i, dir, fd[i] as number, dev[i] as number, ino[i] as number);
   }
 }

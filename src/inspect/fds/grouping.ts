@@ -1,5 +1,5 @@
 /**
- * Stage 4, group: every bucket decided, every row given its outcome (outcomes.ts).
+ * Stage 4, group: every bucket decided, every row given its verdict (verdicts.ts), written in place.
  *
  *   bucket plan ─┬─ single, socket, o-path ─▶ one description, by its kernel guarantee (buckets.ts)
  *                └─ compare ─┬─ bpf engine: the pass's proposal, proven by kcmp (bpf-proof.ts) ─┐ failed
@@ -7,23 +7,19 @@
  *                            └─ kcmp, borrow: binary insertion by the comparator (group-bucket.ts) ◀┘
  *
  * Binary insertion runs in jobs of whole buckets (work-split.ts), largest first, on workers when the scan
- * has them — except with the borrow comparator, whose borrowed fds are OURS: those run here.
- *
- * Certainty: a bucket in which some fd could not be compared (kcmp refused: privilege, not supported)
- * keeps what was proved — holders found equal do share a description — but none of its descriptions can
- * be told apart from the uncompared fds, so all are `certain: false`; each uncompared fd is its own
- * description with method 'none' (never merged on a guess), and so is any single-fd description of that
- * bucket (nothing proved it alone).
+ * has them — except with the borrow comparator, whose borrowed fds are OURS: those run here. A job names
+ * its buckets as ranges of Buckets.rows and reads the rows themselves (shared memory with workers); it
+ * writes the verdicts in place and answers only how many comparisons it made. The certainty rule is
+ * verdicts.ts's settleBucket, the same for every engine.
  */
 import type { ScanMethod } from '../../compare/fd-scan-method.js';
 import type { SelectedProcess } from '../../procfs/select.js';
-import { errnoName } from '../../sys/errno.js';
 import { proveProposal } from './bpf-proof.js';
 import { type Buckets, bucketRows, type Plan } from './buckets.js';
-import { type FdRows, tableOf } from './fd-rows.js';
+import type { FdRows } from './fd-rows.js';
 import type { FdsMethod } from './fds-report.js';
-import { type BucketOutcome, type GroupJob, groupBuckets } from './group-bucket.js';
-import type { Fate, FdOutcome, Outcomes } from './outcomes.js';
+import { type GroupJob, groupBuckets } from './group-bucket.js';
+import { allocVerdicts, describeAll, type Verdicts } from './verdicts.js';
 import { JOB_SIZE, runJobs, type WorkerPool } from './work-split.js';
 
 /** How a bucket that needs no comparison is decided, by its plan. */
@@ -40,199 +36,111 @@ export interface GroupRun {
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function group(rows: FdRows, buckets: Buckets, run: GroupRun): Promise<Outcomes> {
-  const out = new OutcomeList(rows);
-  const insert: Int32Array[] = [];
+/** The verdict of every row, and the comparisons (kcmp or F_DUPFD_QUERY calls) they took. */
+export interface Grouped {
+  verdicts: Verdicts;
+  comparisons: number;
+}
+
+export async function group(rows: FdRows, buckets: Buckets, run: GroupRun): Promise<Grouped> {
+  const verdicts = allocVerdicts(rows.errno, rows.fd.buffer instanceof SharedArrayBuffer);
+  let comparisons = 0;
+  const insert: number[] = [];
   for (let b = 0; b < buckets.plan.length; b++) {
     const plan = buckets.plan[b] as Plan;
     const members = bucketRows(buckets, b);
     if (plan !== 'compare') {
-      out.describe(members, PLAN_METHOD[plan], true);
+      describeAll(verdicts, members, PLAN_METHOD[plan], true);
       continue;
     }
     if (rows.fileKey && run.how.method === 'kcmp') {
-      const proof = proveProposal(rows as FdRows & { fileKey: Int32Array }, members);
-      out.comparisons += proof.calls;
-      if (proof.classes) {
-        // kcmp proved each class of two or more; a class of one was told apart by the pass alone
-        out.settle(proof.classes, proof.fates, (members) => (members.length > 1 ? 'kcmp' : 'bpf-pass'));
-        continue;
-      }
+      const proof = proveProposal(rows as FdRows & { fileKey: Int32Array }, members, verdicts);
+      comparisons += proof.calls;
+      if (proof.proven) continue;
     }
-    insert.push(members);
+    insert.push(b);
   }
-  await insertAll(rows, insert, run, out);
-  return { of: out.of, descriptions: out.descriptions, comparisons: out.comparisons };
+  comparisons += await insertAll(rows, buckets, insert, verdicts, run);
+  return { verdicts, comparisons };
 }
 
-/** The outcomes as they are decided. */
-class OutcomeList {
-  readonly of: FdOutcome[];
-  readonly descriptions: Outcomes['descriptions'] = [];
-  comparisons = 0;
-
-  constructor(rows: FdRows) {
-    this.of = new Array<FdOutcome>(rows.fd.length);
-    for (let row = 0; row < rows.fd.length; row++) {
-      const errno = rows.errno[row] as number;
-      if (errno !== 0) this.of[row] = { kind: 'failed', syscall: 'stat', errno: errnoName(errno) };
-    }
-  }
-
-  /** A new description held by `members`; its number. */
-  describe(members: ArrayLike<number>, method: FdsMethod, certain: boolean): number {
-    const description = this.descriptions.length;
-    this.descriptions.push({ method, certain });
-    for (let i = 0; i < members.length; i++) this.of[members[i] as number] = { kind: 'member', description };
-    return description;
-  }
-
-  /** One compared bucket: its classes (rows) and the fate of each row without one (see the header);
-   * `method`: what decided a class, or a function of its members that says. */
-  settle(
-    classes: readonly number[][],
-    fates: readonly [number, Fate][],
-    method: FdsMethod | ((members: readonly number[]) => FdsMethod),
-  ): void {
-    const certain = !fates.some(([, f]) => alone(f));
-    for (const members of classes) {
-      const decided = typeof method === 'function' ? method(members) : method;
-      this.describe(members, certain || members.length > 1 ? decided : 'none', certain);
-    }
-    for (const [row, fate] of fates) {
-      if (alone(fate)) {
-        const description = this.describe([], 'none', false);
-        this.of[row] = { ...fate, description };
-      } else this.of[row] = fate;
-    }
-  }
-}
-
-/** A fate that leaves its fd a description of its own, uncertain (the others leave it out of the report). */
-function alone(fate: Fate): fate is Extract<Fate, { kind: 'uncompared' | 'unsettled' | 'uncalled' }> {
-  return fate.kind === 'uncompared' || fate.kind === 'unsettled' || fate.kind === 'uncalled';
-}
-
-/** A group job and the rows of its items, in order. */
-interface RowsJob {
-  rows: Int32Array;
-  group: GroupJob;
-}
-
-/** Binary insertion of the buckets `insert`, in jobs (see the header). */
-async function insertAll(rows: FdRows, insert: Int32Array[], run: GroupRun, out: OutcomeList) {
+/** Binary insertion of the buckets `insert` (their numbers), in jobs (see the header); the comparisons. */
+async function insertAll(
+  rows: FdRows,
+  buckets: Buckets,
+  insert: number[],
+  verdicts: Verdicts,
+  run: GroupRun,
+) {
   const { how, pool } = run;
-  const jobs = packJobs(rows, insert, how, inheritedTables(run.processes, rows));
-  const total = jobs.reduce((n, j) => n + j.rows.length, 0);
-  let done = 0;
-  const merge = (job: RowsJob, outcome: BucketOutcome) => {
-    mergeJob(job, outcome, how.method, out);
-    done += job.rows.length;
-    run.onProgress?.(done, total);
+  const base: Omit<GroupJob, 'ranges'> = {
+    method: how.method,
+    rows: { fd: rows.fd, dev: rows.dev, ino: rows.ino, table: rows.table },
+    tid: Int32Array.from(rows.tables, (t) => t.tid),
+    inheritedTid: inheritedTables(run.processes, rows),
+    bucketRows: buckets.rows,
+    verdicts,
+    ...(how.blocked ? { blocked: how.blocked } : {}),
   };
+  const jobs = packJobs(buckets, insert).map((ranges) => ({ ...base, ranges }));
+  const size = (job: GroupJob) => {
+    let n = 0;
+    for (let r = 0; r < job.ranges.length; r += 2)
+      n += (job.ranges[r + 1] as number) - (job.ranges[r] as number);
+    return n;
+  };
+  const total = jobs.reduce((n, j) => n + size(j), 0);
+  let done = 0;
+  let comparisons = 0;
   const grouping = {
-    request: (job: RowsJob) => ({ op: 'group', job: job.group }) as const,
-    here: (job: RowsJob) => groupBuckets(job.group, how.comparator),
+    request: (job: GroupJob) => ({ op: 'group', job }) as const,
+    here: (job: GroupJob) => groupBuckets(job, how.comparator),
   };
   // The borrow comparator holds fds of OUR process: its jobs run here.
-  await runJobs(how.comparator ? undefined : pool, jobs, grouping, merge);
+  await runJobs(how.comparator ? undefined : pool, jobs, grouping, (job, calls: number) => {
+    comparisons += calls;
+    done += size(job);
+    run.onProgress?.(done, total);
+  });
+  return comparisons;
 }
 
-/** A job's answer, bucket by bucket, as classes of rows and fates of rows. */
-function mergeJob(job: RowsJob, outcome: BucketOutcome, method: FdsMethod, out: OutcomeList): void {
-  out.comparisons += outcome.comparisons;
-  const fateOf = new Map(outcome.fates);
-  let start = 0;
-  for (const end of job.group.ends) {
-    const classes: number[][] = [];
-    const fates: [number, Fate][] = [];
-    for (let i = start; i < end; i++) {
-      const row = job.rows[i] as number;
-      const k = outcome.klass[i] as number;
-      const fate = fateOf.get(i);
-      const members = classes[k];
-      if (fate) fates.push([row, fate]);
-      else if (members) members.push(row);
-      else classes[k] = [row];
-    }
-    // the classes of a bucket whose every member was dropped leave holes: skipped
-    out.settle(
-      classes.filter((c) => c !== undefined),
-      fates,
-      method,
-    );
-    start = end;
-  }
-}
-
-/** The buckets, largest first, packed into jobs of about JOB_SIZE fds, with the arrays a job carries. */
-function packJobs(
-  rows: FdRows,
-  insert: Int32Array[],
-  how: ScanMethod,
-  inheritedTid: (row: number) => number,
-) {
-  const order = [...insert].sort((a, b) => b.length - a.length);
-  const jobs: RowsJob[] = [];
-  let batch: Int32Array[] = [];
+/** The buckets `insert`, largest first, packed into jobs of about JOB_SIZE fds: per job, its buckets as
+ * [start, end) pairs of indices into Buckets.rows. */
+function packJobs(buckets: Buckets, insert: number[]): Int32Array[] {
+  const start = (b: number) => (b === 0 ? 0 : (buckets.ends[b - 1] as number));
+  const length = (b: number) => (buckets.ends[b] as number) - start(b);
+  const order = [...insert].sort((a, b) => length(b) - length(a));
+  const jobs: Int32Array[] = [];
+  let batch: number[] = [];
   let size = 0;
   const flush = () => {
-    if (batch.length > 0) jobs.push(groupJob(rows, batch, how, inheritedTid));
+    if (batch.length > 0) jobs.push(Int32Array.from(batch));
     batch = [];
     size = 0;
   };
-  for (const bucket of order) {
-    batch.push(bucket);
-    size += bucket.length;
+  for (const b of order) {
+    batch.push(start(b), buckets.ends[b] as number);
+    size += length(b);
     if (size >= JOB_SIZE) flush();
   }
   flush();
   return jobs;
 }
 
-function groupJob(rows: FdRows, parts: Int32Array[], how: ScanMethod, inheritedTid: (row: number) => number) {
-  const n = parts.reduce((sum, p) => sum + p.length, 0);
-  const jobRows = new Int32Array(n);
-  const group: GroupJob = {
-    method: how.method,
-    tid: new Int32Array(n),
-    inheritedTid: new Int32Array(n),
-    fd: new Int32Array(n),
-    dev: new Float64Array(n),
-    ino: new Float64Array(n),
-    ends: new Int32Array(parts.length),
-    ...(how.blocked ? { blocked: how.blocked } : {}),
-  };
-  let at = 0;
-  parts.forEach((part, p) => {
-    for (const row of part) {
-      jobRows[at] = row;
-      group.tid[at] = tableOf(rows, row).tid;
-      (group.inheritedTid as Int32Array)[at] = inheritedTid(row);
-      group.fd[at] = rows.fd[row] as number;
-      group.dev[at] = rows.dev[row] as number;
-      group.ino[at] = rows.ino[row] as number;
-      at++;
-    }
-    group.ends[p] = at;
-  });
-  return { rows: jobRows, group };
-}
-
 /**
- * For each row, the fd table it was most likely inherited from: its parent's, when the parent is
+ * For each table, the fd table it was most likely inherited from: its parent's, when the parent is
  * scanned, else the previous scanned sibling's (a pre-fork server's workers, when the master is not
  * selected or has closed them); 0 for none. Only a hint for the grouping: kcmp decides.
  */
-function inheritedTables(processes: readonly SelectedProcess[], rows: FdRows): (row: number) => number {
+function inheritedTables(processes: readonly SelectedProcess[], rows: FdRows): Int32Array {
   const ppidOf = new Map(processes.map((p) => [p.pid, p.ppid]));
   const tidOfPid = new Map(rows.tables.map((t) => [t.pid, t.tid]));
   const lastChild = new Map<number, number>();
-  const from = rows.tables.map((t) => {
+  return Int32Array.from(rows.tables, (t) => {
     const ppid = ppidOf.get(t.pid) ?? 0;
     const sibling = lastChild.get(ppid) ?? 0;
     if (t.tid === t.pid) lastChild.set(ppid, t.tid);
     return tidOfPid.get(ppid) ?? sibling;
   });
-  return (row) => from[rows.table[row] as number] as number;
 }

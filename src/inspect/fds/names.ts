@@ -12,20 +12,19 @@
  * about 15% of the scan).
  */
 import { type FdDir, FdDirs } from '../../procfs/fd-dir.js';
-import { errnoName } from '../../sys/errno.js';
+import { type ErrnoName, errnoName } from '../../sys/errno.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { Problems } from './fds-problems.js';
-import type { Fate } from './outcomes.js';
 import { JOB_SIZE, runJobs, type WorkerPool } from './work-split.js';
 
 /** Why a name could not be read: the readlink or the stat after it failed, or the number was reused. */
-export type Unnamed = Extract<Fate, { kind: 'failed' | 'reused' }>;
+export type Unnamed = { kind: 'failed'; syscall: 'readlink' | 'stat'; errno: ErrnoName } | { kind: 'reused' };
 
 /** The name of each description (given as its rows, first holder first); '' when no holder's link reads,
  * and then an error row says why the first holder's did not. */
 export async function readNames(
   rows: FdRows,
-  descriptions: readonly (readonly number[])[],
+  descriptions: readonly ArrayLike<number>[],
   pool: WorkerPool | undefined,
   problems: Problems,
 ): Promise<string[]> {
@@ -34,13 +33,13 @@ export async function readNames(
   const unread = names.flatMap((name, i) => (name === '' ? [i] : []));
   const read = await readChecked(
     rows,
-    unread.map((i) => (descriptions[i] as readonly number[])[0] as number),
+    unread.map((i) => (descriptions[i] as ArrayLike<number>)[0] as number),
     pool,
   );
   const dirs = new FdDirs();
   try {
     unread.forEach((i, j) => {
-      const members = descriptions[i] as readonly number[];
+      const members = descriptions[i] as ArrayLike<number>;
       const why = read.unnamed.get(j);
       names[i] = why ? nextHolderName(rows, dirs, members) : (read.names[j] as string);
       if (why && names[i] === '') noteUnnamed(rows, members[0] as number, why, problems);
@@ -141,7 +140,7 @@ function checkedName(rows: FdRows, dirs: FdDirs, row: number): string {
   return typeof name === 'string' ? name : '';
 }
 
-function nextHolderName(rows: FdRows, dirs: FdDirs, members: readonly number[]): string {
+function nextHolderName(rows: FdRows, dirs: FdDirs, members: ArrayLike<number>): string {
   for (let m = 1; m < members.length; m++) {
     const name = checkedName(rows, dirs, members[m] as number);
     if (name !== '') return name;

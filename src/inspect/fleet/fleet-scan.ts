@@ -65,11 +65,11 @@ export interface FleetSample {
   descriptions: Count<'group' | 'type'>[];
   /** Descriptions held by more than one fd, by group and type. */
   shared: Count<'group' | 'type'>[];
-  /** Leaks (kcmp.leaks/1), by group, kind and case (exec, fork, unknown). */
+  /** Leaks (kcmp.leaks/2), by group, kind and case (exec, fork, unknown). */
   leaks: Count<'group' | 'kind' | 'case'>[];
   /** Containers found. */
   containers: number;
-  /** Container findings (kcmp.container-leaks/1), by container and kind. */
+  /** Container findings (kcmp.container-leaks/2), by container and kind. */
   containerFiles: Count<'container' | 'kind'>[];
   /** Error rows, by failed call and errno. */
   errors: Count<'syscall' | 'errno'>[];

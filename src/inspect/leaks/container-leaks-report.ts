@@ -1,5 +1,5 @@
 /**
- * The `kcmp.container-leaks/1` report: host files running containers can reach. Stable JSON contract
+ * The `kcmp.container-leaks/2` report: host files running containers can reach. Stable JSON contract
  * (README "kcmp leaks --container"); additive changes only.
  */
 import type { KindName } from '../../procfs/kinds.js';
@@ -8,7 +8,7 @@ import type { Container } from './containers.js';
 import type { UndecidedProcess } from './leaks-report.js';
 
 /** The `schema` of a {@link ContainerLeaksReport}. */
-export const CONTAINER_LEAKS_SCHEMA = 'kcmp.container-leaks/1';
+export const CONTAINER_LEAKS_SCHEMA = 'kcmp.container-leaks/2';
 
 /**
  * What a container can reach, most dangerous first:
@@ -54,7 +54,7 @@ export interface ContainerLeak {
   command: string;
   /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
   commandBytes?: string;
-  /** The description's type, as in kcmp.fds/1 ("DIR", "REG", "FIFO", …). */
+  /** The description's type, as in kcmp.fds/2 ("DIR", "REG", "FIFO", …). */
   type: KindName;
   /** The fd's link as the host reads it (a path, "pipe:[…]"), or where the cwd or root is. */
   name: string;

@@ -1,12 +1,12 @@
 /**
- * Finding leaks in a kcmp.fds/1 report: open file descriptions a child shares with its parent or another
+ * Finding leaks in a kcmp.fds/2 report: open file descriptions a child shares with its parent or another
  * ancestor, other than stdin/stdout/stderr.
  *
  *   fds scan (shared descriptions, with fdinfo flags and close-on-exec bits)
  *     └▶ per description, per holding process C (fd > 2):
  *          walk C's ancestors to the nearest one A that also holds it (fd > 2) ─▶ A:fd → C:fd
  *     └▶ case (leak-case.ts): exec ─▶ a leak; fork ─▶ listed with `fork` only where risky; unknown ─▶ a leak
- *     └▶ kind (leak-kinds.ts) ─▶ fix for these fds (leak-advice.ts) ─▶ rank ─▶ kcmp.leaks/1
+ *     └▶ kind (leak-kinds.ts) ─▶ fix for these fds (leak-advice.ts) ─▶ rank ─▶ kcmp.leaks/2
  *   error rows of processes with a selected relative ─▶ undecided (never "no leak")
  *
  * Cost: linear in the holders. Each process's ancestor chain is read once (memoised), each description's
@@ -175,7 +175,7 @@ function end(h: Holder): LeakEnd {
   return { pid: h.pid, fd: h.fd, command: h.command, cloexec: h.cloexec ?? null };
 }
 
-/** Every leak in a kcmp.fds/1 report, and what could not be decided. */
+/** Every leak in a kcmp.fds/2 report, and what could not be decided. */
 export function findLeaks(
   report: FdsReport,
   probe: LeakProbe,

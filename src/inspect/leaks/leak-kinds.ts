@@ -16,7 +16,7 @@ import type { KindName } from '../../procfs/kinds.js';
 import type { LeakKind } from './leaks-report.js';
 
 export interface LeakFacts {
-  /** kcmp.fds/1 type: SOCK, FIFO, REG, … */
+  /** kcmp.fds/2 type: SOCK, FIFO, REG, … */
   type: KindName;
   name: string;
   /** "r", "w", "rw", "-" or null (unknown). */

@@ -1,5 +1,5 @@
 /**
- * The `kcmp.leaks/1` report: open file descriptions a child process shares with its parent or another
+ * The `kcmp.leaks/2` report: open file descriptions a child process shares with its parent or another
  * ancestor, other than stdin/stdout/stderr — across an exec, the signature of a missing O_CLOEXEC or a
  * forgotten close; after a fork without exec, only where the sharing is risky (`--fork`). Stable JSON
  * contract (README "kcmp leaks"); additive changes only: `case`, `reader`, the ends' `cloexec`,
@@ -10,7 +10,7 @@ import type { KindName } from '../../procfs/kinds.js';
 import type { FdsMethod, ScanError, ScanErrorReason } from '../fds/fds-report.js';
 
 /** The `schema` of a {@link LeaksReport}. */
-export const LEAKS_SCHEMA = 'kcmp.leaks/1';
+export const LEAKS_SCHEMA = 'kcmp.leaks/2';
 
 /** What leaked, most likely a bug first (see LEAK_KINDS for the tiers and the fix of each). */
 export type LeakKind =
@@ -54,7 +54,7 @@ export interface Leak {
   tier: number;
   /** The description's id in the fds scan ("d3"), its type and name as in kcmp.fds. */
   description: string;
-  /** The description's type, as in kcmp.fds/1 ("FIFO", "SOCK", "REG", …). */
+  /** The description's type, as in kcmp.fds/2 ("FIFO", "SOCK", "REG", …). */
   type: KindName;
   /** The description's name: the /proc/PID/fd/N link target ("pipe:[123]", a path). */
   name: string;
