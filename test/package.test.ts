@@ -2,11 +2,13 @@
  * The package as a user installs it: `npm pack` of the built tree, installed into a fresh project with
  * `--ignore-scripts` (so neither our `prepare` nor koffi's install script runs — koffi ships prebuilt
  * binaries), then used from an ES module, from CommonJS, from strict TypeScript (both module kinds) and as
- * the CLI in node_modules/.bin. Dependencies come from npm's cache, which `npm ci` filled.
+ * the CLI in node_modules/.bin. Dependencies come from npm's cache, which `npm ci` filled. And the README's
+ * first two commands as written: the global install from a clone (into a temporary prefix), with its man
+ * pages, then the first scan.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -139,4 +141,50 @@ test('npm pack installs into a fresh project: ESM, CommonJS, strict TypeScript a
   );
   assert.ok(scanned.stats.fds >= 3, `the sleeper's stdio at least: ${JSON.stringify(scanned.stats)}`);
   assert.ok(readdirSync(join(app, 'node_modules', 'kcmp', 'dist')).includes('index.cjs'));
+});
+
+/** The first `sh` block of README.md: the install, then the first command. */
+function readmeFirstCommands(): [string, string] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = /^```sh\n([\s\S]*?)^```$/m.exec(readme)?.[1] ?? '';
+  const [install, first] = block.split('\n').map((line) => line.replace(/\s+#.*$/, ''));
+  return [install ?? '', first ?? ''];
+}
+
+test("the README's first two commands work as written: the install from a clone (man pages too), then the first scan", (t) => {
+  const [install, first] = readmeFirstCommands();
+  // `npm ci` ran before the suite (it built dist/ and filled npm's cache): the rest runs as written, with
+  // npm's global prefix in a temporary directory instead of /usr.
+  assert.match(install, /^npm ci && /, 'the install that works today, from a clone, comes first');
+  const prefix = mkdtempSync(join(tmpdir(), 'kcmp-global-'));
+  t.after(() => rmSync(prefix, { recursive: true, force: true }));
+  t.after(() => {
+    for (const f of readdirSync(ROOT)) if (/^kcmp-.*\.tgz$/.test(f)) rmSync(join(ROOT, f));
+  });
+  const env = { ...process.env, npm_config_prefix: prefix, npm_config_prefer_offline: 'true' };
+  const installed = spawnSync('sh', ['-c', install.replace(/^npm ci && /, '')], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(installed.status, 0, installed.stderr);
+  assert.doesNotMatch(installed.stderr, /npm warn/);
+  const path = `${join(prefix, 'bin')}:${process.env.PATH}`;
+  // `$$` is the shell's pid: the tree of the shell that runs the command, which holds that shell's fds.
+  const scanned = spawnSync('sh', ['-c', `${first} --all -J`], {
+    env: { ...env, PATH: path },
+    encoding: 'utf8',
+  });
+  assert.equal(scanned.status, 0, scanned.stderr);
+  const report = JSON.parse(scanned.stdout);
+  assert.ok(report.stats.processes >= 1 && report.stats.fds >= 3, JSON.stringify(report.stats));
+  const man = spawnSync('man', ['-w', 'kcmp'], {
+    env: { ...process.env, MANPATH: join(prefix, 'share', 'man') },
+    encoding: 'utf8',
+  });
+  if (man.error) return t.diagnostic('man(1) is not installed: the page is not looked up');
+  assert.equal(man.status, 0, `man kcmp: ${man.stderr}`);
+  // npm links the page into the prefix's man1; man names the file the link leads to.
+  assert.equal(man.stdout.trim(), realpathSync(join(prefix, 'share', 'man', 'man1', 'kcmp.1')));
 });

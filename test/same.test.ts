@@ -93,6 +93,29 @@ test('sameTaskResource: a thread shares the vm, a fork does not; io without io_c
   assert.throws(() => sameTaskResource(main, 2 ** 31 - 1, 'vm'), { name: 'ProcessGoneError' });
 });
 
+test('sameTaskResource of a task with itself: an io or sysvsem it lacks is absent, as kcmp tasks says none', async (t) => {
+  const fork = await mkfds(t, 'fork');
+  const clone = await mkfds(t, 'kernel_clone');
+  if (!fork || !clone) return;
+  const { main } = pick(fork.pids, 'main');
+  const { cloneParent } = pick(clone.pids, 'cloneParent');
+  const tasks = runCli(['tasks', '-p', `${main},${cloneParent}`, '-J']);
+  assert.equal(tasks.code, 0, tasks.stderr);
+  const absent = JSON.parse(tasks.stdout).absent as Record<'io' | 'sysvsem', number[] | null>;
+  for (const kind of ['io', 'sysvsem'] as const) {
+    assert.deepEqual(absent[kind], [main], `kcmp tasks: ${main} has no ${kind}, ${cloneParent} has one`);
+    const lacking = sameTaskResource(main, main, kind);
+    assert.equal(lacking.same, null, `${kind}: nothing is shared where nothing exists`);
+    assert.equal(lacking.absent, true, kind);
+    assert.match(lacking.caveat ?? '', /NULL == NULL/);
+    assert.deepEqual(sameTaskResource(cloneParent, cloneParent, kind), {
+      kind,
+      same: true,
+      method: 'identical',
+    });
+  }
+});
+
 test('kcmp same: exit 0 same, 1 different, 2 for a closed fd, a gone pid, a zombie and garbage', async (t) => {
   const f = await mkfds(t, 'fork');
   const z = await mkfds(t, 'kernel_zombies');

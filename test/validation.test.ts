@@ -95,6 +95,73 @@ test('sameFile() and sameTaskResource(): bad refs, pids and kinds throw InvalidA
   }
 });
 
+/** Library calls as plain JavaScript may make them: no type checks, anything for any argument. */
+const MALFORMED: Record<string, (lib: Record<string, (...args: unknown[]) => unknown>) => unknown> = {
+  'parseKcmpType()': (l) => l.parseKcmpType?.(),
+  'parseKcmpType({})': (l) => l.parseKcmpType?.({}),
+  "parseKcmpType('constructor')": (l) => l.parseKcmpType?.('constructor'),
+  "kcmp(self, self, 'toString')": (l) => l.kcmp?.(self, self, 'toString'),
+  'sameFile(a, b, "borrow")': (l) => l.sameFile?.({ pid: self, fd: 0 }, { pid: self, fd: 1 }, 'borrow'),
+  "sameFile(a, b, { borrow: 'yes' })": (l) =>
+    l.sameFile?.({ pid: self, fd: 0 }, { pid: self, fd: 1 }, { borrow: 'yes' }),
+  'remedyFor()': (l) => l.remedyFor?.(),
+  'remedyFor({})': (l) => l.remedyFor?.({}),
+  "remedyFor({ syscall: 'kcmp', errno: 7 })": (l) => l.remedyFor?.({ syscall: 'kcmp', errno: 7 }),
+  'inspectTasks()': (l) => l.inspectTasks?.(),
+  'inspectTasks(null)': (l) => l.inspectTasks?.(null),
+  'inspectTasks({})': (l) => l.inspectTasks?.({}),
+  "inspectTasks({ selection: 'all' })": (l) => l.inspectTasks?.({ selection: 'all' }),
+  "inspectTasks({ selection: { kind: 'pids' } })": (l) => l.inspectTasks?.({ selection: { kind: 'pids' } }),
+  "inspectTasks({ selection: { kind: 'pids', pids: [0] } })": (l) =>
+    l.inspectTasks?.({ selection: { kind: 'pids', pids: [0] } }),
+  "inspectTasks({ selection: { kind: 'pids', pids: '12' } })": (l) =>
+    l.inspectTasks?.({ selection: { kind: 'pids', pids: '12' } }),
+  "inspectTasks({ selection: { kind: 'tree' } })": (l) => l.inspectTasks?.({ selection: { kind: 'tree' } }),
+  "inspectTasks({ selection: { kind: 'union', pids: [] } })": (l) =>
+    l.inspectTasks?.({ selection: { kind: 'union', pids: [] } }),
+  "inspectTasks({ selection: { kind: 'everything' } })": (l) =>
+    l.inspectTasks?.({ selection: { kind: 'everything' } }),
+  'inspectEpoll()': (l) => l.inspectEpoll?.(),
+  'inspectEpoll(self, 3)': (l) => l.inspectEpoll?.(self, 3),
+  "inspectEpoll({ pid: self, epfd: 'x' })": (l) => l.inspectEpoll?.({ pid: self, epfd: 'x' }),
+  'inspectEpoll({ pid: self, epfd: 0, search: self })': (l) =>
+    l.inspectEpoll?.({ pid: self, epfd: 0, search: self }),
+  'inspectLeaks()': (l) => l.inspectLeaks?.(),
+  'inspectLeaks({})': (l) => l.inspectLeaks?.({}),
+  "inspectLeaks({ selection: { kind: 'x' } })": (l) => l.inspectLeaks?.({ selection: { kind: 'x' } }),
+  "inspectLeaks({ selection: { kind: 'all' }, fork: 'yes' })": (l) =>
+    l.inspectLeaks?.({ selection: { kind: 'all' }, fork: 'yes' }),
+  'inspectContainerLeaks()': (l) => l.inspectContainerLeaks?.(),
+  "inspectContainerLeaks({ container: 'all' })": (l) => l.inspectContainerLeaks?.({ container: 'all' }),
+  "inspectContainerLeaks({ container: 'x', selection: { kind: 'all' } })": (l) =>
+    l.inspectContainerLeaks?.({ container: 'x', selection: { kind: 'all' } }),
+  'fleetScan()': (l) => l.fleetScan?.(),
+  'fleetScan({})': (l) => l.fleetScan?.({}),
+  "fleetScan({ selection: { kind: 'all' }, groupBy: 'pid' })": (l) =>
+    l.fleetScan?.({ selection: { kind: 'all' }, groupBy: 'pid' }),
+  "fleetScan({ selection: { kind: 'all' }, maxLabelValues: 0 })": (l) =>
+    l.fleetScan?.({ selection: { kind: 'all' }, maxLabelValues: 0 }),
+};
+
+test('every malformed call from plain JavaScript throws or rejects with InvalidArgumentError and its code', async () => {
+  const lib = (await import('../src/index.js')) as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const wrong: string[] = [];
+  for (const [call, make] of Object.entries(MALFORMED)) {
+    let error: unknown;
+    try {
+      await make(lib);
+    } catch (e) {
+      error = e;
+    }
+    const ok =
+      error instanceof InvalidArgumentError &&
+      error.code === 'ERR_INVALID_ARG_VALUE' &&
+      !error.message.includes('\n');
+    if (!ok) wrong.push(`${call}: ${error === undefined ? 'no error' : String(error)}`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
 /** Each CLI invocation: exit 2, nothing on stdout, one line on stderr (plus commander's usage hint). */
 const CLI_CASES: string[][] = [
   ['raw', '0', '1', 'vm'],

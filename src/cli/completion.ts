@@ -4,9 +4,10 @@
  * (commands.ts loads all of them for these two), so neither can drift from `--help`.
  */
 import { mkdirSync } from 'node:fs';
-import { type Command, Option } from 'commander';
+import { Argument, type Command, Option } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { completionScript, SHELLS, type Shell } from './completion-script.js';
+import { completes } from './completion-values.js';
 import { EXIT } from './exit-codes.js';
 import { manPages } from './man-page.js';
 import { TargetDirectory } from './replace-file.js';
@@ -17,7 +18,7 @@ export function registerCompletion(program: Command): void {
     .command('completion')
     .summary('print a shell completion script (bash, zsh or fish)')
     .description('Print a completion script for SHELL, written from the same definitions as --help.')
-    .argument('<shell>', `one of ${SHELLS.join(', ')}`)
+    .addArgument(completes(new Argument('<shell>', `one of ${SHELLS.join(', ')}`), { words: SHELLS }))
     .addHelpText(
       'after',
       '\nExamples:\n  source <(kcmp completion bash)                                  bash, this shell\n' +

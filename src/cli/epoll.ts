@@ -1,5 +1,5 @@
 /** `kcmp epoll PID EPFD [-p PIDS | --all-processes] [-J] [-o COLS] [-r] [-n]`: what an epoll really watches. */
-import type { Command } from 'commander';
+import { Argument, type Command, Option } from 'commander';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { inspectEpoll } from '../inspect/epoll/epoll.js';
@@ -7,6 +7,7 @@ import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../procfs/select.js';
 import { addTargetFields, EPOLL_COLUMNS, EPOLL_DEFAULT_COLUMNS } from '../report/epoll-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
+import { completes, PID, PID_LIST } from './completion-values.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parsePid, parsePidList } from './parse.js';
@@ -36,7 +37,7 @@ function searched(flags: EpollFlags): number[] {
 }
 
 export function registerEpoll(program: Command): void {
-  withTableOptions(program.command('epoll'))
+  withTableOptions(program.command('epoll'), Object.keys(EPOLL_COLUMNS))
     .summary('list what an epoll instance watches and flag stale registrations')
     .description(
       'List the registrations of epoll fd EPFD of process PID (from /proc/PID/fdinfo/EPFD) and verify each ' +
@@ -45,9 +46,14 @@ export function registerEpoll(program: Command): void {
         '(fd-reused), or whether the file is registered again under another number (duplicate). The fds ' +
         'of PID are searched; -p or --all-processes search other processes too.',
     )
-    .argument('[pid]')
+    .addArgument(completes(new Argument('[pid]'), PID))
     .argument('[epfd]')
-    .option('-p, --pid <pids>', 'also search the fds of these processes for holders (repeatable)', collect)
+    .addOption(
+      completes(
+        new Option('-p, --pid <pids>', 'also search the fds of these processes for holders (repeatable)'),
+        PID_LIST,
+      ).argParser(collect),
+    )
     .option('--all-processes', 'also search the fds of every visible process')
     .option('-J, --json', 'print the kcmp.epoll/2 JSON report')
     .addOption(prettyOption())

@@ -8,7 +8,7 @@
  * and the scan takes more than a second.
  */
 import { availableParallelism } from 'node:os';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { detectRunMethod } from '../compare/run-method.js';
 import { InvalidArgumentError } from '../errors.js';
 import { ENGINE_REQUESTS, type EngineRequest } from '../inspect/fds/fd-engine.js';
@@ -41,6 +41,7 @@ import {
 import { renderJson } from '../report/json-text.js';
 import { needsDetails } from '../report/process-columns.js';
 import { selectColumns } from '../report/table.js';
+import { completes } from './completion-values.js';
 import { EXIT } from './exit-codes.js';
 import { type FilterFlags, type RowSelection, rowSelectionOf, withFilterOptions } from './filter-options.js';
 import { cmdlinesOf, formatOption, isPicture, resolveFormat, writePicture } from './format.js';
@@ -154,7 +155,7 @@ function engine(text: string | undefined): EngineRequest | undefined {
 }
 
 export function registerFds(program: Command): void {
-  withSelectionOptions(withFilterOptions(withTableOptions(program.command('fds'))))
+  withSelectionOptions(withFilterOptions(withTableOptions(program.command('fds'), Object.keys(FDS_COLUMNS))))
     .summary('group the fds of processes into shared open file descriptions')
     .description(
       'List the fds of the selected processes (all visible ones by default) that share one open file ' +
@@ -176,11 +177,16 @@ export function registerFds(program: Command): void {
     )
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
     .option('--workers <n>', 'worker threads for large scans with the kcmp engine (default: auto)')
-    .option(
-      '--engine <name>',
-      'how fds are told apart: kcmp (/proc + kcmp), bpf (one BPF iterator pass, every shared description ' +
-        'proven by kcmp; root, BTF, Linux 5.8), borrow (as --borrow), or auto (default: bpf for large ' +
-        'selections where it can run, else kcmp; `kcmp doctor` says which and why)',
+    .addOption(
+      completes(
+        new Option(
+          '--engine <name>',
+          'how fds are told apart: kcmp (/proc + kcmp), bpf (one BPF iterator pass, every shared description ' +
+            'proven by kcmp; root, BTF, Linux 5.8), borrow (as --borrow), or auto (default: bpf for large ' +
+            'selections where it can run, else kcmp; `kcmp doctor` says which and why)',
+        ),
+        { words: ENGINE_REQUESTS },
+      ),
     )
     .option(
       '--borrow',

@@ -2,12 +2,13 @@
  * lsfd's row filter and counters, for the scanning subcommands: -Q/--filter EXPR (the rows to show, in
  * every format), -C/--counter LABEL:EXPR (repeatable) and --summary[=only|append|never].
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { type Counter, parseCounter } from '../report/counters.js';
 import { compileFilter, type RowFilter } from '../report/filter.js';
 import { FilterSyntaxError } from '../report/filter-parse.js';
 import type { Columns } from '../report/table.js';
+import { completes } from './completion-values.js';
 
 export interface FilterFlags {
   filter?: string;
@@ -15,7 +16,8 @@ export interface FilterFlags {
   summary?: string | true;
 }
 
-export type SummaryMode = 'only' | 'append' | 'never';
+const SUMMARY_MODES = ['only', 'append', 'never'] as const;
+export type SummaryMode = (typeof SUMMARY_MODES)[number];
 
 export function withFilterOptions(command: Command): Command {
   return command
@@ -25,7 +27,11 @@ export function withFilterOptions(command: Command): Command {
       'count the rows matching EXPR in the summary (repeatable; implies --summary=append)',
       (spec: string, all: string[] = []) => [...all, spec],
     )
-    .option('--summary [when]', 'counters and totals: only (default), append, or never');
+    .addOption(
+      completes(new Option('--summary [when]', 'counters and totals: only (default), append, or never'), {
+        words: SUMMARY_MODES,
+      }),
+    );
 }
 
 export interface RowSelection<R> {
@@ -57,7 +63,7 @@ export function rowSelectionOf<R>(flags: FilterFlags, columns: Columns<R>): RowS
   let summary: SummaryMode | undefined;
   if (flags.summary === true) summary = 'only';
   else if (flags.summary !== undefined) {
-    if (!['only', 'append', 'never'].includes(flags.summary))
+    if (!(SUMMARY_MODES as readonly string[]).includes(flags.summary))
       throw new InvalidArgumentError(
         `invalid --summary ${JSON.stringify(flags.summary)}: only, append or never`,
       );

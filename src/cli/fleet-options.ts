@@ -1,9 +1,10 @@
 /** The options `kcmp exporter` and `kcmp metrics` share: the selection, the grouping and the label cap. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { FleetScanOptions, GroupBy } from '../inspect/fleet/fleet-scan.js';
+import { type FleetScanOptions, GROUP_BY, type GroupBy } from '../inspect/fleet/fleet-scan.js';
 import { DEFAULT_MAX_LABEL_VALUES, LIMIT_MAX_LABEL_VALUES } from '../inspect/fleet/label-cap.js';
+import { completes } from './completion-values.js';
 import { type SelectionFlags, selectionOf, withSelectionOptions } from './selection.js';
 
 export interface FleetFlags extends SelectionFlags {
@@ -11,11 +12,17 @@ export interface FleetFlags extends SelectionFlags {
   maxLabelValues?: string;
 }
 
-const GROUP_BY: readonly GroupBy[] = ['unit', 'cgroup', 'comm'];
-
 export function withFleetOptions(command: Command): Command {
   return withSelectionOptions(command)
-    .option('--group-by <what>', `label processes by ${GROUP_BY.join(', ')} (default unit: the systemd unit)`)
+    .addOption(
+      completes(
+        new Option(
+          '--group-by <what>',
+          `label processes by ${GROUP_BY.join(', ')} (default unit: the systemd unit)`,
+        ),
+        { words: GROUP_BY },
+      ),
+    )
     .option(
       '--max-label-values <n>',
       `at most N values per label, the rest folded into "other" (default ${DEFAULT_MAX_LABEL_VALUES}, at most ${LIMIT_MAX_LABEL_VALUES})`,

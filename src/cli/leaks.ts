@@ -4,9 +4,10 @@
  * also the risky sharing after a fork without exec. The table lists them most likely a bug first, then one
  * line per fix, then a summary (left out with -r/-n). Exit 0: none; 1: leaks found; 2: error or undecided.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { inspectLeaks } from '../inspect/leaks/leaks.js';
 import type { LeaksReport } from '../inspect/leaks/leaks-report.js';
+import { CONTAINER_LEAK_COLUMNS } from '../report/container-leaks-table.js';
 import {
   addLeakFields,
   fixLines,
@@ -16,6 +17,7 @@ import {
   undecidedLine,
 } from '../report/leaks-table.js';
 import { renderTable, selectColumns } from '../report/table.js';
+import { completes, PID } from './completion-values.js';
 import { type ContainerLeaksFlags, runContainerLeaks } from './container-leaks.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
@@ -37,7 +39,11 @@ function exitCodeOf(report: LeaksReport): number {
 }
 
 export function registerLeaks(program: Command): void {
-  withSelectionOptions(withTableOptions(program.command('leaks')))
+  withSelectionOptions(
+    withTableOptions(program.command('leaks'), [
+      ...new Set([...Object.keys(LEAK_COLUMNS), ...Object.keys(CONTAINER_LEAK_COLUMNS)]),
+    ]),
+  )
     .summary('find fds a child inherited from its parent and kept across exec (missing O_CLOEXEC)')
     .description(
       'For each selected child process, list the open file descriptions it shares with its parent or ' +
@@ -54,9 +60,14 @@ export function registerLeaks(program: Command): void {
       "also list risky sharing after a fork without exec (a pipe's reader holding its write end)",
     )
     .option('--stop', 'SIGSTOP the selected processes while scanning, for an exact snapshot')
-    .option(
-      '--container <pid>',
-      'audit the container PID is in for host files it can reach (runc CVE-2024-21626)',
+    .addOption(
+      completes(
+        new Option(
+          '--container <pid>',
+          'audit the container PID is in for host files it can reach (runc CVE-2024-21626)',
+        ),
+        PID,
+      ),
     )
     .option('--containers', "audit every container (pid + mount namespace not the host's)")
     .addHelpText(

@@ -1,10 +1,11 @@
 /** `kcmp raw PID1 PID2 TYPE [IDX1 [IDX2]]`: the system call itself. */
-import type { Command } from 'commander';
-import { kcmp, parseKcmpType } from '../compare/kcmp.js';
+import { Argument, type Command } from 'commander';
+import { KCMP_TYPE_VALUES, kcmp, parseKcmpType } from '../compare/kcmp.js';
 import type { EpollSlot, KcmpType, Order } from '../compare/types.js';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
+import { completes, PID } from './completion-values.js';
 import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson, prettyOption } from './json-output.js';
 import { parsePid } from './parse.js';
@@ -36,9 +37,9 @@ export function registerRaw(program: Command): void {
         'fd of PID1) and IDX2 as EPFD:TFD[:TOFF] (an epoll fd of PID2, the fd number the target was added ' +
         'under, and its index among items added under that number).',
     )
-    .argument('<pid1>')
-    .argument('<pid2>')
-    .argument('<type>')
+    .addArgument(completes(new Argument('<pid1>'), PID))
+    .addArgument(completes(new Argument('<pid2>'), PID))
+    .addArgument(completes(new Argument('<type>'), { words: Object.keys(KCMP_TYPE_VALUES) }))
     .argument('[idx1]')
     .argument('[idx2]')
     .option('-J, --json', `print a ${RAW_SCHEMA} JSON document`)

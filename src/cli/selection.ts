@@ -3,8 +3,9 @@
  * Both may be repeated and combined, as lsfd's -p: `-p 1 -p 2,3 --tree 40` selects 1, 2, 3 and the tree
  * of 40 (their union); none of them selects every visible process.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Selection } from '../procfs/select.js';
+import { completes, PID, PID_LIST } from './completion-values.js';
 import { parsePid, parsePidList } from './parse.js';
 
 export interface SelectionFlags {
@@ -20,8 +21,18 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** Adds -p and --tree (each repeatable) to a scanning subcommand. */
 export function withSelectionOptions(command: Command): Command {
   return command
-    .option('-p, --pid <pids>', 'only these processes (comma or space separated; repeatable)', collect)
-    .option('--tree <pid>', 'this process and all its descendants (repeatable; adds to -p)', collect);
+    .addOption(
+      completes(
+        new Option('-p, --pid <pids>', 'only these processes (comma or space separated; repeatable)'),
+        PID_LIST,
+      ).argParser(collect),
+    )
+    .addOption(
+      completes(
+        new Option('--tree <pid>', 'this process and all its descendants (repeatable; adds to -p)'),
+        PID,
+      ).argParser(collect),
+    );
 }
 
 export function selectionOf(flags: SelectionFlags): Selection {

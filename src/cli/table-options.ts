@@ -1,6 +1,7 @@
 /** The util-linux ls* table options, shared by every subcommand that prints a table: -o, -r, -n, -H. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type Columns, renderColumnJson, renderColumnList, type TableOptions } from '../report/table.js';
+import { completes } from './completion-values.js';
 import { out } from './run.js';
 
 export interface TableFlags {
@@ -11,9 +12,15 @@ export interface TableFlags {
   notruncate?: boolean;
 }
 
-export function withTableOptions(command: Command): Command {
+/** Adds the table options; `columns`: the names -o accepts, for shell completion. */
+export function withTableOptions(command: Command, columns: readonly string[]): Command {
   return command
-    .option('-o, --output <list>', 'columns to show; +LIST appends to the defaults')
+    .addOption(
+      completes(new Option('-o, --output <list>', 'columns to show; +LIST appends to the defaults'), {
+        words: columns,
+        list: true,
+      }),
+    )
     .option('-r, --raw', 'raw output: one space between cells, unsafe characters escaped')
     .option('-n, --noheadings', 'do not print the column headings')
     .option(

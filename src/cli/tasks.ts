@@ -20,7 +20,7 @@ interface TasksFlags extends SelectionFlags, TableFlags, JsonFlags {
 }
 
 export function registerTasks(program: Command): void {
-  withSelectionOptions(withTableOptions(program.command('tasks')))
+  withSelectionOptions(withTableOptions(program.command('tasks'), Object.keys(TASK_COLUMNS)))
     .summary(
       'group tasks by shared address space, fd table, fs, signal handlers, I/O context, SysV undo list',
     )

@@ -8,7 +8,7 @@ import { SysError } from '../sys/sys-error.js';
 import { wouldBeKilled } from './probe.js';
 import { REMEDY } from './remedies.js';
 import type { EpollSlot, KcmpType, Order, TaskResource } from './types.js';
-import { assertFd, assertPid } from './validate.js';
+import { assertFd, assertPid, describe } from './validate.js';
 
 export const KCMP_TYPE_VALUES: Readonly<Record<KcmpType, number>> = {
   file: KCMP.FILE,
@@ -39,15 +39,21 @@ export function orderOf(value: number): Order {
  * parseKcmpType('1')              // 'vm'
  */
 export function parseKcmpType(text: string): KcmpType {
-  const lower = text
+  if (typeof text !== 'string' && typeof text !== 'number') throw unknownType(text);
+  const name = String(text);
+  const lower = name
     .toLowerCase()
     .replace(/^kcmp_/, '')
     .replace('_', '-');
-  if (lower in KCMP_TYPE_VALUES) return lower as KcmpType;
-  const byNumber = Object.entries(KCMP_TYPE_VALUES).find(([, v]) => String(v) === text);
+  if (Object.hasOwn(KCMP_TYPE_VALUES, lower)) return lower as KcmpType;
+  const byNumber = Object.entries(KCMP_TYPE_VALUES).find(([, v]) => String(v) === name);
   if (byNumber) return byNumber[0] as KcmpType;
-  throw new InvalidArgumentError(
-    `unknown kcmp type ${JSON.stringify(text)}: use one of ${Object.keys(KCMP_TYPE_VALUES).join(', ')} (or 0..7)`,
+  throw unknownType(text);
+}
+
+function unknownType(type: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `unknown kcmp type ${describe(type)}: use one of ${Object.keys(KCMP_TYPE_VALUES).join(', ')} (or 0..7)`,
   );
 }
 
@@ -82,7 +88,7 @@ export function kcmp(
   assertPid(pid1, 'pid1');
   assertPid(pid2, 'pid2');
   // JavaScript callers may pass the kernel's number (1) or constant name ('KCMP_VM'): resolve it once.
-  if (!Object.hasOwn(KCMP_TYPE_VALUES, type)) type = parseKcmpType(String(type));
+  if (!Object.hasOwn(KCMP_TYPE_VALUES, type)) type = parseKcmpType(type);
   const value = KCMP_TYPE_VALUES[type];
   // Under a seccomp KILL policy the call would end this process with SIGSYS: refuse instead.
   const killed = wouldBeKilled('kcmp');

@@ -3,8 +3,10 @@
  * EPERM — by whether a seccomp filter or the ptrace check refused. Used by the
  * CLI after "undecided:" and by `kcmp doctor` for every limit it finds.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { ErrnoName } from '../sys/errno.js';
 import { detectCapabilities, type GatedCall, type ProbeOutcome, seccompFilterActive } from './probe.js';
+import { describe } from './validate.js';
 
 export const REMEDY = {
   kcmpSeccomp:
@@ -88,6 +90,13 @@ export function probeRemedy(syscall: keyof typeof BLOCKABLE, outcome: ProbeOutco
  * remedyFor({ syscall: 'kcmp', errno: 'EPERM' })  // "run as the target's user … or with CAP_SYS_PTRACE"
  */
 export function remedyFor(failure: { syscall: string; errno: ErrnoName | null }): string | undefined {
+  const given: { syscall?: unknown; errno?: unknown } =
+    typeof failure === 'object' && failure !== null ? failure : {};
+  if (typeof given.syscall !== 'string' || (given.errno !== null && typeof given.errno !== 'string')) {
+    throw new InvalidArgumentError(
+      `invalid failure ${describe(failure)} for remedyFor(): { syscall, errno }, a call's name and its errno name or null, e.g. { syscall: 'kcmp', errno: 'EPERM' }`,
+    );
+  }
   const { syscall, errno } = failure;
   if (errno === null)
     return syscall === 'kcmp' || syscall === 'pidfd_getfd' ? BLOCKABLE[syscall].killed : undefined;

@@ -40,14 +40,14 @@ import { liveTask, lookupError, type TaskFd } from './liveness.js';
 import { wouldBeKilled } from './probe.js';
 import { combineReasons, killedReason, reasonOf } from './reason.js';
 import type { DecidedVerdict, FdRef, Order, Reason, StepReason, Verdict } from './types.js';
-import { assertFd, assertPid } from './validate.js';
+import { assertFd, assertOptionalBoolean, assertOptions, assertPid } from './validate.js';
 
 /** How far {@link sameFile} may go when kcmp cannot answer. */
 export interface SameFileOptions {
   /**
    * When kcmp cannot answer, borrow both fds into this process with pidfd_getfd and compare them with
    * F_DUPFD_QUERY. Off by default: closing a borrowed fd drops POSIX locks this process holds on that
-   * file, and needs ptrace ATTACH rights (Yama applies). See borrow.ts.
+   * file, and needs ptrace ATTACH rights (Yama's ptrace_scope applies).
    */
   borrow?: boolean;
 }
@@ -158,6 +158,8 @@ function confirm(verdict: Verdict, refs: readonly TaskFd[], before: readonly (Fd
 export function sameFile(a: FdRef, b: FdRef, options: SameFileOptions = {}): Verdict {
   assertFdRef(a, 'first');
   assertFdRef(b, 'second');
+  assertOptions(options, 'sameFile');
+  assertOptionalBoolean(options.borrow, 'borrow option');
   assertProcPidsAreOurs();
   const self = process.pid;
   const ours = a.pid === self && b.pid === self;

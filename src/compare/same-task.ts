@@ -15,7 +15,7 @@
  */
 
 import { InvalidArgumentError, ProcessGoneError } from '../errors.js';
-import { readIdentity, stillSame } from '../procfs/identity.js';
+import { type ProcessIdentity, readIdentity, stillSame } from '../procfs/identity.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { isNotSupported, isPrivilege } from '../sys/errno.js';
 import { SysError } from '../sys/sys-error.js';
@@ -88,7 +88,7 @@ function assertKind(kind: unknown): asserts kind is TaskResource {
   );
 }
 
-function identityOf(pid: number): { pid: number; startTime: number } {
+function identityOf(pid: number): ProcessIdentity {
   assertAlive(pid);
   const id = readIdentity(pid);
   if (!id) throw new ProcessGoneError(pid);
@@ -109,13 +109,14 @@ export function sameTaskResource(pidA: number, pidB: number, kind: TaskResource)
   assertKind(kind);
   assertProcPidsAreOurs();
   const ids = [identityOf(pidA), identityOf(pidB)];
-  if (pidA === pidB) return { kind, same: true, method: 'identical' };
+  // A task holds what it holds — except io and sysvsem, which it may not hold at all: those are checked
+  // against the probe processes even for one task (`kcmp tasks` lists such a task under `none`).
+  if (pidA === pidB && !isNullable(kind)) return { kind, same: true, method: 'identical' };
 
   const killed = wouldBeKilled('kcmp');
   if (killed) return { kind, same: null, method: 'none', reason: killedReason('kcmp', killed) };
-  let equal: boolean;
   try {
-    equal = kcmp(pidA, pidB, kind) === 'equal';
+    return compared(pidA, pidB, kind, ids);
   } catch (error) {
     if (!(error instanceof SysError)) throw error;
     if (isNotSupported(error.errno) || isPrivilege(error.errno)) {
@@ -124,6 +125,16 @@ export function sameTaskResource(pidA: number, pidB: number, kind: TaskResource)
     for (const id of ids) if (!stillSame(id)) assertAlive(id.pid, error);
     throw error;
   }
+}
+
+/** The verdict from kcmp (none for one task with itself), checked for NULL == NULL. Throws the kcmp errors. */
+function compared(
+  pidA: number,
+  pidB: number,
+  kind: TaskResource,
+  ids: readonly ProcessIdentity[],
+): TaskVerdict {
+  const equal = pidA === pidB || kcmp(pidA, pidB, kind) === 'equal';
   // Became a zombie (NULL pointers) or was replaced by another process while we asked?
   for (const id of ids) {
     assertAlive(id.pid);
@@ -131,10 +142,11 @@ export function sameTaskResource(pidA: number, pidB: number, kind: TaskResource)
   }
   if (!equal) return { kind, same: false, method: 'kcmp' };
   if (!isNullable(kind)) return { kind, same: true, method: 'kcmp' };
-  return absenceVerdict(pidA, kind);
+  return absenceVerdict(pidA, kind, pidA === pidB ? 'identical' : 'kcmp');
 }
 
-function absenceVerdict(pid: number, kind: 'io' | 'sysvsem'): TaskVerdict {
+/** `present`: the method of the verdict when the task holds the object after all. */
+function absenceVerdict(pid: number, kind: 'io' | 'sysvsem', present: 'identical' | 'kcmp'): TaskVerdict {
   const noun = NOUNS[kind];
   const probe = AbsenceProbe.start();
   let lacks: boolean | undefined;
@@ -143,7 +155,7 @@ function absenceVerdict(pid: number, kind: 'io' | 'sysvsem'): TaskVerdict {
   } finally {
     probe?.stop();
   }
-  if (lacks === false) return { kind, same: true, method: 'kcmp' };
+  if (lacks === false) return { kind, same: true, method: present };
   if (lacks === true) {
     return {
       kind,

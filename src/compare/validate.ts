@@ -29,7 +29,45 @@ export function parseDecimal(text: string): number | undefined {
   return /^\d{1,10}$/.test(text) ? Number(text) : undefined;
 }
 
-/** A value as an error message shows it: a string quoted, anything else as String() writes it. */
+/**
+ * The options object of a library call, from a caller without type checks (plain JavaScript). `optional`:
+ * every option has a default, so the argument may be left out.
+ */
+export function assertOptions(
+  value: unknown,
+  call: string,
+  optional = false,
+): asserts value is Readonly<Record<string, unknown>> {
+  if (optional && value === undefined) return;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return;
+  throw new InvalidArgumentError(
+    `invalid options ${describe(value)} for ${call}(): pass an object${optional ? ', or nothing' : ''}`,
+  );
+}
+
+/** An option that is true, false, or left out. */
+export function assertOptionalBoolean(value: unknown, what: string): asserts value is boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new InvalidArgumentError(`invalid ${what} ${describe(value)}: true or false`);
+  }
+}
+
+/** A value that must be one of `allowed`. */
+export function assertOneOf<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  what: string,
+): asserts value is T {
+  if (!(allowed as readonly unknown[]).includes(value)) {
+    throw new InvalidArgumentError(`invalid ${what} ${describe(value)}: one of ${allowed.join(', ')}`);
+  }
+}
+
+/** A value as an error message names it: strings quoted, objects by their kind, never a whole dump. */
 export function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return '(an array)';
+  if (typeof value === 'object' && value !== null) return '(an object)';
+  if (typeof value === 'function') return '(a function)';
+  return String(value);
 }

@@ -58,7 +58,7 @@ const GAUGES = {
   ],
   errors: [
     'kcmp_scan_errors',
-    'Error rows of the last scan (processes that exited mid-scan among them).',
+    'Error rows of the last scan (processes that exited mid-scan among them), by the call that failed and its errno; syscall "none" where no call failed, with what happened as errno.',
     ['syscall', 'errno'],
   ],
   folded: [

@@ -214,3 +214,32 @@ export function publicExamples(): PublicExample[] {
   }
   return examples;
 }
+
+/** A TSDoc comment of the public API: on an export of src/index.ts or on anything inside it (fields, members). */
+export interface PublicDoc {
+  /** Where the comment is, `path:line` relative to the repository. */
+  where: string;
+  /** The comment as written, tags and examples included. */
+  text: string;
+}
+
+/** The JSDoc comments of a node and of every node inside it. */
+function docsIn(node: ts.Node, out: ts.JSDoc[]): void {
+  for (const doc of ts.getJSDocCommentsAndTags(node)) if (ts.isJSDoc(doc)) out.push(doc);
+  ts.forEachChild(node, (child) => {
+    if (!ts.isJSDoc(child)) docsIn(child, out);
+  });
+}
+
+/** Every TSDoc comment an editor shows for the public API: the module's, each export's, and its members'. */
+export function publicDocs(): PublicDoc[] {
+  const { index, declarations } = publicApi();
+  const seen = new Set<ts.JSDoc>();
+  const docs: ts.JSDoc[] = [];
+  const first = index.statements[0];
+  if (first !== undefined) docsIn(first, docs);
+  for (const { decl } of declarations) docsIn(decl, docs);
+  return docs
+    .filter((d) => !seen.has(d) && seen.add(d))
+    .map((d) => ({ where: where(d), text: d.getSourceFile().text.slice(d.pos, d.end) }));
+}

@@ -34,12 +34,17 @@ export interface SnippetDiagnostic {
 
 /**
  * The diagnostics of each snippet (`name` → source); a snippet that compiles has none. The snippets live,
- * virtually, in a directory of this repository, so `'kcmp'` is the package's own name.
+ * virtually, in a directory of this repository, so `'kcmp'` is the package's own name. `stricter`: options
+ * added to a strict consumer's (`noUnusedLocals` for code a reader copies whole).
  */
-export function typecheckSnippets(snippets: ReadonlyMap<string, string>): Map<string, SnippetDiagnostic[]> {
+export function typecheckSnippets(
+  snippets: ReadonlyMap<string, string>,
+  stricter: ts.CompilerOptions = {},
+): Map<string, SnippetDiagnostic[]> {
+  const options = { ...CONSUMER_OPTIONS, ...stricter };
   const dir = join(ROOT, 'test', '.typecheck');
   const byPath = new Map([...snippets].map(([name, text]) => [join(dir, `${name}.ts`), text]));
-  const host = ts.createCompilerHost(CONSUMER_OPTIONS);
+  const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
   host.fileExists = (path) => byPath.has(path) || fileExists.call(host, path);
   host.readFile = (path) => byPath.get(path) ?? readFile.call(host, path);
@@ -49,7 +54,7 @@ export function typecheckSnippets(snippets: ReadonlyMap<string, string>): Map<st
       ? getSourceFile.call(host, path, language, ...rest)
       : ts.createSourceFile(path, text, language, true);
   };
-  const program = ts.createProgram([...byPath.keys()], CONSUMER_OPTIONS, host);
+  const program = ts.createProgram([...byPath.keys()], options, host);
   const result = new Map<string, SnippetDiagnostic[]>();
   for (const [name] of snippets) {
     const file = program.getSourceFile(join(dir, `${name}.ts`));

@@ -22,7 +22,7 @@
 import { kcmp } from '../../compare/kcmp.js';
 import { liveTask } from '../../compare/liveness.js';
 import { detectRunMethod } from '../../compare/run-method.js';
-import { assertFd, assertPid } from '../../compare/validate.js';
+import { assertFd, assertOptions, assertPid } from '../../compare/validate.js';
 import { AccessDeniedError, InvalidArgumentError, KcmpError } from '../../errors.js';
 import { fsErrno } from '../../procfs/errors.js';
 import { readLink } from '../../procfs/fd-dir.js';
@@ -33,6 +33,7 @@ import { isGone, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
 import { failedCallRow } from '../fds/fds-problems.js';
 import type { ScanError } from '../fds/fds-report.js';
+import { assertPidList } from '../selection.js';
 import { type Candidate, collectCandidates, describeBucket } from './epoll-candidates.js';
 import { EPOLL_SCHEMA, type EpollReport, type EpollTarget } from './epoll-report.js';
 
@@ -176,6 +177,8 @@ function check(ctx: Context, items: readonly EpollItem[], buckets: Map<string | 
  *   ZombieProcessError, AccessDeniedError, SysError (kcmp unavailable)
  */
 export async function inspectEpoll(options: EpollOptions): Promise<EpollReport> {
+  assertOptions(options, 'inspectEpoll');
+  if (options.search !== undefined) assertPidList(options.search, 'search');
   return scanEpoll(options);
 }
 

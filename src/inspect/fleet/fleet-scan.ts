@@ -13,6 +13,8 @@
  * A process that exits during the scan is an error row (ESRCH/ENOENT, or `identity` when its pid was
  * reused), never a failed scan.
  */
+import { assertOneOf, describe } from '../../compare/validate.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { readCgroupPath, unitOf } from '../../procfs/cgroup.js';
 import type { Selection } from '../../procfs/select.js';
 import type { EngineName } from '../fds/fd-engine.js';
@@ -21,9 +23,12 @@ import type { FdsReport } from '../fds/fds-report.js';
 import { auditContainers } from '../leaks/container-leaks.js';
 import { containers } from '../leaks/containers.js';
 import { findSystemLeaks } from '../leaks/leak-finder.js';
-import { capLabel, DEFAULT_MAX_LABEL_VALUES } from './label-cap.js';
+import { assertScanOptions } from '../selection.js';
+import { capLabel, DEFAULT_MAX_LABEL_VALUES, LIMIT_MAX_LABEL_VALUES } from './label-cap.js';
 
-export type GroupBy = 'unit' | 'cgroup' | 'comm';
+/** What a process's group label is named after, in the order `--group-by` lists them. */
+export const GROUP_BY = ['unit', 'cgroup', 'comm'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
 
 /** What {@link fleetScan} scans and how it names groups. */
 export interface FleetScanOptions {
@@ -31,7 +36,8 @@ export interface FleetScanOptions {
   selection: Selection;
   /** What a process's group label is: its systemd unit (default), its cgroup path, or its command. */
   groupBy: GroupBy;
-  /** At most this many values per label (label-cap.ts). */
+  /** At most this many values per label (default 50, at most 1000): the groups and containers with the
+   * most fds keep their names, the rest are counted as `other`. */
   maxLabelValues: number;
 }
 
@@ -105,6 +111,17 @@ function groupNamer(report: FdsReport, groupBy: GroupBy): (pid: number) => strin
 export async function fleetScan(
   partial: Partial<FleetScanOptions> & Pick<FleetScanOptions, 'selection'>,
 ): Promise<FleetSample> {
+  assertScanOptions(partial, 'fleetScan');
+  if (partial.groupBy !== undefined) assertOneOf(partial.groupBy, GROUP_BY, 'groupBy');
+  const max: unknown = partial.maxLabelValues;
+  if (
+    max !== undefined &&
+    !(Number.isInteger(max) && (max as number) >= 1 && (max as number) <= LIMIT_MAX_LABEL_VALUES)
+  ) {
+    throw new InvalidArgumentError(
+      `invalid maxLabelValues ${describe(max)}: an integer from 1 to ${LIMIT_MAX_LABEL_VALUES}`,
+    );
+  }
   const options = {
     selection: partial.selection,
     groupBy: partial.groupBy ?? 'unit',

@@ -21,6 +21,7 @@
  * left to (a): their link names no path. (b) reads each process's own fd table (its leader's); a thread
  * that unshared its table (unshare(CLONE_FILES)) is covered by (a), which scans every table.
  */
+import { assertOneOf, assertOptionalBoolean, assertPid } from '../../compare/validate.js';
 import { ProcessGoneError } from '../../errors.js';
 import { fsErrno } from '../../procfs/errors.js';
 import { readDirectoryLink } from '../../procfs/exe.js';
@@ -34,9 +35,11 @@ import { linkMountId, mountIds } from '../../procfs/mounts.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { readStat } from '../../procfs/stat.js';
+import { ENGINE_REQUESTS } from '../fds/fd-engine.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
 import { failedCallRow } from '../fds/fds-problems.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
+import { assertScanOptions } from '../selection.js';
 import {
   CONTAINER_LEAK_TIER,
   CONTAINER_LEAKS_SCHEMA,
@@ -77,6 +80,10 @@ const MAX_RESELECT = 8;
 export async function inspectContainerLeaks(
   options: Partial<ContainerLeaksOptions> & Pick<ContainerLeaksOptions, 'container' | 'selection'>,
 ): Promise<ContainerLeaksReport> {
+  assertScanOptions(options, 'inspectContainerLeaks');
+  if (options.container !== 'all') assertPid(options.container, "container (a pid in it, or 'all')");
+  assertOptionalBoolean(options.paranoid, 'paranoid option');
+  if (options.engine !== undefined) assertOneOf(options.engine, ENGINE_REQUESTS, 'engine option');
   assertProcPidsAreOurs();
   const started = performance.now();
   const { selection } = options;

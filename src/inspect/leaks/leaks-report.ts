@@ -24,7 +24,9 @@ export type LeakKind =
   | 'lock-file'
   | 'other';
 
-/** How the child came to share it (leak-case.ts): across an exec, by a fork without exec, or unknown. */
+/** How the child came to share it: across an exec (its program file differs from the ancestor's, or its
+ * argv, environment and stack were built anew), by a fork without exec (all the same), or unknown (/proc
+ * of one of them could not be read). */
 export type LeakCase = 'exec' | 'fork' | 'unknown';
 
 /** One fd of one process. */

@@ -3,9 +3,11 @@
  * mode and the close-on-exec bits), then the leak finder (leak-finder.ts) over it.
  */
 
+import { assertOptionalBoolean } from '../../compare/validate.js';
 import { KcmpError } from '../../errors.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
+import { assertScanOptions } from '../selection.js';
 import { type FinderOptions, findSystemLeaks } from './leak-finder.js';
 import { LEAKS_SCHEMA, type LeaksReport } from './leaks-report.js';
 
@@ -33,6 +35,8 @@ function assertSomethingRead(fds: FdsReport): void {
  * selection holds no user-space process (kernel threads only).
  */
 export async function inspectLeaks(options: LeaksOptions): Promise<LeaksReport> {
+  assertScanOptions(options, 'inspectLeaks');
+  assertOptionalBoolean(options.fork, 'fork option');
   const started = performance.now();
   const { fork = false, ...scan } = options;
   const fds = await inspectFds({ ...scan, all: false, fdinfo: true });

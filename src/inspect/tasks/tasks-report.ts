@@ -164,7 +164,8 @@ export interface KcmpUnusableError extends KcmpErrorScope {
   errno: null;
 }
 
-/** How two tasks are related, inferred from what they share (relations.ts). */
+/** How two tasks are related, in clone()/unshare() terms, inferred from the kinds they share now: each
+ * shared kind names the clone flag that shares it (vm: CLONE_VM, files: CLONE_FILES, …). */
 export interface TaskRelation {
   /** 'thread': a task of the same thread group (CLONE_THREAD); 'clone': another process sharing something. */
   kind: 'thread' | 'clone';

@@ -32,6 +32,7 @@ import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { isNotSupported, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
+import { assertScanOptions } from '../selection.js';
 import { inferRelations } from './relations.js';
 import { type Candidate, collectTasks, recheck } from './task-list.js';
 import {
@@ -179,6 +180,7 @@ export interface TasksOptions {
  *   `certain: false`, no groups, and an error row saying why.
  */
 export async function inspectTasks(options: TasksOptions): Promise<TasksReport> {
+  assertScanOptions(options, 'inspectTasks');
   return scanTasks(options.selection);
 }
 
