@@ -102,8 +102,6 @@ test("the public API's TSDoc speaks of the API, never of internal files (borrow.
   assert.deepEqual(internalFilesCited(false), []);
 });
 
-test("the TSDoc of the fds scan's options and report cites no internal file either", {
-  todo: 'src/inspect/fds/ is being reworked; its TSDoc is fixed with it',
-}, () => {
+test("the TSDoc of the fds scan's options and report cites no internal file either", () => {
   assert.deepEqual(internalFilesCited(true), []);
 });

@@ -45,7 +45,7 @@ import { capObjects, clusterTree, treeOrder } from './graph-tree.js';
 /**
  * The graph of a kcmp.fds/2 report: each process holding a listed description is an actor, clustered by
  * process tree and folded with its like siblings, each shared description an object with an edge per box
- * holding it. A report scanned with `all` also tells what each process holds alone (graph-own.ts).
+ * holding it. A report scanned with `all` also tells what each process holds alone (a line of its box).
  *
  * @example
  * import { writeFileSync } from 'node:fs';

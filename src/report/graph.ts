@@ -114,10 +114,10 @@ export interface GraphOptions {
   maxActors?: number;
   /** At most this many objects are drawn (default 1000); a note says what was left out. */
   maxObjects?: number;
-  /** Fold actors that hold exactly the same objects into one box (graph-fold.ts). Default true. */
+  /** Fold actors (siblings of one title) that hold exactly the same objects into one box. Default true. */
   fold?: boolean;
-  /** The command line of each process by pid (procfs/process-details.ts `cmdline`), for its title
-   * (graph-names.ts); without it a report's own `cmdline` fields (-o CMDLINE) are used, else the command. */
+  /** The command line of each process by pid (as /proc/PID/cmdline gives it, padding trimmed), for its
+   * title; without it a report's own `cmdline` fields (-o CMDLINE) are used, else the command. */
   cmdlines?: ReadonlyMap<number, string | null>;
 }
 

@@ -88,7 +88,7 @@ export interface Description {
   /** When asked for (SIZE, NLINK): what stat(2) says of the file, read once for the description. */
   file?: FileStat;
   /** When asked for (a column needs them): the holders of the other end(s) — pipe ends, UNIX peers,
-   * loopback TCP/UDP connections, ptys — among every fd scanned (fds-peers.ts). */
+   * loopback TCP/UDP connections, ptys — among every fd scanned. */
   peers?: Peer[];
   /** When asked for: the epoll fds watching this description, verified with KCMP_EPOLL_TFD. */
   watchers?: Peer[];
@@ -96,7 +96,7 @@ export interface Description {
   watching?: Peer[];
   /** On an eventfd, when asked for: fdinfo `eventfd-id` (Linux 6.8+), one per eventfd. An eventfd cannot be
    * reopened for I/O (ENXIO), so one id is one such description: its holders are its sharers, and it has no
-   * peers. An O_PATH open of its /proc link is a description of its own without this line (kinds.ts). */
+   * peers. An O_PATH open of its /proc link is a description of its own without this line. */
   eventfdId?: number;
   /** A pipe read end all of whose writers also hold this read end: it waits for an EOF it prevents. */
   onlyWriterIsReader?: true;
@@ -188,7 +188,7 @@ export interface FdsStats {
   errors: number;
   /** kcmp calls (fd tables and fds) */
   comparisons: number;
-  /** The identity engine that ran (fd-engine.ts): kcmp, borrow, bpf, or none (nothing could compare). */
+  /** The identity engine that ran: kcmp, borrow, bpf, or none (nothing could compare). */
   engine: EngineName;
   /** wall-clock time of the scan, in milliseconds */
   elapsedMs: number;
