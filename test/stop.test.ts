@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { mkfds } from './fixture/mkfds.js';
 import { runCliAsync } from './helpers/cli-async.js';
+import { waitFor } from './helpers/exporter.js';
 import { pick } from './helpers/kernel.js';
 import { catchMidScan, stateOf, stillStopped } from './helpers/mid-scan.js';
 
@@ -118,7 +119,7 @@ test('--stop leaves a traced process as it was, and says its part of the snapsho
   const f = await mkfds(t, 'traced'); // main traces tracee (PTRACE_SEIZE): it runs on, as under a debugger
   if (!f) return;
   const { main, tracee } = pick(f.pids, 'main', 'tracee');
-  assert.equal(stateOf(tracee), 'S', 'the tracee runs (it pauses in a sleep)');
+  await waitFor('the tracee to sleep', async () => (stateOf(tracee) === 'S' ? true : undefined));
   const r = await runCliAsync(['fds', '-p', String(tracee), '--stop', '--all', '-J']);
   assert.equal(r.code, 2, 'asked for an exact snapshot, it got none: exit 2, with the full report');
   assert.match(
