@@ -263,20 +263,23 @@ test('a PID namespace holding no process but kcmp: one line and exit 2, not an e
 test('inspectFds(): one engine knob; malformed or contradictory options throw InvalidArgumentError', async () => {
   const call = inspectFds as (options: unknown) => Promise<unknown>;
   const bad: [unknown, RegExp][] = [
-    [undefined, /options must be an object/],
+    [undefined, /^invalid options undefined for inspectFds\(\): pass an object$/],
     [{}, /a selection is required/],
     [{ selection: { kind: 'pid' } }, /unknown selection kind "pid"/],
     [{ selection: { kind: 'pids', pids: 12 } }, /selection pids must be an array of pids/],
     [{ selection: { kind: 'pids', pids: [0] } }, /invalid pid in selection pids 0/],
     [{ selection: { kind: 'tree', root: '1' } }, /invalid selection root "1"/],
-    [{ selection: { kind: 'all' }, all: 'yes' }, /option all must be true or false/],
-    [{ selection: { kind: 'all' }, engine: 'ebpf' }, /option engine must be one of auto, kcmp, borrow, bpf/],
-    [{ selection: { kind: 'all' }, workers: -1 }, /option workers must be 'auto' or 0 to 64/],
+    [{ selection: { kind: 'all' }, all: 'yes' }, /^invalid all option "yes": true or false$/],
+    [
+      { selection: { kind: 'all' }, engine: 'ebpf' },
+      /^invalid engine option "ebpf": one of auto, kcmp, borrow, bpf$/,
+    ],
+    [{ selection: { kind: 'all' }, workers: -1 }, /^invalid workers option -1: 'auto' or 0 to 64$/],
     [
       { selection: { kind: 'all' }, borrow: true, engine: 'kcmp' },
       /borrow: true and engine: 'kcmp' contradict/,
     ],
-    [{ selection: { kind: 'all' }, onProgress: 1 }, /option onProgress must be a function/],
+    [{ selection: { kind: 'all' }, onProgress: 1 }, /^invalid onProgress option 1: a function$/],
   ];
   for (const [options, message] of bad) {
     await assert.rejects(call(options), (error: unknown) => {

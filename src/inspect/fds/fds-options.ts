@@ -4,10 +4,10 @@
  * call that says both differently is refused. A call from plain JavaScript with a malformed option gets an
  * InvalidArgumentError (`code: 'ERR_INVALID_ARG_VALUE'`) naming it, never a TypeError from inside.
  */
-import { describe as describeValue } from '../../compare/validate.js';
+import { assertOneOf, assertOptionalBoolean, describe } from '../../compare/validate.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Selection } from '../../procfs/select.js';
-import { assertSelection } from '../selection.js';
+import { assertScanOptions } from '../selection.js';
 import { ENGINE_REQUESTS, type EngineChoice, type EngineRequest } from './fd-engine.js';
 
 /** Every option of {@link inspectFds}; a caller passes {@link FdsScanOptions} (only `selection` required). */
@@ -70,31 +70,19 @@ const FLAGS = ['all', 'fdinfo', 'fileStat', 'sockets', 'peers', 'paranoid', 'sto
 
 /** The options with every default filled in; throws InvalidArgumentError for any malformed one. */
 export function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(`fd scan options must be an object, got ${describeValue(options)}`);
-  }
-  assertSelection(options.selection);
-  for (const flag of FLAGS) {
-    const value = options[flag];
-    if (value !== undefined && typeof value !== 'boolean') {
-      throw new InvalidArgumentError(`option ${flag} must be true or false, got ${describeValue(value)}`);
-    }
-  }
+  assertScanOptions(options, 'inspectFds');
+  for (const flag of FLAGS) assertOptionalBoolean(options[flag], `${flag} option`);
   const { workers = 'auto' } = options;
   if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
-    throw new InvalidArgumentError(`option workers must be 'auto' or 0 to 64, got ${describeValue(workers)}`);
+    throw new InvalidArgumentError(`invalid workers option ${describe(workers)}: 'auto' or 0 to 64`);
   }
   for (const hook of ['onEngine', 'onProgress'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') {
-      throw new InvalidArgumentError(
-        `option ${hook} must be a function, got ${describeValue(options[hook])}`,
-      );
+      throw new InvalidArgumentError(`invalid ${hook} option ${describe(options[hook])}: a function`);
     }
   }
   if (options.btfPath !== undefined && (typeof options.btfPath !== 'string' || options.btfPath === '')) {
-    throw new InvalidArgumentError(
-      `option btfPath must be a file path, got ${describeValue(options.btfPath)}`,
-    );
+    throw new InvalidArgumentError(`invalid btfPath option ${describe(options.btfPath)}: a file path`);
   }
   return {
     selection: options.selection,
@@ -115,11 +103,7 @@ export function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
 
 /** `engine`, with `borrow: true` read as 'borrow'; the two saying different things is refused. */
 function engineOf({ engine, borrow }: FdsScanOptions): EngineRequest {
-  if (engine !== undefined && !ENGINE_REQUESTS.includes(engine)) {
-    throw new InvalidArgumentError(
-      `option engine must be one of ${ENGINE_REQUESTS.join(', ')}, got ${describeValue(engine)}`,
-    );
-  }
+  if (engine !== undefined) assertOneOf(engine, ENGINE_REQUESTS, 'engine option');
   if (borrow && engine !== undefined && engine !== 'auto' && engine !== 'borrow') {
     throw new InvalidArgumentError(
       `options borrow: true and engine: '${engine}' contradict each other: borrow is the borrow engine`,
