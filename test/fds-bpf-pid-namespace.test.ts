@@ -155,8 +155,11 @@ console.log(JSON.stringify(out));
   const files = inPidNamespace(
     `${RUN}
 sleep 60 </dev/null 3</dev/null 4</dev/null & pid=$!
-# Counted once it runs sleep: the forked shell opens the redirections before it execs (seen: 4 fds).
-i=0; while [ "$(cat /proc/$pid/comm)" != sleep ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+# Counted once sleep sleeps: the forked shell opens the redirections before it execs (seen: 4
+# fds), and exec names the task "sleep" before it closes the shell's close-on-exec fds
+# (begin_new_exec: __set_task_comm, then do_close_on_exec; seen: 6 fds, then 5). Nothing in
+# between waits interruptibly, so state S with that name is sleep in clock_nanosleep.
+i=0; while [ "$(cut -d' ' -f2,3 /proc/$pid/stat)" != "(sleep) S" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
 ls "/proc/$pid/fd" | wc -l >"$OUT/fds"
 PID=$pid run library "$NODE" --input-type=module -e "$LIBRARY"
 kill "$pid"
