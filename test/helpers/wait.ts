@@ -23,7 +23,8 @@ const GONE_MS = 1000;
 
 /**
  * Waits (polling every millisecond, at most `timeoutMs`) until process `pid`'s comm is `comm`: how a test
- * sees an exec complete. While a non-leader thread's execve runs de_thread(), which releases the exited
+ * sees an exec take over the task. Not yet its fds: begin_new_exec() sets the comm before it closes the
+ * close-on-exec fds, so a test that counts fds waits for the new program to block (its stat state S). While a non-leader thread's execve runs de_thread(), which releases the exited
  * leader and hands the pid to the exec'ing thread, /proc/PID/comm can be unreadable for a moment: ENOENT
  * when the lookup at open finds no task for the pid, ESRCH when the task the open found is released before
  * the read (comm_show: get_proc_task() returns NULL). Those are "not yet", as is the old comm; unreadable
