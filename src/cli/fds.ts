@@ -14,6 +14,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { ENGINE_REQUESTS, type EngineRequest } from '../inspect/fds/fd-engine.js';
 import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
 import { normalizeFdsOptions } from '../inspect/fds/fds-options.js';
+import { parseObject } from '../inspect/fds/objects.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
 import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
 import { renderCounters } from '../report/counters.js';
@@ -160,10 +161,20 @@ export function registerFds(program: Command): void {
     .description(
       'List the fds of the selected processes (all visible ones by default) that share one open file ' +
         'description — one offset, one set of status flags — found with kcmp(2): one row per fd, the fds of ' +
-        'a description together. --all lists unshared fds too. Fds that vanish or cannot be read are ERROR ' +
-        'rows (NAME = syscall:ERRNO); nothing is merged on a guess.',
+        'a description together. --all lists unshared fds too; so does a filter (-Q sees every fd). FILE or ' +
+        'PID:FD operands list only the fds of those objects, searched among every process you may read ' +
+        '(narrowed by -p/--tree). Fds that vanish or cannot be read are ERROR rows (NAME = syscall:ERRNO); ' +
+        'nothing is merged on a guess.',
     )
-    .option('--all', 'list every description, also those held by one fd only')
+    .argument(
+      '[object...]',
+      'only the fds of these: FILE (its inode, symlinks followed) or PID:FD (that fd\'s description); every ' +
+        'process you may read is searched (./NAME for a file named like PID:FD)',
+    )
+    .option(
+      '--all',
+      'list every description, also those held by one fd only (implied by -Q and by FILE or PID:FD operands)',
+    )
     .option(
       '-D, --descriptions',
       'one row per open file description, its holders summarised by process (HELDBY), instead of one per fd',
@@ -200,11 +211,13 @@ export function registerFds(program: Command): void {
         '  kcmp fds -p 1234,1235 --all -J        every fd of two processes, grouped, as JSON\n' +
         '  kcmp fds -D --tree $(pgrep -o nginx)  one row per description: who holds it, folded\n' +
         '  kcmp fds -o +FLAGS,METHOD             more columns\n' +
-        '  kcmp fds -Q "SOCK.STATE == \'LISTEN\'"   only rows of listening sockets\n' +
-        '  kcmp fds -o +PEERS --all              who holds the other end of each pipe and socket',
+        '  kcmp fds /var/log/syslog              who holds this file, and which fds share one description\n' +
+        '  kcmp fds 1234:3 -o +PEERS             that fd\'s description, every holder, and who holds the other end\n' +
+        '  kcmp fds -Q "SOCK.STATE == \'LISTEN\'"   every listening socket and its holders (-Q sees every fd)\n' +
+        '  kcmp fds -p 1234 --all -o +PEERS      who holds the other end of each pipe and socket (* outside -p)',
     )
     .action(
-      action(async (flags: FdsFlags) => {
+      action(async (operands: string[], flags: FdsFlags) => {
         if (listedColumns(flags, flags.descriptions ? DESCRIPTION_COLUMNS : FDS_COLUMNS)) return EXIT.OK;
         const kind = resolveFormat(flags);
         const format: Format = kind === 'json' ? FORMATS.json : FORMATS.table;
@@ -213,14 +226,18 @@ export function registerFds(program: Command): void {
         const fdinfo = needsFdinfo(shown);
         // Only what the flags say: the defaults live in normalizeFdsOptions, which also reads --borrow
         // as the borrow engine (and refuses it beside another engine).
+        const objects = operands.map(parseObject);
         const options = normalizeFdsOptions({
           selection: selectionOf(flags),
+          objects,
           // A picture reads every fd: what a process holds alone is counted in its box, its listeners named.
-          all: isPicture(kind) ? true : flags.all,
+          // A filter sees every fd too: "shared only" is the view when nothing narrower was asked for.
+          all: isPicture(kind) || rows.filter !== undefined ? true : flags.all,
           fdinfo,
           fileStat: needsFileStat(shown),
           sockets: needsSockets(shown),
-          peers: isPicture(kind) || needsPeers(shown),
+          // A picture draws what the selection holds: its peers are looked for among it alone.
+          peers: isPicture(kind) ? 'selection' : needsPeers(shown),
           paranoid: flags.paranoid,
           stop: flags.stop,
           workers: workers(flags.workers),

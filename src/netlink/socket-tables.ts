@@ -22,7 +22,7 @@ import { AF_INET, AF_INET6, type InetProtocol, inetRequest, parseInet } from './
 import { dump, dumpRequest } from './messages.js';
 import { netlinkRequest, packetRequest, parseNetlink, parsePacket } from './netlink-diag.js';
 import { PROC_NET_TABLES, type ProcNetTable, readProcNet } from './proc-net.js';
-import type { SocketInfo } from './socket-info.js';
+import type { Endpoint, SocketInfo } from './socket-info.js';
 import { parseUnix, unixRequest } from './unix-diag.js';
 
 /** Why a socket has no name: the call that failed and its errno. */
@@ -78,6 +78,29 @@ class Namespace {
     }
     return this.sockets.get(ino);
   }
+
+  /** Every family read (a full dump), once: what a search by anything but the inode needs. */
+  all(): Map<number, SocketInfo> {
+    this.find(-1); // no socket has inode -1: reads every family
+    return this.sockets;
+  }
+
+  private tuples: Map<string, number> | undefined;
+
+  /** The socket of this namespace whose (local, remote) is `s`'s (remote, local): the other end of a
+   * connection that stays inside the namespace (loopback); undefined for a remote end. */
+  connectedTo(s: SocketInfo): number | undefined {
+    if (!s.remote || !s.local) return undefined;
+    if (!this.tuples) {
+      this.tuples = new Map();
+      for (const t of this.all().values()) if (t.remote && t.local) this.tuples.set(tupleOf(t, t.local, t.remote), t.ino);
+    }
+    return this.tuples.get(tupleOf(s, s.remote, s.local));
+  }
+}
+
+function tupleOf(s: SocketInfo, a: Endpoint, b: Endpoint): string {
+  return `${s.protocol} ${a.address}:${a.port} ${b.address}:${b.port}`;
 }
 
 /** A task id, or 'self' for this process (its pid may mean nothing in a /proc of another PID namespace). */
@@ -102,6 +125,19 @@ export class SocketTables {
   find(tid: Task, ino: number): SocketInfo | Unnamed | undefined {
     const ns = this.namespaceOf(tid);
     return 'errno' in ns ? ns : ns.find(ino);
+  }
+
+  /**
+   * The inode of the other end of socket `ino` held by task `tid`: a UNIX socket's peer (unix_diag), or
+   * the socket of the same namespace at the other end of its connection. undefined when it has none that
+   * this namespace can show: unconnected, listening, connected to another host or namespace, or unknown.
+   */
+  otherEnd(tid: Task, ino: number): number | undefined {
+    const ns = this.namespaceOf(tid);
+    if ('errno' in ns) return undefined;
+    const s = ns.find(ino);
+    if (s === undefined) return undefined;
+    return s.peer !== undefined && s.peer !== 0 ? s.peer : ns.connectedTo(s);
   }
 
   /** Why sockets of `tid`'s namespace are named from /proc/TID/net instead of sock_diag, if they are. */

@@ -5,7 +5,7 @@
  * -o, and the description view's columns (fds-descriptions.ts: those not `perFd`) all derive from
  * FDS_COLUMNS.
  */
-import type { Description, FdsReport, FdsStats, Holder, Peer, ScanError } from '../inspect/fds/fds-report.js';
+import type { Description, FdsReport, FdsStats, Holder, Peer, PeerUnseen, ScanError } from '../inspect/fds/fds-report.js';
 import { type SocketInfo, socketName } from '../netlink/socket-info.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import type { ProcessDetails } from '../procfs/process-details.js';
@@ -151,18 +151,39 @@ const SOCKET_COLUMNS = {
 /** A comm inside a `pid,comm,fd` list: its separators and backslash escaped, as lsfd's ENDPOINTS. */
 const listedComm = (command: string) =>
   command.replace(/[\\, ]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-/** `pid,comm,fd` items, one space apart: on a terminal the list is cut at an item, the rest counted. */
+/** `pid,comm,fd` items, one space apart (`*` after one held outside the selection): on a terminal the
+ * list is cut at an item, the rest counted. */
+const peerItems = (peers: readonly Peer[]) =>
+  peers.map((p) => `${p.pid},${listedComm(p.command)},${p.fd}${p.outside ? '*' : ''}`);
 const peerList = (peers: (d: Description) => readonly Peer[] | undefined) =>
   listColumn<FdsRow>(
     ' ',
-    h((d) => peers(d)?.map((p) => `${p.pid},${listedComm(p.command)},${p.fd}`) ?? null),
+    h((d) => {
+      const list = peers(d);
+      return list ? peerItems(list) : null;
+    }),
   );
+
+/** PEERS of a pipe or socket with no other end seen: why, in words no pid,comm,fd item can look like. */
+const UNSEEN: Record<PeerUnseen, string> = {
+  listening: '(listening)',
+  unconnected: '(unconnected)',
+  remote: '(remote)',
+  unreadable: '(unreadable)',
+  'no-holder': '(no holder)',
+  unknown: '(unknown)',
+};
 
 const PEER_COLUMNS = {
   PEERS: {
-    help: 'holders of the other end (pipe ends, UNIX peers, loopback connections, ptys): pid,comm,fd …',
+    help:
+      'holders of the other end (pipe ends, UNIX peers, loopback connections, ptys): pid,comm,fd … (* outside ' +
+      'the selection); or why none is seen: (listening), (unconnected), (remote), (unreadable), (no holder), (unknown)',
     peers: true,
-    ...peerList((d) => d.peers),
+    ...listColumn<FdsRow>(
+      ' ',
+      h((d) => (d.peerUnseen ? [UNSEEN[d.peerUnseen]] : d.peers ? peerItems(d.peers) : null)),
+    ),
   },
   'EPOLL.WATCHERS': {
     help: 'epoll instances watching this description (verified with KCMP_EPOLL_TFD): pid,comm,epfd …',
@@ -457,6 +478,15 @@ export function fdsFootnote(report: FdsReport): string {
     notes.push(
       `not an exact snapshot of ${processes} ${running.join(', ')}: --stop did not hold ${them} still ` +
         `(traced, or not stopped in time: ERROR not-stopped says which)`,
+    );
+  }
+  if (report.descriptions.some((d) => d.peers?.some((p) => p.outside))) {
+    notes.push('*: a peer held by a process outside the selection (searched among every process readable)');
+  }
+  const unsearched = report.stats.unsearched;
+  if (unsearched) {
+    notes.push(
+      `${unsearched} ${unsearched === 1 ? 'process' : 'processes'} searched could not be read: what ${unsearched === 1 ? 'it holds' : 'they hold'} is not seen (run as root to search every process)`,
     );
   }
   return notes.map((note) => `${note}\n`).join('');

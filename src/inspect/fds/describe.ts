@@ -19,14 +19,23 @@ import { FsMagics } from '../../procfs/fs-magic.js';
 import { stillSame } from '../../procfs/identity.js';
 import { kindOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
-import { errnoName } from '../../sys/errno.js';
+import { errnoName, isGone } from '../../sys/errno.js';
+import type { SocketTables } from '../../netlink/socket-tables.js';
 import type { EngineName } from './fd-engine.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
 import { describeRelations } from './fds-relations.js';
-import { type Description, FDS_SCHEMA, type FdsReport, type Holder, type ProcessInfo } from './fds-report.js';
+import {
+  type Description,
+  FDS_SCHEMA,
+  type FdsReport,
+  type Holder,
+  type ProcessInfo,
+  type ScanError,
+} from './fds-report.js';
 import type { Grouped } from './grouping.js';
+import type { Scope } from './narrow.js';
 import { readNames } from './names.js';
 import { CALLS, FATE, METHODS, type Verdicts } from './verdicts.js';
 import type { WorkerPool } from './work-split.js';
@@ -39,7 +48,17 @@ export interface DescribeRun {
   /** Processes that live on but left a shared table during the scan (handover.ts): no holders of it. */
   left: ReadonlySet<number>;
   pool: WorkerPool | undefined;
-  options: { all: boolean; fdinfo: boolean; fileStat: boolean; sockets: boolean; peers: boolean };
+  options: {
+    all: boolean;
+    fdinfo: boolean;
+    fileStat: boolean;
+    sockets: boolean;
+    peers: boolean | 'selection';
+  };
+  /** What was read beyond the selection, and whose errors are counted rather than listed (narrow.ts). */
+  scope: Scope;
+  /** The socket tables the narrowing read (narrow.ts), read again by nothing here. */
+  sockets: SocketTables;
   engine: EngineName;
   /** kcmp calls made before the group stage (KCMP_FILES, for the fd tables). */
   comparisons: number;
@@ -61,46 +80,58 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
     run.problems,
   );
   for (const pid of replaced) run.problems.replaced(pid);
-  const listed = run.options.all ? kept.keys : kept.keys.filter((key) => kept.members(key).length > 1);
+  const own = (key: number) => ownMembers(rows, kept.members(key));
+  const listed = kept.keys.filter(listedBy(rows, run, own));
   const names = await readNames(
     rows,
-    listed.map((key) => kept.members(key)),
+    listed.map((key) => own(key)),
     run.pool,
     run.problems,
   );
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
   const command = (pid: number) => commands.get(pid) ?? '';
   const byKey = new Map<number, Description>();
-  const describeOne = descriptionOf(rows, grouped.verdicts, kept, holding, command, run);
+  const describeOne = descriptionOf(rows, grouped.verdicts, own, kept.number, holding, command, run);
   listed.forEach((key, i) => {
     byKey.set(key, describeOne(key, names[i] as string));
   });
+  const { quiet, outside } = run.scope;
   const relationErrors =
     run.options.sockets || run.options.peers
-      ? describeRelations(byKey, { rows, kept, command }, run.options)
+      ? describeRelations(byKey, { rows, kept, command, outside, sockets: run.sockets }, run.options)
       : [];
-  const errors = [
+  const all = [
     ...run.problems.list().filter((e) => !replaced.has(e.pid) || e.reason === 'replaced'),
     ...relationErrors,
   ];
+  const errors = all.filter((e) => !quiet(e.pid));
+  const unsearched = new Set(all.filter((e) => quiet(e.pid) && unread(e)).map((e) => e.pid)).size;
   let fds = 0;
   let shared = 0;
+  let descriptions = 0;
   for (const key of kept.keys) {
-    const members = kept.members(key);
+    const members = own(key);
+    if (members.length === 0) continue;
+    descriptions++;
     for (const row of members) fds += holdersOf(tableOf(rows, row)).filter(holding).length;
     if (members.length > 1) shared++;
   }
+  if (unsearched > 0) for (const d of byKey.values()) if (d.peerUnseen === 'no-holder') d.peerUnseen = 'unreadable';
   return {
     schema: FDS_SCHEMA,
-    processes: processInfo(run.processes, rows.tables),
+    processes: processInfo(
+      run.processes.filter((p) => !outside.has(p.pid)),
+      rows.tables,
+    ),
     descriptions: [...byKey.values()],
     errors,
     stats: {
-      processes: run.processes.length,
+      processes: run.processes.length - outside.size,
       fds,
-      descriptions: kept.keys.length,
+      descriptions,
       shared,
       errors: errors.length,
+      ...(unsearched > 0 && { unsearched }),
       comparisons: run.comparisons + grouped.comparisons,
       engine: run.engine,
       elapsedMs: Math.round(performance.now() - run.started),
@@ -195,11 +226,58 @@ function noteFate(rows: FdRows, v: Verdicts, row: number, problems: Problems): b
   }
 }
 
+/** The members of a description the selection holds: its rows less those read only as other ends. */
+function ownMembers(rows: FdRows, members: Int32Array): Int32Array {
+  const context = rows.context;
+  if (!context) return members;
+  let all = true;
+  for (const row of members) if (context[row] === 1) all = false;
+  return all ? members : members.filter((row) => context[row] !== 1);
+}
+
+/**
+ * Which kept descriptions are listed: those the selection holds — all of them (`all`, implied by
+ * objects), or those held more than once — and, when an fd was named (`PID:FD`), only the one it holds.
+ */
+function listedBy(
+  rows: FdRows,
+  run: DescribeRun,
+  own: (key: number) => Int32Array,
+): (key: number) => boolean {
+  const fds = run.scope.objects.flatMap((o) => (o.fd ? [o.fd] : []));
+  const files = run.scope.objects.some((o) => !o.fd);
+  const named = (key: number) =>
+    Array.from(own(key)).some((row) => {
+      const table = tableOf(rows, row);
+      const fd = rows.fd[row] as number;
+      return fds.some((o) => o.fd === fd && holdersOf(table).includes(o.pid));
+    });
+  return (key) => {
+    const members = own(key);
+    if (members.length === 0 || (!run.options.all && members.length < 2)) return false;
+    if (fds.length === 0) return true;
+    // A FILE operand lists every description of its inode; a PID:FD one only its own.
+    return named(key) || (files && isObjectFile(rows, members[0] as number, run.scope.objects));
+  };
+}
+
+/** Whether the row refers to one of the FILE operands (not only to a PID:FD one's inode). */
+function isObjectFile(rows: FdRows, row: number, objects: Scope['objects']): boolean {
+  const [dev, ino] = [rows.dev[row] as number, rows.ino[row] as number];
+  return objects.some((o) => !o.fd && o.dev === dev && o.ino === ino);
+}
+
+/** An error that means "this process could not be read" (not that it exited meanwhile). */
+function unread(e: ScanError): boolean {
+  return e.reason === 'missed' || (e.errno !== null && !isGone(e.errno) && e.reason !== 'replaced');
+}
+
 /** How one listed description is written: by its key, with its name. */
 function descriptionOf(
   rows: FdRows,
   v: Verdicts,
-  kept: Kept,
+  own: (key: number) => Int32Array,
+  number: (key: number) => number,
   holding: (pid: number) => boolean,
   command: (pid: number) => string,
   run: DescribeRun,
@@ -229,7 +307,7 @@ function descriptionOf(
   };
   const magics = new FsMagics();
   return (key, name) => {
-    const members = kept.members(key);
+    const members = own(key);
     const first = members[0] as number;
     const [mode, dev] = [rows.mode[first] as number, rows.dev[first] as number];
     const [tid, fd, ino] = [tableOf(rows, first).tid, rows.fd[first] as number, rows.ino[first] as number];
@@ -237,7 +315,7 @@ function descriptionOf(
     // Ids number every kept description, listed or not, so one description has the same id with --all
     // and without (the default view lists the shared ones, with gaps in their numbers).
     return {
-      id: `d${kept.number(key)}`,
+      id: `d${number(key)}`,
       type: kindOf(mode, name, magics.of(tid, fd, dev, mode)).name,
       name,
       dev: formatDev(dev),

@@ -9,7 +9,13 @@
  * describe stage): nothing is guessed.
  */
 import { fsErrno } from '../../procfs/errors.js';
-import { allocFdColumns, type FdColumns, listFds, scanFds } from '../../procfs/fds.js';
+import {
+  allocFdColumns,
+  type FdColumns,
+  listFds,
+  NUMERIC_COLUMN_NAMES,
+  scanFds,
+} from '../../procfs/fds.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
@@ -25,6 +31,35 @@ export interface FdRows extends FdColumns {
   /** The bpf engine's name of a row's file, read in the same visit as its inode (task-file-program.ts);
    * undefined where the pass wrote none (names.ts then reads the link). */
   nameOf?: (row: number) => string | undefined;
+  /** 1 for a row read only as a possible other end of a listed row (a peer), never listed itself
+   * (narrow.ts); absent when every row is the selection's. */
+  context?: Uint8Array;
+}
+
+/**
+ * The rows `keep` keeps (a code per row: 0 drop, 1 keep, 2 keep as context), in their order, every column
+ * with them; the tables stay as they are (a table may keep no row: missedTables has looked at it before).
+ */
+export function keepRows(rows: FdRows, keep: Uint8Array): FdRows {
+  const kept: number[] = [];
+  for (let row = 0; row < keep.length; row++) if (keep[row] !== 0) kept.push(row);
+  const cols = allocFdColumns(kept.length);
+  for (const name of NUMERIC_COLUMN_NAMES) {
+    const from = rows[name];
+    const to = cols[name];
+    kept.forEach((row, i) => {
+      to[i] = from[row] as number;
+    });
+  }
+  const { fileKey, nameOf } = rows;
+  return {
+    ...cols,
+    tables: rows.tables,
+    table: Int32Array.from(kept, (row) => rows.table[row] as number),
+    context: Uint8Array.from(kept, (row) => (keep[row] === 2 ? 1 : 0)),
+    ...(fileKey && { fileKey: Int32Array.from(kept, (row) => fileKey[row] as number) }),
+    ...(nameOf && { nameOf: (i: number) => nameOf(kept[i] as number) }),
+  };
 }
 
 /** The table row `row` was read from. */

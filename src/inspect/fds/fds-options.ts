@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { Selection } from '../../procfs/select.js';
 import { assertScanOptions } from '../selection.js';
 import { ENGINE_REQUESTS, type EngineChoice, type EngineRequest } from './fd-engine.js';
+import type { FdObject } from './objects.js';
 
 /** Every option of {@link inspectFds}; a caller passes {@link FdsScanOptions} (only `selection` required). */
 export interface FdsOptions {
@@ -22,8 +23,19 @@ export interface FdsOptions {
   fileStat: boolean;
   /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag. */
   sockets: boolean;
-  /** Find the other ends (peers) and epoll watchers of the listed descriptions. */
-  peers: boolean;
+  /**
+   * Find the other ends (peers) and epoll watchers of the listed descriptions: true looks for other ends
+   * among every process the user may read (those outside the selection are marked `outside`), and says
+   * where none could be seen (`peerUnseen`); 'selection' only among the selected processes.
+   */
+  peers: boolean | 'selection';
+  /**
+   * Only these objects (`kcmp fds FILE…`, `PID:FD`): the fds referring to a file (its inode, symlinks
+   * followed), or the description one fd holds with all its holders. Every description of them is listed
+   * (`all` is implied). With the selection `{ kind: 'all' }`, every process the user may read is searched
+   * and those that cannot be read are counted (`stats.unsearched`), not listed as errors.
+   */
+  objects: FdObject[];
   /** Compare socket inodes with kcmp too, instead of trusting "one description per socket". */
   paranoid: boolean;
   /** SIGSTOP the selected processes while scanning (refused for ourselves and our ancestors; a traced
@@ -66,12 +78,20 @@ export type FdsScanOptions = Partial<FdsOptions> &
     borrow?: boolean;
   };
 
-const FLAGS = ['all', 'fdinfo', 'fileStat', 'sockets', 'peers', 'paranoid', 'stop', 'borrow'] as const;
+const FLAGS = ['all', 'fdinfo', 'fileStat', 'sockets', 'paranoid', 'stop', 'borrow'] as const;
 
 /** The options with every default filled in; throws InvalidArgumentError for any malformed one. */
 export function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
   assertScanOptions(options, 'inspectFds');
   for (const flag of FLAGS) assertOptionalBoolean(options[flag], `${flag} option`);
+  if (options.peers !== undefined && options.peers !== 'selection') assertOptionalBoolean(options.peers, 'peers option');
+  const objects = objectsOf(options.objects);
+  if (objects.length > 0 && options.stop && options.selection.kind === 'all') {
+    throw new InvalidArgumentError(
+      'objects and stop: true with the selection { kind: "all" } would stop every process of the machine',
+      { remedy: 'name the processes to stop (the CLI: -p or --tree beside the operands)' },
+    );
+  }
   const { workers = 'auto' } = options;
   if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
     throw new InvalidArgumentError(`invalid workers option ${describe(workers)}: 'auto' or 0 to 64`);
@@ -86,11 +106,12 @@ export function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
   }
   return {
     selection: options.selection,
-    all: options.all ?? false,
+    all: objects.length > 0 || (options.all ?? false),
     fdinfo: options.fdinfo ?? false,
     fileStat: options.fileStat ?? false,
     sockets: options.sockets ?? false,
     peers: options.peers ?? false,
+    objects,
     paranoid: options.paranoid ?? false,
     stop: options.stop ?? false,
     workers,
@@ -111,4 +132,24 @@ function engineOf({ engine, borrow }: FdsScanOptions): EngineRequest {
     );
   }
   return borrow ? 'borrow' : (engine ?? 'auto');
+}
+
+/** The `objects` option, each checked: `{ file: PATH }` or `{ pid, fd }`. */
+function objectsOf(objects: unknown): FdObject[] {
+  if (objects === undefined) return [];
+  if (!Array.isArray(objects)) throw new InvalidArgumentError(`invalid objects option ${describe(objects)}: an array`);
+  return objects.map((o: unknown) => {
+    const ok =
+      typeof o === 'object' &&
+      o !== null &&
+      (('file' in o && typeof o.file === 'string' && o.file !== '') ||
+        ('pid' in o &&
+          'fd' in o &&
+          Number.isInteger(o.pid) &&
+          (o.pid as number) > 0 &&
+          Number.isInteger(o.fd) &&
+          (o.fd as number) >= 0));
+    if (!ok) throw new InvalidArgumentError(`invalid object ${describe(o)}: { file: PATH } or { pid, fd }`);
+    return o as FdObject;
+  });
 }

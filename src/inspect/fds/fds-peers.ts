@@ -21,6 +21,7 @@ import type { SocketTables } from '../../netlink/socket-tables.js';
 import { accessMode, readFdInfo, readFdInfoLine } from '../../procfs/fdinfo.js';
 import type { FdColumns } from '../../procfs/fds.js';
 import { namespaceOf } from '../../procfs/namespaces.js';
+import type { PeerUnseen } from './fds-report.js';
 
 const S_IFMT = 0o170000;
 const S_IFIFO = 0o010000;
@@ -166,4 +167,26 @@ function ptyPeers<D>(scan: PeerScan<D>, devices: readonly D[], link: (a: D, b: D
   for (const [key, slave] of slaves) {
     for (const master of masters.get(key) ?? []) both(link, master, slave);
   }
+}
+
+/**
+ * Why description `d`, a pipe or socket, shows no other end after every process the user may read was
+ * searched; undefined for other kinds, and for a FIFO opened O_RDWR (it is its own other end). A pipe end
+ * with no other end found has no holder (`no-holder`; the caller turns it into `unreadable` when some
+ * processes could not be read). A socket says what its table says: no peer, a remote one, or one no
+ * process was found holding.
+ */
+export function peerUnseen<D>(scan: PeerScan<D>, d: D): PeerUnseen | undefined {
+  const s = first(scan, d);
+  const type = (scan.cols.mode[s] as number) & S_IFMT;
+  if (type === S_IFIFO) return modeOf(scan, d) === 'rw' ? undefined : 'no-holder';
+  if (type !== S_IFSOCK) return undefined;
+  const { tid } = scan.at(s);
+  const ino = scan.cols.ino[s] as number;
+  const socket = scan.sockets.find(tid, ino);
+  if (socket === undefined || !('ino' in socket)) return 'unknown';
+  if (socket.peer !== undefined && socket.peer !== 0) return 'no-holder';
+  if (socket.state === 'LISTEN') return 'listening';
+  if (!socket.remote) return 'unconnected';
+  return scan.sockets.otherEnd(tid, ino) === undefined ? 'remote' : 'no-holder';
 }

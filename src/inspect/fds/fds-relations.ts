@@ -5,10 +5,10 @@
  * listed pipe is found even where that end is held once and not listed itself (its `description` is then
  * null).
  */
-import { SocketTables } from '../../netlink/socket-tables.js';
+import type { SocketTables } from '../../netlink/socket-tables.js';
 import { readFdInfoLine } from '../../procfs/fdinfo.js';
 import { type FdRows, tableOf } from './fd-rows.js';
-import { findPeers, type Slot } from './fds-peers.js';
+import { findPeers, peerUnseen, type Slot } from './fds-peers.js';
 import type { Description, Peer, ScanError } from './fds-report.js';
 import { nameSockets } from './fds-sockets.js';
 import { findWatchers } from './fds-watchers.js';
@@ -19,6 +19,10 @@ export interface RelationScan {
   /** Every description the scan kept, by its key (its first holder's row), with its rows (describe.ts). */
   kept: { keys: readonly number[]; members(key: number): ArrayLike<number> };
   command(pid: number): string;
+  /** Processes read only for the other ends: their holders are peers marked `outside`. */
+  outside: ReadonlySet<number>;
+  /** The scan's socket tables (read for the narrowing already, narrow.ts). */
+  sockets: SocketTables;
 }
 
 /**
@@ -28,16 +32,11 @@ export interface RelationScan {
 export function describeRelations(
   listed: ReadonlyMap<number, Description>,
   scan: RelationScan,
-  options: { sockets: boolean; peers: boolean },
+  options: { sockets: boolean; peers: boolean | 'selection' },
 ): ScanError[] {
-  const tables = new SocketTables();
-  try {
-    const errors = options.sockets ? nameSockets(listed.values(), tables) : [];
-    if (options.peers) addRelations(listed, scan, tables);
-    return errors;
-  } finally {
-    tables.close();
-  }
+  const errors = options.sockets ? nameSockets(listed.values(), scan.sockets) : [];
+  if (options.peers) addRelations(listed, scan, options.peers === true);
+  return errors;
 }
 
 /** fdinfo `eventfd-id` (6.8+; '' before, or if the fd is gone): one id per eventfd context. */
@@ -49,7 +48,9 @@ function eventfdIdOf({ tid, fd }: Slot): string {
   }
 }
 
-function addRelations(listed: ReadonlyMap<number, Description>, scan: RelationScan, sockets: SocketTables) {
+/** Adds peers, watchers and eventfd ids; `searched`: other ends were looked for beyond the selection,
+ * so a pipe or socket without one says why (peerUnseen). */
+function addRelations(listed: ReadonlyMap<number, Description>, scan: RelationScan, searched: boolean) {
   const { kept } = scan;
   const links = new LinkReader(scan.rows);
   try {
@@ -64,7 +65,7 @@ function addRelations(listed: ReadonlyMap<number, Description>, scan: RelationSc
       at,
       cols: scan.rows,
       link,
-      sockets,
+      sockets: scan.sockets,
     };
     const { peers, onlyWriterIsReader } = findPeers(peerScan);
     const first = (key: number) => kept.members(key)[0] as number;
@@ -75,7 +76,9 @@ function addRelations(listed: ReadonlyMap<number, Description>, scan: RelationSc
     const holders = (key: number, slots: ArrayLike<number> = kept.members(key)): Peer[] =>
       Array.from(slots, (slot) => {
         const { pid, fd } = at(slot);
-        return { pid, fd, command: scan.command(pid), description: listed.get(key)?.id ?? null };
+        const peer: Peer = { pid, fd, command: scan.command(pid), description: listed.get(key)?.id ?? null };
+        if (scan.outside.has(pid)) peer.outside = true;
+        return peer;
       });
     const watching = new Map<number, number[]>();
     for (const [target, list] of watchers) {
@@ -84,6 +87,8 @@ function addRelations(listed: ReadonlyMap<number, Description>, scan: RelationSc
     for (const [key, description] of listed) {
       const eventfdId = description.type === 'eventfd' ? eventfdIdOf(at(first(key))) : '';
       description.peers = (peers.get(key) ?? []).flatMap((p) => holders(p));
+      const unseen = searched && description.peers.length === 0 ? peerUnseen(peerScan, key) : undefined;
+      if (unseen) description.peerUnseen = unseen;
       description.watchers = (watchers.get(key) ?? []).flatMap((w) => holders(w.epoll, [w.slot]));
       const watched = watching.get(key);
       if (watched) description.watching = watched.flatMap((t) => holders(t));

@@ -88,8 +88,12 @@ export interface Description {
   /** When asked for (SIZE, NLINK): what stat(2) says of the file, read once for the description. */
   file?: FileStat;
   /** When asked for (a column needs them): the holders of the other end(s) — pipe ends, UNIX peers,
-   * loopback TCP/UDP connections, ptys — among every fd scanned. */
+   * loopback TCP/UDP connections, ptys — among every process the user may read (pipe and socket ends
+   * held outside the selection are marked `outside`; pty ends are looked for in the selection). */
   peers?: Peer[];
+  /** When peers were looked for beyond the selection and a pipe or socket has none: why no other end is
+   * seen — {@link PeerUnseen}. */
+  peerUnseen?: PeerUnseen;
   /** When asked for: the epoll fds watching this description, verified with KCMP_EPOLL_TFD. */
   watchers?: Peer[];
   /** On an epoll instance, when asked for: the holders of the descriptions it watches (verified). */
@@ -116,7 +120,19 @@ export interface Peer {
   commandBytes?: string;
   /** The id of the description that fd holds, or null when it is not listed. */
   description: string | null;
+  /** The process is outside the selection: found when the other end was looked for machine-wide. */
+  outside?: true;
 }
+
+/**
+ * Why a pipe or socket shows no other end: `listening` (a listening socket: its connections are sockets of
+ * their own), `unconnected` (a socket with no peer: unbound, or not connected), `remote` (connected to a socket this network namespace does not hold: another host or
+ * namespace), `unreadable` (no readable process holds it, and some processes could not be read: it may be
+ * held there), `no-holder` (every process was read and none holds it: closed, or held only by the kernel —
+ * an fd in flight in an SCM_RIGHTS message), `unknown` (the socket could not be looked up: its family is
+ * not read, or its namespace could not be entered).
+ */
+export type PeerUnseen = 'listening' | 'unconnected' | 'remote' | 'unreadable' | 'no-holder' | 'unknown';
 
 /** A process or fd that could not be read or compared: an error row, never a verdict. */
 export interface ScanError {
@@ -190,6 +206,9 @@ export interface FdsStats {
   comparisons: number;
   /** The identity engine that ran: kcmp, borrow, bpf, or none (nothing could compare). */
   engine: EngineName;
+  /** Processes searched without being named (outside the selection, or every process for FILE operands)
+   * that could not be read: an end or holder there is not seen. Absent when none. */
+  unsearched?: number;
   /** wall-clock time of the scan, in milliseconds */
   elapsedMs: number;
 }

@@ -25,6 +25,7 @@ import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
 import { type Frozen, freeze, type NotStopped } from '../freeze.js';
 import { identify } from './buckets.js';
+import { SocketTables } from '../../netlink/socket-tables.js';
 import { describe } from './describe.js';
 import { chooseEngine, type EngineChoice, openBpf } from './fd-engine.js';
 import { type FdRows, missedTables, readRows } from './fd-rows.js';
@@ -43,6 +44,8 @@ import { Problems } from './fds-problems.js';
 import type { FdsReport } from './fds-report.js';
 import { group } from './grouping.js';
 import { handOver } from './handover.js';
+import { narrowRows, scopeOf } from './narrow.js';
+import { resolveObjects } from './objects.js';
 import { type SettledTables, settledFdTables } from './unheld.js';
 import { WorkerPool, workerCount } from './work-split.js';
 
@@ -63,11 +66,14 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
   const started = performance.now();
+  const objects = resolveObjects(options.objects);
   const selected = selectProcesses(options.selection);
-  const run = await startRun(selected, options);
+  const scope = scopeOf(selected, options.selection.kind === 'all', options, objects);
+  const run = await startRun(selected, scope.processes, options);
+  const sockets = new SocketTables();
   try {
-    const found = settledFdTables(selected, run.how.blocked);
-    const read = await readTables(found, run, options);
+    const found = settledFdTables(scope.processes, run.how.blocked);
+    const read = await readTables(found, run, options, (rows) => narrowRows(rows, scope, sockets));
     run.iterator?.close();
     return await describe(read.rows, read.grouped, {
       processes: found.processes,
@@ -76,11 +82,14 @@ export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
       left: read.left,
       pool: run.pool,
       options,
+      scope,
+      sockets,
       engine: run.choice.engine,
       comparisons: found.comparisons,
       started,
     });
   } finally {
+    sockets.close();
     await run.close();
   }
 }
@@ -94,7 +103,12 @@ const READINGS = 3;
  * shared table's reader left during the reading (handover.ts), up to READINGS times. The problems are the
  * last reading's, with what was known before it.
  */
-async function readTables(found: SettledTables, run: Run, options: FdsOptions) {
+async function readTables(
+  found: SettledTables,
+  run: Run,
+  options: FdsOptions,
+  narrow: (rows: FdRows) => FdRows,
+) {
   const progress = (phase: FdsProgress['phase']) => (done: number, total: number) =>
     options.onProgress?.({ phase, done, total });
   let tables = byPidAndTid(found.tables);
@@ -102,11 +116,12 @@ async function readTables(found: SettledTables, run: Run, options: FdsOptions) {
   const left = new Set<number>();
   for (let reading = 1; ; reading++) {
     const problems = problemsBefore(found, run);
-    const rows = run.iterator
+    const read = run.iterator
       ? readRowsBpf(run.iterator, tables)
       : await readRows(tables, run.pool, problems, progress('scan'));
-    noteMissed(rows, run.iterator ? 'bpf' : 'proc', problems);
-    noteAssumed(found.assumed, rows.tables, problems);
+    noteMissed(read, run.iterator ? 'bpf' : 'proc', problems);
+    noteAssumed(found.assumed, read.tables, problems);
+    const rows = narrow(read);
     const buckets = identify(rows, options.paranoid);
     const onProgress = progress('group');
     const grouped = await group(rows, buckets, { ...run, processes: found.processes, onProgress });
@@ -174,7 +189,11 @@ interface Run {
 
 /** Chooses the engine, opens what it needs, and stops the processes when asked: everything that can fail
  * (workers, probes, the watchdog) before the first SIGSTOP (freeze.ts). */
-async function startRun(processes: readonly SelectedProcess[], options: FdsOptions): Promise<Run> {
+async function startRun(
+  selected: readonly SelectedProcess[],
+  processes: readonly SelectedProcess[],
+  options: FdsOptions,
+): Promise<Run> {
   let estimate: number | undefined;
   const estimateFds = () => {
     estimate ??= processes.reduce((n, p) => n + countFds(p.pid), 0);
@@ -202,7 +221,7 @@ async function startRun(processes: readonly SelectedProcess[], options: FdsOptio
     how = scanMethod(options.engine === 'borrow');
     if (options.stop) {
       await pool?.ready();
-      frozen = await freeze(processes);
+      frozen = await freeze(selected); // never a process outside the selection
     }
     return { choice, how, iterator, pool, notStopped: frozen?.notStopped ?? [], close };
   } catch (error) {
