@@ -61,9 +61,13 @@ export type {
   FdsReport,
   FdsStats,
   Holder,
+  Peer,
+  PeerUnseen,
   ProcessInfo,
   ScanError,
 } from './inspect/fds/fds-report.js';
+export type { FdObject } from './inspect/fds/objects.js';
+export { type OtherEnd, type OtherEndHolder, otherEndOf } from './inspect/fds/other-end.js';
 export { type FleetSample, type FleetScanOptions, fleetScan } from './inspect/fleet/fleet-scan.js';
 export { type ContainerLeaksOptions, inspectContainerLeaks } from './inspect/leaks/container-leaks.js';
 export type {

@@ -14,8 +14,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { ENGINE_REQUESTS, type EngineRequest } from '../inspect/fds/fd-engine.js';
 import { type FdsOptions, type FdsProgress, inspectFds } from '../inspect/fds/fds.js';
 import { normalizeFdsOptions } from '../inspect/fds/fds-options.js';
-import { parseObject } from '../inspect/fds/objects.js';
 import type { FdsReport } from '../inspect/fds/fds-report.js';
+import { parseObject } from '../inspect/fds/objects.js';
 import { type ProcessDetails, readProcessDetailsOf } from '../procfs/process-details.js';
 import { renderCounters } from '../report/counters.js';
 import {
@@ -168,7 +168,7 @@ export function registerFds(program: Command): void {
     )
     .argument(
       '[object...]',
-      'only the fds of these: FILE (its inode, symlinks followed) or PID:FD (that fd\'s description); every ' +
+      "only the fds of these: FILE (its inode, symlinks followed) or PID:FD (that fd's description); every " +
         'process you may read is searched (./NAME for a file named like PID:FD)',
     )
     .option(
@@ -212,7 +212,7 @@ export function registerFds(program: Command): void {
         '  kcmp fds -D --tree $(pgrep -o nginx)  one row per description: who holds it, folded\n' +
         '  kcmp fds -o +FLAGS,METHOD             more columns\n' +
         '  kcmp fds /var/log/syslog              who holds this file, and which fds share one description\n' +
-        '  kcmp fds 1234:3 -o +PEERS             that fd\'s description, every holder, and who holds the other end\n' +
+        "  kcmp fds 1234:3 -o +PEERS             that fd's description, every holder, and who holds the other end\n" +
         '  kcmp fds -Q "SOCK.STATE == \'LISTEN\'"   every listening socket and its holders (-Q sees every fd)\n' +
         '  kcmp fds -p 1234 --all -o +PEERS      who holds the other end of each pipe and socket (* outside -p)',
     )
@@ -227,6 +227,11 @@ export function registerFds(program: Command): void {
         // Only what the flags say: the defaults live in normalizeFdsOptions, which also reads --borrow
         // as the borrow engine (and refuses it beside another engine).
         const objects = operands.map(parseObject);
+        if (objects.length > 0 && flags.stop && selectionOf(flags).kind === 'all')
+          throw new InvalidArgumentError(
+            '--stop with FILE or PID:FD operands would stop every process of the machine',
+            { remedy: 'name the processes to stop with -p or --tree' },
+          );
         const options = normalizeFdsOptions({
           selection: selectionOf(flags),
           objects,

@@ -93,7 +93,8 @@ class Namespace {
     if (!s.remote || !s.local) return undefined;
     if (!this.tuples) {
       this.tuples = new Map();
-      for (const t of this.all().values()) if (t.remote && t.local) this.tuples.set(tupleOf(t, t.local, t.remote), t.ino);
+      for (const t of this.all().values())
+        if (t.remote && t.local) this.tuples.set(tupleOf(t, t.local, t.remote), t.ino);
     }
     return this.tuples.get(tupleOf(s, s.remote, s.local));
   }

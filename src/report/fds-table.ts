@@ -5,7 +5,15 @@
  * -o, and the description view's columns (fds-descriptions.ts: those not `perFd`) all derive from
  * FDS_COLUMNS.
  */
-import type { Description, FdsReport, FdsStats, Holder, Peer, PeerUnseen, ScanError } from '../inspect/fds/fds-report.js';
+import type {
+  Description,
+  FdsReport,
+  FdsStats,
+  Holder,
+  Peer,
+  PeerUnseen,
+  ScanError,
+} from '../inspect/fds/fds-report.js';
 import { type SocketInfo, socketName } from '../netlink/socket-info.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import type { ProcessDetails } from '../procfs/process-details.js';

@@ -11,6 +11,7 @@
  * (`fdTable`), as lsfd lists both.
  */
 import assert from 'node:assert/strict';
+import type { SocketTables } from '../../netlink/socket-tables.js';
 import { fsErrno } from '../../procfs/errors.js';
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import { formatDev } from '../../procfs/fds.js';
@@ -20,7 +21,6 @@ import { stillSame } from '../../procfs/identity.js';
 import { kindOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
 import { errnoName, isGone } from '../../sys/errno.js';
-import type { SocketTables } from '../../netlink/socket-tables.js';
 import type { EngineName } from './fd-engine.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
@@ -35,8 +35,8 @@ import {
   type ScanError,
 } from './fds-report.js';
 import type { Grouped } from './grouping.js';
-import type { Scope } from './narrow.js';
 import { readNames } from './names.js';
+import type { Scope } from './narrow.js';
 import { CALLS, FATE, METHODS, type Verdicts } from './verdicts.js';
 import type { WorkerPool } from './work-split.js';
 
@@ -116,7 +116,8 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
     for (const row of members) fds += holdersOf(tableOf(rows, row)).filter(holding).length;
     if (members.length > 1) shared++;
   }
-  if (unsearched > 0) for (const d of byKey.values()) if (d.peerUnseen === 'no-holder') d.peerUnseen = 'unreadable';
+  if (unsearched > 0)
+    for (const d of byKey.values()) if (d.peerUnseen === 'no-holder') d.peerUnseen = 'unreadable';
   return {
     schema: FDS_SCHEMA,
     processes: processInfo(

@@ -9,13 +9,7 @@
  * describe stage): nothing is guessed.
  */
 import { fsErrno } from '../../procfs/errors.js';
-import {
-  allocFdColumns,
-  type FdColumns,
-  listFds,
-  NUMERIC_COLUMN_NAMES,
-  scanFds,
-} from '../../procfs/fds.js';
+import { allocFdColumns, type FdColumns, listFds, NUMERIC_COLUMN_NAMES, scanFds } from '../../procfs/fds.js';
 import { type ErrnoName, isGone } from '../../sys/errno.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';

@@ -84,7 +84,8 @@ const FLAGS = ['all', 'fdinfo', 'fileStat', 'sockets', 'paranoid', 'stop', 'borr
 export function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
   assertScanOptions(options, 'inspectFds');
   for (const flag of FLAGS) assertOptionalBoolean(options[flag], `${flag} option`);
-  if (options.peers !== undefined && options.peers !== 'selection') assertOptionalBoolean(options.peers, 'peers option');
+  if (options.peers !== undefined && options.peers !== 'selection')
+    assertOptionalBoolean(options.peers, 'peers option');
   const objects = objectsOf(options.objects);
   if (objects.length > 0 && options.stop && options.selection.kind === 'all') {
     throw new InvalidArgumentError(
@@ -137,7 +138,8 @@ function engineOf({ engine, borrow }: FdsScanOptions): EngineRequest {
 /** The `objects` option, each checked: `{ file: PATH }` or `{ pid, fd }`. */
 function objectsOf(objects: unknown): FdObject[] {
   if (objects === undefined) return [];
-  if (!Array.isArray(objects)) throw new InvalidArgumentError(`invalid objects option ${describe(objects)}: an array`);
+  if (!Array.isArray(objects))
+    throw new InvalidArgumentError(`invalid objects option ${describe(objects)}: an array`);
   return objects.map((o: unknown) => {
     const ok =
       typeof o === 'object' &&

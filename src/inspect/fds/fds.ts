@@ -20,12 +20,12 @@
  */
 import type { TaskFileIterator } from '../../bpf/task-file-iter.js';
 import { type ScanMethod, scanMethod } from '../../compare/fd-scan-method.js';
+import { SocketTables } from '../../netlink/socket-tables.js';
 import { countFds } from '../../procfs/fds.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
 import { type Frozen, freeze, type NotStopped } from '../freeze.js';
 import { identify } from './buckets.js';
-import { SocketTables } from '../../netlink/socket-tables.js';
 import { describe } from './describe.js';
 import { chooseEngine, type EngineChoice, openBpf } from './fd-engine.js';
 import { type FdRows, missedTables, readRows } from './fd-rows.js';

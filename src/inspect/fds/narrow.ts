@@ -49,9 +49,7 @@ export function scopeOf(
   const peersOutside = options.peers === true;
   const chosen = new Set(selected.map((p) => p.pid));
   const others =
-    peersOutside && !machineWide
-      ? selectProcesses({ kind: 'all' }).filter((p) => !chosen.has(p.pid))
-      : [];
+    peersOutside && !machineWide ? selectProcesses({ kind: 'all' }).filter((p) => !chosen.has(p.pid)) : [];
   const outside = new Set(others.map((p) => p.pid));
   const allQuiet = machineWide && objects.length > 0;
   return {

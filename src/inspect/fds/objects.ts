@@ -52,7 +52,10 @@ export function resolveObjects(objects: readonly FdObject[]): ResolvedObject[] {
         const errno = fsErrno(error);
         throw new InvalidArgumentError(
           `cannot look up ${JSON.stringify(text)}: stat failed: ${errno} (${errnoMessage(errno)})`,
-          { remedy: 'name an existing file (a symlink is followed); write ./NAME for a file named like PID:FD' },
+          {
+            remedy:
+              'name an existing file (a symlink is followed); write ./NAME for a file named like PID:FD',
+          },
         );
       }
     }
