@@ -10,9 +10,10 @@
  *             grouped like the others (so a peer is a proven description), never listed, their holders
  *             marked `outside`.
  *
- * Errors of processes the user did not name — the outside ones, and with objects every process of a
- * machine-wide selection — are not rows: a process the scan merely searched, that exits or cannot be
- * read, is counted (`stats.unsearched` when it could not be read) instead of printed, one line per fd.
+ * Errors of processes the user did not name — the outside ones, and every process of a machine-wide
+ * selection — are not rows: a process the scan merely searched, that exits or cannot be read, is counted
+ * (`stats.unsearched` when it could not be read) instead of printed, one line per fd, as lsof and ss
+ * leave out what they cannot read. A process named with -p or --tree keeps its error rows.
  */
 import type { SocketTables } from '../../netlink/socket-tables.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
@@ -51,11 +52,10 @@ export function scopeOf(
   const others =
     peersOutside && !machineWide ? selectProcesses({ kind: 'all' }).filter((p) => !chosen.has(p.pid)) : [];
   const outside = new Set(others.map((p) => p.pid));
-  const allQuiet = machineWide && objects.length > 0;
   return {
     processes: [...selected, ...others],
     outside,
-    quiet: (pid) => allQuiet || outside.has(pid),
+    quiet: (pid) => machineWide || outside.has(pid),
     objects,
     peersOutside,
   };

@@ -12,7 +12,17 @@ import { errnoMessage } from '../../sys/errno.js';
 
 /** What a scan is narrowed to: a file (by path; its inode counts, symlinks followed), or one fd's
  * description (`pid`'s fd `fd`, with every holder of that description). */
-export type FdObject = { file: string } | { pid: number; fd: number };
+export type FdObject =
+  | {
+      /** A file by path: its inode counts (symlinks followed). */
+      file: string;
+    }
+  | {
+      /** The process holding the fd. */
+      pid: number;
+      /** Its fd number: the description it holds is listed, with every holder. */
+      fd: number;
+    };
 
 /** An object as found: its inode, and for an fd, which fd. */
 export interface ResolvedObject {

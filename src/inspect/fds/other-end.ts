@@ -12,8 +12,11 @@ import type { Description, PeerUnseen } from './fds-report.js';
 
 /** One fd of the other end, and who holds it. */
 export interface OtherEndHolder {
+  /** The process holding it. */
   pid: number;
+  /** Its fd number there. */
   fd: number;
+  /** The process's command (`comm`). */
   command: string;
   /**
    * `self`: this process (a copy of the write end it never closed); `child`: a child of this process;
@@ -42,6 +45,7 @@ export interface OtherEnd {
  * read is searched, and each holder is proven with kcmp to hold that other end's description.
  *
  * @example
+ * import { spawn } from 'node:child_process';
  * const child = spawn('sh', ['-c', 'sleep 60 & echo started'], { stdio: ['ignore', 'pipe', 'inherit'] });
  * // …the child has exited, yet 'end' never comes:
  * const { holders } = await otherEndOf((child.stdout as any)._handle.fd);
