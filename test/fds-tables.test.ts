@@ -11,6 +11,8 @@ import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import type { LeaksReport } from '../src/inspect/leaks/leaks-report.js';
 import { listFds } from '../src/procfs/fds.js';
 import { isZombie } from '../src/procfs/stat.js';
+import { fdsGraph } from '../src/report/graph-fds.js';
+import { fdsPicture } from '../src/report/pictures.js';
 import { mkfds } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
 import { runCli } from './helpers/cli.js';
@@ -32,7 +34,8 @@ test('a CLONE_FILES child holds every fd of the table it shares: holders, table 
   assert.deepEqual(childFds, mainFds, 'the child holds exactly the fds of the table, once each');
   assert.ok(holders.filter((h) => h.pid === files).every((h) => h.fdTable === main));
   assert.ok(holders.filter((h) => h.pid === main).every((h) => h.fdTable === undefined));
-  assert.equal(report.stats.fds, 2 * mainFds.length, 'stats count every holder');
+  assert.equal(report.stats.fds, mainFds.length, 'stats count each fd of the table once');
+  assert.equal(report.stats.shared, 1, 'one description held by two fds: file and its dup');
   const file = report.descriptions.find((d) => d.holders.some((h) => h.pid === main && h.fd === fd.file));
   assert.deepEqual(
     file?.holders.map((h) => `${h.pid}:${h.fd}`),
@@ -49,6 +52,84 @@ test('a CLONE_FILES child holds every fd of the table it shares: holders, table 
   for (const n of [fd.file, fd.dup]) {
     assert.match(table.stdout, new RegExp(`^${files} ${n} `, 'm'), `the table lists ${files}:${n} too`);
   }
+});
+
+test('a CLONE_FILES pair in the tables: the sharer rows name the table they are entries of, each fd counted once', async (t) => {
+  const f = await mkfds(t, 'files_shared');
+  if (!f) return;
+  const { main, files } = pick(f.pids, 'main', 'files');
+  const fd = pick(f.fds, 'file', 'dup');
+  const count = listFds(main).length;
+  const pids = `${main},${files}`;
+
+  const table = runCli(['fds', '-p', pids]);
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.split('\n');
+  assert.match(lines[0] ?? '', /^DESC +PID +FDTABLE +COMMAND +FD /, 'FDTABLE shown after PID');
+  for (const n of [fd.file, fd.dup]) {
+    assert.match(table.stdout, new RegExp(`^d\\d+ +${main} +\\S+ +${n} `, 'm'), `${main}:${n}: no FDTABLE`);
+    assert.match(table.stdout, new RegExp(`^d\\d+ +${files} +${main} +\\S+ +${n} `, 'm'), `${files}:${n}`);
+  }
+  assert.match(
+    table.stdout,
+    new RegExp(`^2 processes, ${count} fds in \\d+ descriptions \\(1 shared\\), 0 errors, `, 'm'),
+    'the summary counts each fd of the table once',
+  );
+  assert.match(
+    table.stdout,
+    new RegExp(`^${files} shares files with ${main} \\(CLONE_FILES\\): one fd table, `, 'm'),
+    'a footnote says so, in the words of kcmp tasks',
+  );
+  const raw = runCli(['fds', '-p', pids, '-r', '-n', '-o', 'PID,FDTABLE,FD', '-Q', `FD == ${fd.dup}`]);
+  assert.equal(raw.stdout, `${main}  ${fd.dup}\n${files} ${main} ${fd.dup}\n`);
+
+  const view = runCli(['fds', '-p', pids, '-D', '-o', 'DESC,HOLDERS,HELDBY']);
+  assert.equal(view.code, 0, view.stderr);
+  const shared = view.stdout.split('\n').filter((l) => /^d\d+ /.test(l));
+  assert.equal(shared.length, 1, view.stdout);
+  assert.match(
+    shared[0] ?? '',
+    new RegExp(`^d\\d+ +2 ${main} \\S+ .*fds ${fd.file},${fd.dup} \\(fd table shared with ${files}\\)$`),
+    'two fds, held by main, whose table the child shares',
+  );
+  assert.match(view.stdout, new RegExp(`^${files} shares files with ${main} `, 'm'));
+});
+
+test('a CLONE_FILES pair in pictures and metrics: the sharer draws no fd twice, and the figures count each once', async (t) => {
+  const f = await mkfds(t, 'files_shared');
+  if (!f) return;
+  const { main, files } = pick(f.pids, 'main', 'files');
+  const fd = pick(f.fds, 'file');
+  const count = listFds(main).length;
+  const pids = `${main},${files}`;
+  const report = fdsJson(['-p', pids, '--all', '-o', '+PEERS']);
+  const graph = fdsGraph(report);
+  assert.equal(graph.title, '2 processes, 1 shared description');
+  const file = report.descriptions.find((d) => d.holders.some((h) => h.fd === fd.file))?.id;
+  assert.deepEqual(
+    graph.edges.filter((e) => e.to === `desc-${file}`).map((e) => e.from),
+    [`pid-${main}`],
+  );
+  const label = (pid: number) => graph.actors.find((a) => a.members.includes(pid))?.label;
+  assert.deepEqual(label(files)?.slice(1), [`shares files with ${main} (CLONE_FILES)`]);
+  assert.ok(label(main)?.includes(`+${count - 2} unshared fds`), `${label(main)}`);
+  const html = await fdsPicture(report).html('pair');
+  const listed = [...html.matchAll(/<tr data-keys="(d\d+) /g)].map((m) => m[1]);
+  assert.deepEqual(
+    listed,
+    [file, file, file, file],
+    'the page lists the one shared description, as kcmp fds',
+  );
+
+  const metrics = runCli(['metrics', '-p', pids, '--group-by', 'comm']);
+  assert.equal(metrics.code, 0, metrics.stderr);
+  const sum = (name: string) =>
+    [...metrics.stdout.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+  assert.equal(sum('process_unix_file_descriptors'), count);
+  assert.equal(sum('kcmp_shared_open_file_descriptions'), 1);
 });
 
 test('kcmp leaks: a parent and its CLONE_FILES child share a table, not leaks — with kcmp, and with it blocked', async (t) => {
@@ -121,7 +202,7 @@ test('a CLONE_FILES sharer whose table is being read exits mid-scan: the table i
   );
   const sock = report.descriptions.find((d) => d.holders.some((h) => h.fd === fd.sock0));
   assert.ok(sock?.name.startsWith('socket:['), 'named through a sharer that lives');
-  assert.equal(report.stats.fds, survivors.length * fdsOf(survivors[0] as number).length);
+  assert.equal(report.stats.fds, fdsOf(survivors[0] as number).length, 'one table: each fd counted once');
 });
 
 test('when every reading of a shared table loses its reader, the sharers that live get error rows, never silence', async (t) => {

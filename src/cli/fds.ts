@@ -36,8 +36,8 @@ import {
   needsFileStat,
   needsPeers,
   needsSockets,
-  readThroughThreads,
   renderFdsTable,
+  withTellingColumns,
 } from '../report/fds-table.js';
 import { renderJson } from '../report/json-text.js';
 import { needsDetails } from '../report/process-columns.js';
@@ -126,14 +126,12 @@ function requestedColumns(flags: FdsFlags): string[] {
   return selectColumns(FDS_COLUMNS, FDS_DEFAULT_COLUMNS, flags.output);
 }
 
-/** The table's columns: as requested, and TID after PID when some fds were read through a thread — rows
- * would look duplicated without it — unless -o named the columns exactly. */
+/** The table's columns: as requested, and those that tell its rows apart (TID, FDTABLE) after PID when
+ * the report needs them, unless -o named the columns exactly. */
 function shownColumns(flags: FdsFlags, report: FdsReport): string[] {
   const names = requestedColumns(flags);
   const exact = flags.output !== undefined && !flags.output.startsWith('+');
-  if (exact || names.includes('TID') || !readThroughThreads(report)) return names;
-  const at = names.indexOf('PID');
-  return [...names.slice(0, at + 1), 'TID', ...names.slice(at + 1)];
+  return exact ? names : withTellingColumns(names, report);
 }
 
 /** --workers: more threads than cores only cost memory (each has its own V8 heap): capped, and said. */

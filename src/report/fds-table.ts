@@ -14,10 +14,12 @@ import type {
   PeerUnseen,
   ScanError,
 } from '../inspect/fds/fds-report.js';
+import { fdCount } from '../inspect/fds/table-entries.js';
 import { type SocketInfo, socketName } from '../netlink/socket-info.js';
 import { accessMode, flagNames } from '../procfs/fdinfo.js';
 import type { ProcessDetails } from '../procfs/process-details.js';
 import { addColumnFields, type FieldColumn } from './column-fields.js';
+import { plural } from './graph.js';
 import { heldBy } from './held-by.js';
 import { detailColumns } from './process-columns.js';
 import { processTitle } from './process-title.js';
@@ -236,6 +238,15 @@ export const FDS_COLUMNS = {
       (e) => e.tid ?? null,
     ),
   },
+  FDTABLE: {
+    help:
+      "on a process sharing another's fd table (CLONE_FILES): that process, under which this same fd is " +
+      'listed and counted (shown when any row has one)',
+    json: 'number',
+    align: 'right',
+    perFd: true,
+    get: h((_, x) => x.fdTable ?? null),
+  },
   PPID: {
     help: 'parent process ID',
     json: 'number',
@@ -327,10 +338,10 @@ export const FDS_COLUMNS = {
     get: h((d) => d.certain),
   },
   HOLDERS: {
-    help: 'number of fds holding the description',
+    help: 'number of fds holding the description (an fd of an fd table processes share, once)',
     json: 'number',
     align: 'right',
-    get: h((d) => d.holders.length),
+    get: h((d) => fdCount(d)),
   },
   HELDBY: {
     help:
@@ -449,9 +460,19 @@ export function renderFdsTable(
   return renderTable(keep ? rows.filter(keep) : rows, FDS_COLUMNS, columns, options);
 }
 
-/** Does any holder come from a table read through a thread? Then TID tells rows apart. */
-export function readThroughThreads(report: FdsReport): boolean {
-  return report.descriptions.some((d) => d.holders.some((x) => x.tid !== undefined));
+/**
+ * The columns the rows of this report need beside `names` to be told apart, after PID: TID when some fds
+ * were read through a thread (rows would look duplicated without it), FDTABLE when processes share an fd
+ * table (the same fd under two pids would look like two).
+ */
+export function withTellingColumns(names: readonly string[], report: FdsReport): string[] {
+  const holders = report.descriptions.flatMap((d) => d.holders);
+  const telling = [
+    ...(holders.some((x) => x.tid !== undefined) ? ['TID'] : []),
+    ...(holders.some((x) => x.fdTable !== undefined) ? ['FDTABLE'] : []),
+  ].filter((n) => !names.includes(n));
+  const at = names.indexOf('PID') + 1;
+  return [...names.slice(0, at), ...telling, ...names.slice(at)];
 }
 
 /**
@@ -459,7 +480,6 @@ export function readThroughThreads(report: FdsReport): boolean {
  * `unit` names what `comparisons` counted ("comparison" when --borrow stood in for kcmp).
  */
 export function fdsSummary(stats: FdsStats, unit = 'kcmp call'): string {
-  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
   return (
     `${plural(stats.processes, 'process', 'processes')}, ${plural(stats.fds, 'fd')} in ` +
     `${plural(stats.descriptions, 'description')} (${stats.shared} shared), ${plural(stats.errors, 'error')}, ` +
@@ -468,11 +488,12 @@ export function fdsSummary(stats: FdsStats, unit = 'kcmp call'): string {
 }
 
 /**
- * The lines under the summary: what the "?" of uncertain descriptions means, and which processes --stop
- * left running (traced: the snapshot of them is not exact); '' when neither applies.
+ * The lines under the summary: which processes share an fd table (their fds are listed under each, counted
+ * once), what the "?" of uncertain descriptions means, and which processes --stop left running (traced:
+ * the snapshot of them is not exact); '' when none applies.
  */
 export function fdsFootnote(report: FdsReport): string {
-  const notes: string[] = [];
+  const notes = sharedTables(report);
   if (!report.descriptions.every((d) => d.certain)) {
     notes.push(
       '?: uncertain: some fds of this file could not be compared (kcmp unavailable or refused, see the ' +
@@ -498,4 +519,26 @@ export function fdsFootnote(report: FdsReport): string {
     );
   }
   return notes.map((note) => `${note}\n`).join('');
+}
+
+/** At most this many shared fd tables are named under the summary; the others are counted. */
+const TABLES_NAMED = 4;
+
+/** The note on the tables processes share, in the words of `kcmp tasks` ("1235 shares files with 1234");
+ * none when no process shares another's. */
+function sharedTables(report: FdsReport): string[] {
+  const sharersOf = new Map<number, number[]>();
+  for (const p of report.processes) {
+    if (p.fdTableOf !== undefined) sharersOf.set(p.fdTableOf, [...(sharersOf.get(p.fdTableOf) ?? []), p.pid]);
+  }
+  if (sharersOf.size === 0) return [];
+  const named = [...sharersOf].slice(0, TABLES_NAMED).map(([pid, sharers]) => {
+    return `${sharers.join(', ')} ${sharers.length === 1 ? 'shares' : 'share'} files with ${pid}`;
+  });
+  const more = sharersOf.size - named.length;
+  if (more > 0) named.push(`and ${plural(more, 'more shared table')}`);
+  const tables = sharersOf.size === 1 ? 'one fd table' : 'one fd table each';
+  return [
+    `${named.join('; ')} (CLONE_FILES): ${tables}, its fds listed under every process holding it and counted once`,
+  ];
 }

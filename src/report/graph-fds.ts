@@ -13,12 +13,16 @@
  * - Processes that hold the same descriptions under the same numbers fold into one box (graph-fold.ts);
  *   what a process holds alone is written in its box, listeners always (graph-own.ts); two ends of a pipe
  *   or connection are joined by a peer edge (graph-peers.ts).
+ * - A process that shares another's fd table (CLONE_FILES) holds that one's fds, not more: each fd is
+ *   drawn once, from the box it is counted under (table-entries.ts), and the sharer's box says "shares
+ *   files with 100 (CLONE_FILES)", as `kcmp tasks` does.
  * - Big scans are capped (GRAPH_LIMITS): ancestors before descendants, the most widely shared
  *   descriptions first, and every cap leaves a note that the renderers draw and the CLI prints.
  * - Order is fixed by the topology (tree order, then fd, then name), never by scan order: the same
  *   topology gives the same picture.
  */
 import type { Description, FdsReport, ProcessInfo } from '../inspect/fds/fds-report.js';
+import { isTableEntry } from '../inspect/fds/table-entries.js';
 import { accessMode } from '../procfs/fdinfo.js';
 import {
   type ActorNode,
@@ -73,7 +77,16 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
     options.clusters ?? true,
   );
 
-  const { unshared, candidates } = splitByHolders(report.descriptions, rank);
+  // Each fd once: a sharer's holders are the entries of another box.
+  const descriptions = report.descriptions.map((d) =>
+    d.holders.every(isTableEntry) ? d : { ...d, holders: d.holders.filter(isTableEntry) },
+  );
+  const tableOf = new Map(report.processes.map((p) => [p.pid, p.fdTableOf]));
+  const sharing = (pid: number): string[] => {
+    const owner = tableOf.get(pid);
+    return owner === undefined ? [] : [`shares files with ${owner} (CLONE_FILES)`];
+  };
+  const { unshared, candidates } = splitByHolders(descriptions, rank);
   const shown = capObjects(candidates, maxObjects, spread, byTopology(rank));
   const held = heldFds(shown);
   // Where the other ends of what each process holds alone are drawn (boxes before folding).
@@ -89,7 +102,8 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
     const holds = [...(held.get(pid) ?? [])].map(([id, fds]) => `${id}:${fds.join(',')}`);
     const peers = (unshared.get(pid) ?? []).flatMap((d) => peerNodes(d, endsByPid));
     const away = [...new Set(peers)].filter((n) => n !== `pid-${pid}`).sort();
-    return [title(pid), holds.join(' '), ...(own.get(pid)?.lines ?? []), '', ...away].join('\n');
+    const lines = [...sharing(pid), ...(own.get(pid)?.lines ?? [])];
+    return [title(pid), holds.join(' '), ...lines, '', ...away].join('\n');
   };
   const groups =
     options.fold === false
@@ -115,6 +129,7 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       members: g,
       label: [
         ...(g.length > 1 ? foldedHead(g, t, 'pids') : [`${first.pid} ${t}`]),
+        ...sharing(first.pid),
         ...(boxes[0]?.lines ?? []),
         ...restLine(
           boxes.map((b) => b.rest),
@@ -179,7 +194,7 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
   }
   edges.push(
     ...peerEdges(
-      report.descriptions,
+      descriptions,
       nodeOfDescription(shown, unshared, (p) => nodeOf.get(p)),
     ),
   );

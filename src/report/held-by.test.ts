@@ -43,6 +43,32 @@ test('heldBy: the master alone, the workers folded with their count; other fds o
   );
 });
 
+test("heldBy: a process sharing another's fd table is named beside it, its fds not counted again; folded alike", () => {
+  const title = (_: number, command: string) => command;
+  assert.deepEqual(
+    heldBy(
+      [
+        { pid: 1233, fd: 5, command: 'logger', fdTable: 1234 },
+        { pid: 1234, fd: 6, command: 'main' },
+        { pid: 1234, fd: 5, command: 'main' },
+        { pid: 1235, fd: 5, command: 'logger', fdTable: 1234 },
+        { pid: 1233, fd: 6, command: 'logger', fdTable: 1234 },
+        { pid: 1235, fd: 6, command: 'logger', fdTable: 1234 },
+      ],
+      title,
+    ),
+    ['1234 main fds 5,6 (fd table shared with 1233,1235)'],
+    'listed before the process it shares with or after: one entry, two fds',
+  );
+  const workers = [101, 102, 103].map((pid) => ({ pid, fd: 3, command: 'worker' }));
+  const helpers = [101, 102].map((pid) => ({ pid: pid + 100, fd: 3, command: 'helper', fdTable: pid }));
+  assert.deepEqual(heldBy([{ pid: 100, fd: 3, command: 'master' }, ...workers, ...helpers], title), [
+    '100 master fd 3',
+    '2 × worker fd 3 (each fd table shared with 1 process)',
+    '103 worker fd 3',
+  ]);
+});
+
 test('HELDBY on 5,000 rows of one description: summarised once, not once per row', () => {
   const holders = Array.from({ length: 5_000 }, (_, i) => ({ pid: 1000 + i, fd: 1, command: 'worker' }));
   const report: FdsReport = {

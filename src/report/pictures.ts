@@ -3,8 +3,16 @@
  * SVG, the summary and the table, as one file. The graph is built once and shared by every format.
  */
 import type { FdsReport } from '../inspect/fds/fds-report.js';
+import { fdCount } from '../inspect/fds/table-entries.js';
 import type { TasksReport } from '../inspect/tasks/tasks-report.js';
-import { FDS_COLUMNS, FDS_DEFAULT_COLUMNS, fdsRows, fdsSummary, needsFdinfo } from './fds-table.js';
+import {
+  FDS_COLUMNS,
+  FDS_DEFAULT_COLUMNS,
+  fdsRows,
+  fdsSummary,
+  needsFdinfo,
+  withTellingColumns,
+} from './fds-table.js';
 import type { GraphOptions, SharingGraph } from './graph.js';
 import { numbersIn } from './graph.js';
 import { fdsGraph } from './graph-fds.js';
@@ -32,11 +40,12 @@ export interface Picture {
  */
 export function fdsPicture(report: FdsReport, options: GraphOptions = {}): Picture {
   const graph = fdsGraph(report, options);
-  // The table lists what `kcmp fds` would: shared descriptions, or with --all every one.
+  // The table lists what `kcmp fds` would: shared descriptions (held by more than one fd, an fd of a
+  // shared table once), or with --all every one.
   const listed =
     options.unshared === 'show'
       ? report
-      : { ...report, descriptions: report.descriptions.filter((d) => d.holders.length > 1) };
+      : { ...report, descriptions: report.descriptions.filter((d) => fdCount(d) > 1) };
   return { graph, html: (title) => fdsHtml(listed, graph, title) };
 }
 
@@ -57,7 +66,10 @@ export function tasksPicture(report: TasksReport, options: GraphOptions = {}): P
 async function fdsHtml(report: FdsReport, graph: SharingGraph, title: string): Promise<string> {
   // The table as `kcmp fds` prints it by default, less the fdinfo columns when fdinfo was not read.
   const read = report.descriptions.some((d) => d.holders.some((h) => h.flags !== undefined));
-  const columns = FDS_DEFAULT_COLUMNS.filter((n) => read || !needsFdinfo([n]));
+  const columns = withTellingColumns(
+    FDS_DEFAULT_COLUMNS.filter((n) => read || !needsFdinfo([n])),
+    report,
+  );
   return renderHtml({
     title,
     graph,

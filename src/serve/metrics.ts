@@ -33,7 +33,7 @@ export interface ExporterState {
 const GAUGES = {
   fds: [
     'process_unix_file_descriptors',
-    "Open fds of the group's processes (the sum of OpenTelemetry's process.unix.file_descriptor.count).",
+    "Open fds of the group's processes (the sum of OpenTelemetry's process.unix.file_descriptor.count), an fd of a table processes share (CLONE_FILES) once.",
     ['group', 'type'],
   ],
   descriptions: [

@@ -7,8 +7,9 @@
  *     with their holders (and fdinfo, when asked) ─▶ sockets named, peers found, when asked (fds-relations.ts)
  *
  * An fd of a table that several processes share (CLONE_FILES) is read once, and listed under each of
- * them: every process holding it is a holder, the others marked with the pid the table was read under
- * (`fdTable`), as lsfd lists both.
+ * them, as lsfd lists both: every process holding it is a holder — first the one it is counted under (the
+ * table's reader, or, if that one exited after the table was read, the first sharer that still holds it),
+ * then the others, marked `fdTable` with that pid (table-entries.ts). `stats.fds` counts it once.
  */
 import assert from 'node:assert/strict';
 import type { SocketTables } from '../../netlink/socket-tables.js';
@@ -106,6 +107,7 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   ];
   const errors = all.filter((e) => !quiet(e.pid));
   const unsearched = new Set(all.filter((e) => quiet(e.pid) && unread(e)).map((e) => e.pid)).size;
+  // A member is one table entry (kept: some process still holds its table), however many processes share it.
   let fds = 0;
   let shared = 0;
   let descriptions = 0;
@@ -113,7 +115,7 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
     const members = own(key);
     if (members.length === 0) continue;
     descriptions++;
-    for (const row of members) fds += holdersOf(tableOf(rows, row)).filter(holding).length;
+    fds += members.length;
     if (members.length > 1) shared++;
   }
   if (unsearched > 0)
@@ -123,6 +125,7 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
     processes: processInfo(
       run.processes.filter((p) => !outside.has(p.pid)),
       rows.tables,
+      holding,
     ),
     descriptions: [...byKey.values()],
     errors,
@@ -292,16 +295,19 @@ function descriptionOf(
     let shared = false;
     for (const row of members) {
       const table = tableOf(rows, row);
+      const [pid, ...sharers] = holdersNow(table, holding) as [number, ...number[]]; // kept: one holds it
       const fd = rows.fd[row] as number;
-      const h: Holder = { pid: table.pid, fd, command: command(table.pid) };
-      if (table.tid !== table.pid || (tablesOf.get(table.pid) ?? 0) > 1) h.tid = table.tid;
-      if (run.options.fdinfo) addFdInfo(h, table, run.problems);
-      if (holding(table.pid)) out.push(h);
+      // Through the table's reader, or the sharer that holds it now: its /proc/PID/fd is the same table.
+      const tid = pid === table.pid ? table.tid : pid;
+      const h: Holder = { pid, fd, command: command(pid) };
+      if (tid !== pid || (tablesOf.get(pid) ?? 0) > 1) h.tid = tid;
+      if (run.options.fdinfo) addFdInfo(h, tid, run.problems);
+      out.push(h);
       // One fd of one table: the same description, position, flags and close-on-exec bit for every sharer.
       const { tid: _, ...details } = h;
-      for (const pid of table.sharedBy.filter(holding)) {
+      for (const sharer of sharers) {
         shared = true;
-        out.push({ ...details, pid, command: command(pid), fdTable: table.pid });
+        out.push({ ...details, pid: sharer, command: command(sharer), fdTable: pid });
       }
     }
     return shared ? out.sort((a, b) => a.pid - b.pid) : out; // stable: fds stay in order
@@ -334,14 +340,19 @@ function holdersOf(table: FdTable): number[] {
   return [table.pid, ...table.sharedBy];
 }
 
+/** The processes that still hold a table, the one its fds are counted under first. */
+function holdersNow(table: FdTable, holding: (pid: number) => boolean): number[] {
+  return holdersOf(table).filter(holding);
+}
+
 /** pos, flags, mnt_id from fdinfo; left out, with an error row, if it cannot be read (the fd is gone by
  * now: these are details, not verdicts, so the holder stays). */
-function addFdInfo(holder: Holder, table: FdTable, problems: Problems): void {
+function addFdInfo(holder: Holder, tid: number, problems: Problems): void {
   let info: ReturnType<typeof readFdInfo>;
   try {
-    info = readFdInfo(table.tid, holder.fd);
+    info = readFdInfo(tid, holder.fd);
   } catch (error) {
-    problems.add(table.pid, holder.fd, 'fdinfo', fsErrno(error), table.tid);
+    problems.add(holder.pid, holder.fd, 'fdinfo', fsErrno(error), tid);
     return;
   }
   holder.pos = info.pos;
@@ -350,11 +361,17 @@ function addFdInfo(holder: Holder, table: FdTable, problems: Problems): void {
   holder.mntId = info.mntId;
 }
 
-function processInfo(processes: readonly SelectedProcess[], tables: readonly FdTable[]): ProcessInfo[] {
+/** The processes, each that shares a table still held marked with the pid its fds are counted under. */
+function processInfo(
+  processes: readonly SelectedProcess[],
+  tables: readonly FdTable[],
+  holding: (pid: number) => boolean,
+): ProcessInfo[] {
   const owners = new Map<number, number>();
   const uncompared = new Set<number>();
   for (const t of tables) {
-    for (const pid of t.sharedBy) owners.set(pid, t.pid);
+    const [owner, ...sharers] = holdersNow(t, holding);
+    for (const pid of sharers) owners.set(pid, owner as number);
     if (!t.compared) uncompared.add(t.pid);
   }
   return processes.map((p) => {

@@ -23,8 +23,10 @@ export interface Holder {
   command: string;
   /** The thread whose fd table was read, when it was not the leader (a thread that unshared its table). */
   tid?: number;
-  /** Set when this process shares its fd table with another (CLONE_FILES): the pid the table was read
-   * under, which holds this same fd. The fd is one table entry, listed under every process holding it. */
+  /** Set when this process shares its fd table with another (CLONE_FILES): the pid this same fd is listed
+   * under without `fdTable` (the table's reader, or the first sharer still holding it if the reader exited
+   * after it was read). The fd is one table entry, listed under every process holding it and counted once:
+   * counts (`stats.fds`, HOLDERS) leave out the holders that have `fdTable`. */
   fdTable?: number;
   /** From /proc/TID/fdinfo/FD, only when asked for (a table column needs it); absent if unreadable. */
   pos?: number;
@@ -83,7 +85,8 @@ export interface Description {
   certain: boolean;
   /** How membership was decided; 'none' when nothing could decide. */
   method: FdsMethod;
-  /** The scanned fds that hold it. */
+  /** The scanned fds that hold it; an fd of a table several processes share under each of them, all but
+   * one marked `fdTable`. */
   holders: Holder[];
   /** When asked for (SIZE, NLINK): what stat(2) says of the file, read once for the description. */
   file?: FileStat;
@@ -182,7 +185,8 @@ export interface ProcessInfo {
   /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
   commandBytes?: string;
   /** Set when this process shares its fd table with process `fdTableOf` (CLONE_FILES): the table was read
-   * once, under that process, and its fds are holders of this process too (with `fdTable`). */
+   * once, its fds are counted under that process, and they are holders of this process too (with
+   * `fdTable`). */
   fdTableOf?: number;
   /** false: its fd table could not be compared with the others' (KCMP_FILES refused, or kcmp blocked):
    * it may be one table with another process listed apart, so their fds being shared proves no leak. */
@@ -193,12 +197,13 @@ export interface ProcessInfo {
 export interface FdsStats {
   /** Processes scanned. */
   processes: number;
-  /** fds grouped into descriptions (errors not included), one per holder: an fd of a table that two
-   * processes share counts for each */
+  /** fds grouped into descriptions (errors not included), each once: an fd of a table that several
+   * processes share (CLONE_FILES) counts once, though it is a holder under each. */
   fds: number;
   /** descriptions found (also those not listed) */
   descriptions: number;
-  /** descriptions held by more than one fd */
+  /** descriptions held by more than one fd, counted as in `fds`: two processes that share one fd table
+   * hold one fd of it, not two */
   shared: number;
   /** error rows */
   errors: number;

@@ -9,7 +9,9 @@
  *                            └▶ error rows                                by syscall × errno
  *
  * A process's group is its systemd unit (from /proc/PID/cgroup), its cgroup path, or its comm; a
- * description counts once in each group that holds it. Groups and containers are capped (label-cap.ts).
+ * description counts once in each group that holds it. An fd of a table several processes share
+ * (CLONE_FILES) counts once, in the group of the process it is counted under (table-entries.ts). Groups
+ * and containers are capped (label-cap.ts).
  * A process that exits during the scan is an error row (ESRCH/ENOENT, or `identity` when its pid was
  * reused), never a failed scan.
  */
@@ -20,6 +22,7 @@ import type { Selection } from '../../procfs/select.js';
 import type { EngineName } from '../fds/fd-engine.js';
 import { inspectFds } from '../fds/fds.js';
 import type { FdsReport } from '../fds/fds-report.js';
+import { isTableEntry } from '../fds/table-entries.js';
 import { auditContainers } from '../leaks/container-leaks.js';
 import { containers } from '../leaks/containers.js';
 import { findSystemLeaks } from '../leaks/leak-finder.js';
@@ -130,8 +133,9 @@ export async function fleetScan(
   const started = performance.now();
   const report = await inspectFds({ selection: options.selection, all: true, fdinfo: true });
   const rawGroup = groupNamer(report, options.groupBy);
+  const entries = report.descriptions.map((d) => ({ type: d.type, holders: d.holders.filter(isTableEntry) }));
   const weights = new Map<string, number>();
-  for (const d of report.descriptions) {
+  for (const d of entries) {
     for (const h of d.holders) weights.set(rawGroup(h.pid), (weights.get(rawGroup(h.pid)) ?? 0) + 1);
   }
   const groups = capLabel(weights, options.maxLabelValues);
@@ -140,7 +144,7 @@ export async function fleetScan(
   const fds = new Counter<'group' | 'type'>();
   const descriptions = new Counter<'group' | 'type'>();
   const shared = new Counter<'group' | 'type'>();
-  for (const d of report.descriptions) {
+  for (const d of entries) {
     const holding = new Set(d.holders.map((h) => group(h.pid)));
     for (const h of d.holders) fds.add({ group: group(h.pid), type: d.type });
     for (const g of holding) {
