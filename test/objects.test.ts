@@ -47,6 +47,11 @@ test('kcmp fds FILE: exactly the descriptions of that file, machine-wide, groupe
       operand,
     );
     assert.ok(report.descriptions.every((d) => d.certain && d.name === path));
+    assert.deepEqual(
+      report.processes.map((p) => p.pid).sort(),
+      [main, child].sort(),
+      'the processes listed are the holders found, not every process searched',
+    );
     assert.deepEqual(report.errors, [], 'processes not named are searched quietly');
   }
   // with -p, the operands narrow the selection (AND): the child's fds of that file only

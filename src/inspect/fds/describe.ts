@@ -122,11 +122,7 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
     for (const d of byKey.values()) if (d.peerUnseen === 'no-holder') d.peerUnseen = 'unreadable';
   return {
     schema: FDS_SCHEMA,
-    processes: processInfo(
-      run.processes.filter((p) => !outside.has(p.pid)),
-      rows.tables,
-      holding,
-    ),
+    processes: processInfo(run.processes.filter(reported(run, byKey)), rows.tables, holding),
     descriptions: [...byKey.values()],
     errors,
     stats: {
@@ -269,6 +265,14 @@ function listedBy(
 function isObjectFile(rows: FdRows, row: number, objects: Scope['objects']): boolean {
   const [dev, ino] = [rows.dev[row] as number, rows.ino[row] as number];
   return objects.some((o) => !o.fd && o.dev === dev && o.ino === ino);
+}
+
+/** The processes the report lists: the selection's — with objects, only those holding them (a search of
+ * the machine names what it found, not every process it read). */
+function reported(run: DescribeRun, listed: ReadonlyMap<number, Description>): (p: SelectedProcess) => boolean {
+  if (run.scope.objects.length === 0) return (p) => !run.scope.outside.has(p.pid);
+  const holders = new Set([...listed.values()].flatMap((d) => d.holders.map((h) => h.pid)));
+  return (p) => holders.has(p.pid);
 }
 
 /** An error that means "this process could not be read" (not that it exited meanwhile). */
