@@ -13,8 +13,7 @@ import type { FdObject } from './objects.js';
 
 /** Every option of {@link inspectFds}; a caller passes {@link FdsScanOptions} (only `selection` required). */
 export interface FdsOptions {
-  /** Which processes to scan; never implied (`{ kind: 'all' }` scans every visible process: those that
-   * cannot be read are then counted, `stats.unsearched`, not listed as errors — no process was named). */
+  /** Which processes to scan; never implied (`{ kind: 'all' }` scans every visible process). */
   selection: Selection;
   /** List every description, not only those held more than once. */
   all: boolean;
@@ -33,7 +32,8 @@ export interface FdsOptions {
   /**
    * Only these objects (`kcmp fds FILE…`, `PID:FD`): the fds referring to a file (its inode, symlinks
    * followed), or the description one fd holds with all its holders. Every description of them is listed
-   * (`all` is implied). With the selection `{ kind: 'all' }`, every process the user may read is searched.
+   * (`all` is implied). With the selection `{ kind: 'all' }`, every process the user may read is searched
+   * and those that cannot be read are counted (`stats.unsearched`), not listed as errors.
    */
   objects: FdObject[];
   /** Compare socket inodes with kcmp too, instead of trusting "one description per socket". */

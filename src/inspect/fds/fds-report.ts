@@ -211,9 +211,9 @@ export interface FdsStats {
   comparisons: number;
   /** The identity engine that ran: kcmp, borrow, bpf, or none (nothing could compare). */
   engine: EngineName;
-  /** Processes searched without being named (outside the selection, or every process of the machine-wide
-   * selection) that could not be read: what they hold is not seen, and their errors are not rows. Absent
-   * when none. */
+  /** Processes searched without being named (outside the selection, or every process for objects with
+   * the machine-wide selection) that could not be read: what they hold is not seen, and their errors are
+   * not rows. Absent when none. */
   unsearched?: number;
   /** wall-clock time of the scan, in milliseconds */
   elapsedMs: number;

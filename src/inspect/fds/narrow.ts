@@ -10,10 +10,11 @@
  *             grouped like the others (so a peer is a proven description), never listed, their holders
  *             marked `outside`.
  *
- * Errors of processes the user did not name — the outside ones, and every process of a machine-wide
- * selection — are not rows: a process the scan merely searched, that exits or cannot be read, is counted
- * (`stats.unsearched` when it could not be read) instead of printed, one line per fd, as lsof and ss
- * leave out what they cannot read. A process named with -p or --tree keeps its error rows.
+ * Errors of processes the scan merely searched — the outside ones, and with objects every process of a
+ * machine-wide selection — are not rows: one that exits or cannot be read is counted (`stats.unsearched`
+ * when it could not be read) instead of printed one line per fd, as lsof leaves out what it cannot read.
+ * A process named with -p or --tree keeps its error rows, and so does every process of a plain
+ * machine-wide scan: what it could not read is part of its answer (the leak audits decide by it).
  */
 import type { SocketTables } from '../../netlink/socket-tables.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
@@ -52,10 +53,11 @@ export function scopeOf(
   const others =
     peersOutside && !machineWide ? selectProcesses({ kind: 'all' }).filter((p) => !chosen.has(p.pid)) : [];
   const outside = new Set(others.map((p) => p.pid));
+  const searchedOnly = machineWide && objects.length > 0;
   return {
     processes: [...selected, ...others],
     outside,
-    quiet: (pid) => machineWide || outside.has(pid),
+    quiet: (pid) => searchedOnly || outside.has(pid),
     objects,
     peersOutside,
   };
