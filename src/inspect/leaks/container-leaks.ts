@@ -40,6 +40,7 @@ import { type FdsOptions, inspectFds } from '../fds/fds.js';
 import { failedCallRow } from '../fds/fds-problems.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
 import { assertScanOptions } from '../selection.js';
+import { ancestorsOf, parentFromProc } from './ancestry.js';
 import {
   CONTAINER_LEAK_TIER,
   CONTAINER_LEAKS_SCHEMA,
@@ -50,6 +51,7 @@ import {
 import { type Container, containerOf, containers, type UnreadableProcess } from './containers.js';
 import { wentAway } from './leak-finder.js';
 import type { UndecidedProcess } from './leaks-report.js';
+import { nearestOutside } from './outside-holder.js';
 
 /** Which containers {@link inspectContainerLeaks} audits, and against which processes outside. */
 export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'engine'> {
@@ -203,17 +205,21 @@ async function scanShared(
   }
 }
 
-/** (a): a container fd sharing its description with a process outside that container. */
+/** (a): a container fd sharing its description with a process outside that container, which names the
+ * nearest such holder (outside-holder.ts: its runtime, when that still holds it). */
 function* sharedWithOutside(
   fds: FdsReport,
   memberOf: ReadonlyMap<number, Container>,
 ): Generator<ContainerLeak> {
+  const ppid = new Map(fds.processes.map((p) => [p.pid, p.ppid]));
+  const ancestors = ancestorsOf((pid) => ppid.get(pid) ?? parentFromProc(pid));
   for (const d of fds.descriptions) {
     for (const h of d.holders) {
       const c = memberOf.get(h.pid);
       if (!c) continue;
-      const other = d.holders.find((o) => memberOf.get(o.pid) !== c);
-      if (!other) continue;
+      const outside = d.holders.filter((o) => memberOf.get(o.pid) !== c);
+      if (outside.length === 0) continue;
+      const other = nearestOutside(h.pid, outside, ancestors);
       const kind: ContainerLeakKind =
         h.fd < RUNTIME_STDIO ? 'runtime-stdio' : d.type === 'DIR' ? 'host-directory' : 'host-fd';
       yield {
