@@ -49,16 +49,19 @@ import {
   type ContainerLeaksReport,
 } from './container-leaks-report.js';
 import { type Container, containerOf, containers, type UnreadableProcess } from './containers.js';
+import { hostWideErrors } from './host-wide-errors.js';
 import { wentAway } from './leak-finder.js';
 import type { UndecidedProcess } from './leaks-report.js';
 import { nearestOutside } from './outside-holder.js';
 
 /** Which containers {@link inspectContainerLeaks} audits, and against which processes outside. */
-export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'engine'> {
+export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'engine' | 'onEngine'> {
   /** One container, named by any of its processes; or every container among `selection`. */
   container: number | 'all';
   /** The processes outside the containers to compare against (and, with 'all', where to look for
-   * containers): never implied; `{ kind: 'all' }` for every visible process. */
+   * containers): never implied; `{ kind: 'all' }` for every visible process. With `{ kind: 'all' }` the
+   * host processes outside the containers are not what was asked about: `errors` leaves out those that went
+   * away during the scan and sums up the fds of each (host-wide-errors.ts). */
   selection: Selection;
 }
 
@@ -100,19 +103,29 @@ export async function inspectContainerLeaks(
   errors.unshift(...fds.errors);
   errors.push(...mountErrors);
   const undecided = undecidedOf(fds, audited, errors, search.unreadable);
+  const members = new Set(audited.flatMap((c) => c.processes));
+  const command = new Map(fds.processes.map((p) => [p.pid, p.command]));
+  const reported =
+    outside === null
+      ? hostWideErrors(
+          errors,
+          (pid) => members.has(pid),
+          (pid) => command.get(pid) ?? '',
+        )
+      : errors;
   const listed = leaks.slice(0, MAX_FINDINGS);
   return {
     schema: CONTAINER_LEAKS_SCHEMA,
     containers: audited,
     leaks: listed,
-    errors,
+    errors: reported,
     undecided,
     stats: {
       containers: audited.length,
       processes: fds.stats.processes,
       found: leaks.filter((l) => l.kind !== 'runtime-stdio').length,
       truncated: leaks.length - listed.length,
-      errors: errors.length,
+      errors: reported.length,
       undecided: undecided.length,
       comparisons: fds.stats.comparisons,
       elapsedMs: Math.round(performance.now() - started),
