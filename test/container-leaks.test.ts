@@ -10,7 +10,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { scanErrorLine } from '../src/cli/scan-error-line.js';
+import { scanErrorLine, scanErrorLines } from '../src/cli/scan-error-line.js';
 import { FDS_SCHEMA, type FdsReport, type ScanError } from '../src/inspect/fds/fds-report.js';
 import { auditContainers, inspectContainerLeaks } from '../src/inspect/leaks/container-leaks.js';
 import type { ContainerLeaksReport } from '../src/inspect/leaks/container-leaks-report.js';
@@ -420,4 +420,31 @@ test('leaks --container: the outside holder named is the nearest, the runtime, n
     kind: 'host-fd',
     outside: { pid: c.runtime.pid, fd: 3, command: 'unshare' },
   });
+});
+
+test('the rows about a process not asked about are one line: the one for the most fds, then how many more', () => {
+  const row = (pid: number, fd: number | null, message: string, fds?: number) => ({
+    pid,
+    fd,
+    syscall: 'stat',
+    errno: 'EACCES' as const,
+    message,
+    ...(fds === undefined ? {} : { fds }),
+  });
+  const errors = [
+    row(1, null, 'process 1: kcmp(KCMP_FILES) failed'),
+    row(1, null, 'process 1 (init): 308 fds could not be read', 308),
+    row(7, 3, 'fd 3 of process 7: stat failed'),
+    row(7, 4, 'fd 4 of process 7: stat failed'),
+    row(9, null, 'process 9 (foo): 2 fds could not be read', 2),
+  ];
+  assert.deepEqual(
+    scanErrorLines(errors, (pid) => pid === 7),
+    [
+      'process 1 (init): 308 fds could not be read, skipping (and 1 more error about process 1; -J lists them)',
+      'fd 3 of process 7: stat failed, skipping',
+      'fd 4 of process 7: stat failed, skipping',
+      'process 9 (foo): 2 fds could not be read, skipping',
+    ],
+  );
 });

@@ -10,6 +10,11 @@
  *            /proc/PID/{cwd,root} link) on a mount its container's mount namespace does not contain
  *            (/proc/INIT/mountinfo) — found even when the process that passed the fd is gone
  *
+ * A finding of (a) names one holder outside: the nearest (outside-holder.ts), the runtime that passed it
+ * when that still holds it. Compared with every host process (selection 'all'), what is said of a host
+ * process outside the containers is what was asked of it (host-wide-errors.ts): no row when it went away,
+ * one per cause for its unreadable fds.
+ *
  * What could not be read is never "nothing found": a process that may be in an audited container but
  * whose namespaces cannot be read (another user's, for an unprivileged caller: containers.ts), an audited
  * process that could not be wholly read, or one above it (its runtime) that could not, makes the audit
@@ -60,8 +65,8 @@ export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'en
   container: number | 'all';
   /** The processes outside the containers to compare against (and, with 'all', where to look for
    * containers): never implied; `{ kind: 'all' }` for every visible process. With `{ kind: 'all' }` the
-   * host processes outside the containers are not what was asked about: `errors` leaves out those that went
-   * away during the scan and sums up the fds of each (host-wide-errors.ts). */
+   * host processes outside the containers are not what was asked about: the report's `errors` leave out
+   * those that went away during the scan, and sum up each one's unreadable fds per cause (`fds`). */
   selection: Selection;
 }
 
