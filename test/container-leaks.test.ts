@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { scanErrorLine } from '../src/cli/scan-error-line.js';
+import { scanErrorLine, scanErrorLines } from '../src/cli/scan-error-line.js';
 import { FDS_SCHEMA, type FdsReport, type ScanError } from '../src/inspect/fds/fds-report.js';
-import { auditContainers } from '../src/inspect/leaks/container-leaks.js';
+import { auditContainers, inspectContainerLeaks } from '../src/inspect/leaks/container-leaks.js';
 import type { ContainerLeaksReport } from '../src/inspect/leaks/container-leaks-report.js';
 import { runCli } from './helpers/cli.js';
 import { waitFor } from './helpers/exporter.js';
@@ -20,6 +20,7 @@ import { stateOf } from './helpers/mid-scan.js';
 import { NOBODY, nobodyWrapper } from './helpers/nobody.js';
 import { assertValid } from './helpers/schema.js';
 import { PID_NAMESPACE, unshareRefused } from './helpers/unshare.js';
+import { waitComm, waitStat } from './helpers/wait.js';
 
 interface Container {
   /** The shell that starts the "runtime" (unshare), leader of the process group the test kills at its end. */
@@ -269,5 +270,189 @@ test('an error row names the call, its errno and their meaning once, in our word
   assert.equal(
     line,
     `process ${gone}: stat failed: ENOENT (no such file or directory); it went away during the scan, skipping`,
+  );
+});
+
+/**
+ * A process of the test's that a scan as nobody can list but not read, holding `fds` fds besides stdio: uid
+ * nobody, gid root. nobody may list /proc/PID/fd (the directory is owned by the task's euid, mode 0500:
+ * generic_permission), but stat and readlink of /proc/PID/fd/N need ptrace read access
+ * (proc_fd_access_allowed), which __ptrace_may_access grants a caller without CAP_SYS_PTRACE only when its
+ * uid and gid match the target's real, effective and saved ones: gid 0 is not nobody's. (As root every
+ * process can be read: this is how one host process stays unreadable to a real scan.)
+ */
+function startUnreadable(t: { after(fn: () => unknown): void }, fds: number): number {
+  const open = `for i in $(seq 3 ${fds + 2}); do eval "exec $i</dev/null"; done; exec sleep 300`;
+  const child = spawn(NOBODY[0], ['--reuid=65534', '--regid=0', '--clear-groups', 'bash', '-c', open], {
+    stdio: 'ignore',
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const pid = child.pid as number;
+  waitComm(pid, 'sleep');
+  // exec names the task before it closes the close-on-exec fds: count them once sleep sleeps
+  waitStat(pid, (s) => s?.state === 'S', 'slept');
+  return pid;
+}
+
+test('leaks --container on the whole host, as nobody: a host process it cannot read is one line, its count and cause', {
+  skip: skip ?? noNobody() ?? false,
+}, async (t) => {
+  const c = await startContainer(t, 'exec sleep 300', { nobody: true });
+  const host = startUnreadable(t, 40);
+  const fds = readdirSync(`/proc/${host}/fd`).length;
+  const asNobody = { wrapper: nobodyWrapper() };
+
+  const text = runCli(['leaks', '--container', String(c.init)], asNobody);
+  const about = text.stderr.split('\n').filter((line) => new RegExp(`process ${host}\\b`).test(line));
+  assert.deepEqual(about, [
+    `kcmp: process ${host} (sleep): ${fds} fds could not be read: stat failed: EACCES (permission denied); ` +
+      'run as the same user as the process (which must be dumpable) or with CAP_SYS_PTRACE, skipping',
+  ]);
+  const json = runCli(['leaks', '--container', String(c.init), '-J'], asNobody);
+  assertValid('kcmp.container-leaks/2', json.stdout);
+  const report = JSON.parse(json.stdout) as ContainerLeaksReport;
+  assert.deepEqual(
+    report.errors.filter((e) => e.pid === host).map((e) => [e.fd, e.syscall, e.errno, e.fds]),
+    [[null, 'stat', 'EACCES', fds]],
+  );
+  assert.equal(report.stats.errors, report.errors.length);
+});
+
+/**
+ * Two processes of the test's that end around a scan: `zombie`, already a zombie (killed, its parent a
+ * `sleep` that never waits for it), and `exits`, the child of a shell that waits for it and so reaps it
+ * as soon as {@link endMidScan} kills it. Each parent leads a process group the test kills at its end.
+ */
+async function startEnding(t: {
+  after(fn: () => unknown): void;
+}): Promise<{ zombie: number; exits: number }> {
+  const child = async (script: string) => {
+    const parent = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    t.after(() => {
+      try {
+        process.kill(-(parent.pid as number), 'SIGKILL');
+      } catch {
+        // ESRCH: the group has ended already (the shell that waits exits once its child is reaped)
+      }
+    });
+    const [line] = (await parent.stdout.take(1).toArray()) as Buffer[];
+    const pid = Number(String(line).trim());
+    waitComm(pid, 'sleep');
+    return { parent: parent.pid as number, pid };
+  };
+  const zombie = await child('sleep 300 & echo $!; exec sleep 300 >&-');
+  // Once its parent is `sleep`, nothing reaps it (SIGCHLD's default action is to ignore it, not to reap).
+  waitComm(zombie.parent, 'sleep');
+  process.kill(zombie.pid, 'SIGKILL');
+  waitStat(zombie.pid, (s) => s?.state === 'Z', 'became a zombie');
+  return { zombie: zombie.pid, exits: (await child('sleep 300 & echo $!; wait')).pid };
+}
+
+/** An onEngine hook — called once the scan has listed its processes, before it reads any — that kills
+ * `exits` and waits (synchronously: the scan waits too) until its parent has reaped it. */
+function endMidScan(exits: number): () => void {
+  return () => {
+    process.kill(exits, 'SIGKILL');
+    waitStat(exits, (s) => s === undefined, 'was reaped');
+  };
+}
+
+test('leaks --container on the whole host: a host process that is a zombie or exits during the scan is no error; a named one is', {
+  skip: skip ?? false,
+}, async (t) => {
+  const c = await startContainer(t, 'exec sleep 300');
+  const host = await startEnding(t);
+  const hostWide = await inspectContainerLeaks({
+    container: c.init,
+    selection: { kind: 'all' },
+    onEngine: endMidScan(host.exits),
+  });
+  assert.deepEqual(
+    hostWide.errors.filter((e) => e.pid === host.zombie || e.pid === host.exits),
+    [],
+    'not printed, not counted',
+  );
+  assert.equal(hostWide.stats.errors, hostWide.errors.length);
+  assert.deepEqual(
+    hostWide.undecided.filter((u) => u.pid === host.zombie || u.pid === host.exits),
+    [],
+    'gone, they hold nothing: not undecided',
+  );
+
+  const named = await startEnding(t);
+  const asked = await inspectContainerLeaks({
+    container: c.init,
+    selection: { kind: 'pids', pids: [c.runtime.pid as number, named.zombie, named.exits] },
+    onEngine: endMidScan(named.exits),
+  });
+  const rows = asked.errors.filter((e) => e.pid === named.zombie || e.pid === named.exits);
+  assert.deepEqual(
+    rows.map((e) => [e.pid, e.reason]).sort(),
+    [
+      [named.exits, 'replaced'],
+      [named.zombie, 'zombie'],
+    ].sort(),
+    'the processes the user named are still reported',
+  );
+  assert.deepEqual(
+    asked.undecided.filter((u) => u.pid === named.zombie || u.pid === named.exits),
+    [],
+    'gone, they hold nothing: not undecided',
+  );
+});
+
+test('leaks --container: the outside holder named is the nearest, the runtime, not an unrelated process holding the same description', {
+  skip: skip ?? false,
+}, async (t) => {
+  // The description the container leaks: /dev/null opened once by the test, passed to the runtime (and so
+  // to the container) and to an unrelated sibling, started first so that it has the lower pid (the holder
+  // a first-by-pid rule would name).
+  const devNull = openSync('/dev/null', 'r');
+  const unrelated = spawn('sleep', ['300'], { stdio: ['ignore', 'ignore', 'ignore', devNull] });
+  t.after(() => unrelated.kill('SIGKILL'));
+  waitComm(unrelated.pid as number, 'sleep');
+  const c = await startContainer(t, 'exec sleep 300', { hostFd: devNull });
+  closeSync(devNull);
+  assert.equal(
+    runCli(['same', `${unrelated.pid}:3`, `${c.init}:3`]).code,
+    0,
+    'the unrelated process holds the very description',
+  );
+
+  const selection = ['-p', String(unrelated.pid), '--tree', String(c.runtime.pid)];
+  const r = runCli(['leaks', '--container', String(c.init), ...selection, '-J']);
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout) as ContainerLeaksReport;
+  const leak = report.leaks.find((l) => l.pid === c.init && l.fd === 3);
+  assert.deepEqual(leak && { kind: leak.kind, outside: leak.outside }, {
+    kind: 'host-fd',
+    outside: { pid: c.runtime.pid, fd: 3, command: 'unshare' },
+  });
+});
+
+test('the rows about a process not asked about are one line: the one for the most fds, then how many more', () => {
+  const row = (pid: number, fd: number | null, message: string, fds?: number) => ({
+    pid,
+    fd,
+    syscall: 'stat',
+    errno: 'EACCES' as const,
+    message,
+    ...(fds === undefined ? {} : { fds }),
+  });
+  const errors = [
+    row(1, null, 'process 1: kcmp(KCMP_FILES) failed'),
+    row(1, null, 'process 1 (init): 308 fds could not be read', 308),
+    row(7, 3, 'fd 3 of process 7: stat failed'),
+    row(7, 4, 'fd 4 of process 7: stat failed'),
+    row(9, null, 'process 9 (foo): 2 fds could not be read', 2),
+  ];
+  assert.deepEqual(
+    scanErrorLines(errors, (pid) => pid === 7),
+    [
+      'process 1 (init): 308 fds could not be read, skipping (and 1 more error about process 1; -J lists them)',
+      'fd 3 of process 7: stat failed, skipping',
+      'fd 4 of process 7: stat failed, skipping',
+      'process 9 (foo): 2 fds could not be read, skipping',
+    ],
   );
 });

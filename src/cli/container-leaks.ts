@@ -15,7 +15,7 @@ import { EXIT } from './exit-codes.js';
 import { type JsonFlags, outJson } from './json-output.js';
 import { parsePid } from './parse.js';
 import { out, warn } from './run.js';
-import { scanErrorLine } from './scan-error-line.js';
+import { scanErrorLines } from './scan-error-line.js';
 import { type SelectionFlags, selectionOf } from './selection.js';
 import { listedColumns, type TableFlags, tableOptionsOf } from './table-options.js';
 
@@ -32,15 +32,18 @@ export async function runContainerLeaks(flags: ContainerLeaksFlags): Promise<num
   if (listedColumns(flags, CONTAINER_LEAK_COLUMNS)) return EXIT.OK;
   const columns = selectColumns(CONTAINER_LEAK_COLUMNS, CONTAINER_LEAK_DEFAULT_COLUMNS, flags.output);
   const container = flags.containers ? 'all' : parsePid(flags.container ?? '', '--container PID');
-  const report = await inspectContainerLeaks({ container, selection: selectionOf(flags) });
+  const selection = selectionOf(flags);
+  const report = await inspectContainerLeaks({ container, selection });
   const code = report.stats.undecided > 0 ? EXIT.TROUBLE : report.stats.found > 0 ? EXIT.FOUND : EXIT.OK;
   if (flags.json) {
     outJson(report, flags);
     return code;
   }
-  for (const e of report.errors) {
-    warn(scanErrorLine(e));
-  }
+  // Compared with every host process, the user asked about the containers: a host process outside them
+  // is one line, however many of its rows -J lists.
+  const audited = new Set(report.containers.flatMap((c) => c.processes));
+  const asked = (pid: number) => selection.kind !== 'all' || audited.has(pid);
+  for (const line of scanErrorLines(report.errors, asked)) warn(line);
   for (const u of report.undecided) warn(undecidedLine(u, UNDECIDED));
   if (report.leaks.length > 0)
     out(renderTable(report.leaks, CONTAINER_LEAK_COLUMNS, columns, tableOptionsOf(flags)));

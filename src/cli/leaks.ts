@@ -64,7 +64,7 @@ export function registerLeaks(program: Command): void {
       completes(
         new Option(
           '--container <pid>',
-          'audit the container PID is in for host files it can reach (runc CVE-2024-21626)',
+          'audit the container PID is in for host files it can reach (runc CVE-2024-21626); compared with every host process unless -p/--tree narrow it',
         ),
         PID,
       ),
@@ -74,7 +74,8 @@ export function registerLeaks(program: Command): void {
       'after',
       '\nExamples:\n  kcmp leaks --tree $(pgrep -o myserver)   what its children kept\n' +
         '  kcmp leaks -p 1234,1240 -J              as JSON\n  kcmp leaks -o +FIX,MODE                 more columns\n' +
-        '  kcmp leaks --container $(pidof -s app)  host fds and mounts that container can reach\n' +
+        '  kcmp leaks --container $(pidof -s app)  host fds and mounts that container can reach (scans the host)\n' +
+        '  kcmp leaks --container 812 --tree 800   compared with its runtime 800 and below\n' +
         '  kcmp leaks --containers                 every container on the host',
     )
     .action(

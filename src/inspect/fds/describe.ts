@@ -269,7 +269,10 @@ function isObjectFile(rows: FdRows, row: number, objects: Scope['objects']): boo
 
 /** The processes the report lists: the selection's — with objects, only those holding them (a search of
  * the machine names what it found, not every process it read). */
-function reported(run: DescribeRun, listed: ReadonlyMap<number, Description>): (p: SelectedProcess) => boolean {
+function reported(
+  run: DescribeRun,
+  listed: ReadonlyMap<number, Description>,
+): (p: SelectedProcess) => boolean {
   if (run.scope.objects.length === 0) return (p) => !run.scope.outside.has(p.pid);
   const holders = new Set([...listed.values()].flatMap((d) => d.holders.map((h) => h.pid)));
   return (p) => holders.has(p.pid);

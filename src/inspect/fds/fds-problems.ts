@@ -264,6 +264,30 @@ export function failedCallRow(
   };
 }
 
+/**
+ * One row for `count` fds of process `pid` (`command`) whose `syscall` each failed with `errno`: fd null,
+ * `fds` the count — "process 812 (foo): 322 fds could not be read: stat failed: EACCES (permission
+ * denied); …". For a caller that sums up the rows of a process it was not asked about.
+ */
+export function failedFdsRow(
+  pid: number,
+  command: string,
+  syscall: string,
+  errno: ErrnoName,
+  count: number,
+): ScanError & { fds: number } {
+  const process = command === '' ? `process ${pid}` : `process ${pid} (${command})`;
+  const fds = count === 1 ? '1 fd' : `${count} fds`;
+  return {
+    pid,
+    fd: null,
+    syscall,
+    errno,
+    fds: count,
+    message: `${process}: ${fds} could not be read: ${syscall} failed: ${errno} (${errnoMessage(errno)})${hint(errno, syscall)}`,
+  };
+}
+
 /** A row that leaves nothing out: every fd of its process was read (not as an exact snapshot:
  * not-stopped), or only a detail is missing: a name (readlink) or a holder's fdinfo. */
 export function omitsNothing(e: Pick<ScanError, 'reason' | 'syscall'>): boolean {

@@ -80,6 +80,14 @@ export interface ContainerLeak {
   method: FdsMethod;
 }
 
+/** An error row of the audit: one of the fds scan's, or several of them summed up in one (`fds`). */
+export interface ContainerAuditError extends ScanError {
+  /** Set on a row that stands for this many fds of process `pid` (`fd` is then null), each of whose
+   * `syscall` failed with `errno`: an audit that compares with every host process (no -p or --tree) sums up
+   * so the fds of a host process it was not asked about, one row per process and cause. */
+  fds?: number;
+}
+
 /**
  * What {@link inspectContainerLeaks} returns (`kcmp leaks --container --json`): the audited containers and
  * every host file their processes can reach, most dangerous first.
@@ -91,8 +99,11 @@ export interface ContainerLeaksReport {
   containers: Container[];
   /** The findings, sorted by `tier`. */
   leaks: ContainerLeak[];
-  /** Processes and fds that could not be read or compared. */
-  errors: ScanError[];
+  /** Processes and fds that could not be read or compared. Compared with every host process (no -p or
+   * --tree), the rows of a host process outside the audited containers that exited, turned zombie or
+   * closed an fd during the scan are left out (it holds nothing any more), and its fds' rows are summed up
+   * per cause (`fds`). */
+  errors: ContainerAuditError[];
   /** What leaves the audit undecided: processes that may be in an audited container but could not be
    * placed (their namespaces unreadable), container processes that could not be wholly read, and processes
    * above them (the runtime) that could not. `descendants`: the audited processes below one. */

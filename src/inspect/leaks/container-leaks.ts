@@ -10,6 +10,11 @@
  *            /proc/PID/{cwd,root} link) on a mount its container's mount namespace does not contain
  *            (/proc/INIT/mountinfo) — found even when the process that passed the fd is gone
  *
+ * A finding of (a) names one holder outside: the nearest (outside-holder.ts), the runtime that passed it
+ * when that still holds it. Compared with every host process (selection 'all'), what is said of a host
+ * process outside the containers is what was asked of it (host-wide-errors.ts): no row when it went away,
+ * one per cause for its unreadable fds.
+ *
  * What could not be read is never "nothing found": a process that may be in an audited container but
  * whose namespaces cannot be read (another user's, for an unprivileged caller: containers.ts), an audited
  * process that could not be wholly read, or one above it (its runtime) that could not, makes the audit
@@ -40,6 +45,7 @@ import { type FdsOptions, inspectFds } from '../fds/fds.js';
 import { failedCallRow } from '../fds/fds-problems.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
 import { assertScanOptions } from '../selection.js';
+import { ancestorsOf, parentFromProc } from './ancestry.js';
 import {
   CONTAINER_LEAK_TIER,
   CONTAINER_LEAKS_SCHEMA,
@@ -48,15 +54,19 @@ import {
   type ContainerLeaksReport,
 } from './container-leaks-report.js';
 import { type Container, containerOf, containers, type UnreadableProcess } from './containers.js';
+import { hostWideErrors } from './host-wide-errors.js';
 import { wentAway } from './leak-finder.js';
 import type { UndecidedProcess } from './leaks-report.js';
+import { nearestOutside } from './outside-holder.js';
 
 /** Which containers {@link inspectContainerLeaks} audits, and against which processes outside. */
-export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'engine'> {
+export interface ContainerLeaksOptions extends Pick<FdsOptions, 'paranoid' | 'engine' | 'onEngine'> {
   /** One container, named by any of its processes; or every container among `selection`. */
   container: number | 'all';
   /** The processes outside the containers to compare against (and, with 'all', where to look for
-   * containers): never implied; `{ kind: 'all' }` for every visible process. */
+   * containers): never implied; `{ kind: 'all' }` for every visible process. With `{ kind: 'all' }` the
+   * host processes outside the containers are not what was asked about: the report's `errors` leave out
+   * those that went away during the scan, and sum up each one's unreadable fds per cause (`fds`). */
   selection: Selection;
 }
 
@@ -98,19 +108,29 @@ export async function inspectContainerLeaks(
   errors.unshift(...fds.errors);
   errors.push(...mountErrors);
   const undecided = undecidedOf(fds, audited, errors, search.unreadable);
+  const members = new Set(audited.flatMap((c) => c.processes));
+  const command = new Map(fds.processes.map((p) => [p.pid, p.command]));
+  const reported =
+    outside === null
+      ? hostWideErrors(
+          errors,
+          (pid) => members.has(pid),
+          (pid) => command.get(pid) ?? '',
+        )
+      : errors;
   const listed = leaks.slice(0, MAX_FINDINGS);
   return {
     schema: CONTAINER_LEAKS_SCHEMA,
     containers: audited,
     leaks: listed,
-    errors,
+    errors: reported,
     undecided,
     stats: {
       containers: audited.length,
       processes: fds.stats.processes,
       found: leaks.filter((l) => l.kind !== 'runtime-stdio').length,
       truncated: leaks.length - listed.length,
-      errors: errors.length,
+      errors: reported.length,
       undecided: undecided.length,
       comparisons: fds.stats.comparisons,
       elapsedMs: Math.round(performance.now() - started),
@@ -203,17 +223,21 @@ async function scanShared(
   }
 }
 
-/** (a): a container fd sharing its description with a process outside that container. */
+/** (a): a container fd sharing its description with a process outside that container, which names the
+ * nearest such holder (outside-holder.ts: its runtime, when that still holds it). */
 function* sharedWithOutside(
   fds: FdsReport,
   memberOf: ReadonlyMap<number, Container>,
 ): Generator<ContainerLeak> {
+  const ppid = new Map(fds.processes.map((p) => [p.pid, p.ppid]));
+  const ancestors = ancestorsOf((pid) => ppid.get(pid) ?? parentFromProc(pid));
   for (const d of fds.descriptions) {
     for (const h of d.holders) {
       const c = memberOf.get(h.pid);
       if (!c) continue;
-      const other = d.holders.find((o) => memberOf.get(o.pid) !== c);
-      if (!other) continue;
+      const outside = d.holders.filter((o) => memberOf.get(o.pid) !== c);
+      if (outside.length === 0) continue;
+      const other = nearestOutside(h.pid, outside, ancestors);
       const kind: ContainerLeakKind =
         h.fd < RUNTIME_STDIO ? 'runtime-stdio' : d.type === 'DIR' ? 'host-directory' : 'host-fd';
       yield {

@@ -25,6 +25,7 @@ import { readStat } from '../../procfs/stat.js';
 import { isGone } from '../../sys/errno.js';
 import { omitsNothing } from '../fds/fds-problems.js';
 import type { Description, FdsReport, Holder, ScanError } from '../fds/fds-report.js';
+import { ancestorsOf, memo, parentFromProc } from './ancestry.js';
 import { adviceFor } from './leak-advice.js';
 import { leakCase, type ProgramFacts } from './leak-case.js';
 import { LEAK_KINDS, leakKind } from './leak-kinds.js';
@@ -55,20 +56,8 @@ export interface LeakFindings {
   undecided: UndecidedProcess[];
 }
 
-/** Ancestor walks stop here: a pid loop (pid reuse between two reads) cannot spin. */
-const MAX_GENERATIONS = 64;
 /** stdin, stdout and stderr are inherited on purpose. */
 const FIRST_NON_STDIO_FD = 3;
-
-function memo<K, V>(read: (key: K) => V): (key: K) => V {
-  const cache = new Map<K, V>();
-  return (key) => {
-    if (cache.has(key)) return cache.get(key) as V;
-    const value = read(key);
-    cache.set(key, value);
-    return value;
-  };
-}
 
 /** "argStart:envStart:startStack", or null when the kernel hid them (0: no ptrace read access). */
 function layoutOf(pid: number): string | null {
@@ -128,13 +117,7 @@ function listeningIn(sockets: SocketTables, pid: number, inode: number): boolean
 function systemProbe(sockets: SocketTables): LeakProbe {
   const links = memo(linksOf);
   return {
-    parentOf(pid) {
-      try {
-        return readStat(pid).ppid;
-      } catch {
-        return undefined;
-      }
-    },
+    parentOf: parentFromProc,
     listening: (pid, inode) => listeningIn(sockets, pid, inode),
     program: memo((pid: number) => ({ exe: readExeIdentity(pid), layout: layoutOf(pid) })),
     readersNamed(pid, name) {
@@ -186,14 +169,7 @@ export function findLeaks(
   const uncompared = new Set(report.processes.filter((p) => p.fdTableCompared === false).map((p) => p.pid));
   const mayShareTable = (a: number, c: number): boolean =>
     tableOf.get(a) === tableOf.get(c) || uncompared.has(a) || uncompared.has(c);
-  const parentOf = memo((pid: number) => ppid.get(pid) ?? probe.parentOf(pid));
-  /** pid's ancestors, nearest first, up to MAX_GENERATIONS. */
-  const ancestors = memo((pid: number): number[] => {
-    const chain: number[] = [];
-    for (let p = parentOf(pid); p !== undefined && p > 0 && chain.length < MAX_GENERATIONS; p = parentOf(p))
-      chain.push(p);
-    return chain;
-  });
+  const ancestors = ancestorsOf((pid) => ppid.get(pid) ?? probe.parentOf(pid));
   const leaks: Leak[] = [];
   let forkShared = 0;
   for (const d of report.descriptions) {
