@@ -38,7 +38,7 @@ import {
 } from './graph.js';
 import { foldedHead, foldGroups, numberRuns } from './graph-fold.js';
 import { processTitle, shortName } from './graph-names.js';
-import { descriptionName, type OwnFds, ownFds, restLine } from './graph-own.js';
+import { descriptionName, type OwnFds, ownFds, restLine, typeAndName } from './graph-own.js';
 import { nodeOfDescription, peerEdges, peerNodes } from './graph-peers.js';
 import { capObjects, clusterTree, treeOrder } from './graph-tree.js';
 
@@ -137,7 +137,7 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
   const edges: GraphEdge[] = [];
   for (const d of shown) {
     const id = `desc-${d.id}`;
-    const kind = fileKind(d.type);
+    const kind = fileKind(d);
     const pids = [...new Set(d.holders.map((h) => h.pid))].sort(byRank);
     // One edge per box: a folded box's members hold it under the same numbers (their signature says so).
     const boxes = new Map<string, { fds: number[]; processes: number }>();
@@ -166,7 +166,7 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       kind,
       name: d.id,
       label: [`${d.id} ${d.type}${uncertain}`, shortName(name, 40), ...(common ? [common.line] : [])],
-      title: `${d.id} ${d.type} ${name} — held by ${holders.join(' ')}${uncertain}`,
+      title: `${d.id} ${typeAndName(d, name)} — held by ${holders.join(' ')}${uncertain}`,
       ...(flags === undefined ? {} : { mode: accessMode(flags) }),
       cluster: whole === undefined ? home : tree.outer(whole),
       keys: [d.id, ...new Set([...numbersIn(d.name), ...numbersIn(name)])],

@@ -17,10 +17,11 @@ import { formatDev } from '../../procfs/fds.js';
 import { fileStatOf } from '../../procfs/file-stat.js';
 import { FsMagics } from '../../procfs/fs-magic.js';
 import { stillSame } from '../../procfs/identity.js';
-import { kindOf } from '../../procfs/kinds.js';
+import { kindOf, statTypeOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
+import { readSocketProtocol } from '../../procfs/socket-protocol.js';
 import { errnoName } from '../../sys/errno.js';
-import type { EngineName } from './fd-engine.js';
+import type { EngineName, EngineRequest } from './fd-engine.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
@@ -39,7 +40,15 @@ export interface DescribeRun {
   /** Processes that live on but left a shared table during the scan (handover.ts): no holders of it. */
   left: ReadonlySet<number>;
   pool: WorkerPool | undefined;
-  options: { all: boolean; fdinfo: boolean; fileStat: boolean; sockets: boolean; peers: boolean };
+  /** `engine: 'borrow'`: the user asked for borrowing, which may then name a socket too (fds-sockets.ts). */
+  options: {
+    all: boolean;
+    fdinfo: boolean;
+    fileStat: boolean;
+    sockets: boolean;
+    peers: boolean;
+    engine: EngineRequest;
+  };
   engine: EngineName;
   /** kcmp calls made before the group stage (KCMP_FILES, for the fd tables). */
   comparisons: number;
@@ -77,7 +86,11 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   });
   const relationErrors =
     run.options.sockets || run.options.peers
-      ? describeRelations(byKey, { rows, kept, command }, run.options)
+      ? describeRelations(
+          byKey,
+          { rows, kept, command },
+          { ...run.options, borrow: run.options.engine === 'borrow' },
+        )
       : [];
   const errors = [
     ...run.problems.list().filter((e) => !replaced.has(e.pid) || e.reason === 'replaced'),
@@ -236,9 +249,12 @@ function descriptionOf(
     const file = run.options.fileStat ? fileStatOf(tid, fd, dev, ino) : undefined;
     // Ids number every kept description, listed or not, so one description has the same id with --all
     // and without (the default view lists the shared ones, with gaps in their numbers).
+    const kind = kindOf(mode, name, magics.of(tid, fd, dev, mode)).name;
     return {
       id: `d${kept.number(key)}`,
-      type: kindOf(mode, name, magics.of(tid, fd, dev, mode)).name,
+      // a socket's TYPE is its protocol (lsfd 2.39+), where the kernel's name for it can be read
+      type: kind === 'SOCK' ? (readSocketProtocol(tid, fd) ?? kind) : kind,
+      stType: statTypeOf(mode),
       name,
       dev: formatDev(dev),
       ino,

@@ -22,17 +22,18 @@ export interface RelationScan {
 }
 
 /**
- * Names the sockets and/or finds the peers of the listed descriptions (`listed`, by key), as asked,
- * adding them to those descriptions; the socket tables are read once for both. The error rows it makes.
+ * Names the sockets and/or finds the peers of the listed descriptions (`listed`, by key), as asked (`borrow`:
+ * a socket may be borrowed to name it), adding them to those descriptions; the socket tables are read once
+ * for both. The error rows it makes.
  */
 export function describeRelations(
   listed: ReadonlyMap<number, Description>,
   scan: RelationScan,
-  options: { sockets: boolean; peers: boolean },
+  options: { sockets: boolean; peers: boolean; borrow: boolean },
 ): ScanError[] {
   const tables = new SocketTables();
   try {
-    const errors = options.sockets ? nameSockets(listed.values(), tables) : [];
+    const errors = options.sockets ? nameSockets(listed.values(), tables, options.borrow) : [];
     if (options.peers) addRelations(listed, scan, tables);
     return errors;
   } finally {

@@ -1,51 +1,140 @@
 /**
- * Sockets named: each listed SOCK description gains its `socket` object (protocol, state, addresses, UNIX
- * path and peer, network namespace) from the socket tables of its holders' network namespaces
- * (src/netlink). The holders' namespaces are tried in order, then ours — a socket passed over SCM_RIGHTS,
- * or inherited across unshare(CLONE_NEWNET), lives in the namespace it was created in, not necessarily its
- * holders'.
+ * Sockets named: each listed socket description gains its `socket` object (protocol, state, addresses,
+ * UNIX path and peer, network namespace and how it was found) from the socket tables (src/netlink), looked
+ * for where the socket can be, cheapest first:
  *
- * A socket no table knows (a family not read, or closed since) stays unnamed without an error. A socket
- * whose holders' namespaces could not be read at all, or that is missing from the /proc/PID/net tables
- * read instead of sock_diag (setns refused), is an error row: that socket could not be named.
+ *   holder     the namespaces of its holders — where a socket almost always is;
+ *   scan       ours, then the namespace of every process this user may read: a socket passed over
+ *              SCM_RIGHTS, or inherited across unshare(CLONE_NEWNET), lives in the namespace it was created
+ *              in, not necessarily its holders';
+ *   borrowed   only when asked (`--borrow`): a copy of the socket borrowed with pidfd_getfd names its own
+ *              namespace (SIOCGSKNS) — found even when no process is in it. Borrowing re-tags the
+ *              target's socket (cgroup classid and netprio, __receive_sock), so it is never done unasked.
+ *
+ * The description's `type` is the protocol the kernel named the socket after (describe.ts), so the family
+ * to read is known; a socket no table lists (unbound, or in a namespace not reached) keeps that protocol
+ * alone (`source: 'protoname'`), as lsfd's TYPE does. A socket whose holders' namespaces could not be read
+ * at all, or that is missing from the /proc/PID/net tables read instead of sock_diag (setns refused), and
+ * that no other namespace lists, is an error row; so is a borrowing that failed.
  */
 
-import type { SocketTables, Unnamed } from '../../netlink/socket-tables.js';
-import { type ErrnoName, errnoMessage } from '../../sys/errno.js';
+import { fstatSync } from 'node:fs';
+import { withBorrowedFd } from '../../compare/borrow.js';
+import { ProcessGoneError } from '../../errors.js';
+import type { NetnsFrom, SocketInfo } from '../../netlink/socket-info.js';
+import type { SocketTables } from '../../netlink/socket-tables.js';
+import { type ErrnoName, errnoMessage, errnoName } from '../../sys/errno.js';
+import { sysSocketNetns } from '../../sys/netlink.js';
+import { SysError } from '../../sys/sys-error.js';
 import type { Description, ScanError } from './fds-report.js';
 
-/** Adds its `socket` to each SOCK description of `descriptions`; the error rows of those left unnamed. */
-export function nameSockets(descriptions: Iterable<Description>, tables: SocketTables): ScanError[] {
+/** Why a socket has no name: the call that failed and its errno (null: the call was not made, since a
+ * seccomp filter would kill this process for it). */
+interface Why {
+  syscall: string;
+  errno: string | null;
+}
+
+/**
+ * Adds its `socket` to each socket description of `descriptions`, borrowing a copy of a socket that no
+ * table of a namespace reached lists if `borrow` (the user asked for the borrow engine); the error rows of
+ * those left unnamed.
+ */
+export function nameSockets(
+  descriptions: Iterable<Description>,
+  tables: SocketTables,
+  borrow: boolean,
+): ScanError[] {
   const errors: ScanError[] = [];
   for (const d of descriptions) {
-    if (d.type !== 'SOCK') continue;
-    let why: Unnamed | undefined;
-    for (const tid of [...d.holders.map((x) => x.tid ?? x.pid), 'self' as const]) {
-      const found = tables.find(tid, d.ino);
-      if (found !== undefined && 'ino' in found) {
-        d.socket = found;
-        why = undefined;
-        break;
-      }
-      why ??= found ?? tables.fallback(tid);
-    }
+    if (d.stType !== 'SOCK') continue;
+    const { socket, why } = locate(d, tables, borrow);
+    if (socket) d.socket = socket;
     const first = d.holders[0];
     if (why && first) errors.push(unnamed(d, first.pid, first.fd, why));
   }
   return errors;
 }
 
-function unnamed(d: Description, pid: number, fd: number, why: Unnamed): ScanError {
+/** The socket of `d` where it is found, cheapest place first (see the header), and why it is not. */
+function locate(d: Description, tables: SocketTables, borrow: boolean): { socket?: SocketInfo; why?: Why } {
+  const protocol = d.type === 'SOCK' ? undefined : d.type;
+  const from = (found: SocketInfo, netnsFrom: NetnsFrom): SocketInfo => ({ ...found, netnsFrom });
+  const protocolOnly = (netns?: number) =>
+    protocol === undefined
+      ? {}
+      : {
+          socket: {
+            ino: d.ino,
+            protocol,
+            ...(netns !== undefined && { netns, netnsFrom: 'borrowed' as const }),
+            source: 'protoname' as const,
+          },
+        };
+  let why: Why | undefined;
+  for (const h of d.holders) {
+    const tid = h.tid ?? h.pid;
+    const found = tables.find(tid, d.ino, protocol);
+    if (found !== undefined && 'ino' in found) return { socket: from(found, 'holder') };
+    why ??= found ?? tables.fallback(tid);
+  }
+  const elsewhere = tables.findElsewhere(d.ino, protocol);
+  if (elsewhere) return { socket: from(elsewhere, 'scan') };
+  if (!borrow) return { ...protocolOnly(), ...(why && { why }) };
+  const borrowed = borrowedSocket(d, tables, protocol);
+  if (borrowed === undefined) return protocolOnly();
+  if ('errno' in borrowed) return { ...protocolOnly(), why: borrowed };
+  // its namespace read, and in none of its tables: unbound (or of a family no table lists)
+  return borrowed.socket ? { socket: from(borrowed.socket, 'borrowed') } : protocolOnly(borrowed.netns);
+}
+
+/**
+ * The socket of `d` in its own network namespace, asked of a copy borrowed from one of its holders:
+ * SIOCGSKNS names the namespace, its tables the socket (absent when they do not list it); or why not. A
+ * holder gone, or whose fd no longer holds the socket (closed, or reused since the scan), is passed over:
+ * undefined when none is left.
+ */
+function borrowedSocket(
+  d: Description,
+  tables: SocketTables,
+  protocol: string | undefined,
+): { netns: number; socket?: SocketInfo } | Why | undefined {
+  let why: Why | undefined;
+  for (const h of d.holders) {
+    let asked: ReturnType<typeof withBorrowedFd<number | undefined>>;
+    try {
+      asked = withBorrowedFd({ pid: h.pid, task: h.tid ?? h.pid, fd: h.fd }, (fd) =>
+        fstatSync(fd).ino === d.ino ? sysSocketNetns(fd) : undefined,
+      );
+    } catch (error) {
+      if (error instanceof ProcessGoneError || (error instanceof SysError && error.errno === 'EBADF'))
+        continue;
+      if (error instanceof SysError) return { syscall: error.syscall, errno: error.errno };
+      throw error;
+    }
+    if (asked === undefined) continue;
+    if (typeof asked !== 'number') return asked;
+    if (asked >= 0) return tables.findInNamespace(asked, d.ino, protocol);
+    why = { syscall: 'ioctl(SIOCGSKNS)', errno: errnoName(-asked) };
+  }
+  return why;
+}
+
+function unnamed(d: Description, pid: number, fd: number, why: Why): ScanError {
+  const call = { pid, fd, syscall: why.syscall };
+  const what = `${d.name} (fd ${fd} of process ${pid}) could not be named`;
+  if (why.errno === null) {
+    return {
+      ...call,
+      errno: null,
+      reason: 'seccomp-kill',
+      message: `${what}: ${why.syscall} was not called (a seccomp filter would kill this process for it)`,
+    };
+  }
   const errno = why.errno as ErrnoName;
   const via =
     why.syscall === 'setns'
       ? `entering the network namespace of process ${pid} was refused (setns needs CAP_SYS_ADMIN) and /proc/${pid}/net does not list it`
       : `${why.syscall} failed: ${errno} (${errnoMessage(errno)})`;
-  return {
-    pid,
-    fd,
-    syscall: why.syscall,
-    errno,
-    message: `${d.name} (fd ${fd} of process ${pid}) could not be named: ${via}`,
-  };
+  return { ...call, errno, message: `${what}: ${via}` };
 }

@@ -1,0 +1,49 @@
+/**
+ * A socket's protocol as the kernel names it, read without touching the socket: the `system.sockprotoname`
+ * extended attribute of its /proc/TID/fd/N link — what lsfd (2.39+) shows as TYPE and SOCK.PROTONAME.
+ *
+ * net/socket.c: sock_alloc_file() names the socket's sockfs dentry after the protocol that created it
+ * (sk->sk_prot_creator->name: "TCP", "TCPv6", "UDP", "UDPv6", "UDP-Lite", "UDPLITEv6", "RAW", "RAWv6",
+ * "PING", "PINGv6", "UNIX-STREAM", "UNIX" for datagram and seqpacket UNIX sockets, "NETLINK", "PACKET",
+ * "MPTCP", "AF_VSOCK", …: any name a protocol module registers), and sockfs_xattr_get() returns that name
+ * with its NUL. The creator is kept for the socket's life: an IPv6 TCP socket turned IPv4 by IPV6_ADDRFORM
+ * still says "TCPv6". getxattr(2) follows the fd link as readlink does (ptrace read access to the process).
+ */
+import { sysGetXattr } from '../sys/xattr.js';
+
+/** The protocol name the kernel gave a socket (its `system.sockprotoname`): TCP, TCPv6, UDP, UDPv6,
+ * UDP-Lite, UDPLITEv6, RAW, RAWv6, PING, PINGv6, UNIX-STREAM, UNIX (datagram and seqpacket), NETLINK, PACKET,
+ * or any other name a protocol module registers (MPTCP, SCTP, AF_VSOCK, …). */
+export type SocketProtocolName =
+  | 'TCP'
+  | 'TCPv6'
+  | 'UDP'
+  | 'UDPv6'
+  | 'UDP-Lite'
+  | 'UDPLITEv6'
+  | 'RAW'
+  | 'RAWv6'
+  | 'PING'
+  | 'PINGv6'
+  | 'UNIX-STREAM'
+  | 'UNIX'
+  | 'NETLINK'
+  | 'PACKET'
+  | (string & {});
+
+const XATTR_NAME_SOCKPROTONAME = 'system.sockprotoname';
+/** Protocol names are short (struct proto's name is char[32]). */
+const buffer = new Uint8Array(64);
+const decoder = new TextDecoder();
+
+/**
+ * The protocol name of the socket fd `fd` of task `tid` holds, or undefined when it cannot be read: the fd
+ * was closed (or now holds something else), no ptrace read access, or a protocol without a name ("").
+ */
+export function readSocketProtocol(tid: number, fd: number): SocketProtocolName | undefined {
+  const length = sysGetXattr(`/proc/${tid}/fd/${fd}`, XATTR_NAME_SOCKPROTONAME, buffer);
+  if (length <= 0) return undefined;
+  const end = buffer.indexOf(0);
+  const name = decoder.decode(buffer.subarray(0, end >= 0 && end < length ? end : length));
+  return name === '' ? undefined : name;
+}
