@@ -24,6 +24,7 @@ import { ProcessGoneError } from '../../errors.js';
 import type { NetnsFrom, SocketInfo } from '../../netlink/socket-info.js';
 import type { SocketTables } from '../../netlink/socket-tables.js';
 import { type ErrnoName, errnoMessage, errnoName } from '../../sys/errno.js';
+import { O_PATH, sysGetFl } from '../../sys/fcntl.js';
 import { sysSocketNetns } from '../../sys/netlink.js';
 import { SysError } from '../../sys/sys-error.js';
 import type { Description, ScanError } from './fds-report.js';
@@ -45,19 +46,36 @@ export function nameSockets(
   tables: SocketTables,
   borrow: boolean,
 ): ScanError[] {
-  const errors: ScanError[] = [];
+  const located = new Map<Description, Located>();
+  // A socket's namespace found for one of its descriptions is that of its others (O_PATH opens of its
+  // /proc link, which no borrowed copy can be asked about)
+  const inNamespace = new Map<number, SocketInfo>();
   for (const d of descriptions) {
     if (d.stType !== 'SOCK') continue;
-    const { socket, why } = locate(d, tables, borrow);
+    const found = locate(d, tables, borrow);
+    located.set(d, found);
+    if (found.socket?.netns !== undefined) inNamespace.set(d.ino, found.socket);
+  }
+  const errors: ScanError[] = [];
+  for (const [d, found] of located) {
+    const socket =
+      found.socket?.netns === undefined ? (inNamespace.get(d.ino) ?? found.socket) : found.socket;
     if (socket) d.socket = socket;
     const first = d.holders[0];
-    if (why && first) errors.push(unnamed(d, first.pid, first.fd, why));
+    if (found.why && socket?.netns === undefined && first)
+      errors.push(unnamed(d, first.pid, first.fd, found.why));
   }
   return errors;
 }
 
+/** Where a socket was found, and why it was not where it was looked for. */
+interface Located {
+  socket?: SocketInfo;
+  why?: Why;
+}
+
 /** The socket of `d` where it is found, cheapest place first (see the header), and why it is not. */
-function locate(d: Description, tables: SocketTables, borrow: boolean): { socket?: SocketInfo; why?: Why } {
+function locate(d: Description, tables: SocketTables, borrow: boolean): Located {
   const protocol = d.type === 'SOCK' ? undefined : d.type;
   const from = (found: SocketInfo, netnsFrom: NetnsFrom): SocketInfo => ({ ...found, netnsFrom });
   const protocolOnly = (netns?: number) =>
@@ -91,8 +109,8 @@ function locate(d: Description, tables: SocketTables, borrow: boolean): { socket
 /**
  * The socket of `d` in its own network namespace, asked of a copy borrowed from one of its holders:
  * SIOCGSKNS names the namespace, its tables the socket (absent when they do not list it); or why not. A
- * holder gone, or whose fd no longer holds the socket (closed, or reused since the scan), is passed over:
- * undefined when none is left.
+ * holder gone, whose fd no longer holds the socket (closed, or reused since the scan), or whose fd is an
+ * O_PATH one, is passed over: undefined when none is left.
  */
 function borrowedSocket(
   d: Description,
@@ -103,8 +121,9 @@ function borrowedSocket(
   for (const h of d.holders) {
     let asked: ReturnType<typeof withBorrowedFd<number | undefined>>;
     try {
+      // an O_PATH copy is no socket to ask (SIOCGSKNS on it: EBADF): its I/O description is asked instead
       asked = withBorrowedFd({ pid: h.pid, task: h.tid ?? h.pid, fd: h.fd }, (fd) =>
-        fstatSync(fd).ino === d.ino ? sysSocketNetns(fd) : undefined,
+        fstatSync(fd).ino === d.ino && (sysGetFl(fd) & O_PATH) === 0 ? sysSocketNetns(fd) : undefined,
       );
     } catch (error) {
       if (error instanceof ProcessGoneError || (error instanceof SysError && error.errno === 'EBADF'))
