@@ -128,7 +128,7 @@ test('sockets are named as the table names them; a listener held alone is named 
   const { report, titles } = scaleReport(3);
   const g = fdsGraph(report, { cmdlines: titles });
   assert.deepEqual(g.objects.find((o) => o.name === 'd3')?.label, [
-    'd3 TCP',
+    'd3', // its type is the protocol its name begins with: written once
     'TCP 127.0.0.1:8080 (LISTEN)',
     'fd 3 in all 4',
   ]);

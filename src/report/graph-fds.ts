@@ -4,7 +4,7 @@
  * it (a socket as "TCP 127.0.0.1:80 (LISTEN)"), joined to every box holding it.
  *
  *   ┌ 100 myserver: master ───────────────────────────────────────────────────────────────┐
- *   │ [100 myserver: master] ─────────── (d1 SOCK TCP 127.0.0.1:80 (LISTEN) fd 3 in all 201) │
+ *   │ [100 myserver: master] ─────────── (d1 TCP 127.0.0.1:80 (LISTEN) fd 3 in all 201)      │
  *   │ [200 × myserver: worker, pids 101–300] ──┘                                             │
  *   └────────────────────────────────────────────────────────────────────────────────────────┘
  *
@@ -156,6 +156,9 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
         ? home
         : undefined;
     const name = descriptionName(d);
+    const shown = shortName(name, 40);
+    // "d3" over "TCP 127.0.0.1:80 (LISTEN)": the type once, where the name does not begin with it
+    const head = typeAndName(d, shown) === shown ? d.id : `${d.id} ${d.type}`;
     const uncertain = d.certain ? '' : ' (uncertain)';
     const holders = [...boxes].map(
       ([node, box]) => `${heldBy(members.get(node) ?? [])}:${box.fds.join(',')}`,
@@ -165,7 +168,7 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       id,
       kind,
       name: d.id,
-      label: [`${d.id} ${d.type}${uncertain}`, shortName(name, 40), ...(common ? [common.line] : [])],
+      label: [`${head}${uncertain}`, shown, ...(common ? [common.line] : [])],
       title: `${d.id} ${typeAndName(d, name)} — held by ${holders.join(' ')}${uncertain}`,
       ...(flags === undefined ? {} : { mode: accessMode(flags) }),
       cluster: whole === undefined ? home : tree.outer(whole),
