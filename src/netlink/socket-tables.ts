@@ -124,8 +124,8 @@ class Namespace {
   constructor(
     readonly netns: number,
     private readonly readFamily: (family: Family) => SocketInfo[],
-    /** Its nsfs fd and its sock_diag socket (-1: none), closed with it. */
-    private readonly fds: readonly number[],
+    /** Closes its nsfs fd and its sock_diag socket. */
+    readonly close: () => void,
     readonly fallback?: Unnamed,
   ) {}
 
@@ -138,19 +138,19 @@ class Namespace {
     }
     return this.sockets.get(ino);
   }
-
-  close(): void {
-    for (const fd of this.fds) if (fd >= 0) sysClose(fd);
-  }
 }
 
 /** A task id, or 'self' for this process (its pid may mean nothing in a /proc of another PID namespace). */
 export type Task = number | 'self';
 
-/** An open nsfs fd of a network namespace, with its inode. */
-interface NamespaceFd {
+/**
+ * An open nsfs fd of a network namespace, with its inode, and how to close it: as it was opened — node:fs
+ * keeps the fds it opened and warns when one is closed behind its back, or reused without its knowing.
+ */
+export interface NamespaceFd {
   fd: number;
   netns: number;
+  close(): void;
 }
 
 /** Opens /proc/TID/ns/net: its fd and inode, or why it could not be opened (the task gone, not readable). */
@@ -161,7 +161,7 @@ function openNamespaceOf(tid: Task): NamespaceFd | Unnamed {
   } catch (error) {
     return { syscall: 'open', errno: fsErrno(error) };
   }
-  return { fd, netns: fstatSync(fd).ino };
+  return { fd, netns: fstatSync(fd).ino, close: () => closeSync(fd) };
 }
 
 const HOME = '/proc/thread-self/ns/net';
@@ -206,7 +206,7 @@ export class SocketTables {
       const opened = openNamespaceOf(tid);
       if ('errno' in opened) continue; // gone, or not ours to read
       if (this.namespaces.has(opened.netns)) {
-        closeSync(opened.fd);
+        opened.close();
         continue;
       }
       const ns = this.open(opened, tid);
@@ -218,22 +218,22 @@ export class SocketTables {
   }
 
   /**
-   * The socket `ino` in the network namespace of the nsfs fd `nsfd` (SIOCGSKNS of a borrowed copy of it),
-   * which this call takes (and closes with the tables): its namespace's inode and the socket when a table
-   * there lists it, or why that namespace could not be read.
+   * The socket `ino` in the network namespace of `nsfd` (SIOCGSKNS of a borrowed copy of it), which this
+   * call takes (and closes with the tables): its namespace's inode and the socket when a table there lists
+   * it, or why that namespace could not be read.
    */
   findInNamespace(
-    nsfd: number,
+    nsfd: NamespaceFd,
     ino: number,
     protocol?: string,
   ): { netns: number; socket?: SocketInfo } | Unnamed {
-    const netns = fstatSync(nsfd).ino;
+    const { netns } = nsfd;
     let ns = this.namespaces.get(netns);
     if (ns === undefined) {
-      ns = this.open({ fd: nsfd, netns }, undefined);
+      ns = this.open(nsfd, undefined);
       this.namespaces.set(netns, ns);
     } else {
-      closeSync(nsfd);
+      nsfd.close();
     }
     if ('errno' in ns) return ns;
     const socket = ns.find(ino, protocol);
@@ -272,7 +272,7 @@ export class SocketTables {
     this.netnsOfTask.set(tid, opened.netns);
     const existing = this.namespaces.get(opened.netns);
     if (existing !== undefined) {
-      closeSync(opened.fd);
+      opened.close();
       return existing;
     }
     const created = this.open(opened, tid);
@@ -299,15 +299,18 @@ export class SocketTables {
         const rows = table(family.table);
         return 'errno' in rows ? [] : rows;
       };
-      return new Namespace(ns.netns, read, [ns.fd, diag]);
+      return new Namespace(ns.netns, read, () => {
+        sysClose(diag);
+        ns.close();
+      });
     }
     const refused: Unnamed = typeof diag === 'number' ? { syscall: 'socket', errno: errnoName(-diag) } : diag;
     if (tid === undefined) {
-      closeSync(ns.fd);
+      ns.close();
       return refused;
     }
     const read = (family: Family) => procTable(tid, family.table, ns.netns);
-    return new Namespace(ns.netns, read, [ns.fd], refused);
+    return new Namespace(ns.netns, read, () => ns.close(), refused);
   }
 
   /**

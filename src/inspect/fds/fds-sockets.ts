@@ -24,7 +24,7 @@ import { ProcessGoneError } from '../../errors.js';
 import type { NetnsFrom, SocketInfo } from '../../netlink/socket-info.js';
 import type { SocketTables } from '../../netlink/socket-tables.js';
 import { type ErrnoName, errnoMessage, errnoName } from '../../sys/errno.js';
-import { O_PATH, sysGetFl } from '../../sys/fcntl.js';
+import { O_PATH, sysClose, sysGetFl } from '../../sys/fcntl.js';
 import { sysSocketNetns } from '../../sys/netlink.js';
 import { SysError } from '../../sys/sys-error.js';
 import type { Description, ScanError } from './fds-report.js';
@@ -133,7 +133,12 @@ function borrowedSocket(
     }
     if (asked === undefined) continue;
     if (typeof asked !== 'number') return asked;
-    if (asked >= 0) return tables.findInNamespace(asked, d.ino, protocol);
+    if (asked >= 0) {
+      const nsfd = asked;
+      // a raw fd of ours, not node:fs's: closed with close(2); fstat reads its inode all the same
+      const close = () => sysClose(nsfd);
+      return tables.findInNamespace({ fd: nsfd, netns: fstatSync(nsfd).ino, close }, d.ino, protocol);
+    }
     why = { syscall: 'ioctl(SIOCGSKNS)', errno: errnoName(-asked) };
   }
   return why;
