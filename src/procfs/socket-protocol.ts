@@ -9,6 +9,7 @@
  * with its NUL. The creator is kept for the socket's life: an IPv6 TCP socket turned IPv4 by IPV6_ADDRFORM
  * still says "TCPv6". getxattr(2) follows the fd link as readlink does (ptrace read access to the process).
  */
+import { errnoName } from '../sys/errno.js';
 import { sysGetXattr } from '../sys/xattr.js';
 
 /** The protocol name the kernel gave a socket (its `system.sockprotoname`): TCP, TCPv6, UDP, UDPv6,
@@ -35,15 +36,28 @@ const XATTR_NAME_SOCKPROTONAME = 'system.sockprotoname';
 /** Protocol names are short (struct proto's name is char[32]). */
 const buffer = new Uint8Array(64);
 const decoder = new TextDecoder();
+/** No name to read, which is no failure: a socket without a protocol (""), or a kernel without the
+ * attribute. */
+const NO_NAME = new Set(['ENODATA', 'EOPNOTSUPP', 'ERANGE']);
 
 /**
- * The protocol name of the socket fd `fd` of task `tid` holds, or undefined when it cannot be read: the fd
- * was closed (or now holds something else), no ptrace read access, or a protocol without a name ("").
+ * The protocol name of the socket the fd link `path` (/proc/TID/fd/N) refers to: the name ('' when the
+ * socket has none to read), or the errno number of the failed getxattr (ENOENT: the fd was closed; EACCES:
+ * no ptrace read access). Whether the fd still holds the socket meant is the caller's to check.
+ */
+export function socketProtocolAt(path: string): SocketProtocolName | number {
+  const length = sysGetXattr(path, XATTR_NAME_SOCKPROTONAME, buffer);
+  if (length < 0) return NO_NAME.has(errnoName(-length)) ? '' : -length;
+  const end = buffer.subarray(0, length).indexOf(0);
+  return decoder.decode(buffer.subarray(0, end >= 0 ? end : length));
+}
+
+/**
+ * The protocol name of the socket fd `fd` of task `tid` holds, or undefined when it cannot be read (the fd
+ * closed, no ptrace read access, no name). Unchecked: an fd closed and reused for another socket since
+ * names that one.
  */
 export function readSocketProtocol(tid: number, fd: number): SocketProtocolName | undefined {
-  const length = sysGetXattr(`/proc/${tid}/fd/${fd}`, XATTR_NAME_SOCKPROTONAME, buffer);
-  if (length <= 0) return undefined;
-  const end = buffer.indexOf(0);
-  const name = decoder.decode(buffer.subarray(0, end >= 0 && end < length ? end : length));
-  return name === '' ? undefined : name;
+  const name = socketProtocolAt(`/proc/${tid}/fd/${fd}`);
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }

@@ -3,7 +3,8 @@
  *
  *   verdicts ─▶ error rows for what failed ─▶ identity check (a process whose start time changed is
  *     dropped, fds and all) ─▶ descriptions in the order of their first holder (pid, then fd), numbered
- *     d1, d2, … ─▶ the listed ones (all, or those held more than once) named (names.ts), typed (kinds.ts),
+ *     d1, d2, … ─▶ the listed ones (all, or those held more than once) named (names.ts: a socket's protocol
+ *     too), typed (kinds.ts; a socket by its protocol),
  *     with their holders (and fdinfo, when asked) ─▶ sockets named, peers found, when asked (fds-relations.ts)
  *
  * An fd of a table that several processes share (CLONE_FILES) is read once, and listed under each of
@@ -19,7 +20,6 @@ import { FsMagics } from '../../procfs/fs-magic.js';
 import { stillSame } from '../../procfs/identity.js';
 import { kindOf, statTypeOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
-import { readSocketProtocol } from '../../procfs/socket-protocol.js';
 import { errnoName } from '../../sys/errno.js';
 import type { EngineName, EngineRequest } from './fd-engine.js';
 import { type FdRows, tableOf } from './fd-rows.js';
@@ -71,7 +71,7 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   );
   for (const pid of replaced) run.problems.replaced(pid);
   const listed = run.options.all ? kept.keys : kept.keys.filter((key) => kept.members(key).length > 1);
-  const names = await readNames(
+  const { names, protocols } = await readNames(
     rows,
     listed.map((key) => kept.members(key)),
     run.pool,
@@ -82,7 +82,7 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   const byKey = new Map<number, Description>();
   const describeOne = descriptionOf(rows, grouped.verdicts, kept, holding, command, run);
   listed.forEach((key, i) => {
-    byKey.set(key, describeOne(key, names[i] as string));
+    byKey.set(key, describeOne(key, names[i] as string, protocols[i] as string));
   });
   const relationErrors =
     run.options.sockets || run.options.peers
@@ -216,7 +216,7 @@ function descriptionOf(
   holding: (pid: number) => boolean,
   command: (pid: number) => string,
   run: DescribeRun,
-): (key: number, name: string) => Description {
+): (key: number, name: string, protocol: string) => Description {
   // A process with more than one fd table (a thread unshare(CLONE_FILES)d) has fds that look alike in
   // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
   const tablesOf = new Map<number, number>();
@@ -241,7 +241,7 @@ function descriptionOf(
     return shared ? out.sort((a, b) => a.pid - b.pid) : out; // stable: fds stay in order
   };
   const magics = new FsMagics();
-  return (key, name) => {
+  return (key, name, protocol) => {
     const members = kept.members(key);
     const first = members[0] as number;
     const [mode, dev] = [rows.mode[first] as number, rows.dev[first] as number];
@@ -252,8 +252,8 @@ function descriptionOf(
     const kind = kindOf(mode, name, magics.of(tid, fd, dev, mode)).name;
     return {
       id: `d${kept.number(key)}`,
-      // a socket's TYPE is its protocol (lsfd 2.39+), where the kernel's name for it can be read
-      type: kind === 'SOCK' ? (readSocketProtocol(tid, fd) ?? kind) : kind,
+      // a socket's TYPE is its protocol (lsfd 2.39+), where the kernel's name for it could be read (names.ts)
+      type: kind === 'SOCK' && protocol !== '' ? protocol : kind,
       stType: statTypeOf(mode),
       name,
       dev: formatDev(dev),
