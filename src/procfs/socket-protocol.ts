@@ -36,6 +36,7 @@ const XATTR_NAME_SOCKPROTONAME = 'system.sockprotoname';
 /** Protocol names are short (struct proto's name is char[32]). */
 const buffer = new Uint8Array(64);
 const decoder = new TextDecoder();
+const names = new Map<string, string>();
 /** No name to read, which is no failure: a socket without a protocol (""), or a kernel without the
  * attribute. */
 const NO_NAME = new Set(['ENODATA', 'EOPNOTSUPP', 'ERANGE']);
@@ -49,7 +50,15 @@ export function socketProtocolAt(path: string): SocketProtocolName | number {
   const length = sysGetXattr(path, XATTR_NAME_SOCKPROTONAME, buffer);
   if (length < 0) return NO_NAME.has(errnoName(-length)) ? '' : -length;
   const end = buffer.subarray(0, length).indexOf(0);
-  return decoder.decode(buffer.subarray(0, end >= 0 ? end : length));
+  const bytes = buffer.subarray(0, end >= 0 ? end : length);
+  // one string per protocol, not one per socket (a scan may name 100,000 sockets after a dozen protocols)
+  const key = String.fromCharCode(...bytes);
+  let name = names.get(key);
+  if (name === undefined) {
+    name = decoder.decode(bytes);
+    names.set(key, name);
+  }
+  return name;
 }
 
 /**

@@ -46,64 +46,71 @@ export function nameSockets(
   tables: SocketTables,
   borrow: boolean,
 ): ScanError[] {
-  const located = new Map<Description, Located>();
+  const sockets: Description[] = [];
+  const located: Located[] = [];
   // A socket's namespace found for one of its descriptions is that of its others (O_PATH opens of its
   // /proc link, which no borrowed copy can be asked about)
   const inNamespace = new Map<number, SocketInfo>();
   for (const d of descriptions) {
     if (d.stType !== 'SOCK') continue;
     const found = locate(d, tables, borrow);
-    located.set(d, found);
+    sockets.push(d);
+    located.push(found);
     if (found.socket?.netns !== undefined) inNamespace.set(d.ino, found.socket);
   }
   const errors: ScanError[] = [];
-  for (const [d, found] of located) {
+  sockets.forEach((d, i) => {
+    const found = located[i] as Located;
     const socket =
       found.socket?.netns === undefined ? (inNamespace.get(d.ino) ?? found.socket) : found.socket;
     if (socket) d.socket = socket;
     const first = d.holders[0];
     if (found.why && socket?.netns === undefined && first)
       errors.push(unnamed(d, first.pid, first.fd, found.why));
-  }
+  });
   return errors;
 }
 
 /** Where a socket was found, and why it was not where it was looked for. */
 interface Located {
-  socket?: SocketInfo;
-  why?: Why;
+  socket: SocketInfo | undefined;
+  why: Why | undefined;
 }
 
 /** The socket of `d` where it is found, cheapest place first (see the header), and why it is not. */
 function locate(d: Description, tables: SocketTables, borrow: boolean): Located {
   const protocol = d.type === 'SOCK' ? undefined : d.type;
-  const from = (found: SocketInfo, netnsFrom: NetnsFrom): SocketInfo => ({ ...found, netnsFrom });
-  const protocolOnly = (netns?: number) =>
-    protocol === undefined
-      ? {}
-      : {
-          socket: {
-            ino: d.ino,
-            protocol,
-            ...(netns !== undefined && { netns, netnsFrom: 'borrowed' as const }),
-            source: 'protoname' as const,
-          },
-        };
   let why: Why | undefined;
   for (const h of d.holders) {
     const tid = h.tid ?? h.pid;
     const found = tables.find(tid, d.ino, protocol);
-    if (found !== undefined && 'ino' in found) return { socket: from(found, 'holder') };
+    if (found !== undefined && 'ino' in found) return { socket: foundFrom(found, 'holder'), why: undefined };
     why ??= found ?? tables.fallback(tid);
   }
   const elsewhere = tables.findElsewhere(d.ino, protocol);
-  if (elsewhere) return { socket: from(elsewhere, 'scan') };
-  if (!borrow) return { ...protocolOnly(), ...(why && { why }) };
-  const borrowed = borrowedSocket(d, tables, protocol);
-  if (borrowed === undefined) return protocolOnly();
-  if ('errno' in borrowed) return { ...protocolOnly(), why: borrowed };
+  if (elsewhere) return { socket: foundFrom(elsewhere, 'scan'), why: undefined };
+  const borrowed = borrow ? borrowedSocket(d, tables, protocol) : undefined;
+  if (borrowed === undefined || 'errno' in borrowed)
+    return { socket: protocolOnly(d.ino, protocol), why: borrowed ?? why };
   // its namespace read, and in none of its tables: unbound (or of a family no table lists)
-  return borrowed.socket ? { socket: from(borrowed.socket, 'borrowed') } : protocolOnly(borrowed.netns);
+  const socket = borrowed.socket
+    ? foundFrom(borrowed.socket, 'borrowed')
+    : protocolOnly(d.ino, protocol, borrowed.netns);
+  return { socket, why: undefined };
+}
+
+/** A socket found in a table, said how its namespace was found: the tables' own object, which a socket
+ * is almost always found through once (a copy when it was found another way before). */
+function foundFrom(found: SocketInfo, netnsFrom: NetnsFrom): SocketInfo {
+  if (found.netnsFrom === undefined) found.netnsFrom = netnsFrom;
+  return found.netnsFrom === netnsFrom ? found : { ...found, netnsFrom };
+}
+
+/** What is known of a socket no table lists: its protocol, and its namespace when borrowing told it. */
+function protocolOnly(ino: number, protocol: string | undefined, netns?: number): SocketInfo | undefined {
+  if (protocol === undefined) return undefined;
+  if (netns === undefined) return { ino, protocol, source: 'protoname' };
+  return { ino, protocol, netns, netnsFrom: 'borrowed', source: 'protoname' };
 }
 
 /**
