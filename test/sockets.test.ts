@@ -1,7 +1,11 @@
 /**
  * Sockets named by `kcmp fds` (sock_diag, per network namespace; /proc/PID/net without CAP_SYS_ADMIN), on
  * the mkfds `peers` and `netns_listener` scenarios: a loopback listener both processes hold, the two ends
- * of its connection, a socketpair, and a listener in a network namespace of its own.
+ * of its connection, a socketpair, and a listener in a network namespace of its own; and wherever lsfd
+ * names them (`socket_protocols`, `ping`, `netns_passed`): unbound TCP and UDP sockets and UDP-Lite ones by
+ * their protocol (TYPE, as lsfd 2.39+ prints it), ping sockets, and sockets made in another namespace than
+ * their holder's — found in a process's namespace, or with --borrow through SIOCGSKNS. Compared with a
+ * current lsfd where one is installed (LSFD=path, else lsfd on the PATH), and always with fixed strings.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +13,7 @@ import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Description, FdsReport } from '../src/inspect/fds/fds-report.js';
 import { mkfds } from './fixture/mkfds.js';
+import { seccompWrapper } from './fixture/seccomp.js';
 import { rawRows, runCli } from './helpers/cli.js';
 import { fdsJson } from './helpers/fds.js';
 
@@ -256,6 +261,22 @@ test('with --borrow, a socket whose namespace no process is in is named through 
     source: 'protoname',
   });
   assert.deepEqual(report.errors, []);
+
+  // borrowing refused (a seccomp filter answers pidfd_getfd with EPERM): the protocol alone, and why
+  const refused = fdsJson(['-p', String(main), '--all', '--borrow'], {
+    wrapper: seccompWrapper('eperm+getfd'),
+  });
+  assert.deepEqual(socketOf(refused, main, listenerFd).socket, {
+    ino: true,
+    protocol: 'TCP',
+    source: 'protoname',
+  });
+  const row = refused.errors.find((e) => e.fd === listenerFd);
+  assert.deepEqual([row?.syscall, row?.errno], ['pidfd_getfd', 'EPERM']);
+  assert.match(
+    row?.message ?? '',
+    /^socket:\[\d+\] \(fd \d+ of process \d+\) could not be named: pidfd_getfd failed: EPERM/,
+  );
 });
 
 /** A current lsfd (2.39+, whose TYPE is a socket's protocol): $LSFD, else lsfd on the PATH; or why none. */
