@@ -102,8 +102,9 @@ export type {
   TaskStateError,
   TasksReport,
 } from './inspect/tasks/tasks-report.js';
-export type { KindName } from './procfs/kinds.js';
+export type { FileTypeName, KindName, StatTypeName } from './procfs/kinds.js';
 export type { Selection } from './procfs/select.js';
+export type { SocketProtocolName } from './procfs/socket-protocol.js';
 export { renderDot } from './report/dot.js';
 export type { GraphOptions, SharingGraph } from './report/graph.js';
 export { fdsGraph } from './report/graph-fds.js';

@@ -68,7 +68,7 @@ test('a pipeline: the stderr all stages inherit is shared; the two ends of a pip
   for (const pid of [producer, filter, consumer]) {
     // stderr is whatever the test runner gave the fixture: a pipe or a socket
     assert.ok(
-      rows.some((row) => new RegExp(`^${pid} 2 (FIFO 3 kcmp|SOCK 3 socket-inode)$`).test(row)),
+      rows.some((row) => new RegExp(`^${pid} 2 (FIFO 3 kcmp|UNIX-STREAM 3 socket-inode)$`).test(row)),
       raw.stdout,
     );
   }
@@ -88,7 +88,7 @@ test('a pre-fork server: the workers share the listening socket, known without k
     listen?.holders.map((h) => h.pid),
     [main, worker1, worker2, worker3],
   );
-  assert.equal(listen?.type, 'SOCK');
+  assert.deepEqual([listen?.type, listen?.stType], ['TCP', 'SOCK'], 'TYPE: its protocol; STTYPE: a socket');
   assert.equal(listen?.method, 'socket-inode');
   const paranoid = fdsJson(['-p', pids, '--all', '--paranoid']);
   assert.deepEqual(partition(paranoid), partition(fdsJson(['-p', pids, '--all'])));
@@ -100,7 +100,7 @@ test('the socket claim: every fd of one socket inode is one description by kcmp'
   const f = await mkfds(t, 'random', ['4242', '4', '150']);
   if (!f) return;
   const report = fdsJson(['-p', Object.values(f.pids).join(','), '--all']);
-  const sockets = report.descriptions.filter((d) => d.type === 'SOCK' && d.holders.length > 1);
+  const sockets = report.descriptions.filter((d) => d.stType === 'SOCK' && d.holders.length > 1);
   assert.ok(sockets.length > 3, 'the topology has shared sockets');
   for (const d of sockets) {
     const [first, ...rest] = d.holders;
@@ -108,7 +108,7 @@ test('the socket claim: every fd of one socket inode is one description by kcmp'
       assert.equal(kcmp(first?.pid as number, h.pid, 'file', first?.fd as number, h.fd), 'equal');
   }
   // And no two socket descriptions share an inode.
-  const inodes = report.descriptions.filter((d) => d.type === 'SOCK').map((d) => `${d.dev}:${d.ino}`);
+  const inodes = report.descriptions.filter((d) => d.stType === 'SOCK').map((d) => `${d.dev}:${d.ino}`);
   assert.equal(new Set(inodes).size, inodes.length);
 });
 

@@ -128,14 +128,14 @@ test('sockets are named as the table names them; a listener held alone is named 
   const { report, titles } = scaleReport(3);
   const g = fdsGraph(report, { cmdlines: titles });
   assert.deepEqual(g.objects.find((o) => o.name === 'd3')?.label, [
-    'd3 SOCK',
+    'd3', // its type is the protocol its name begins with: written once
     'TCP 127.0.0.1:8080 (LISTEN)',
     'fd 3 in all 4',
   ]);
   assert.ok(g.objects.find((o) => o.name === 'd3')?.keys.includes('8080'), 'a port is a search key');
   assert.deepEqual(box(g, 100).label, [
     '100 myserver: master',
-    'fd 4 SOCK UNIX-STREAM …/control.sock (LISTEN)',
+    'fd 4 UNIX-STREAM …/control.sock (LISTEN)', // not "UNIX-STREAM UNIX-STREAM": the name says it
   ]);
   // The pipe's read end is the logger's alone: its line names it, a peer edge joins it to the write end.
   assert.deepEqual(box(g, 101).label, ['101 myserver: logger', 'fd 5 FIFO pipe:[9005]']);

@@ -37,9 +37,12 @@ function handMade(): FdsReport {
     command: { 10: 'server', 11: 'server', 12: 'helper', 13: 'grandkid' }[pid] ?? '?',
     ...(flags === undefined ? {} : { flags }),
   });
+  // a socket's type is its protocol, its stType SOCK
+  const stType = (type: string) => ({ TCP: 'SOCK', 'UNIX-STREAM': 'SOCK' })[type] ?? type;
   const d = (id: string, type: string, name: string, ino: number, holders: ReturnType<typeof h>[]) => ({
     id,
     type,
+    stType: stType(type) as 'SOCK' | 'FIFO' | 'REG' | 'CHR',
     name,
     dev: '0:9',
     ino,
@@ -56,12 +59,12 @@ function handMade(): FdsReport {
       { pid: 13, ppid: 12, command: 'grandkid' },
     ],
     descriptions: [
-      d('d1', 'SOCK', 'socket:[500]', 500, [h(10, 3), h(11, 3), h(12, 3)]),
+      d('d1', 'TCP', 'socket:[500]', 500, [h(10, 3), h(11, 3), h(12, 3)]),
       d('d2', 'FIFO', 'pipe:[600]', 600, [h(10, 5, O_WRONLY), h(13, 9, O_WRONLY)]),
       d('d3', 'FIFO', 'pipe:[601]', 601, [h(11, 4, O_RDONLY), h(12, 4, O_RDONLY)]),
       d('d4', 'REG', '/srv/app.log', 7, [h(10, 6, O_WRONLY | O_APPEND), h(12, 6, O_WRONLY | O_APPEND)]),
       d('d5', 'CHR', '/dev/pts/0', 3, [h(10, 0), h(11, 0), h(12, 1), h(13, 2)]),
-      d('d6', 'SOCK', 'socket:[700]', 700, [h(12, 0), h(13, 7)]),
+      d('d6', 'UNIX-STREAM', 'socket:[700]', 700, [h(12, 0), h(13, 7)]),
       d('d7', 'REG', '/run/app.lock', 8, [h(11, 8, 2), h(11, 9, 2)]),
     ],
     errors: [],
@@ -91,7 +94,7 @@ test('finder: ranked, nearest ancestor, stdio ignored, fork without exec left ou
   const { leaks, forkShared } = findLeaks(handMade(), probe);
   const rows = leaks.map((l) => `${l.kind} ${l.ancestor.pid}:${l.ancestor.fd}>${l.child.pid}:${l.child.fd}`);
   assert.deepEqual(rows, [
-    'listening-socket 11:3>12:3',
+    'listening-socket 11:3>12:3', // a socket by its stType, whatever its protocol (TYPE)
     'pipe-write-end 10:5>13:9', // through 11 and 12, which do not hold it: generation 3
     'pipe-read-end 11:4>12:4',
     'log-file 10:6>12:6',
@@ -138,6 +141,11 @@ test('a child exec()ed without close-on-exec: the listening socket and the pipe 
     ['log-file', main, f.fds.log, child, f.fds.log],
     ['lock-file', main, f.fds.lock, child, f.fds.lock],
   ]);
+  // types as in kcmp.fds/2: the listener's is its protocol, its stType SOCK
+  assert.deepEqual(
+    report.leaks.map((l) => `${l.type} ${l.stType}`),
+    ['TCP SOCK', 'FIFO FIFO', 'REG REG', 'REG REG'],
+  );
   for (const l of report.leaks) {
     assert.equal(l.sameProgram, false, 'sleep is another program than mkfds');
     assert.equal(l.case, 'exec');

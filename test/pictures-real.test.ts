@@ -138,7 +138,7 @@ test('PostgreSQL, 37 processes: the postmaster with its listeners, each helper b
     drawn,
     [
       `${pg.postmaster} postgres -D `,
-      `fd 5 SOCK TCP 127.0.0.1:${pg.port} (LISTEN)`,
+      `fd 5 TCP 127.0.0.1:${pg.port} (LISTEN)`,
       `(LISTEN)`,
       'postgres: checkpointer',
       'postgres: background writer',

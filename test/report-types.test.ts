@@ -8,20 +8,25 @@ import { test } from 'node:test';
 import { typecheck } from './helpers/typecheck.js';
 
 const KIND_NAMES = `
-import type { ContainerLeak, Description, KindName, Leak } from 'kcmp';
+import type { ContainerLeak, Description, FileTypeName, KindName, Leak, StatTypeName } from 'kcmp';
 const kinds: KindName[] = ['REG', 'FIFO', 'SOCK', 'LINK', 'mqueue', 'memfd_secret', 'eventfd', 'bpf-link', 'UNKNOWN'];
 // @ts-expect-error: no such kind
 const pipe: KindName = 'PIPE';
 // @ts-expect-error: the kernel's anon-inode name is not the TYPE (bpf_link is shown as bpf-link)
 const kernelName: KindName = 'bpf_link';
-// @ts-expect-error: a description's type is a kind name
-const described: Description['type'] = 'PIPE';
+// a description's type is a kind name, or a socket's protocol as the kernel names it (any name may come)
+const described: Description['type'] = 'UDP-Lite';
+// @ts-expect-error: its stType is a file type in st_mode, nothing else
+const statType: Description['stType'] = 'TCP';
+// @ts-expect-error: lsfd's STTYPE of an anonymous inode is UNKN
+const unknown: StatTypeName = 'UNKNOWN';
 // @ts-expect-error: so is a leak's
-const leaked: Leak['type'] = 'PIPE';
+const leaked: Leak['stType'] = 'TCP';
 // @ts-expect-error: and a container leak's
-const reached: ContainerLeak['type'] = 'PIPE';
-const back: KindName[] = [({} as Description).type, ({} as Leak).type, ({} as ContainerLeak).type];
-export { kinds, pipe, kernelName, described, leaked, reached, back };
+const reached: ContainerLeak['stType'] = 'TCP';
+const back: FileTypeName[] = [({} as Description).type, ({} as Leak).type, ({} as ContainerLeak).type, 'SOCK'];
+const stTypes: StatTypeName[] = [({} as Description).stType, ({} as Leak).stType, ({} as ContainerLeak).stType];
+export { kinds, pipe, kernelName, described, statType, unknown, leaked, reached, back, stTypes };
 `;
 
 const TASK_ERRORS = `
@@ -57,7 +62,7 @@ test('the checker reports a type error in a snippet (the checks below can fail)'
   assert.equal(result.get('broken')?.length, 1, String(result.get('broken')));
 });
 
-test('a description type, a leak type and a container leak type are kind names, nothing else', () => {
+test("a description's type is a kind or a protocol; its stType, a leak's and a container leak's are stat types", () => {
   assert.deepEqual(typecheck(new Map([['kind-names', KIND_NAMES]])).get('kind-names'), []);
 });
 

@@ -201,7 +201,7 @@ export function registerFds(program: Command): void {
       '--borrow',
       'the borrow engine: where kcmp is blocked, borrow each fd with pidfd_getfd and compare with F_DUPFD_QUERY ' +
         '(Linux 6.10; needs ptrace attach rights; slower; closing a borrowed fd drops POSIX locks this process ' +
-        'holds on the file)',
+        'holds on the file); also names a socket in a network namespace no readable process is in (SIOCGSKNS)',
     )
     .addHelpText(
       'after',

@@ -72,31 +72,43 @@ function openPidfd(ref: TaskFd): number {
   });
 }
 
+/** pidfd_getfd(pidfd, ref.fd): the fd `ref` names, borrowed into our process through `pidfd` (its process's). */
+function borrowFd(pidfd: number, ref: TaskFd): number {
+  return step({
+    syscall: 'pidfd_getfd',
+    gate: 'pidfdGetfd',
+    args: [ref.task, ref.fd],
+    run: () => sysPidfdGetfd(pidfd, ref.fd),
+    onError: (error) => lookupError(error, ref),
+  });
+}
+
+/** `body` with `hold` keeping each fd it opens, every one closed after; a skipped step becomes its reason. */
+function holding<T>(body: (hold: (fd: number) => number) => T): T | StepReason {
+  const opened: number[] = [];
+  try {
+    return body((fd) => {
+      opened.push(fd);
+      return fd;
+    });
+  } catch (error) {
+    if (error instanceof Skip) return error.reason;
+    throw error;
+  } finally {
+    for (const fd of opened) sysClose(fd);
+  }
+}
+
 /**
  * true/false when both fds could be borrowed and compared; a reason when a step is not supported, not
  * permitted, or would be killed here. Throws when a process or fd is gone.
  */
 export function borrowedSame(a: TaskFd, b: TaskFd): boolean | StepReason {
-  const opened: number[] = [];
-  const hold = (fd: number): number => {
-    opened.push(fd);
-    return fd;
-  };
-  try {
+  return holding((hold) => {
     const pidfdA = hold(openPidfd(a));
     const pidfdB = b.task === a.task ? pidfdA : hold(openPidfd(b));
-    const borrow = (pidfd: number, ref: TaskFd): number =>
-      hold(
-        step({
-          syscall: 'pidfd_getfd',
-          gate: 'pidfdGetfd',
-          args: [ref.task, ref.fd],
-          run: () => sysPidfdGetfd(pidfd, ref.fd),
-          onError: (error) => lookupError(error, ref),
-        }),
-      );
-    const fdA = borrow(pidfdA, a);
-    const fdB = borrow(pidfdB, b);
+    const fdA = hold(borrowFd(pidfdA, a));
+    const fdB = hold(borrowFd(pidfdB, b));
     const same = step({
       syscall: 'fcntl',
       gate: 'dupfdQuery',
@@ -106,10 +118,14 @@ export function borrowedSame(a: TaskFd, b: TaskFd): boolean | StepReason {
       onError: (error) => error,
     });
     return same === 1;
-  } catch (error) {
-    if (error instanceof Skip) return error.reason;
-    throw error;
-  } finally {
-    for (const fd of opened) sysClose(fd);
-  }
+  });
+}
+
+/**
+ * `use(fd)` on a copy of the fd `ref` names, borrowed into our process (pidfd_getfd) and closed after `use`
+ * returns: what `use` returns, or a reason when borrowing is not supported, not permitted, or would be
+ * killed here. Throws when the process or fd is gone. The hazards of the header apply: only on request.
+ */
+export function withBorrowedFd<T>(ref: TaskFd, use: (fd: number) => T): T | StepReason {
+  return holding((hold) => use(hold(borrowFd(hold(openPidfd(ref)), ref))));
 }

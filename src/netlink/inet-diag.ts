@@ -1,6 +1,6 @@
 /**
  * inet_diag (include/uapi/linux/inet_diag.h; since 2.6.14, as a SOCK_DIAG family since 3.3): every TCP,
- * UDP or raw socket of one address family in the socket's network namespace, as ss(8) reads them.
+ * UDP, UDP-Lite or raw socket of one address family in the socket's network namespace, as ss(8) reads them.
  *
  *   struct inet_diag_req_v2 { u8 family, protocol, ext, pad (raw: the raw protocol); u32 states;
  *                             struct inet_diag_sockid id }                                      56 bytes
@@ -11,7 +11,9 @@
  * `states` is a bit mask over TCP states: all of them (~0) here, TIME_WAIT and NEW_SYN_RECV included —
  * those are mini-sockets without an inode (0), which no fd can hold. UDP reuses TCP_ESTABLISHED for a
  * connected socket and TCP_CLOSE for an unconnected one. Raw sockets need raw_diag (CONFIG_INET_RAW_DIAG,
- * 4.10); with `pad` = IPPROTO_RAW it dumps raw sockets of every protocol.
+ * 4.10); with `pad` = IPPROTO_RAW it dumps raw sockets of every protocol. UDP-Lite is udp_diag's second
+ * handler (IPPROTO_UDPLITE, 3.3, CONFIG_INET_UDP_DIAG). Ping (ICMP echo) sockets have no handler: their
+ * requests answer ENOENT, and /proc/net/icmp lists them (proc-net.ts).
  */
 
 import { ipv4, ipv6 } from './inet-address.js';
@@ -22,10 +24,29 @@ export const AF_INET = 2;
 export const AF_INET6 = 10;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
+const IPPROTO_UDPLITE = 136;
 const IPPROTO_RAW = 255;
 
-export type InetProtocol = 'TCP' | 'UDP' | 'RAW';
-const NUMBERS: Record<InetProtocol, number> = { TCP: IPPROTO_TCP, UDP: IPPROTO_UDP, RAW: IPPROTO_RAW };
+export type InetProtocol = 'TCP' | 'UDP' | 'UDP-Lite' | 'RAW';
+const NUMBERS: Record<InetProtocol, number> = {
+  TCP: IPPROTO_TCP,
+  UDP: IPPROTO_UDP,
+  'UDP-Lite': IPPROTO_UDPLITE,
+  RAW: IPPROTO_RAW,
+};
+
+/** The kernel's name of each protocol's struct proto for IPv4 and IPv6: what a socket of it is called. */
+const NAMES: Record<InetProtocol, readonly [v4: string, v6: string]> = {
+  TCP: ['TCP', 'TCPv6'],
+  UDP: ['UDP', 'UDPv6'],
+  'UDP-Lite': ['UDP-Lite', 'UDPLITEv6'],
+  RAW: ['RAW', 'RAWv6'],
+};
+
+/** "TCP", "TCPv6", "UDPLITEv6", …: the protocol name of an inet socket (as socket-protocol.ts reads it). */
+export function inetProtocolName(family: number, protocol: InetProtocol): string {
+  return NAMES[protocol][family === AF_INET6 ? 1 : 0];
+}
 
 export function inetRequest(family: number, protocol: InetProtocol): Uint8Array {
   const body = new Uint8Array(56);
@@ -49,7 +70,7 @@ export function parseInet(payload: DataView, protocol: InetProtocol, netns: numb
   const size = family === AF_INET6 ? 16 : 4;
   return {
     ino,
-    protocol: family === AF_INET6 ? `${protocol}v6` : protocol,
+    protocol: inetProtocolName(family, protocol),
     state: tcpState(payload.getUint8(1)),
     local: { address: address(bytes.slice(8, 8 + size)), port: payload.getUint16(4, false) },
     ...remoteOf({ address: address(bytes.slice(24, 24 + size)), port: payload.getUint16(6, false) }),

@@ -1,12 +1,13 @@
 /**
- * The fallback when a network namespace cannot be entered (setns needs CAP_SYS_ADMIN): the socket tables
- * of a holder's namespace in /proc/PID/net (proc(5)), which anyone allowed to read that process's /proc
- * entries may read. They name sockets as sock_diag does, but carry no UNIX peer: UNIX peers are not found
- * this way.
+ * The socket tables of a network namespace in /proc/PID/net (proc(5)): the fallback when the namespace
+ * cannot be entered (setns needs CAP_SYS_ADMIN), which anyone allowed to read that process's /proc entries
+ * may read, and the only list of the families sock_diag has no handler for (ping sockets; raw sockets
+ * without CONFIG_INET_RAW_DIAG). They name sockets as sock_diag does, but carry no UNIX peer: UNIX peers
+ * are not found this way.
  *
- *   tcp, udp, raw (and *6): "sl local_address rem_address st … inode": addresses as the 32-bit words of
- *     the address in HOST order, printed %08X ("0100007F:1F90" is 127.0.0.1:8080 on little-endian), ports
- *     in hex, `st` the TCP state number in hex;
+ *   tcp, udp, udplite, raw, icmp (and *6): "sl local_address rem_address st … inode": addresses as the
+ *     32-bit words of the address in HOST order, printed %08X ("0100007F:1F90" is 127.0.0.1:8080 on
+ *     little-endian), ports in hex, `st` the TCP state number in hex;
  *   unix: "Num RefCount Protocol Flags Type St Inode Path": Flags 00010000 = listening (__SO_ACCEPTCON),
  *     Type 1/2/5 = stream/dgram/seqpacket, St 03 = connected (SS_CONNECTED); abstract names begin with '@';
  *   netlink: "sk Eth Pid Groups …  Inode": Eth = the netlink protocol, Pid = the port id;
@@ -18,19 +19,21 @@ import { HOST_LITTLE } from './messages.js';
 import { netlinkProtocolName } from './netlink-diag.js';
 import { type Endpoint, remoteOf, type SocketInfo, tcpState } from './socket-info.js';
 
-/** The table files, in the order the sock_diag families are tried. */
-export const PROC_NET_TABLES = [
-  'unix',
-  'tcp',
-  'tcp6',
-  'udp',
-  'udp6',
-  'netlink',
-  'packet',
-  'raw',
-  'raw6',
-] as const;
-export type ProcNetTable = (typeof PROC_NET_TABLES)[number];
+/** The table files read: one per socket family (socket-tables.ts). */
+export type ProcNetTable =
+  | 'unix'
+  | 'tcp'
+  | 'tcp6'
+  | 'udp'
+  | 'udp6'
+  | 'udplite'
+  | 'udplite6'
+  | 'netlink'
+  | 'packet'
+  | 'raw'
+  | 'raw6'
+  | 'icmp'
+  | 'icmp6';
 
 function hexEndpoint(text: string): Endpoint {
   const [hex = '', port = '0'] = text.split(':');
@@ -41,13 +44,19 @@ function hexEndpoint(text: string): Endpoint {
   return { address: bytes.length === 16 ? ipv6(bytes) : ipv4(bytes), port: Number.parseInt(port, 16) };
 }
 
+/** The protocol of each inet table's sockets, as the kernel names it. icmp and icmp6 list ping (ICMP echo)
+ * sockets in udp's format, the echo identifier as the local "port" (net/ipv4/ping.c). */
 const INET_PROTOCOL: Readonly<Record<string, string>> = {
   tcp: 'TCP',
   tcp6: 'TCPv6',
   udp: 'UDP',
   udp6: 'UDPv6',
+  udplite: 'UDP-Lite',
+  udplite6: 'UDPLITEv6',
   raw: 'RAW',
   raw6: 'RAWv6',
+  icmp: 'PING',
+  icmp6: 'PINGv6',
 };
 const UNIX_TYPES: Readonly<Record<number, string>> = {
   1: 'UNIX-STREAM',
@@ -101,7 +110,7 @@ export function parseProcNet(table: ProcNetTable, text: string, netns: number): 
   return sockets;
 }
 
-/** Reads /proc/TID/net/TABLE. Throws the fs error. */
-export function readProcNet(tid: number | 'self', table: ProcNetTable, netns: number): SocketInfo[] {
+/** Reads /proc/TID/net/TABLE ('thread-self': of the namespace this thread is in now). Throws the fs error. */
+export function readProcNet(tid: number | 'thread-self', table: ProcNetTable, netns: number): SocketInfo[] {
   return parseProcNet(table, readFileSync(`/proc/${tid}/net/${table}`, 'latin1'), netns);
 }

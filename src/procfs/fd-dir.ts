@@ -1,6 +1,6 @@
 /**
  * One task's /proc/TID/fd directory, held open while its fds are read: stat (following the link: the
- * file's dev, ino, mode) and readlink (the link target) of fd N as statx/readlinkat relative to the
+ * file's dev, ino, mode), readlink (the link target) and a socket's protocol name of fd N as statx/readlinkat relative to the
  * directory fd (src/sys/proc-fd.ts), so the kernel resolves only "N" — a third cheaper than node:fs,
  * which walks the whole path each time. Where that is unavailable (no statx wrapper in the C library, or
  * the directory cannot be opened), the same answers come from node:fs by path.
@@ -14,6 +14,7 @@ import { closeSync, constants, lstatSync, openSync, readlinkSync, statSync } fro
 import { decodeLossless } from '../sys/lossless-text.js';
 import { hasStatxAt, statxResult, sysLinkModeAt, sysReadlinkAt, sysStatxAt } from '../sys/proc-fd.js';
 import { ENOENT, fsErrnoNumber } from './errors.js';
+import { socketProtocolAt } from './socket-protocol.js';
 
 export class FdDir {
   /** What the last successful stat() saw: the file's st_dev, st_ino and st_mode. */
@@ -25,6 +26,9 @@ export class FdDir {
   /** What the last successful readlink() read: "/var/log/x.log", "pipe:[123]", "socket:[456]",
    * "anon_inode:[eventfd]" (never empty: no link target is). */
   name = '';
+  /** What the last successful readProtocol() read: a socket's protocol ("TCP", "UNIX-STREAM"; '' when it
+   * has none to read). */
+  protocol = '';
   private readonly path: string;
   private readonly dirfd: number | undefined;
 
@@ -102,6 +106,15 @@ export class FdDir {
     } catch (error) {
       return fsErrnoNumber(error);
     }
+  }
+
+  /** The protocol name of the socket fd `fd` refers to (socket-protocol.ts): 0, with `protocol` set; or the
+   * errno. By path: getxattr has no form relative to a directory fd before Linux 6.13 (getxattrat). */
+  readProtocol(fd: number): number {
+    const protocol = socketProtocolAt(`${this.path}/${fd}`);
+    if (typeof protocol === 'number') return protocol;
+    this.protocol = protocol;
+    return 0;
   }
 
   close(): void {

@@ -13,6 +13,7 @@
  * it read one (fs-type.ts). Kinds the table does not know fall back to their parent: an unknown anon
  * inode is `UNKNOWN` (lsfd prints its name instead; kcmp keeps it in NAME).
  */
+import type { SocketProtocolName } from './socket-protocol.js';
 
 export interface FileKind {
   /** The TYPE column and the JSON `type`. */
@@ -91,12 +92,12 @@ const ANON_NAMES = [
 ] as const satisfies readonly (readonly [kernel: string, type: string])[];
 
 /**
- * Every file kind `kcmp fds` can name: the `type` of a description in `kcmp.fds/2` and of a leak. From the
- * file type in st_mode (`REG`, `DIR`, `FIFO`, `SOCK`, `CHR`, `BLK`, and `LINK` for an O_PATH fd on a
- * symlink), from the filesystem of a regular file (`mqueue`, `memfd_secret`), or from the name of an
- * anonymous inode (`eventfd`, `pidfd`, `bpf-link`, …: lsfd's names); `UNKNOWN` for any other, whose link
- * target (`name`) says what it is. Derived from the kinds table itself, so it names exactly what a scan
- * can produce.
+ * Every file kind `kcmp fds` can name: the `type` of a description in `kcmp.fds/2` and of a leak (a
+ * socket's type is its protocol where it can be read: {@link FileTypeName}). From the file type in st_mode
+ * (`REG`, `DIR`, `FIFO`, `SOCK`, `CHR`, `BLK`, and `LINK` for an O_PATH fd on a symlink), from the
+ * filesystem of a regular file (`mqueue`, `memfd_secret`), or from the name of an anonymous inode
+ * (`eventfd`, `pidfd`, `bpf-link`, …: lsfd's names); `UNKNOWN` for any other, whose link target (`name`)
+ * says what it is. Derived from the kinds table itself, so it names exactly what a scan can produce.
  *
  * @example
  * import type { KindName } from 'kcmp';
@@ -108,7 +109,27 @@ export type KindName =
   | (typeof FS_MAGIC_KINDS)[number][1]['name']
   | (typeof ANON_NAMES)[number][1];
 
+/**
+ * The file type in st_mode, as lsfd's STTYPE names it ("file type (raw)"): `REG`, `DIR`, `FIFO`, `SOCK`,
+ * `CHR`, `BLK`, `LINK`, and `UNKN` for a file with no type bits (an anonymous inode: eventfd, epoll, …).
+ * Where TYPE names a socket's protocol, this says it is a socket.
+ */
+export type StatTypeName = (typeof MODE_KINDS)[number][1]['name'] | 'UNKN';
+
+/**
+ * The TYPE of a description (lsfd's "file type (cooked)"): its {@link KindName}, or for a socket its
+ * protocol as the kernel names it ({@link SocketProtocolName}: `TCP`, `UNIX-STREAM`, …; `SOCK` when that
+ * name could not be read), as lsfd prints it since 2.39.
+ */
+export type FileTypeName = KindName | SocketProtocolName;
+
 const BY_MODE: ReadonlyMap<number, FileKind> = new Map<number, FileKind>(MODE_KINDS);
+
+/** The STTYPE of a file of this st_mode. */
+export function statTypeOf(mode: number): StatTypeName {
+  const kind = BY_MODE.get(mode & S_IFMT);
+  return kind ? (kind.name as StatTypeName) : 'UNKN';
+}
 const BY_FS_MAGIC: ReadonlyMap<number, FileKind> = new Map<number, FileKind>(FS_MAGIC_KINDS);
 
 const ANON_KINDS: ReadonlyMap<string, FileKind> = new Map(

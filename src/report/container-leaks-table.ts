@@ -38,7 +38,12 @@ export const CONTAINER_LEAK_COLUMNS = {
     json: 'number',
     get: (l) => l.mountId,
   },
-  TYPE: { help: 'file type', json: 'string', get: (l) => l.type },
+  TYPE: {
+    help: "file type, as kcmp fds's TYPE (a socket: its protocol)",
+    json: 'string',
+    get: (l) => l.type,
+  },
+  STTYPE: { help: 'file type in st_mode: REG, DIR, FIFO, SOCK, …', json: 'string', get: (l) => l.stType },
   NAME: { help: 'the file as the host names it', json: 'string', get: (l) => l.name },
 } satisfies Columns<ContainerLeak>;
 

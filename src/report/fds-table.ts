@@ -87,7 +87,9 @@ const sock = <V>(get: (s: SocketInfo) => V | undefined) =>
 
 const SOCKET_COLUMNS = {
   'SOCK.PROTONAME': {
-    help: 'socket protocol: TCP, TCPv6, UDP, UDPv6, RAW, UNIX-STREAM, UNIX-DGRAM, UNIX-SEQPACKET, NETLINK, PACKET',
+    help:
+      'socket protocol: TCP, TCPv6, UDP, UDPv6, UDP-Lite, UDPLITEv6, RAW, RAWv6, PING, PINGv6, UNIX-STREAM, ' +
+      'UNIX-DGRAM, UNIX-SEQPACKET, NETLINK, PACKET',
     json: 'string',
     sockets: true,
     get: sock((s) => s.protocol),
@@ -105,11 +107,17 @@ const SOCKET_COLUMNS = {
     get: sock((s) => s.state === 'LISTEN'),
   },
   'SOCK.NETNS': {
-    help: 'inode of the network namespace the socket was found in',
+    help: 'inode of the network namespace the socket belongs to (empty: not found; --borrow asks the socket)',
     json: 'number',
     align: 'right',
     sockets: true,
     get: sock((s) => s.netns),
+  },
+  'SOCK.NETNSFROM': {
+    help: "how SOCK.NETNS was found: holder (a holder's), scan (another process's), borrowed (--borrow)",
+    json: 'string',
+    sockets: true,
+    get: sock((s) => s.netnsFrom),
   },
   'INET.LADDR': {
     help: 'local IP address (IPv4 or IPv6)',
@@ -266,12 +274,19 @@ export const FDS_COLUMNS = {
   CMDLINE: { ...IDENTITY.CMDLINE, perFd: true },
   FD: { help: 'file descriptor number', json: 'number', align: 'right', perFd: true, get: both('fd') },
   TYPE: {
-    help: 'file type: REG, DIR, FIFO, SOCK, CHR, BLK, eventfd, pidfd, …; ERROR for an error row',
+    help:
+      "file type: REG, DIR, FIFO, CHR, BLK, eventfd, pidfd, …, a socket's protocol (TCP, UDP, UNIX-STREAM, …; " +
+      'SOCK if unknown); ERROR for an error row',
     json: 'string',
     get: h(
       (d) => d.type,
       () => 'ERROR',
     ),
+  },
+  STTYPE: {
+    help: 'file type in st_mode: REG, DIR, FIFO, SOCK, CHR, BLK, LINK, or UNKN (an anonymous inode)',
+    json: 'string',
+    get: h((d) => d.stType),
   },
   MODE: {
     help: 'access mode: r, w, rw, or - (O_PATH)',
@@ -318,7 +333,9 @@ export const FDS_COLUMNS = {
   DEV: { help: 'device of the file, major:minor', json: 'string', get: h((d) => d.dev) },
   INODE: { help: 'inode number of the file', json: 'number', align: 'right', get: h((d) => d.ino) },
   NAME: {
-    help: 'file name, or pipe:[ino], anon_inode:[…]; a socket as "TCP 127.0.0.1:80 (LISTEN)" (socket:[ino] if unknown); syscall:ERRNO for an error row',
+    help:
+      'file name, or pipe:[ino], anon_inode:[…]; a socket as "TCP 127.0.0.1:80 (LISTEN)", its protocol alone ' +
+      'where no socket table lists it ("TCP": unbound), socket:[ino] if unknown; syscall:ERRNO for an error row',
     json: 'string',
     sockets: true,
     truncate: 'late',

@@ -4,7 +4,7 @@
  * it (a socket as "TCP 127.0.0.1:80 (LISTEN)"), joined to every box holding it.
  *
  *   ┌ 100 myserver: master ───────────────────────────────────────────────────────────────┐
- *   │ [100 myserver: master] ─────────── (d1 SOCK TCP 127.0.0.1:80 (LISTEN) fd 3 in all 201) │
+ *   │ [100 myserver: master] ─────────── (d1 TCP 127.0.0.1:80 (LISTEN) fd 3 in all 201)      │
  *   │ [200 × myserver: worker, pids 101–300] ──┘                                             │
  *   └────────────────────────────────────────────────────────────────────────────────────────┘
  *
@@ -42,7 +42,7 @@ import {
 } from './graph.js';
 import { foldedHead, foldGroups, numberRuns } from './graph-fold.js';
 import { processTitle, shortName } from './graph-names.js';
-import { descriptionName, type OwnFds, ownFds, restLine } from './graph-own.js';
+import { descriptionName, type OwnFds, ownFds, restLine, typeAndName } from './graph-own.js';
 import { nodeOfDescription, peerEdges, peerNodes } from './graph-peers.js';
 import { capObjects, clusterTree, treeOrder } from './graph-tree.js';
 
@@ -152,7 +152,7 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
   const edges: GraphEdge[] = [];
   for (const d of shown) {
     const id = `desc-${d.id}`;
-    const kind = fileKind(d.type);
+    const kind = fileKind(d);
     const pids = [...new Set(d.holders.map((h) => h.pid))].sort(byRank);
     // One edge per box: a folded box's members hold it under the same numbers (their signature says so).
     const boxes = new Map<string, { fds: number[]; processes: number }>();
@@ -171,6 +171,9 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
         ? home
         : undefined;
     const name = descriptionName(d);
+    const shown = shortName(name, 40);
+    // "d3" over "TCP 127.0.0.1:80 (LISTEN)": the type once, where the name does not begin with it
+    const head = typeAndName(d, shown) === shown ? d.id : `${d.id} ${d.type}`;
     const uncertain = d.certain ? '' : ' (uncertain)';
     const holders = [...boxes].map(
       ([node, box]) => `${heldBy(members.get(node) ?? [])}:${box.fds.join(',')}`,
@@ -180,8 +183,8 @@ export function fdsGraph(report: FdsReport, options: GraphOptions = {}): Sharing
       id,
       kind,
       name: d.id,
-      label: [`${d.id} ${d.type}${uncertain}`, shortName(name, 40), ...(common ? [common.line] : [])],
-      title: `${d.id} ${d.type} ${name} — held by ${holders.join(' ')}${uncertain}`,
+      label: [`${head}${uncertain}`, shown, ...(common ? [common.line] : [])],
+      title: `${d.id} ${typeAndName(d, name)} — held by ${holders.join(' ')}${uncertain}`,
       ...(flags === undefined ? {} : { mode: accessMode(flags) }),
       cluster: whole === undefined ? home : tree.outer(whole),
       keys: [d.id, ...new Set([...numbersIn(d.name), ...numbersIn(name)])],

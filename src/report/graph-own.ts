@@ -30,6 +30,12 @@ export function descriptionName(d: Description): string {
   return d.socket ? socketName(d.socket) : d.name;
 }
 
+/** A description's TYPE and `name` in one line: "fd 3 REG /var/log/x.log" — but "TCP 127.0.0.1:80
+ * (LISTEN)", not "TCP TCP …", for a socket whose name begins with its protocol (its TYPE). */
+export function typeAndName(d: Description, name: string): string {
+  return d.stType === 'SOCK' && name.startsWith(d.type) ? name : `${d.type} ${name}`;
+}
+
 /** A listening socket (TCP, UNIX, …), as sock_diag named it. */
 function listening(d: Description): boolean {
   return d.socket?.state === 'LISTEN';
@@ -52,7 +58,7 @@ export function ownFds(
   return {
     lines: sorted
       .filter((d) => listed.has(d))
-      .map((d) => `fd ${fdOf(d)} ${d.type} ${shortName(descriptionName(d), 40)}`),
+      .map((d) => `fd ${fdOf(d)} ${typeAndName(d, shortName(descriptionName(d), 40))}`),
     rest: sorted.length - listed.size,
   };
 }

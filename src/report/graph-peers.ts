@@ -52,7 +52,7 @@ export function peerEdges(
       const key = [from, to].sort().join(' ');
       if (seen.has(key)) continue;
       seen.add(key);
-      edges.push({ from, to, label: '', kind: fileKind(d.type), relation: 'peer' });
+      edges.push({ from, to, label: '', kind: fileKind(d), relation: 'peer' });
     }
   }
   return edges;

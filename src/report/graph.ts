@@ -10,6 +10,7 @@ export type FileKind = 'file' | 'pipe' | 'socket' | 'eventfd' | 'epoll' | 'devic
 export type ResourceKind = 'vm' | 'files' | 'fs' | 'sighand' | 'io' | 'sysvsem';
 export type ObjectKind = FileKind | ResourceKind;
 
+import type { Description } from '../inspect/fds/fds-report.js';
 import type { GraphCluster } from './graph-tree.js';
 
 export type { GraphCluster } from './graph-tree.js';
@@ -121,9 +122,11 @@ export interface GraphOptions {
   cmdlines?: ReadonlyMap<number, string | null>;
 }
 
-/** The colour class of a description, from its kcmp.fds/2 type. */
-export function fileKind(type: string): FileKind {
-  switch (type) {
+/** The colour class of a description, from its kcmp.fds/2 type (a socket by its stType: its type is its
+ * protocol). */
+export function fileKind(d: Pick<Description, 'type' | 'stType'>): FileKind {
+  if (d.stType === 'SOCK') return 'socket';
+  switch (d.type) {
     case 'REG':
     case 'DIR':
     case 'LINK':
@@ -132,8 +135,6 @@ export function fileKind(type: string): FileKind {
       return 'file';
     case 'FIFO':
       return 'pipe';
-    case 'SOCK':
-      return 'socket';
     case 'eventfd':
       return 'eventfd';
     case 'eventpoll':

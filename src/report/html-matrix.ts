@@ -6,7 +6,7 @@
  * resource by its kind). Rows and column heads keep their place while the grid scrolls, so 40 rows × 200
  * columns stay legible.
  *
- *                  d1 SOCK TCP 127.0.0.1:80 (LISTEN)   d2 REG /var/log/access.log
+ *                  d1 TCP 127.0.0.1:80 (LISTEN)        d2 REG /var/log/access.log
  *   100 master     3                                   4
  *     200 × worker 3                                   4
  */

@@ -47,7 +47,12 @@ export const LEAK_COLUMNS = {
     json: 'string',
     get: (l) => (l.certain ? l.description : `${l.description}?`),
   },
-  TYPE: { help: 'file type', json: 'string', get: (l) => l.type },
+  TYPE: {
+    help: "file type, as kcmp fds's TYPE (a socket: its protocol)",
+    json: 'string',
+    get: (l) => l.type,
+  },
+  STTYPE: { help: 'file type in st_mode: REG, DIR, FIFO, SOCK, …', json: 'string', get: (l) => l.stType },
   NAME: {
     help: 'the description: path, pipe:[ino], socket:[ino]',
     json: 'string',

@@ -38,6 +38,10 @@ export interface Libc {
   recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
   /** setns(2) of the CALLING THREAD: 0 or the negated errno. */
   setns(fd: number, nstype: number): number;
+  /** getxattr(2) of `path` (symlinks followed) into `buf`: the value's length, or the negated errno. */
+  getxattr(path: string, name: string, buf: Uint8Array, size: number): number;
+  /** ioctl(2) with a request that takes no argument: its result, or the negated errno. */
+  ioctl(fd: number, request: number): number;
   /** sizeof(unsigned long): the width of each field of struct rlimit (rlim_t). */
   longBytes: number;
   /** getrlimit(2) into `buf` (struct rlimit: rlim_cur, rlim_max): 0 or the negated errno. */
@@ -96,6 +100,10 @@ function load(): Libc {
   const sendto6 = lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)');
   const recv4 = lib.func('long recv(int, void *, unsigned long, int)');
   const setns2 = lib.func('int setns(int, int)');
+  const getxattr4 = lib.func('long getxattr(const char *, const char *, void *, unsigned long)');
+  // ioctl(2) is variadic in C: declared so, and called without a third argument (koffi's variadic form
+  // costs more per call, but the requests made here are few)
+  const ioctl2 = lib.func('int ioctl(int, unsigned long, ...)');
   const getrlimit2 = lib.func('int getrlimit(int, void *)');
   const setrlimit2 = lib.func('int setrlimit(int, void *)');
   let statx5: ReturnType<typeof lib.func> | undefined;
@@ -122,6 +130,8 @@ function load(): Libc {
       checked(Number(sendto6(fd, buf, len, flags, addr, addrlen))),
     recv: (fd, buf, len, flags) => checked(Number(recv4(fd, buf, len, flags))),
     setns: (fd, nstype) => checked(setns2(fd, nstype) as number),
+    getxattr: (path, name, buf, size) => checked(Number(getxattr4(path, name, buf, size))),
+    ioctl: (fd, request) => checked(ioctl2(fd, request) as number),
     longBytes: koffi.sizeof('unsigned long'),
     getrlimit: (resource, buf) => checked(getrlimit2(resource, buf) as number),
     setrlimit: (resource, buf) => checked(setrlimit2(resource, buf) as number),

@@ -1,7 +1,7 @@
 /**
- * AF_NETLINK sockets and setns(2): what the sock_diag queries of src/netlink need from the kernel. Node has
- * no netlink sockets, so these go through the C library (libc.ts). Every call returns the kernel's value or
- * the negated errno; nothing here parses a message.
+ * AF_NETLINK sockets, setns(2) and SIOCGSKNS: what the sock_diag queries of src/netlink need from the
+ * kernel. Node has no netlink sockets, so these go through the C library (libc.ts). Every call returns the
+ * kernel's value or the negated errno; nothing here parses a message.
  *
  * - socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_SOCK_DIAG): needs no privilege. The socket belongs to
  *   the network namespace of the calling THREAD at creation and stays there: sock_diag dumps only sockets
@@ -15,6 +15,9 @@
  * - setns(fd, CLONE_NEWNET): moves the calling thread into the network namespace of the nsfs fd `fd`
  *   (an open /proc/PID/ns/net). Needs CAP_SYS_ADMIN in the target namespace's owning user namespace and in
  *   ours (EPERM otherwise). Since 3.0. Only this thread moves: the caller must move back at once.
+ * - ioctl(fd, SIOCGSKNS) on a socket of OURS (4.9): a new close-on-exec nsfs fd of the network namespace the
+ *   socket was created in (sock_net(sk), fixed for its life), the fd setns(2) takes. Needs CAP_NET_ADMIN
+ *   in the user namespace owning that network namespace (EPERM otherwise); ENOTTY before 4.9.
  */
 import { libc } from './libc.js';
 
@@ -23,6 +26,8 @@ const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0o2000000;
 export const NETLINK_SOCK_DIAG = 4;
 const CLONE_NEWNET = 0x40000000;
+/** include/uapi/linux/sockios.h */
+const SIOCGSKNS = 0x894c;
 
 /** struct sockaddr_nl of the kernel: family AF_NETLINK, pid 0, groups 0 (12 bytes). */
 const KERNEL_ADDRESS = new Uint8Array(12);
@@ -46,4 +51,9 @@ export function sysNetlinkReceive(fd: number, buffer: Uint8Array): number {
 /** setns(nsfd, CLONE_NEWNET) for the calling thread: 0, or the negated errno (EPERM without CAP_SYS_ADMIN). */
 export function sysSetNetns(nsfd: number): number {
   return libc().setns(nsfd, CLONE_NEWNET);
+}
+
+/** ioctl(fd, SIOCGSKNS) on our socket `fd`: an nsfs fd of its network namespace, or the negated errno. */
+export function sysSocketNetns(fd: number): number {
+  return libc().ioctl(fd, SIOCGSKNS);
 }

@@ -1,6 +1,7 @@
 /** Hand-made reports with fixed pids, for golden pictures: the shapes real scans produce, pinned down. */
 import type { Description, FdsReport, Holder, ProcessInfo } from '../../src/inspect/fds/fds-report.js';
 import type { TasksReport } from '../../src/inspect/tasks/tasks-report.js';
+import type { StatTypeName } from '../../src/procfs/kinds.js';
 
 function fdsReport(processes: ProcessInfo[], descriptions: Description[]): FdsReport {
   const fds = descriptions.reduce((n, d) => n + d.holders.length, 0);
@@ -23,6 +24,16 @@ function fdsReport(processes: ProcessInfo[], descriptions: Description[]): FdsRe
   };
 }
 
+/** The stType of each type these reports use: a socket's type is its protocol. */
+const STAT_TYPES: Readonly<Record<string, StatTypeName>> = {
+  TCP: 'SOCK',
+  'UNIX-STREAM': 'SOCK',
+  REG: 'REG',
+  FIFO: 'FIFO',
+  CHR: 'CHR',
+  eventfd: 'UNKN',
+};
+
 function desc(
   id: string,
   type: string,
@@ -31,7 +42,8 @@ function desc(
   holders: [number, number, string][],
 ): Description {
   const list: Holder[] = holders.map(([pid, fd, command]) => ({ pid, fd, command }));
-  return { id, type, name, dev: '0:9', ino, certain: true, method: 'kcmp', holders: list };
+  const stType = STAT_TYPES[type] ?? 'UNKN';
+  return { id, type, stType, name, dev: '0:9', ino, certain: true, method: 'kcmp', holders: list };
 }
 
 /** A pre-fork server: master 100 and workers 101, 102 share the listening socket and the log; worker 101
@@ -45,7 +57,7 @@ export function preforkReport(): FdsReport {
       { pid: 103, ppid: 101, command: 'helper' },
     ],
     [
-      desc('d1', 'SOCK', 'socket:[7001]', 7001, [
+      desc('d1', 'TCP', 'socket:[7001]', 7001, [
         [100, 3, 'server'],
         [101, 3, 'worker'],
         [102, 3, 'worker'],
@@ -153,7 +165,7 @@ export function scaleReport(workers = 200): {
     pids.flatMap((pid) => fds(pid).map((fd): [number, number, string] => [pid, fd, 'myserver']));
   const listener = desc(
     'd3',
-    'SOCK',
+    'TCP',
     'socket:[9003]',
     9003,
     held(servers, () => [3]),
@@ -166,7 +178,7 @@ export function scaleReport(workers = 200): {
     netns: 1,
     source: 'sock_diag',
   };
-  const control = desc('d4', 'SOCK', 'socket:[9004]', 9004, [[100, 4, 'myserver']]);
+  const control = desc('d4', 'UNIX-STREAM', 'socket:[9004]', 9004, [[100, 4, 'myserver']]);
   control.socket = {
     ino: 9004,
     protocol: 'UNIX-STREAM',
@@ -258,8 +270,8 @@ export function flatPeerReport(): FdsReport {
   ];
   const held = (pid: number, fd: number): [number, number, string] => [pid, fd, 'mkfds'];
   const holders = (fd: number, pids: number[]) => pids.map((pid) => held(pid, fd));
-  const end1 = desc('d61', 'SOCK', 'socket:[3988644]', 3988644, [held(5645, 31), held(5645, 68)]);
-  const end2 = desc('d76', 'SOCK', 'socket:[3988645]', 3988645, holders(32, [5639, 5640]));
+  const end1 = desc('d61', 'UNIX-STREAM', 'socket:[3988644]', 3988644, [held(5645, 31), held(5645, 68)]);
+  const end2 = desc('d76', 'UNIX-STREAM', 'socket:[3988645]', 3988645, holders(32, [5639, 5640]));
   end1.peers = [5639, 5640].map((pid) => ({ pid, fd: 32, command: 'mkfds', description: 'd76' }));
   end2.peers = [5637, 5641, 5642, 5643, 5644, 5645, 5645].map((pid, i) => ({
     pid,

@@ -3,7 +3,8 @@
  *
  *   verdicts ─▶ error rows for what failed ─▶ identity check (a process whose start time changed is
  *     dropped, fds and all) ─▶ descriptions in the order of their first holder (pid, then fd), numbered
- *     d1, d2, … ─▶ the listed ones (all, or those held more than once) named (names.ts), typed (kinds.ts),
+ *     d1, d2, … ─▶ the listed ones (all, or those held more than once) named (names.ts: a socket's protocol
+ *     too), typed (kinds.ts; a socket by its protocol),
  *     with their holders (and fdinfo, when asked) ─▶ sockets named, peers found, when asked (fds-relations.ts)
  *
  * An fd of a table that several processes share (CLONE_FILES) is read once, and listed under each of
@@ -19,10 +20,10 @@ import { formatDev } from '../../procfs/fds.js';
 import { fileStatOf } from '../../procfs/file-stat.js';
 import { FsMagics } from '../../procfs/fs-magic.js';
 import { stillSame } from '../../procfs/identity.js';
-import { kindOf } from '../../procfs/kinds.js';
+import { kindOf, statTypeOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
 import { errnoName, isGone } from '../../sys/errno.js';
-import type { EngineName } from './fd-engine.js';
+import type { EngineName, EngineRequest } from './fd-engine.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
 import type { Problems } from './fds-problems.js';
@@ -49,12 +50,14 @@ export interface DescribeRun {
   /** Processes that live on but left a shared table during the scan (handover.ts): no holders of it. */
   left: ReadonlySet<number>;
   pool: WorkerPool | undefined;
+  /** `engine: 'borrow'`: the user asked for borrowing, which may then name a socket too (fds-sockets.ts). */
   options: {
     all: boolean;
     fdinfo: boolean;
     fileStat: boolean;
     sockets: boolean;
     peers: boolean | 'selection';
+    engine: EngineRequest;
   };
   /** What was read beyond the selection, and whose errors are counted rather than listed (narrow.ts). */
   scope: Scope;
@@ -83,7 +86,7 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   for (const pid of replaced) run.problems.replaced(pid);
   const own = (key: number) => ownMembers(rows, kept.members(key));
   const listed = kept.keys.filter(listedBy(rows, run, own));
-  const names = await readNames(
+  const { names, protocols } = await readNames(
     rows,
     listed.map((key) => own(key)),
     run.pool,
@@ -94,12 +97,16 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   const byKey = new Map<number, Description>();
   const describeOne = descriptionOf(rows, grouped.verdicts, own, kept.number, holding, command, run);
   listed.forEach((key, i) => {
-    byKey.set(key, describeOne(key, names[i] as string));
+    byKey.set(key, describeOne(key, names[i] as string, protocols[i] as string));
   });
   const { quiet, outside } = run.scope;
   const relationErrors =
     run.options.sockets || run.options.peers
-      ? describeRelations(byKey, { rows, kept, command, outside, sockets: run.sockets }, run.options)
+      ? describeRelations(
+          byKey,
+          { rows, kept, command, outside, sockets: run.sockets },
+          { ...run.options, borrow: run.options.engine === 'borrow' },
+        )
       : [];
   const all = [
     ...run.problems.list().filter((e) => !replaced.has(e.pid) || e.reason === 'replaced'),
@@ -292,7 +299,7 @@ function descriptionOf(
   holding: (pid: number) => boolean,
   command: (pid: number) => string,
   run: DescribeRun,
-): (key: number, name: string) => Description {
+): (key: number, name: string, protocol: string) => Description {
   // A process with more than one fd table (a thread unshare(CLONE_FILES)d) has fds that look alike in
   // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
   const tablesOf = new Map<number, number>();
@@ -320,7 +327,7 @@ function descriptionOf(
     return shared ? out.sort((a, b) => a.pid - b.pid) : out; // stable: fds stay in order
   };
   const magics = new FsMagics();
-  return (key, name) => {
+  return (key, name, protocol) => {
     const members = own(key);
     const first = members[0] as number;
     const [mode, dev] = [rows.mode[first] as number, rows.dev[first] as number];
@@ -328,9 +335,12 @@ function descriptionOf(
     const file = run.options.fileStat ? fileStatOf(tid, fd, dev, ino) : undefined;
     // Ids number every kept description, listed or not, so one description has the same id with --all
     // and without (the default view lists the shared ones, with gaps in their numbers).
+    const kind = kindOf(mode, name, magics.of(tid, fd, dev, mode)).name;
     return {
       id: `d${number(key)}`,
-      type: kindOf(mode, name, magics.of(tid, fd, dev, mode)).name,
+      // a socket's TYPE is its protocol (lsfd 2.39+), where the kernel's name for it could be read (names.ts)
+      type: kind === 'SOCK' && protocol !== '' ? protocol : kind,
+      stType: statTypeOf(mode),
       name,
       dev: formatDev(dev),
       ino,

@@ -26,15 +26,16 @@ export interface RelationScan {
 }
 
 /**
- * Names the sockets and/or finds the peers of the listed descriptions (`listed`, by key), as asked,
- * adding them to those descriptions; the socket tables are read once for both. The error rows it makes.
+ * Names the sockets and/or finds the peers of the listed descriptions (`listed`, by key), as asked (`borrow`:
+ * a socket may be borrowed to name it), adding them to those descriptions; the socket tables are read once
+ * for both. The error rows it makes.
  */
 export function describeRelations(
   listed: ReadonlyMap<number, Description>,
   scan: RelationScan,
-  options: { sockets: boolean; peers: boolean | 'selection' },
+  options: { sockets: boolean; peers: boolean | 'selection'; borrow: boolean },
 ): ScanError[] {
-  const errors = options.sockets ? nameSockets(listed.values(), scan.sockets) : [];
+  const errors = options.sockets ? nameSockets(listed.values(), scan.sockets, options.borrow) : [];
   if (options.peers) addRelations(listed, scan, options.peers === true);
   return errors;
 }

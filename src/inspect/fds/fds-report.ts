@@ -5,7 +5,7 @@
 import type { Method } from '../../compare/types.js';
 import type { SocketInfo } from '../../netlink/socket-info.js';
 import type { FileStat } from '../../procfs/file-stat.js';
-import type { KindName } from '../../procfs/kinds.js';
+import type { FileTypeName, StatTypeName } from '../../procfs/kinds.js';
 import type { ErrnoName } from '../../sys/errno.js';
 import type { EngineName } from './fd-engine.js';
 
@@ -68,10 +68,15 @@ export type FdsMethod =
 export interface Description {
   /** "d1", "d2", … in output order; stable only within one report. */
   id: string;
-  /** What kind of file (a {@link KindName}): REG, DIR, FIFO, SOCK, CHR, BLK, LINK, mqueue, memfd_secret, or
-   * an anon-inode kind: eventfd, eventpoll, timerfd, signalfd, inotify, pidfd, bpf-link, kvm-vcpu, … ;
-   * UNKNOWN otherwise. */
-  type: KindName;
+  /** What kind of file (lsfd's TYPE): a {@link KindName} — REG, DIR, FIFO, CHR, BLK, LINK, mqueue,
+   * memfd_secret, or an anon-inode kind: eventfd, eventpoll, timerfd, signalfd, inotify, pidfd, bpf-link,
+   * kvm-vcpu, … ; UNKNOWN otherwise — or, for a socket, its protocol as the kernel names it (TCP, TCPv6,
+   * UDP, UDP-Lite, PING, UNIX-STREAM, UNIX, NETLINK, …; SOCK when that name could not be read), as lsfd
+   * prints it since 2.39. `stType` says what it is on disk: SOCK for every socket. */
+  type: FileTypeName;
+  /** The file type in st_mode (lsfd's STTYPE): REG, DIR, FIFO, SOCK, CHR, BLK, LINK, or UNKN (an anonymous
+   * inode). Test `stType === 'SOCK'` for a socket, whatever its protocol. */
+  stType: StatTypeName;
   /** The /proc/PID/fd/N link target: a path, "pipe:[123]", "socket:[456]", "anon_inode:[eventfd]". */
   name: string;
   /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */

@@ -13,7 +13,7 @@ parentPort?.on('message', (request: WorkerRequest) => {
     } else if (request.op === 'names') {
       parentPort?.postMessage({
         ok: true,
-        value: verifiedNames(request.tids, request.fds, request.devs, request.inos),
+        value: verifiedNames(request),
       });
     } else {
       // the verdicts are written in place (shared memory): only the count of comparisons travels back

@@ -10,15 +10,33 @@
  * anon-inode fd (eventfd, timerfd, epoll, …) shares the anon inode, so an eventfd's number reused for a
  * timerfd in between passes it. It costs one statx per listed description (with --all at 100,000 fds,
  * about 15% of the scan).
+ *
+ * A socket's link always reads `socket:[INO]` (sockfs_dname(), since 2.6): what is read in the readlink's
+ * place is its protocol, the kernel's name for it (socket-protocol.ts: lsfd's TYPE), checked by the same
+ * stat after it. The bpf engine's pass names sockets too, but not their protocol: read after it, by path.
  */
 import { type FdDir, FdDirs } from '../../procfs/fd-dir.js';
+import { readSocketProtocol, type SocketProtocolName } from '../../procfs/socket-protocol.js';
 import { type ErrnoName, errnoName } from '../../sys/errno.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { Problems } from './fds-problems.js';
 import { JOB_SIZE, runJobs, type WorkerPool } from './work-split.js';
 
-/** Why a name could not be read: the readlink or the stat after it failed, or the number was reused. */
-export type Unnamed = { kind: 'failed'; syscall: 'readlink' | 'stat'; errno: ErrnoName } | { kind: 'reused' };
+/** Why a name could not be read: the readlink (a socket's getxattr) or the stat after it failed, or the
+ * number was reused. */
+export type Unnamed =
+  | { kind: 'failed'; syscall: 'readlink' | 'getxattr' | 'stat'; errno: ErrnoName }
+  | { kind: 'reused' };
+
+const S_IFMT = 0o170000;
+const S_IFSOCK = 0o140000;
+
+/** The names of descriptions, and the protocol of each that is a socket ('' for the others, and for a
+ * socket whose protocol could not be read). */
+export interface DescriptionNames {
+  names: string[];
+  protocols: SocketProtocolName[];
+}
 
 /** The name of each description (given as its rows, first holder first); '' when no holder's link reads,
  * and then an error row says why the first holder's did not. */
@@ -27,9 +45,12 @@ export async function readNames(
   descriptions: readonly ArrayLike<number>[],
   pool: WorkerPool | undefined,
   problems: Problems,
-): Promise<string[]> {
+): Promise<DescriptionNames> {
   // The bpf engine's pass read each file's name with its inode: nothing to read again, nothing to check.
   const names = descriptions.map((members) => rows.nameOf?.(members[0] as number) ?? '');
+  const protocols = names.map((name, i) =>
+    name === '' ? '' : protocolOf(rows, descriptions[i] as ArrayLike<number>),
+  );
   const unread = names.flatMap((name, i) => (name === '' ? [i] : []));
   const read = await readChecked(
     rows,
@@ -41,13 +62,22 @@ export async function readNames(
     unread.forEach((i, j) => {
       const members = descriptions[i] as ArrayLike<number>;
       const why = read.unnamed.get(j);
-      names[i] = why ? nextHolderName(rows, dirs, members) : (read.names[j] as string);
+      const next = why ? nextHolderName(rows, dirs, members) : undefined;
+      names[i] = next ? next.name : (read.names[j] as string);
+      protocols[i] = next ? next.protocol : (read.protocols[j] as string);
       if (why && names[i] === '') noteUnnamed(rows, members[0] as number, why, problems);
     });
   } finally {
     dirs.close();
   }
-  return names;
+  return { names, protocols };
+}
+
+/** A socket's protocol, read after the bpf engine's pass named it ('' for anything else). */
+function protocolOf(rows: FdRows, members: ArrayLike<number>): string {
+  const row = members[0] as number;
+  if (((rows.mode[row] as number) & S_IFMT) !== S_IFSOCK) return '';
+  return readSocketProtocol(tableOf(rows, row).tid, rows.fd[row] as number) ?? '';
 }
 
 /** The error row of a description none of whose holders' names could be read: its first holder's cause. */
@@ -59,39 +89,61 @@ function noteUnnamed(rows: FdRows, row: number, why: Unnamed, problems: Problems
 }
 
 /**
- * The link target of fd `fd` of `dir`'s task, if it still refers to inode (dev, ino) once it is read:
- * readlink, then stat. The fd's number may have been closed and reused since (dev, ino) were read; a stat
- * that still shows them after the readlink means the name read was that file's. Else why not.
+ * The link target of fd `fd` of `dir`'s task, if it still refers to inode (dev, ino) of mode `mode` once
+ * it is read: readlink (for a socket, its protocol: `dir.protocol` then holds it), then stat. The fd's
+ * number may have been closed and reused since (dev, ino) were read; a stat that still shows them after
+ * the read means what was read was that file's. Else why not.
  */
-export function verifiedName(dir: FdDir, fd: number, dev: number, ino: number): string | Unnamed {
-  let errno = dir.readlink(fd);
-  if (errno !== 0) return { kind: 'failed', syscall: 'readlink', errno: errnoName(errno) };
-  const name = dir.name;
+export function verifiedName(
+  dir: FdDir,
+  fd: number,
+  dev: number,
+  ino: number,
+  mode: number,
+): string | Unnamed {
+  const socket = (mode & S_IFMT) === S_IFSOCK;
+  let errno = socket ? dir.readProtocol(fd) : dir.readlink(fd);
+  if (errno !== 0)
+    return { kind: 'failed', syscall: socket ? 'getxattr' : 'readlink', errno: errnoName(errno) };
+  const name = socket ? `socket:[${ino}]` : dir.name;
   errno = dir.stat(fd);
   if (errno !== 0) return { kind: 'failed', syscall: 'stat', errno: errnoName(errno) };
   return dir.holds(dev, ino) ? name : { kind: 'reused' };
 }
 
-/** The checked names of a job ('' where unread), and why each unread one is (by index in the job). */
-export interface CheckedNames {
-  names: string[];
+/** The checked names (and sockets' protocols) of a job ('' where unread), and why each unread one is (by
+ * index in the job). */
+export interface CheckedNames extends DescriptionNames {
   unnamed: Map<number, Unnamed>;
 }
 
-/** verifiedName of fd `fds[i]` of task `tids[i]` for each i: the work of a names job (fds-worker.ts). */
-export function verifiedNames(
-  tids: Int32Array,
-  fds: Int32Array,
-  devs: Float64Array,
-  inos: Float64Array,
-): CheckedNames {
+/** The fds of a names job: fd `fds[i]` of task `tids[i]`, of inode (devs[i], inos[i]) and mode modes[i]. */
+export interface NamesJob {
+  tids: Int32Array;
+  fds: Int32Array;
+  devs: Float64Array;
+  inos: Float64Array;
+  modes: Uint32Array;
+}
+
+/** verifiedName of each fd of `job`: the work of a names job (fds-worker.ts). */
+export function verifiedNames({ tids, fds, devs, inos, modes }: NamesJob): CheckedNames {
   const dirs = new FdDirs();
-  const out: CheckedNames = { names: new Array<string>(fds.length).fill(''), unnamed: new Map() };
+  const out: CheckedNames = {
+    names: new Array<string>(fds.length).fill(''),
+    protocols: new Array<string>(fds.length).fill(''),
+    unnamed: new Map(),
+  };
   try {
     fds.forEach((fd, i) => {
-      const name = verifiedName(dirs.get(tids[i] as number), fd, devs[i] as number, inos[i] as number);
-      if (typeof name === 'string') out.names[i] = name;
-      else out.unnamed.set(i, name);
+      const dir = dirs.get(tids[i] as number);
+      const mode = modes[i] as number;
+      const name = verifiedName(dir, fd, devs[i] as number, inos[i] as number, mode);
+      if (typeof name !== 'string') out.unnamed.set(i, name);
+      else {
+        out.names[i] = name;
+        if ((mode & S_IFMT) === S_IFSOCK) out.protocols[i] = dir.protocol;
+      }
     });
   } finally {
     dirs.close();
@@ -107,45 +159,57 @@ async function readChecked(
 ): Promise<CheckedNames> {
   const jobs: number[][] = [];
   for (let at = 0; at < targets.length; at += JOB_SIZE) jobs.push(targets.slice(at, at + JOB_SIZE));
-  const out: CheckedNames = { names: new Array<string>(targets.length).fill(''), unnamed: new Map() };
-  const request = (job: number[]) => ({
+  const out: CheckedNames = {
+    names: new Array<string>(targets.length).fill(''),
+    protocols: new Array<string>(targets.length).fill(''),
+    unnamed: new Map(),
+  };
+  const request = (job: number[]): NamesJob => ({
     tids: Int32Array.from(job, (row) => tableOf(rows, row).tid),
     fds: Int32Array.from(job, (row) => rows.fd[row] as number),
     devs: Float64Array.from(job, (row) => rows.dev[row] as number),
     inos: Float64Array.from(job, (row) => rows.ino[row] as number),
+    modes: Uint32Array.from(job, (row) => rows.mode[row] as number),
   });
   const offset = new Map(jobs.map((job, i) => [job, i * JOB_SIZE]));
   const done = (job: number[], read: CheckedNames) => {
     const at = offset.get(job) as number;
     read.names.forEach((name, i) => {
       out.names[at + i] = name;
+      out.protocols[at + i] = read.protocols[i] as string;
     });
     for (const [i, why] of read.unnamed) out.unnamed.set(at + i, why);
   };
   const check = {
     request: (job: number[]) => ({ op: 'names', ...request(job) }) as const,
-    here: (job: number[]) => {
-      const { tids, fds, devs, inos } = request(job);
-      return verifiedNames(tids, fds, devs, inos);
-    },
+    here: (job: number[]) => verifiedNames(request(job)),
   };
   await runJobs(pool, jobs, check, done);
   return out;
 }
 
-/** The checked name of any row, '' when it cannot be read (gone, unreadable or reused). */
-function checkedName(rows: FdRows, dirs: FdDirs, row: number): string {
-  const dir = dirs.get(tableOf(rows, row).tid);
-  const name = verifiedName(dir, rows.fd[row] as number, rows.dev[row] as number, rows.ino[row] as number);
+/** The checked name of any row, '' when it cannot be read (gone, unreadable or reused); for a socket, its
+ * protocol is then the row's FdDir's `protocol`. */
+function checkedName(rows: FdRows, dir: FdDir, row: number): string {
+  const [fd, dev, ino, mode] = [rows.fd[row], rows.dev[row], rows.ino[row], rows.mode[row]] as number[];
+  const name = verifiedName(dir, fd as number, dev as number, ino as number, mode as number);
   return typeof name === 'string' ? name : '';
 }
 
-function nextHolderName(rows: FdRows, dirs: FdDirs, members: ArrayLike<number>): string {
+/** The name (and a socket's protocol) read through the first holder after the first that can be read. */
+function nextHolderName(
+  rows: FdRows,
+  dirs: FdDirs,
+  members: ArrayLike<number>,
+): { name: string; protocol: string } {
   for (let m = 1; m < members.length; m++) {
-    const name = checkedName(rows, dirs, members[m] as number);
-    if (name !== '') return name;
+    const row = members[m] as number;
+    const dir = dirs.get(tableOf(rows, row).tid);
+    const name = checkedName(rows, dir, row);
+    const socket = ((rows.mode[row] as number) & S_IFMT) === S_IFSOCK;
+    if (name !== '') return { name, protocol: socket ? dir.protocol : '' };
   }
-  return '';
+  return { name: '', protocol: '' };
 }
 
 /** The name of any row (checked as above; '' when it cannot be read: the finders then match nothing), read
@@ -159,7 +223,7 @@ export class LinkReader {
   of(row: number): string {
     let name = this.read.get(row) ?? this.rows.nameOf?.(row);
     if (name === undefined) {
-      name = checkedName(this.rows, this.dirs, row);
+      name = checkedName(this.rows, this.dirs.get(tableOf(this.rows, row).tid), row);
       this.read.set(row, name);
     }
     return name;

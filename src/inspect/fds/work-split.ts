@@ -48,7 +48,7 @@ export interface StatJob {
 export type WorkerRequest =
   | { op: 'stat'; job: StatJob }
   | { op: 'group'; job: import('./group-bucket.js').GroupJob }
-  | { op: 'names'; tids: Int32Array; fds: Int32Array; devs: Float64Array; inos: Float64Array };
+  | ({ op: 'names' } & import('./names.js').NamesJob);
 
 interface Pending {
   resolve(value: unknown): void;
@@ -103,6 +103,7 @@ export class WorkerPool {
       fds: new Int32Array(0),
       devs: new Float64Array(0),
       inos: new Float64Array(0),
+      modes: new Uint32Array(0),
     } as const;
     await Promise.all(this.workers.map((_, i) => this.run(i, none)));
   }

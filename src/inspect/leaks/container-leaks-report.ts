@@ -2,7 +2,7 @@
  * The `kcmp.container-leaks/2` report: host files running containers can reach. Stable JSON contract
  * (README "kcmp leaks --container"); additive changes only.
  */
-import type { KindName } from '../../procfs/kinds.js';
+import type { FileTypeName, StatTypeName } from '../../procfs/kinds.js';
 import type { FdsMethod, ScanError } from '../fds/fds-report.js';
 import type { Container } from './containers.js';
 import type { UndecidedProcess } from './leaks-report.js';
@@ -54,8 +54,10 @@ export interface ContainerLeak {
   command: string;
   /** The exact bytes of `command`, base64, when they are not valid UTF-8 (`command` has U+FFFD for each bad one). */
   commandBytes?: string;
-  /** The description's type, as in kcmp.fds/2 ("DIR", "REG", "FIFO", …). */
-  type: KindName;
+  /** The description's type, as in kcmp.fds/2 ("DIR", "REG", "FIFO", a socket's protocol: "TCP", …). */
+  type: FileTypeName;
+  /** The description's file type in st_mode, as in kcmp.fds/2 ("DIR", "REG", "SOCK", …). */
+  stType: StatTypeName;
   /** The fd's link as the host reads it (a path, "pipe:[…]"), or where the cwd or root is. */
   name: string;
   /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */

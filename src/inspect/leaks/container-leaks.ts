@@ -34,8 +34,8 @@ import { readLink } from '../../procfs/fd-dir.js';
 import { fdPath, statFd } from '../../procfs/fd-stat.js';
 import { readFdInfo } from '../../procfs/fdinfo.js';
 import { listFds } from '../../procfs/fds.js';
-import type { KindName } from '../../procfs/kinds.js';
-import { kindOf } from '../../procfs/kinds.js';
+import type { KindName, StatTypeName } from '../../procfs/kinds.js';
+import { kindOf, statTypeOf } from '../../procfs/kinds.js';
 import { linkMountId, mountIds } from '../../procfs/mounts.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
@@ -248,6 +248,7 @@ function* sharedWithOutside(
         fd: h.fd,
         command: h.command,
         type: d.type,
+        stType: d.stType,
         name: d.name,
         outside: { pid: other.pid, fd: other.fd, command: other.command },
         mountId: null,
@@ -282,7 +283,7 @@ function* foreignMounts(
     const finding = (
       fd: number | null,
       kind: ContainerLeakKind,
-      file: { type: KindName; name: string },
+      file: FileOnMount,
       mountId: number,
     ): ContainerLeak => ({
       kind,
@@ -301,7 +302,12 @@ function* foreignMounts(
       try {
         const id = linkMountId(pid, link);
         if (!own.has(id))
-          yield finding(null, `foreign-${link}`, { type: 'DIR', name: linkTarget(pid, link) }, id);
+          yield finding(
+            null,
+            `foreign-${link}`,
+            { type: 'DIR', stType: 'DIR', name: linkTarget(pid, link) },
+            id,
+          );
       } catch (error) {
         errors.push(problem(pid, null, link, error));
       }
@@ -330,11 +336,20 @@ function* foreignMounts(
 /** memfd_create files live on the kernel's internal shm mount, which no mountinfo lists. */
 const MEMFD_PREFIX = '/memfd:';
 
+/** A file on a mount, as a finding names it. Its link is a path: never a socket, whose TYPE would be its
+ * protocol. */
+interface FileOnMount {
+  type: KindName;
+  stType: StatTypeName;
+  name: string;
+}
+
 /** The type and link name of an fd whose file lives on a mount (its link is a path), or null. */
-function onMount(pid: number, fd: number): { type: KindName; name: string } | null {
+function onMount(pid: number, fd: number): FileOnMount | null {
   const name = readLink(fdPath(pid, fd));
   if (!name.startsWith('/') || name.startsWith(MEMFD_PREFIX)) return null;
-  return { type: kindOf(statFd(pid, fd).mode, name).name, name };
+  const { mode } = statFd(pid, fd);
+  return { type: kindOf(mode, name).name, stType: statTypeOf(mode), name };
 }
 
 /** Where PID's cwd or root is, as the host names it; the link's own name if it cannot be read now. */

@@ -190,8 +190,8 @@ export function findLeaks(
         const a = byFdOf(ancestor).get(c.fd) ?? lowest;
         const flags = c.flags ?? a.flags ?? null;
         const mode = flags === null ? null : accessMode(flags);
-        const listening = d.type === 'SOCK' ? probe.listening(a.pid, d.ino) : null;
-        const kind = leakKind({ type: d.type, name: d.name, mode, flags, listening });
+        const listening = d.stType === 'SOCK' ? probe.listening(a.pid, d.ino) : null;
+        const kind = leakKind({ type: d.type, stType: d.stType, name: d.name, mode, flags, listening });
         let reader: Leak['reader'] = null;
         if (leakCaseOf === 'fork') {
           reader = options.fork && kind === 'pipe-write-end' ? readerOf(d, [c, a], probe) : null;
@@ -207,6 +207,7 @@ export function findLeaks(
           tier: LEAK_KINDS[kind].tier,
           description: d.id,
           type: d.type,
+          stType: d.stType,
           name: d.name,
           mode,
           ancestor: ancestorEnd,

@@ -12,12 +12,14 @@
  * the sock_diag dumps of its network namespace (leak-finder.ts).
  */
 
-import type { KindName } from '../../procfs/kinds.js';
+import type { FileTypeName, StatTypeName } from '../../procfs/kinds.js';
 import type { LeakKind } from './leaks-report.js';
 
 export interface LeakFacts {
-  /** kcmp.fds/2 type: SOCK, FIFO, REG, … */
-  type: KindName;
+  /** kcmp.fds/2 type: FIFO, REG, TCP, … */
+  type: FileTypeName;
+  /** kcmp.fds/2 stType: SOCK for every socket, whatever its protocol. */
+  stType: StatTypeName;
   name: string;
   /** "r", "w", "rw", "-" or null (unknown). */
   mode: string | null;
@@ -87,9 +89,8 @@ const LOCK_NAME = /(\.lock|\.lck|\.pid)$|\/(lock|locks)\//;
 const LOG_NAME = /\.log(\.\d+)?$|\/log\//;
 
 export function leakKind(facts: LeakFacts): LeakKind {
+  if (facts.stType === 'SOCK') return facts.listening === true ? 'listening-socket' : 'socket';
   switch (facts.type) {
-    case 'SOCK':
-      return facts.listening === true ? 'listening-socket' : 'socket';
     case 'FIFO':
       // A FIFO opened O_RDWR is a writer too: its reader sees no EOF while it is open.
       if (facts.mode === 'w' || facts.mode === 'rw') return 'pipe-write-end';

@@ -6,7 +6,7 @@
  * `undecided` and the stats `forkShared`/`undecided` were added to /1 without changing a field's meaning
  * or type (`fix` was always "the fix for this leak"; it is now written for the fd it is printed for).
  */
-import type { KindName } from '../../procfs/kinds.js';
+import type { FileTypeName, StatTypeName } from '../../procfs/kinds.js';
 import type { FdsMethod, ScanError, ScanErrorReason } from '../fds/fds-report.js';
 
 /** The `schema` of a {@link LeaksReport}. */
@@ -54,8 +54,10 @@ export interface Leak {
   tier: number;
   /** The description's id in the fds scan ("d3"), its type and name as in kcmp.fds. */
   description: string;
-  /** The description's type, as in kcmp.fds/2 ("FIFO", "SOCK", "REG", …). */
-  type: KindName;
+  /** The description's type, as in kcmp.fds/2 ("FIFO", "REG", a socket's protocol: "TCP", …). */
+  type: FileTypeName;
+  /** The description's file type in st_mode, as in kcmp.fds/2 ("FIFO", "REG", "SOCK", …). */
+  stType: StatTypeName;
   /** The description's name: the /proc/PID/fd/N link target ("pipe:[123]", a path). */
   name: string;
   /** The exact bytes of `name`, base64, when they are not valid UTF-8 (`name` has U+FFFD for each bad one). */
