@@ -165,9 +165,9 @@ function median(xs) {
 function render(sections, machineFds) {
   const version = spawnSync(opt.lsfd, ['--version'], { encoding: 'utf8' }).stdout.trim();
   const out = [
-    `## Who holds this file (${machineFds.toLocaleString('en-US')} fds on the machine)`,
+    `## Who holds this file (${opt.procs} × ${Number(opt.fds).toLocaleString('en-US')} fds; ${version})`,
     '',
-    `\`node bench/objects.mjs --procs ${opt.procs} --fds ${opt.fds}\` as root, ${opt.rounds} interleaved rounds after a warm-up; ${version}; Node ${process.version}; 1-minute load ${loadavg()[0].toFixed(2)} when timing began. Both tools read every process of the machine; ours also proves which fds share a description.`,
+    `\`node bench/objects.mjs --procs ${opt.procs} --fds ${opt.fds}\` as root, ${opt.rounds} interleaved rounds after a warm-up; ${version}; Node ${process.version}; 1-minute load ${loadavg()[0].toFixed(2)} when timing began; ${machineFds.toLocaleString('en-US')} fds on the machine. Both tools read every process of the machine; ours also proves which fds share a description.`,
     '',
     '| file | fds (descriptions) | engine | tool | wall ms (min / median / max) | peak RSS MiB | ours ÷ lsfd |',
     '|---|--:|---|---|--:|--:|--:|',
