@@ -17,6 +17,8 @@ import { missedTables, readRows } from '../src/inspect/fds/fd-rows.js';
 import { fdTables } from '../src/inspect/fds/fd-tables.js';
 import { Problems } from '../src/inspect/fds/fds-problems.js';
 import { group } from '../src/inspect/fds/grouping.js';
+import { scopeOf } from '../src/inspect/fds/narrow.js';
+import { SocketTables } from '../src/netlink/socket-tables.js';
 import { selectProcesses } from '../src/procfs/select.js';
 import { readStat } from '../src/procfs/stat.js';
 import { errnoName } from '../src/sys/errno.js';
@@ -119,7 +121,9 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
     exited: new Set(),
     left: new Set(),
     pool: undefined,
-    options: { all: true, fdinfo: false, fileStat: false, sockets: false, peers: false },
+    options: { all: true, fdinfo: false, fileStat: false, sockets: false, peers: false, engine: 'kcmp' },
+    scope: scopeOf(processes, false, { peers: false }, []),
+    sockets: new SocketTables(),
     engine: 'kcmp',
     comparisons: 0,
     started: performance.now(),
