@@ -527,12 +527,12 @@ export function fdsFootnote(report: FdsReport): string {
     );
   }
   if (report.descriptions.some((d) => d.peers?.some((p) => p.outside))) {
-    notes.push('*: a peer held by a process outside the selection (searched among every process readable)');
+    notes.push('*: a peer held by a process outside the selection');
   }
   const unsearched = report.stats.unsearched;
   if (unsearched) {
     notes.push(
-      `${unsearched} ${unsearched === 1 ? 'process' : 'processes'} searched could not be read: what ${unsearched === 1 ? 'it holds' : 'they hold'} is not seen (run as root to search every process)`,
+      `${unsearched} ${unsearched === 1 ? 'process' : 'processes'} searched could not be read: what ${unsearched === 1 ? 'it holds' : 'they hold'} is not seen`,
     );
   }
   return notes.map((note) => `${note}\n`).join('');
