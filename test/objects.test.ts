@@ -101,6 +101,7 @@ test('-p A --all -o +PEERS: the other end held outside the selection is named an
   assert.deepEqual(peerRefs(holding(report, m('pipeRead'))), [`${c('pipeWrite')} outside`]);
   assert.deepEqual(peerRefs(holding(report, m('pairMain'))), [`${c('pairChild')} outside`]);
   assert.deepEqual(peerRefs(holding(report, m('accepted'))), [`${c('client')} outside`]);
+  assert.deepEqual(peerRefs(holding(report, m('ptmx'))), [`${c('pts')} outside`]);
   assert.equal(holding(report, m('listener'))?.peerUnseen, 'listening');
   assert.ok(report.descriptions.every((d) => d.holders.every((h) => h.pid === main)));
   const table = runCli(['fds', '-p', String(main), '--all', '-o', 'PID,FD,PEERS']);

@@ -170,7 +170,7 @@ function ptyPeers<D>(scan: PeerScan<D>, devices: readonly D[], link: (a: D, b: D
 }
 
 /**
- * Why description `d`, a pipe or socket, shows no other end after every process the user may read was
+ * Why description `d`, a pipe, socket or pty end, shows no other end after every process the user may read was
  * searched; undefined for other kinds, and for a FIFO opened O_RDWR (it is its own other end). A pipe end
  * with no other end found has no holder (`no-holder`; the caller turns it into `unreadable` when some
  * processes could not be read). A socket says what its table says: no peer, a remote one, or one no
@@ -180,6 +180,8 @@ export function peerUnseen<D>(scan: PeerScan<D>, d: D): PeerUnseen | undefined {
   const s = first(scan, d);
   const type = (scan.cols.mode[s] as number) & S_IFMT;
   if (type === S_IFIFO) return modeOf(scan, d) === 'rw' ? undefined : 'no-holder';
+  if (type === S_IFCHR)
+    return /^\/dev\/pts\/(\d+|ptmx)$|^\/dev\/ptmx$/.test(scan.link(s)) ? 'no-holder' : undefined;
   if (type !== S_IFSOCK) return undefined;
   const { tid } = scan.at(s);
   const ino = scan.cols.ino[s] as number;

@@ -96,11 +96,11 @@ export interface Description {
   /** When asked for (SIZE, NLINK): what stat(2) says of the file, read once for the description. */
   file?: FileStat;
   /** When asked for (a column needs them): the holders of the other end(s) — pipe ends, UNIX peers,
-   * loopback TCP/UDP connections, ptys — among every process the user may read (pipe and socket ends
-   * held outside the selection are marked `outside`; pty ends are looked for in the selection). */
+   * loopback TCP/UDP connections, ptys — among every process the user may read (ends held outside the
+   * selection are marked `outside`; pty ends of a container's own devpts are looked for in the selection). */
   peers?: Peer[];
-  /** When peers were looked for beyond the selection and a pipe or socket has none: why no other end is
-   * seen — {@link PeerUnseen}. */
+  /** When peers were looked for beyond the selection and a pipe, socket or pty has none: why no other end
+   * is seen — {@link PeerUnseen}. */
   peerUnseen?: PeerUnseen;
   /** When asked for: the epoll fds watching this description, verified with KCMP_EPOLL_TFD. */
   watchers?: Peer[];
@@ -133,7 +133,7 @@ export interface Peer {
 }
 
 /**
- * Why a pipe or socket shows no other end: `listening` (a listening socket: its connections are sockets of
+ * Why a pipe, socket or pty shows no other end: `listening` (a listening socket: its connections are sockets of
  * their own), `unconnected` (a socket with no peer: unbound, or not connected), `remote` (connected to a socket this network namespace does not hold: another host or
  * namespace), `unreadable` (no readable process holds it, and some processes could not be read: it may be
  * held there), `no-holder` (every process was read and none holds it: closed, or held only by the kernel —

@@ -16,6 +16,7 @@
  * A process named with -p or --tree keeps its error rows, and so does every process of a plain
  * machine-wide scan: what it could not read is part of its answer (the leak audits decide by it).
  */
+import { statSync } from 'node:fs';
 import type { SocketTables } from '../../netlink/socket-tables.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
 import { type FdRows, keepRows, tableOf } from './fd-rows.js';
@@ -25,6 +26,39 @@ import { inodeKey, type ResolvedObject } from './objects.js';
 const S_IFMT = 0o170000;
 const S_IFIFO = 0o010000;
 const S_IFSOCK = 0o140000;
+const S_IFCHR = 0o020000;
+
+/**
+ * The pty devices of our mount namespace's devpts instance: its /dev/pts/N (one st_dev: the instance's)
+ * and the ptmx nodes that open its masters (/dev/ptmx, /dev/pts/ptmx). A pty's two ends have different
+ * inodes, and which master serves which /dev/pts/N only fdinfo's tty-index tells (fds-peers.ts), so when a
+ * selected fd is a pty end, every fd of this instance is kept as a possible other end. A container with a
+ * devpts of its own numbers its ptys apart: its ends are looked for inside the selection only.
+ */
+class Ptys {
+  private readonly dev: number | undefined;
+  private readonly masters = new Set<string>();
+
+  constructor() {
+    this.dev = statOrUndefined('/dev/pts')?.dev;
+    for (const path of ['/dev/ptmx', '/dev/pts/ptmx']) {
+      const st = statOrUndefined(path);
+      if (st) this.masters.add(inodeKey(st.dev, st.ino));
+    }
+  }
+
+  has(dev: number, key: string): boolean {
+    return dev === this.dev || this.masters.has(key);
+  }
+}
+
+function statOrUndefined(path: string): { dev: number; ino: number } | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined; // no devpts mounted here
+  }
+}
 
 export interface Scope {
   /** The processes read: the selection, then the outside ones. */
@@ -67,7 +101,8 @@ export function scopeOf(
  * The rows the scope keeps: the selection's (those of the objects' inodes, when objects are asked; an fd
  * whose stat failed stays, an error row), then, when other ends are looked for, every row of another
  * end of a kept row — a pipe's inode (its other descriptions: the other access mode), a socket's peer
- * (unix_diag's peer inode, or the loopback connection's other socket) — marked as context.
+ * (unix_diag's peer inode, or the loopback connection's other socket), the ptys of our devpts — marked as
+ * context.
  */
 export function narrowRows(rows: FdRows, scope: Scope, sockets: SocketTables): FdRows {
   if (scope.objects.length === 0 && scope.outside.size === 0) return rows;
@@ -78,6 +113,8 @@ export function narrowRows(rows: FdRows, scope: Scope, sockets: SocketTables): F
   const keep = new Uint8Array(n);
   const wanted = new Set<string>();
   const askedSockets = new Set<number>();
+  const ptys = new Ptys();
+  let wantPtys = false;
   for (let row = 0; row < n; row++) {
     const table = tableOf(rows, row);
     if (!selected(table)) continue;
@@ -92,6 +129,7 @@ export function narrowRows(rows: FdRows, scope: Scope, sockets: SocketTables): F
     if (!scope.peersOutside) continue;
     const type = (rows.mode[row] as number) & S_IFMT;
     if (type === S_IFIFO) wanted.add(key);
+    else if (type === S_IFCHR && ptys.has(dev, key)) wantPtys = true;
     else if (type === S_IFSOCK && !askedSockets.has(ino)) {
       askedSockets.add(ino);
       // Every socket lives on the one sockfs superblock: its peer has the same st_dev.
@@ -101,7 +139,8 @@ export function narrowRows(rows: FdRows, scope: Scope, sockets: SocketTables): F
   }
   for (let row = 0; row < n; row++) {
     if (keep[row] !== 0 || rows.errno[row] !== 0) continue;
-    if (wanted.has(inodeKey(rows.dev[row] as number, rows.ino[row] as number))) keep[row] = 2;
+    const [dev, key] = [rows.dev[row] as number, inodeKey(rows.dev[row] as number, rows.ino[row] as number)];
+    if (wanted.has(key) || (wantPtys && ptys.has(dev, key))) keep[row] = 2;
   }
   return keepRows(rows, keep);
 }
