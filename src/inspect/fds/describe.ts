@@ -53,7 +53,7 @@ export interface DescribeRun {
   /** `engine: 'borrow'`: the user asked for borrowing, which may then name a socket too (fds-sockets.ts). */
   options: {
     all: boolean;
-    fdinfo: boolean;
+    fdinfo: boolean | 'shared';
     fileStat: boolean;
     sockets: boolean;
     peers: boolean | 'selection';
@@ -307,6 +307,7 @@ function descriptionOf(
   const holders = (members: Int32Array): Holder[] => {
     const out: Holder[] = [];
     let shared = false;
+    const fdinfo = run.options.fdinfo === true || (run.options.fdinfo === 'shared' && members.length > 1);
     for (const row of members) {
       const table = tableOf(rows, row);
       const [pid, ...sharers] = holdersNow(table, holding) as [number, ...number[]]; // kept: one holds it
@@ -315,7 +316,7 @@ function descriptionOf(
       const tid = pid === table.pid ? table.tid : pid;
       const h: Holder = { pid, fd, command: command(pid) };
       if (tid !== pid || (tablesOf.get(pid) ?? 0) > 1) h.tid = tid;
-      if (run.options.fdinfo) addFdInfo(h, tid, run.problems);
+      if (fdinfo) addFdInfo(h, tid, run.problems);
       out.push(h);
       // One fd of one table: the same description, position, flags and close-on-exec bit for every sharer.
       const { tid: _, ...details } = h;

@@ -17,8 +17,10 @@ export interface FdsOptions {
   selection: Selection;
   /** List every description, not only those held more than once. */
   all: boolean;
-  /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions. */
-  fdinfo: boolean;
+  /** Read fdinfo (pos, flags, mnt_id) for the holders of the listed descriptions; 'shared': only for those
+   * held by more than one fd (what a leak finder compares: one open, close and read per fd saved on the
+   * others, the bulk of a machine-wide scan). */
+  fdinfo: boolean | 'shared';
   /** Read stat(2) of the file of each listed description (its `file`: size, link count). */
   fileStat: boolean;
   /** Name the sockets of the listed descriptions (their `socket` object), from sock_diag. */
@@ -78,12 +80,14 @@ export type FdsScanOptions = Partial<FdsOptions> &
     borrow?: boolean;
   };
 
-const FLAGS = ['all', 'fdinfo', 'fileStat', 'sockets', 'paranoid', 'stop', 'borrow'] as const;
+const FLAGS = ['all', 'fileStat', 'sockets', 'paranoid', 'stop', 'borrow'] as const;
 
 /** The options with every default filled in; throws InvalidArgumentError for any malformed one. */
 export function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
   assertScanOptions(options, 'inspectFds');
   for (const flag of FLAGS) assertOptionalBoolean(options[flag], `${flag} option`);
+  if (options.fdinfo !== undefined && options.fdinfo !== 'shared')
+    assertOptionalBoolean(options.fdinfo, 'fdinfo option');
   if (options.peers !== undefined && options.peers !== 'selection')
     assertOptionalBoolean(options.peers, 'peers option');
   const objects = objectsOf(options.objects);
