@@ -270,6 +270,12 @@ test('inspectFds(): one engine knob; malformed or contradictory options throw In
     [{ selection: { kind: 'pids', pids: [0] } }, /invalid pid in selection pids 0/],
     [{ selection: { kind: 'tree', root: '1' } }, /invalid selection root "1"/],
     [{ selection: { kind: 'all' }, all: 'yes' }, /^invalid all option "yes": true or false$/],
+    [{ selection: { kind: 'all' }, fdinfo: 'all' }, /^invalid fdinfo option "all": true, false or 'shared'$/],
+    [{ selection: { kind: 'all' }, peers: 1 }, /^invalid peers option 1: true, false or 'selection'$/],
+    [
+      { selection: { kind: 'all' }, objects: [{ pid: 1 }] },
+      /^invalid object \(an object\): \{ file: PATH \} or \{ pid, fd \}$/,
+    ],
     [
       { selection: { kind: 'all' }, engine: 'ebpf' },
       /^invalid engine option "ebpf": one of auto, kcmp, borrow, bpf$/,

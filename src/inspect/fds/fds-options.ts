@@ -86,10 +86,8 @@ const FLAGS = ['all', 'fileStat', 'sockets', 'paranoid', 'stop', 'borrow'] as co
 export function normalizeFdsOptions(options: FdsScanOptions): FdsOptions {
   assertScanOptions(options, 'inspectFds');
   for (const flag of FLAGS) assertOptionalBoolean(options[flag], `${flag} option`);
-  if (options.fdinfo !== undefined && options.fdinfo !== 'shared')
-    assertOptionalBoolean(options.fdinfo, 'fdinfo option');
-  if (options.peers !== undefined && options.peers !== 'selection')
-    assertOptionalBoolean(options.peers, 'peers option');
+  assertFlagOr(options.fdinfo, 'fdinfo', 'shared');
+  assertFlagOr(options.peers, 'peers', 'selection');
   const objects = objectsOf(options.objects);
   if (objects.length > 0 && options.stop && options.selection.kind === 'all') {
     throw new InvalidArgumentError(
@@ -158,4 +156,10 @@ function objectsOf(objects: unknown): FdObject[] {
     if (!ok) throw new InvalidArgumentError(`invalid object ${describe(o)}: { file: PATH } or { pid, fd }`);
     return o as FdObject;
   });
+}
+
+/** A boolean option that also takes one word; anything else throws, naming the three. */
+function assertFlagOr(value: unknown, name: string, word: string): void {
+  if (value === undefined || typeof value === 'boolean' || value === word) return;
+  throw new InvalidArgumentError(`invalid ${name} option ${describe(value)}: true, false or '${word}'`);
 }
