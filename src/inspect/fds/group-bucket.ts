@@ -10,7 +10,9 @@
  *      previous sibling's): one call proves an inherited fd, instead of log2(classes);
  *   2. verify, so that no single fd that changes under the comparisons can make a false answer (below);
  *   3. re-stat every fd left alone in its class: a changed (dev, ino) means its number was reused; it is
- *      dropped (below: why the others need no re-stat).
+ *      dropped (below: why the others need no re-stat). When every description will be named
+ *      (`confirmByName`), the stat that checks its name after the readlink is that re-stat (names.ts): the
+ *      fd is marked `unconfirmed` instead, and not stat'ed twice.
  *
  * Why step 2. kcmp compares whatever file each fd number names AT THAT MOMENT, holding no reference. A target
  * that re-points one fd with dup2 between two opens D1, D2 of a file (or closes it and reuses its number)
@@ -93,6 +95,9 @@ export interface GroupJob {
   verdicts: Verdicts;
   /** When kcmp cannot be used here: what probing it found (its errno, if it answered one). */
   blocked?: ProbeResult;
+  /** Every kept description will be named, each name checked by a stat after its readlink: step 3 leaves
+   * the re-stat to that check (the header). */
+  confirmByName?: boolean;
 }
 
 /** Groupings of one bucket before its fds are given up as uncertain. */
@@ -225,7 +230,9 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, bucket: I
     const check = verified(grouping, compare, out);
     if (check === true) {
       comparator.reset?.();
-      restat(job, dirs, alone(grouping.classes, out), out);
+      const lone = loneMembers(grouping.classes, out);
+      if (job.confirmByName) for (const i of lone) out.verdicts.unconfirmed[i] = 1;
+      else restat(job, dirs, lone, out);
       return grouping.classes;
     }
     // One of the suspects changed under the check: set them apart (each a description of its own,
@@ -351,7 +358,7 @@ function increasing(
 
 /** The live members of the classes left with fewer than two (step 3 of the header: the fds no equal answer
  * placed). */
-function alone(classes: readonly number[][], out: Marks): number[] {
+function loneMembers(classes: readonly number[][], out: Marks): number[] {
   const items: number[] = [];
   for (const members of classes) {
     let live = 0;
