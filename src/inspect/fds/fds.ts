@@ -26,7 +26,7 @@ import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
 import { type Frozen, freeze, type NotStopped } from '../freeze.js';
 import { identify } from './buckets.js';
-import { describe } from './describe.js';
+import { describe, namesEveryDescription } from './describe.js';
 import { chooseEngine, type EngineChoice, openBpf } from './fd-engine.js';
 import { type FdRows, missedTables, readRows } from './fd-rows.js';
 import { readRowsBpf } from './fd-rows-bpf.js';
@@ -124,7 +124,8 @@ async function readTables(
     const rows = narrow(read);
     const buckets = identify(rows, options.paranoid);
     const onProgress = progress('group');
-    const grouped = await group(rows, buckets, { ...run, processes: found.processes, onProgress });
+    const namesAll = namesEveryDescription(rows, options.all);
+    const grouped = await group(rows, buckets, { ...run, processes: found.processes, onProgress, namesAll });
     const handover = handOver(tables, found.processes);
     for (const pid of handover.exited) exited.add(pid);
     for (const pid of handover.unsettled) left.add(pid);
