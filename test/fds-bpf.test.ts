@@ -24,6 +24,7 @@ import { readRowsBpf } from '../src/inspect/fds/fd-rows-bpf.js';
 import { fdTables } from '../src/inspect/fds/fd-tables.js';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { allocVerdicts } from '../src/inspect/fds/verdicts.js';
+import { FdDirs } from '../src/procfs/fd-dir.js';
 import { selectProcesses } from '../src/procfs/select.js';
 import { sysDupfdQuery } from '../src/sys/fcntl.js';
 import { sysKcmp } from '../src/sys/kcmp.js';
@@ -140,7 +141,9 @@ function provePass(root: number, top: number): BucketProof[] {
       return r;
     };
     const verdicts = allocVerdicts(rows.errno, false);
-    const proof = proveProposal(rows, members, verdicts, call);
+    const dirs = new FdDirs();
+    const proof = proveProposal(rows, members, verdicts, dirs, call);
+    dirs.close();
     const classes = decided(verdicts, members).classes;
     proofs.push({ reused, refuted, proven: proof.proven ? classes.map((c) => c.map(name)) : null });
   }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { decided } from '../../../test/helpers/verdicts.js';
+import { FdDirs } from '../../procfs/fd-dir.js';
 import { allocFdColumns } from '../../procfs/fds.js';
 import { errnoNumber } from '../../sys/errno.js';
 import { KCMP } from '../../sys/kcmp.js';
@@ -79,7 +80,9 @@ function proveProposal(
   call: Parameters<typeof writeProof>[3],
 ) {
   const verdicts = allocVerdicts(r.errno, false);
-  const proof = writeProof(r, members, verdicts, call);
+  const dirs = new FdDirs();
+  const proof = writeProof(r, members, verdicts, dirs, call);
+  dirs.close();
   const { classes, fates } = decided(verdicts, members);
   return { calls: proof.calls, classes: proof.proven ? classes : null, fates };
 }
