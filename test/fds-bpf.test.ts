@@ -328,7 +328,7 @@ test('bpf engine: names come from the pass, byte for byte as the kcmp engine rea
   const pids = `${f.pids.main},${f.pids.child}`;
   const dir = String(f.values.dir);
   // A deleted file held open, and a path longer than the pass's room for a name (the link is read then).
-  const long = `${dir}${'d'.repeat(250)}/${'e'.repeat(250)}/file`; // > NAME_ROOM (448)
+  const long = `${dir}${'d'.repeat(250)}/${'e'.repeat(250)}/file`; // > NAME_ROOM (416)
   mkdirSync(dirname(long), { recursive: true });
   writeFileSync(long, '');
   writeFileSync(`${dir}deleted`, '');

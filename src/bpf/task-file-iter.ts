@@ -36,7 +36,14 @@ import { type ErrnoName, errnoName } from '../sys/errno.js';
 import { sysClose } from '../sys/fcntl.js';
 import { decodeLossless } from '../sys/lossless-text.js';
 import { Btf, VMLINUX_BTF } from './btf.js';
-import { ITER_FUNC, NAME_ROOM, RECORD, type RecordPids, taskFileProgram } from './task-file-program.js';
+import {
+  ITER_FUNC,
+  NAME_ROOM,
+  PROTOCOL_ROOM,
+  RECORD,
+  type RecordPids,
+  taskFileProgram,
+} from './task-file-program.js';
 
 /** Why the iterator cannot run here: the failing step, its errno (if a syscall), and what it means. */
 export class BpfUnavailableError extends Error {
@@ -78,7 +85,7 @@ export interface TaskFileRecords {
 const LICENSE = 'GPL\0'; // bpf_seq_write is a GPL-only helper
 const PROG_LOAD_ATTR = 128;
 const LOG_SIZE = 1 << 16;
-const READ_CHUNK = (RECORD.size + NAME_ROOM) * 130; // ≈ 64 KiB: the least room left for one read()
+const READ_CHUNK = (RECORD.size + NAME_ROOM + PROTOCOL_ROOM) * 130; // ≈ 64 KiB: the least room left for one read()
 
 export class TaskFileIterator {
   /** struct file addresses → key; lives as long as the iterator. */

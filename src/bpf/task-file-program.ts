@@ -37,7 +37,7 @@
  * tracing programs: there the program is loaded without protocols and the xattr is read instead.
  *
  * Why assembled here rather than a CO-RE object built from C with clang and loaded through libbpf.so.1:
- * the program is 36 instructions (54 with names) whose only variable parts are eleven field offsets, and the BTF lookup
+ * the program is 37 instructions (77 with names and protocols) whose only variable parts are fourteen field offsets, and the BTF lookup
  * that CO-RE would do is 200 lines here; the alternative needs clang in CI, a checked-in object (an
  * unexplained binary for a reader) and libbpf at run time, for no gain in speed — loading and reading
  * cost the same kernel work either way.
