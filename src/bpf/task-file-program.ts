@@ -200,22 +200,16 @@ export function taskFileProgram(btf: Btf, { names, protocols, pids }: ProgramOpt
       .load(8, 3, 3, dName) // r3 = dentry->d_name.name (a plain pointer: read it with the helper)
       .mov(1, 10)
       .addImm(1, protocolBase)
-      .movImm(2, PROTOCOL_ROOM)
-      .call(BPF_FUNC_PROBE_READ_KERNEL_STR) // r0 = length with the NUL, or -errno
-      .jsleImm(0, 0, 'no protocol')
-      .mov(8, 0)
-      .label('no protocol');
+      .movImm(2, PROTOCOL_ROOM);
+    keepLength(a, BPF_FUNC_PROBE_READ_KERNEL_STR, 8, 'no protocol');
   }
   if (names) {
     a.mov(1, 7)
       .addImm(1, fPath.off) // r1 = &file->f_path
       .mov(2, 10)
       .addImm(2, nameBase)
-      .movImm(3, NAME_ROOM)
-      .call(BPF_FUNC_D_PATH) // r0 = length with the NUL, or -errno
-      .jsleImm(0, 0, 'unnamed')
-      .mov(9, 0)
-      .label('unnamed');
+      .movImm(3, NAME_ROOM);
+    keepLength(a, BPF_FUNC_D_PATH, 9, 'unnamed');
   }
   a.store(4, 10, at(RECORD.nameLength), 9)
     .store(4, 10, at(RECORD.protocolLength), 8)
@@ -230,6 +224,14 @@ export function taskFileProgram(btf: Btf, { names, protocols, pids }: ProgramOpt
   if (protocols) seqWritePadded(a, ctx('meta'), seq.off, 8, protocolBase, PROTOCOL_ROOM, 'protocol written');
   a.label('out').movImm(0, 0).exit();
   return a.assemble();
+}
+
+/**
+ * Calls a string helper whose arguments are set (it answers the length with the NUL, or -errno) and keeps
+ * a positive answer in `length`; `label` labels what follows.
+ */
+function keepLength(a: Assembler, helper: number, length: 8 | 9, label: string): void {
+  a.call(helper).jsleImm(0, 0, label).mov(length, 0).label(label);
 }
 
 /**
