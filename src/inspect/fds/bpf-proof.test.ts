@@ -156,3 +156,25 @@ test('fd numbers reused for another file since the pass leave the proven class a
     [1, { kind: 'reused' }],
   ]);
 });
+
+test('a /proc/PID/fd directory held since an earlier bucket still catches a number reused after it was opened', () => {
+  const [a, x] = fds(2) as [number, number];
+  const first = rows([a, x]);
+  const { call } = script({ [a]: 1, [x]: 1 });
+  const dirs = new FdDirs();
+  try {
+    const verdicts = allocVerdicts(first.errno, false);
+    assert.equal(writeProof(first, bucket(2), verdicts, dirs, call).proven, true); // opens our directory
+    // The pass saw one file at both numbers; a is then closed and its number reused for another file.
+    const later = rows([a, x]);
+    closeSync(a);
+    const other = openSync(join(dir, 'other'), 'w');
+    opened.splice(opened.indexOf(a), 1, other);
+    assert.equal(other, a, 'the lowest free number is reused');
+    const again = allocVerdicts(later.errno, false);
+    writeProof(later, bucket(2), again, dirs, script({ [a]: 1, [x]: 1 }).call);
+    assert.deepEqual(decided(again, bucket(2)).fates, [[0, { kind: 'reused' }]]);
+  } finally {
+    dirs.close();
+  }
+});
