@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { mkfds } from '../../test/fixture/mkfds.js';
+import { readSocketProtocol } from '../procfs/socket-protocol.js';
 import { Assembler } from './asm.js';
 import { Btf, BtfError, VMLINUX_BTF } from './btf.js';
 import { TaskFileIterator, type TaskFileRecords } from './task-file-iter.js';
@@ -66,14 +67,18 @@ test('BTF: struct members of this kernel, through anonymous unions; the program 
   assert.throws(() => btf.member('file', 'no_such_member'), BtfError);
   assert.throws(() => btf.find('struct', 'no_such_struct_kcmp'), BtfError);
   for (const names of [false, true]) {
-    for (const pids of ['initial', 'reader'] as const) {
-      const program = taskFileProgram(btf, { names, pids });
-      assert.equal(program.length % 8, 0);
-      assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+    for (const protocols of [false, true]) {
+      for (const pids of ['initial', 'reader'] as const) {
+        const program = taskFileProgram(btf, { names, protocols, pids });
+        assert.equal(program.length % 8, 0);
+        assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+      }
     }
   }
-  const size = (names: boolean, pids: 'initial' | 'reader') => taskFileProgram(btf, { names, pids }).length;
+  const size = (names: boolean, pids: 'initial' | 'reader', protocols = false) =>
+    taskFileProgram(btf, { names, protocols, pids }).length;
   assert.ok(size(true, 'initial') > size(false, 'initial'));
+  assert.ok(size(false, 'initial', true) > size(false, 'initial'));
   assert.ok(size(false, 'reader') > size(false, 'initial'), 'a copy of the pid loads per namespace level');
   assert.equal(RECORD.size % 8, 0);
 });
@@ -144,7 +149,7 @@ test('the program with names and the one without read the same records; only the
   if (!f) return;
   const pid = f.pids.main as number;
   const read = (names: boolean, pids: 'initial' | 'reader' = 'initial') => {
-    const iter = TaskFileIterator.load(VMLINUX_BTF, { names, pids });
+    const iter = TaskFileIterator.load(VMLINUX_BTF, { names, protocols: names, pids });
     try {
       return { names: iter.names, records: iter.read(pid) };
     } finally {
@@ -174,4 +179,38 @@ test('the program with names and the one without read the same records; only the
     return names.bytes.subarray(start, start + (names.length[i] as number)).toString();
   };
   assert.equal(nameOf(f.fds.file as number), readlinkSync(`/proc/${pid}/fd/${f.fds.file}`));
+});
+
+test("the pass reads each socket's protocol name as getxattr(system.sockprotoname) gives it, and none for other files", async (t) => {
+  if (process.getuid?.() !== 0 || !existsSync(VMLINUX_BTF)) return t.skip('loading BPF needs root and BTF');
+  const f = await mkfds(t, 'socket_protocols');
+  if (!f) return;
+  const pid = f.pids.main as number;
+  const iter = TaskFileIterator.load(VMLINUX_BTF, {});
+  let records: TaskFileRecords;
+  try {
+    if (!iter.protocols) return t.skip('this kernel withholds bpf_probe_read_kernel_str (lockdown)');
+    records = iter.read(pid);
+  } finally {
+    iter.close();
+  }
+  const protocols = records.protocols as NonNullable<TaskFileRecords['protocols']>;
+  const protocolOf = (fd: number) => {
+    const i = Array.from(records.fd).findIndex((x, j) => x === fd && records.tid[j] === pid);
+    assert.ok(i >= 0, `fd ${fd} is in the pass`);
+    const id = protocols.id[i] as number;
+    return id === 0 ? undefined : protocols.names[id - 1];
+  };
+  const expected: [string, string][] = [
+    ['tcp', 'TCP'],
+    ['udp', 'UDP'],
+    ['udplite', 'UDP-Lite'],
+    ['unixDgram', 'UNIX'],
+  ];
+  for (const [key, protocol] of expected) {
+    const fd = f.fds[key] as number;
+    assert.equal(protocolOf(fd), protocol, key);
+    assert.equal(readSocketProtocol(pid, fd), protocol, `${key}: what the xattr says`);
+  }
+  assert.equal(protocolOf(f.fds.pipe as number), undefined, 'a pipe has no protocol');
 });
