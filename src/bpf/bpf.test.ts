@@ -138,6 +138,21 @@ test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside its
   assert.throws(() => Btf.load(path), /malformed BTF header/, 'the strings end past the end of the file');
 });
 
+test('BTF: a name found where it shares a longer name\'s tail; an unknown kind is refused', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'vmlinux');
+  const STRUCT = 4 << 24;
+  const INT = 1 << 24;
+  // id 1: int "xs" (4 bytes); id 2: struct "s" { xs x; }, its name the tail of "xs" (no "\0s\0" anywhere).
+  const types = [1, INT, 4, 32, 2, STRUCT | 1, 4, 4, 1, 0];
+  writeFileSync(path, btfOf(types, '\0xs\0x\0'));
+  assert.equal(Btf.load(path).find('struct', 's'), 2);
+  assert.deepEqual(Btf.load(path).member('s', 'x'), { offset: 0, size: 4 });
+  writeFileSync(path, btfOf([...types, 0, 31 << 24, 0], '\0xs\0x\0'));
+  assert.throws(() => Btf.load(path), /unknown BTF kind 31/);
+});
+
 test('the program with names and the one without read the same records; only the first carries names', async (t) => {
   if (process.getuid?.() !== 0 || !existsSync(VMLINUX_BTF)) return t.skip('loading BPF needs root and BTF');
   const f = await mkfds(t, 'dups');
