@@ -138,7 +138,7 @@ test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside its
   assert.throws(() => Btf.load(path), /malformed BTF header/, 'the strings end past the end of the file');
 });
 
-test('BTF: a name found where it shares a longer name\'s tail; an unknown kind is refused', (t) => {
+test("BTF: a name found where it shares a longer name's tail; an unknown kind is refused", (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'vmlinux');

@@ -59,7 +59,17 @@ export interface Member {
   size: number;
 }
 
-export class Btf {
+/** What a BPF program's builder asks of the kernel's BTF (Btf reads it; program-layout.ts replays it). */
+export interface BtfLayout {
+  /** The id of the type of kind `kind` named `name`. Throws BtfError when there is none. */
+  find(kind: 'struct' | 'func', name: string): number;
+  /** Member `name` of struct `struct`, looked up through anonymous structs and unions. */
+  member(struct: string, name: string): Member;
+  /** The size in bytes of struct `struct` (an element's stride in an array of them). */
+  structSize(struct: string): number;
+}
+
+export class Btf implements BtfLayout {
   /** The file as 32-bit words (the type section is 4-byte aligned; the header too). */
   private readonly words: Uint32Array;
   private readonly strings: number;

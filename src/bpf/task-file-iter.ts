@@ -34,7 +34,8 @@ import {
 } from '../sys/bpf.js';
 import { type ErrnoName, errnoName } from '../sys/errno.js';
 import { sysClose } from '../sys/fcntl.js';
-import { Btf, VMLINUX_BTF } from './btf.js';
+import { type BtfLayout, VMLINUX_BTF } from './btf.js';
+import { programLayout } from './layout-cache.js';
 import { ITER_FUNC, NAME_ROOM, RECORD, type RecordPids, taskFileProgram } from './task-file-program.js';
 
 /** Why the iterator cannot run here: the failing step, its errno (if a syscall), and what it means. */
@@ -101,10 +102,10 @@ export class TaskFileIterator {
     options: { names?: boolean; pids?: RecordPids } = {},
   ): TaskFileIterator {
     const pids = options.pids ?? 'initial';
-    let btf: Btf;
+    let btf: BtfLayout;
     let attachId: number;
     try {
-      btf = Btf.load(btfPath);
+      btf = programLayout(btfPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // A missing file is a kernel without BTF; anything else (a device, a FIFO, a huge or malformed file) is
