@@ -81,21 +81,21 @@ export function cachedLayout(
   key: LayoutKey | undefined,
   load: () => BtfLayout,
 ): BtfLayout {
-  const found = dir && key ? readLayout(dir, key) : undefined;
-  if (found) return found;
-  const { layout, answers } = recordLayout(load());
-  if (dir && key) writeLayout(dir, key, answers);
-  return layout;
+  const fresh = () => {
+    const recorded = recordLayout(load());
+    if (dir && key) writeLayout(dir, key, recorded.answers);
+    return recorded;
+  };
+  const kept = dir && key ? readAnswers(dir, key) : undefined;
+  return kept ? replay(kept, () => fresh().answers) : fresh().layout;
 }
 
-/** The layout in `dir` if it is trusted, well formed and this boot's; else undefined. */
-function readLayout(dir: string, key: LayoutKey): BtfLayout | undefined {
+/** The answers kept in `dir` if the file is trusted, well formed and this boot's; else undefined. */
+function readAnswers(dir: string, key: LayoutKey): Answers | undefined {
   try {
     const target = TargetDirectory.open(dir, { owned: true });
     try {
-      const data = JSON.parse(target.readOwned(FILE, MAX_BYTES).toString('utf8')) as unknown;
-      const answers = validAnswers(data, key);
-      return answers ? replay(answers) : undefined;
+      return validAnswers(JSON.parse(target.readOwned(FILE, MAX_BYTES).toString('utf8')), key);
     } finally {
       target.close();
     }

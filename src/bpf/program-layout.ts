@@ -7,7 +7,7 @@
  * each question's answer or, where the BTF has none, the BtfError's message: replayed, it builds the
  * same programs and refuses the same ones, with the same words. Which questions are asked is the code's
  * business, not the record's: a record that lacks an answer (made by a kcmp that asked fewer) is not
- * used (`replay` says so, and the BTF is read again).
+ * trusted for that answer: the BTF is read and recorded again (`replay`).
  */
 import { BtfError, type BtfLayout, type Member } from './btf.js';
 import { ITER_FUNC, taskFileProgram } from './task-file-program.js';
@@ -16,48 +16,38 @@ import { ITER_FUNC, taskFileProgram } from './task-file-program.js';
 export type Answer = number[] | string;
 export type Answers = Record<string, Answer>;
 
-/** Raised when a replayed record lacks an answer: the record is out of date, not the kernel wrong. */
-class Unanswered extends Error {}
+/** How a layout finds the answer to `question`: recorded, or from `ask` (of the BTF, if it has one). */
+type LookUp = (question: string, ask: (btf: BtfLayout) => number[]) => Answer;
 
-/** A BtfLayout that answers from `answers`, asking `source` (and keeping its answer) what they lack. */
+/** A BtfLayout whose answers come from a LookUp; an answer that is an error's message throws it again. */
 class RecordedLayout implements BtfLayout {
-  constructor(
-    readonly answers: Map<string, Answer>,
-    private readonly source?: BtfLayout,
-  ) {}
+  constructor(private readonly lookUp: LookUp) {}
 
   find(kind: 'struct' | 'func', name: string): number {
-    return this.answer(`${kind} ${name}`, (s) => [s.find(kind, name)])[0] as number;
+    return this.answer(`${kind} ${name}`, (btf) => [btf.find(kind, name)])[0] as number;
   }
 
   member(struct: string, name: string): Member {
-    const [offset = 0, size = 0] = this.answer(`member ${struct} ${name}`, (s) => {
-      const m = s.member(struct, name);
+    const [offset = 0, size = 0] = this.answer(`member ${struct} ${name}`, (btf) => {
+      const m = btf.member(struct, name);
       return [m.offset, m.size];
     });
     return { offset, size };
   }
 
   structSize(struct: string): number {
-    return this.answer(`size ${struct}`, (s) => [s.structSize(struct)])[0] as number;
+    return this.answer(`size ${struct}`, (btf) => [btf.structSize(struct)])[0] as number;
   }
 
-  private answer(question: string, ask: (source: BtfLayout) => number[]): number[] {
-    let answer = this.answers.get(question);
-    if (answer === undefined) {
-      if (!this.source) throw new Unanswered(question);
-      try {
-        answer = ask(this.source);
-      } catch (error) {
-        if (!(error instanceof BtfError)) throw error;
-        answer = error.message;
-      }
-      this.answers.set(question, answer);
-    }
+  private answer(question: string, ask: (btf: BtfLayout) => number[]): number[] {
+    const answer = this.lookUp(question, ask);
     if (typeof answer === 'string') throw new BtfError(answer);
     return answer;
   }
 }
+
+/** What a layout answers to a question no record holds (never asked when it was recorded: a bug). */
+const unrecorded = (question: string) => `the BTF layout has no answer for ${question}`;
 
 /**
  * Asks `btf` every question any variant of the program asks; returns a layout that answers them without
@@ -65,7 +55,20 @@ class RecordedLayout implements BtfLayout {
  * recorded with its error (the kernel is too old for that variant), not thrown.
  */
 export function recordLayout(btf: BtfLayout): { layout: BtfLayout; answers: Answers } {
-  const recorder = new RecordedLayout(new Map(), btf);
+  const answers = new Map<string, Answer>();
+  const recorder = new RecordedLayout((question, ask) => {
+    let answer = answers.get(question);
+    if (answer === undefined) {
+      try {
+        answer = ask(btf);
+      } catch (error) {
+        if (!(error instanceof BtfError)) throw error;
+        answer = error.message;
+      }
+      answers.set(question, answer);
+    }
+    return answer;
+  });
   for (const names of [true, false]) {
     for (const pids of ['initial', 'reader'] as const) {
       try {
@@ -80,17 +83,22 @@ export function recordLayout(btf: BtfLayout): { layout: BtfLayout; answers: Answ
   } catch (error) {
     if (!(error instanceof BtfError)) throw error;
   }
-  return { layout: new RecordedLayout(recorder.answers), answers: Object.fromEntries(recorder.answers) };
+  const layout = new RecordedLayout((question) => answers.get(question) ?? unrecorded(question));
+  return { layout, answers: Object.fromEntries(answers) };
 }
 
-/** The layout `answers` describe, or undefined when they do not answer every question (see the header). */
-export function replay(answers: Answers): BtfLayout | undefined {
-  const layout = new RecordedLayout(new Map(Object.entries(answers)));
-  try {
-    recordLayout(layout);
-  } catch (error) {
-    if (error instanceof Unanswered) return undefined;
-    throw error;
-  }
-  return layout;
+/**
+ * The layout `answers` describe. At the first question they lack (a record made by a kcmp that asked
+ * fewer), `refresh()` — which reads the BTF and records it again — gives the answers used from then on.
+ */
+export function replay(answers: Answers, refresh: () => Answers): BtfLayout {
+  let known = new Map(Object.entries(answers));
+  let refreshed = false;
+  return new RecordedLayout((question) => {
+    if (!known.has(question) && !refreshed) {
+      refreshed = true;
+      known = new Map(Object.entries(refresh()));
+    }
+    return known.get(question) ?? unrecorded(question);
+  });
 }
