@@ -1,9 +1,10 @@
 /**
  * The BTF layout kept for the boot (src/bpf/layout-cache.ts): a kept layout is used instead of the BTF,
  * and answers as the BTF does; one another user could have planted (a directory or file theirs, a
- * directory others may write, a symlink) is never trusted, nor written into; a corrupt file or another
- * boot's is ignored and replaced; a read-only location is skipped without a word. End to end, a second
- * `kcmp fds --engine bpf` never opens /sys/kernel/btf/vmlinux.
+ * directory or file others may write, a symlink) is never trusted, nor written into a directory another
+ * user controls; a corrupt file or another boot's is ignored and replaced; a read-only location is
+ * skipped without a word. End to end, a second `kcmp fds --engine bpf` never opens
+ * /sys/kernel/btf/vmlinux.
  *
  * Needs root (the trust rules are root's, and the files are chowned to nobody) and the kernel's BTF.
  */
@@ -83,23 +84,29 @@ test('a kept layout is used instead of the BTF, answers as the BTF does, and is 
   assert.deepEqual(st.stdout.trim().split('\n'), ['0 700', '0 644']);
 });
 
-test('a layout another user could have planted is ignored and not written into', (t) => {
+test('a layout another user could have planted is ignored: not written into their directory, its file replaced in ours', (t) => {
   const why = needs();
   if (why) return t.skip(why);
-  const cases: [string, (cache: string) => void][] = [
-    ['a directory owned by nobody', (cache) => chownSync(cache, NOBODY, NOBODY)],
-    ['a group-writable directory', (cache) => chmodSync(cache, 0o770)],
-    ['a parent directory owned by nobody', (cache) => chownSync(join(cache, '..'), NOBODY, NOBODY)],
-    ['a file owned by nobody', (cache) => chownSync(join(cache, FILE), NOBODY, NOBODY)],
-    ['a file others may write', (cache) => chmodSync(join(cache, FILE), 0o666)],
+  // Each case plants a valid layout of this boot, laid out differently from ours (indented), so that a
+  // rewrite shows; `replaced`: where the directory is ours, the file is replaced by one of root's.
+  const cases: [string, (cache: string) => void, boolean][] = [
+    ['a directory owned by nobody', (cache) => chownSync(cache, NOBODY, NOBODY), false],
+    ['a group-writable directory', (cache) => chmodSync(cache, 0o770), false],
+    ['a parent directory owned by nobody', (cache) => chownSync(join(cache, '..'), NOBODY, NOBODY), false],
+    ['a file owned by nobody', (cache) => chownSync(join(cache, FILE), NOBODY, NOBODY), true],
+    ['a file others may write', (cache) => chmodSync(join(cache, FILE), 0o666), true],
   ];
-  for (const [what, plant] of cases) {
+  for (const [what, plant, replaced] of cases) {
     const cache = join(scratch(t), 'cache');
-    layoutIn(cache); // a valid layout, written by root
+    layoutIn(cache);
+    const ours = readFileSync(join(cache, FILE), 'utf8');
+    const planted = JSON.stringify(JSON.parse(ours), null, 2);
+    writeFileSync(join(cache, FILE), planted);
     plant(cache);
-    const planted = readFileSync(join(cache, FILE), 'utf8');
     assert.equal(layoutIn(cache).loads, 1, `${what}: the BTF is read`);
-    assert.equal(readFileSync(join(cache, FILE), 'utf8'), planted, `${what}: left as it was`);
+    const now = readFileSync(join(cache, FILE), 'utf8');
+    assert.equal(now, replaced ? ours : planted, `${what}: ${replaced ? 'replaced' : 'left as it was'}`);
+    if (replaced) assert.equal(lstatSync(join(cache, FILE)).uid, 0);
   }
   // A symlink to a valid layout (root's own) is not followed: O_NOFOLLOW.
   const dir = scratch(t);
