@@ -125,12 +125,20 @@ function btfOf(types: number[], strings: string): Buffer {
   ]);
 }
 
-test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside itself) is refused, not followed forever', (t) => {
+/** A path for a BTF file, in a directory removed after the test. */
+function scratchBtf(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'vmlinux');
-  const STRUCT = 4 << 24;
-  const TYPEDEF = 8 << 24;
+  return join(dir, 'vmlinux');
+}
+
+/** BTF kinds, in a type record's info word (bits 24–28). */
+const INT = 1 << 24;
+const STRUCT = 4 << 24;
+const TYPEDEF = 8 << 24;
+
+test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside itself) is refused, not followed forever', (t) => {
+  const path = scratchBtf(t);
   // id 1: struct "s" { <anonymous> of type `inner`; }, 8 bytes; ids 2 and 3: typedefs "t" of each other.
   const structWith = (inner: number) => [1, STRUCT | 1, 8, 0, inner, 0];
   const typedefs = [3, TYPEDEF, 3, 3, TYPEDEF, 2];
@@ -141,6 +149,17 @@ test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside its
   const whole = btfOf([...structWith(1), ...typedefs], '\0s\0t\0');
   writeFileSync(path, whole.subarray(0, whole.length - 2));
   assert.throws(() => Btf.load(path), /malformed BTF header/, 'the strings end past the end of the file');
+});
+
+test("BTF: a name found where it shares a longer name's tail; an unknown kind is refused", (t) => {
+  const path = scratchBtf(t);
+  // id 1: int "xs" (4 bytes); id 2: struct "s" { xs x; }, its name the tail of "xs" (no "\0s\0" anywhere).
+  const types = [1, INT, 4, 32, 2, STRUCT | 1, 4, 4, 1, 0];
+  writeFileSync(path, btfOf(types, '\0xs\0x\0'));
+  assert.equal(Btf.load(path).find('struct', 's'), 2);
+  assert.deepEqual(Btf.load(path).member('s', 'x'), { offset: 0, size: 4 });
+  writeFileSync(path, btfOf([...types, 0, 31 << 24, 0], '\0xs\0x\0'));
+  assert.throws(() => Btf.load(path), /unknown BTF kind 31/);
 });
 
 test('the program with names and the one without read the same records; only the first carries names', async (t) => {

@@ -35,7 +35,8 @@ import {
 import { type ErrnoName, errnoName } from '../sys/errno.js';
 import { sysClose } from '../sys/fcntl.js';
 import { decodeLossless } from '../sys/lossless-text.js';
-import { Btf, VMLINUX_BTF } from './btf.js';
+import { type BtfLayout, VMLINUX_BTF } from './btf.js';
+import { programLayout } from './layout-cache.js';
 import {
   ITER_FUNC,
   NAME_ROOM,
@@ -120,10 +121,10 @@ export class TaskFileIterator {
     options: { names?: boolean; protocols?: boolean; pids?: RecordPids } = {},
   ): TaskFileIterator {
     const pids = options.pids ?? 'initial';
-    let btf: Btf;
+    let btf: BtfLayout;
     let attachId: number;
     try {
-      btf = Btf.load(btfPath);
+      btf = programLayout(btfPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // A missing file is a kernel without BTF; anything else (a device, a FIFO, a huge or malformed file) is

@@ -70,7 +70,7 @@
  * (task-file-iter.ts), which turns it into an opaque per-run key.
  */
 import { Assembler } from './asm.js';
-import type { Btf } from './btf.js';
+import type { BtfLayout } from './btf.js';
 
 /** enum bpf_func_id: long bpf_probe_read_kernel_str(void *dst, u32 size, const void *unsafe_ptr) (5.5). */
 const BPF_FUNC_PROBE_READ_KERNEL_STR = 115;
@@ -136,7 +136,7 @@ export interface ProgramOptions {
  * files, " (deleted)" after a deleted one — read in the same visit as the record's inode, so the two
  * always describe one file. Kernels before 5.12 refuse bpf_d_path in iterators: load without names there.
  */
-export function taskFileProgram(btf: Btf, { names, protocols, pids }: ProgramOptions): Uint8Array {
+export function taskFileProgram(btf: BtfLayout, { names, protocols, pids }: ProgramOptions): Uint8Array {
   const ctx = (field: string) => btf.member('bpf_iter__task_file', field).offset;
   const field = (struct: string, name: string) => {
     const m = btf.member(struct, name);
@@ -264,7 +264,7 @@ function seqWritePadded(
  * Writes the task's tid and tgid as the reader's PID namespace numbers them (0 where it does not see them),
  * as pid_nr_ns() computes them: see the header. Uses r0–r5 and r9; r8 is the task.
  */
-function readerPids(a: Assembler, btf: Btf, at: (offset: number) => number): void {
+function readerPids(a: Assembler, btf: BtfLayout, at: (offset: number) => number): void {
   const offset = (struct: string, name: string) => btf.member(struct, name).offset;
   const threadPid = offset('task_struct', 'thread_pid');
   const level = offset('pid', 'level');
