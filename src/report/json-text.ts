@@ -60,16 +60,17 @@ export function stringifyLossless(value: unknown, indent?: number): string {
 }
 
 /**
- * Characters per chunk handed out: enough that a write is not a syscall per element, few enough that
- * a chunk (and the text it is joined from) stays a young object: V8 allocates a string over 128 KiB
- * (64 Ki characters of UTF-16) in its large-object space, which only a full collection frees.
+ * Characters a chunk reaches before it is handed out (it ends with the element that reaches them, so
+ * it is seldom twice as long): enough that a write is not a syscall per element, few enough that a
+ * chunk stays a young object: V8 allocates a string over 128 KiB (64 Ki characters of UTF-16) in its
+ * large-object space, which only a full collection frees.
  */
 const CHUNK = 16 * 1024;
 
 /**
  * A report as `-J` prints it (see the header), in chunks, as it is produced: each element of a
- * top-level array is stringified alone, so no text of the whole report, nor of a thousand elements,
- * is ever held. The bytes are those of one JSON.stringify of the report, with a line break after each
+ * top-level array is stringified alone and joined into chunks of about CHUNK characters, so no text of
+ * the whole report, nor of a thousand elements, is ever held. The bytes are those of one JSON.stringify of the report, with a line break after each
  * `[` of a top-level array, between its elements and before its `]` (`pretty`: exactly
  * `JSON.stringify(report, null, 2)`): a string never holds a raw line break (JSON escapes it), so each
  * element is one line.
@@ -81,7 +82,7 @@ export function renderJson(report: object, pretty: boolean): Generator<string> {
   return chunked(pieces(report, pretty ? 2 : 0));
 }
 
-/** The report's text in pieces: a key, an element, a value. */
+/** The report's text in pieces: a key, a value, a chunk of a top-level array's elements. */
 function* pieces(report: object, indent: 0 | 2): Generator<string> {
   const entries = Object.entries(report).filter(([, value]) => written(value));
   if (entries.length === 0) {
@@ -98,11 +99,32 @@ function* pieces(report: object, indent: 0 | 2): Generator<string> {
   yield indent ? '\n}\n' : '}\n';
 }
 
-/** A top-level array, an element per line (indented twice with `--pretty`). */
+/**
+ * A top-level array, an element per line (indented twice with `--pretty`), in chunks of about CHUNK
+ * characters. Each element is one plain JSON.stringify (as fast as stringifying them together); a chunk
+ * that shows an escaped lone surrogate is stringified again with the `*Bytes` fields (stringifyLossless),
+ * so the common report pays one regular-expression scan per chunk for them.
+ */
 function* elements(items: readonly unknown[], indent: 0 | 2): Generator<string> {
-  const lead = `\n${' '.repeat(2 * indent)}`;
-  for (const [i, item] of items.entries())
-    yield `${i === 0 ? '[' : ','}${lead}${nested(written(item) ? stringifyLossless(item, indent) : 'null', 2 * indent)}`;
+  const line = (item: unknown, json: (item: unknown) => string) => (written(item) ? json(item) : 'null');
+  let first = 0;
+  let lines: string[] = [];
+  let size = 0;
+  for (let i = 0; i < items.length; i++) {
+    const json = line(items[i], (item) => JSON.stringify(item, null, indent));
+    lines.push(json);
+    size += json.length;
+    if (size < CHUNK && i < items.length - 1) continue;
+    let text = lines.join(',\n');
+    if (ESCAPED_SURROGATE.test(text))
+      text = items
+        .slice(first, i + 1)
+        .map((item) => line(item, (it) => stringifyLossless(it, indent)))
+        .join(',\n');
+    // Every line break is one of ours, or JSON.stringify's indentation: all move 2 × indent spaces right.
+    yield nested(`${first === 0 ? '[' : ','}\n${text}`, 2 * indent);
+    [first, lines, size] = [i + 1, [], 0];
+  }
   yield `\n${' '.repeat(indent)}]`;
 }
 
