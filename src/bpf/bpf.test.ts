@@ -21,7 +21,7 @@ import { mkfds } from '../../test/fixture/mkfds.js';
 import { readSocketProtocol } from '../procfs/socket-protocol.js';
 import { Assembler } from './asm.js';
 import { Btf, BtfError, VMLINUX_BTF } from './btf.js';
-import { TaskFileIterator, type TaskFileRecords } from './task-file-iter.js';
+import { loadProgram, TaskFileIterator, type TaskFileRecords } from './task-file-iter.js';
 import { ITER_FUNC, RECORD, taskFileProgram } from './task-file-program.js';
 
 const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -232,4 +232,20 @@ test("the pass reads each socket's protocol name as getxattr(system.sockprotonam
     assert.equal(readSocketProtocol(pid, fd), protocol, `${key}: what the xattr says`);
   }
   assert.equal(protocolOf(f.fds.pipe as number), undefined, 'a pipe has no protocol');
+});
+
+test('a load the verifier gave up on for a pending signal (EAGAIN) is tried again, up to five times', () => {
+  const EAGAIN = 11;
+  /** A load that answers EAGAIN `refusals` times, then fd 42; it counts its calls. */
+  const interrupted = (refusals: number) => {
+    let calls = 0;
+    const load = () => ({ fd: calls++ < refusals ? -EAGAIN : 42, log: '' });
+    return { load, calls: () => calls };
+  };
+  const twice = interrupted(2);
+  assert.equal(loadProgram(new Uint8Array(8), 1, 'a program', twice.load), 42);
+  assert.equal(twice.calls(), 3, 'two refusals, then the load');
+  const always = interrupted(Number.POSITIVE_INFINITY);
+  assert.throws(() => loadProgram(new Uint8Array(8), 1, 'a program', always.load), /EAGAIN/);
+  assert.equal(always.calls(), 6, 'five attempts, then one with the log');
 });

@@ -406,12 +406,36 @@ function check(step: string, r: number): number {
 }
 
 /** `what`: the program, in words, for the error when the kernel refuses it. */
-function loadProgram(program: Uint8Array, attachId: number, what: string): number {
-  const first = tryLoad(program, attachId, 0);
+/**
+ * Loads attempts before EAGAIN is taken for an answer. The verifier gives up with EAGAIN whenever a signal
+ * is pending (kernel/bpf/verifier.c do_check: `if (signal_pending(current)) return -EAGAIN;`): a SIGCHLD
+ * from a child, or a profiler's SIGPROF, arriving while it walks the program. libbpf retries the same way
+ * (PROG_LOAD_ATTEMPTS, 5). Without the retry, the richest program variant was refused and the next one
+ * loaded: correct, but slower (sockets' protocols read by getxattr).
+ */
+const LOAD_ATTEMPTS = 5;
+
+/** One BPF_PROG_LOAD: the fd, or minus the errno, and the verifier's log when `logSize` asked for one. */
+export type ProgramLoad = (
+  program: Uint8Array,
+  attachId: number,
+  logSize: number,
+) => { fd: number; log: string };
+
+/** Loads `program`, retrying while the verifier is interrupted (above); `load` is replaced by tests only. */
+export function loadProgram(
+  program: Uint8Array,
+  attachId: number,
+  what: string,
+  load: ProgramLoad = tryLoad,
+): number {
+  let first = load(program, attachId, 0);
+  for (let attempt = 1; attempt < LOAD_ATTEMPTS && errnoName(-first.fd) === 'EAGAIN'; attempt++)
+    first = load(program, attachId, 0);
   if (first.fd >= 0) return first.fd;
   const errno = errnoName(-first.fd);
   if (errno === 'EPERM' || errno === 'ENOSYS') check('BPF_PROG_LOAD', first.fd);
-  const logged = tryLoad(program, attachId, LOG_SIZE); // again, for the verifier's explanation
+  const logged = load(program, attachId, LOG_SIZE); // again, for the verifier's explanation
   if (logged.fd >= 0) return logged.fd;
   throw new BpfUnavailableError(
     'bpf_prog_load',
