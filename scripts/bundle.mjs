@@ -159,6 +159,25 @@ const lazyStringWidth = {
   },
 };
 
+/**
+ * Makes `file` pure ASCII, which the bin reads as latin1: 1–2 ms less than decoding UTF-8, and a one-byte
+ * string for V8. esbuild already escapes every other character in code (its default charset is ASCII);
+ * what is left is in comments ("≥ 6.10"), where an escape changes nothing. A line of code with one fails the
+ * build rather than be changed.
+ */
+function asciiOnly(file) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const escaped = lines.map((line, i) => {
+    if (!/[\u0080-\uffff]/.test(line)) return line;
+    if (!/^\s*(\/\/|\/\*|\*)/.test(line))
+      throw new Error(
+        `${file}:${i + 1}: a character outside ASCII in code, not in a comment: ${line.trim()}`,
+      );
+    return line.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  });
+  writeFileSync(file, escaped.join('\n'));
+}
+
 const entryPoints = [{ in: join(DIST, 'cli', 'main.js'), out: 'cli' }];
 const callerOf = new Map();
 for (const [caller, name] of siblingScripts()) {
@@ -190,6 +209,7 @@ await build({
   plugins: [deferBuiltins, lazyStringWidth],
   logLevel: 'warning',
 });
+asciiOnly(join(BIN_DIR, 'cli.js'));
 writeFileSync(join(BIN_DIR, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 const BIN = join(BIN_DIR, 'kcmp.js');
 copyFileSync(join(SRC, 'cli', 'bin.cjs'), BIN);

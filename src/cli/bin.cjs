@@ -36,10 +36,13 @@ function codeCache() {
   }
 }
 
-/** cli.js compiled as Node compiles a CommonJS file: the same wrapper, so `require` and `module` work. */
+/**
+ * cli.js compiled as Node compiles a CommonJS file: the same wrapper, so `require` and `module` work. The
+ * build made it pure ASCII (scripts/bundle.mjs), so latin1 reads it exactly, faster than UTF-8.
+ */
 function compile() {
   return new Script(
-    `(function (exports, require, module, __filename, __dirname) {${readFileSync(CLI, 'utf8')}\n})`,
+    `(function (exports, require, module, __filename, __dirname) {${readFileSync(CLI, 'latin1')}\n})`,
     {
       filename: CLI,
       cachedData: codeCache(),
