@@ -99,83 +99,64 @@ function load(): Libc {
   }
   if (!lib) throw new UnsupportedPlatformError('could not load the C library', { cause: lastError });
 
-  const checked = (r: number): number => (r === -1 ? -koffi.errno() : r);
-  const libc = {
-    alloc: (size: number): NativeBlock => {
-      const pointer = koffi.alloc('uint8_t', size);
-      const bytes = new Uint8Array(koffi.view(pointer, size));
-      bytes.fill(0);
-      return { bytes, address: koffi.address(pointer), free: () => koffi.free(pointer) };
-    },
-  } as Libc;
-  /** `name` is declared at its first use; from then on the property is the function itself. */
-  const declareOnUse = <K extends keyof Libc>(name: K, declare: () => Libc[K]): void => {
-    Object.defineProperty(libc, name, {
-      configurable: true,
-      enumerable: true,
-      get: () => {
-        const value = declare();
-        Object.defineProperty(libc, name, { value, enumerable: true });
-        return value;
-      },
-    });
+  type CFunction = ReturnType<typeof lib.func>;
+  /** A C function declared at its first call: koffi parses the prototype then. */
+  const declared = (declare: () => CFunction) => {
+    let f: CFunction | undefined;
+    return () => (f ??= declare());
   };
-  declareOnUse('syscall', () => {
-    const f = lib.func('long syscall(long, long, long, long, long, long)');
-    return (nr, a, b, c, d, e) => checked(Number(f(nr, a, b, c, d, e)));
-  });
-  declareOnUse('syscallWithBuffer', () => {
-    const f = lib.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'void *']);
-    return (nr, a, b, c, d, buf) => checked(Number(f(nr, a, b, c, d, buf)));
-  });
-  declareOnUse('fcntl', () => {
-    const f = lib.func('int fcntl(int, int, int)');
-    return (fd, cmd, arg) => checked(f(fd, cmd, arg) as number);
-  });
-  declareOnUse('close', () => {
-    const f = lib.func('int close(int)');
-    return (fd) => checked(f(fd) as number);
-  });
-  declareOnUse('readlinkat', () => {
-    const f = lib.func('long readlinkat(int, const char *, void *, long)');
-    return (dirfd, path, buf, size) => checked(Number(f(dirfd, path, buf, size)));
-  });
-  declareOnUse('statx', () => {
-    let f: ReturnType<typeof lib.func>;
-    try {
-      f = lib.func('int statx(int, const char *, int, unsigned int, void *)');
-    } catch {
-      return undefined; // this C library has no statx wrapper
-    }
-    return (dirfd, path, flags, mask, buf) => checked(f(dirfd, path, flags, mask, buf) as number);
-  });
-  declareOnUse('socket', () => {
-    const f = lib.func('int socket(int, int, int)');
-    return (domain, type, protocol) => checked(f(domain, type, protocol) as number);
-  });
-  declareOnUse('sendto', () => {
-    const f = lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)');
-    return (fd, buf, len, flags, addr, addrlen) => checked(Number(f(fd, buf, len, flags, addr, addrlen)));
-  });
-  declareOnUse('recv', () => {
-    const f = lib.func('long recv(int, void *, unsigned long, int)');
-    return (fd, buf, len, flags) => checked(Number(f(fd, buf, len, flags)));
-  });
-  declareOnUse('setns', () => {
-    const f = lib.func('int setns(int, int)');
-    return (fd, nstype) => checked(f(fd, nstype) as number);
-  });
-  declareOnUse('getxattr', () => {
-    const f = lib.func('long getxattr(const char *, const char *, void *, unsigned long)');
-    return (path, name, buf, size) => checked(Number(f(path, name, buf, size)));
-  });
-  declareOnUse('ioctl', () => {
-    // ioctl(2) is variadic in C: declared so, and called without a third argument (koffi's variadic form
-    // costs more per call, but the requests made here are few)
-    const f = lib.func('int ioctl(int, unsigned long, ...)');
-    return (fd, request) => checked(f(fd, request) as number);
-  });
-  return libc;
+  const syscall6 = declared(() => lib.func('long syscall(long, long, long, long, long, long)'));
+  const syscallPtr = declared(() =>
+    lib.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'void *']),
+  );
+  const fcntl3 = declared(() => lib.func('int fcntl(int, int, int)'));
+  const close1 = declared(() => lib.func('int close(int)'));
+  const readlinkat4 = declared(() => lib.func('long readlinkat(int, const char *, void *, long)'));
+  const socket3 = declared(() => lib.func('int socket(int, int, int)'));
+  const sendto6 = declared(() =>
+    lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)'),
+  );
+  const recv4 = declared(() => lib.func('long recv(int, void *, unsigned long, int)'));
+  const setns2 = declared(() => lib.func('int setns(int, int)'));
+  const getxattr4 = declared(() =>
+    lib.func('long getxattr(const char *, const char *, void *, unsigned long)'),
+  );
+  // ioctl(2) is variadic in C: declared so, and called without a third argument (koffi's variadic form
+  // costs more per call, but the requests made here are few)
+  const ioctl2 = declared(() => lib.func('int ioctl(int, unsigned long, ...)'));
+  // Declared now, being optional: whether it exists decides whether `statx` does.
+  let statx5: CFunction | undefined;
+  try {
+    statx5 = lib.func('int statx(int, const char *, int, unsigned int, void *)');
+  } catch {
+    // this C library has no statx wrapper
+  }
+  const checked = (r: number): number => (r === -1 ? -koffi.errno() : r);
+  const alloc = (size: number): NativeBlock => {
+    const pointer = koffi.alloc('uint8_t', size);
+    const bytes = new Uint8Array(koffi.view(pointer, size));
+    bytes.fill(0);
+    return { bytes, address: koffi.address(pointer), free: () => koffi.free(pointer) };
+  };
+  return {
+    syscall: (nr, a, b, c, d, e) => checked(Number(syscall6()(nr, a, b, c, d, e))),
+    syscallWithBuffer: (nr, a, b, c, d, buf) => checked(Number(syscallPtr()(nr, a, b, c, d, buf))),
+    fcntl: (fd, cmd, arg) => checked(fcntl3()(fd, cmd, arg) as number),
+    close: (fd) => checked(close1()(fd) as number),
+    readlinkat: (dirfd, path, buf, size) => checked(Number(readlinkat4()(dirfd, path, buf, size))),
+    socket: (domain, type, protocol) => checked(socket3()(domain, type, protocol) as number),
+    sendto: (fd, buf, len, flags, addr, addrlen) =>
+      checked(Number(sendto6()(fd, buf, len, flags, addr, addrlen))),
+    recv: (fd, buf, len, flags) => checked(Number(recv4()(fd, buf, len, flags))),
+    setns: (fd, nstype) => checked(setns2()(fd, nstype) as number),
+    getxattr: (path, name, buf, size) => checked(Number(getxattr4()(path, name, buf, size))),
+    ioctl: (fd, request) => checked(ioctl2()(fd, request) as number),
+    alloc,
+    ...(statx5 && {
+      statx: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) =>
+        checked((statx5 as NonNullable<typeof statx5>)(dirfd, path, flags, mask, buf) as number),
+    }),
+  };
 }
 
 export function libc(): Libc {
