@@ -76,7 +76,7 @@ function contenders(pid) {
 const PRELOAD = `process.on('exit', () => require('node:fs').writeSync(3, JSON.stringify({
   builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')),
   koffi: Object.keys(require.cache).some((file) => /[\\/]koffi[\\/]/.test(file)),
-  cachedDataRejected: require.cache[process.argv[1]]?.exports?.cachedDataRejected ?? null,
+  cachedDataRejected: require.cache[process.argv[1]]?.exports?.script?.cachedDataRejected ?? null,
 })));`;
 
 /** What one run of `args` loads (node -r PRELOAD), stdout and stderr to files as in the timed runs. */

@@ -19,13 +19,13 @@ const BIN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin
 const BIN = join(BIN_DIR, 'kcmp.js');
 
 process.argv = [process.execPath, BIN, 'fds', '-p', String(process.pid)];
-// The compiled bundle (vm.Script), or nothing on a Node that runs it without a cache.
-const script = createRequire(import.meta.url)(BIN);
+// The cache file's bytes, made on demand, or nothing on a Node that runs the bin without a cache.
+const { codeCache } = createRequire(import.meta.url)(BIN);
 process.on('exit', (code) => {
-  if (typeof script.createCachedData !== 'function') {
+  if (codeCache === undefined) {
     process.stderr.write(`code-cache: Node ${process.version} runs the bin without a code cache\n`);
     process.exitCode = 1;
   } else if (code === 0) {
-    writeFileSync(join(BIN_DIR, 'cli.js.cache'), script.createCachedData());
+    writeFileSync(join(BIN_DIR, 'cli.js.cache'), codeCache());
   }
 });

@@ -7,11 +7,13 @@
  * command's time above Node's own start (bench/README.md, "Start-up"). A code cache holds that bytecode.
  * Node 22.1+ has module.enableCompileCache(), which writes its cache while commands run; kcmp, run as root
  * on shared machines, writes none: this one is made by the build (a `kcmp fds` run, so it holds what that
- * run compiled: scripts/code-cache.cjs) and lives beside the code, which is as far as it is trusted.
+ * run compiled: scripts/code-cache.mjs) and lives beside the code, which is as far as it is trusted.
  *
- * The cache is used when V8 accepts it (the same V8 version and flags, a source of the same length) and
- * it is not older than cli.js: V8 compares only the source's length, so a cli.js rebuilt or edited since
- * would otherwise run the cache's old bytecode. Without it, or when V8 refuses it, cli.js is compiled.
+ * The cache file holds the bundle it was made from, then V8's data: it is used only when that copy is
+ * cli.js byte for byte (one memcmp) and V8 accepts it (the same V8 version and flags). V8 itself compares
+ * only the source's length, so a cli.js rebuilt or edited since would otherwise run the cache's old
+ * bytecode; timestamps cannot tell (npm installs files in any order, with the time of the install).
+ * Without a cache, or one for another bundle, or one V8 refuses, cli.js is compiled.
  *
  * CommonJS, where the rest of kcmp is ES modules: Node's ES module loader costs ~5 ms more to start, even
  * for an empty module, and only a classic script (vm.Script) takes a code cache without an experimental
@@ -19,7 +21,7 @@
  * releases cli.js is required as any CommonJS file, without the cache.
  */
 'use strict';
-const { readFileSync, statSync } = require('node:fs');
+const { readFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { join } = require('node:path');
 const { Script, constants } = require('node:vm');
@@ -27,36 +29,42 @@ const { Script, constants } = require('node:vm');
 const CLI = join(__dirname, 'cli.js');
 const CACHE = `${CLI}.cache`;
 
-/** The cache's bytes, if it exists and is not older than cli.js. */
-function codeCache() {
+/** V8's data from the cache file, if that file was made from `source` (see the header for its layout). */
+function cachedDataFor(source) {
+  let cache;
   try {
-    return statSync(CACHE).mtimeMs >= statSync(CLI).mtimeMs ? readFileSync(CACHE) : undefined;
+    cache = readFileSync(CACHE);
   } catch {
     return undefined; // none (a build without it), or unreadable: compile
   }
+  const length = cache.length >= 4 ? cache.readUInt32LE(0) : -1;
+  const made = length === source.length && source.equals(cache.subarray(4, 4 + length));
+  return made ? cache.subarray(4 + length) : undefined;
 }
 
-/**
- * cli.js compiled as Node compiles a CommonJS file: the same wrapper, so `require` and `module` work. The
- * build made it pure ASCII (scripts/bundle.mjs), so latin1 reads it exactly, faster than UTF-8.
- */
-function compile() {
-  return new Script(
-    `(function (exports, require, module, __filename, __dirname) {${readFileSync(CLI, 'latin1')}\n})`,
-    {
-      filename: CLI,
-      cachedData: codeCache(),
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    },
-  );
+/** The cache file's bytes for `script`, compiled from `source`: its length, itself, then V8's data. */
+function codeCacheOf(source, script) {
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(source.length);
+  return Buffer.concat([length, source, script.createCachedData()]);
 }
 
 if (constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) {
   require(CLI);
 } else {
-  const script = compile();
-  // For scripts/code-cache.cjs, which requires this file to run a command and then saves the cache.
-  module.exports = script;
+  const source = readFileSync(CLI);
+  // Compiled as Node compiles a CommonJS file: the same wrapper, so `require` and `module` work. The build
+  // made cli.js pure ASCII (scripts/bundle.mjs), so latin1 reads it exactly, faster than UTF-8.
+  const script = new Script(
+    `(function (exports, require, module, __filename, __dirname) {${source.toString('latin1')}\n})`,
+    {
+      filename: CLI,
+      cachedData: cachedDataFor(source),
+      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    },
+  );
+  // For scripts/code-cache.mjs, which requires this file to run a command, then saves codeCache().
+  module.exports = { script, codeCache: () => codeCacheOf(source, script) };
   const cli = { exports: {} };
   script.runInThisContext()(cli.exports, createRequire(CLI), cli, CLI, __dirname);
 }
