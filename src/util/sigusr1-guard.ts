@@ -15,8 +15,9 @@
  * - Node ≥ 22.14 / 23.7 can be told not to install its handler in the first place (`--disable-sigusr1`):
  *   util/node-script.ts passes it to the children we start. Node 20 has no such flag, and a bin's `#!`
  *   line cannot pass a flag portably, so the CLI itself relies on the listener.
- * - Until this module runs (Node's own start-up, some 40 ms) Node's handler is in place, and a SIGUSR1
- *   then opens the inspector before any of our code runs. Such an inspector is closed here, unless the
+ * - Until this module runs (Node's own start-up, some 40 ms, then the bin's reading and compiling of the
+ *   bundle this module opens: src/cli/bin.cjs, a few ms) Node's handler is in place, and a SIGUSR1 then
+ *   opens the inspector before any of our code runs. Such an inspector is closed here, unless the
  *   command line or NODE_OPTIONS asked for one (--inspect, --inspect-brk, --inspect-wait): at once, and
  *   again after the event loop's first turn, since the signal starts it from another thread (a semaphore
  *   posted by the handler, then an interrupt of the main thread) and it may open just after this line.
