@@ -165,8 +165,13 @@ function render(list, samples, load, loaded) {
     'rewrites this section):',
     '',
     '```sh',
-    `node bench/startup.mjs --write${opt.rounds === '25' ? '' : ` --rounds ${opt.rounds}`}`,
+    `node bench/startup.mjs --write${opt.rounds === '25' ? '' : ` --rounds ${opt.rounds}`}${
+      BASELINE ? ` --baseline ${opt.baseline}` : ''
+    }`,
     '```',
+    ...(BASELINE
+      ? ['', 'The baseline is another checkout, built (`git worktree add DIR REV && cd DIR && npm ci`).']
+      : []),
     '',
     `Node ${process.version}, Linux; measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on a ` +
       `shared machine (1-minute load average ${load.before.toFixed(2)} when timing began, ` +
