@@ -66,10 +66,12 @@ test('kcmp --version loads no native binding; a plain fds table, none of the bui
     'kcmp ran: the check above would pass without it',
   );
   // Needed elsewhere only: --stop's watchdog and the probe child under a seccomp filter, the exporter's
-  // server; the ES module resolver only to look up a package by its exports map. (worker_threads is
-  // loaded all the same: node:inspector, which the SIGUSR1 guard needs, requires it.)
+  // server; the ES module resolver only to look up a package by its exports map; perf_hooks by nothing
+  // (durations are read from util/clock.ts). (worker_threads is loaded all the same: node:inspector, which
+  // the SIGUSR1 guard needs, requires it.)
   for (const unused of [
     'child_process',
+    'perf_hooks',
     'dgram',
     'http',
     'https',
