@@ -200,7 +200,13 @@ export class SocketTables {
   /** The processes whose namespaces `findElsewhere` has not looked at yet (listed on its first call). */
   private unscanned: Task[] | undefined;
   /** Our thread's namespace: its inode, and an fd to return to it (opened when first needed). */
-  private readonly ours = statSync(HOME).ino;
+  /** Our thread's namespace inode, read at the first namespace opened: a scan that names no socket and
+   * finds no peer pays nothing for its tables. */
+  private oursIno: number | undefined;
+  private get ours(): number {
+    this.oursIno ??= statSync(HOME).ino;
+    return this.oursIno;
+  }
   private home: number | undefined;
 
   /**

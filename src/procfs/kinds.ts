@@ -37,7 +37,11 @@ export interface FileKind {
   readonly oneIoDescriptionPerInode?: boolean;
 }
 
-const S_IFMT = 0o170000;
+/** The file-type bits of st_mode and the types the fd pipeline tells apart by them (inode(7)). */
+export const S_IFMT = 0o170000;
+export const S_IFIFO = 0o010000;
+export const S_IFCHR = 0o020000;
+export const S_IFSOCK = 0o140000;
 
 const UNKNOWN = { name: 'UNKNOWN' } as const;
 const ANON = { name: 'UNKNOWN', parent: UNKNOWN } as const;

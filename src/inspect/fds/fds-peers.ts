@@ -16,17 +16,14 @@
  * An eventfd cannot be reopened (ENXIO) and an O_PATH fd on one is not an eventfd: its only other
  * "ends" are its sharers. O_PATH descriptions are no end of anything.
  */
+
 import type { SocketInfo } from '../../netlink/socket-info.js';
 import type { SocketTables } from '../../netlink/socket-tables.js';
 import { accessMode, readFdInfo, readFdInfoLine } from '../../procfs/fdinfo.js';
 import type { FdColumns } from '../../procfs/fds.js';
+import { S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK } from '../../procfs/kinds.js';
 import { namespaceOf } from '../../procfs/namespaces.js';
 import type { PeerUnseen } from './fds-report.js';
-
-const S_IFMT = 0o170000;
-const S_IFIFO = 0o010000;
-const S_IFSOCK = 0o140000;
-const S_IFCHR = 0o020000;
 
 /** One fd of a description, as the peer finders need it. */
 export interface Slot {

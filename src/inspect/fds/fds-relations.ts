@@ -5,8 +5,10 @@
  * listed pipe is found even where that end is held once and not listed itself (its `description` is then
  * null).
  */
+
 import type { SocketTables } from '../../netlink/socket-tables.js';
 import { readFdInfoLine } from '../../procfs/fdinfo.js';
+import { S_IFMT } from '../../procfs/kinds.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import { findPeers, peerUnseen, type Slot } from './fds-peers.js';
 import type { Description, Peer, ScanError } from './fds-report.js';
@@ -70,7 +72,7 @@ function addRelations(listed: ReadonlyMap<number, Description>, scan: RelationSc
     };
     const { peers, onlyWriterIsReader } = findPeers(peerScan);
     const first = (key: number) => kept.members(key)[0] as number;
-    const anonymous = kept.keys.filter((key) => ((scan.rows.mode[first(key)] as number) & 0o170000) === 0);
+    const anonymous = kept.keys.filter((key) => ((scan.rows.mode[first(key)] as number) & S_IFMT) === 0);
     const epolls = anonymous.filter((key) => link(first(key)) === 'anon_inode:[eventpoll]');
     const watchers = findWatchers(peerScan, epolls);
 

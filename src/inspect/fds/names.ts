@@ -15,7 +15,9 @@
  * place is its protocol, the kernel's name for it (socket-protocol.ts: lsfd's TYPE), checked by the same
  * stat after it. The bpf engine's pass names sockets too, but not their protocol: read after it, by path.
  */
+
 import { type FdDir, FdDirs } from '../../procfs/fd-dir.js';
+import { S_IFMT, S_IFSOCK } from '../../procfs/kinds.js';
 import { readSocketProtocol, type SocketProtocolName } from '../../procfs/socket-protocol.js';
 import { type ErrnoName, errnoName } from '../../sys/errno.js';
 import { type FdRows, tableOf } from './fd-rows.js';
@@ -27,9 +29,6 @@ import { JOB_SIZE, runJobs, type WorkerPool } from './work-split.js';
 export type Unnamed =
   | { kind: 'failed'; syscall: 'readlink' | 'getxattr' | 'stat'; errno: ErrnoName }
   | { kind: 'reused' };
-
-const S_IFMT = 0o170000;
-const S_IFSOCK = 0o140000;
 
 /** The names of descriptions, and the protocol of each that is a socket ('' for the others, and for a
  * socket whose protocol could not be read). */

@@ -16,17 +16,14 @@
  * A process named with -p or --tree keeps its error rows, and so does every process of a plain
  * machine-wide scan: what it could not read is part of its answer (the leak audits decide by it).
  */
+
 import { statSync } from 'node:fs';
 import type { SocketTables } from '../../netlink/socket-tables.js';
+import { S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK } from '../../procfs/kinds.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
 import { type FdRows, keepRows, tableOf } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
 import { inodeKey, type ResolvedObject } from './objects.js';
-
-const S_IFMT = 0o170000;
-const S_IFIFO = 0o010000;
-const S_IFSOCK = 0o140000;
-const S_IFCHR = 0o020000;
 
 /**
  * The pty devices of our mount namespace's devpts instance: its /dev/pts/N (one st_dev: the instance's)
