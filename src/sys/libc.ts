@@ -12,9 +12,8 @@
  * what it calls. A native backend could replace this file without touching anything above src/sys.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { UnsupportedPlatformError } from '../errors.js';
+import { loadKoffi } from './koffi-module.js';
 import { syscallNumbers } from './platform.js';
 
 type Koffi = typeof import('koffi');
@@ -65,25 +64,11 @@ function* libcCandidates(): Generator<string> {
   for (const f of readdirSync('/lib')) if (/^ld-musl-.*\.so\.1$/.test(f)) yield `/lib/${f}`;
 }
 
-/**
- * koffi, as Node's lookup would find it from this module, without Node's ES module resolver: koffi's
- * package.json has an "exports" map, and resolving a name through one loads that resolver first (~2 ms, a
- * quarter of loading koffi). This module is two levels below the package root in every layout (src/sys,
- * dist/sys, the bundle's dist/bin), so where the package's own node_modules holds koffi (a checkout, a
- * global install), the file its exports map names for require() is the first one that lookup would find;
- * otherwise (koffi hoisted above the package) the name is looked up.
- */
-function requireKoffi(): Koffi {
-  const require = createRequire(import.meta.url);
-  const own = fileURLToPath(new URL('../../node_modules/koffi/index.cjs', import.meta.url));
-  return (existsSync(own) ? require(own) : require('koffi')) as Koffi;
-}
-
 function load(): Libc {
   syscallNumbers(); // throws UnsupportedPlatformError off Linux or on an unknown ABI
   let koffi: Koffi;
   try {
-    koffi = requireKoffi();
+    koffi = loadKoffi();
   } catch (cause) {
     throw new UnsupportedPlatformError('the koffi native module could not be loaded', { cause });
   }
