@@ -75,7 +75,7 @@ function contenders(pid) {
 /** Written by every probed run as it exits: what it loaded, on fd 3. */
 const PRELOAD = `process.on('exit', () => require('node:fs').writeSync(3, JSON.stringify({
   builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')),
-  koffi: Object.keys(require.cache).some((file) => /[\\/]koffi[\\/]/.test(file)),
+  koffi: Object.keys(require.cache).some((file) => /[\\/](koffi|@koromix)[\\/]/.test(file)),
   cachedDataRejected: require.cache[process.argv[1]]?.exports?.script?.cachedDataRejected ?? null,
 })));`;
 
