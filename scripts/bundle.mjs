@@ -53,6 +53,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { binNodeFlags } from './bin-flags.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
@@ -215,7 +216,10 @@ const BIN = join(BIN_DIR, 'kcmp.js');
 copyFileSync(join(SRC, 'cli', 'bin.cjs'), BIN);
 chmodSync(BIN, 0o755);
 
-const trained = spawnSync(process.execPath, [join(ROOT, 'scripts', 'code-cache.mjs')], { encoding: 'utf8' });
+// Under the flags the bin gives Node: V8 takes a code cache only in a process with the flags it was made in.
+const trained = spawnSync(process.execPath, [...binNodeFlags(BIN), join(ROOT, 'scripts', 'code-cache.mjs')], {
+  encoding: 'utf8',
+});
 if (trained.status !== 0 || !existsSync(CACHE))
   process.stderr.write(
     `bundle: no code cache (the bin works, ~20 ms slower to start): code-cache.mjs exited with ${trained.status ?? trained.signal}: ${trained.stderr}\n`,

@@ -8,7 +8,8 @@
  *   node scripts/code-cache.mjs     # run by scripts/bundle.mjs, once the bundle is written
  *
  * V8 takes the cache only in a process with the same V8 version and flags as this one (NODE_OPTIONS
- * included): a build and its runs share the Node that `npm ci` ran. What the scan prints is not kept.
+ * included): a build and its runs share the Node that `npm ci` ran, and scripts/bundle.mjs runs this
+ * script with the flags the bin gives Node (scripts/bin-flags.mjs). What the scan prints is not kept.
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

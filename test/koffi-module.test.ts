@@ -52,7 +52,13 @@ test("a scan loads koffi's prebuilt binary for this C library directly, not koff
   if (!DIRECT) return t.skip(`${process.platform}-${process.arch}: koffi's loader picks the file here`);
   const libc = /(^|\/)ld-musl-/.test(elfInterpreter(process.execPath) ?? '') ? 'musl' : 'linux';
   const files = filesOfScan(t, CLI);
-  const native = join(MODULES, '@koromix', `koffi-linux-${process.arch}`, `${libc}_${process.arch}`, 'koffi.node');
+  const native = join(
+    MODULES,
+    '@koromix',
+    `koffi-linux-${process.arch}`,
+    `${libc}_${process.arch}`,
+    'koffi.node',
+  );
   assert.ok(files.includes(native), `${native} among ${files.join(', ')}`);
   assert.ok(!files.some((f) => f.endsWith(join('koffi', 'index.cjs'))), "koffi's loader ran");
 });

@@ -4,12 +4,14 @@
  * a command does not use. Checked on what the process loaded, never on how long it took.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { binNodeFlags } from '../scripts/bin-flags.mjs';
 import { mkfds } from './fixture/mkfds.js';
-import { noCacheHere, runBin } from './helpers/bin-loads.js';
+import { CODE_CACHE_HERE, noCacheHere, runBin } from './helpers/bin-loads.js';
 import { CLI } from './helpers/cli.js';
 import { ROOT } from './helpers/schema.js';
 
@@ -18,6 +20,41 @@ test('the bin runs the bundle from the code cache the build made', (t) => {
   const run = runBin(CLI, ['--version']);
   assert.equal(run.code, 0);
   assert.equal(run.cachedDataRejected, false, 'a cache was given to V8, and V8 took it');
+});
+
+test('run as a program through a symlink, as npm links it, the bin gives Node its heap flag and runs from the cache', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-startup-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const link = join(dir, 'kcmp');
+  symlinkSync(CLI, link);
+  // Node's own options reach the process through NODE_OPTIONS without becoming V8 flags (or execArgv).
+  const probe = join(dir, 'probe.cjs');
+  writeFileSync(
+    probe,
+    `const fs = require('node:fs');
+    process.on('exit', () => fs.writeSync(3, JSON.stringify({
+      execArgv: process.execArgv,
+      cachedDataRejected: require.cache[fs.realpathSync(process.argv[1])]?.exports?.script?.cachedDataRejected ?? null,
+    })));`,
+  );
+  const r = spawnSync(link, ['--version'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    // The bin execs the `node` on PATH, as `#!/usr/bin/env node` did: this one.
+    env: {
+      ...process.env,
+      PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+      NODE_OPTIONS: `--require=${probe}`,
+    },
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '', 'sh ran line 2 as one no-op and one exec');
+  assert.match(r.stdout, /^\d+\.\d+\.\d+/);
+  const seen = JSON.parse(r.output[3] ?? '');
+  assert.deepEqual(seen.execArgv, ['--max-semi-space-size=4'], 'the flag reached Node');
+  assert.deepEqual(binNodeFlags(CLI), seen.execArgv, 'the flags the build made the cache with');
+  if (CODE_CACHE_HERE) assert.equal(seen.cachedDataRejected, false, 'V8 took the cache under the flag');
 });
 
 test('a cache made from another bundle is not used: a bundle edited to the same length runs as edited', (t) => {

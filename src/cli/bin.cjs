@@ -1,5 +1,26 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; exec node --max-semi-space-size=4 "$0" "$@"
 /**
+ * The first two lines are read by two languages. Run as a program (npm's symlink in node_modules/.bin, a
+ * global install's, `npx kcmp`, the container's ENTRYPOINT), the kernel hands this file to /bin/sh, which
+ * runs `":"` (the no-op command) and execs Node with the flags below, this file, and the arguments; Node
+ * reads the same line as a string statement and a comment. `node dist/bin/kcmp.js` skips that line: it
+ * runs without the flags (and V8 turns the code cache below away: see "flags").
+ *
+ * --max-semi-space-size=4 (MiB: the young generation's two semi-spaces, which V8 otherwise lets grow
+ * several times larger, sized from the heap limit): a whole-machine `kcmp fds --all --json` allocates its rows and report faster than a scavenge
+ * can free them, and each grown semi-space stays resident: 4 MiB cut the peak RSS of 100,000 fds from
+ * ~190 MiB to ~150 (bench/README.md), at no cost in time. V8 sizes its heap once, when the isolate is made:
+ * v8.setFlagsFromString() afterwards changes nothing, so the flag must be on Node's command line.
+ *
+ * Why /bin/sh and not `#!/usr/bin/env -S node --max-semi-space-size=4`: the kernel passes everything after
+ * the interpreter as ONE argument, and only GNU coreutils' env (8.30 and later) splits it with -S; BusyBox's
+ * env (Alpine's /usr/bin/env: options -i, -u and nothing else) and toybox's fail on -S. Every Linux has a
+ * POSIX /bin/sh (dash, bash, BusyBox ash), and `exec` leaves no shell behind: the process is Node, as
+ * `#!/usr/bin/env node` made it, found on PATH the same way. The shell's own cost is measured in
+ * bench/README.md ("Start-up"). biome.json leaves this file unformatted: a formatter ends line 2's string
+ * with `;`, and sh would then run `//` as a command.
+ *
  * The kcmp bin, dist/bin/kcmp.js (scripts/bundle.mjs copies it there): runs the bundled CLI beside it,
  * dist/bin/cli.js, from V8's code cache of it, dist/bin/cli.js.cache, made when the package is built.
  *
@@ -10,9 +31,10 @@
  * run compiled: scripts/code-cache.mjs) and lives beside the code, which is as far as it is trusted.
  *
  * The cache file holds the bundle it was made from, then V8's data: it is used only when that copy is
- * cli.js byte for byte (one memcmp) and V8 accepts it (the same V8 version and flags). V8 itself compares
- * only the source's length, so a cli.js rebuilt or edited since would otherwise run the cache's old
- * bytecode; timestamps cannot tell (npm installs files in any order, with the time of the install).
+ * cli.js byte for byte (one memcmp) and V8 accepts it (the same V8 version and flags: the build makes it
+ * with the flags of line 2, scripts/code-cache.mjs). V8 itself compares only the source's length, so a
+ * cli.js rebuilt or edited since would otherwise run the cache's old bytecode; timestamps cannot tell (npm
+ * installs files in any order, with the time of the install).
  * Without a cache, or one for another bundle, or one V8 refuses, cli.js is compiled.
  *
  * CommonJS, where the rest of kcmp is ES modules: Node's ES module loader costs ~5 ms more to start, even

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import * as vm from 'node:vm';
+import { binNodeFlags } from '../../scripts/bin-flags.mjs';
 
 export interface Loaded {
   /** Node's built-in modules, as process.moduleLoadList names them ("child_process", "internal/…"). */
@@ -20,7 +21,7 @@ export interface Loaded {
   code: number | null;
 }
 
-/** Runs `node -e` requiring `bin` with `args` as its command line. */
+/** Runs `node -e` requiring `bin` with `args` as its command line, under the flags its #! line gives Node. */
 export function runBin(bin: string, args: string[]): Loaded {
   const probe = `
     const fs = require('node:fs');
@@ -31,7 +32,7 @@ export function runBin(bin: string, args: string[]): Loaded {
       files: Object.keys(require.cache),
       cachedDataRejected: script?.cachedDataRejected ?? null,
     })));`;
-  const r = spawnSync(process.execPath, ['-e', probe], {
+  const r = spawnSync(process.execPath, [...binNodeFlags(bin), '-e', probe], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     timeout: 60_000,
