@@ -11,7 +11,10 @@
  * 3. times, interleaved (every contender once per round, the starting one rotating), after WARMUP rounds,
  *    ROUNDS rounds of: `node -e 0`, `kcmp fds -p PID` and `kcmp --version` through each entry point (and
  *    `kcmp fds -p PID` through DIR's bin: another checkout, built, e.g. the commit before a change), each
- *    run through bench/rusage.c (fork+exec, stdout to /dev/null, wall time of the whole process);
+ *    run through bench/rusage.c (fork+exec, stdout to /dev/null, wall time of the whole process). The bin
+ *    is run as a program, as users run it: its #! line (/bin/sh, which execs Node with the bin's flags,
+ *    src/cli/bin.cjs); once more through `node FLAGS BIN`, which shows what the shell costs. The `node` on
+ *    PATH is this one, for every bin;
  * 4. runs each bin once more to see what it loads: the built-in modules beyond those of `node -e 0`,
  *    whether koffi was loaded, whether V8 took the bundle's code cache (src/cli/bin.cjs);
  * 5. prints medians and the ratios to `node -e 0` (of the medians, and each round's own ratio, median and
@@ -21,12 +24,12 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { startHolder } from './lib/holder.mjs';
 import { measure } from './lib/measure.mjs';
-import { buildOurs, OURS, oursIn, ROOT } from './lib/ours.mjs';
+import { buildOurs, OURS, oursArgs, oursIn, ROOT } from './lib/ours.mjs';
 import { writeReadmeSection } from './lib/report.mjs';
 
 const BUNDLE = OURS;
@@ -44,6 +47,8 @@ const { values: opt } = parseArgs({
 });
 const BASELINE = opt.baseline === undefined ? undefined : oursIn(resolve(opt.baseline));
 const log = (line) => process.stderr.write(`startup-bench: ${line}\n`);
+// The bins run as programs find `node` on PATH (`exec node`, `#!/usr/bin/env node`): this Node, as `node -e 0`.
+process.env.PATH = `${dirname(process.execPath)}:${process.env.PATH}`;
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -53,16 +58,22 @@ const median = (xs) => {
 
 function contenders(pid) {
   const node = (label, key, args) => ({ key, label, cmd: process.execPath, args });
+  const program = (label, key, bin, args) => ({ key, label, cmd: bin, args });
   return [
     node('`node -e 0`', 'node', ['-e', '0']),
-    node('`kcmp fds -p PID` (bundle, the bin)', 'fds', [BUNDLE, 'fds', '-p', String(pid)]),
+    program('`kcmp fds -p PID` (bundle, the bin)', 'fds', BUNDLE, ['fds', '-p', String(pid)]),
+    node('`kcmp fds -p PID` (the bin through `node FLAGS BIN`: no shell)', 'fdsNode', [
+      ...oursArgs(BUNDLE),
+      'fds',
+      '-p',
+      String(pid),
+    ]),
     node('`kcmp fds -p PID` (unbundled dist/cli/main.js)', 'fdsTsc', [UNBUNDLED, 'fds', '-p', String(pid)]),
-    node('`kcmp --version` (bundle, the bin)', 'version', [BUNDLE, '--version']),
+    program('`kcmp --version` (bundle, the bin)', 'version', BUNDLE, ['--version']),
     node('`kcmp --version` (unbundled dist/cli/main.js)', 'versionTsc', [UNBUNDLED, '--version']),
     ...(BASELINE
       ? [
-          node(`\`kcmp fds -p PID\` (baseline: ${opt.baseline})`, 'baseline', [
-            BASELINE,
+          program(`\`kcmp fds -p PID\` (baseline: ${opt.baseline})`, 'baseline', BASELINE, [
             'fds',
             '-p',
             String(pid),
@@ -107,10 +118,15 @@ function loads(args) {
 function loadRows(pid) {
   const floor = new Set(loads(['-e', '0']).builtins);
   const probed = [
-    ['`kcmp fds -p PID` (the bin)', [OURS, 'fds', '-p', String(pid)]],
-    ['`kcmp --version` (the bin)', [OURS, '--version']],
+    ['`kcmp fds -p PID` (the bin)', [...oursArgs(OURS), 'fds', '-p', String(pid)]],
+    ['`kcmp --version` (the bin)', [...oursArgs(OURS), '--version']],
     ...(BASELINE
-      ? [[`\`kcmp fds -p PID\` (baseline: ${opt.baseline})`, [BASELINE, 'fds', '-p', String(pid)]]]
+      ? [
+          [
+            `\`kcmp fds -p PID\` (baseline: ${opt.baseline})`,
+            [...oursArgs(BASELINE), 'fds', '-p', String(pid)],
+          ],
+        ]
       : []),
   ];
   return probed.map(([label, args]) => {
@@ -196,6 +212,9 @@ function render(list, samples, load, loaded) {
     '',
     `Bundle / unbundled (the same code, tsc's output without the bundler): \`fds -p PID\` ${against('fds', 'fdsTsc')}, ` +
       `\`--version\` ${against('version', 'versionTsc')}.`,
+    '',
+    `The shell of the bin's #! line (src/cli/bin.cjs): the bin as a program / through \`node FLAGS BIN\`, ` +
+      `\`fds -p PID\` ${against('fds', 'fdsNode')}.`,
     ...(BASELINE
       ? [
           '',
