@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -104,8 +113,8 @@ test('kcmp --version loads no native binding; a plain fds table, none of the bui
   );
   // Needed elsewhere only: --stop's watchdog and the probe child under a seccomp filter, the exporter's
   // server; the ES module resolver only to look up a package by its exports map; perf_hooks by nothing
-  // (durations are read from util/clock.ts). (worker_threads is loaded all the same: node:inspector, which
-  // the SIGUSR1 guard needs, requires it.)
+  // (durations are read from util/clock.ts). (worker_threads is loaded all the same here: this run's stdio
+  // are sockets, so the SIGUSR1 guard loads node:inspector, which requires it; see the test below.)
   for (const unused of [
     'child_process',
     'perf_hooks',
@@ -117,4 +126,37 @@ test('kcmp --version loads no native binding; a plain fds table, none of the bui
     'internal/modules/esm/resolve',
   ])
     assert.ok(!table.builtins.includes(unused), `kcmp fds -p PID loaded ${unused}`);
+});
+
+test('from a shell (stdio a terminal, pipes or files: no socket), a plain fds table loads no node:inspector', async (t) => {
+  const f = await mkfds(t, 'fork');
+  if (!f) return;
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-startup-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // What the process loaded, written to a file: a pipe from this test would be a socket (libuv's
+  // socketpair), and the SIGUSR1 guard loads node:inspector wherever the process holds a socket.
+  const probe = join(dir, 'probe.cjs');
+  const report = join(dir, 'loaded.json');
+  writeFileSync(
+    probe,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)},
+      JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)))));`,
+  );
+  const [out, err] = ['out', 'err'].map((name) => openSync(join(dir, name), 'w'));
+  const r = spawnSync(CLI, ['fds', '-p', String(f.pids.main)], {
+    stdio: ['ignore', out, err],
+    env: {
+      ...process.env,
+      PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+      NODE_OPTIONS: `--require=${probe}`,
+    },
+    timeout: 30_000,
+  });
+  for (const fd of [out, err]) closeSync(fd as number);
+  assert.equal(r.status, 0, readFileSync(join(dir, 'err'), 'utf8'));
+  assert.match(readFileSync(join(dir, 'out'), 'utf8'), /^DESC +PID +COMMAND/);
+  const builtins = JSON.parse(readFileSync(report, 'utf8')) as string[];
+  assert.ok(builtins.includes('fs'), 'the probe saw the run');
+  for (const unused of ['inspector', 'worker_threads'])
+    assert.ok(!builtins.includes(unused), `kcmp fds -p PID loaded ${unused}`);
 });
