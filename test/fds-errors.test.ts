@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { EXIT } from '../src/cli/exit-codes.js';
 import { missedAny, readNothing } from '../src/cli/unreadable.js';
@@ -27,7 +28,7 @@ import { mkfds } from './fixture/mkfds.js';
 import { runCli } from './helpers/cli.js';
 import { fdsJson, scanHere } from './helpers/fds.js';
 import { pick } from './helpers/kernel.js';
-import { waitComm, waitStat } from './helpers/wait.js';
+import { sleepSync, waitComm, waitStat } from './helpers/wait.js';
 
 test('kcmp fds -p ZOMBIE: an error row "zombie", as kcmp tasks gives', async (t) => {
   const f = await mkfds(t, 'tasks_clone');
@@ -93,21 +94,22 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
   if (!f) return;
   const { main } = pick(f.pids, 'main');
   // Every fd of main (the file's ten, and the runner's pipes), read as the scan reads them; a comparator
-  // whose answer for a pair (in either order) changes every time it is asked (as under churn, where each
-  // check sees other files): no grouping survives its check. Grouped and described by the scan's own
-  // stages, so the row below is what a user reads, not what Problems was just told.
+  // whose answers cannot all hold at once (as under churn, where each call sees other files): the file's
+  // fds in order, each at a place that is a multiple of three answers equal to the two after it, and no
+  // other pair is equal — so each class the grouping makes (three fds around the first) is refuted by its
+  // second member's star, and no grouping survives its check (the check asks no pair twice: re-asking
+  // one would not do). Grouped and described by the scan's own stages, so the row below is what a user
+  // reads, not what Problems was just told.
+  const fileFds = Object.values(f.fds).sort((a, b) => a - b);
   const processes = selectProcesses({ kind: 'pids', pids: [main] });
   const problems = new Problems();
   const rows = await readRows(fdTables(processes).tables, undefined, problems);
-  const asked = new Map<string, number>();
   const comparator: FdComparator = {
     method: 'kcmp',
     ordered: false,
     compare(_ta, fdA, _tb, fdB) {
-      const key = `${Math.min(fdA, fdB)} ${Math.max(fdA, fdB)}`;
-      const n = (asked.get(key) ?? 0) + 1;
-      asked.set(key, n);
-      return n % 2 === 1 ? 0 : UNORDERED; // equal when grouped, different when checked
+      const [a, b] = [fileFds.indexOf(fdA), fileFds.indexOf(fdB)].sort((x, y) => x - y) as [number, number];
+      return a % 3 === 0 && b - a <= 2 ? 0 : UNORDERED;
     },
   };
   const grouped = await group(rows, identify(rows, false), {
@@ -128,7 +130,6 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
     comparisons: 0,
     started: performance.now(),
   });
-  const fileFds = Object.values(f.fds).sort((a, b) => a - b);
   const ofFile = report.descriptions.filter((d) => d.holders.some((h) => fileFds.includes(h.fd)));
   assert.deepEqual(
     ofFile.map((d) => [d.holders.map((h) => h.fd), d.certain, d.method]),
@@ -145,6 +146,43 @@ test('a bucket whose answers never hold still is "unsettled" in words: no errno 
     new RegExp(
       `^process ${main}: ${fileFds.length} fds of a file whose fds kept changing while they were compared .*; --stop holds the processes still$`,
     ),
+  );
+});
+
+test('an fd number reused for another file between the scan and the comparisons is left out with a "reused" row, never listed under the file it left', async (t) => {
+  const f = await mkfds(t, 'reuse');
+  if (!f) return;
+  const { holder } = pick(f.pids, 'holder');
+  const { file, reused, other } = pick(f.fds, 'file', 'reused', 'other');
+  const otherPath = f.values.other as string;
+  let fired = false;
+  const report = await scanHere([holder], {
+    // Every fd read (fd 11 as `file`, beside fd 10: one bucket, two descriptions), none compared yet: the
+    // holder dup2()s `other` onto fd 11 now, so kcmp compares `other` with fd 10 and answers "different".
+    onProgress: ({ phase, done, total }) => {
+      if (phase !== 'scan' || done !== total || fired) return;
+      fired = true;
+      process.kill(holder, 'SIGUSR1');
+      const deadline = Date.now() + 5000;
+      while (readlinkSync(`/proc/${holder}/fd/${reused}`) !== otherPath) {
+        assert.ok(Date.now() < deadline, 'the holder re-pointed fd 11');
+        sleepSync(1);
+      }
+    },
+  });
+  assert.ok(fired, 'the race happened: fd 11 was re-pointed after the scan read it');
+  const holding = (fd: number) =>
+    report.descriptions.filter((d) => d.holders.some((h) => h.pid === holder && h.fd === fd));
+  assert.deepEqual(holding(reused), [], 'fd 11 is not listed: what it held when read was never compared');
+  assert.deepEqual(
+    holding(file).map((d) => d.holders.length),
+    [1],
+    'fd 10 is its own description',
+  );
+  assert.equal(holding(other)[0]?.name, otherPath);
+  assert.deepEqual(
+    report.errors.map((e) => [e.pid, e.fd, e.reason]),
+    [[holder, reused, 'reused']],
   );
 });
 

@@ -22,6 +22,12 @@
  * Every member joins its class by an equal answer from the class's representative of that moment: a class
  * is a star around its representative (star.ts) until a representative is handed over (`evictions`).
  *
+ * A founder — an item that starts a class of its own — is inserted between the two representatives the
+ * binary search narrowed it to, and the search compared it with both (the last step that moved `lo`
+ * compared the one below, the last that moved `hi` the one above). Those two answers are kept per bucket
+ * (`answeredLess`): a caller that checks the order of neighbouring representatives again (the kcmp engine's
+ * churn check) need not ask again what was already answered about the same two items.
+ *
  * A hint (`Comparator.hint`) names an earlier item the caller expects the item to equal (an fd inherited
  * across fork: the parent's fd of the same number). The item is first compared with the representative
  * of that item's class: one comparison when the guess is right; when it is wrong, the binary search runs
@@ -55,8 +61,10 @@ export interface Grouping<T, E> {
    * compared with the gone one only, so a class is no longer a star around its first member. */
   evictions: number;
   /** Each bucket's class representatives (first members), in comparator order when `ordered`: callers
-   * can check that order again later (a representative that changed meanwhile breaks it). */
-  buckets: { representatives: T[]; ordered: boolean }[];
+   * can check that order again later (a representative that changed meanwhile breaks it) — without asking
+   * again what the insertion already answered: `answeredLess(a, b)` is true when the search compared a
+   * founder with a neighbour it was inserted next to and the answer put `a` before `b` (see the header). */
+  buckets: { representatives: T[]; ordered: boolean; answeredLess(a: T, b: T): boolean }[];
 }
 
 interface Klass<T> {
@@ -111,6 +119,7 @@ export function groupItems<T, K, E>(
     buckets: states.map((b) => ({
       representatives: b.reps.map((k) => k.members[0] as T),
       ordered: !b.linear,
+      answeredLess: (x: T, y: T) => b.answeredLess(x, y),
     })),
   };
 }
@@ -122,6 +131,9 @@ class BucketState<T, E> {
   evictions = 0;
   /** The class of each placed item, kept only when there are hints to follow. */
   private readonly classOf: Map<T, Klass<T>> | undefined;
+  /** Per founder (ordered search only), the representatives found just below and just above it. */
+  private readonly below = new Map<T, T>();
+  private readonly above = new Map<T, T>();
 
   constructor(
     ordered: boolean,
@@ -171,6 +183,7 @@ class BucketState<T, E> {
       if (found instanceof Evicted) continue; // a dead representative left; search again
       if (typeof found === 'number') {
         const klass = { members: [item], positions: [index] };
+        if (!this.linear) this.noteNeighbours(item, found);
         this.reps.splice(this.linear ? this.reps.length : found, 0, klass);
         return klass;
       }
@@ -178,6 +191,19 @@ class BucketState<T, E> {
       found.positions.push(index);
       return found;
     }
+  }
+
+  /** Keeps the answers that placed founder `item` at `at`: greater than reps[at - 1], less than reps[at]. */
+  private noteNeighbours(item: T, at: number): void {
+    const below = this.reps[at - 1]?.members[0];
+    const above = this.reps[at]?.members[0];
+    if (below !== undefined) this.below.set(item, below);
+    if (above !== undefined) this.above.set(item, above);
+  }
+
+  /** Did the search compare `a` and `b` (a founder and its neighbour then) and put `a` first? */
+  answeredLess(a: T, b: T): boolean {
+    return this.below.get(b) === a || this.above.get(a) === b;
   }
 
   /**

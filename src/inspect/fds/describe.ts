@@ -38,7 +38,7 @@ import {
   type ScanError,
 } from './fds-report.js';
 import type { Grouped } from './grouping.js';
-import { readNames } from './names.js';
+import { confirmByName, readNames } from './names.js';
 import type { Scope } from './narrow.js';
 import { CALLS, FATE, METHODS, type Verdicts } from './verdicts.js';
 import type { WorkerPool } from './work-split.js';
@@ -71,6 +71,8 @@ export interface DescribeRun {
 }
 
 export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun): Promise<FdsReport> {
+  // before anything is counted: a row this finds gone or reused is left out like any other
+  const confirmed = await confirmByName(rows, grouped.verdicts, run.pool);
   const replaced = new Set<number>();
   for (const p of run.processes) {
     if (run.exited.has(p.pid) || !stillSame({ pid: p.pid, startTime: p.startTime })) replaced.add(p.pid);
@@ -92,6 +94,7 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
     listed.map((key) => own(key)),
     run.pool,
     run.problems,
+    confirmed,
   );
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
   const command = (pid: number) => commands.get(pid) ?? '';
@@ -267,6 +270,14 @@ function listedBy(
     // A FILE operand lists every description of its inode; a PID:FD one only its own.
     return named(key) || (files && isObjectFile(rows, members[0] as number, run.scope.objects));
   };
+}
+
+/**
+ * Whether every description of `rows` that is kept will be listed by listedBy, and so named (names.ts):
+ * `all`, and rows neither narrowed to objects nor widened by other ends (narrow.ts: then some are not).
+ */
+export function namesEveryDescription(rows: FdRows, all: boolean): boolean {
+  return all && rows.context === undefined;
 }
 
 /** Whether the row refers to one of the FILE operands (not only to a PID:FD one's inode). */

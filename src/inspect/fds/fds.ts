@@ -27,7 +27,7 @@ import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
 import { nowMs } from '../../util/clock.js';
 import { type Frozen, freeze, type NotStopped } from '../freeze.js';
 import { identify } from './buckets.js';
-import { describe } from './describe.js';
+import { describe, namesEveryDescription } from './describe.js';
 import { chooseEngine, type EngineChoice, openBpf } from './fd-engine.js';
 import { type FdRows, missedTables, readRows } from './fd-rows.js';
 import { readRowsBpf } from './fd-rows-bpf.js';
@@ -125,7 +125,8 @@ async function readTables(
     const rows = narrow(read);
     const buckets = identify(rows, options.paranoid);
     const onProgress = progress('group');
-    const grouped = await group(rows, buckets, { ...run, processes: found.processes, onProgress });
+    const namesAll = namesEveryDescription(rows, options.all);
+    const grouped = await group(rows, buckets, { ...run, processes: found.processes, onProgress, namesAll });
     const handover = handOver(tables, found.processes);
     for (const pid of handover.exited) exited.add(pid);
     for (const pid of handover.unsettled) left.add(pid);

@@ -4,7 +4,8 @@
  * a seeded generator picks — the dup2 loop of the adversary, without the scheduler's luck. Over thousands
  * of schedules no claim about two fds that never changed may be false: none merged across descriptions,
  * none split while the bucket is reported settled. The rows are real fds of this process (the re-stat
- * after grouping reads them); their identities are the script's.
+ * after grouping reads them); their identities are the script's. Scripted schedules also make the races
+ * the check and the re-stat guard happen at a chosen call, and count the calls the check makes.
  */
 import assert from 'node:assert/strict';
 import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -22,14 +23,16 @@ import { allocVerdicts, type Verdicts } from './verdicts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kcmp-bucket-'));
 const fds = Array.from({ length: 9 }, () => openSync(join(dir, 'file'), 'a+'));
+/** An fd of another file: a row of `file`'s bucket that holds it is an fd number reused since the scan. */
+const other = openSync(join(dir, 'other'), 'a+');
 after(() => {
-  for (const fd of fds) closeSync(fd);
+  for (const fd of [...fds, other]) closeSync(fd);
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** One bucket of fds `items` of this process: row i is fd items[i]. */
+/** One bucket of fds `items` of this process: row i is fd items[i], all read as `file`'s inode. */
 function job(items: number[]): GroupJob {
-  const st = fstatSync(items[0] as number);
+  const st = fstatSync(fds[0] as number);
   const rows = allocFdColumns(items.length);
   rows.fd.set(items);
   rows.dev.fill(st.dev);
@@ -122,8 +125,9 @@ test('without churn every bucket settles in one grouping, within binary insertio
     assert.deepEqual(outcome.fates, []);
     assertSound(items, truth, -1, outcome.verdicts);
     const classes = new Set(truth.values()).size;
-    // grouping ≤ n·⌈log2(classes+1)⌉; the check ≤ n − classes (second stars) + 3·classes (anchor order)
-    const bound = n * Math.ceil(Math.log2(classes + 1)) + n + 2 * classes;
+    // grouping ≤ n·⌈log2(classes+1)⌉; the check ≤ n: per class of k ≥ 2, k − 2 second-star calls and at
+    // most two R' pairs; per class of one, at most one jump (the R pairs were answered by the insertion)
+    const bound = n * Math.ceil(Math.log2(classes + 1)) + n;
     assert.ok(calls.length <= bound, `${calls.length} calls for ${n} fds in ${classes} descriptions`);
   }
 });
@@ -149,4 +153,76 @@ test('a gone representative hands over and the bucket still settles without a fa
   assert.deepEqual(outcome.fates, [[0, { kind: 'failed', syscall: 'kcmp', errno: 'EBADF' }]]);
   assertSound(items, truth, gone, outcome.verdicts);
   assert.ok(items.every((_, i) => i === 0 || memberOf(outcome.verdicts, i) >= 0));
+});
+
+/** A comparator over scripted descriptions (`truth`: fd → the description it names now, in kcmp's order). */
+function scripted(truth: (fd: number) => number): FdComparator {
+  return {
+    method: 'kcmp',
+    ordered: true,
+    compare(_ta, a, _tb, b): Comparison<ErrnoName> {
+      const [x, y] = [truth(a), truth(b)];
+      return x === y ? 0 : x < y ? -1 : 1;
+    },
+  };
+}
+
+test("the check asks no pair the insertion answered: R with R', R with its neighbours", () => {
+  const items = fds.slice(0, 5);
+  // One description of five fds: 4 calls to group, then the second star around fds[1] for the 3 others
+  // but the representative (it answered fds[1] equal when fds[1] joined).
+  const one = scripted(() => 1);
+  assert.equal(grouped(job(items), one).comparisons, 4 + 3);
+  // Five descriptions, inserted in kcmp's order: 6 calls to group; each founder met the representative
+  // below it, so the R list is answered; the jumps over the three inner classes of one fd are asked.
+  const rank = new Map(items.map((fd, i) => [fd, i]));
+  const five = scripted((fd) => rank.get(fd) as number);
+  const outcome = grouped(job(items), five);
+  assert.equal(outcome.comparisons, 6 + 3);
+  assert.deepEqual(outcome.fates, []);
+  assert.equal(new Set(items.map((_, i) => memberOf(outcome.verdicts, i))).size, 5);
+});
+
+test('a churning fd alone in its class, between two founders of one description, is jumped over', () => {
+  // a and b hold one description (2); x answers 3 to the first call that meets it, then 1: so x founds a
+  // class above a, and b, sent above x, founds another. Insertion answered a < x < b, both true when
+  // given; only the jump over x (a against b) shows that a and b are not two descriptions.
+  const [a, x, b] = fds.slice(0, 3) as [number, number, number];
+  const xs = [3, 1];
+  const comparator = scripted((fd) => (fd === x ? (xs.shift() ?? 1) : 2));
+  const outcome = grouped(job([a, x, b]), comparator);
+  const truth = new Map([
+    [a, 2],
+    [b, 2],
+  ]);
+  assertSound([a, x, b], truth, x, outcome.verdicts);
+  assert.ok(
+    outcome.fates.some(([, f]) => f.kind === 'unsettled'),
+    'the churn was caught: fds set apart',
+  );
+});
+
+test('an fd alone in its class whose number now names another file is dropped as reused', () => {
+  // Row 2's fd was read as `file` by the scan; its number names `other` now, and kcmp, comparing what it
+  // names, answers "different" from every fd of `file`: only the re-stat sees that the row is stale.
+  const items = [fds[0], fds[1], other] as number[];
+  const outcome = grouped(
+    job(items),
+    scripted((fd) => (fd === other ? 2 : 1)),
+  );
+  assert.deepEqual(outcome.fates, [[2, { kind: 'reused' }]]);
+  assert.deepEqual(outcome.classes, [[0, 1]]);
+});
+
+test("a member both stars proved equal is not stat'ed again: its equal answers placed it", () => {
+  // The script answers that row 2 names the description of rows 0 and 1, as kcmp would had its number been
+  // re-pointed there: equal answers from two anchors that held still prove it named this inode when it
+  // was compared, so it is not stat'ed again (a stat would see `other`, what the fd really holds here).
+  const items = [fds[0], fds[1], other] as number[];
+  const outcome = grouped(
+    job(items),
+    scripted(() => 1),
+  );
+  assert.deepEqual(outcome.fates, []);
+  assert.deepEqual(outcome.classes, [[0, 1, 2]]);
 });

@@ -9,7 +9,10 @@
  *      class of the same fd number in the table it was likely inherited from (its parent's, else its
  *      previous sibling's): one call proves an inherited fd, instead of log2(classes);
  *   2. verify, so that no single fd that changes under the comparisons can make a false answer (below);
- *   3. re-stat every fd that was compared: a changed (dev, ino) means its number was reused; it is dropped.
+ *   3. re-stat every fd left alone in its class: a changed (dev, ino) means its number was reused; it is
+ *      dropped (below: why the others need no re-stat). When every description will be named
+ *      (`confirmByName`), the stat that checks its name after the readlink is that re-stat (names.ts): the
+ *      fd is marked `unconfirmed` instead, and not stat'ed twice.
  *
  * Why step 2. kcmp compares whatever file each fd number names AT THAT MOMENT, holding no reference. A target
  * that re-points one fd with dup2 between two opens D1, D2 of a file (or closes it and reuses its number)
@@ -21,23 +24,42 @@
  *
  *   same: every class is proven by TWO stars with different anchors, R (the representative it was grouped
  *         by) and R' (its second member):  x ═ R ═ y  and  x ═ R' ═ y.  Whichever of R, R' churns, the
- *         other star holds. A second star costs what the old re-check cost (one call per member); when the
- *         grouping handed a gone representative over (engine.ts `evictions`) the first is rebuilt too.
+ *         other star holds. A second star costs one call per member but R: R' joined by an equal
+ *         answer from R itself, and a claim about R and R' needs no fd between them. When the grouping
+ *         handed a gone representative over (engine.ts `evictions`) the first star is rebuilt, and then R
+ *         is in the second too (R' may have met only the gone one).
  *   different: the classes' anchors must be strictly increasing in kcmp's order, checked between
  *         neighbours twice: along the R's and along the R''s (a class of one fd has R = R'), and across
  *         each class of one fd (its left and right neighbours' R), so that a chain  x ═ R_A < … < R_B ═ y
  *         avoids any one fd: a churning R_C is skipped by the other list, a churning single fd by the
- *         jump over it.
+ *         jump over it. A pair the insertion already compared is not asked again (engine.ts
+ *         `answeredLess`: each class's founder met both neighbours it was inserted between, so the R
+ *         list is mostly answered before the check begins).
  *
- * Each claim is then true at one moment even if one fd changes as it likes. A check that fails names its
- * suspects — the fds whose answers disagreed, one of which changed — which are set apart as 'unsettled'
- * (each a description of its own, certain: false), and the rest of the bucket is grouped again (twice at
- * most; after that all its fds are 'unsettled', never merged on a guess): a target churning one fd costs
- * that fd and a few of its neighbours, not every holder of the file. Two
- * or more fds changing in concert are not covered: only --stop (a snapshot) is. An fd found gone meanwhile
- * (closed, exited) is marked gone and skipped — what remains is checked — so a scan under churn is not redone
- * for every fd that closes; a gone anchor hands over by the one rule of star.ts. An fd that could not be
- * compared this time (--borrow at its fd limit: EMFILE) is marked uncompared and skipped alike.
+ * An answer need not be fresh: an fd that held still names one description from its stat to the end of
+ * the scan, and kcmp orders two live files the same way every time it is asked, so an answer about two
+ * such fds is true at any moment; the chains above avoid the one fd that did not hold still, whenever
+ * their answers were given. Each claim is then true at one moment even if one fd changes as it likes.
+ *
+ * A check that fails names its suspects — the fds whose answers disagreed, one of which changed — which are
+ * set apart as 'unsettled' (each a description of its own, certain: false), and the rest of the bucket is
+ * grouped again (twice at most; after that all its fds are 'unsettled', never merged on a guess): a target
+ * churning one fd costs that fd and a few of its neighbours, not every holder of the file. Two or more fds
+ * changing in concert are not covered: only --stop (a snapshot) is. An fd found gone meanwhile (closed,
+ * exited) is marked gone and skipped — what remains is checked — so a scan under churn is not redone for
+ * every fd that closes; a gone anchor hands over by the one rule of star.ts. An fd that could not be compared
+ * this time (--borrow at its fd limit: EMFILE) is marked uncompared and skipped alike.
+ *
+ * Why step 3 re-stats only an fd alone in its class. A member of a class of two or more was answered equal
+ * to both anchors (to the other member, in a class of two), and one of those held still: so when it was
+ * compared, its number named a description of this bucket's inode, which is what its row claims — a later
+ * reuse of the number is a change after the comparisons, as after the scan. An fd alone in its class was
+ * answered only "different": had its number been closed and reused for another file between the scan's
+ * stat and the comparisons, those answers were about that other file, and its row would claim a description
+ * of this inode that no comparison saw (perhaps one it shared: a dup closed and reused becomes a false
+ * "different"). The re-stat after the last comparison catches a reuse that lasts (another inode, or closed);
+ * a number re-pointed back to this inode before the re-stat (two changes of one fd) is caught by neither
+ * this nor the names' check — only --stop is.
  *
  * The borrow comparator (equality only, linear buckets) compares copies of the representatives it HOLDS:
  * a held copy is one description for as long as it is held, so its stars cannot be fooled and no order
@@ -73,6 +95,9 @@ export interface GroupJob {
   verdicts: Verdicts;
   /** When kcmp cannot be used here: what probing it found (its errno, if it answered one). */
   blocked?: ProbeResult;
+  /** Every kept description will be named, each name checked by a stat after its readlink: step 3 leaves
+   * the re-stat to that check (the header). */
+  confirmByName?: boolean;
 }
 
 /** Groupings of one bucket before its fds are given up as uncertain. */
@@ -205,7 +230,9 @@ function groupBucket({ job, comparator, compare, dirs, out }: Context, bucket: I
     const check = verified(grouping, compare, out);
     if (check === true) {
       comparator.reset?.();
-      restat(job, dirs, grouping.classes.flat(), out);
+      const lone = loneMembers(grouping.classes, out);
+      if (job.confirmByName) for (const i of lone) out.verdicts.unconfirmed[i] = 1;
+      else restat(job, dirs, lone, out);
       return grouping.classes;
     }
     // One of the suspects changed under the check: set them apart (each a description of its own,
@@ -235,7 +262,7 @@ function verified(grouping: Grouping<number, ErrnoName>, compare: Compare, out: 
   if (!order?.ordered) return true;
   for (;;) {
     const lists = anchorLists(order.representatives, anchors, out);
-    const answer = increasing(lists, compare, out);
+    const answer = increasing(lists, { compare, answered: order.answeredLess }, out);
     if (answer !== GONE) return answer;
   }
 }
@@ -250,11 +277,12 @@ interface Anchors {
 
 /**
  * The two stars of one class: the grouping's own around its representative (rebuilt when a representative
- * was handed over during the grouping), and a second around its second member, which meets the
- * representative last — so that a gone second anchor hands over to another member, not to the first
- * star's anchor. When a member answers anything but equal, the suspects are the two anchors: the members
- * were each proven equal to both, so unless an anchor changed, a member did — and one churning member
- * among several answers alone, while a churning anchor makes many answer.
+ * was handed over during the grouping), and a second around its second member. The representative is in
+ * the second star only when the first was rebuilt (the header), and then it meets the second anchor last —
+ * so that a gone second anchor hands over to another member, not to the first star's anchor. When a member
+ * answers anything but equal, the suspects are the two anchors: the members were each proven equal to both,
+ * so unless an anchor changed, a member did — and one churning member among several answers alone, while a
+ * churning anchor makes many answer.
  */
 function provenTwice(members: number[], evicted: boolean, compare: Compare, out: Marks): Anchors | Failed {
   let first = members;
@@ -264,7 +292,9 @@ function provenTwice(members: number[], evicted: boolean, compare: Compare, out:
     first = star.equal;
   }
   if (first.length < 2) return { first, second: first };
-  const star = proveStar(first[1] as number, [...first.slice(2), first[0] as number], compare);
+  const others = first.slice(2);
+  if (evicted) others.push(first[0] as number);
+  const star = proveStar(first[1] as number, others, compare);
   if (!settle(star, out))
     return { suspects: [first[0] as number, first[1] as number, ...lone(star.unequal)] };
   return { first, second: star.equal };
@@ -299,9 +329,15 @@ function anchorLists(reps: readonly number[], anchors: ReadonlyMap<number, Ancho
 const GONE = Symbol('gone');
 
 /** The anchors strictly increasing along both lists and across every class of one fd (the header); a
- * pair out of order makes its two fds the suspects. */
-function increasing({ r, r2 }: { r: number[]; r2: number[] }, compare: Compare, out: Marks) {
+ * pair out of order makes its two fds the suspects. `answered`: pairs the insertion already found in
+ * order, not asked again. */
+function increasing(
+  { r, r2 }: { r: number[]; r2: number[] },
+  { compare, answered }: { compare: Compare; answered: (a: number, b: number) => boolean },
+  out: Marks,
+) {
   const less = (a: number, b: number): true | Failed | typeof GONE => {
+    if (answered(a, b)) return true;
     const c = compare(a, b);
     if (typeof c === 'number' && c < 0) return true;
     if (!(c instanceof CompareFailure)) return { suspects: [a, b] };
@@ -318,6 +354,23 @@ function increasing({ r, r2 }: { r: number[]; r2: number[] }, compare: Compare, 
     }
   }
   return true;
+}
+
+/** The live members of the classes left with fewer than two (step 3 of the header: the fds no equal answer
+ * placed). */
+function loneMembers(classes: readonly number[][], out: Marks): number[] {
+  const items: number[] = [];
+  for (const members of classes) {
+    let live = 0;
+    let last = -1;
+    for (let m = 0; m < members.length && live < 2; m++) {
+      if (!out.live(members[m] as number)) continue;
+      live++;
+      last = members[m] as number;
+    }
+    if (live === 1) items.push(last);
+  }
+  return items;
 }
 
 /** Re-stats each item still live: an fd gone since, or whose number now names another file, is dropped. */

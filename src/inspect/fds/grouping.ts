@@ -33,6 +33,8 @@ export interface GroupRun {
   how: ScanMethod;
   pool: WorkerPool | undefined;
   processes: readonly SelectedProcess[];
+  /** Every kept description will be named (describe.ts `namesEveryDescription`); false when unknown. */
+  namesAll?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -81,6 +83,8 @@ async function insertAll(
     bucketRows: buckets.rows,
     verdicts,
     ...(how.blocked ? { blocked: how.blocked } : {}),
+    // the bpf engine's rows are named by its pass, with no check to stand for a re-stat
+    confirmByName: run.namesAll === true && rows.nameOf === undefined,
   };
   const jobs = packJobs(buckets, insert).map((ranges) => ({ ...base, ranges }));
   const size = (job: GroupJob) => {

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { decided } from '../../../test/helpers/verdicts.js';
 import { allocFdColumns } from '../../procfs/fds.js';
 import type { FdRows } from './fd-rows.js';
 import { Problems } from './fds-problems.js';
-import { readNames } from './names.js';
+import { confirmByName, readNames } from './names.js';
+import { allocVerdicts } from './verdicts.js';
 
 /** An fd number this process never has open (the runner's soft RLIMIT_NOFILE is far below it): readlink
  * and stat of it are ENOENT. Not one we close: the runner may reuse a closed number at any time. */
@@ -86,5 +88,31 @@ test("readNames: a socket is named socket:[INO] with the kernel's name of its pr
     );
   } finally {
     server.close();
+  }
+});
+
+test('confirmByName: the name check of an fd left unconfirmed is its re-stat: gone or reused, it is left out', async () => {
+  const open = openSync('/proc/self/status', 'r');
+  const reused = openSync('/proc/self/stat', 'r');
+  try {
+    const st = fstatSync(open);
+    const other = fstatSync(reused);
+    const rows = ownRows([open, closed, reused, open], [st, st, { dev: other.dev, ino: other.ino + 1 }, st]);
+    const v = allocVerdicts(rows.errno, false);
+    v.unconfirmed.set([1, 1, 1, 0]); // the last was stat'ed by the group stage: not named here
+    const named = await confirmByName(rows, v, undefined);
+    assert.deepEqual([...named.keys()], [0]);
+    assert.match(named.get(0)?.name as string, /^\/proc\/\d+\/status$/);
+    assert.deepEqual(decided(v, [0, 1, 2, 3]).fates, [
+      [1, { kind: 'failed', syscall: 'stat', errno: 'ENOENT' }],
+      [2, { kind: 'reused' }],
+    ]);
+    const problems = new Problems();
+    const confirmed = new Map([[0, { name: 'as confirmed', protocol: '' }]]);
+    const { names } = await readNames(rows, [[0], [3]], undefined, problems, confirmed);
+    assert.deepEqual(names, ['as confirmed', named.get(0)?.name], 'a confirmed name is not read again');
+  } finally {
+    closeSync(open);
+    closeSync(reused);
   }
 });

@@ -14,14 +14,21 @@
  * A socket's link always reads `socket:[INO]` (sockfs_dname(), since 2.6): what is read in the readlink's
  * place is its protocol, the kernel's name for it (socket-protocol.ts: lsfd's TYPE), checked by the same
  * stat after it. The bpf engine's pass names sockets too, but not their protocol: read after it, by path.
+ *
+ * That stat is also the re-stat of an fd the group stage compared and left alone in its class
+ * (group-bucket.ts: its place rests on "different" answers only, true of this inode only if its number was
+ * not reused for another file since the scan): when every description is named, such a row is marked
+ * `unconfirmed` and named here before the descriptions are counted (confirmByName), and a check that finds
+ * it gone or reused leaves it out, as the group stage's own re-stat would have — one stat, not two.
  */
 
 import { type FdDir, FdDirs } from '../../procfs/fd-dir.js';
 import { S_IFMT, S_IFSOCK } from '../../procfs/kinds.js';
 import { readSocketProtocol, type SocketProtocolName } from '../../procfs/socket-protocol.js';
-import { type ErrnoName, errnoName } from '../../sys/errno.js';
+import { type ErrnoName, errnoName, errnoNumber } from '../../sys/errno.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { Problems } from './fds-problems.js';
+import { FATE, fail, live, restatRow, type Verdicts } from './verdicts.js';
 import { JOB_SIZE, runJobs, type WorkerPool } from './work-split.js';
 
 /** Why a name could not be read: the readlink (a socket's getxattr) or the stat after it failed, or the
@@ -37,18 +44,65 @@ export interface DescriptionNames {
   protocols: SocketProtocolName[];
 }
 
+/** A checked name, and the protocol when it is a socket's (''). */
+export interface Named {
+  name: string;
+  protocol: SocketProtocolName;
+}
+
+/**
+ * The checked name of each row the group stage left unconfirmed (the header), by row. A row whose check
+ * finds it gone or its number reused is given that fate (verdicts.ts), and its error row is made with the
+ * others'; one whose name cannot be read is stat'ed alone, as the group stage would have, and named again
+ * with the rest (readNames says why it cannot be).
+ */
+export async function confirmByName(
+  rows: FdRows,
+  v: Verdicts,
+  pool: WorkerPool | undefined,
+): Promise<Map<number, Named>> {
+  const targets: number[] = [];
+  for (let row = 0; row < v.unconfirmed.length; row++)
+    if (v.unconfirmed[row] === 1 && live(v, row)) targets.push(row);
+  const named = new Map<number, Named>();
+  if (targets.length === 0) return named;
+  const read = await readChecked(rows, targets, pool);
+  const dirs = new FdDirs();
+  try {
+    targets.forEach((row, j) => {
+      const why = read.unnamed.get(j);
+      if (why === undefined)
+        named.set(row, { name: read.names[j] as string, protocol: read.protocols[j] as string });
+      else if (why.kind === 'reused') fail(v, row, FATE.reused);
+      else if (why.syscall === 'stat') fail(v, row, FATE.failed, 'stat', errnoNumber(why.errno));
+      else {
+        const [fd, dev, ino] = [rows.fd[row], rows.dev[row], rows.ino[row]] as number[];
+        restatRow(v, row, dirs.get(tableOf(rows, row).tid), fd as number, dev as number, ino as number);
+      }
+    });
+  } finally {
+    dirs.close();
+  }
+  return named;
+}
+
 /** The name of each description (given as its rows, first holder first); '' when no holder's link reads,
- * and then an error row says why the first holder's did not. */
+ * and then an error row says why the first holder's did not. `confirmed`: names confirmByName read, by
+ * row. */
 export async function readNames(
   rows: FdRows,
   descriptions: readonly ArrayLike<number>[],
   pool: WorkerPool | undefined,
   problems: Problems,
+  confirmed: ReadonlyMap<number, Named> = new Map(),
 ): Promise<DescriptionNames> {
-  // The bpf engine's pass read each file's name with its inode: nothing to read again, nothing to check.
-  const names = descriptions.map((members) => rows.nameOf?.(members[0] as number) ?? '');
-  const protocols = names.map((name, i) =>
-    name === '' ? '' : protocolOf(rows, descriptions[i] as ArrayLike<number>),
+  // Names confirmByName read are not read again. The bpf engine's pass read each file's name with its
+  // inode: nothing to read again, nothing to check.
+  const known = descriptions.map((members) => confirmed.get(members[0] as number));
+  const names = descriptions.map((members, i) => known[i]?.name ?? rows.nameOf?.(members[0] as number) ?? '');
+  const protocols = names.map(
+    (name, i) =>
+      known[i]?.protocol ?? (name === '' ? '' : protocolOf(rows, descriptions[i] as ArrayLike<number>)),
   );
   const unread = names.flatMap((name, i) => (name === '' ? [i] : []));
   const read = await readChecked(

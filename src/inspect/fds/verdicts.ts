@@ -61,6 +61,9 @@ const METHOD_CODE = new Map(METHODS.map((m, i) => [m, i]));
 export interface Verdicts {
   description: Int32Array;
   fate: Uint8Array;
+  /** 1 on a member the group stage did not stat again after comparing it (an fd alone in its class, when
+   * every description is named: group-bucket.ts): the name check's stat confirms it (names.ts). */
+  unconfirmed: Uint8Array;
   /** With fate failed or uncompared: the call that failed (CALLS) and its errno number. */
   call: Uint8Array;
   errno: Uint16Array;
@@ -78,6 +81,7 @@ export function allocVerdicts(statErrno: Uint16Array, shared: boolean): Verdicts
   const v: Verdicts = {
     description: of(Int32Array, 4),
     fate: of(Uint8Array, 1),
+    unconfirmed: of(Uint8Array, 1),
     call: of(Uint8Array, 1),
     errno: of(Uint16Array, 2),
     method: of(Uint8Array, 1),
