@@ -22,7 +22,7 @@
  *    --write also replaces the "## Start-up (one small process)" section of bench/README.md.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -84,30 +84,37 @@ function contenders(pid) {
 }
 
 /** Written by every probed run as it exits: what it loaded, on fd 3. */
-const PRELOAD = `process.on('exit', () => require('node:fs').writeSync(3, JSON.stringify({
+const PRELOAD = `process.on('exit', () => require('node:fs').writeFileSync(process.env.KCMP_BENCH_LOADS, JSON.stringify({
   builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')),
   koffi: Object.keys(require.cache).some((file) => /[\\/](koffi|@koromix)[\\/]/.test(file)),
   cachedDataRejected: require.cache[process.argv[1]]?.exports?.script?.cachedDataRejected ?? null,
 })));`;
 
-/** What one run of `args` loads (node -r PRELOAD), stdout and stderr to files as in the timed runs. */
+/**
+ * What one run of `args` loads (node -r PRELOAD), stdout and stderr to files as in the timed runs. The
+ * report goes to a file too: a pipe from here would be a socket (libuv's socketpair), and the SIGUSR1 guard
+ * loads node:inspector wherever the process holds one (src/util/sigusr1-guard.ts).
+ */
 function loads(args) {
   mkdirSync(BUILD_DIR, { recursive: true });
   const preload = join(BUILD_DIR, 'startup-loads.cjs');
   const errors = join(BUILD_DIR, 'startup-loads.err');
+  const report = join(BUILD_DIR, 'startup-loads.json');
   writeFileSync(preload, PRELOAD);
+  rmSync(report, { force: true });
   const out = openSync('/dev/null', 'w');
   const err = openSync(errors, 'w');
   try {
     const r = spawnSync(process.execPath, ['-r', preload, ...args], {
-      stdio: ['ignore', out, err, 'pipe'],
+      stdio: ['ignore', out, err],
+      env: { ...process.env, KCMP_BENCH_LOADS: report },
       encoding: 'utf8',
     });
     if (r.status !== 0)
       throw new Error(
         `node ${args.join(' ')}: exit ${r.status ?? r.signal}: ${readFileSync(errors, 'utf8')}`,
       );
-    return JSON.parse(r.output[3]);
+    return JSON.parse(readFileSync(report, 'utf8'));
   } finally {
     closeSync(out);
     closeSync(err);
