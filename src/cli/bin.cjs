@@ -15,8 +15,9 @@
  * spread, and 1 MiB higher (objects promoted sooner). What it costs a short command: V8 takes a code cache
  * only under the flags it was made with, and Node's embedded cache of its own built-in modules was made
  * with none, so each built-in module a command loads beyond Node's start-up snapshot is compiled from
- * source (stream, assert, os, vm: 2.5 ms → 9–12 ms): `kcmp fds -p PID` 1.08× the time without the flag,
- * per round (interquartile 1.00–1.15, 60 rounds, load 2.2). The /bin/sh itself: 0.99× `node FLAGS BIN`.
+ * source (stream, assert, inspector, os, vm: 2.5 ms → 9–12 ms): `kcmp fds -p PID` takes 1.08× the time
+ * without the flag, per round (interquartile 1.00–1.15, 60 rounds, load 2.2). The /bin/sh itself: 0.99×
+ * `node FLAGS BIN`.
  * V8 sizes its heap when the isolate is made: v8.setFlagsFromString() afterwards changes nothing, so the
  * flag must be on Node's command line. Worker threads (the fd scan's) take it too, V8's flags being the
  * process's: a Worker's new space peaked at 8 MiB with it, 32 without (Node 20; no resourceLimits given).
