@@ -24,6 +24,7 @@ import { readRowsBpf } from '../src/inspect/fds/fd-rows-bpf.js';
 import { fdTables } from '../src/inspect/fds/fd-tables.js';
 import type { FdsReport } from '../src/inspect/fds/fds-report.js';
 import { allocVerdicts } from '../src/inspect/fds/verdicts.js';
+import { FdDirs } from '../src/procfs/fd-dir.js';
 import { selectProcesses } from '../src/procfs/select.js';
 import { sysDupfdQuery } from '../src/sys/fcntl.js';
 import { sysKcmp } from '../src/sys/kcmp.js';
@@ -140,7 +141,9 @@ function provePass(root: number, top: number): BucketProof[] {
       return r;
     };
     const verdicts = allocVerdicts(rows.errno, false);
-    const proof = proveProposal(rows, members, verdicts, call);
+    const dirs = new FdDirs();
+    const proof = proveProposal(rows, members, verdicts, dirs, call);
+    dirs.close();
     const classes = decided(verdicts, members).classes;
     proofs.push({ reused, refuted, proven: proof.proven ? classes.map((c) => c.map(name)) : null });
   }
@@ -325,7 +328,7 @@ test('bpf engine: names come from the pass, byte for byte as the kcmp engine rea
   const pids = `${f.pids.main},${f.pids.child}`;
   const dir = String(f.values.dir);
   // A deleted file held open, and a path longer than the pass's room for a name (the link is read then).
-  const long = `${dir}${'d'.repeat(250)}/${'e'.repeat(250)}/file`; // > NAME_ROOM (448)
+  const long = `${dir}${'d'.repeat(250)}/${'e'.repeat(250)}/file`; // > NAME_ROOM (416)
   mkdirSync(dirname(long), { recursive: true });
   writeFileSync(long, '');
   writeFileSync(`${dir}deleted`, '');

@@ -9,8 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { bpfBlocker } from '../src/inspect/fds/fd-engine.js';
 import type { Description, FdsReport } from '../src/inspect/fds/fds-report.js';
 import { mkfds } from './fixture/mkfds.js';
 import { seccompWrapper } from './fixture/seccomp.js';
@@ -277,6 +280,32 @@ test('with --borrow, a socket whose namespace no process is in is named through 
     row?.message ?? '',
     /^socket:\[\d+\] \(fd \d+ of process \d+\) could not be named: pidfd_getfd failed: EPERM/,
   );
+});
+
+test('the bpf engine gives each socket the TYPE the kcmp engine reads, from its pass: no getxattr', async (t) => {
+  const why = bpfBlocker();
+  if (why) return t.skip(why);
+  if (spawnSync('strace', ['-V']).status !== 0) return t.skip('strace is not installed');
+  const f = await mkfds(t, 'socket_protocols');
+  if (!f) return;
+  const main = String(f.pids.main);
+  const types = (engine: string, wrapper?: string[]) =>
+    rawRows(['fds', '-p', main, '--all', '--engine', engine, '-o', 'FD,TYPE'], wrapper ? { wrapper } : {})
+      .map((cells) => cells.join(' '))
+      .sort();
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-strace-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const trace = join(dir, 'trace');
+  const strace = ['strace', '-f', '-qq', '-e', 'trace=getxattr,lgetxattr', '-o', trace];
+  const kcmp = types('kcmp', strace);
+  const getxattrs = () =>
+    readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((l) => /getxattr\(/.test(l)).length;
+  assert.ok(getxattrs() >= 5, "the kcmp engine reads each socket's protocol by getxattr (the trace sees it)");
+  assert.deepEqual(types('bpf', strace), kcmp);
+  assert.equal(getxattrs(), 0, 'the bpf engine read every protocol in its pass');
+  assert.ok(kcmp.includes(`${f.fds.udplite} UDP-Lite`));
 });
 
 /** A current lsfd (2.39+, whose TYPE is a socket's protocol): $LSFD, else lsfd on the PATH; or why none. */

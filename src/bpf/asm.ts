@@ -25,6 +25,7 @@ const OP = {
   AND64_IMM: 0x57, // BPF_ALU64 | BPF_AND | BPF_K
   JA: 0x05, // BPF_JMP | BPF_JA
   JEQ_IMM: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
+  JNE_IMM: 0x55, // BPF_JMP | BPF_JNE | BPF_K
   JNE_REG: 0x5d, // BPF_JMP | BPF_JNE | BPF_X
   JGT_IMM: 0x25, // BPF_JMP | BPF_JGT | BPF_K (unsigned)
   JSGT_IMM: 0x65, // BPF_JMP | BPF_JSGT | BPF_K (signed)
@@ -97,6 +98,11 @@ export class Assembler {
   /** if (dst < imm) goto label, unsigned */
   jltImm(dst: Reg, imm: number, label: string): this {
     return this.jump(OP.JLT_IMM, dst, imm, label);
+  }
+
+  /** if (dst != imm) goto label */
+  jneImm(dst: Reg, imm: number, label: string): this {
+    return this.jump(OP.JNE_IMM, dst, imm, label);
   }
 
   /** if (dst != src) goto label */

@@ -18,9 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { mkfds } from '../../test/fixture/mkfds.js';
+import { readSocketProtocol } from '../procfs/socket-protocol.js';
 import { Assembler } from './asm.js';
 import { Btf, BtfError, VMLINUX_BTF } from './btf.js';
-import { TaskFileIterator, type TaskFileRecords } from './task-file-iter.js';
+import { loadProgram, TaskFileIterator, type TaskFileRecords } from './task-file-iter.js';
 import { ITER_FUNC, RECORD, taskFileProgram } from './task-file-program.js';
 
 const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -66,14 +67,18 @@ test('BTF: struct members of this kernel, through anonymous unions; the program 
   assert.throws(() => btf.member('file', 'no_such_member'), BtfError);
   assert.throws(() => btf.find('struct', 'no_such_struct_kcmp'), BtfError);
   for (const names of [false, true]) {
-    for (const pids of ['initial', 'reader'] as const) {
-      const program = taskFileProgram(btf, { names, pids });
-      assert.equal(program.length % 8, 0);
-      assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+    for (const protocols of [false, true]) {
+      for (const pids of ['initial', 'reader'] as const) {
+        const program = taskFileProgram(btf, { names, protocols, pids });
+        assert.equal(program.length % 8, 0);
+        assert.equal(program[program.length - 8], 0x95, 'ends with exit');
+      }
     }
   }
-  const size = (names: boolean, pids: 'initial' | 'reader') => taskFileProgram(btf, { names, pids }).length;
+  const size = (names: boolean, pids: 'initial' | 'reader', protocols = false) =>
+    taskFileProgram(btf, { names, protocols, pids }).length;
   assert.ok(size(true, 'initial') > size(false, 'initial'));
+  assert.ok(size(false, 'initial', true) > size(false, 'initial'));
   assert.ok(size(false, 'reader') > size(false, 'initial'), 'a copy of the pid loads per namespace level');
   assert.equal(RECORD.size % 8, 0);
 });
@@ -120,12 +125,20 @@ function btfOf(types: number[], strings: string): Buffer {
   ]);
 }
 
-test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside itself) is refused, not followed forever', (t) => {
+/** A path for a BTF file, in a directory removed after the test. */
+function scratchBtf(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'kcmp-btf-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'vmlinux');
-  const STRUCT = 4 << 24;
-  const TYPEDEF = 8 << 24;
+  return join(dir, 'vmlinux');
+}
+
+/** BTF kinds, in a type record's info word (bits 24–28). */
+const INT = 1 << 24;
+const STRUCT = 4 << 24;
+const TYPEDEF = 8 << 24;
+
+test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside itself) is refused, not followed forever', (t) => {
+  const path = scratchBtf(t);
   // id 1: struct "s" { <anonymous> of type `inner`; }, 8 bytes; ids 2 and 3: typedefs "t" of each other.
   const structWith = (inner: number) => [1, STRUCT | 1, 8, 0, inner, 0];
   const typedefs = [3, TYPEDEF, 3, 3, TYPEDEF, 2];
@@ -138,13 +151,24 @@ test('BTF: a malformed file that loops (typedefs in a cycle, a struct inside its
   assert.throws(() => Btf.load(path), /malformed BTF header/, 'the strings end past the end of the file');
 });
 
+test("BTF: a name found where it shares a longer name's tail; an unknown kind is refused", (t) => {
+  const path = scratchBtf(t);
+  // id 1: int "xs" (4 bytes); id 2: struct "s" { xs x; }, its name the tail of "xs" (no "\0s\0" anywhere).
+  const types = [1, INT, 4, 32, 2, STRUCT | 1, 4, 4, 1, 0];
+  writeFileSync(path, btfOf(types, '\0xs\0x\0'));
+  assert.equal(Btf.load(path).find('struct', 's'), 2);
+  assert.deepEqual(Btf.load(path).member('s', 'x'), { offset: 0, size: 4 });
+  writeFileSync(path, btfOf([...types, 0, 31 << 24, 0], '\0xs\0x\0'));
+  assert.throws(() => Btf.load(path), /unknown BTF kind 31/);
+});
+
 test('the program with names and the one without read the same records; only the first carries names', async (t) => {
   if (process.getuid?.() !== 0 || !existsSync(VMLINUX_BTF)) return t.skip('loading BPF needs root and BTF');
   const f = await mkfds(t, 'dups');
   if (!f) return;
   const pid = f.pids.main as number;
   const read = (names: boolean, pids: 'initial' | 'reader' = 'initial') => {
-    const iter = TaskFileIterator.load(VMLINUX_BTF, { names, pids });
+    const iter = TaskFileIterator.load(VMLINUX_BTF, { names, protocols: names, pids });
     try {
       return { names: iter.names, records: iter.read(pid) };
     } finally {
@@ -174,4 +198,54 @@ test('the program with names and the one without read the same records; only the
     return names.bytes.subarray(start, start + (names.length[i] as number)).toString();
   };
   assert.equal(nameOf(f.fds.file as number), readlinkSync(`/proc/${pid}/fd/${f.fds.file}`));
+});
+
+test("the pass reads each socket's protocol name as getxattr(system.sockprotoname) gives it, and none for other files", async (t) => {
+  if (process.getuid?.() !== 0 || !existsSync(VMLINUX_BTF)) return t.skip('loading BPF needs root and BTF');
+  const f = await mkfds(t, 'socket_protocols');
+  if (!f) return;
+  const pid = f.pids.main as number;
+  const iter = TaskFileIterator.load(VMLINUX_BTF, {});
+  let records: TaskFileRecords;
+  try {
+    if (!iter.protocols) return t.skip('this kernel withholds bpf_probe_read_kernel_str (lockdown)');
+    records = iter.read(pid);
+  } finally {
+    iter.close();
+  }
+  const protocols = records.protocols as NonNullable<TaskFileRecords['protocols']>;
+  const protocolOf = (fd: number) => {
+    const i = Array.from(records.fd).findIndex((x, j) => x === fd && records.tid[j] === pid);
+    assert.ok(i >= 0, `fd ${fd} is in the pass`);
+    const id = protocols.id[i] as number;
+    return id === 0 ? undefined : protocols.names[id - 1];
+  };
+  const expected: [string, string][] = [
+    ['tcp', 'TCP'],
+    ['udp', 'UDP'],
+    ['udplite', 'UDP-Lite'],
+    ['unixDgram', 'UNIX'],
+  ];
+  for (const [key, protocol] of expected) {
+    const fd = f.fds[key] as number;
+    assert.equal(protocolOf(fd), protocol, key);
+    assert.equal(readSocketProtocol(pid, fd), protocol, `${key}: what the xattr says`);
+  }
+  assert.equal(protocolOf(f.fds.pipe as number), undefined, 'a pipe has no protocol');
+});
+
+test('a load the verifier gave up on for a pending signal (EAGAIN) is tried again, up to five times', () => {
+  const EAGAIN = 11;
+  /** A load that answers EAGAIN `refusals` times, then fd 42; it counts its calls. */
+  const interrupted = (refusals: number) => {
+    let calls = 0;
+    const load = () => ({ fd: calls++ < refusals ? -EAGAIN : 42, log: '' });
+    return { load, calls: () => calls };
+  };
+  const twice = interrupted(2);
+  assert.equal(loadProgram(new Uint8Array(8), 1, 'a program', twice.load), 42);
+  assert.equal(twice.calls(), 3, 'two refusals, then the load');
+  const always = interrupted(Number.POSITIVE_INFINITY);
+  assert.throws(() => loadProgram(new Uint8Array(8), 1, 'a program', always.load), /EAGAIN/);
+  assert.equal(always.calls(), 6, 'five attempts, then one with the log');
 });

@@ -59,7 +59,17 @@ export interface Member {
   size: number;
 }
 
-export class Btf {
+/** What a BPF program's builder asks of the kernel's BTF (Btf reads it; program-layout.ts replays it). */
+export interface BtfLayout {
+  /** The id of the type of kind `kind` named `name`. Throws BtfError when there is none. */
+  find(kind: 'struct' | 'func', name: string): number;
+  /** Member `name` of struct `struct`, looked up through anonymous structs and unions. */
+  member(struct: string, name: string): Member;
+  /** The size in bytes of struct `struct` (an element's stride in an array of them). */
+  structSize(struct: string): number;
+}
+
+export class Btf implements BtfLayout {
   /** The file as 32-bit words (the type section is 4-byte aligned; the header too). */
   private readonly words: Uint32Array;
   private readonly strings: number;
@@ -67,6 +77,7 @@ export class Btf {
   private readonly at: Int32Array;
   private readonly count: number;
   private readonly found = new Map<string, number>();
+  private readonly stringSection: Buffer;
 
   private constructor(private readonly bytes: Uint8Array) {
     if (bytes.length < 24 || bytes.byteOffset % 4 !== 0) throw new BtfError('not a BTF file (too short)');
@@ -82,6 +93,11 @@ export class Btf {
     if (typeStart % 4 !== 0 || typeEnd > bytes.length || stringsEnd > bytes.length) {
       throw new BtfError('malformed BTF header');
     }
+    this.stringSection = Buffer.from(
+      bytes.buffer,
+      bytes.byteOffset + this.strings,
+      stringsEnd - this.strings,
+    );
     this.at = indexTypes(this.words, typeStart >>> 2, typeEnd >>> 2);
     this.count = this.at.length;
   }
@@ -96,23 +112,21 @@ export class Btf {
 
   /** The id of the type of kind `kind` named `name`. Throws BtfError when there is none. */
   find(kind: 'struct' | 'func', name: string): number {
-    const known = this.found.get(`${kind} ${name}`);
+    const key = `${kind} ${name}`;
+    const known = this.found.get(key);
     if (known !== undefined) return known;
     const wanted = kind === 'struct' ? KIND.STRUCT : KIND.FUNC;
     // vmlinux BTF stores each distinct name once: find it in the string section (a native search), then
-    // the type by its name offset; byte by byte only if the name is stored more than once.
-    const nameOff = this.nameOffset(name);
+    // the type by its name offset — one compare per type, no string read; byte by byte only if the name
+    // is stored more than once, or shares a longer name's tail (the format allows both).
+    const at = this.stringSection.indexOf(`\0${name}\0`, 0, 'latin1');
     const target = Buffer.from(`${name}\0`, 'latin1');
-    for (const exact of [true, false]) {
-      for (let id = 1; nameOff >= 0 && id < this.count; id++) {
-        const w = this.at[id] as number;
-        const off = this.words[w] as number;
-        if (this.kind(w) !== wanted || (exact ? off !== nameOff : !this.nameIs(off, target))) continue;
-        this.found.set(`${kind} ${name}`, id);
-        return id;
-      }
-    }
-    throw new BtfError(`this kernel's BTF has no ${kind} ${name}`);
+    const id =
+      (at < 0 ? 0 : this.typeNamed(wanted, (off) => off === at + 1)) ||
+      this.typeNamed(wanted, (off) => this.nameIs(off, target));
+    if (id === 0) throw new BtfError(`this kernel's BTF has no ${kind} ${name}`);
+    this.found.set(key, id);
+    return id;
   }
 
   /** Member `name` of struct `struct`, looked up through anonymous structs and unions. */
@@ -174,12 +188,14 @@ export class Btf {
     return this.kind(w) === KIND.PTR ? 8 : (this.words[w + 2] as number);
   }
 
-  /** The offset of `name` in the string section, or -1. */
-  private nameOffset(name: string): number {
-    const section = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.strings);
-    // The section starts with the empty string: every name follows a NUL.
-    const at = section.indexOf(`\0${name}\0`, 0, 'latin1');
-    return at < 0 ? -1 : at + 1;
+  /** The first type of kind `kind` whose name offset passes `named`, or 0. */
+  private typeNamed(kind: number, named: (nameOff: number) => boolean): number {
+    const { at, words, count } = this;
+    for (let id = 1; id < count; id++) {
+      const w = at[id] as number;
+      if ((((words[w + 1] as number) >>> 24) & 0x1f) === kind && named(words[w] as number)) return id;
+    }
+    return 0;
   }
 
   private nameIs(nameOff: number, target: Buffer): boolean {
@@ -235,47 +251,57 @@ function readBounded(path: string): Buffer {
   }
 }
 
-/** Word index of each type record, by id (a loop over ~130,000 records: kept tight, it runs cold). */
+/**
+ * Words of kind-specific data after a type's 3-word record, as `FIXED[kind] + vlen * PER_MEMBER[kind]`
+ * (Documentation/bpf/btf.rst, "Type Encoding"); FIXED is UNKNOWN for a kind this reader does not know
+ * (its length cannot be known, so no type after it can be found).
+ */
+const UNKNOWN = 0xff;
+const FIXED = new Uint8Array(32).fill(UNKNOWN);
+const PER_MEMBER = new Uint8Array(32);
+const LAYOUTS: [fixed: number, perMember: number, kinds: number[]][] = [
+  [
+    0,
+    0,
+    [
+      KIND.PTR,
+      KIND.FWD,
+      KIND.TYPEDEF,
+      KIND.VOLATILE,
+      KIND.CONST,
+      KIND.RESTRICT,
+      KIND.FUNC,
+      KIND.FLOAT,
+      KIND.TYPE_TAG,
+    ],
+  ],
+  [1, 0, [KIND.INT, KIND.VAR, KIND.DECL_TAG]],
+  [3, 0, [KIND.ARRAY]],
+  [0, 3, [KIND.STRUCT, KIND.UNION, KIND.DATASEC, KIND.ENUM64]],
+  [0, 2, [KIND.ENUM, KIND.FUNC_PROTO]],
+];
+for (const [fixed, perMember, kinds] of LAYOUTS) {
+  for (const kind of kinds) {
+    FIXED[kind] = fixed;
+    PER_MEMBER[kind] = perMember;
+  }
+}
+
+/**
+ * Word index of each type record, by id: a loop over ~150,000 records that runs once, cold (mostly in
+ * V8's interpreter), so it does as little per record as it can — two table reads, no call, no branch
+ * but the unknown kind's.
+ */
 function indexTypes(words: Uint32Array, from: number, to: number): Int32Array {
   const at = new Int32Array(Math.floor((to - from) / 3) + 1); // at most one record per 3 words
   let id = 1;
   for (let w = from; w < to; id++) {
     at[id] = w;
     const info = words[w + 1] as number;
-    const vlen = info & 0xffff;
-    w += 3 + extraWords((info >>> 24) & 0x1f, vlen);
+    const kind = (info >>> 24) & 0x1f;
+    const fixed = FIXED[kind] as number;
+    if (fixed === UNKNOWN) throw new BtfError(`unknown BTF kind ${kind}`);
+    w += 3 + fixed + (info & 0xffff) * (PER_MEMBER[kind] as number);
   }
   return at.subarray(0, id);
-}
-
-/** Words of kind-specific data after a type's 3-word record. */
-function extraWords(kind: number, vlen: number): number {
-  switch (kind) {
-    case KIND.INT:
-    case KIND.VAR:
-    case KIND.DECL_TAG:
-      return 1;
-    case KIND.ARRAY:
-      return 3;
-    case KIND.STRUCT:
-    case KIND.UNION:
-    case KIND.DATASEC:
-    case KIND.ENUM64:
-      return vlen * 3;
-    case KIND.ENUM:
-    case KIND.FUNC_PROTO:
-      return vlen * 2;
-    case KIND.PTR:
-    case KIND.FWD:
-    case KIND.TYPEDEF:
-    case KIND.VOLATILE:
-    case KIND.CONST:
-    case KIND.RESTRICT:
-    case KIND.FUNC:
-    case KIND.FLOAT:
-    case KIND.TYPE_TAG:
-      return 0;
-    default:
-      throw new BtfError(`unknown BTF kind ${kind}`);
-  }
 }

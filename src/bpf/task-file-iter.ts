@@ -34,8 +34,17 @@ import {
 } from '../sys/bpf.js';
 import { type ErrnoName, errnoName } from '../sys/errno.js';
 import { sysClose } from '../sys/fcntl.js';
-import { Btf, VMLINUX_BTF } from './btf.js';
-import { ITER_FUNC, NAME_ROOM, RECORD, type RecordPids, taskFileProgram } from './task-file-program.js';
+import { decodeLossless } from '../sys/lossless-text.js';
+import { type BtfLayout, VMLINUX_BTF } from './btf.js';
+import { programLayout } from './layout-cache.js';
+import {
+  ITER_FUNC,
+  NAME_ROOM,
+  PROTOCOL_ROOM,
+  RECORD,
+  type RecordPids,
+  taskFileProgram,
+} from './task-file-program.js';
 
 /** Why the iterator cannot run here: the failing step, its errno (if a syscall), and what it means. */
 export class BpfUnavailableError extends Error {
@@ -68,16 +77,23 @@ export interface TaskFileRecords {
   /** With a program that writes names: each fd's name as bytes of `names.bytes` (length 0: none, e.g. a
    * path longer than NAME_ROOM); undefined when the kernel refused names (before 5.12). */
   names?: { bytes: Buffer; start: Int32Array; length: Int32Array };
+  /** With a program that writes protocols: each socket's protocol name (its sockfs dentry name, what
+   * getxattr(system.sockprotoname) answers) as `names[id - 1]` ('' for a socket without one); id 0: none
+   * read (not a socket, or the read failed). Undefined when the kernel refused the helper. */
+  protocols?: { id: Uint16Array; names: readonly string[] };
 }
 
 const LICENSE = 'GPL\0'; // bpf_seq_write is a GPL-only helper
 const PROG_LOAD_ATTR = 128;
 const LOG_SIZE = 1 << 16;
-const READ_CHUNK = (RECORD.size + NAME_ROOM) * 130; // ≈ 64 KiB: the least room left for one read()
+const READ_CHUNK = (RECORD.size + NAME_ROOM + PROTOCOL_ROOM) * 130; // ≈ 64 KiB: the least room left for one read()
 
 export class TaskFileIterator {
   /** struct file addresses → key; lives as long as the iterator. */
   private readonly keys = new AddressKeys();
+  /** Socket protocol names → their id in `protocolNames` + 1; few (one per protocol), kept across passes. */
+  private readonly protocolIds = new Map<string, number>();
+  private readonly protocolNames: string[] = [];
   /** Where a pass's records land, grown as needed and kept for the next pass (4-byte aligned). */
   private buffer: Buffer = Buffer.allocUnsafeSlow(READ_CHUNK * 4);
 
@@ -85,6 +101,8 @@ export class TaskFileIterator {
     private progFd: number,
     /** Whether the program writes each fd's name (bpf_d_path in an iterator: Linux 5.12). */
     readonly names: boolean,
+    /** Whether the program writes each socket's protocol name (bpf_probe_read_kernel_str, unless locked down). */
+    readonly protocols: boolean,
   ) {}
 
   /**
@@ -92,19 +110,21 @@ export class TaskFileIterator {
    * without the iterator (< 5.8: the BTF lacks bpf_iter_task_file), or a refused load (EPERM: needs
    * CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN; the verifier's message for anything else). With names
    * (the default) where the kernel allows bpf_d_path in iterators, else without; `names: false` loads the
-   * program without names, as on a kernel before 5.12. `pids: 'reader'` (for a reader outside the initial
+   * program without names, as on a kernel before 5.12. Sockets' protocol names likewise: with them where
+   * the kernel gives tracing programs bpf_probe_read_kernel_str (not under lockdown's confidentiality
+   * mode), else without; `protocols: false` loads without them. `pids: 'reader'` (for a reader outside the initial
    * PID namespace) writes pids as the reader's namespace numbers them (task-file-program.ts), which needs
    * Linux 6.5; the default writes the initial namespace's.
    */
   static load(
     btfPath: string = VMLINUX_BTF,
-    options: { names?: boolean; pids?: RecordPids } = {},
+    options: { names?: boolean; protocols?: boolean; pids?: RecordPids } = {},
   ): TaskFileIterator {
     const pids = options.pids ?? 'initial';
-    let btf: Btf;
+    let btf: BtfLayout;
     let attachId: number;
     try {
-      btf = Btf.load(btfPath);
+      btf = programLayout(btfPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // A missing file is a kernel without BTF; anything else (a device, a FIFO, a huge or malformed file) is
@@ -116,9 +136,9 @@ export class TaskFileIterator {
         `cannot read the kernel's BTF at ${btfPath}: ${code ?? (error as Error).message}${hint}`,
       );
     }
-    const programOf = (names: boolean) => {
+    const programOf = (names: boolean, protocols: boolean) => {
       try {
-        return taskFileProgram(btf, { names, pids });
+        return taskFileProgram(btf, { names, protocols, pids });
       } catch (error) {
         throw new BpfUnavailableError(
           'btf',
@@ -140,15 +160,26 @@ export class TaskFileIterator {
       pids === 'reader'
         ? "the task_file iterator program that reads pids as this nested PID namespace numbers them (it needs Linux 6.5 or later: bpf_get_current_task_btf, and struct pid's numbers[] a flexible array)"
         : 'the task_file iterator program';
-    const loaded = (names: boolean) =>
-      new TaskFileIterator(loadProgram(programOf(names), attachId, what), names);
-    if (options.names === false) return loaded(false);
-    try {
-      return loaded(true);
-    } catch (error) {
-      // A verifier that refuses bpf_d_path here (before 5.12): the same program without names.
-      if (!(error instanceof BpfUnavailableError) || error.step !== 'bpf_prog_load') throw error;
-      return loaded(false);
+    // The richest program first; a verifier that refuses a helper (bpf_d_path before 5.12,
+    // bpf_probe_read_kernel_str under lockdown) falls back to the next, the plain program last.
+    const variants = [
+      [true, true],
+      [true, false],
+      [false, true],
+      [false, false],
+    ].filter(
+      ([names, protocols]) =>
+        (!names || options.names !== false) && (!protocols || options.protocols !== false),
+    );
+    for (let v = 0; ; v++) {
+      const [names, protocols] = variants[v] as [boolean, boolean];
+      try {
+        const fd = loadProgram(programOf(names, protocols), attachId, what);
+        return new TaskFileIterator(fd, names, protocols);
+      } catch (error) {
+        const last = v + 1 === variants.length;
+        if (last || !(error instanceof BpfUnavailableError) || error.step !== 'bpf_prog_load') throw error;
+      }
     }
   }
 
@@ -211,17 +242,19 @@ export class TaskFileIterator {
     }
   }
 
-  /** The records of a pass's `bytes`: fixed records, each followed by its name (padded to 4) if any. */
+  /** The records of a pass's `bytes`: fixed records, each followed by its name and then its protocol
+   * (each padded to 4) if any. */
   private decode(bytes: number): TaskFileRecords {
     const words = new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, bytes >>> 2);
     const W = RECORD.size >>> 2;
     const lengthAt = RECORD.nameLength >>> 2;
+    const protocolAt = RECORD.protocolLength >>> 2;
     let count = 0;
     let nameBytes = 0;
     for (let w = 0; w + W <= words.length; count++) {
       const length = words[w + lengthAt] as number;
       nameBytes += Math.max(length - 1, 0);
-      w += W + ((length + 3) >>> 2);
+      w += W + ((length + 3) >>> 2) + (((words[w + protocolAt] as number) + 3) >>> 2);
     }
     const out: TaskFileRecords = {
       count,
@@ -245,6 +278,8 @@ export class TaskFileIterator {
       : undefined;
     let nameAt = 0;
     if (names) out.names = names;
+    const protocols = this.protocols ? new Uint16Array(count) : undefined;
+    if (protocols) out.protocols = { id: protocols, names: this.protocolNames };
     // Records are 4-byte fields in host order: read them as 32-bit words.
     const hi = (LITTLE ? 4 : 0) >>> 2;
     const lo = (LITTLE ? 0 : 4) >>> 2;
@@ -268,9 +303,25 @@ export class TaskFileIterator {
         names.length[i] = length - 1;
         nameAt += length - 1;
       }
+      const protocolLength = words[w + protocolAt] as number; // the NUL included
       w += W + ((length + 3) >>> 2);
+      if (protocols && protocolLength > 0) protocols[i] = this.protocolId(w * 4, protocolLength - 1);
+      w += (protocolLength + 3) >>> 2;
     }
     return out;
+  }
+
+  /** The id of the protocol name of `length` bytes at `from` in the pass buffer (interned: a scan names
+   * many sockets after a dozen protocols). */
+  private protocolId(from: number, length: number): number {
+    const key = this.buffer.toString('latin1', from, from + length);
+    let id = this.protocolIds.get(key);
+    if (id === undefined) {
+      this.protocolNames.push(decodeLossless(this.buffer.subarray(from, from + length)));
+      id = this.protocolNames.length;
+      this.protocolIds.set(key, id);
+    }
+    return id;
   }
 }
 
@@ -355,12 +406,36 @@ function check(step: string, r: number): number {
 }
 
 /** `what`: the program, in words, for the error when the kernel refuses it. */
-function loadProgram(program: Uint8Array, attachId: number, what: string): number {
-  const first = tryLoad(program, attachId, 0);
+/**
+ * Loads attempts before EAGAIN is taken for an answer. The verifier gives up with EAGAIN whenever a signal
+ * is pending (kernel/bpf/verifier.c do_check: `if (signal_pending(current)) return -EAGAIN;`): a SIGCHLD
+ * from a child, or a profiler's SIGPROF, arriving while it walks the program. libbpf retries the same way
+ * (PROG_LOAD_ATTEMPTS, 5). Without the retry, the richest program variant was refused and the next one
+ * loaded: correct, but slower (sockets' protocols read by getxattr).
+ */
+const LOAD_ATTEMPTS = 5;
+
+/** One BPF_PROG_LOAD: the fd, or minus the errno, and the verifier's log when `logSize` asked for one. */
+export type ProgramLoad = (
+  program: Uint8Array,
+  attachId: number,
+  logSize: number,
+) => { fd: number; log: string };
+
+/** Loads `program`, retrying while the verifier is interrupted (above); `load` is replaced by tests only. */
+export function loadProgram(
+  program: Uint8Array,
+  attachId: number,
+  what: string,
+  load: ProgramLoad = tryLoad,
+): number {
+  let first = load(program, attachId, 0);
+  for (let attempt = 1; attempt < LOAD_ATTEMPTS && errnoName(-first.fd) === 'EAGAIN'; attempt++)
+    first = load(program, attachId, 0);
   if (first.fd >= 0) return first.fd;
   const errno = errnoName(-first.fd);
   if (errno === 'EPERM' || errno === 'ENOSYS') check('BPF_PROG_LOAD', first.fd);
-  const logged = tryLoad(program, attachId, LOG_SIZE); // again, for the verifier's explanation
+  const logged = load(program, attachId, LOG_SIZE); // again, for the verifier's explanation
   if (logged.fd >= 0) return logged.fd;
   throw new BpfUnavailableError(
     'bpf_prog_load',

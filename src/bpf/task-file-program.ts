@@ -9,11 +9,16 @@
  *     struct record r = { task->tgid, task->pid, ctx->fd, file->f_flags, file->f_mode,
  *                         file->f_inode->i_mode, (u64)file, file->f_inode->i_sb->s_dev, 0,
  *                         file->f_inode->i_ino, 0 };
+ *     char protocol[PROTOCOL_ROOM];                           // with protocols only:
+ *     long p = S_ISSOCK(file->f_inode->i_mode)                //   length with the NUL, or -errno
+ *       ? bpf_probe_read_kernel_str(protocol, sizeof protocol, file->f_path.dentry->d_name.name) : 0;
+ *     r.protocol_length = p > 0 ? p : 0;
  *     char name[NAME_ROOM];                                   // with names only:
  *     long n = bpf_d_path(&file->f_path, name, sizeof name);  //   length with the NUL, or -errno
  *     r.name_length = n > 0 ? n : 0;
  *     bpf_seq_write(ctx->meta->seq, &r, sizeof r);
  *     if (n > 0) bpf_seq_write(ctx->meta->seq, name, (n + 3) & ~3);
+ *     if (p > 0) bpf_seq_write(ctx->meta->seq, protocol, (p + 3) & ~3);
  *     return 0;
  *   }
  *
@@ -21,8 +26,18 @@
  * (btf.ts): no compiler at install, no object file, no libbpf. The loads are BTF-typed pointer loads,
  * which the verifier allows tracing programs and turns into fault-safe reads (a NULL inode reads 0).
  *
+ * A socket's protocol: sock_alloc_file() (net/socket.c, since 2.6.x) names the socket's sockfs dentry after
+ * the protocol that created it, sock->sk->sk_prot_creator->name ("TCP", "UNIX-STREAM", …; "" for a socket
+ * without a sock), and sockfs_xattr_get() answers getxattr(system.sockprotoname) with that very dentry
+ * name, dentry->d_name.name. So the program reads the name the xattr would give, in the same visit as the
+ * inode, and the engine makes no getxattr per socket. A sockfs dentry is never renamed (no rename in
+ * sockfs), so the name is stable while the file lives; it is at most 31 bytes (struct proto's name is
+ * char[32]) and kept inline in the dentry. bpf_probe_read_kernel_str (Linux 5.5, older than the
+ * iterator) is fault-safe; lockdown's confidentiality mode (LOCKDOWN_BPF_READ_KERNEL) withholds it from
+ * tracing programs: there the program is loaded without protocols and the xattr is read instead.
+ *
  * Why assembled here rather than a CO-RE object built from C with clang and loaded through libbpf.so.1:
- * the program is 36 instructions (54 with names) whose only variable parts are eleven field offsets, and the BTF lookup
+ * the program is 37 instructions (77 with names and protocols) whose only variable parts are fourteen field offsets, and the BTF lookup
  * that CO-RE would do is 200 lines here; the alternative needs clang in CI, a checked-in object (an
  * unexplained binary for a reader) and libbpf at run time, for no gain in speed — loading and reading
  * cost the same kernel work either way.
@@ -55,8 +70,10 @@
  * (task-file-iter.ts), which turns it into an opaque per-run key.
  */
 import { Assembler } from './asm.js';
-import type { Btf } from './btf.js';
+import type { BtfLayout } from './btf.js';
 
+/** enum bpf_func_id: long bpf_probe_read_kernel_str(void *dst, u32 size, const void *unsafe_ptr) (5.5). */
+const BPF_FUNC_PROBE_READ_KERNEL_STR = 115;
 /** enum bpf_func_id: long bpf_seq_write(struct seq_file *m, const void *data, u32 len) (5.7). */
 const BPF_FUNC_SEQ_WRITE = 127;
 /** enum bpf_func_id: long bpf_d_path(struct path *path, char *buf, u32 sz) (5.10; in iterators 5.12). */
@@ -69,10 +86,16 @@ const MAX_PID_NS_LEVEL = 32;
 const PIDTYPE_TGID = 1;
 
 /**
- * Room for a name on the stack, below the record (the stack is 512 bytes). A longer path makes
- * bpf_d_path fail (ENAMETOOLONG): the record then has no name, and the reader reads the link instead.
+ * Room for a name on the stack, below the record (the stack is 512 bytes: record, name and protocol
+ * share it). A longer path makes bpf_d_path fail (ENAMETOOLONG): the record then has no name, and the
+ * reader reads the link instead.
  */
-export const NAME_ROOM = 448;
+export const NAME_ROOM = 416;
+/** Room for a socket's protocol name, below the name: struct proto's name is char[32], NUL included. */
+export const PROTOCOL_ROOM = 32;
+/** S_IFMT and S_IFSOCK of i_mode (include/uapi/linux/stat.h). */
+const S_IFMT = 0o170000;
+const S_IFSOCK = 0o140000;
 
 /** One record per fd, host byte order; with names, `nameLength` bytes of name follow, padded to 4. */
 export const RECORD = {
@@ -90,6 +113,8 @@ export const RECORD = {
   ino: 40,
   /** The length of the name that follows, its NUL included; 0 for none. */
   nameLength: 48,
+  /** The length of the socket protocol name that follows the name, its NUL included; 0 for none. */
+  protocolLength: 52,
 } as const;
 
 /** The BTF function the iterator program attaches to (its arguments are the context's fields). */
@@ -100,6 +125,8 @@ export type RecordPids = 'initial' | 'reader';
 
 export interface ProgramOptions {
   names: boolean;
+  /** Whether each socket's record carries its protocol name (see the header). */
+  protocols: boolean;
   pids: RecordPids;
 }
 
@@ -109,7 +136,7 @@ export interface ProgramOptions {
  * files, " (deleted)" after a deleted one — read in the same visit as the record's inode, so the two
  * always describe one file. Kernels before 5.12 refuse bpf_d_path in iterators: load without names there.
  */
-export function taskFileProgram(btf: Btf, { names, pids }: ProgramOptions): Uint8Array {
+export function taskFileProgram(btf: BtfLayout, { names, protocols, pids }: ProgramOptions): Uint8Array {
   const ctx = (field: string) => btf.member('bpf_iter__task_file', field).offset;
   const field = (struct: string, name: string) => {
     const m = btf.member(struct, name);
@@ -126,6 +153,7 @@ export function taskFileProgram(btf: Btf, { names, pids }: ProgramOptions): Uint
   const fPath = field('file', 'f_path');
   const base = -RECORD.size; // the record, on the stack below r10
   const nameBase = base - NAME_ROOM; // the name, below the record
+  const protocolBase = nameBase - PROTOCOL_ROOM; // the protocol, below the name
   const at = (offset: number) => base + offset;
 
   const a = new Assembler();
@@ -159,47 +187,84 @@ export function taskFileProgram(btf: Btf, { names, pids }: ProgramOptions): Uint
     .storeImm(4, 10, at(RECORD.dev + 4), 0)
     .load(iIno.size, 2, 9, iIno.off)
     .store(8, 10, at(RECORD.ino), 2)
+    .movImm(8, 0) // r8 = the protocol's length, NUL included (0: none); the task is not needed again
     .movImm(9, 0); // r9 = the name's length, NUL included (0: none)
+  if (protocols) {
+    const dentry = fPath.off + btf.member('path', 'dentry').offset;
+    const dName = btf.member('dentry', 'd_name').offset + btf.member('qstr', 'name').offset;
+    a.load(8, 3, 7, fInode.off)
+      .load(iMode.size, 3, 3, iMode.off)
+      .andImm(3, S_IFMT)
+      .jneImm(3, S_IFSOCK, 'no protocol')
+      .load(8, 3, 7, dentry) // r3 = file->f_path.dentry
+      .load(8, 3, 3, dName) // r3 = dentry->d_name.name (a plain pointer: read it with the helper)
+      .mov(1, 10)
+      .addImm(1, protocolBase)
+      .movImm(2, PROTOCOL_ROOM);
+    keepLength(a, BPF_FUNC_PROBE_READ_KERNEL_STR, 8, 'no protocol');
+  }
   if (names) {
     a.mov(1, 7)
       .addImm(1, fPath.off) // r1 = &file->f_path
       .mov(2, 10)
       .addImm(2, nameBase)
-      .movImm(3, NAME_ROOM)
-      .call(BPF_FUNC_D_PATH) // r0 = length with the NUL, or -errno
-      .jsleImm(0, 0, 'unnamed')
-      .mov(9, 0)
-      .label('unnamed');
+      .movImm(3, NAME_ROOM);
+    keepLength(a, BPF_FUNC_D_PATH, 9, 'unnamed');
   }
   a.store(4, 10, at(RECORD.nameLength), 9)
-    .storeImm(4, 10, at(RECORD.nameLength + 4), 0)
+    .store(4, 10, at(RECORD.protocolLength), 8)
     .load(8, 1, 6, ctx('meta')) // r1 = ctx->meta
     .load(8, 1, 1, seq.off) // r1 = meta->seq
     .mov(2, 10)
     .addImm(2, base) // r2 = &record
     .movImm(3, RECORD.size)
     .call(BPF_FUNC_SEQ_WRITE);
-  if (names) {
-    a.jsleImm(9, 0, 'out')
-      .jgtImm(9, NAME_ROOM, 'out')
-      .addImm(9, 3)
-      .andImm(9, ~3) // padded to 4 bytes: the next record stays aligned
-      .load(8, 1, 6, ctx('meta'))
-      .load(8, 1, 1, seq.off)
-      .mov(2, 10)
-      .addImm(2, nameBase)
-      .mov(3, 9)
-      .call(BPF_FUNC_SEQ_WRITE);
-  }
+  // Each written padded to 4 bytes, so the next record stays aligned.
+  if (names) seqWritePadded(a, ctx('meta'), seq.off, 9, nameBase, NAME_ROOM, 'name written');
+  if (protocols) seqWritePadded(a, ctx('meta'), seq.off, 8, protocolBase, PROTOCOL_ROOM, 'protocol written');
   a.label('out').movImm(0, 0).exit();
   return a.assemble();
+}
+
+/**
+ * Calls a string helper whose arguments are set (it answers the length with the NUL, or -errno) and keeps
+ * a positive answer in `length`; `label` labels what follows.
+ */
+function keepLength(a: Assembler, helper: number, length: 8 | 9, label: string): void {
+  a.call(helper).jsleImm(0, 0, label).mov(length, 0).label(label);
+}
+
+/**
+ * bpf_seq_write of the `length` register's bytes at r10 + `from`, padded to 4, when 0 < length ≤ `room`
+ * (the bound the verifier needs); `done` labels what follows. r6 is the context.
+ */
+function seqWritePadded(
+  a: Assembler,
+  meta: number,
+  seq: number,
+  length: 8 | 9,
+  from: number,
+  room: number,
+  done: string,
+): void {
+  a.jsleImm(length, 0, done)
+    .jgtImm(length, room, done)
+    .addImm(length, 3)
+    .andImm(length, ~3)
+    .load(8, 1, 6, meta)
+    .load(8, 1, 1, seq)
+    .mov(2, 10)
+    .addImm(2, from)
+    .mov(3, length)
+    .call(BPF_FUNC_SEQ_WRITE)
+    .label(done);
 }
 
 /**
  * Writes the task's tid and tgid as the reader's PID namespace numbers them (0 where it does not see them),
  * as pid_nr_ns() computes them: see the header. Uses r0–r5 and r9; r8 is the task.
  */
-function readerPids(a: Assembler, btf: Btf, at: (offset: number) => number): void {
+function readerPids(a: Assembler, btf: BtfLayout, at: (offset: number) => number): void {
   const offset = (struct: string, name: string) => btf.member(struct, name).offset;
   const threadPid = offset('task_struct', 'thread_pid');
   const level = offset('pid', 'level');

@@ -6,11 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { Argument, type Command, Option } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
+import { TargetDirectory } from '../util/replace-file.js';
 import { completionScript, SHELLS, type Shell } from './completion-script.js';
 import { completes } from './completion-values.js';
 import { EXIT } from './exit-codes.js';
 import { manPages } from './man-page.js';
-import { TargetDirectory } from './replace-file.js';
 import { action, out } from './run.js';
 
 export function registerCompletion(program: Command): void {

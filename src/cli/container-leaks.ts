@@ -36,7 +36,7 @@ export async function runContainerLeaks(flags: ContainerLeaksFlags): Promise<num
   const report = await inspectContainerLeaks({ container, selection });
   const code = report.stats.undecided > 0 ? EXIT.TROUBLE : report.stats.found > 0 ? EXIT.FOUND : EXIT.OK;
   if (flags.json) {
-    outJson(report, flags);
+    await outJson(report, flags);
     return code;
   }
   // Compared with every host process, the user asked about the containers: a host process outside them

@@ -75,7 +75,7 @@ export function registerEpoll(program: Command): void {
         const report = await inspectEpoll({ pid, epfd, search: searched(flags) });
         if (flags.json) {
           if (flags.output !== undefined) addTargetFields(report, columns);
-          outJson(report, flags);
+          await outJson(report, flags);
           return EXIT.OK;
         }
         for (const error of report.errors) warn(scanErrorLine(error));

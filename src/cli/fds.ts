@@ -281,7 +281,7 @@ export function registerFds(program: Command): void {
         const unread = readNothing(report.stats.fds, report.errors);
         if (unread && kind !== 'json') return nothingRead(report.processes.length, report.errors);
         const unit = report.stats.engine === 'borrow' ? 'comparison' : 'kcmp call';
-        out(format.render(report, flags, unit, rows, details));
+        await out(format.render(report, flags, unit, rows, details));
         return unread ? nothingRead(report.processes.length, report.errors) : missedAny(report.errors);
       }),
     );

@@ -16,7 +16,7 @@ export function prettyOption(): Option {
   return new Option('--pretty', 'with -J: indent the JSON by two spaces, for reading');
 }
 
-/** Prints `report` as -J asks. */
-export function outJson(report: object, flags: JsonFlags): void {
-  out(renderJson(report, flags.pretty ?? false));
+/** Prints `report` as -J asks, as it is produced (resolves once written). */
+export function outJson(report: object, flags: JsonFlags): Promise<void> {
+  return out(renderJson(report, flags.pretty ?? false));
 }

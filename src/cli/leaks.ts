@@ -89,7 +89,7 @@ export function registerLeaks(program: Command): void {
         );
         if (flags.json) {
           if (flags.output !== undefined) addLeakFields(report, columns);
-          outJson(report, flags);
+          await outJson(report, flags);
           return exitCodeOf(report);
         }
         for (const e of report.errors) {

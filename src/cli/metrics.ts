@@ -14,9 +14,9 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { fleetScan } from '../inspect/fleet/fleet-scan.js';
 import { escapeLines } from '../report/cell-text.js';
+import { TargetDirectory } from '../util/replace-file.js';
 import { EXIT } from './exit-codes.js';
 import { type FleetFlags, fleetOptionsOf, withFleetOptions } from './fleet-options.js';
-import { TargetDirectory } from './replace-file.js';
 import { action, out } from './run.js';
 
 interface MetricsFlags extends FleetFlags {

@@ -7,6 +7,7 @@
  * exit 2. A stdout the shell closed (`>&-`) is one line and exit 2 at the first output (stdoutClosed):
  * commands that print nothing (the exporter, `kcmp same -s`) are not concerned.
  */
+import { once } from 'node:events';
 import { readlinkSync } from 'node:fs';
 import { remedyFor } from '../compare/remedies.js';
 import { isKcmpError } from '../errors.js';
@@ -62,13 +63,19 @@ export function action<A extends unknown[]>(
 }
 
 let stdoutChecked = false;
+/** The output still being written, when a chunk waits for the reader: later output goes after it. */
+let pending: Promise<void> | undefined;
 
 /**
- * Writes to stdout: a string, or the chunks of a large output one by one (stdout to a file, pipe or
- * terminal is written synchronously on Linux, so no chunk waits in memory). A closed pipe
- * (`kcmp fds | head`) ends the output quietly; other write errors exit 2.
+ * Writes to stdout: a string, or the chunks of a large output one by one, each produced only once the
+ * one before it is written. stdout to a file or a terminal is written synchronously; to a pipe or a
+ * socket Node writes what the kernel takes and queues the rest, so a chunk that stays queued (a slow
+ * reader) waits for 'drain' before the next is produced: memory holds a chunk or two, never the
+ * output. Resolves once all of it is handed to the kernel; output keeps its order across calls. A
+ * closed pipe (`kcmp fds | head`) ends the output quietly; other write errors exit 2 (the 'error'
+ * handler below), and so does a failure to produce a chunk once the output had to wait.
  */
-export function out(text: string | Iterable<string>): void {
+export function out(text: string | Iterable<string>): Promise<void> {
   if (!stdoutChecked) {
     stdoutChecked = true;
     if (stdoutClosed()) {
@@ -78,12 +85,28 @@ export function out(text: string | Iterable<string>): void {
       process.exit(EXIT.TROUBLE);
     }
   }
-  if (typeof text === 'string') process.stdout.write(text);
-  else
-    for (const chunk of text) {
-      if (process.stdout.destroyed) return; // the reader went away: the error handler ends the run
-      process.stdout.write(chunk);
-    }
+  const chunks = (typeof text === 'string' ? [text] : text)[Symbol.iterator]();
+  const rest = pending ? pending.then(() => write(chunks)) : write(chunks);
+  if (rest === undefined) return Promise.resolve();
+  const written: Promise<void> = rest.then(
+    () => {
+      if (pending === written) pending = undefined;
+    },
+    (error: unknown) => process.exit(fail(error)),
+  );
+  pending = written;
+  return written;
+}
+
+/** Writes chunks while stdout takes them at once; the rest, once one has to wait for the reader. */
+function write(chunks: Iterator<string>): Promise<void> | undefined {
+  for (let next = chunks.next(); !next.done; next = chunks.next()) {
+    if (process.stdout.destroyed) return undefined; // the reader went away: the error handler ends the run
+    // false with nothing queued: a large chunk written synchronously (a file), nothing to wait for
+    if (!process.stdout.write(next.value) && process.stdout.writableLength > 0)
+      return once(process.stdout, 'drain').then(() => write(chunks));
+  }
+  return undefined;
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

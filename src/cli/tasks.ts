@@ -63,7 +63,7 @@ export function registerTasks(program: Command): void {
         if (format === 'json') {
           // With -o, each task also carries the listed columns the document leaves out.
           if (flags.output !== undefined) addTaskFields(report, columns, details);
-          outJson(report, flags);
+          await outJson(report, flags);
           return unread ? nothingRead(processes, report.errors) : EXIT.OK;
         }
         for (const error of report.errors)

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { decided } from '../../../test/helpers/verdicts.js';
+import { FdDirs } from '../../procfs/fd-dir.js';
 import { allocFdColumns } from '../../procfs/fds.js';
 import { errnoNumber } from '../../sys/errno.js';
 import { KCMP } from '../../sys/kcmp.js';
@@ -79,7 +80,9 @@ function proveProposal(
   call: Parameters<typeof writeProof>[3],
 ) {
   const verdicts = allocVerdicts(r.errno, false);
-  const proof = writeProof(r, members, verdicts, call);
+  const dirs = new FdDirs();
+  const proof = writeProof(r, members, verdicts, dirs, call);
+  dirs.close();
   const { classes, fates } = decided(verdicts, members);
   return { calls: proof.calls, classes: proof.proven ? classes : null, fates };
 }
@@ -152,4 +155,26 @@ test('fd numbers reused for another file since the pass leave the proven class a
     [0, { kind: 'reused' }],
     [1, { kind: 'reused' }],
   ]);
+});
+
+test('a /proc/PID/fd directory held since an earlier bucket still catches a number reused after it was opened', () => {
+  const [a, x] = fds(2) as [number, number];
+  const first = rows([a, x]);
+  const { call } = script({ [a]: 1, [x]: 1 });
+  const dirs = new FdDirs();
+  try {
+    const verdicts = allocVerdicts(first.errno, false);
+    assert.equal(writeProof(first, bucket(2), verdicts, dirs, call).proven, true); // opens our directory
+    // The pass saw one file at both numbers; a is then closed and its number reused for another file.
+    const later = rows([a, x]);
+    closeSync(a);
+    const other = openSync(join(dir, 'other'), 'w');
+    opened.splice(opened.indexOf(a), 1, other);
+    assert.equal(other, a, 'the lowest free number is reused');
+    const again = allocVerdicts(later.errno, false);
+    writeProof(later, bucket(2), again, dirs, script({ [a]: 1, [x]: 1 }).call);
+    assert.deepEqual(decided(again, bucket(2)).fates, [[0, { kind: 'reused' }]]);
+  } finally {
+    dirs.close();
+  }
 });

@@ -21,7 +21,7 @@
  */
 import { type KcmpCall, kcmpComparison } from '../../compare/kcmp-comparison.js';
 import { proveStar } from '../../group/star.js';
-import { FdDirs } from '../../procfs/fd-dir.js';
+import type { FdDirs } from '../../procfs/fd-dir.js';
 import { type ErrnoName, errnoNumber, isGone } from '../../sys/errno.js';
 import { KCMP, sysKcmp } from '../../sys/kcmp.js';
 import { type FdRows, tableOf } from './fd-rows.js';
@@ -39,6 +39,12 @@ export interface Proof {
  * each proven class of two or more fds decided by 'kcmp', a class of one by 'bpf-pass' (the pass told it
  * apart alone); rows found gone or reused on the way are failed.
  *
+ * `dirs`: the /proc/TID/fd directories of the re-stat, opened once for the whole group stage by the
+ * caller (opening and closing one per bucket was most of the proof's cost: a 50,000-fd scan proves
+ * thousands of buckets). Held open, a task's directory is no weaker than one opened anew: procfs ties it
+ * to the task's struct pid, so once the task has exited every lookup through it fails (ENOENT) even if
+ * its tid is reused, where a directory opened anew by number would show the new task's fds.
+ *
  * `call`: the raw kcmp call; a test passes a wrapper around sysKcmp that closes, reuses or re-points an fd
  * between two calls, to script each branch of the gone-anchor rule (star.ts).
  */
@@ -46,6 +52,7 @@ export function proveProposal(
   rows: FdRows & { fileKey: Int32Array },
   bucket: Int32Array,
   verdicts: Verdicts,
+  dirs: FdDirs,
   call: KcmpCall = sysKcmp,
 ): Proof {
   const classes = proposedClasses(rows.fileKey, bucket);
@@ -67,7 +74,7 @@ export function proveProposal(
     proven.push(star.equal);
   }
   for (const [row, errno] of gone) fail(verdicts, row, FATE.failed, 'kcmp', errnoNumber(errno));
-  restatProven(rows, proven, verdicts);
+  restatProven(rows, proven, verdicts, dirs);
   settleBucket(verdicts, bucket, proven, (size) => (size > 1 ? 'kcmp' : 'bpf-pass'));
   return { proven: true, calls };
 }
@@ -95,19 +102,14 @@ function proposedClasses(key: Int32Array, bucket: Int32Array): number[][] {
  * means the fd was closed and its number reused since (like the kcmp engine's re-stat, but once per
  * class: the others are the same file). A gone or changed fd leaves the class; the next one is tried.
  */
-function restatProven(rows: FdRows, classes: readonly number[][], verdicts: Verdicts): void {
-  const dirs = new FdDirs();
-  try {
-    for (const members of classes) {
-      if (members.length < 2) continue;
-      for (const row of members) {
-        if (!live(verdicts, row)) continue;
-        const dir = dirs.get(tableOf(rows, row).tid);
-        const { fd, dev, ino } = rows;
-        if (restatRow(verdicts, row, dir, fd[row] as number, dev[row] as number, ino[row] as number)) break;
-      }
+function restatProven(rows: FdRows, classes: readonly number[][], verdicts: Verdicts, dirs: FdDirs): void {
+  const { fd, dev, ino } = rows;
+  for (const members of classes) {
+    if (members.length < 2) continue;
+    for (const row of members) {
+      if (!live(verdicts, row)) continue;
+      const dir = dirs.get(tableOf(rows, row).tid);
+      if (restatRow(verdicts, row, dir, fd[row] as number, dev[row] as number, ino[row] as number)) break;
     }
-  } finally {
-    dirs.close();
   }
 }

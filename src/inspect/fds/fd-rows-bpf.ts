@@ -60,7 +60,7 @@ export function readRowsBpf(iter: TaskFileIterator, tables: readonly FdTable[]):
       rows.mode[row] = pass.mode[i] as number;
       rows.linkMode[row] = linkModeOf(pass.fMode[i] as number);
       rows.fileKey[row] = pass.key[i] as number;
-      if (pass.names) {
+      if (pass.names || pass.protocols) {
         rows.name.pass[row] = p;
         rows.name.index[row] = i;
       }
@@ -68,10 +68,15 @@ export function readRowsBpf(iter: TaskFileIterator, tables: readonly FdTable[]):
   });
   sortWithinTables(bounds, rows);
   const { name, ...rest } = rows;
-  return { ...rest, nameOf: (row) => nameIn(passes, name.pass[row] as number, name.index[row] as number) };
+  const record = (row: number) => [name.pass[row] as number, name.index[row] as number] as const;
+  return {
+    ...rest,
+    nameOf: (row) => nameIn(passes, ...record(row)),
+    protocolOf: (row) => protocolIn(passes, ...record(row)),
+  };
 }
 
-/** FdRows as the passes fill them: each row's record (its pass and index there) for its name. */
+/** FdRows as the passes fill them: each row's record (its pass and index there) for its name and protocol. */
 type BpfRows = FdRows & { fileKey: Int32Array; name: { pass: Int32Array; index: Int32Array } };
 
 /** The name record `index` of pass `p` carries, if it carries one. */
@@ -82,6 +87,15 @@ function nameIn(passes: readonly TaskFileRecords[], p: number, index: number): s
   if (length === 0) return undefined;
   const start = names.start[index] as number;
   return decodeLossless(names.bytes.subarray(start, start + length));
+}
+
+/** The protocol name record `index` of pass `p` carries, if the pass read one (a socket's: '' for one
+ * without a protocol). */
+function protocolIn(passes: readonly TaskFileRecords[], p: number, index: number): string | undefined {
+  const protocols = passes[p]?.protocols;
+  if (!protocols || index < 0) return undefined;
+  const id = protocols.id[index] as number;
+  return id === 0 ? undefined : protocols.names[id - 1];
 }
 
 /** The pid-filtered passes for a few processes, else one pass over every task. */

@@ -25,6 +25,9 @@ export interface FdRows extends FdColumns {
   /** The bpf engine's name of a row's file, read in the same visit as its inode (task-file-program.ts);
    * undefined where the pass wrote none (names.ts then reads the link). */
   nameOf?: (row: number) => string | undefined;
+  /** The bpf engine's protocol name of a socket row, read in the pass (its sockfs dentry's name, what
+   * getxattr(system.sockprotoname) answers); undefined where the pass read none (names.ts then reads it). */
+  protocolOf?: (row: number) => string | undefined;
   /** 1 for a row read only as a possible other end of a listed row (a peer), never listed itself
    * (narrow.ts); absent when every row is the selection's. */
   context?: Uint8Array;
@@ -45,7 +48,7 @@ export function keepRows(rows: FdRows, keep: Uint8Array): FdRows {
       to[i] = from[row] as number;
     });
   }
-  const { fileKey, nameOf } = rows;
+  const { fileKey, nameOf, protocolOf } = rows;
   return {
     ...cols,
     tables: rows.tables,
@@ -53,6 +56,7 @@ export function keepRows(rows: FdRows, keep: Uint8Array): FdRows {
     context: Uint8Array.from(kept, (row) => (keep[row] === 2 ? 1 : 0)),
     ...(fileKey && { fileKey: Int32Array.from(kept, (row) => fileKey[row] as number) }),
     ...(nameOf && { nameOf: (i: number) => nameOf(kept[i] as number) }),
+    ...(protocolOf && { protocolOf: (i: number) => protocolOf(kept[i] as number) }),
   };
 }
 

@@ -13,6 +13,7 @@
  * verdicts.ts's settleBucket, the same for every engine.
  */
 import type { ScanMethod } from '../../compare/fd-scan-method.js';
+import { FdDirs } from '../../procfs/fd-dir.js';
 import type { SelectedProcess } from '../../procfs/select.js';
 import { proveProposal } from './bpf-proof.js';
 import { type Buckets, bucketRows, type Plan } from './buckets.js';
@@ -48,19 +49,24 @@ export async function group(rows: FdRows, buckets: Buckets, run: GroupRun): Prom
   const verdicts = allocVerdicts(rows.errno, rows.fd.buffer instanceof SharedArrayBuffer);
   let comparisons = 0;
   const insert: number[] = [];
-  for (let b = 0; b < buckets.plan.length; b++) {
-    const plan = buckets.plan[b] as Plan;
-    const members = bucketRows(buckets, b);
-    if (plan !== 'compare') {
-      describeAll(verdicts, members, PLAN_METHOD[plan], true);
-      continue;
+  const dirs = new FdDirs(); // the bpf proofs' re-stats, one directory per task for every bucket
+  try {
+    for (let b = 0; b < buckets.plan.length; b++) {
+      const plan = buckets.plan[b] as Plan;
+      const members = bucketRows(buckets, b);
+      if (plan !== 'compare') {
+        describeAll(verdicts, members, PLAN_METHOD[plan], true);
+        continue;
+      }
+      if (rows.fileKey && run.how.method === 'kcmp') {
+        const proof = proveProposal(rows as FdRows & { fileKey: Int32Array }, members, verdicts, dirs);
+        comparisons += proof.calls;
+        if (proof.proven) continue;
+      }
+      insert.push(b);
     }
-    if (rows.fileKey && run.how.method === 'kcmp') {
-      const proof = proveProposal(rows as FdRows & { fileKey: Int32Array }, members, verdicts);
-      comparisons += proof.calls;
-      if (proof.proven) continue;
-    }
-    insert.push(b);
+  } finally {
+    dirs.close();
   }
   comparisons += await insertAll(rows, buckets, insert, verdicts, run);
   return { verdicts, comparisons };

@@ -13,7 +13,8 @@
  *
  * A socket's link always reads `socket:[INO]` (sockfs_dname(), since 2.6): what is read in the readlink's
  * place is its protocol, the kernel's name for it (socket-protocol.ts: lsfd's TYPE), checked by the same
- * stat after it. The bpf engine's pass names sockets too, but not their protocol: read after it, by path.
+ * stat after it. The bpf engine's pass names sockets too, and reads their protocol in the same visit
+ * (task-file-program.ts): read after it by path only where the pass could not.
  *
  * That stat is also the re-stat of an fd the group stage compared and left alone in its class
  * (group-bucket.ts: its place rests on "different" answers only, true of this inode only if its number was
@@ -126,11 +127,12 @@ export async function readNames(
   return { names, protocols };
 }
 
-/** A socket's protocol, read after the bpf engine's pass named it ('' for anything else). */
+/** A socket's protocol where the bpf engine's pass named it: the pass's, else read now ('' for anything
+ * else). */
 function protocolOf(rows: FdRows, members: ArrayLike<number>): string {
   const row = members[0] as number;
   if (((rows.mode[row] as number) & S_IFMT) !== S_IFSOCK) return '';
-  return readSocketProtocol(tableOf(rows, row).tid, rows.fd[row] as number) ?? '';
+  return rows.protocolOf?.(row) ?? readSocketProtocol(tableOf(rows, row).tid, rows.fd[row] as number) ?? '';
 }
 
 /** The error row of a description none of whose holders' names could be read: its first holder's cause. */

@@ -18,8 +18,13 @@
  * directory (/tmp), and is 0 on some systems. The target is read from the O_PATH fd of the link checked
  * (readlinkat(fd, ""), since 2.6.39), not from its name, which could be swapped in between. A real
  * directory another user swapped in is theirs: what root then writes in it, they could have written.
+ *
+ * A file root will later TRUST (a cache it reads back) needs more: that no other user could have put it
+ * there or changed it. With `owned`, every directory on the way must be owned by root or the caller and
+ * writable by no one else — or sticky (/tmp: others may add entries but not rename or remove ours, and
+ * the entry looked up in it is checked in turn) — and the last one must not be writable by others at all.
  */
-import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { KcmpError } from '../errors.js';
 import { fsErrno } from '../procfs/errors.js';
@@ -27,6 +32,9 @@ import { errnoName } from '../sys/errno.js';
 import { O_PATH } from '../sys/fcntl.js';
 import { sysReadlinkAt } from '../sys/proc-fd.js';
 import { SysError } from '../sys/sys-error.js';
+
+/** The sticky bit of st_mode (node:fs does not export it). */
+const S_ISVTX = 0o1000;
 
 /** Symlinks one walk may follow before ELOOP, as the kernel's (MAXSYMLINKS, include/linux/namei.h). */
 const MAX_LINKS = 40;
@@ -50,14 +58,18 @@ export function attempt<T>(context: string, syscall: string, shown: string[], ca
  * SysError (the component that failed, and why) or a KcmpError naming the symlink it refused; `context`
  * starts their message ("cannot write /x/kcmp.prom").
  */
-export function openDirectory(path: string, context: string): number {
+export function openDirectory(path: string, context: string, options: { owned?: boolean } = {}): number {
   const owners = new Set([0, process.geteuid?.() ?? 0]);
+  const ownedCheck = (dirfd: number, shown: string, last: boolean) => {
+    if (options.owned) checkOwned(fstatSync(dirfd), shown, last, owners, context);
+  };
   const root = (absolute: boolean) => openSync(absolute ? '/' : '.', O_PATH | constants.O_DIRECTORY);
   let fd = root(path.startsWith('/'));
   let reached = path.startsWith('/') ? '/' : '.';
   const pending = components(path);
   let links = 0;
   try {
+    ownedCheck(fd, reached, false);
     for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
       const shown = join(reached, name);
       const dirfd = fd;
@@ -69,6 +81,7 @@ export function openDirectory(path: string, context: string): number {
         closeSync(fd);
         fd = next;
         reached = shown;
+        ownedCheck(fd, reached, false);
         continue;
       }
       try {
@@ -93,11 +106,26 @@ export function openDirectory(path: string, context: string): number {
         closeSync(next);
       }
     }
+    ownedCheck(fd, reached, true);
     return fd;
   } catch (error) {
     closeSync(fd);
     throw error;
   }
+}
+
+/** With `owned` (see the header): throws a KcmpError unless directory `shown` is one no other user controls. */
+function checkOwned(st: Stats, shown: string, last: boolean, owners: Set<number>, context: string): void {
+  const writable = (st.mode & 0o022) !== 0;
+  const why = !owners.has(st.uid)
+    ? `owned by uid ${st.uid} (neither root nor you)`
+    : writable && (last || (st.mode & S_ISVTX) === 0)
+      ? `writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`
+      : undefined;
+  if (why === undefined) return;
+  throw new KcmpError(`${context}: ${shown} is ${why}, so another user could plant what is read there`, {
+    remedy: 'use a directory owned by root and writable by it only',
+  });
 }
 
 function components(path: string): string[] {

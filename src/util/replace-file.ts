@@ -26,9 +26,11 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
+  fstatSync,
   fsyncSync,
   lstatSync,
   openSync,
+  readSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -38,7 +40,7 @@ import { KcmpError } from '../errors.js';
 import { fileTypeWords } from '../util/file-type.js';
 import { attempt, inDirectory, openDirectory } from './directory-walk.js';
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /** An open directory whose files are replaced whole, safely as root (see the header). */
 export class TargetDirectory {
@@ -47,9 +49,12 @@ export class TargetDirectory {
     private readonly fd: number,
   ) {}
 
-  /** Opens `path` (see directory-walk.ts). Throws a SysError or KcmpError naming what failed. */
-  static open(path: string): TargetDirectory {
-    return new TargetDirectory(path, openDirectory(path, `cannot write in ${path}`));
+  /**
+   * Opens `path` (see directory-walk.ts; `owned`: only a directory no other user controls, for files
+   * read back and trusted). Throws a SysError or KcmpError naming what failed.
+   */
+  static open(path: string, options: { owned?: boolean } = {}): TargetDirectory {
+    return new TargetDirectory(path, openDirectory(path, `cannot write in ${path}`, options));
   }
 
   /** Replaces file `name` of this directory (one component: no "/") with `text`. */
@@ -75,6 +80,41 @@ export class TargetDirectory {
     } catch (error) {
       rmSync(at(temporary), { force: true });
       throw error;
+    }
+  }
+
+  /**
+   * The bytes of file `name`, if it is a regular file of at most `limit` bytes that root or the caller
+   * owns and no one else may write; else a SysError or KcmpError says why (ENOENT: there is none). Opened
+   * O_NOFOLLOW (a symlink is refused, ELOOP) and O_NONBLOCK (a FIFO planted there does not block us).
+   */
+  readOwned(name: string, limit: number): Buffer {
+    const context = `cannot read ${join(this.path, name)}`;
+    const fd = attempt(context, 'open', [name], () =>
+      openSync(inDirectory(this.fd, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK),
+    );
+    try {
+      const st = fstatSync(fd);
+      const owners = [0, process.geteuid?.() ?? 0];
+      const why = !st.isFile()
+        ? `it is ${fileTypeWords(st)}`
+        : !owners.includes(st.uid)
+          ? `it is owned by uid ${st.uid} (neither root nor you)`
+          : (st.mode & 0o022) !== 0
+            ? 'other users may write it'
+            : st.size > limit
+              ? `it has ${st.size} bytes, more than ${limit}`
+              : undefined;
+      if (why) throw new KcmpError(`${context}: ${why}`);
+      // Read up to `limit`, whatever the size becomes meanwhile.
+      const bytes = Buffer.alloc(limit);
+      let length = 0;
+      for (let n = 1; n > 0 && length < limit; length += n) {
+        n = attempt(context, 'read', [name], () => readSync(fd, bytes, length, limit - length, null));
+      }
+      return bytes.subarray(0, length);
+    } finally {
+      closeSync(fd);
     }
   }
 
