@@ -9,13 +9,13 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { OURS } from './lib/ours.mjs';
+import { oursArgs } from './lib/ours.mjs';
 
 const total = Number(process.argv[2] ?? 2000);
 const sleeper = spawn('sleep', ['3600'], { stdio: 'ignore' });
 const exporter = spawn(
   process.execPath,
-  [OURS, 'exporter', '--listen', '127.0.0.1:0', '-p', String(sleeper.pid), '--interval', '0.01'],
+  [...oursArgs(), 'exporter', '--listen', '127.0.0.1:0', '-p', String(sleeper.pid), '--interval', '0.01'],
   { stdio: ['ignore', 'ignore', 'pipe'] },
 );
 let stderr = '';

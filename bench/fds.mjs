@@ -34,7 +34,7 @@ import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { topSelfTime } from './lib/cpu-profile.mjs';
 import { startHolder } from './lib/holder.mjs';
 import { measure } from './lib/measure.mjs';
-import { buildOurs, OURS } from './lib/ours.mjs';
+import { buildOurs, oursArgs } from './lib/ours.mjs';
 import { comparePartitions, partitionOfReport } from './lib/partition.mjs';
 import { renderMarkdown, writeReadmeSection } from './lib/report.mjs';
 
@@ -79,7 +79,7 @@ const ours = (pids, nodeFlags = [], engine = undefined) => {
     ...wrapper,
     process.execPath,
     ...nodeFlags,
-    OURS,
+    ...oursArgs(),
     'fds',
     '-p',
     pids.join(','),
@@ -91,7 +91,7 @@ const ours = (pids, nodeFlags = [], engine = undefined) => {
 
 /** `kcmp fds` exists once `kcmp fds --help` prints its own usage; until then the benchmark runs without it. */
 function oursAvailable() {
-  const r = spawnSync(process.execPath, [OURS, 'fds', '--help'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...oursArgs(), 'fds', '--help'], { encoding: 'utf8' });
   if (r.status === 0 && /Usage: kcmp fds/.test(r.stdout)) return null;
   return `\`kcmp fds --help\` ${r.status === 0 ? 'printed no fds usage' : `exited ${r.status}`}`;
 }

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { startHolder } from './lib/holder.mjs';
 import { measure } from './lib/measure.mjs';
-import { buildOurs, OURS, oursIn } from './lib/ours.mjs';
+import { buildOurs, OURS, oursArgs, oursIn } from './lib/ours.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -36,7 +36,11 @@ const log = (line) => process.stderr.write(`leaks-bench: ${line}\n`);
 const LEAKS_STATUSES = [0, 1];
 
 function contenders(root) {
-  const cli = (main, args, statuses = [0]) => ({ cmd: process.execPath, args: [main, ...args], statuses });
+  const cli = (main, args, statuses = [0]) => ({
+    cmd: process.execPath,
+    args: [...oursArgs(main), ...args],
+    statuses,
+  });
   const ours = OURS;
   const tree = ['--tree', String(root)];
   const list = [

@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { BENCH_DIR } from './lib/build-c.mjs';
 import { startHolder } from './lib/holder.mjs';
 import { measure } from './lib/measure.mjs';
-import { buildOurs, OURS } from './lib/ours.mjs';
+import { buildOurs, oursArgs } from './lib/ours.mjs';
 import { writeReadmeSection } from './lib/report.mjs';
 
 const { values: opt } = parseArgs({
@@ -79,7 +79,7 @@ try {
         key: 'ours',
         label: '`kcmp fds FILE --json`',
         cmd: process.execPath,
-        args: [OURS, 'fds', file.path, '--json'],
+        args: [...oursArgs(), 'fds', file.path, '--json'],
       },
       {
         key: 'lsfd',
@@ -123,7 +123,7 @@ function countMachineFds() {
 
 /** The (pid, fd) pairs each tool finds for `path` must be the same; ours' descriptions are counted. */
 function checkAgreement(path) {
-  const ours = spawnSync(process.execPath, [OURS, 'fds', path, '--json'], {
+  const ours = spawnSync(process.execPath, [...oursArgs(), 'fds', path, '--json'], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });

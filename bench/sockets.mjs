@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startHolder } from './lib/holder.mjs';
-import { OURS } from './lib/ours.mjs';
+import { OURS, oursArgs } from './lib/ours.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -28,7 +28,9 @@ const { values: opt } = parseArgs({
 
 function time(main, args) {
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [main, 'fds', ...args], { stdio: ['ignore', devNull, 'pipe'] });
+  const r = spawnSync(process.execPath, [...oursArgs(main), 'fds', ...args], {
+    stdio: ['ignore', devNull, 'pipe'],
+  });
   if (r.status !== 0) throw new Error(`kcmp fds ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }

@@ -174,8 +174,10 @@ test('the seccomp profile allows every syscall the exporter makes while scanning
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const trace = join(dir, 'trace');
   const args = ['exporter', '--listen', '127.0.0.1:0', '--tree', String(f.pids.main), '--interval', '0.1'];
-  const strace = spawn('strace', ['-f', '-qq', '-o', trace, process.execPath, CLI, ...args], {
+  // The bin run as a program, as the image's ENTRYPOINT runs it: /bin/sh's syscalls, then Node's (this one).
+  const strace = spawn('strace', ['-f', '-qq', '-o', trace, CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
   });
   t.after(() => strace.kill('SIGKILL'));
   strace.stdout.resume();

@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -87,7 +96,7 @@ process.stderr.write('opened during start-up: ' + (inspector.url() !== undefined
 process.on('exit', () => process.stderr.write('open at exit: ' + (inspector.url() !== undefined) + '\\n'));
 `;
 
-test('a SIGUSR1 during Node start-up: the CLI and the children it starts close the inspector it opened', () => {
+test('a SIGUSR1 during Node start-up: the CLI and the children it starts close the inspector it opened', (t) => {
   const bin = dirname(CLI);
   const entries: [string, string[]][] = [
     ['kcmp', [CLI, '--version']],
@@ -95,16 +104,23 @@ test('a SIGUSR1 during Node start-up: the CLI and the children it starts close t
     ['freeze-watchdog', [join(bin, 'freeze-watchdog.js')]], // stdin at EOF: it exits at once
   ];
   const preload = `--import=data:text/javascript,${encodeURIComponent(OPEN_DURING_START_UP)}`;
+  // stderr to a file, not a pipe (libuv's socketpair): the inspector's is then the process's only socket,
+  // which is what the guard looks for before it loads node:inspector.
+  const dir = mkdtempSync(join(tmpdir(), 'kcmp-sigusr1-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, args] of entries) {
+    const file = join(dir, `${name}.err`);
+    const err = openSync(file, 'w');
     // --inspect-port=0: the signal's inspector takes a free port, not 9229 another process may hold.
     const r = spawnSync(process.execPath, ['--inspect-port=0', preload, ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'ignore', err],
       timeout: 30_000,
     });
-    assert.equal(r.status, 0, `${name}: ${r.stderr}`);
-    assert.match(r.stderr, /opened during start-up: true\n/, `${name}: the preload did not open it`);
-    assert.match(r.stderr, /open at exit: false\n/, `${name} left the inspector open`);
+    closeSync(err);
+    const stderr = readFileSync(file, 'utf8');
+    assert.equal(r.status, 0, `${name}: ${stderr}`);
+    assert.match(stderr, /opened during start-up: true\n/, `${name}: the preload did not open it`);
+    assert.match(stderr, /open at exit: false\n/, `${name} left the inspector open`);
   }
 });
 

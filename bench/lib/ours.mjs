@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binNodeFlags } from '../../scripts/bin-flags.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -14,6 +15,19 @@ export function oursIn(root = ROOT) {
 }
 
 export const OURS = oursIn();
+
+/**
+ * Node's arguments that run `bin` as running it as a program does: the flags its #! line gives Node
+ * (scripts/bin-flags.mjs; V8 takes the bin's code cache only under them), then the bin. A checkout from
+ * before the bin carried flags has none.
+ */
+export function oursArgs(bin = OURS) {
+  try {
+    return [...binNodeFlags(bin), bin];
+  } catch {
+    return [bin];
+  }
+}
 
 /** `npm run build` in this checkout; returns what it printed when it failed, or null. */
 export function buildOurs() {

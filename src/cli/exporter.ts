@@ -9,10 +9,10 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { parseDecimal } from '../compare/validate.js';
 import { InvalidArgumentError } from '../errors.js';
+import { openFileLimit } from '../procfs/limits.js';
 import { assertProcPidsAreOurs } from '../procfs/namespaces.js';
 import { selectProcesses } from '../procfs/select.js';
 import { readWebConfig, WEB_CONFIG_FLAG } from '../serve/web-config.js';
-import { sysGetFileLimit } from '../sys/rlimit.js';
 import { EXIT } from './exit-codes.js';
 import { type FleetFlags, fleetOptionsOf, withFleetOptions } from './fleet-options.js';
 import { action, warn } from './run.js';
@@ -57,13 +57,13 @@ function parseInterval(text: string): number {
 }
 
 /**
- * Connections may take at most half the open-file limit (RLIMIT_NOFILE, the soft limit once main.ts
- * raised it to the hard one): the other half stays for scans, which hold a directory fd per process and a
- * sock_diag socket per network namespace at once.
+ * Connections may take at most half the open-file limit (RLIMIT_NOFILE, the soft limit, which Node raised
+ * to the hard one at its start): the other half stays for scans, which hold a directory fd per process and
+ * a sock_diag socket per network namespace at once.
  */
 function parseMaxConnections(text: string | undefined): number {
-  const limit = sysGetFileLimit();
-  const allowed = typeof limit === 'number' ? LIMIT_MAX_CONNECTIONS : Math.floor(limit.soft / 2);
+  const limit = openFileLimit();
+  const allowed = Math.floor(limit.soft / 2);
   if (text === undefined) return Math.min(DEFAULT_MAX_CONNECTIONS, allowed);
   const max = parseDecimal(text);
   if (max === undefined || max < 1 || max > LIMIT_MAX_CONNECTIONS) {
@@ -71,7 +71,7 @@ function parseMaxConnections(text: string | undefined): number {
       `invalid --max-connections ${JSON.stringify(text)}: expected a number from 1 to ${LIMIT_MAX_CONNECTIONS}`,
     );
   }
-  if (typeof limit !== 'number' && max > allowed) {
+  if (max > allowed) {
     throw new InvalidArgumentError(
       `invalid --max-connections ${max}: the open-file limit (RLIMIT_NOFILE) is ${limit.soft} and half of it stays for scans, so at most ${allowed}; raise the limit (LimitNOFILE= in a systemd unit, ulimit -n in a shell)`,
     );

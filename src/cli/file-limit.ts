@@ -8,27 +8,19 @@
  * per /proc read. FILE_LIMIT_NEEDED covers all of that with a margin (every command was measured to work
  * from 48 up; see the README).
  *
- * The soft limit is raised to the hard limit, which any process may do (setrlimit(2)); if even the hard
- * limit is too low, one line names both and the remedy, exit 2. This module imports only the few it
- * needs, so that this check itself runs under a low limit.
+ * Node has already raised the soft limit to the hard one, which any process may do (PlatformInit in
+ * node.cc, at every start), so the soft limit read here is all there is; if it is too low, one line names
+ * both and the remedy, exit 2. It is read from /proc/self/limits, not with getrlimit(2): loading the native
+ * binding for it cost ~8 ms that `--version`, `--help` or completion paid for nothing.
  */
-import { sysGetFileLimit, sysSetFileLimit } from '../sys/rlimit.js';
+import { openFileLimit } from '../procfs/limits.js';
 import { EXIT } from './exit-codes.js';
 
 export const FILE_LIMIT_NEEDED = 64;
 
-/** Raises the soft limit to the hard one; false (with the message said and exit code set) if too low. */
+/** Whether the open-file limit suffices; false (with the message said and exit code set) if not. */
 export function fileLimitSuffices(): boolean {
-  let limit: ReturnType<typeof sysGetFileLimit>;
-  try {
-    limit = sysGetFileLimit();
-  } catch {
-    return true; // no libc here (not Linux): the command itself will say so
-  }
-  if (typeof limit === 'number') return true; // cannot tell: go on
-  if (limit.soft < limit.hard && sysSetFileLimit({ soft: limit.hard, hard: limit.hard }) === 0) {
-    limit = { soft: limit.hard, hard: limit.hard };
-  }
+  const limit = openFileLimit();
   if (limit.soft >= FILE_LIMIT_NEEDED) return true;
   process.stderr.write(
     `kcmp: the open-file limit (RLIMIT_NOFILE) is ${limit.soft}, hard limit ${limit.hard}: kcmp needs at ` +

@@ -1,4 +1,7 @@
-/** The kcmp command, once main.ts has checked the open-file limit: dispatch only. Each subcommand is one file under src/cli/. */
+/**
+ * The kcmp command, once main.ts has checked the open-file limit: dispatch only. Each subcommand is one file
+ * under src/cli/. No top-level await: the bin is a CommonJS bundle (scripts/bundle.mjs), which has none.
+ */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../util/version.js';
 import { commandsFor } from './commands.js';
@@ -21,20 +24,22 @@ const program = new Command('kcmp')
   .configureOutput({ outputError: (text, write) => write(`kcmp: ${text.replace(/^error: /, '')}`) })
   .hook('preAction', (cmd) => setDebug(Boolean(cmd.opts().debug)));
 
-for (const register of await commandsFor(process.argv.slice(2))) register(program);
-// Errors are one line ("kcmp: unknown option '--x'"), as every other error: no second usage line.
-for (const cmd of program.commands) cmd.exitOverride();
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    const ok =
-      error.code === 'commander.helpDisplayed' ||
-      error.code === 'commander.version' ||
-      error.code === 'commander.help';
-    process.exitCode = ok ? EXIT.OK : EXIT.TROUBLE;
-  } else {
-    throw error;
+/** Registers what this command line needs (commands.ts), parses it and runs it. */
+export async function run(argv: readonly string[]): Promise<void> {
+  for (const register of await commandsFor(argv.slice(2))) register(program);
+  // Errors are one line ("kcmp: unknown option '--x'"), as every other error: no second usage line.
+  for (const cmd of program.commands) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const ok =
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help';
+      process.exitCode = ok ? EXIT.OK : EXIT.TROUBLE;
+    } else {
+      throw error;
+    }
   }
 }

@@ -8,11 +8,12 @@
  * slot. errno is read with koffi.errno() right after a call that returned -1 (only then is it meaningful).
  *
  * The library is loaded on first use, not at import: importing kcmp on macOS or Windows must not crash.
- * A native backend could replace this file without touching anything above src/sys.
+ * Each function is declared at its first call (koffi parses its prototype then): a command declares only
+ * what it calls. A native backend could replace this file without touching anything above src/sys.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { UnsupportedPlatformError } from '../errors.js';
+import { loadKoffi } from './koffi-module.js';
 import { syscallNumbers } from './platform.js';
 
 type Koffi = typeof import('koffi');
@@ -42,12 +43,6 @@ export interface Libc {
   getxattr(path: string, name: string, buf: Uint8Array, size: number): number;
   /** ioctl(2) with a request that takes no argument: its result, or the negated errno. */
   ioctl(fd: number, request: number): number;
-  /** sizeof(unsigned long): the width of each field of struct rlimit (rlim_t). */
-  longBytes: number;
-  /** getrlimit(2) into `buf` (struct rlimit: rlim_cur, rlim_max): 0 or the negated errno. */
-  getrlimit(resource: number, buf: Uint8Array): number;
-  /** setrlimit(2) from `buf`: 0 or the negated errno. */
-  setrlimit(resource: number, buf: Uint8Array): number;
   /** `size` bytes of zeroed C heap memory that does not move, for syscalls (bpf(2)) whose argument
    * structures hold pointers. Free it with `free()`. */
   alloc(size: number): NativeBlock;
@@ -62,20 +57,18 @@ export interface NativeBlock {
 
 let cached: Libc | undefined;
 
-function libcCandidates(): string[] {
-  const musl = existsSync('/lib')
-    ? readdirSync('/lib')
-        .filter((f) => /^ld-musl-.*\.so\.1$/.test(f))
-        .map((f) => `/lib/${f}`)
-    : [];
-  return ['libc.so.6', ...musl];
+/** glibc's soname, then musl's loaders (which are its libc): /lib is listed only if glibc is missing. */
+function* libcCandidates(): Generator<string> {
+  yield 'libc.so.6';
+  if (!existsSync('/lib')) return;
+  for (const f of readdirSync('/lib')) if (/^ld-musl-.*\.so\.1$/.test(f)) yield `/lib/${f}`;
 }
 
 function load(): Libc {
   syscallNumbers(); // throws UnsupportedPlatformError off Linux or on an unknown ABI
   let koffi: Koffi;
   try {
-    koffi = createRequire(import.meta.url)('koffi') as Koffi;
+    koffi = loadKoffi();
   } catch (cause) {
     throw new UnsupportedPlatformError('the koffi native module could not be loaded', { cause });
   }
@@ -91,22 +84,33 @@ function load(): Libc {
   }
   if (!lib) throw new UnsupportedPlatformError('could not load the C library', { cause: lastError });
 
-  const syscall6 = lib.func('long syscall(long, long, long, long, long, long)');
-  const syscallPtr = lib.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'void *']);
-  const fcntl3 = lib.func('int fcntl(int, int, int)');
-  const close1 = lib.func('int close(int)');
-  const readlinkat4 = lib.func('long readlinkat(int, const char *, void *, long)');
-  const socket3 = lib.func('int socket(int, int, int)');
-  const sendto6 = lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)');
-  const recv4 = lib.func('long recv(int, void *, unsigned long, int)');
-  const setns2 = lib.func('int setns(int, int)');
-  const getxattr4 = lib.func('long getxattr(const char *, const char *, void *, unsigned long)');
+  type CFunction = ReturnType<typeof lib.func>;
+  /** A C function declared at its first call: koffi parses the prototype then. */
+  const declared = (declare: () => CFunction) => {
+    let f: CFunction | undefined;
+    return () => (f ??= declare());
+  };
+  const syscall6 = declared(() => lib.func('long syscall(long, long, long, long, long, long)'));
+  const syscallPtr = declared(() =>
+    lib.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'void *']),
+  );
+  const fcntl3 = declared(() => lib.func('int fcntl(int, int, int)'));
+  const close1 = declared(() => lib.func('int close(int)'));
+  const readlinkat4 = declared(() => lib.func('long readlinkat(int, const char *, void *, long)'));
+  const socket3 = declared(() => lib.func('int socket(int, int, int)'));
+  const sendto6 = declared(() =>
+    lib.func('long sendto(int, const void *, unsigned long, int, const void *, unsigned int)'),
+  );
+  const recv4 = declared(() => lib.func('long recv(int, void *, unsigned long, int)'));
+  const setns2 = declared(() => lib.func('int setns(int, int)'));
+  const getxattr4 = declared(() =>
+    lib.func('long getxattr(const char *, const char *, void *, unsigned long)'),
+  );
   // ioctl(2) is variadic in C: declared so, and called without a third argument (koffi's variadic form
   // costs more per call, but the requests made here are few)
-  const ioctl2 = lib.func('int ioctl(int, unsigned long, ...)');
-  const getrlimit2 = lib.func('int getrlimit(int, void *)');
-  const setrlimit2 = lib.func('int setrlimit(int, void *)');
-  let statx5: ReturnType<typeof lib.func> | undefined;
+  const ioctl2 = declared(() => lib.func('int ioctl(int, unsigned long, ...)'));
+  // Declared now, being optional: whether it exists decides whether `statx` does.
+  let statx5: CFunction | undefined;
   try {
     statx5 = lib.func('int statx(int, const char *, int, unsigned int, void *)');
   } catch {
@@ -120,21 +124,18 @@ function load(): Libc {
     return { bytes, address: koffi.address(pointer), free: () => koffi.free(pointer) };
   };
   return {
-    syscall: (nr, a, b, c, d, e) => checked(Number(syscall6(nr, a, b, c, d, e))),
-    syscallWithBuffer: (nr, a, b, c, d, buf) => checked(Number(syscallPtr(nr, a, b, c, d, buf))),
-    fcntl: (fd, cmd, arg) => checked(fcntl3(fd, cmd, arg) as number),
-    close: (fd) => checked(close1(fd) as number),
-    readlinkat: (dirfd, path, buf, size) => checked(Number(readlinkat4(dirfd, path, buf, size))),
-    socket: (domain, type, protocol) => checked(socket3(domain, type, protocol) as number),
+    syscall: (nr, a, b, c, d, e) => checked(Number(syscall6()(nr, a, b, c, d, e))),
+    syscallWithBuffer: (nr, a, b, c, d, buf) => checked(Number(syscallPtr()(nr, a, b, c, d, buf))),
+    fcntl: (fd, cmd, arg) => checked(fcntl3()(fd, cmd, arg) as number),
+    close: (fd) => checked(close1()(fd) as number),
+    readlinkat: (dirfd, path, buf, size) => checked(Number(readlinkat4()(dirfd, path, buf, size))),
+    socket: (domain, type, protocol) => checked(socket3()(domain, type, protocol) as number),
     sendto: (fd, buf, len, flags, addr, addrlen) =>
-      checked(Number(sendto6(fd, buf, len, flags, addr, addrlen))),
-    recv: (fd, buf, len, flags) => checked(Number(recv4(fd, buf, len, flags))),
-    setns: (fd, nstype) => checked(setns2(fd, nstype) as number),
-    getxattr: (path, name, buf, size) => checked(Number(getxattr4(path, name, buf, size))),
-    ioctl: (fd, request) => checked(ioctl2(fd, request) as number),
-    longBytes: koffi.sizeof('unsigned long'),
-    getrlimit: (resource, buf) => checked(getrlimit2(resource, buf) as number),
-    setrlimit: (resource, buf) => checked(setrlimit2(resource, buf) as number),
+      checked(Number(sendto6()(fd, buf, len, flags, addr, addrlen))),
+    recv: (fd, buf, len, flags) => checked(Number(recv4()(fd, buf, len, flags))),
+    setns: (fd, nstype) => checked(setns2()(fd, nstype) as number),
+    getxattr: (path, name, buf, size) => checked(Number(getxattr4()(path, name, buf, size))),
+    ioctl: (fd, request) => checked(ioctl2()(fd, request) as number),
     alloc,
     ...(statx5 && {
       statx: (dirfd: number, path: string, flags: number, mask: number, buf: Uint8Array) =>

@@ -1,9 +1,9 @@
 /** runCli without blocking the event loop, so a test can run several CLI processes at once (2 cores). */
 import { spawn } from 'node:child_process';
-import { CLI, type CliResult } from './cli.js';
+import { type CliResult, cliCommand } from './cli.js';
 
 export function runCliAsync(args: string[], options: { wrapper?: string[] } = {}): Promise<CliResult> {
-  const argv = [...(options.wrapper ?? []), process.execPath, CLI, ...args];
+  const argv = [...(options.wrapper ?? []), ...cliCommand(), ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0] as string, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],

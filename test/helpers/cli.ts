@@ -1,12 +1,18 @@
 /**
- * Runs the built CLI as a user would — the package's bin, the one-file bundle dist/bin/kcmp.js — and
- * returns what it printed and its exit code.
+ * Runs the built CLI as a user would — the package's bin, the one-file bundle dist/bin/kcmp.js, with the
+ * Node flags its #! line gives Node — and returns what it printed and its exit code.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binNodeFlags } from '../../scripts/bin-flags.mjs';
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bin', 'kcmp.js');
+
+/** Node, the flags the bin's #! line gives it (scripts/bin-flags.mjs), and the bin: what running it execs. */
+export function cliCommand(): string[] {
+  return [process.execPath, ...binNodeFlags(CLI), CLI];
+}
 
 export interface CliResult {
   code: number | null;
@@ -17,7 +23,7 @@ export interface CliResult {
 
 /** `wrapper` runs the CLI under another program, e.g. a seccomp launcher: [launcher, 'eperm']. */
 export function runCli(args: string[], options: { wrapper?: string[]; input?: string } = {}): CliResult {
-  const argv = [...(options.wrapper ?? []), process.execPath, CLI, ...args];
+  const argv = [...(options.wrapper ?? []), ...cliCommand(), ...args];
   const r = spawnSync(argv[0] as string, argv.slice(1), {
     encoding: 'utf8',
     input: options.input ?? '',

@@ -31,6 +31,7 @@ import { fdDir } from '../../procfs/fds.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { isGone, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
+import { nowMs } from '../../util/clock.js';
 import { failedCallRow } from '../fds/fds-problems.js';
 import type { ScanError } from '../fds/fds-report.js';
 import { assertPidList } from '../selection.js';
@@ -186,7 +187,7 @@ function scanEpoll({ pid, epfd, search }: EpollOptions): EpollReport {
   assertPid(pid);
   assertFd(epfd, 'epoll fd');
   assertProcPidsAreOurs();
-  const started = performance.now();
+  const started = nowMs();
   const owner = liveTask(pid);
   assertEpoll(pid, owner, epfd);
   assertKcmpUsable(pid, epfd);
@@ -215,7 +216,7 @@ function scanEpoll({ pid, epfd, search }: EpollOptions): EpollReport {
         fds,
         targets: targets.length,
         comparisons: ctx.comparisons,
-        elapsedMs: Math.round(performance.now() - started),
+        elapsedMs: Math.round(nowMs() - started),
       },
     };
   }

@@ -23,6 +23,7 @@ import { stillSame } from '../../procfs/identity.js';
 import { kindOf, statTypeOf } from '../../procfs/kinds.js';
 import type { SelectedProcess } from '../../procfs/select.js';
 import { errnoName, isGone } from '../../sys/errno.js';
+import { nowMs } from '../../util/clock.js';
 import type { EngineName, EngineRequest } from './fd-engine.js';
 import { type FdRows, tableOf } from './fd-rows.js';
 import type { FdTable } from './fd-tables.js';
@@ -144,7 +145,7 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
       ...(unsearched > 0 && { unsearched }),
       comparisons: run.comparisons + grouped.comparisons,
       engine: run.engine,
-      elapsedMs: Math.round(performance.now() - run.started),
+      elapsedMs: Math.round(nowMs() - run.started),
     },
   };
 }

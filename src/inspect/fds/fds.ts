@@ -24,6 +24,7 @@ import { SocketTables } from '../../netlink/socket-tables.js';
 import { countFds } from '../../procfs/fds.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type SelectedProcess, selectProcesses } from '../../procfs/select.js';
+import { nowMs } from '../../util/clock.js';
 import { type Frozen, freeze, type NotStopped } from '../freeze.js';
 import { identify } from './buckets.js';
 import { describe, namesEveryDescription } from './describe.js';
@@ -65,7 +66,7 @@ import { WorkerPool, workerCount } from './work-split.js';
 export async function inspectFds(partial: FdsScanOptions): Promise<FdsReport> {
   const options = normalizeFdsOptions(partial);
   assertProcPidsAreOurs();
-  const started = performance.now();
+  const started = nowMs();
   const objects = resolveObjects(options.objects);
   const selected = selectProcesses(options.selection);
   const scope = scopeOf(selected, options.selection.kind === 'all', options, objects);

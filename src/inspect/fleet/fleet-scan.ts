@@ -19,6 +19,7 @@ import { assertOneOf, describe } from '../../compare/validate.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { readCgroupPath, unitOf } from '../../procfs/cgroup.js';
 import type { Selection } from '../../procfs/select.js';
+import { nowMs } from '../../util/clock.js';
 import type { EngineName } from '../fds/fd-engine.js';
 import { inspectFds } from '../fds/fds.js';
 import type { FdsReport } from '../fds/fds-report.js';
@@ -130,7 +131,7 @@ export async function fleetScan(
     groupBy: partial.groupBy ?? 'unit',
     maxLabelValues: partial.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES,
   };
-  const started = performance.now();
+  const started = nowMs();
   // fdinfo of shared descriptions only: the leak finder compares their holders' flags and close-on-exec
   // bits; the container audit reads what it needs itself. Read for every fd, it was most of a scan's CPU.
   const report = await inspectFds({ selection: options.selection, all: true, fdinfo: 'shared' });
@@ -183,7 +184,7 @@ export async function fleetScan(
 
   return {
     completedAt: Date.now(),
-    durationSeconds: Math.round((performance.now() - started) * 1000) / 1e6,
+    durationSeconds: Math.round((nowMs() - started) * 1000) / 1e6,
     processes: report.stats.processes,
     comparisons: report.stats.comparisons,
     engine: report.stats.engine,

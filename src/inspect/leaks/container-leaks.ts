@@ -40,6 +40,7 @@ import { linkMountId, mountIds } from '../../procfs/mounts.js';
 import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { readStat } from '../../procfs/stat.js';
+import { nowMs } from '../../util/clock.js';
 import { ENGINE_REQUESTS } from '../fds/fd-engine.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
 import { failedCallRow } from '../fds/fds-problems.js';
@@ -95,7 +96,7 @@ export async function inspectContainerLeaks(
   assertOptionalBoolean(options.paranoid, 'paranoid option');
   if (options.engine !== undefined) assertOneOf(options.engine, ENGINE_REQUESTS, 'engine option');
   assertProcPidsAreOurs();
-  const started = performance.now();
+  const started = nowMs();
   const { selection } = options;
   const outside = selection.kind === 'all' ? null : selectProcesses(selection).map((p) => p.pid);
   const search =
@@ -133,7 +134,7 @@ export async function inspectContainerLeaks(
       errors: reported.length,
       undecided: undecided.length,
       comparisons: fds.stats.comparisons,
-      elapsedMs: Math.round(performance.now() - started),
+      elapsedMs: Math.round(nowMs() - started),
     },
   };
 }

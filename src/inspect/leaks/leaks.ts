@@ -5,6 +5,7 @@
 
 import { assertOptionalBoolean } from '../../compare/validate.js';
 import { KcmpError } from '../../errors.js';
+import { nowMs } from '../../util/clock.js';
 import { type FdsOptions, inspectFds } from '../fds/fds.js';
 import type { FdsReport, ScanError } from '../fds/fds-report.js';
 import { assertScanOptions } from '../selection.js';
@@ -37,7 +38,7 @@ function assertSomethingRead(fds: FdsReport): void {
 export async function inspectLeaks(options: LeaksOptions): Promise<LeaksReport> {
   assertScanOptions(options, 'inspectLeaks');
   assertOptionalBoolean(options.fork, 'fork option');
-  const started = performance.now();
+  const started = nowMs();
   const { fork = false, ...scan } = options;
   const fds = await inspectFds({ ...scan, all: false, fdinfo: true });
   assertSomethingRead(fds);
@@ -55,7 +56,7 @@ export async function inspectLeaks(options: LeaksOptions): Promise<LeaksReport> 
       forkShared,
       undecided: undecided.length,
       errors: errors.length,
-      elapsedMs: Math.round(performance.now() - started),
+      elapsedMs: Math.round(nowMs() - started),
     },
   };
 }

@@ -32,6 +32,7 @@ import { assertProcPidsAreOurs } from '../../procfs/namespaces.js';
 import { type Selection, selectProcesses } from '../../procfs/select.js';
 import { isNotSupported, isPrivilege } from '../../sys/errno.js';
 import { SysError } from '../../sys/sys-error.js';
+import { nowMs } from '../../util/clock.js';
 import { assertScanOptions } from '../selection.js';
 import { inferRelations } from './relations.js';
 import { type Candidate, collectTasks, recheck } from './task-list.js';
@@ -186,7 +187,7 @@ export async function inspectTasks(options: TasksOptions): Promise<TasksReport> 
 
 function scanTasks(selection: Selection): TasksReport {
   assertProcPidsAreOurs();
-  const started = performance.now();
+  const started = nowMs();
   const errors: TaskError[] = [];
   const run = detectRunMethod({ borrow: false });
   if (run.method !== 'kcmp') {
@@ -318,7 +319,7 @@ function report(
       errors: errors.length,
       comparisons,
       retries,
-      elapsedMs: Math.round(performance.now() - started),
+      elapsedMs: Math.round(nowMs() - started),
     },
   };
 }
