@@ -141,7 +141,7 @@ test('kcmp --version loads no native binding; a plain fds table, none of the bui
   }
 });
 
-test('from a shell (stdio a terminal, pipes or files: no socket), a plain fds table loads no node:inspector', async (t) => {
+test('from a shell (stdio a terminal, pipes or files: no socket), a plain fds table loads no node:inspector and no streams', async (t) => {
   const f = await mkfds(t, 'fork');
   if (!f) return;
   const dir = mkdtempSync(join(tmpdir(), 'kcmp-startup-'));
@@ -170,6 +170,8 @@ test('from a shell (stdio a terminal, pipes or files: no socket), a plain fds ta
   assert.match(readFileSync(join(dir, 'out'), 'utf8'), /^DESC +PID +COMMAND/);
   const builtins = JSON.parse(readFileSync(report, 'utf8')) as string[];
   assert.ok(builtins.includes('fs'), 'the probe saw the run');
-  for (const unused of ['inspector', 'worker_threads'])
+  // Nor Node's streams: the output is written to fd 1 with write(2), and neither process.stdout nor
+  // process.stderr (node:assert's colours ask it at load) is built where nothing needs them (run.ts `out`).
+  for (const unused of ['inspector', 'worker_threads', 'stream', 'assert'])
     assert.ok(!builtins.includes(unused), `kcmp fds -p PID loaded ${unused}`);
 });

@@ -295,7 +295,8 @@ class Progress {
 
   update(p: FdsProgress): void {
     const now = Date.now();
-    if (!process.stderr.isTTY || now - this.started < 1000 || now - this.last < 100) return;
+    // the clock first: process.stderr is built at its first use (run.ts `out` says what that costs)
+    if (now - this.started < 1000 || now - this.last < 100 || !process.stderr.isTTY) return;
     this.last = now;
     this.shown = true;
     process.stderr.write(

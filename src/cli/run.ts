@@ -8,10 +8,11 @@
  * commands that print nothing (the exporter, `kcmp same -s`) are not concerned.
  */
 import { once } from 'node:events';
-import { readlinkSync } from 'node:fs';
+import { fstatSync, readlinkSync, writeSync } from 'node:fs';
 import { remedyFor } from '../compare/remedies.js';
 import { isKcmpError } from '../errors.js';
 import { accessMode, readFdInfo } from '../procfs/fdinfo.js';
+import { devMajor } from '../procfs/fds.js';
 import { escapeCell } from '../report/cell-text.js';
 import { SysError } from '../sys/sys-error.js';
 import { EXIT } from './exit-codes.js';
@@ -38,12 +39,23 @@ export function errorLine(error: unknown): string {
 
 /** One line on stderr, escaped as table cells are: a message may quote a file name or a comm. */
 export function warn(message: string): void {
-  process.stderr.write(`kcmp: ${escapeCell(message)}\n`);
+  stderr().write(`kcmp: ${escapeCell(message)}\n`);
+}
+
+let stderrWatched = false;
+/** process.stderr, built at first use (see `out`), ending the run when it fails: a failing stderr cannot be
+ * reported anywhere, so the exit code says it rather than a trace. */
+function stderr(): NodeJS.WriteStream {
+  if (!stderrWatched) {
+    stderrWatched = true;
+    process.stderr.on('error', () => process.exit(EXIT.TROUBLE));
+  }
+  return process.stderr;
 }
 
 export function fail(error: unknown): number {
   warn(errorLine(error));
-  if (debugEnabled && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (debugEnabled && error instanceof Error && error.stack) stderr().write(`${error.stack}\n`);
   return EXIT.TROUBLE;
 }
 
@@ -65,15 +77,23 @@ export function action<A extends unknown[]>(
 let stdoutChecked = false;
 /** The output still being written, when a chunk waits for the reader: later output goes after it. */
 let pending: Promise<void> | undefined;
+/** Whether output still goes to fd 1 by write(2) (below), not yet through process.stdout. */
+let direct = true;
 
 /**
  * Writes to stdout: a string, or the chunks of a large output one by one, each produced only once the
- * one before it is written. stdout to a file or a terminal is written synchronously; to a pipe or a
- * socket Node writes what the kernel takes and queues the rest, so a chunk that stays queued (a slow
- * reader) waits for 'drain' before the next is produced: memory holds a chunk or two, never the
- * output. Resolves once all of it is handed to the kernel; output keeps its order across calls. A
- * closed pipe (`kcmp fds | head`) ends the output quietly; other write errors exit 2 (the 'error'
- * handler below), and so does a failure to produce a chunk once the output had to wait.
+ * one before it is written. Resolves once all of it is handed to the kernel; output keeps its order
+ * across calls. A closed pipe (`kcmp fds | head`) ends the output quietly; other write errors exit 2
+ * (`stdoutFailed`), and so does a failure to produce a chunk once the output had to wait.
+ *
+ * Each chunk is written to fd 1 with write(2), not through process.stdout: Node builds its stream stack at
+ * the first use of process.stdout (node:stream and some thirty internal modules, which V8 cannot take from
+ * Node's embedded code cache under the bin's heap flag: ~7 ms of a short command). A blocking fd 1 (a
+ * file, a terminal, a pipe as a shell makes it) takes every byte or fails. A pipe whose open file
+ * description is non-blocking — O_NONBLOCK belongs to the description, set by whoever made it, e.g. a Node
+ * parent, and kcmp never changes it — answers EAGAIN when full: from then on the rest goes through
+ * process.stdout, which queues what the kernel does not take, so a chunk that stays queued (a slow reader)
+ * waits for 'drain' before the next is produced: memory holds a chunk or two, never the output.
  */
 export function out(text: string | Iterable<string>): Promise<void> {
   if (!stdoutChecked) {
@@ -101,23 +121,69 @@ export function out(text: string | Iterable<string>): Promise<void> {
 /** Writes chunks while stdout takes them at once; the rest, once one has to wait for the reader. */
 function write(chunks: Iterator<string>): Promise<void> | undefined {
   for (let next = chunks.next(); !next.done; next = chunks.next()) {
-    if (process.stdout.destroyed) return undefined; // the reader went away: the error handler ends the run
+    const left = direct ? writeDirect(next.value) : next.value;
+    if (left === undefined) continue;
+    direct = false;
+    const stream = stdout();
+    if (stream.destroyed) return undefined; // the reader went away: stdoutFailed ends the run
     // false with nothing queued: a large chunk written synchronously (a file), nothing to wait for
-    if (!process.stdout.write(next.value) && process.stdout.writableLength > 0)
-      return once(process.stdout, 'drain').then(() => write(chunks));
+    if (!stream.write(left) && stream.writableLength > 0)
+      return once(stream, 'drain').then(() => write(chunks));
   }
   return undefined;
 }
 
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+/** Writes `text` to fd 1; what is left unwritten when fd 1 would block (EAGAIN), or undefined. */
+function writeDirect(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let done = 0; done < bytes.length; ) {
+    try {
+      done += writeSync(1, bytes, done);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') return bytes.subarray(done);
+      if (code !== 'EINTR') stdoutFailed(error as NodeJS.ErrnoException);
+    }
+  }
+  return undefined;
+}
+
+let stdoutWatched = false;
+/** process.stdout, built at first use, its errors ending the run as a direct write's do. */
+function stdout(): NodeJS.WriteStream {
+  if (!stdoutWatched) {
+    stdoutWatched = true;
+    process.stdout.on('error', stdoutFailed);
+  }
+  return process.stdout;
+}
+
+/** A failed write to stdout: a reader that went away ends the run quietly, anything else in one line. */
+function stdoutFailed(error: NodeJS.ErrnoException): never {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   // Node's message is "ENOSPC: no space left on device, write": keep the errno's meaning.
   const meaning = error.message.replace(/^E[A-Z0-9]+: /, '').replace(/, write$/, '');
   warn(`cannot write the output: write to stdout failed: ${error.code ?? 'error'} (${meaning})`);
   process.exit(EXIT.TROUBLE);
-});
-// A failing stderr cannot be reported anywhere: end with the error code rather than a trace.
-process.stderr.on('error', () => process.exit(EXIT.TROUBLE));
+}
+
+/**
+ * How many columns the terminal on stdout has; 0 when stdout is not a terminal, or one whose size was
+ * never set. Asked of process.stdout (a tty.WriteStream's ioctl) only when fd 1 is a character device
+ * other than one of the memory devices (major 1: /dev/null, /dev/zero, /dev/full, …, never a terminal),
+ * so that a table written to a file, a pipe or /dev/null does not build Node's stream stack (`out`).
+ */
+export function terminalColumns(): number {
+  try {
+    const st = fstatSync(1);
+    if (!st.isCharacterDevice() || devMajor(st.rdev) === MEM_MAJOR) return 0;
+  } catch {
+    return 0;
+  }
+  return process.stdout.isTTY ? process.stdout.columns : 0;
+}
+/** The memory devices' major number (Documentation/admin-guide/devices.txt). */
+const MEM_MAJOR = 1;
 
 /**
  * Whether the shell started us with stdout closed (`kcmp … >&-`). Node never shows a closed fd 0–2 to

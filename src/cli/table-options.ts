@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { type Columns, renderColumnJson, renderColumnList, type TableOptions } from '../report/table.js';
 import { completes } from './completion-values.js';
-import { out } from './run.js';
+import { out, terminalColumns } from './run.js';
 
 export interface TableFlags {
   output?: string;
@@ -42,7 +42,7 @@ export function listedColumns<R>(flags: TableFlags & { json?: boolean }, columns
  * only when the terminal says how wide it is: a pty whose size was never set reports 0 columns.
  */
 export function tableOptionsOf(flags: TableFlags): TableOptions {
-  const width = process.stdout.isTTY ? process.stdout.columns : 0;
+  const width = terminalColumns();
   const fit = width > 0 && !flags.raw && !flags.notruncate;
   return { raw: flags.raw, noHeadings: flags.noheadings, fitWidth: fit ? width : undefined };
 }

@@ -12,7 +12,6 @@
  * table's reader, or, if that one exited after the table was read, the first sharer that still holds it),
  * then the others, marked `fdTable` with that pid (table-entries.ts). `stats.fds` counts it once.
  */
-import assert from 'node:assert/strict';
 import type { SocketTables } from '../../netlink/socket-tables.js';
 import { fsErrno } from '../../procfs/errors.js';
 import { readFdInfo } from '../../procfs/fdinfo.js';
@@ -178,7 +177,7 @@ function keptDescriptions(
     if (!noteFate(rows, v, row, problems)) continue;
     const key = v.description[row] as number;
     // every row is failed (stat) or in a bucket that the group stage decided
-    assert(key >= 0 && key <= row, `fds: row ${row} was given no description by the group stage`);
+    if (key < 0 || key > row) throw new Error(`fds: row ${row} was given no description by the group stage`);
     if (heldStill(row)) count[key] = (count[key] as number) + 1;
   }
   // CSR: the members of key k are members[start[k] .. start[k] + count[k]).
@@ -231,7 +230,7 @@ function noteFate(rows: FdRows, v: Verdicts, row: number, problems: Problems): b
       problems.unsettled(pid);
       return true;
     default:
-      assert.equal(fate, FATE.uncalled, `fds: row ${row} has an unknown fate ${fate}`);
+      if (fate !== FATE.uncalled) throw new Error(`fds: row ${row} has an unknown fate ${fate}`);
       problems.uncalledFd(pid);
       return true;
   }
