@@ -8,7 +8,7 @@ import { ipv4, ipv6 } from '../src/netlink/inet-address.js';
 import { HOST_LITTLE } from '../src/netlink/messages.js';
 import { parseProcNet } from '../src/netlink/proc-net.js';
 import { socketName } from '../src/netlink/socket-info.js';
-import { unixPath } from '../src/netlink/unix-diag.js';
+import { parseUnix, unixPath } from '../src/netlink/unix-diag.js';
 
 const bytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
 
@@ -61,4 +61,23 @@ test('/proc/net/tcp, tcp6 and unix lines', (t) => {
 test('UNIX names: a path up to its NUL, an abstract name after its leading NUL', () => {
   assert.equal(unixPath(new TextEncoder().encode('/run/x.sock\0junk')), '/run/x.sock');
   assert.equal(unixPath(new TextEncoder().encode('\0kcmp\0demo')), '@kcmp@demo');
+});
+
+const bigEndian = !HOST_LITTLE && 'a big-endian host: the bytes below are written little-endian';
+
+test('a unix_diag message: its name and peer among other attributes; a truncated one ends them', {
+  skip: bigEndian,
+}, () => {
+  // struct unix_diag_msg: family AF_UNIX, type SOCK_STREAM, state TCP_ESTABLISHED (1), pad, ino 7, cookie
+  const header = [1, 1, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  // nlattr { u16 len, u16 type } + data, each padded to 4: UNIX_DIAG_PEER (2) 9, UNIX_DIAG_VFS (1), NAME (0)
+  const peer = [8, 0, 2, 0, 9, 0, 0, 0];
+  const vfs = [12, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const name = [9, 0, 0, 0, ...new TextEncoder().encode('/x\0\0\0'), 0, 0, 0];
+  const message = (...parts: number[][]) => new DataView(Uint8Array.from(parts.flat()).buffer);
+  const socket = parseUnix(message(header, peer, vfs, name), 4026531840);
+  assert.deepEqual([socket.ino, socket.protocol, socket.path, socket.peer], [7, 'UNIX-STREAM', '/x', 9]);
+  // a length past the end: that attribute and any after it are not read
+  const cut = parseUnix(message(header, peer, [64, 0, 1, 0], name), 4026531840);
+  assert.deepEqual([cut.peer, cut.path], [9, undefined]);
 });

@@ -75,15 +75,19 @@ function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
-/** The attributes after a family message of `headerSize` bytes: type → its data. */
-export function attributes(payload: DataView, headerSize: number): Map<number, DataView> {
-  const found = new Map<number, DataView>();
+/**
+ * The data of attribute `type` after a family message of `headerSize` bytes (undefined if absent). A
+ * scan per attribute asked for, allocating only the view returned: a dump of a busy machine's AF_UNIX
+ * sockets has tens of thousands of messages, each with one or two attributes.
+ */
+export function attribute(payload: DataView, headerSize: number, type: number): DataView | undefined {
   for (let at = headerSize; at + 4 <= payload.byteLength; ) {
     const size = payload.getUint16(at, HOST_LITTLE);
-    const type = payload.getUint16(at + 2, HOST_LITTLE) & 0x3fff; // without NLA_F_NESTED, NLA_F_NET_BYTEORDER
-    if (size < 4 || at + size > payload.byteLength) break;
-    found.set(type, new DataView(payload.buffer, payload.byteOffset + at + 4, size - 4));
+    if (size < 4 || at + size > payload.byteLength) return undefined;
+    // without NLA_F_NESTED, NLA_F_NET_BYTEORDER
+    if ((payload.getUint16(at + 2, HOST_LITTLE) & 0x3fff) === type)
+      return new DataView(payload.buffer, payload.byteOffset + at + 4, size - 4);
     at += align4(size);
   }
-  return found;
+  return undefined;
 }

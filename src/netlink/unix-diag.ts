@@ -11,7 +11,7 @@
  * A socket bound to a path is named with the path it was bound with (relative paths stay relative). The
  * peer of an unconnected DGRAM socket is absent; a listener's pending connections are not its peers.
  */
-import { attributes, HOST_LITTLE } from './messages.js';
+import { attribute, HOST_LITTLE } from './messages.js';
 import { type SocketInfo, tcpState } from './socket-info.js';
 
 const AF_UNIX = 1;
@@ -49,12 +49,11 @@ export function parseUnix(payload: DataView, netns: number): SocketInfo {
     netns,
     source: 'sock_diag',
   };
-  const attrs = attributes(payload, 16);
-  const name = attrs.get(UNIX_DIAG_NAME);
+  const name = attribute(payload, 16, UNIX_DIAG_NAME);
   if (name && name.byteLength > 0) {
     info.path = unixPath(new Uint8Array(name.buffer, name.byteOffset, name.byteLength));
   }
-  const peer = attrs.get(UNIX_DIAG_PEER);
+  const peer = attribute(payload, 16, UNIX_DIAG_PEER);
   if (peer && peer.byteLength >= 4 && peer.getUint32(0, HOST_LITTLE) !== 0)
     info.peer = peer.getUint32(0, HOST_LITTLE);
   return info;

@@ -87,21 +87,19 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   );
   for (const pid of replaced) run.problems.replaced(pid);
   const own = (key: number) => ownMembers(rows, kept.members(key));
-  const listed = kept.keys.filter(listedBy(rows, run, own));
-  const { names, protocols } = await readNames(
-    rows,
-    listed.map((key) => own(key)),
-    run.pool,
-    run.problems,
-    confirmed,
-  );
+  const ownSize = (key: number) => ownCount(rows, kept, key);
+  const listed = kept.keys.filter(listedBy(rows, run, own, ownSize));
+  // one view per listed description, shared by the naming and the writing (a subarray is an object)
+  const members = listed.map(own);
+  const { names, protocols } = await readNames(rows, members, run.pool, run.problems, confirmed);
   const commands = new Map(run.processes.map((p) => [p.pid, p.command]));
   const command = (pid: number) => commands.get(pid) ?? '';
   const byKey = new Map<number, Description>();
-  const describeOne = descriptionOf(rows, grouped.verdicts, own, kept.number, holding, command, run);
-  listed.forEach((key, i) => {
-    byKey.set(key, describeOne(key, names[i] as string, protocols[i] as string));
-  });
+  const describeOne = descriptionOf(rows, grouped.verdicts, kept.number, holding, command, run);
+  for (let i = 0; i < listed.length; i++) {
+    const key = listed[i] as number;
+    byKey.set(key, describeOne(key, members[i] as Int32Array, names[i] as string, protocols[i] as string));
+  }
   const { quiet, outside } = run.scope;
   const relationErrors =
     run.options.sockets || run.options.peers
@@ -122,11 +120,11 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
   let shared = 0;
   let descriptions = 0;
   for (const key of kept.keys) {
-    const members = own(key);
-    if (members.length === 0) continue;
+    const size = ownSize(key);
+    if (size === 0) continue;
     descriptions++;
-    fds += members.length;
-    if (members.length > 1) shared++;
+    fds += size;
+    if (size > 1) shared++;
   }
   if (unsearched > 0)
     for (const d of byKey.values()) if (d.peerUnseen === 'no-holder') d.peerUnseen = 'unreadable';
@@ -159,6 +157,8 @@ export async function describe(rows: FdRows, grouped: Grouped, run: DescribeRun)
 export interface Kept {
   keys: number[];
   members(key: number): Int32Array;
+  /** How many members: members(key).length, without making the view. */
+  size(key: number): number;
   /** The description's number (1, 2, …: its place among the kept ones). */
   number(key: number): number;
 }
@@ -170,8 +170,9 @@ function keptDescriptions(
   problems: Problems,
 ): Kept {
   const n = rows.fd.length;
-  // false: every process read still holds its tables
-  const heldStill = (row: number) => !holding || holdersOf(tableOf(rows, row)).some(holding);
+  // false: every process read still holds its tables; else whether some process still holds each table
+  const tableHeld = holding && rows.tables.map((t) => holdersOf(t).some(holding));
+  const heldStill = (row: number) => !tableHeld || (tableHeld[rows.table[row] as number] as boolean);
   const count = new Int32Array(n);
   for (let row = 0; row < n; row++) {
     if (!noteFate(rows, v, row, problems)) continue;
@@ -204,6 +205,7 @@ function keptDescriptions(
   return {
     keys,
     members: (key) => members.subarray(start[key], (start[key] as number) + (count[key] as number)),
+    size: (key) => count[key] as number,
     number: (key) => numberOf[key] as number,
   };
 }
@@ -245,6 +247,15 @@ function ownMembers(rows: FdRows, members: Int32Array): Int32Array {
   return all ? members : members.filter((row) => context[row] !== 1);
 }
 
+/** How many members ownMembers keeps, without making a view. */
+function ownCount(rows: FdRows, kept: Kept, key: number): number {
+  const context = rows.context;
+  if (!context) return kept.size(key);
+  let size = 0;
+  for (const row of kept.members(key)) if (context[row] !== 1) size++;
+  return size;
+}
+
 /**
  * Which kept descriptions are listed: those the selection holds — all of them (`all`, implied by
  * objects), or those held more than once — and, when an fd was named (`PID:FD`), only the one it holds.
@@ -253,21 +264,22 @@ function listedBy(
   rows: FdRows,
   run: DescribeRun,
   own: (key: number) => Int32Array,
+  ownSize: (key: number) => number,
 ): (key: number) => boolean {
   const fds = run.scope.objects.flatMap((o) => (o.fd ? [o.fd] : []));
   const files = run.scope.objects.some((o) => !o.fd);
   const named = (key: number) =>
-    Array.from(own(key)).some((row) => {
+    own(key).some((row) => {
       const table = tableOf(rows, row);
       const fd = rows.fd[row] as number;
       return fds.some((o) => o.fd === fd && holdersOf(table).includes(o.pid));
     });
   return (key) => {
-    const members = own(key);
-    if (members.length === 0 || (!run.options.all && members.length < 2)) return false;
+    const size = ownSize(key);
+    if (size === 0 || (!run.options.all && size < 2)) return false;
     if (fds.length === 0) return true;
     // A FILE operand lists every description of its inode; a PID:FD one only its own.
-    return named(key) || (files && isObjectFile(rows, members[0] as number, run.scope.objects));
+    return named(key) || (files && isObjectFile(rows, own(key)[0] as number, run.scope.objects));
   };
 }
 
@@ -301,39 +313,35 @@ function unread(e: ScanError): boolean {
   return e.reason === 'missed' || (e.errno !== null && !isGone(e.errno) && e.reason !== 'replaced');
 }
 
-/** How one listed description is written: by its key, with its name. */
+/** How one listed description is written: by its key, with its members and its name. */
 function descriptionOf(
   rows: FdRows,
   v: Verdicts,
-  own: (key: number) => Int32Array,
   number: (key: number) => number,
   holding: (pid: number) => boolean,
   command: (pid: number) => string,
   run: DescribeRun,
-): (key: number, name: string, protocol: string) => Description {
-  // A process with more than one fd table (a thread unshare(CLONE_FILES)d) has fds that look alike in
-  // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
-  const tablesOf = new Map<number, number>();
-  for (const t of rows.tables) tablesOf.set(t.pid, (tablesOf.get(t.pid) ?? 0) + 1);
+): (key: number, members: Int32Array, name: string, protocol: string) => Description {
+  const writers = rows.tables.map(tableWriter(rows.tables, holding, command));
   const holders = (members: Int32Array): Holder[] => {
+    const fdinfo = run.options.fdinfo === true || (run.options.fdinfo === 'shared' && members.length > 1);
+    if (members.length === 1) {
+      const row = members[0] as number;
+      const w = writers[rows.table[row] as number] as TableWriter; // kept: one holds it
+      if (w.sharers.length === 0) return [w.holder(rows.fd[row] as number, fdinfo, run.problems)];
+    }
     const out: Holder[] = [];
     let shared = false;
-    const fdinfo = run.options.fdinfo === true || (run.options.fdinfo === 'shared' && members.length > 1);
     for (const row of members) {
-      const table = tableOf(rows, row);
-      const [pid, ...sharers] = holdersNow(table, holding) as [number, ...number[]]; // kept: one holds it
-      const fd = rows.fd[row] as number;
-      // Through the table's reader, or the sharer that holds it now: its /proc/PID/fd is the same table.
-      const tid = pid === table.pid ? table.tid : pid;
-      const h: Holder = { pid, fd, command: command(pid) };
-      if (tid !== pid || (tablesOf.get(pid) ?? 0) > 1) h.tid = tid;
-      if (fdinfo) addFdInfo(h, tid, run.problems);
+      const w = writers[rows.table[row] as number] as TableWriter;
+      const h = w.holder(rows.fd[row] as number, fdinfo, run.problems);
       out.push(h);
+      if (w.sharers.length === 0) continue;
       // One fd of one table: the same description, position, flags and close-on-exec bit for every sharer.
       const { tid: _, ...details } = h;
-      for (const sharer of sharers) {
+      for (const sharer of w.sharers) {
         shared = true;
-        out.push({ ...details, pid: sharer, command: command(sharer), fdTable: pid });
+        out.push({ ...details, pid: sharer, command: command(sharer), fdTable: w.pid });
       }
     }
     if (shared) out.sort((a, b) => a.pid - b.pid); // stable: fds stay in order
@@ -342,27 +350,75 @@ function descriptionOf(
     return out.slice();
   };
   const magics = new FsMagics();
-  return (key, name, protocol) => {
-    const members = own(key);
+  // st_dev formatted once per run of descriptions on one device (a scan has a handful of devices)
+  let lastDev = -1;
+  let lastDevName = '';
+  return (key, members, name, protocol) => {
     const first = members[0] as number;
-    const [mode, dev] = [rows.mode[first] as number, rows.dev[first] as number];
-    const [tid, fd, ino] = [tableOf(rows, first).tid, rows.fd[first] as number, rows.ino[first] as number];
+    const mode = rows.mode[first] as number;
+    const dev = rows.dev[first] as number;
+    const ino = rows.ino[first] as number;
+    const fd = rows.fd[first] as number;
+    const tid = tableOf(rows, first).tid;
+    if (dev !== lastDev) {
+      lastDev = dev;
+      lastDevName = formatDev(dev);
+    }
     const file = run.options.fileStat ? fileStatOf(tid, fd, dev, ino) : undefined;
-    // Ids number every kept description, listed or not, so one description has the same id with --all
-    // and without (the default view lists the shared ones, with gaps in their numbers).
     const kind = kindOf(mode, name, magics.of(tid, fd, dev, mode)).name;
-    return {
+    const description: Description = {
+      // Ids number every kept description, listed or not, so one description has the same id with --all
+      // and without (the default view lists the shared ones, with gaps in their numbers).
       id: `d${number(key)}`,
       // a socket's TYPE is its protocol (lsfd 2.39+), where the kernel's name for it could be read (names.ts)
       type: kind === 'SOCK' && protocol !== '' ? protocol : kind,
       stType: statTypeOf(mode),
       name,
-      dev: formatDev(dev),
+      dev: lastDevName,
       ino,
       certain: v.certain[key] === 1,
       method: METHODS[v.method[key] as number] as Description['method'],
       holders: holders(members),
-      ...(file && { file }),
+    };
+    if (file) description.file = file;
+    return description;
+  };
+}
+
+/** How the fds of one table are written as holders: under the process that holds it now (the one it is
+ * counted under first), then the other processes sharing it (CLONE_FILES). */
+interface TableWriter {
+  pid: number;
+  sharers: number[];
+  holder(fd: number, fdinfo: boolean, problems: Problems): Holder;
+}
+
+/** Each table's writer, decided once per table rather than per fd. */
+function tableWriter(
+  tables: readonly FdTable[],
+  holding: (pid: number) => boolean,
+  command: (pid: number) => string,
+): (table: FdTable) => TableWriter {
+  // A process with more than one fd table (a thread unshare(CLONE_FILES)d) has fds that look alike in
+  // each: every holder of such a process names its tid, the leader's too, so pid:fd never collides.
+  const tablesOf = new Map<number, number>();
+  for (const t of tables) tablesOf.set(t.pid, (tablesOf.get(t.pid) ?? 0) + 1);
+  return (table) => {
+    // undefined for a table nobody holds now: none of its rows is kept, so none is written
+    const [pid, ...sharers] = holdersNow(table, holding) as [number, ...number[]];
+    // Through the table's reader, or the sharer that holds it now: its /proc/PID/fd is the same table.
+    const tid = pid === table.pid ? table.tid : pid;
+    const withTid = tid !== pid || (tablesOf.get(pid) ?? 0) > 1;
+    const name = command(pid);
+    return {
+      pid,
+      sharers,
+      holder: (fd, fdinfo, problems) => {
+        const h: Holder = { pid, fd, command: name };
+        if (withTid) h.tid = tid;
+        if (fdinfo) addFdInfo(h, tid, problems);
+        return h;
+      },
     };
   };
 }

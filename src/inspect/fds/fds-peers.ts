@@ -55,11 +55,19 @@ export function findPeers<D>(scan: PeerScan<D>): Peers<D> {
     const list = found.peers.get(a) ?? [];
     if (!list.includes(b)) found.peers.set(a, [...list, b]);
   };
-  const byType = (type: number) =>
-    scan.descriptions.filter((d) => ((scan.cols.mode[first(scan, d)] as number) & S_IFMT) === type);
-  pipePeers(scan, byType(S_IFIFO), found, link);
-  socketPeers(scan, byType(S_IFSOCK), link);
-  ptyPeers(scan, byType(S_IFCHR), link);
+  // one pass over every description: only these three kinds have other ends
+  const pipes: D[] = [];
+  const sockets: D[] = [];
+  const devices: D[] = [];
+  for (const d of scan.descriptions) {
+    const type = (scan.cols.mode[first(scan, d)] as number) & S_IFMT;
+    if (type === S_IFIFO) pipes.push(d);
+    else if (type === S_IFSOCK) sockets.push(d);
+    else if (type === S_IFCHR) devices.push(d);
+  }
+  pipePeers(scan, pipes, found, link);
+  socketPeers(scan, sockets, link);
+  ptyPeers(scan, devices, link);
   return found;
 }
 
@@ -87,7 +95,9 @@ function pipePeers<D>(scan: PeerScan<D>, pipes: readonly D[], found: Peers<D>, l
   for (const d of pipes) {
     const s = first(scan, d);
     const key = `${scan.cols.dev[s]}:${scan.cols.ino[s]}`;
-    byInode.set(key, [...(byInode.get(key) ?? []), d]);
+    const group = byInode.get(key);
+    if (group) group.push(d);
+    else byInode.set(key, [d]);
   }
   for (const group of byInode.values()) {
     if (group.length < 2) continue;

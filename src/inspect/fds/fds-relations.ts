@@ -76,25 +76,41 @@ function addRelations(listed: ReadonlyMap<number, Description>, scan: RelationSc
     const epolls = anonymous.filter((key) => link(first(key)) === 'anon_inode:[eventpoll]');
     const watchers = findWatchers(peerScan, epolls);
 
-    const holders = (key: number, slots: ArrayLike<number> = kept.members(key)): Peer[] =>
-      Array.from(slots, (slot) => {
-        const { pid, fd } = at(slot);
-        const peer: Peer = { pid, fd, command: scan.command(pid), description: listed.get(key)?.id ?? null };
+    // The fds `slots` of description `key` appended to `out` as peers (one array per relation written,
+    // not one per description related and another to join them).
+    const addHolders = (out: Peer[], key: number, slots: ArrayLike<number> = kept.members(key)): Peer[] => {
+      const description = listed.get(key)?.id ?? null;
+      for (let i = 0; i < slots.length; i++) {
+        const { pid, fd } = at(slots[i] as number);
+        const peer: Peer = { pid, fd, command: scan.command(pid), description };
         if (scan.outside.has(pid)) peer.outside = true;
-        return peer;
-      });
+        out.push(peer);
+      }
+      return out;
+    };
+    const holders = (keys: readonly number[]): Peer[] => {
+      const out: Peer[] = [];
+      for (const key of keys) addHolders(out, key);
+      return out;
+    };
     const watching = new Map<number, number[]>();
     for (const [target, list] of watchers) {
-      for (const { epoll } of list) watching.set(epoll, [...(watching.get(epoll) ?? []), target]);
+      for (const { epoll } of list) {
+        const targets = watching.get(epoll);
+        if (targets) targets.push(target);
+        else watching.set(epoll, [target]);
+      }
     }
+    const none: readonly number[] = [];
     for (const [key, description] of listed) {
       const eventfdId = description.type === 'eventfd' ? eventfdIdOf(at(first(key))) : '';
-      description.peers = (peers.get(key) ?? []).flatMap((p) => holders(p));
+      description.peers = holders(peers.get(key) ?? none);
       const unseen = searched && description.peers.length === 0 ? peerUnseen(peerScan, key) : undefined;
       if (unseen) description.peerUnseen = unseen;
-      description.watchers = (watchers.get(key) ?? []).flatMap((w) => holders(w.epoll, [w.slot]));
+      description.watchers = [];
+      for (const w of watchers.get(key) ?? []) addHolders(description.watchers, w.epoll, [w.slot]);
       const watched = watching.get(key);
-      if (watched) description.watching = watched.flatMap((t) => holders(t));
+      if (watched) description.watching = holders(watched);
       if (onlyWriterIsReader.has(key)) description.onlyWriterIsReader = true;
       if (eventfdId !== '') description.eventfdId = Number(eventfdId);
     }

@@ -25,10 +25,14 @@ export interface Watch<D> {
 
 export function findWatchers<D>(scan: PeerScan<D>, epolls: readonly D[]): Map<D, Watch<D>[]> {
   const watchers = new Map<D, Watch<D>[]>();
+  if (epolls.length === 0) return watchers; // no index of every description to build
+  // by inode as fdinfo writes it (decimal)
   const byInode = new Map<string, D[]>();
   for (const d of scan.descriptions) {
     const key = String(scan.cols.ino[scan.slots(d)[0] as number]);
-    byInode.set(key, [...(byInode.get(key) ?? []), d]);
+    const list = byInode.get(key);
+    if (list) list.push(d);
+    else byInode.set(key, [d]);
   }
   for (const epoll of epolls) {
     const slot = scan.slots(epoll)[0] as number;
