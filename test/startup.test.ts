@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { binNodeFlags } from '../scripts/bin-flags.mjs';
 import { mkfds } from './fixture/mkfds.js';
-import { CODE_CACHE_HERE, noCacheHere, runBin } from './helpers/bin-loads.js';
+import { runBin } from './helpers/bin-loads.js';
 import { CLI } from './helpers/cli.js';
 import { ROOT } from './helpers/schema.js';
 
@@ -33,8 +33,7 @@ const NODE_E_LOADS = (
   ) as string[]
 ).map((m) => m.replace(/^NativeModule /, ''));
 
-test('the bin runs the bundle from the code cache the build made', (t) => {
-  if (noCacheHere(t)) return;
+test('the bin runs the bundle from the code cache the build made', () => {
   const run = runBin(CLI, ['--version']);
   assert.equal(run.code, 0);
   assert.equal(run.cachedDataRejected, false, 'a cache was given to V8, and V8 took it');
@@ -72,11 +71,10 @@ test('run as a program through a symlink, as npm links it, the bin gives Node it
   const seen = JSON.parse(r.output[3] ?? '');
   assert.deepEqual(seen.execArgv, ['--max-semi-space-size=4'], 'the flag reached Node');
   assert.deepEqual(binNodeFlags(CLI), seen.execArgv, 'the flags the build made the cache with');
-  if (CODE_CACHE_HERE) assert.equal(seen.cachedDataRejected, false, 'V8 took the cache under the flag');
+  assert.equal(seen.cachedDataRejected, false, 'V8 took the cache under the flag');
 });
 
 test('a cache made from another bundle is not used: a bundle edited to the same length runs as edited', (t) => {
-  if (noCacheHere(t)) return;
   // A copy of the package as the bin sees it: dist/bin/ two levels below package.json and node_modules.
   const root = mkdtempSync(join(tmpdir(), 'kcmp-startup-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));

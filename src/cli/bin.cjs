@@ -48,14 +48,15 @@
  *
  * CommonJS, where the rest of kcmp is ES modules: Node's ES module loader costs ~5 ms more to start, even
  * for an empty module, and only a classic script (vm.Script) takes a code cache without an experimental
- * flag. Its dynamic import() needs vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (Node ≥ 20.12); on older
- * releases cli.js is required as any CommonJS file, without the cache.
+ * flag. Code V8 takes from a cache has no dynamic-import callback of Node's, so the bundle's one import()
+ * of a package (the graph layout engine, an ES module only) goes through this file's own, handed over under
+ * Symbol.for('kcmp.import') (src/util/dynamic-import.ts).
  */
 'use strict';
 const { readFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { join } = require('node:path');
-const { Script, constants } = require('node:vm');
+const { Script } = require('node:vm');
 
 const CLI = join(__dirname, 'cli.js');
 const CACHE = `${CLI}.cache`;
@@ -80,22 +81,15 @@ function codeCacheOf(source, script) {
   return Buffer.concat([length, source, script.createCachedData()]);
 }
 
-if (constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) {
-  require(CLI);
-} else {
-  const source = readFileSync(CLI);
-  // Compiled as Node compiles a CommonJS file: the same wrapper, so `require` and `module` work. The build
-  // made cli.js pure ASCII (scripts/bundle.mjs), so latin1 reads it exactly, faster than UTF-8.
-  const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) {${source.toString('latin1')}\n})`,
-    {
-      filename: CLI,
-      cachedData: cachedDataFor(source),
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    },
-  );
-  // For scripts/code-cache.mjs, which requires this file to run a command, then saves codeCache().
-  module.exports = { script, codeCache: () => codeCacheOf(source, script) };
-  const cli = { exports: {} };
-  script.runInThisContext()(cli.exports, createRequire(CLI), cli, CLI, __dirname);
-}
+globalThis[Symbol.for('kcmp.import')] = (specifier) => import(specifier);
+const source = readFileSync(CLI);
+// Compiled as Node compiles a CommonJS file: the same wrapper, so `require` and `module` work. The build
+// made cli.js pure ASCII (scripts/bundle.mjs), so latin1 reads it exactly, faster than UTF-8.
+const script = new Script(
+  `(function (exports, require, module, __filename, __dirname) {${source.toString('latin1')}\n})`,
+  { filename: CLI, cachedData: cachedDataFor(source) },
+);
+// For scripts/code-cache.mjs, which requires this file to run a command, then saves codeCache().
+module.exports = { script, codeCache: () => codeCacheOf(source, script) };
+const cli = { exports: {} };
+script.runInThisContext()(cli.exports, createRequire(CLI), cli, CLI, __dirname);

@@ -6,6 +6,7 @@
  * Loading the engine costs ~50 ms once per process; layout time grows with the graph, which graph.ts caps.
  */
 import type { Graphviz } from '@hpcc-js/wasm-graphviz';
+import { importModule } from '../util/dynamic-import.js';
 import { type DotOptions, renderDot } from './dot.js';
 import type { SharingGraph } from './graph.js';
 
@@ -14,7 +15,9 @@ let engine: Promise<Graphviz> | undefined;
 /** Lays out DOT text with Graphviz `dot` and returns the SVG document (with its XML prolog). */
 export async function layoutDot(dot: string): Promise<string> {
   // Imported on first use: the 800 KB bundle would otherwise load with every subcommand, pictures or not.
-  engine ??= import('@hpcc-js/wasm-graphviz').then(({ Graphviz }) => Graphviz.load());
+  engine ??= importModule<typeof import('@hpcc-js/wasm-graphviz')>('@hpcc-js/wasm-graphviz').then(
+    ({ Graphviz }) => Graphviz.load(),
+  );
   return (await engine).dot(dot, 'svg');
 }
 

@@ -5,8 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import type { TestContext } from 'node:test';
-import * as vm from 'node:vm';
 import { binNodeFlags } from '../../scripts/bin-flags.mjs';
 
 export interface Loaded {
@@ -40,16 +38,4 @@ export function runBin(bin: string, args: string[]): Loaded {
   const fd3 = r.output[3];
   assert.ok(fd3, `kcmp ${args.join(' ')} said nothing on fd 3 (exit ${r.status}): ${r.stderr}`);
   return { ...JSON.parse(fd3), stdout: r.stdout, stderr: r.stderr, code: r.status };
-}
-
-/** The bin reads its code cache only where vm.Script can run the bundle's import() (Node ≥ 20.12). */
-export const CODE_CACHE_HERE = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER !== undefined;
-
-/** Skips `t`, saying why, where the bin runs without its code cache. */
-export function noCacheHere(t: TestContext): boolean {
-  if (CODE_CACHE_HERE) return false;
-  t.skip(
-    `Node ${process.version} has no vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER: the bin runs uncached`,
-  );
-  return true;
 }
