@@ -2,8 +2,8 @@
  * How every subcommand runs: its output goes to stdout, each failure becomes ONE line on stderr
  * ("kcmp: what failed: why; remedy") and exit code 2. A stack trace only with --debug.
  *
- * stdout: a reader that went away (EPIPE: `kcmp fds | head`) ends the output quietly with the exit code
- * so far; any other write error (ENOSPC for `> /dev/full`, EIO for a hung-up terminal) is one line and
+ * stdout: a reader that went away (EPIPE: `kcmp fds | head`; ECONNRESET) ends the output quietly with
+ * the exit code so far; any other write error (ENOSPC for `> /dev/full`, EIO for a hung-up terminal) is one line and
  * exit 2. A stdout the shell closed (`>&-`) is one line and exit 2 at the first output (stdoutClosed):
  * commands that print nothing (the exporter, `kcmp same -s`) are not concerned.
  */
@@ -158,9 +158,13 @@ function stdout(): NodeJS.WriteStream {
   return process.stdout;
 }
 
-/** A failed write to stdout: a reader that went away ends the run quietly, anything else in one line. */
+/**
+ * A failed write to stdout: a reader that went away ends the run quietly, anything else in one line. Gone
+ * is EPIPE, or ECONNRESET where stdout is a socket (a parent's stdio 'pipe' is a socketpair) whose reader
+ * closed it with data unread.
+ */
 function stdoutFailed(error: NodeJS.ErrnoException): never {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE' || error.code === 'ECONNRESET') process.exit(process.exitCode ?? 0);
   // Node's message is "ENOSPC: no space left on device, write": keep the errno's meaning.
   const meaning = error.message.replace(/^E[A-Z0-9]+: /, '').replace(/, write$/, '');
   warn(`cannot write the output: write to stdout failed: ${error.code ?? 'error'} (${meaning})`);
