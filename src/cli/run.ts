@@ -4,8 +4,8 @@
  *
  * stdout: a reader that went away (EPIPE: `kcmp fds | head`; ECONNRESET) ends the output quietly with
  * the exit code so far; any other write error (ENOSPC for `> /dev/full`, EIO for a hung-up terminal) is
- * one line and exit 2. A stdout the shell closed (`>&-`) is one line and exit 2 at the first output (stdoutClosed):
- * commands that print nothing (the exporter, `kcmp same -s`) are not concerned.
+ * one line and exit 2. A stdout the shell closed (`>&-`) is one line and exit 2 at the first output
+ * (stdoutClosed): commands that print nothing (the exporter, `kcmp same -s`) are not concerned.
  */
 import { once } from 'node:events';
 import { fstatSync, readlinkSync, writeSync } from 'node:fs';
