@@ -92,9 +92,14 @@ const cRef = (pids, mode = []) => ({
   args: [...mode, '--partition', '/dev/null', pids.join(',')],
 });
 
+/** ofd-ref's canonical partition (and, as `lastSummary`, its summary line: fds, kcmp calls, …). */
+let lastSummary;
 async function cPartition(pids, mode) {
   const file = join(BUILD_DIR, `targets-${mode.join('') || 'ref'}.txt`);
-  await run(buildC('ofd-ref'), [...mode, '--partition', file, pids.join(',')], { maxBuffer: 1 << 26 });
+  const { stdout } = await run(buildC('ofd-ref'), [...mode, '--partition', file, pids.join(',')], {
+    maxBuffer: 1 << 26,
+  });
+  lastSummary = JSON.parse(stdout);
   return readFileSync(file, 'utf8');
 }
 
@@ -158,6 +163,7 @@ async function bigRows(mix, size) {
   return withHolder(workload, async (pids) => {
     const fds = `${mix} ${size}`;
     const ref = await cPartition(pids, []);
+    const cCalls = lastSummary.comparisons;
     const auto = await oursPartition(pids);
     agree(['kcmp fds', 'C reference'], auto.text, ref, fds);
     const list = [
@@ -180,7 +186,9 @@ async function bigRows(mix, size) {
       row(`${what}, auto (${auto.stats.engine})`, samples, 'auto', 'c', target, { load, rssTargetMb }),
     ];
     if (kcmpTarget)
-      rows.push(row(`${what}, \`--engine kcmp\``, samples, 'kcmp', 'c', kcmpTarget, { load, kcmpStats }));
+      rows.push(
+        row(`${what}, \`--engine kcmp\``, samples, 'kcmp', 'c', kcmpTarget, { load, kcmpStats, mix, cCalls }),
+      );
     return rows;
   });
 }
@@ -210,19 +218,26 @@ const f0 = (x) => Math.round(x).toLocaleString('en-US');
 const f2 = (x) => x.toFixed(2);
 const range = (s, f) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 
+/** 150 MB (10^6 bytes) in MiB, the unit ru_maxrss is shown in here. */
+const MIB_PER_MB = 1e6 / 2 ** 20;
+
 function render(rows) {
-  const met = (r) =>
-    r.ratio.median <= r.target && (r.rssTargetMb === undefined || r.rssMb.max <= r.rssTargetMb);
+  const timeMet = (r) => r.ratio.median <= r.target;
+  const memoryMet = (r) => r.rssTargetMb === undefined || r.rssMb.max <= r.rssTargetMb * MIB_PER_MB;
+  const memory = (r) =>
+    r.rssTargetMb === undefined
+      ? ''
+      : `; ≤ ${r.rssTargetMb} MB (${(r.rssTargetMb * MIB_PER_MB).toFixed(1)} MiB): ${memoryMet(r) ? 'met' : '**not met**'}`;
   const lines = [
     '## Targets: kcmp fds against the C reference, both mixes',
     '',
-    `Reproduce: \`node bench/targets.mjs${opt.write ? ' --write' : ''}\` (${+opt.rounds} interleaved rounds after ${+opt.warmup} warm-up per row; ${+opt['small-rounds']} for the small process). Run as ${process.getuid?.() === 0 ? 'root' : 'a user'} on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, 2 cores. Ours is the bin, executed; "C" is bench/ofd-ref.c (readlinkat + fstatat per fd, buckets, binary insertion by kcmp); the small row's baseline is \`node -e 0\`. Ratio: each round's own ours ÷ baseline, median (min–max). Peak RSS: the child's ru_maxrss, median (max). Load: the 1-minute average before and after the row.`,
+    `Reproduce: \`node bench/targets.mjs${opt.write ? ' --write' : ''}\` (${+opt.rounds} interleaved rounds after ${+opt.warmup} warm-up per row; ${+opt['small-rounds']} for the small process). Run as ${process.getuid?.() === 0 ? 'root' : 'a user'} on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, 2 cores. Ours is the bin, executed; "C" is bench/ofd-ref.c (readlinkat + fstatat per fd, buckets, binary insertion by kcmp); the small row's baseline is \`node -e 0\`. Ratio: each round's own ours ÷ baseline, median (min–max). Peak RSS: the child's ru_maxrss in MiB, median (max). Load: the 1-minute average before and after the row (the holders and the runs themselves are part of it).`,
     '',
-    '| workload | ours ms | baseline ms | ratio | target | peak RSS MB | load | met |',
+    '| workload | ours ms | baseline ms | ratio | target (time; memory) | peak RSS MiB | load | time met |',
     '|---|--:|--:|--:|--:|--:|--:|:-:|',
     ...rows.map(
       (r) =>
-        `| ${r.label} | ${range(r.ours, f0)} | ${range(r.base, f0)} | ${range(r.ratio, f2)}× | ≤ ${f2(r.target)}×${r.rssTargetMb ? `, ≤ ${r.rssTargetMb} MB` : ''} | ${f0(r.rssMb.median)} (${f0(r.rssMb.max)}) | ${r.load.map((l) => l.toFixed(2)).join('→')} | ${met(r) ? 'yes' : '**no**'} |`,
+        `| ${r.label} | ${range(r.ours, f0)} | ${range(r.base, f0)} | ${range(r.ratio, f2)}× | ≤ ${f2(r.target)}×${memory(r)} | ${f0(r.rssMb.median)} (${f0(r.rssMb.max)}) | ${r.load.map((l) => l.toFixed(2)).join('→')} | ${timeMet(r) ? 'yes' : '**no**'} |`,
     ),
     '',
     `Partitions checked before timing (ours and the C reference against the F_DUPFD_QUERY oracle on 3 × 600 fds per mix; every timed variant of ours against the C reference on each workload): ${checks.every((c) => c.ok) ? `all ${checks.length} equal` : `**${checks.filter((c) => !c.ok).length} of ${checks.length} DIFFERENT**`}.`,
@@ -231,7 +246,7 @@ function render(rows) {
   if (kc.length)
     lines.push(
       '',
-      `The kcmp engine's calls at 50k: ${kc.map((r) => `${r.label.split(',')[1].trim()}: ${f0(r.kcmpStats.comparisons)} kcmp calls`).join('; ')}.`,
+      `kcmp calls of \`--engine kcmp\` at 50k: ${kc.map((r) => `${r.mix} mix ${f0(r.kcmpStats.comparisons)} (${(r.kcmpStats.comparisons / r.kcmpStats.fds).toFixed(2)} per fd; the C reference ${f0(r.cCalls)})`).join('; ')}.`,
     );
   return `${lines.join('\n')}\n`;
 }
