@@ -87,7 +87,7 @@ export function renderMarkdown(result, opt) {
     '',
     `Wall time of the whole command (process start to exit, stdout to /dev/null), ${stats.get('c').n} interleaved rounds after ${opt.warmup} warm-up; peak RSS = the child's \`ru_maxrss\`:`,
     '',
-    '| command | ms min | ms median | ms max | peak RSS MB (median) |',
+    '| command | ms min | ms median | ms max | peak RSS MiB (median) |',
     '|---|--:|--:|--:|--:|',
   );
   for (const c of contenders) {
@@ -100,7 +100,7 @@ export function renderMarkdown(result, opt) {
     const node = stats.get('node');
     out.push(
       '',
-      '| engine | engine that ran | kcmp calls | median / C reference | median / `node -e 0` | peak RSS MB (max) |',
+      '| engine | engine that ran | kcmp calls | median / C reference | median / `node -e 0` | peak RSS MiB (max) |',
       '|---|---|--:|--:|--:|--:|',
     );
     for (const v of [contenders.find((x) => x.key === 'ours'), ...variants]) {
@@ -131,8 +131,8 @@ export function renderMarkdown(result, opt) {
         `${int((ref.fds * (ref.fds - 1)) / 2)}. Ours reported ${int(ours.descriptions)} descriptions, ${result.oursErrors} errors.`,
       '',
       `Budget (issue 3): must ≤ 1.5× the C reference — ${verdict(o.median <= 1.5 * c.median)} (${ratio(o.median, c.median)} median); ` +
-        `aim ≤ 1.1× — ${verdict(o.median <= 1.1 * c.median)}; peak RSS ≤ 150 MB — ${verdict(o.rssMax <= 150)} ` +
-        `(max ${o.rssMax.toFixed(1)} MB); kcmp calls orders of magnitude below pairwise — ${verdict(ref.pairwise / ours.comparisons >= 100)}.`,
+        `aim ≤ 1.1× — ${verdict(o.median <= 1.1 * c.median)}; peak RSS ≤ 150 MB — ${verdict(o.rssMax <= (150 * 1e6) / 2 ** 20)} ` +
+        `(max ${o.rssMax.toFixed(1)} MiB, ${((o.rssMax * 2 ** 20) / 1e6).toFixed(1)} MB); kcmp calls orders of magnitude below pairwise — ${verdict(ref.pairwise / ours.comparisons >= 100)}.`,
     );
   } else {
     out.push(
