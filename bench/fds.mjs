@@ -33,7 +33,7 @@ import { parseArgs, promisify } from 'node:util';
 import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { topSelfTime } from './lib/cpu-profile.mjs';
 import { startHolder } from './lib/holder.mjs';
-import { measure } from './lib/measure.mjs';
+import { interleaved, measure } from './lib/measure.mjs';
 import { buildOurs, oursArgs } from './lib/ours.mjs';
 import { comparePartitions, partitionOfReport } from './lib/partition.mjs';
 import { renderMarkdown, writeReadmeSection } from './lib/report.mjs';
@@ -186,21 +186,6 @@ function contenders(pids, oursMissing) {
   return list;
 }
 
-/** Interleaved rounds: every contender once per round, the starting contender rotating. */
-async function time(list) {
-  const samples = new Map(list.map((c) => [c.key, []]));
-  const total = +opt.warmup + +opt.rounds;
-  for (let round = 0; round < total; round++) {
-    for (let i = 0; i < list.length; i++) {
-      const c = list[(i + round) % list.length];
-      const r = await measure(c.cmd, c.args);
-      if (round >= +opt.warmup) samples.get(c.key).push(r);
-    }
-    log(`round ${round + 1}/${total}${round < +opt.warmup ? ' (warm-up)' : ''} done`);
-  }
-  return samples;
-}
-
 async function main() {
   if (!opt['no-build']) {
     const failed = buildOurs();
@@ -236,7 +221,11 @@ async function main() {
     const list = contenders(holder.pids, oursMissing);
     result.contenders = list;
     result.load = loadavg()[0];
-    result.samples = await time(list);
+    result.samples = await interleaved(list, {
+      rounds: +opt.rounds,
+      warmup: +opt.warmup,
+      onRound: (n, total, warm) => log(`round ${n}/${total}${warm ? ' (warm-up)' : ''} done`),
+    });
   } finally {
     await holder.stop();
   }

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR } from './lib/build-c.mjs';
 import { startHolder } from './lib/holder.mjs';
-import { measure } from './lib/measure.mjs';
+import { interleaved } from './lib/measure.mjs';
 import { buildOurs, oursArgs } from './lib/ours.mjs';
 import { writeReadmeSection } from './lib/report.mjs';
 
@@ -89,7 +89,7 @@ try {
       },
     ];
     const agreed = checkAgreement(file.path);
-    const times = await timeInterleaved(tools, Number(opt.rounds));
+    const times = await interleaved(tools, { rounds: Number(opt.rounds), warmup: 1 });
     sections.push({ file, agreed, times, tools });
   }
   const markdown = render(sections, machineFds);
@@ -144,18 +144,6 @@ function checkAgreement(path) {
   const same = mine.length === lsfd.length && mine.every((ref, i) => ref === lsfd[i]);
   if (!same) throw new Error(`${path}: ours ${mine.length} fds, lsfd ${lsfd.length}: they differ`);
   return { fds: mine.length, descriptions: report.descriptions.length, engine: report.stats.engine };
-}
-
-async function timeInterleaved(tools, rounds) {
-  const runs = new Map(tools.map((t) => [t.key, []]));
-  for (let round = -1; round < rounds; round++) {
-    const order = tools.map((_, i) => tools[(i + Math.max(round, 0)) % tools.length]);
-    for (const tool of order) {
-      const r = await measure(tool.cmd, tool.args);
-      if (round >= 0) runs.get(tool.key).push(r);
-    }
-  }
-  return runs;
 }
 
 function median(xs) {

@@ -28,7 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { startHolder } from './lib/holder.mjs';
-import { measure } from './lib/measure.mjs';
+import { interleaved } from './lib/measure.mjs';
 import { buildOurs, OURS, oursArgs, oursIn, ROOT } from './lib/ours.mjs';
 import { writeReadmeSection } from './lib/report.mjs';
 
@@ -145,21 +145,6 @@ function loadRows(pid) {
   });
 }
 
-/** Interleaved rounds: every contender once per round, the starting contender rotating. */
-async function time(list) {
-  const samples = new Map(list.map((c) => [c.key, []]));
-  const total = +opt.warmup + +opt.rounds;
-  for (let round = 0; round < total; round++) {
-    const times = new Map();
-    for (let i = 0; i < list.length; i++) {
-      const c = list[(i + round) % list.length];
-      times.set(c.key, (await measure(c.cmd, c.args)).ms);
-    }
-    if (round >= +opt.warmup) for (const [key, ms] of times) samples.get(key).push(ms);
-  }
-  return samples;
-}
-
 /** Median (min–max) of the per-round ratios a/b. */
 function perRound(a, b) {
   const r = a.map((ms, i) => ms / b[i]);
@@ -253,7 +238,8 @@ async function main() {
     const list = contenders(holder.pids[0]);
     const before = loadavg()[0];
     log(`timing ${list.length} commands, ${opt.warmup} + ${opt.rounds} rounds`);
-    const samples = await time(list);
+    const runs = await interleaved(list, { rounds: +opt.rounds, warmup: +opt.warmup });
+    const samples = new Map([...runs].map(([key, results]) => [key, results.map((r) => r.ms)]));
     const load = { before, after: loadavg()[0] };
     markdown = render(list, samples, load, loadRows(holder.pids[0]));
   } finally {

@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { BENCH_DIR, BUILD_DIR, buildC } from './lib/build-c.mjs';
 import { startHolder } from './lib/holder.mjs';
-import { measure } from './lib/measure.mjs';
+import { interleaved, measure } from './lib/measure.mjs';
 import { buildOurs, OURS } from './lib/ours.mjs';
 import { comparePartitions, partitionOfReport } from './lib/partition.mjs';
 import { writeReadmeSection } from './lib/report.mjs';
@@ -129,29 +129,16 @@ async function withHolder(workload, body) {
   }
 }
 
-/** Interleaved rounds, the starting command rotating; returns each command's samples by key. */
-async function time(list, rounds, warmup) {
-  const samples = Object.fromEntries(list.map((c) => [c.key, []]));
-  for (let round = 0; round < warmup + rounds; round++) {
-    for (let i = 0; i < list.length; i++) {
-      const c = list[(i + round) % list.length];
-      const r = await measure(c.cmd, c.args);
-      if (round >= warmup) samples[c.key].push(r);
-    }
-  }
-  return samples;
-}
-
 /** One row: ours (or a variant) against a baseline, per-round ratios, RSS. */
 function row(label, samples, key, base, target, extra = {}) {
-  const a = samples[key].map((r) => r.ms);
-  const b = samples[base].map((r) => r.ms);
+  const a = samples.get(key).map((r) => r.ms);
+  const b = samples.get(base).map((r) => r.ms);
   return {
     label,
     ours: spread(a),
     base: spread(b),
     ratio: spread(a.map((ms, i) => ms / b[i])),
-    rssMb: spread(samples[key].map((r) => r.maxrssKb / 1024)),
+    rssMb: spread(samples.get(key).map((r) => r.maxrssKb / 1024)),
     target,
     ...extra,
   };
@@ -179,7 +166,7 @@ async function bigRows(mix, size) {
     }
     const load = [loadavg()[0]];
     log(`${fds}: timing ${+opt.rounds} rounds`);
-    const samples = await time(list, +opt.rounds, +opt.warmup);
+    const samples = await interleaved(list, { rounds: +opt.rounds, warmup: +opt.warmup });
     load.push(loadavg()[0]);
     const what = `${procs} × ${fdsPerProc.toLocaleString('en-US')} fds, ${mix} (${auto.stats.descriptions.toLocaleString('en-US')} descriptions)`;
     const rows = [
@@ -201,7 +188,7 @@ async function smallRow() {
     ];
     const load = [loadavg()[0]];
     log(`one small process: timing ${+opt['small-rounds']} rounds`);
-    const samples = await time(list, +opt['small-rounds'], 2);
+    const samples = await interleaved(list, { rounds: +opt['small-rounds'], warmup: 2 });
     load.push(loadavg()[0]);
     return row(
       'one small process (30 fds), `kcmp fds -p PID`, against `node -e 0`',

@@ -21,3 +21,21 @@ export async function measure(cmd, args, out = '/dev/null', statuses = [0]) {
   }
   return r;
 }
+
+/**
+ * Interleaved rounds of `list` ({ key, cmd, args } each): every command once per round, the first one
+ * rotating, so that a drift of the machine's speed falls on all of them alike; `warmup` rounds are run and
+ * not kept. Returns each command's `measure` results by key, round by round (pairs share an index).
+ */
+export async function interleaved(list, { rounds, warmup = 0, onRound = () => {} }) {
+  const samples = new Map(list.map((c) => [c.key, []]));
+  for (let round = 0; round < warmup + rounds; round++) {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[(i + round) % list.length];
+      const r = await measure(c.cmd, c.args);
+      if (round >= warmup) samples.get(c.key).push(r);
+    }
+    onRound(round + 1, warmup + rounds, round < warmup);
+  }
+  return samples;
+}
