@@ -70,10 +70,10 @@ const CHUNK = 16 * 1024;
 /**
  * A report as `-J` prints it (see the header), in chunks, as it is produced: each element of a
  * top-level array is stringified alone and joined into chunks of about CHUNK characters, so no text of
- * the whole report, nor of a thousand elements, is ever held. The bytes are those of one JSON.stringify of the report, with a line break after each
- * `[` of a top-level array, between its elements and before its `]` (`pretty`: exactly
- * `JSON.stringify(report, null, 2)`): a string never holds a raw line break (JSON escapes it), so each
- * element is one line.
+ * the whole report, nor of a thousand elements, is ever held. The bytes are those of one JSON.stringify
+ * of the report, with a line break after each `[` of a top-level array, between its elements and before
+ * its `]` (`pretty`: exactly `JSON.stringify(report, null, 2)`): a string never holds a raw line break
+ * (JSON escapes it), so each element is one line.
  *
  * @example
  * for (const chunk of renderJson(report, false)) process.stdout.write(chunk);
